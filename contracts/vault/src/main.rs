@@ -1,0 +1,4 @@
+//! Prints the vault's Solidity interface (`--features export-abi`).
+fn main() {
+    tidepool_vault::print_from_args();
+}

@@ -1,0 +1,1 @@
+//! tidepool-activation: being written.

@@ -1,0 +1,1 @@
+//! tidepool-cli: being written.
