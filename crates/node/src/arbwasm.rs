@@ -1,0 +1,287 @@
+//! The `ArbWasm` precompile at `0x…71`: program activation and the views deploy tools call.
+
+use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolInterface};
+use revm::{
+    context_interface::{Block, ContextTr, JournalTr},
+    interpreter::{CallInputs, Gas, InstructionResult, InterpreterResult},
+    primitives::{address, keccak256, Address, Bytes, Log, B256, U256},
+};
+
+use crate::{
+    evm::{Ctx, Precompiles},
+    ink,
+    program::{self, ActivationInfo},
+    stylus,
+};
+
+/// Address of the ArbWasm precompile.
+pub const ADDRESS: Address = address!("0000000000000000000000000000000000000071");
+
+/// Gas for any ArbWasm view.
+pub const VIEW_GAS: u64 = 800;
+/// Fixed part of activation gas.
+pub const ACTIVATION_BASE_GAS: u64 = 1_100_000;
+/// Activation gas per byte of decompressed wasm.
+pub const ACTIVATION_BYTE_GAS: u64 = 10;
+
+sol! {
+    /// The subset of Nitro's `ArbWasm` interface this node implements.
+    #[sol(all_derives)]
+    interface IArbWasm {
+        function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
+        function stylusVersion() external view returns (uint16 version);
+        function inkPrice() external view returns (uint32 price);
+        function maxStackDepth() external view returns (uint32 depth);
+        function freePages() external view returns (uint16 pages);
+        function pageGas() external view returns (uint16 gas);
+        function pageRamp() external view returns (uint64 ramp);
+        function pageLimit() external view returns (uint16 limit);
+        function minInitGas() external view returns (uint64 gas, uint64 cached);
+        function initCostScalar() external view returns (uint64 percent);
+        function expiryDays() external view returns (uint16 _days);
+        function keepaliveDays() external view returns (uint16 _days);
+        function blockCacheSize() external view returns (uint16 count);
+        function codehashVersion(bytes32 codehash) external view returns (uint16 version);
+        function codehashKeepalive(bytes32 codehash) external payable;
+        function codehashAsmSize(bytes32 codehash) external view returns (uint32 size);
+        function programVersion(address program) external view returns (uint16 version);
+        function programInitGas(address program) external view returns (uint64 gas, uint64 gasWhenCached);
+        function programMemoryFootprint(address program) external view returns (uint16 footprint);
+        function programTimeLeft(address program) external view returns (uint64 _secs);
+
+        event ProgramActivated(bytes32 indexed codehash, bytes32 moduleHash, address program, uint256 dataFee, uint16 version);
+        event ProgramLifetimeExtended(bytes32 indexed codehash, uint256 dataFee);
+
+        error ProgramNotWasm();
+        error ProgramNotActivated();
+        error ProgramNeedsUpgrade(uint16 version, uint16 stylusVersion);
+        error ProgramExpired(uint64 ageInSeconds);
+        error ProgramUpToDate();
+        error ProgramKeepaliveTooSoon(uint64 ageInSeconds);
+        error ProgramInsufficientValue(uint256 have, uint256 want);
+    }
+
+    /// Solidity's `Error(string)`, for activation failures that carry a validator message.
+    error Error(string message);
+}
+
+use IArbWasm::IArbWasmCalls as Calls;
+
+struct Out {
+    ok: bool,
+    data: Vec<u8>,
+    gas: u64,
+}
+
+fn ok(data: Vec<u8>) -> Result<Out, String> {
+    Ok(Out { ok: true, data, gas: VIEW_GAS })
+}
+
+fn fail(data: Vec<u8>) -> Result<Out, String> {
+    Ok(Out { ok: false, data, gas: VIEW_GAS })
+}
+
+fn code_hash_of(ctx: &mut Ctx, program: Address) -> Result<(B256, Bytes), String> {
+    let acc = ctx.journal_mut().load_account_with_code(program).map_err(|e| e.to_string())?;
+    let code = acc.data.info.code.as_ref().map(|c| c.original_bytes()).unwrap_or_default();
+    Ok((acc.data.info.code_hash, code))
+}
+
+/// The activation of `program`'s code, or the revert data explaining why there is none.
+fn active(ctx: &mut Ctx, code_hash: B256) -> Result<Result<ActivationInfo, Vec<u8>>, String> {
+    Ok(match stylus::activation(ctx, code_hash)? {
+        Some(info) if info.version == ink::STYLUS_VERSION => Ok(info),
+        Some(info) => Err(IArbWasm::ProgramNeedsUpgrade {
+            version: info.version,
+            stylusVersion: ink::STYLUS_VERSION,
+        }
+        .abi_encode()),
+        None => Err(IArbWasm::ProgramNotActivated {}.abi_encode()),
+    })
+}
+
+fn time_left(ctx: &Ctx, info: &ActivationInfo) -> u64 {
+    let now: u64 = ctx.block().timestamp().saturating_to();
+    let lifetime = u64::from(ink::EXPIRY_DAYS) * 86_400;
+    (info.activated_at + lifetime).saturating_sub(now)
+}
+
+/// Handles one call to ArbWasm.
+pub(crate) fn run(
+    pre: &mut Precompiles,
+    ctx: &mut Ctx,
+    inputs: &CallInputs,
+) -> Result<InterpreterResult, String> {
+    let input = inputs.input.bytes(ctx);
+    let out = match Calls::abi_decode(&input) {
+        Ok(call) => dispatch(pre, ctx, inputs, call)?,
+        // Unknown selectors revert with no data, as a Solidity contract without fallback does.
+        Err(_) => fail(Vec::new())?,
+    };
+    let mut gas = Gas::new(inputs.gas_limit);
+    if !gas.record_regular_cost(out.gas) {
+        gas.spend_all();
+        return Ok(InterpreterResult::new(InstructionResult::PrecompileOOG, Bytes::new(), gas));
+    }
+    let result = if out.ok { InstructionResult::Return } else { InstructionResult::Revert };
+    Ok(InterpreterResult::new(result, out.data.into(), gas))
+}
+
+fn dispatch(
+    pre: &mut Precompiles,
+    ctx: &mut Ctx,
+    inputs: &CallInputs,
+    call: Calls,
+) -> Result<Out, String> {
+    use IArbWasm::*;
+    let value = inputs.value.get();
+    let payable = matches!(call, Calls::activateProgram(_) | Calls::codehashKeepalive(_));
+    if !payable && !value.is_zero() {
+        return fail(Vec::new());
+    }
+    match call {
+        Calls::activateProgram(c) => activate(pre, ctx, inputs, c.program),
+        Calls::stylusVersion(_) => ok(stylusVersionCall::abi_encode_returns(&ink::STYLUS_VERSION)),
+        Calls::inkPrice(_) => ok(inkPriceCall::abi_encode_returns(&(ink::INK_PER_GAS as u32))),
+        Calls::maxStackDepth(_) => ok(maxStackDepthCall::abi_encode_returns(&ink::MAX_STACK_DEPTH)),
+        Calls::freePages(_) => ok(freePagesCall::abi_encode_returns(&ink::FREE_PAGES)),
+        Calls::pageGas(_) => ok(pageGasCall::abi_encode_returns(&ink::PAGE_GAS)),
+        Calls::pageRamp(_) => ok(pageRampCall::abi_encode_returns(&ink::PAGE_RAMP)),
+        Calls::pageLimit(_) => ok(pageLimitCall::abi_encode_returns(&ink::PAGE_LIMIT)),
+        Calls::minInitGas(_) => ok(minInitGasCall::abi_encode_returns(&minInitGasReturn {
+            gas: ink::MIN_INIT_GAS,
+            cached: ink::MIN_CACHED_INIT_GAS,
+        })),
+        Calls::initCostScalar(_) => {
+            ok(initCostScalarCall::abi_encode_returns(&ink::INIT_COST_SCALAR))
+        }
+        Calls::expiryDays(_) => ok(expiryDaysCall::abi_encode_returns(&ink::EXPIRY_DAYS)),
+        Calls::keepaliveDays(_) => ok(keepaliveDaysCall::abi_encode_returns(&ink::KEEPALIVE_DAYS)),
+        Calls::blockCacheSize(_) => {
+            ok(blockCacheSizeCall::abi_encode_returns(&ink::BLOCK_CACHE_SIZE))
+        }
+        Calls::codehashVersion(c) => match active(ctx, c.codehash)? {
+            Ok(info) => ok(codehashVersionCall::abi_encode_returns(&info.version)),
+            Err(data) => fail(data),
+        },
+        Calls::codehashAsmSize(c) => match active(ctx, c.codehash)? {
+            Ok(info) => ok(codehashAsmSizeCall::abi_encode_returns(&info.asm_size)),
+            Err(data) => fail(data),
+        },
+        Calls::codehashKeepalive(c) => match active(ctx, c.codehash)? {
+            // Programs never expire here within a dev chain's life, so keepalive is always
+            // "too soon", as on Nitro for a recently activated program.
+            Ok(_) => fail(ProgramKeepaliveTooSoon { ageInSeconds: 0 }.abi_encode()),
+            Err(data) => fail(data),
+        },
+        Calls::programVersion(c) => {
+            let (hash, _) = code_hash_of(ctx, c.program)?;
+            match active(ctx, hash)? {
+                Ok(info) => ok(programVersionCall::abi_encode_returns(&info.version)),
+                Err(data) => fail(data),
+            }
+        }
+        Calls::programInitGas(c) => {
+            let (hash, _) = code_hash_of(ctx, c.program)?;
+            match active(ctx, hash)? {
+                Ok(info) => {
+                    let init = u64::from(info.init_cost);
+                    ok(programInitGasCall::abi_encode_returns(&programInitGasReturn {
+                        gas: ink::entry_gas(init, false),
+                        gasWhenCached: ink::entry_gas(init, true),
+                    }))
+                }
+                Err(data) => fail(data),
+            }
+        }
+        Calls::programMemoryFootprint(c) => {
+            let (hash, _) = code_hash_of(ctx, c.program)?;
+            match active(ctx, hash)? {
+                Ok(info) => ok(programMemoryFootprintCall::abi_encode_returns(&info.footprint)),
+                Err(data) => fail(data),
+            }
+        }
+        Calls::programTimeLeft(c) => {
+            let (hash, _) = code_hash_of(ctx, c.program)?;
+            match active(ctx, hash)? {
+                Ok(info) => ok(programTimeLeftCall::abi_encode_returns(&time_left(ctx, &info))),
+                Err(data) => fail(data),
+            }
+        }
+    }
+}
+
+fn activate(
+    pre: &mut Precompiles,
+    ctx: &mut Ctx,
+    inputs: &CallInputs,
+    program_address: Address,
+) -> Result<Out, String> {
+    if inputs.is_static {
+        return fail(Vec::new());
+    }
+    let (code_hash, code) = code_hash_of(ctx, program_address)?;
+    if !program::is_stylus_program(&code) {
+        return fail(IArbWasm::ProgramNotWasm {}.abi_encode());
+    }
+    if let Some(info) = stylus::activation(ctx, code_hash)? {
+        if info.version == ink::STYLUS_VERSION {
+            return fail(IArbWasm::ProgramUpToDate {}.abi_encode());
+        }
+    }
+    let checked = crate::activation::check(pre.programs.engine(), &code);
+    let (wasm_len, compiled, mut info) = match checked {
+        Ok(found) => found,
+        Err(e) => {
+            return fail(
+                Error { message: format!("activation of {program_address} failed: {e}") }
+                    .abi_encode(),
+            )
+        }
+    };
+    let gas = ACTIVATION_BASE_GAS + ACTIVATION_BYTE_GAS * wasm_len as u64;
+    if gas > inputs.gas_limit {
+        return Ok(Out { ok: false, data: Vec::new(), gas });
+    }
+    info.activated_at = ctx.block().timestamp().saturating_to();
+    let module_hash = compiled.1;
+    let journal = ctx.journal_mut();
+    journal.load_account(ADDRESS).map_err(|e| e.to_string())?;
+    journal
+        .sstore(ADDRESS, program::record_slot(code_hash), info.encode())
+        .map_err(|e| e.to_string())?;
+    journal
+        .sstore(ADDRESS, program::module_hash_slot(code_hash), U256::from_be_bytes(module_hash.0))
+        .map_err(|e| e.to_string())?;
+    // No data fee is charged on a dev chain: whatever was sent goes back to the caller.
+    let value = inputs.value.get();
+    if !value.is_zero() {
+        if let Some(err) =
+            journal.transfer(ADDRESS, inputs.caller, value).map_err(|e| e.to_string())?
+        {
+            return Err(format!("refunding activation value failed: {err:?}"));
+        }
+    }
+    let event = IArbWasm::ProgramActivated {
+        codehash: code_hash,
+        moduleHash: module_hash,
+        program: program_address,
+        dataFee: U256::ZERO,
+        version: info.version,
+    };
+    journal.log(Log { address: ADDRESS, data: event.encode_log_data() });
+    pre.programs.insert(code_hash, compiled.0);
+    Ok(Out {
+        ok: true,
+        data: IArbWasm::activateProgramCall::abi_encode_returns(&IArbWasm::activateProgramReturn {
+            version: info.version,
+            dataFee: U256::ZERO,
+        }),
+        gas,
+    })
+}
+
+/// Module hash recorded at activation: keccak256 of the decompressed wasm.
+pub fn module_hash(wasm: &[u8]) -> B256 {
+    keccak256(wasm)
+}

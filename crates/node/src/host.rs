@@ -1,0 +1,957 @@
+//! The `vm_hooks` host interface: every import a Stylus program may use, with Nitro's
+//! semantics, priced in ink.
+
+use std::collections::HashMap;
+
+use revm::{
+    context_interface::{Block, ContextTr, JournalTr, Transaction},
+    handler::FrameResult,
+    interpreter::{
+        CallInput, CallInputs, CallScheme, CallValue, CreateInputs, CreateScheme, FrameInput,
+    },
+    primitives::{keccak256, Address, Bytes, Log, LogData, B256, U256},
+};
+use wasmi::{AsContext, Caller, Error, Extern, Func, Memory, Store, ValType};
+
+use crate::{
+    evm::{run_child, Ctx, Precompiles},
+    ink::{self, HOSTIO_INK, PTR_INK},
+};
+
+/// Why a program stopped other than by returning from `user_entrypoint`.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Escape {
+    /// `exit_early(status)`.
+    #[error("exit_early({0})")]
+    Exit(u32),
+    /// Ink ran out inside a host I/O.
+    #[error("out of ink")]
+    OutOfInk,
+    /// The program broke a rule (bad pointer, write in a static call, ...): a trap.
+    #[error("{0}")]
+    Trap(String),
+    /// The node itself failed (database error): aborts the transaction.
+    #[error("fatal: {0}")]
+    Fatal(String),
+}
+
+impl wasmi::errors::HostError for Escape {}
+
+/// One storage slot in a program's cache.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    value: B256,
+    dirty: bool,
+}
+
+/// Everything a running program's host I/Os can see.
+pub(crate) struct HostState<'a> {
+    pub ctx: &'a mut Ctx,
+    pub pre: Precompiles,
+    pub memory: Option<Memory>,
+    pub address: Address,
+    pub caller: Address,
+    pub value: U256,
+    pub args: Bytes,
+    pub is_static: bool,
+    pub reentrant: bool,
+    pub output: Vec<u8>,
+    pub return_data: Bytes,
+    cache: HashMap<B256, Slot>,
+    /// Insertion order of dirty slots, so flushes are deterministic.
+    cache_order: Vec<B256>,
+    pub refund: i64,
+    /// Pages this program added with `pay_for_memory_grow`.
+    pub grown_pages: u16,
+}
+
+impl<'a> HostState<'a> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        ctx: &'a mut Ctx,
+        pre: Precompiles,
+        address: Address,
+        caller: Address,
+        value: U256,
+        args: Bytes,
+        is_static: bool,
+        reentrant: bool,
+    ) -> Self {
+        Self {
+            ctx,
+            pre,
+            memory: None,
+            address,
+            caller,
+            value,
+            args,
+            is_static,
+            reentrant,
+            output: Vec::new(),
+            return_data: Bytes::new(),
+            cache: HashMap::new(),
+            cache_order: Vec::new(),
+            refund: 0,
+            grown_pages: 0,
+        }
+    }
+}
+
+type C<'c, 'a> = Caller<'c, HostState<'a>>;
+type R<T = ()> = Result<T, Error>;
+
+const I32: ValType = ValType::I32;
+const I64: ValType = ValType::I64;
+
+/// Every host I/O with its wasm signature: (module, name, params, results).
+pub const HOSTIOS: &[(&str, &str, &[ValType], &[ValType])] = &[
+    ("vm_hooks", "read_args", &[I32], &[]),
+    ("vm_hooks", "write_result", &[I32, I32], &[]),
+    ("vm_hooks", "exit_early", &[I32], &[]),
+    ("vm_hooks", "storage_load_bytes32", &[I32, I32], &[]),
+    ("vm_hooks", "storage_cache_bytes32", &[I32, I32], &[]),
+    ("vm_hooks", "storage_flush_cache", &[I32], &[]),
+    ("vm_hooks", "transient_load_bytes32", &[I32, I32], &[]),
+    ("vm_hooks", "transient_store_bytes32", &[I32, I32], &[]),
+    ("vm_hooks", "call_contract", &[I32, I32, I32, I32, I64, I32], &[I32]),
+    ("vm_hooks", "delegate_call_contract", &[I32, I32, I32, I64, I32], &[I32]),
+    ("vm_hooks", "static_call_contract", &[I32, I32, I32, I64, I32], &[I32]),
+    ("vm_hooks", "create1", &[I32, I32, I32, I32, I32], &[]),
+    ("vm_hooks", "create2", &[I32, I32, I32, I32, I32, I32], &[]),
+    ("vm_hooks", "read_return_data", &[I32, I32, I32], &[I32]),
+    ("vm_hooks", "return_data_size", &[], &[I32]),
+    ("vm_hooks", "emit_log", &[I32, I32, I32], &[]),
+    ("vm_hooks", "account_balance", &[I32, I32], &[]),
+    ("vm_hooks", "account_code", &[I32, I32, I32, I32], &[I32]),
+    ("vm_hooks", "account_code_size", &[I32], &[I32]),
+    ("vm_hooks", "account_codehash", &[I32, I32], &[]),
+    ("vm_hooks", "evm_gas_left", &[], &[I64]),
+    ("vm_hooks", "evm_ink_left", &[], &[I64]),
+    ("vm_hooks", "block_basefee", &[I32], &[]),
+    ("vm_hooks", "chainid", &[], &[I64]),
+    ("vm_hooks", "block_coinbase", &[I32], &[]),
+    ("vm_hooks", "block_gas_limit", &[], &[I64]),
+    ("vm_hooks", "block_number", &[], &[I64]),
+    ("vm_hooks", "block_timestamp", &[], &[I64]),
+    ("vm_hooks", "contract_address", &[I32], &[]),
+    ("vm_hooks", "math_div", &[I32, I32], &[]),
+    ("vm_hooks", "math_mod", &[I32, I32], &[]),
+    ("vm_hooks", "math_pow", &[I32, I32], &[]),
+    ("vm_hooks", "math_add_mod", &[I32, I32, I32], &[]),
+    ("vm_hooks", "math_mul_mod", &[I32, I32, I32], &[]),
+    ("vm_hooks", "msg_reentrant", &[], &[I32]),
+    ("vm_hooks", "msg_sender", &[I32], &[]),
+    ("vm_hooks", "msg_value", &[I32], &[]),
+    ("vm_hooks", "native_keccak256", &[I32, I32, I32], &[]),
+    ("vm_hooks", "tx_gas_price", &[I32], &[]),
+    ("vm_hooks", "tx_ink_price", &[], &[I32]),
+    ("vm_hooks", "tx_origin", &[I32], &[]),
+    ("vm_hooks", "pay_for_memory_grow", &[I32], &[]),
+    ("console", "log_txt", &[I32, I32], &[]),
+    ("console", "log_i32", &[I32], &[]),
+    ("console", "log_i64", &[I64], &[]),
+];
+
+/// The expected signature of an import, if the host provides it.
+pub fn signature(module: &str, name: &str) -> Option<(&'static [ValType], &'static [ValType])> {
+    HOSTIOS.iter().find(|(m, n, _, _)| *m == module && *n == name).map(|(_, _, p, r)| (*p, *r))
+}
+
+/// Builds the host function for an import (the names in [`HOSTIOS`]).
+pub(crate) fn make_func(
+    store: &mut Store<HostState<'_>>,
+    module: &str,
+    name: &str,
+) -> Option<Extern> {
+    let s = &mut *store;
+    let f = match (module, name) {
+        ("vm_hooks", "read_args") => Func::wrap(s, read_args),
+        ("vm_hooks", "write_result") => Func::wrap(s, write_result),
+        ("vm_hooks", "exit_early") => Func::wrap(s, exit_early),
+        ("vm_hooks", "storage_load_bytes32") => Func::wrap(s, storage_load_bytes32),
+        ("vm_hooks", "storage_cache_bytes32") => Func::wrap(s, storage_cache_bytes32),
+        ("vm_hooks", "storage_flush_cache") => Func::wrap(s, storage_flush_cache),
+        ("vm_hooks", "transient_load_bytes32") => Func::wrap(s, transient_load_bytes32),
+        ("vm_hooks", "transient_store_bytes32") => Func::wrap(s, transient_store_bytes32),
+        ("vm_hooks", "call_contract") => Func::wrap(s, call_contract),
+        ("vm_hooks", "delegate_call_contract") => Func::wrap(s, delegate_call_contract),
+        ("vm_hooks", "static_call_contract") => Func::wrap(s, static_call_contract),
+        ("vm_hooks", "create1") => Func::wrap(s, create1),
+        ("vm_hooks", "create2") => Func::wrap(s, create2),
+        ("vm_hooks", "read_return_data") => Func::wrap(s, read_return_data),
+        ("vm_hooks", "return_data_size") => Func::wrap(s, return_data_size),
+        ("vm_hooks", "emit_log") => Func::wrap(s, emit_log),
+        ("vm_hooks", "account_balance") => Func::wrap(s, account_balance),
+        ("vm_hooks", "account_code") => Func::wrap(s, account_code),
+        ("vm_hooks", "account_code_size") => Func::wrap(s, account_code_size),
+        ("vm_hooks", "account_codehash") => Func::wrap(s, account_codehash),
+        ("vm_hooks", "evm_gas_left") => Func::wrap(s, evm_gas_left),
+        ("vm_hooks", "evm_ink_left") => Func::wrap(s, evm_ink_left),
+        ("vm_hooks", "block_basefee") => Func::wrap(s, block_basefee),
+        ("vm_hooks", "chainid") => Func::wrap(s, chainid),
+        ("vm_hooks", "block_coinbase") => Func::wrap(s, block_coinbase),
+        ("vm_hooks", "block_gas_limit") => Func::wrap(s, block_gas_limit),
+        ("vm_hooks", "block_number") => Func::wrap(s, block_number),
+        ("vm_hooks", "block_timestamp") => Func::wrap(s, block_timestamp),
+        ("vm_hooks", "contract_address") => Func::wrap(s, contract_address),
+        ("vm_hooks", "math_div") => Func::wrap(s, math_div),
+        ("vm_hooks", "math_mod") => Func::wrap(s, math_mod),
+        ("vm_hooks", "math_pow") => Func::wrap(s, math_pow),
+        ("vm_hooks", "math_add_mod") => Func::wrap(s, math_add_mod),
+        ("vm_hooks", "math_mul_mod") => Func::wrap(s, math_mul_mod),
+        ("vm_hooks", "msg_reentrant") => Func::wrap(s, msg_reentrant),
+        ("vm_hooks", "msg_sender") => Func::wrap(s, msg_sender),
+        ("vm_hooks", "msg_value") => Func::wrap(s, msg_value),
+        ("vm_hooks", "native_keccak256") => Func::wrap(s, native_keccak256),
+        ("vm_hooks", "tx_gas_price") => Func::wrap(s, tx_gas_price),
+        ("vm_hooks", "tx_ink_price") => Func::wrap(s, tx_ink_price),
+        ("vm_hooks", "tx_origin") => Func::wrap(s, tx_origin),
+        ("vm_hooks", "pay_for_memory_grow") => Func::wrap(s, pay_for_memory_grow),
+        ("console", "log_txt") => Func::wrap(s, log_txt),
+        ("console", "log_i32") => Func::wrap(s, log_i32),
+        ("console", "log_i64") => Func::wrap(s, log_i64),
+        _ => return None,
+    };
+    Some(Extern::Func(f))
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers: ink, memory, EVM gas.
+
+fn trap(msg: impl Into<String>) -> Error {
+    Error::host(Escape::Trap(msg.into()))
+}
+
+fn fatal(msg: impl std::fmt::Display) -> Error {
+    Error::host(Escape::Fatal(msg.to_string()))
+}
+
+/// Ink left to the program (fuel is ink in units of [`ink::INK_PER_FUEL`]).
+fn ink_left(c: &C<'_, '_>) -> u64 {
+    c.get_fuel().unwrap_or(0).saturating_mul(ink::INK_PER_FUEL)
+}
+
+fn charge_ink(c: &mut C<'_, '_>, ink_cost: u64) -> R {
+    let fuel = c.get_fuel()?;
+    let need = ink::ink_to_fuel(ink_cost);
+    if fuel < need {
+        c.set_fuel(0)?;
+        return Err(Error::host(Escape::OutOfInk));
+    }
+    c.set_fuel(fuel - need)
+}
+
+fn charge_gas(c: &mut C<'_, '_>, gas: u64) -> R {
+    charge_ink(c, ink::gas_to_ink(gas))
+}
+
+fn gas_left(c: &C<'_, '_>) -> u64 {
+    ink::ink_to_gas(ink_left(c))
+}
+
+fn memory(c: &C<'_, '_>) -> R<Memory> {
+    c.data().memory.ok_or_else(|| trap("program has no memory"))
+}
+
+fn range(ptr: u32, len: u32, size: usize) -> R<std::ops::Range<usize>> {
+    let start = ptr as usize;
+    let end = start
+        .checked_add(len as usize)
+        .filter(|end| *end <= size)
+        .ok_or_else(|| trap(format!("memory access {ptr}+{len} out of bounds")))?;
+    Ok(start..end)
+}
+
+fn read(c: &C<'_, '_>, ptr: u32, len: u32) -> R<Vec<u8>> {
+    let mem = memory(c)?;
+    let data = mem.data(c.as_context());
+    Ok(data[range(ptr, len, data.len())?].to_vec())
+}
+
+fn read32(c: &C<'_, '_>, ptr: u32) -> R<B256> {
+    let mem = memory(c)?;
+    let data = mem.data(c.as_context());
+    Ok(B256::from_slice(&data[range(ptr, 32, data.len())?]))
+}
+
+fn read_address(c: &C<'_, '_>, ptr: u32) -> R<Address> {
+    let mem = memory(c)?;
+    let data = mem.data(c.as_context());
+    Ok(Address::from_slice(&data[range(ptr, 20, data.len())?]))
+}
+
+fn write(c: &mut C<'_, '_>, ptr: u32, bytes: &[u8]) -> R {
+    let mem = memory(c)?;
+    let data = mem.data_mut(c);
+    let r = range(ptr, bytes.len() as u32, data.len())?;
+    data[r].copy_from_slice(bytes);
+    Ok(())
+}
+
+fn write_u32(c: &mut C<'_, '_>, ptr: u32, value: u32) -> R {
+    write(c, ptr, &value.to_le_bytes())
+}
+
+fn write_word(c: &mut C<'_, '_>, ptr: u32, value: U256) -> R {
+    write(c, ptr, &value.to_be_bytes::<32>())
+}
+
+/// EIP-2929 account access cost, loading the account into the journal.
+fn access_account(c: &mut C<'_, '_>, address: Address) -> R<u64> {
+    let load = c.data_mut().ctx.journal_mut().load_account(address).map_err(fatal)?;
+    Ok(if load.is_cold { 2_600 } else { 100 })
+}
+
+fn deny_in_static(c: &C<'_, '_>, what: &str) -> R {
+    if c.data().is_static {
+        return Err(trap(format!("{what} in a static call")));
+    }
+    Ok(())
+}
+
+const fn words(len: u64) -> u64 {
+    len.div_ceil(32)
+}
+
+// ---------------------------------------------------------------------------------------
+// Arguments, results, exit.
+
+fn read_args(mut c: C<'_, '_>, ptr: u32) -> R {
+    let args = c.data().args.clone();
+    charge_ink(
+        &mut c,
+        HOSTIO_INK + ink::READ_ARGS_BYTE_INK * (args.len() as u64).saturating_sub(32),
+    )?;
+    write(&mut c, ptr, &args)
+}
+
+fn write_result(mut c: C<'_, '_>, ptr: u32, len: u32) -> R {
+    charge_ink(
+        &mut c,
+        HOSTIO_INK + ink::WRITE_RESULT_BYTE_INK * u64::from(len).saturating_sub(32),
+    )?;
+    let out = read(&c, ptr, len)?;
+    c.data_mut().output = out;
+    Ok(())
+}
+
+fn exit_early(mut c: C<'_, '_>, status: u32) -> R {
+    charge_ink(&mut c, HOSTIO_INK)?;
+    Err(Error::host(Escape::Exit(status)))
+}
+
+// ---------------------------------------------------------------------------------------
+// Storage.
+
+fn storage_load_bytes32(mut c: C<'_, '_>, key_ptr: u32, dest: u32) -> R {
+    charge_ink(&mut c, HOSTIO_INK + 2 * PTR_INK)?;
+    let key = read32(&c, key_ptr)?;
+    if let Some(slot) = c.data().cache.get(&key) {
+        let value = slot.value;
+        return write(&mut c, dest, value.as_slice());
+    }
+    let address = c.data().address;
+    let load = c.data_mut().ctx.journal_mut().sload(address, key.into()).map_err(fatal)?;
+    charge_gas(&mut c, if load.is_cold { 2_100 } else { 100 })?;
+    let value = B256::from(load.data.to_be_bytes::<32>());
+    c.data_mut().cache.insert(key, Slot { value, dirty: false });
+    write(&mut c, dest, value.as_slice())
+}
+
+fn storage_cache_bytes32(mut c: C<'_, '_>, key_ptr: u32, value_ptr: u32) -> R {
+    charge_ink(&mut c, HOSTIO_INK + 2 * PTR_INK)?;
+    let key = read32(&c, key_ptr)?;
+    let value = read32(&c, value_ptr)?;
+    let st = c.data_mut();
+    if st.cache.insert(key, Slot { value, dirty: true }).is_none_or(|old| !old.dirty) {
+        st.cache_order.push(key);
+    }
+    Ok(())
+}
+
+/// EIP-2200/2929/3529 SSTORE gas and refund for one slot.
+fn sstore_cost(original: U256, current: U256, new: U256, cold: bool) -> (u64, i64) {
+    let cold_cost = if cold { 2_100 } else { 0 };
+    let mut refund = 0i64;
+    let cost = if current == new {
+        100
+    } else if original == current {
+        if original.is_zero() {
+            20_000
+        } else {
+            if new.is_zero() {
+                refund += 4_800;
+            }
+            2_900
+        }
+    } else {
+        if !original.is_zero() {
+            if current.is_zero() {
+                refund -= 4_800;
+            }
+            if new.is_zero() {
+                refund += 4_800;
+            }
+        }
+        if original == new {
+            refund += if original.is_zero() { 19_900 } else { 2_800 };
+        }
+        100
+    };
+    (cost + cold_cost, refund)
+}
+
+fn storage_flush_cache(mut c: C<'_, '_>, clear: u32) -> R {
+    charge_ink(&mut c, HOSTIO_INK)?;
+    let order = std::mem::take(&mut c.data_mut().cache_order);
+    if !order.is_empty() {
+        deny_in_static(&c, "storage write")?;
+    }
+    let address = c.data().address;
+    for key in order {
+        let Some(slot) = c.data().cache.get(&key).copied() else {
+            continue;
+        };
+        if !slot.dirty {
+            continue;
+        }
+        // EIP-2200's sentry: a store never runs on the call stipend alone.
+        if gas_left(&c) <= 2_300 {
+            c.set_fuel(0)?;
+            return Err(Error::host(Escape::OutOfInk));
+        }
+        let result = c
+            .data_mut()
+            .ctx
+            .journal_mut()
+            .sstore(address, key.into(), U256::from_be_bytes(slot.value.0))
+            .map_err(fatal)?;
+        let (cost, refund) = sstore_cost(
+            result.data.original_value,
+            result.data.present_value,
+            result.data.new_value,
+            result.is_cold,
+        );
+        charge_gas(&mut c, cost)?;
+        let st = c.data_mut();
+        st.refund += refund;
+        if let Some(s) = st.cache.get_mut(&key) {
+            s.dirty = false;
+        }
+    }
+    if clear != 0 {
+        c.data_mut().cache.clear();
+    }
+    Ok(())
+}
+
+fn transient_load_bytes32(mut c: C<'_, '_>, key_ptr: u32, dest: u32) -> R {
+    charge_ink(&mut c, HOSTIO_INK + 2 * PTR_INK)?;
+    charge_gas(&mut c, 100)?;
+    let key = read32(&c, key_ptr)?;
+    let address = c.data().address;
+    let value = c.data_mut().ctx.journal_mut().tload(address, key.into());
+    write_word(&mut c, dest, value)
+}
+
+fn transient_store_bytes32(mut c: C<'_, '_>, key_ptr: u32, value_ptr: u32) -> R {
+    charge_ink(&mut c, HOSTIO_INK + 2 * PTR_INK)?;
+    deny_in_static(&c, "transient storage write")?;
+    charge_gas(&mut c, 100)?;
+    let key = read32(&c, key_ptr)?;
+    let value = read32(&c, value_ptr)?;
+    let address = c.data().address;
+    c.data_mut().ctx.journal_mut().tstore(address, key.into(), U256::from_be_bytes(value.0));
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Calls and creates.
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Call,
+    Delegate,
+    Static,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn do_call(
+    c: &mut C<'_, '_>,
+    kind: Kind,
+    contract_ptr: u32,
+    data_ptr: u32,
+    data_len: u32,
+    value: U256,
+    gas: u64,
+    ret_len_ptr: u32,
+) -> R<u32> {
+    charge_ink(c, HOSTIO_INK + 3 * PTR_INK)?;
+    let target = read_address(c, contract_ptr)?;
+    let input = Bytes::from(read(c, data_ptr, data_len)?);
+    if kind == Kind::Call && !value.is_zero() {
+        deny_in_static(c, "call with value")?;
+    }
+    // The program's cache is not flushed for it: the SDK flushes before calling, as on Nitro.
+    let mut cost = access_account(c, target)?;
+    if !value.is_zero() {
+        cost += 9_000;
+        let empty =
+            c.data_mut().ctx.journal_mut().load_account(target).map_err(fatal)?.data.is_empty();
+        if empty {
+            cost += 25_000;
+        }
+    }
+    charge_gas(c, cost)?;
+    // EIP-150: the callee gets at most all but one 64th of what is left.
+    let left = gas_left(c);
+    let mut gas_limit = gas.min(left - left / 64);
+    charge_gas(c, gas_limit)?;
+    if !value.is_zero() {
+        gas_limit += 2_300;
+    }
+    let st = c.data_mut();
+    let code = st.ctx.journal_mut().load_account_with_code(target).map_err(fatal)?;
+    let code_hash = code.data.info.code_hash;
+    let bytecode = code.data.info.code.clone().unwrap_or_default();
+    let (target_address, caller, call_value, scheme, is_static) = match kind {
+        Kind::Call => {
+            (target, st.address, CallValue::Transfer(value), CallScheme::Call, st.is_static)
+        }
+        Kind::Delegate => (
+            st.address,
+            st.caller,
+            CallValue::Apparent(st.value),
+            CallScheme::DelegateCall,
+            st.is_static,
+        ),
+        Kind::Static => {
+            (target, st.address, CallValue::Transfer(U256::ZERO), CallScheme::StaticCall, true)
+        }
+    };
+    let inputs = CallInputs {
+        input: CallInput::Bytes(input),
+        return_memory_offset: 0..0,
+        gas_limit,
+        reservoir: 0,
+        bytecode_address: target,
+        known_bytecode: (code_hash, bytecode),
+        target_address,
+        caller,
+        value: call_value,
+        scheme,
+        is_static,
+        charged_new_account_state_gas: false,
+    };
+    let result = run_child(st.ctx, &st.pre, FrameInput::Call(Box::new(inputs))).map_err(fatal)?;
+    let FrameResult::Call(outcome) = result else {
+        return Err(fatal("call returned a create result"));
+    };
+    let ok = outcome.result.is_ok();
+    let returned = outcome.result.gas.remaining();
+    if ok {
+        c.data_mut().refund += outcome.result.gas.refunded();
+    }
+    let fuel = c.get_fuel()?;
+    c.set_fuel(fuel.saturating_add(ink::gas_to_ink(returned) / ink::INK_PER_FUEL))?;
+    let len = outcome.result.output.len() as u32;
+    c.data_mut().return_data = outcome.result.output;
+    write_u32(c, ret_len_ptr, len)?;
+    Ok(if ok { 0 } else { 1 })
+}
+
+fn call_contract(
+    mut c: C<'_, '_>,
+    contract: u32,
+    data: u32,
+    data_len: u32,
+    value_ptr: u32,
+    gas: u64,
+    ret_len: u32,
+) -> R<u32> {
+    let value = U256::from_be_bytes(read32(&c, value_ptr)?.0);
+    do_call(&mut c, Kind::Call, contract, data, data_len, value, gas, ret_len)
+}
+
+fn delegate_call_contract(
+    mut c: C<'_, '_>,
+    contract: u32,
+    data: u32,
+    data_len: u32,
+    gas: u64,
+    ret_len: u32,
+) -> R<u32> {
+    do_call(&mut c, Kind::Delegate, contract, data, data_len, U256::ZERO, gas, ret_len)
+}
+
+fn static_call_contract(
+    mut c: C<'_, '_>,
+    contract: u32,
+    data: u32,
+    data_len: u32,
+    gas: u64,
+    ret_len: u32,
+) -> R<u32> {
+    do_call(&mut c, Kind::Static, contract, data, data_len, U256::ZERO, gas, ret_len)
+}
+
+fn do_create(
+    c: &mut C<'_, '_>,
+    code_ptr: u32,
+    code_len: u32,
+    endowment_ptr: u32,
+    salt: Option<U256>,
+    contract_ptr: u32,
+    revert_len_ptr: u32,
+) -> R {
+    charge_ink(c, HOSTIO_INK + 3 * PTR_INK)?;
+    deny_in_static(c, "create")?;
+    let code = Bytes::from(read(c, code_ptr, code_len)?);
+    let value = U256::from_be_bytes(read32(c, endowment_ptr)?.0);
+    let w = words(u64::from(code_len));
+    let mut cost = 32_000 + 2 * w;
+    if salt.is_some() {
+        cost += 6 * w;
+    }
+    charge_gas(c, cost)?;
+    let left = gas_left(c);
+    let gas_limit = left - left / 64;
+    charge_gas(c, gas_limit)?;
+    let st = c.data_mut();
+    let scheme = match salt {
+        Some(salt) => CreateScheme::Create2 { salt },
+        None => CreateScheme::Create,
+    };
+    let inputs = CreateInputs::new(st.address, scheme, value, code, gas_limit, 0);
+    let result = run_child(st.ctx, &st.pre, FrameInput::Create(Box::new(inputs))).map_err(fatal)?;
+    let FrameResult::Create(outcome) = result else {
+        return Err(fatal("create returned a call result"));
+    };
+    let returned = outcome.result.gas.remaining();
+    let fuel = c.get_fuel()?;
+    c.set_fuel(fuel.saturating_add(ink::gas_to_ink(returned) / ink::INK_PER_FUEL))?;
+    let ok = outcome.result.is_ok();
+    if ok {
+        c.data_mut().refund += outcome.result.gas.refunded();
+    }
+    let address = if ok { outcome.address.unwrap_or_default() } else { Address::ZERO };
+    // Nitro hands back revert data of a failed constructor; a success leaves none.
+    let data = if outcome.result.is_revert() { outcome.result.output } else { Bytes::new() };
+    let len = data.len() as u32;
+    c.data_mut().return_data = data;
+    write(c, contract_ptr, address.as_slice())?;
+    write_u32(c, revert_len_ptr, len)
+}
+
+fn create1(
+    mut c: C<'_, '_>,
+    code: u32,
+    code_len: u32,
+    endowment: u32,
+    contract: u32,
+    revert_len: u32,
+) -> R {
+    do_create(&mut c, code, code_len, endowment, None, contract, revert_len)
+}
+
+fn create2(
+    mut c: C<'_, '_>,
+    code: u32,
+    code_len: u32,
+    endowment: u32,
+    salt_ptr: u32,
+    contract: u32,
+    revert_len: u32,
+) -> R {
+    let salt = U256::from_be_bytes(read32(&c, salt_ptr)?.0);
+    do_create(&mut c, code, code_len, endowment, Some(salt), contract, revert_len)
+}
+
+fn read_return_data(mut c: C<'_, '_>, dest: u32, offset: u32, size: u32) -> R<u32> {
+    charge_ink(&mut c, HOSTIO_INK + PTR_INK)?;
+    charge_gas(&mut c, 3 * words(u64::from(size)))?;
+    let data = c.data().return_data.clone();
+    let start = (offset as usize).min(data.len());
+    let end = start.saturating_add(size as usize).min(data.len());
+    write(&mut c, dest, &data[start..end])?;
+    Ok((end - start) as u32)
+}
+
+fn return_data_size(mut c: C<'_, '_>) -> R<u32> {
+    charge_ink(&mut c, HOSTIO_INK)?;
+    Ok(c.data().return_data.len() as u32)
+}
+
+// ---------------------------------------------------------------------------------------
+// Logs.
+
+fn emit_log(mut c: C<'_, '_>, data_ptr: u32, len: u32, topics: u32) -> R {
+    charge_ink(&mut c, HOSTIO_INK)?;
+    deny_in_static(&c, "log")?;
+    if topics > 4 || u64::from(len) < u64::from(topics) * 32 {
+        return Err(trap(format!("bad log: {topics} topics in {len} bytes")));
+    }
+    let bytes = read(&c, data_ptr, len)?;
+    let data_len = u64::from(len) - u64::from(topics) * 32;
+    charge_gas(&mut c, 375 + 375 * u64::from(topics) + 8 * data_len)?;
+    let (topic_bytes, data) = bytes.split_at(topics as usize * 32);
+    let topics = topic_bytes.chunks(32).map(B256::from_slice).collect();
+    let address = c.data().address;
+    c.data_mut()
+        .ctx
+        .journal_mut()
+        .log(Log { address, data: LogData::new_unchecked(topics, Bytes::copy_from_slice(data)) });
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Accounts.
+
+fn account_balance(mut c: C<'_, '_>, address_ptr: u32, dest: u32) -> R {
+    charge_ink(&mut c, HOSTIO_INK + 2 * PTR_INK)?;
+    let address = read_address(&c, address_ptr)?;
+    let cost = access_account(&mut c, address)?;
+    charge_gas(&mut c, cost)?;
+    let balance =
+        c.data_mut().ctx.journal_mut().load_account(address).map_err(fatal)?.data.info.balance;
+    write_word(&mut c, dest, balance)
+}
+
+fn code_of(c: &mut C<'_, '_>, address: Address) -> R<Bytes> {
+    let code = c.data_mut().ctx.journal_mut().code(address).map_err(fatal)?;
+    Ok(code.data)
+}
+
+fn account_code(mut c: C<'_, '_>, address_ptr: u32, offset: u32, size: u32, dest: u32) -> R<u32> {
+    charge_ink(&mut c, HOSTIO_INK + 2 * PTR_INK)?;
+    let address = read_address(&c, address_ptr)?;
+    let cost = access_account(&mut c, address)?;
+    charge_gas(&mut c, cost + 3 * words(u64::from(size)))?;
+    let code = code_of(&mut c, address)?;
+    let start = (offset as usize).min(code.len());
+    let end = start.saturating_add(size as usize).min(code.len());
+    write(&mut c, dest, &code[start..end])?;
+    Ok((end - start) as u32)
+}
+
+fn account_code_size(mut c: C<'_, '_>, address_ptr: u32) -> R<u32> {
+    charge_ink(&mut c, HOSTIO_INK + PTR_INK)?;
+    let address = read_address(&c, address_ptr)?;
+    let cost = access_account(&mut c, address)?;
+    charge_gas(&mut c, cost)?;
+    Ok(code_of(&mut c, address)?.len() as u32)
+}
+
+fn account_codehash(mut c: C<'_, '_>, address_ptr: u32, dest: u32) -> R {
+    charge_ink(&mut c, HOSTIO_INK + 2 * PTR_INK)?;
+    let address = read_address(&c, address_ptr)?;
+    let cost = access_account(&mut c, address)?;
+    charge_gas(&mut c, cost)?;
+    let hash = c.data_mut().ctx.journal_mut().code_hash(address).map_err(fatal)?.data;
+    write(&mut c, dest, hash.as_slice())
+}
+
+// ---------------------------------------------------------------------------------------
+// Gas and ink.
+
+fn evm_gas_left(mut c: C<'_, '_>) -> R<u64> {
+    charge_ink(&mut c, HOSTIO_INK)?;
+    Ok(gas_left(&c))
+}
+
+fn evm_ink_left(mut c: C<'_, '_>) -> R<u64> {
+    charge_ink(&mut c, HOSTIO_INK)?;
+    Ok(ink_left(&c))
+}
+
+fn tx_ink_price(mut c: C<'_, '_>) -> R<u32> {
+    charge_ink(&mut c, HOSTIO_INK)?;
+    Ok(ink::INK_PER_GAS as u32)
+}
+
+fn pay_for_memory_grow(mut c: C<'_, '_>, pages: u32) -> R {
+    charge_ink(&mut c, HOSTIO_INK)?;
+    let pages = pages as u16;
+    if pages == 0 {
+        return Ok(());
+    }
+    let (open, ever) = {
+        let frames = c.data().pre.frames.borrow();
+        (frames.open_pages, frames.ever_pages)
+    };
+    let Some(gas) = ink::memory_gas(open, ever, pages) else {
+        c.set_fuel(0)?;
+        return Err(Error::host(Escape::OutOfInk));
+    };
+    charge_gas(&mut c, gas)?;
+    let st = c.data_mut();
+    st.grown_pages = st.grown_pages.saturating_add(pages);
+    let mut frames = st.pre.frames.borrow_mut();
+    frames.open_pages = open.saturating_add(pages);
+    frames.ever_pages = frames.ever_pages.max(frames.open_pages);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Block, transaction and message context.
+
+fn block_basefee(mut c: C<'_, '_>, dest: u32) -> R {
+    charge_ink(&mut c, HOSTIO_INK + PTR_INK)?;
+    let fee = U256::from(c.data().ctx.block().basefee());
+    write_word(&mut c, dest, fee)
+}
+
+fn chainid(mut c: C<'_, '_>) -> R<u64> {
+    charge_ink(&mut c, HOSTIO_INK)?;
+    Ok(c.data().ctx.cfg.chain_id)
+}
+
+fn block_coinbase(mut c: C<'_, '_>, dest: u32) -> R {
+    charge_ink(&mut c, HOSTIO_INK + PTR_INK)?;
+    let coinbase = c.data().ctx.block().beneficiary();
+    write(&mut c, dest, coinbase.as_slice())
+}
+
+fn block_gas_limit(mut c: C<'_, '_>) -> R<u64> {
+    charge_ink(&mut c, HOSTIO_INK)?;
+    Ok(c.data().ctx.block().gas_limit())
+}
+
+fn block_number(mut c: C<'_, '_>) -> R<u64> {
+    charge_ink(&mut c, HOSTIO_INK)?;
+    Ok(c.data().ctx.block().number().saturating_to())
+}
+
+fn block_timestamp(mut c: C<'_, '_>) -> R<u64> {
+    charge_ink(&mut c, HOSTIO_INK)?;
+    Ok(c.data().ctx.block().timestamp().saturating_to())
+}
+
+fn contract_address(mut c: C<'_, '_>, dest: u32) -> R {
+    charge_ink(&mut c, HOSTIO_INK + PTR_INK)?;
+    let address = c.data().address;
+    write(&mut c, dest, address.as_slice())
+}
+
+fn msg_reentrant(mut c: C<'_, '_>) -> R<u32> {
+    charge_ink(&mut c, HOSTIO_INK)?;
+    Ok(u32::from(c.data().reentrant))
+}
+
+fn msg_sender(mut c: C<'_, '_>, dest: u32) -> R {
+    charge_ink(&mut c, HOSTIO_INK + PTR_INK)?;
+    let sender = c.data().caller;
+    write(&mut c, dest, sender.as_slice())
+}
+
+fn msg_value(mut c: C<'_, '_>, dest: u32) -> R {
+    charge_ink(&mut c, HOSTIO_INK + PTR_INK)?;
+    let value = c.data().value;
+    write_word(&mut c, dest, value)
+}
+
+fn tx_gas_price(mut c: C<'_, '_>, dest: u32) -> R {
+    charge_ink(&mut c, HOSTIO_INK + PTR_INK)?;
+    let ctx = &c.data().ctx;
+    let price = ctx.tx().effective_gas_price(u128::from(ctx.block().basefee()));
+    write_word(&mut c, dest, U256::from(price))
+}
+
+fn tx_origin(mut c: C<'_, '_>, dest: u32) -> R {
+    charge_ink(&mut c, HOSTIO_INK + PTR_INK)?;
+    let origin = c.data().ctx.tx().caller();
+    write(&mut c, dest, origin.as_slice())
+}
+
+// ---------------------------------------------------------------------------------------
+// Math and hashing. Priced at the EVM opcode that does the same work (DIV/MOD 5 gas,
+// ADDMOD/MULMOD 8 gas, EXP 10 + 50 per exponent byte).
+
+fn math2(c: &mut C<'_, '_>, a_ptr: u32, b_ptr: u32, gas: u64, f: fn(U256, U256) -> U256) -> R {
+    charge_ink(c, HOSTIO_INK + 2 * PTR_INK)?;
+    charge_gas(c, gas)?;
+    let a = U256::from_be_bytes(read32(c, a_ptr)?.0);
+    let b = U256::from_be_bytes(read32(c, b_ptr)?.0);
+    write_word(c, a_ptr, f(a, b))
+}
+
+fn math_div(mut c: C<'_, '_>, a: u32, b: u32) -> R {
+    math2(&mut c, a, b, 5, |a, b| a.checked_div(b).unwrap_or_default())
+}
+
+fn math_mod(mut c: C<'_, '_>, a: u32, b: u32) -> R {
+    math2(&mut c, a, b, 5, |a, b| a.checked_rem(b).unwrap_or_default())
+}
+
+fn math_pow(mut c: C<'_, '_>, a: u32, b: u32) -> R {
+    let exponent = U256::from_be_bytes(read32(&c, b)?.0);
+    let bytes = u64::from(exponent.bit_len().div_ceil(8) as u32);
+    math2(&mut c, a, b, 10 + 50 * bytes, |a, b| a.pow(b))
+}
+
+fn math3(c: &mut C<'_, '_>, a: u32, b: u32, m: u32, f: fn(U256, U256, U256) -> U256) -> R {
+    charge_ink(c, HOSTIO_INK + 3 * PTR_INK)?;
+    charge_gas(c, 8)?;
+    let x = U256::from_be_bytes(read32(c, a)?.0);
+    let y = U256::from_be_bytes(read32(c, b)?.0);
+    let n = U256::from_be_bytes(read32(c, m)?.0);
+    write_word(c, a, f(x, y, n))
+}
+
+fn math_add_mod(mut c: C<'_, '_>, a: u32, b: u32, m: u32) -> R {
+    math3(&mut c, a, b, m, |x, y, n| x.add_mod(y, n))
+}
+
+fn math_mul_mod(mut c: C<'_, '_>, a: u32, b: u32, m: u32) -> R {
+    math3(&mut c, a, b, m, |x, y, n| x.mul_mod(y, n))
+}
+
+fn native_keccak256(mut c: C<'_, '_>, ptr: u32, len: u32, dest: u32) -> R {
+    charge_ink(&mut c, ink::KECCAK_INK + ink::KECCAK_WORD_INK * words(u64::from(len)))?;
+    let data = read(&c, ptr, len)?;
+    let hash = keccak256(data);
+    write(&mut c, dest, hash.as_slice())
+}
+
+// ---------------------------------------------------------------------------------------
+// Debug console (free, as in Nitro's debug mode; output goes to stderr).
+
+fn log_txt(c: C<'_, '_>, ptr: u32, len: u32) -> R {
+    let text = read(&c, ptr, len)?;
+    eprintln!("stylus {}: {}", c.data().address, String::from_utf8_lossy(&text));
+    Ok(())
+}
+
+fn log_i32(c: C<'_, '_>, value: i32) -> R {
+    eprintln!("stylus {}: {value}", c.data().address);
+    Ok(())
+}
+
+fn log_i64(c: C<'_, '_>, value: i64) -> R {
+    eprintln!("stylus {}: {value}", c.data().address);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sstore_prices_follow_eip2200_and_3529() {
+        let z = U256::ZERO;
+        let one = U256::from(1);
+        let two = U256::from(2);
+        assert_eq!(sstore_cost(z, z, one, true), (22_100, 0));
+        assert_eq!(sstore_cost(one, one, two, false), (2_900, 0));
+        assert_eq!(sstore_cost(one, one, z, false), (2_900, 4_800));
+        assert_eq!(sstore_cost(one, one, one, false), (100, 0));
+        assert_eq!(sstore_cost(z, one, z, false), (100, 19_900));
+        assert_eq!(sstore_cost(one, z, one, false), (100, -4_800 + 2_800));
+    }
+
+    #[test]
+    fn every_nitro_hostio_is_listed() {
+        let vm_hooks = HOSTIOS.iter().filter(|h| h.0 == "vm_hooks").count();
+        assert_eq!(vm_hooks, 42);
+    }
+}

@@ -1,0 +1,143 @@
+//! Shared helpers for the node's tests: WAT programs deployed and activated on a chain.
+#![allow(dead_code)]
+
+use alloy_eips::BlockNumberOrTag;
+use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
+use alloy_rpc_types_eth::TransactionRequest;
+use alloy_sol_types::SolCall;
+use tidepool_node::{
+    arbwasm::{IArbWasm, ADDRESS as ARBWASM},
+    chain::{Chain, ChainConfig},
+    program::compress_program,
+};
+
+pub fn chain() -> Chain {
+    Chain::new(ChainConfig::default()).expect("chain")
+}
+
+pub fn dev(chain: &Chain, i: usize) -> Address {
+    chain.accounts()[i]
+}
+
+pub fn req(from: Address, to: Address, data: impl Into<Bytes>) -> TransactionRequest {
+    TransactionRequest {
+        from: Some(from),
+        to: Some(TxKind::Call(to)),
+        input: data.into().into(),
+        ..Default::default()
+    }
+}
+
+/// Sends a transaction from dev account 0 and returns (hash, success).
+pub fn send(chain: &mut Chain, to: Address, data: impl Into<Bytes>) -> (B256, bool) {
+    let from = dev(chain, 0);
+    let hash = chain.send_request(req(from, to, data)).expect("send");
+    let ok = chain.tx(&hash).expect("mined").success;
+    (hash, ok)
+}
+
+pub fn send_value(
+    chain: &mut Chain,
+    to: Address,
+    data: impl Into<Bytes>,
+    value: U256,
+) -> (B256, bool) {
+    let from = dev(chain, 0);
+    let mut r = req(from, to, data);
+    r.value = Some(value);
+    r.gas = Some(5_000_000);
+    let hash = chain.send_request(r).expect("send");
+    let ok = chain.tx(&hash).expect("mined").success;
+    (hash, ok)
+}
+
+pub fn call(chain: &mut Chain, to: Address, data: impl Into<Bytes>) -> (bool, Bytes) {
+    let from = dev(chain, 0);
+    let out = chain.call(req(from, to, data), BlockNumberOrTag::Latest, None).expect("call");
+    (out.success, out.output)
+}
+
+/// Puts a WAT program at `address` and activates it through ArbWasm.
+pub fn deploy_wat(chain: &mut Chain, address: Address, wat: &str) {
+    let wasm = wat::parse_str(wat).expect("wat");
+    let code = compress_program(&wasm).expect("compress");
+    chain.set_code(address, code.into()).expect("set code");
+    let data = IArbWasm::activateProgramCall { program: address }.abi_encode();
+    let (hash, ok) = send(chain, ARBWASM, data);
+    assert!(ok, "activation failed: {:?}", chain.tx(&hash));
+}
+
+pub fn word(n: u64) -> B256 {
+    B256::from(U256::from(n))
+}
+
+pub fn addr(n: u64) -> Address {
+    Address::from_word(word(n))
+}
+
+/// A WAT prelude importing every hostio the tests use.
+pub const IMPORTS: &str = r#"
+  (import "vm_hooks" "read_args" (func $read_args (param i32)))
+  (import "vm_hooks" "write_result" (func $write_result (param i32 i32)))
+  (import "vm_hooks" "exit_early" (func $exit_early (param i32)))
+  (import "vm_hooks" "storage_load_bytes32" (func $sload (param i32 i32)))
+  (import "vm_hooks" "storage_cache_bytes32" (func $scache (param i32 i32)))
+  (import "vm_hooks" "storage_flush_cache" (func $flush (param i32)))
+  (import "vm_hooks" "transient_load_bytes32" (func $tload (param i32 i32)))
+  (import "vm_hooks" "transient_store_bytes32" (func $tstore (param i32 i32)))
+  (import "vm_hooks" "call_contract" (func $call (param i32 i32 i32 i32 i64 i32) (result i32)))
+  (import "vm_hooks" "delegate_call_contract" (func $dcall (param i32 i32 i32 i64 i32) (result i32)))
+  (import "vm_hooks" "static_call_contract" (func $scall (param i32 i32 i32 i64 i32) (result i32)))
+  (import "vm_hooks" "create1" (func $create1 (param i32 i32 i32 i32 i32)))
+  (import "vm_hooks" "create2" (func $create2 (param i32 i32 i32 i32 i32 i32)))
+  (import "vm_hooks" "read_return_data" (func $rrd (param i32 i32 i32) (result i32)))
+  (import "vm_hooks" "return_data_size" (func $rds (result i32)))
+  (import "vm_hooks" "emit_log" (func $log (param i32 i32 i32)))
+  (import "vm_hooks" "account_balance" (func $balance (param i32 i32)))
+  (import "vm_hooks" "account_code" (func $code (param i32 i32 i32 i32) (result i32)))
+  (import "vm_hooks" "account_code_size" (func $codesize (param i32) (result i32)))
+  (import "vm_hooks" "account_codehash" (func $codehash (param i32 i32)))
+  (import "vm_hooks" "evm_gas_left" (func $gas_left (result i64)))
+  (import "vm_hooks" "evm_ink_left" (func $ink_left (result i64)))
+  (import "vm_hooks" "block_basefee" (func $basefee (param i32)))
+  (import "vm_hooks" "chainid" (func $chainid (result i64)))
+  (import "vm_hooks" "block_coinbase" (func $coinbase (param i32)))
+  (import "vm_hooks" "block_gas_limit" (func $gaslimit (result i64)))
+  (import "vm_hooks" "block_number" (func $number (result i64)))
+  (import "vm_hooks" "block_timestamp" (func $timestamp (result i64)))
+  (import "vm_hooks" "contract_address" (func $address (param i32)))
+  (import "vm_hooks" "math_div" (func $div (param i32 i32)))
+  (import "vm_hooks" "math_mod" (func $mod (param i32 i32)))
+  (import "vm_hooks" "math_pow" (func $pow (param i32 i32)))
+  (import "vm_hooks" "math_add_mod" (func $addmod (param i32 i32 i32)))
+  (import "vm_hooks" "math_mul_mod" (func $mulmod (param i32 i32 i32)))
+  (import "vm_hooks" "msg_reentrant" (func $reentrant (result i32)))
+  (import "vm_hooks" "msg_sender" (func $sender (param i32)))
+  (import "vm_hooks" "msg_value" (func $value (param i32)))
+  (import "vm_hooks" "native_keccak256" (func $keccak (param i32 i32 i32)))
+  (import "vm_hooks" "tx_gas_price" (func $gasprice (param i32)))
+  (import "vm_hooks" "tx_ink_price" (func $inkprice (result i32)))
+  (import "vm_hooks" "tx_origin" (func $origin (param i32)))
+  (import "vm_hooks" "pay_for_memory_grow" (func $pay (param i32)))
+  (memory (export "memory") 1)
+"#;
+
+/// A module with the prelude and `body` as the entrypoint's code.
+pub fn program(body: &str) -> String {
+    format!(
+        "(module {IMPORTS}\n (func (export \"user_entrypoint\") (param $len i32) (result i32)\n {body}\n ))"
+    )
+}
+
+/// A counter: increments slot 0 and returns the new value.
+pub fn counter() -> String {
+    program(
+        r#"
+    (call $sload (i32.const 0) (i32.const 32))
+    (i32.store8 (i32.const 63) (i32.add (i32.load8_u (i32.const 63)) (i32.const 1)))
+    (call $scache (i32.const 0) (i32.const 32))
+    (call $flush (i32.const 0))
+    (call $write_result (i32.const 32) (i32.const 32))
+    (i32.const 0)"#,
+    )
+}
