@@ -642,7 +642,9 @@ impl Chain {
         commit: bool,
     ) -> Result<(ExecutionResult, ()), ChainError> {
         let block = self.block_env(number, timestamp, base_fee);
-        let cfg = self.cfg();
+        let mut cfg = self.cfg();
+        // Impersonated senders may be contracts (anvil allows this too).
+        cfg.disable_eip3607 = self.impersonated.contains(&tx.caller);
         let db = std::mem::take(&mut self.db);
         let ctx = Ctx::new(db, SPEC).with_block(block).with_cfg(cfg);
         let mut evm = build_evm(ctx, self.programs.clone());
@@ -716,6 +718,8 @@ impl Chain {
         cfg.disable_base_fee = true;
         cfg.disable_balance_check = tx.gas_price == 0;
         cfg.disable_block_gas_limit = true;
+        // Simulations may come "from" contracts, as geth allows.
+        cfg.disable_eip3607 = true;
         let ctx = Ctx::new(db, SPEC).with_block(env).with_cfg(cfg);
         let mut evm = build_evm(ctx, self.programs.clone());
         let result = stacker::maybe_grow(256 * 1024, 64 * 1024 * 1024, || evm.transact(tx))

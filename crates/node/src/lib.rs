@@ -7,5 +7,7 @@ pub mod chain;
 pub mod evm;
 pub mod host;
 pub mod ink;
+pub mod node;
 pub mod program;
+pub mod rpc;
 pub mod stylus;

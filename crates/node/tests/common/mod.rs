@@ -141,3 +141,30 @@ pub fn counter() -> String {
     (i32.const 0)"#,
     )
 }
+
+/// Minimal JSON-RPC over HTTP/1.1 (one request per connection), so tests need no client crate.
+pub fn rpc_raw(url: &str, body: &str) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let hostport = url.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(hostport).expect("connect");
+    let req = format!(
+        "POST / HTTP/1.1\r\nHost: {hostport}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).expect("write");
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).expect("read");
+    let body = resp.split("\r\n\r\n").nth(1).unwrap_or("");
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("bad response {resp:?}: {e}"))
+}
+
+pub fn rpc(url: &str, method: &str, params: serde_json::Value) -> serde_json::Value {
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    rpc_raw(url, &body.to_string())
+}
+
+/// The `result` of a call, panicking with the error otherwise.
+pub fn rpc_ok(url: &str, method: &str, params: serde_json::Value) -> serde_json::Value {
+    let r = rpc(url, method, params);
+    r.get("result").cloned().unwrap_or_else(|| panic!("{method} failed: {r}"))
+}
