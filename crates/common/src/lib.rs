@@ -3,8 +3,25 @@
 //! Each module holds one concern as a `#[storage]` struct that a contract embeds as a field,
 //! in the style of OpenZeppelin's rust-contracts-stylus: the component owns its slots, its
 //! errors and its events, and the contract decides which of its functions to expose.
+//!
+//! - [`access_control`]: roles and role admins.
+//! - [`pausable`]: pauses that end at a set time or on `resume`.
+//! - [`eip712`]: typed-data domain separator, digests, EIP-5267 domain.
+//! - [`nonces`]: single-use nonces for signed messages.
+//! - [`signature`]: ECDSA recovery through the precompile, EIP-1271 contract wallets.
+//! - [`permit`]: EIP-2612 signature check and nonce for ERC-20 tokens.
+//! - [`initializable`]: one-time initialisation by the deployer.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
 
 extern crate alloc;
 
+pub mod access_control;
+pub mod eip712;
 pub mod initializable;
+pub mod nonces;
+pub mod pausable;
+pub mod permit;
+pub mod signature;
+
+#[cfg(test)]
+mod testing;

@@ -1,0 +1,291 @@
+//! Test host: [`TestVM`] with a working `ecrecover` precompile and strict static-call mocks.
+//!
+//! Plain `TestVM` answers every call with the data of the *last* mock, matched or not, so a
+//! test of "the contract hashed the wrong thing" would pass anyway. Here a static call to
+//! `0x01` runs real secp256k1 recovery with the precompile's rules, and any other static call
+//! must match a mock exactly (address and calldata) or it reverts. Everything else is
+//! forwarded to the inner `TestVM`, which tests reach through `Deref`.
+// Implementing the host's raw-pointer traits needs `unsafe impl`; test-only.
+#![allow(unsafe_code)]
+
+use std::{cell::RefCell, ops::Deref, rc::Rc, slice};
+
+use alloy_primitives::{uint, Address, Signature, B256, U256};
+use alloy_signer_local::PrivateKeySigner;
+use stylus_sdk::{prelude::*, testing::TestVM};
+
+use crate::signature::ECRECOVER;
+
+/// A `TestVM` whose static calls are answered faithfully; see the module docs.
+#[derive(Clone, Default)]
+pub struct SigTestVM {
+    vm: TestVM,
+    /// Return data of the last static call, which this host answered itself.
+    return_data: Rc<RefCell<Option<Vec<u8>>>>,
+}
+
+impl Deref for SigTestVM {
+    type Target = TestVM;
+    fn deref(&self) -> &TestVM {
+        &self.vm
+    }
+}
+
+impl SigTestVM {
+    /// What the `ecrecover` precompile returns for these arguments: `None` for its empty
+    /// output.
+    pub fn ecrecover(&self, digest: B256, v: u8, r: B256, s: B256) -> Option<Address> {
+        let mut input = [0u8; 128];
+        input[..32].copy_from_slice(digest.as_slice());
+        input[63] = v;
+        input[64..96].copy_from_slice(r.as_slice());
+        input[96..].copy_from_slice(s.as_slice());
+        let out = precompile_ecrecover(&input);
+        (!out.is_empty()).then(|| Address::from_slice(&out[12..]))
+    }
+
+    fn static_call(&self, to: Address, data: &[u8]) -> (u8, Vec<u8>) {
+        if to == ECRECOVER {
+            return (0, precompile_ecrecover(data));
+        }
+        match self.vm.snapshot().static_call_returns.get(&(to, data.to_vec())) {
+            Some(Ok(out)) => (0, out.clone()),
+            Some(Err(out)) => (1, out.clone()),
+            None => (1, Vec::new()),
+        }
+    }
+}
+
+/// The `ecrecover` precompile: input zero-padded to 128 bytes, `v` a full word of 27 or 28,
+/// `r` and `s` in `[1, n)`, either half of the order accepted; empty output on any failure.
+fn precompile_ecrecover(input: &[u8]) -> Vec<u8> {
+    let mut padded = [0u8; 128];
+    let used = input.len().min(128);
+    padded[..used].copy_from_slice(&input[..used]);
+    let v = U256::from_be_slice(&padded[32..64]);
+    if v != U256::from(27) && v != U256::from(28) {
+        return Vec::new();
+    }
+    let digest = B256::from_slice(&padded[..32]);
+    let sig = Signature::from_scalars_and_parity(
+        B256::from_slice(&padded[64..96]),
+        B256::from_slice(&padded[96..]),
+        v == U256::from(28),
+    );
+    match sig.recover_address_from_prehash(&digest) {
+        Ok(address) => address.into_word().to_vec(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// A fixed test key, different for each `n > 0`.
+pub fn signer(n: u8) -> PrivateKeySigner {
+    PrivateKeySigner::from_bytes(&B256::with_last_byte(n)).expect("small non-zero scalar")
+}
+
+/// The order `n` of the secp256k1 group.
+pub const SECP256K1_ORDER: U256 =
+    uint!(0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141_U256);
+
+/// The malleable twin `(v', n - s)` of a low-s signature `(v, s)`.
+pub fn high_s(v: u8, s: B256) -> (u8, B256) {
+    let twin = SECP256K1_ORDER - U256::from_be_bytes(s.0);
+    (if v == 27 { 28 } else { 27 }, twin.into())
+}
+
+impl Host for SigTestVM {}
+
+impl CryptographyAccess for SigTestVM {
+    fn native_keccak256(&self, input: &[u8]) -> B256 {
+        self.vm.native_keccak256(input)
+    }
+}
+
+impl CalldataAccess for SigTestVM {
+    fn read_args(&self, len: usize) -> Vec<u8> {
+        self.vm.read_args(len)
+    }
+    fn read_return_data(&self, offset: usize, size: Option<usize>) -> Vec<u8> {
+        match &*self.return_data.borrow() {
+            Some(data) => {
+                let start = offset.min(data.len());
+                let end = size.map_or(data.len(), |s| (start + s).min(data.len()));
+                data[start..end].to_vec()
+            }
+            None => self.vm.read_return_data(offset, size),
+        }
+    }
+    fn return_data_size(&self) -> usize {
+        match &*self.return_data.borrow() {
+            Some(data) => data.len(),
+            None => self.vm.return_data_size(),
+        }
+    }
+    fn write_result(&self, data: &[u8]) {
+        self.vm.write_result(data)
+    }
+}
+
+unsafe impl UnsafeDeploymentAccess for SigTestVM {
+    unsafe fn create1(
+        &self,
+        code: *const u8,
+        code_len: usize,
+        endowment: *const u8,
+        contract: *mut u8,
+        revert_data_len: *mut usize,
+    ) {
+        self.vm.create1(code, code_len, endowment, contract, revert_data_len)
+    }
+    unsafe fn create2(
+        &self,
+        code: *const u8,
+        code_len: usize,
+        endowment: *const u8,
+        salt: *const u8,
+        contract: *mut u8,
+        revert_data_len: *mut usize,
+    ) {
+        self.vm.create2(code, code_len, endowment, salt, contract, revert_data_len)
+    }
+}
+
+impl StorageAccess for SigTestVM {
+    fn storage_load_bytes32(&self, key: U256) -> B256 {
+        self.vm.storage_load_bytes32(key)
+    }
+    unsafe fn storage_cache_bytes32(&self, key: U256, value: B256) {
+        self.vm.storage_cache_bytes32(key, value)
+    }
+    fn flush_cache(&self, clear: bool) {
+        self.vm.flush_cache(clear)
+    }
+}
+
+unsafe impl UnsafeCallAccess for SigTestVM {
+    unsafe fn call_contract(
+        &self,
+        to: *const u8,
+        data: *const u8,
+        data_len: usize,
+        value: *const u8,
+        gas: u64,
+        outs_len: &mut usize,
+    ) -> u8 {
+        *self.return_data.borrow_mut() = None;
+        self.vm.call_contract(to, data, data_len, value, gas, outs_len)
+    }
+    unsafe fn static_call_contract(
+        &self,
+        to: *const u8,
+        data: *const u8,
+        data_len: usize,
+        _gas: u64,
+        outs_len: &mut usize,
+    ) -> u8 {
+        let to = Address::from_slice(slice::from_raw_parts(to, 20));
+        let data = slice::from_raw_parts(data, data_len);
+        let (status, out) = self.static_call(to, data);
+        *outs_len = out.len();
+        *self.return_data.borrow_mut() = Some(out);
+        status
+    }
+    unsafe fn delegate_call_contract(
+        &self,
+        to: *const u8,
+        data: *const u8,
+        data_len: usize,
+        gas: u64,
+        outs_len: &mut usize,
+    ) -> u8 {
+        *self.return_data.borrow_mut() = None;
+        self.vm.delegate_call_contract(to, data, data_len, gas, outs_len)
+    }
+}
+
+impl BlockAccess for SigTestVM {
+    fn block_basefee(&self) -> U256 {
+        self.vm.block_basefee()
+    }
+    fn block_coinbase(&self) -> Address {
+        self.vm.block_coinbase()
+    }
+    fn block_number(&self) -> u64 {
+        self.vm.block_number()
+    }
+    fn block_timestamp(&self) -> u64 {
+        self.vm.block_timestamp()
+    }
+    fn block_gas_limit(&self) -> u64 {
+        self.vm.block_gas_limit()
+    }
+}
+
+impl ChainAccess for SigTestVM {
+    fn chain_id(&self) -> u64 {
+        self.vm.chain_id()
+    }
+}
+
+impl AccountAccess for SigTestVM {
+    fn balance(&self, account: Address) -> U256 {
+        self.vm.balance(account)
+    }
+    fn contract_address(&self) -> Address {
+        self.vm.contract_address()
+    }
+    fn code(&self, account: Address) -> Vec<u8> {
+        self.vm.code(account)
+    }
+    fn code_size(&self, account: Address) -> usize {
+        self.vm.code_size(account)
+    }
+    fn code_hash(&self, account: Address) -> B256 {
+        self.vm.code_hash(account)
+    }
+}
+
+impl MemoryAccess for SigTestVM {
+    fn pay_for_memory_grow(&self, pages: u16) {
+        self.vm.pay_for_memory_grow(pages)
+    }
+}
+
+impl MessageAccess for SigTestVM {
+    fn msg_sender(&self) -> Address {
+        self.vm.msg_sender()
+    }
+    fn msg_reentrant(&self) -> bool {
+        self.vm.msg_reentrant()
+    }
+    fn msg_value(&self) -> U256 {
+        self.vm.msg_value()
+    }
+    fn tx_origin(&self) -> Address {
+        self.vm.tx_origin()
+    }
+}
+
+impl MeteringAccess for SigTestVM {
+    fn evm_gas_left(&self) -> u64 {
+        self.vm.evm_gas_left()
+    }
+    fn evm_ink_left(&self) -> u64 {
+        self.vm.evm_ink_left()
+    }
+    fn tx_gas_price(&self) -> U256 {
+        self.vm.tx_gas_price()
+    }
+    fn tx_ink_price(&self) -> u32 {
+        self.vm.tx_ink_price()
+    }
+}
+
+impl RawLogAccess for SigTestVM {
+    fn emit_log(&self, input: &[u8], num_topics: usize) {
+        self.vm.emit_log(input, num_topics)
+    }
+    fn raw_log(&self, topics: &[B256], data: &[u8]) -> Result<(), &'static str> {
+        self.vm.raw_log(topics, data)
+    }
+}
