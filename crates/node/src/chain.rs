@@ -410,6 +410,10 @@ impl Chain {
     /// Base fee the next block will have (EIP-1559 from the latest block).
     pub fn next_base_fee(&self) -> u64 {
         let h = &self.latest().header;
+        // The first block keeps the configured base fee, as anvil does, so fee figures match.
+        if h.number == self.first_block {
+            return h.base_fee_per_gas.unwrap_or(0);
+        }
         alloy_eips::eip1559::calc_next_block_base_fee(
             h.gas_used,
             h.gas_limit,
