@@ -25,7 +25,11 @@ pub fn check(
             program::MAX_CODE_SIZE
         )));
     }
-    let wasm = program::decompress_program(code)?;
+    // The shared validator applies Nitro's rules (shared with the build tooling); compiling
+    // then checks the module against this node's own host table and engine.
+    let activated =
+        tidepool_activation::activate(code).map_err(|e| ProgramError::Invalid(e.to_string()))?;
+    let wasm = activated.wasm;
     let (compiled, info) = program::validate_and_compile(engine, &wasm)?;
     Ok((wasm.len(), (compiled, arbwasm::module_hash(&wasm)), info))
 }

@@ -125,8 +125,7 @@ fn reentrancy_flag_spans_evm_frames() {
     evm(&mut chain, fwd, EVM_FORWARDER);
     // With no args: call the EVM forwarder to call us back with one byte; return its answer.
     // With args: return msg_reentrant() as a word.
-    let src = format!(
-        r#"(local $st i32)
+    let src = r#"(local $st i32)
     (if (i32.eqz (local.get $len)) (then
         (i64.store (i32.const 1036) (i64.const 0))
         (i32.store (i32.const 1032) (i32.const 0))
@@ -142,7 +141,7 @@ fn reentrancy_flag_spans_evm_frames() {
     (i32.store8 (i32.const 31) (call $reentrant))
     (call $write_result (i32.const 0) (i32.const 32))
     (i32.const 0)"#
-    );
+        .to_string();
     // Memory 1500..1520 holds the forwarder address; calldata at 1032: word(r) ++ 0x01.
     let src = src.replace(
         "(local $st i32)",
