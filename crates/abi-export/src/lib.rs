@@ -1,0 +1,344 @@
+//! Complete ABI files for Tidepool's Stylus contracts.
+//!
+//! stylus-sdk's `export-abi` prints a contract's functions, and its errors without parameter
+//! names; it knows nothing of events. This crate joins that interface with the contract's
+//! own lists of events and errors (from `sol!` items marked `#[sol(abi)]`, which carry
+//! parameter names) into one [`JsonAbi`], printed as a Solidity interface or a JSON ABI.
+//!
+//! A contract crate uses it from its export-abi binary:
+//!
+//! ```ignore
+//! // contracts/vault/src/main.rs
+//! fn main() -> std::process::ExitCode {
+//!     tidepool_abi_export::run::<tidepool_vault::Vault>(tidepool_vault::abi_items::items())
+//! }
+//! ```
+//!
+//! where `abi_items::items()` returns an [`Items`] naming every event and error. [`generate`]
+//! fails if an error the SDK lists is missing from the items, so the ABI cannot silently lose
+//! one.
+#![warn(missing_docs)]
+
+pub mod interface;
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::io::Write as _;
+use std::marker::PhantomData;
+use std::process::ExitCode;
+
+use alloy_json_abi::{Error, Event, Fallback, JsonAbi, Receive, StateMutability, ToSolConfig};
+use alloy_sol_types::{JsonAbiExt, SolError, SolEvent};
+use stylus_sdk::abi::GenerateAbi;
+
+pub use alloy_json_abi;
+
+/// Solidity version line of the generated interfaces.
+pub const PRAGMA: &str = "pragma solidity ^0.8.23;";
+
+/// Licence line of the generated interfaces.
+pub const SPDX: &str = "// SPDX-License-Identifier: MIT OR Apache-2.0";
+
+/// Why an ABI could not be produced.
+#[derive(Debug, thiserror::Error)]
+pub enum AbiExportError {
+    /// A line of the SDK's interface could not be read.
+    #[error("export-abi line {line} `{text}`: {message}")]
+    Parse {
+        /// 1-based line number.
+        line: usize,
+        /// The line.
+        text: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A type that is neither elementary nor a declared struct.
+    #[error("type `{ty}`: {reason}")]
+    UnknownType {
+        /// The type.
+        ty: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// An error the contract can return but did not list.
+    #[error(
+        "error {signature} is returned by the contract's functions but missing from its ABI \
+         items: add it (with parameter names) to the contract's abi_items"
+    )]
+    MissingError {
+        /// Its canonical signature.
+        signature: String,
+    },
+    /// The same event or error listed twice.
+    #[error("{kind} {signature} is listed twice in the ABI items")]
+    Duplicate {
+        /// `event` or `error`.
+        kind: &'static str,
+        /// Its canonical signature.
+        signature: String,
+    },
+    /// A hand-written declaration that does not parse.
+    #[error("declaration `{declaration}`: {message}")]
+    Declaration {
+        /// The declaration.
+        declaration: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A hand-written declaration that does not match the Rust type it describes.
+    #[error("declaration `{declaration}` has selector {found}, but its Rust type has {expected}")]
+    SelectorMismatch {
+        /// The declaration.
+        declaration: String,
+        /// The Rust type's selector (hex).
+        expected: String,
+        /// The declaration's selector (hex).
+        found: String,
+    },
+    /// Serialising the JSON ABI failed.
+    #[error("JSON serialisation: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// A contract's events and errors with parameter names, plus what the SDK's interface cannot
+/// show (`receive`, `fallback`).
+#[derive(Debug, Default)]
+pub struct Items {
+    events: Vec<Event>,
+    errors: Vec<Error>,
+    receive: bool,
+    fallback: Option<StateMutability>,
+    problems: Vec<AbiExportError>,
+}
+
+impl Items {
+    /// No items.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds an event declared in a `sol!` block with `#[sol(abi)]`.
+    #[must_use]
+    pub fn event<E: JsonAbiExt<Abi = Event>>(mut self) -> Self {
+        self.events.push(E::abi());
+        self
+    }
+
+    /// Adds an error declared in a `sol!` block with `#[sol(abi)]`.
+    #[must_use]
+    pub fn error<E: JsonAbiExt<Abi = Error>>(mut self) -> Self {
+        self.errors.push(E::abi());
+        self
+    }
+
+    /// Adds an event from a `sol!` block without `#[sol(abi)]` (another crate's), given its
+    /// Solidity declaration, e.g. `event Initialized(address indexed deployer)`. The
+    /// declaration is checked against `E`'s topic, so it cannot drift from the Rust type.
+    #[must_use]
+    pub fn event_declared<E: SolEvent>(mut self, declaration: &str) -> Self {
+        match Event::parse(declaration) {
+            Ok(event) if event.selector() == E::SIGNATURE_HASH => self.events.push(event),
+            Ok(event) => self.problems.push(AbiExportError::SelectorMismatch {
+                declaration: declaration.to_string(),
+                expected: E::SIGNATURE_HASH.to_string(),
+                found: event.selector().to_string(),
+            }),
+            Err(e) => self.problems.push(declaration_error(declaration, e)),
+        }
+        self
+    }
+
+    /// Adds an error from a `sol!` block without `#[sol(abi)]`, given its declaration, e.g.
+    /// `error NotDeployer(address caller, uint64 nonce)`, checked against `E`'s selector.
+    #[must_use]
+    pub fn error_declared<E: SolError>(mut self, declaration: &str) -> Self {
+        match Error::parse(declaration) {
+            Ok(error) if error.selector() == E::SELECTOR => self.errors.push(error),
+            Ok(error) => self.problems.push(AbiExportError::SelectorMismatch {
+                declaration: declaration.to_string(),
+                expected: alloy_primitives::FixedBytes(E::SELECTOR).to_string(),
+                found: error.selector().to_string(),
+            }),
+            Err(e) => self.problems.push(declaration_error(declaration, e)),
+        }
+        self
+    }
+
+    /// Declares a `receive() external payable` (a `#[receive]` function).
+    #[must_use]
+    pub fn receive(mut self) -> Self {
+        self.receive = true;
+        self
+    }
+
+    /// Declares a `fallback() external [payable]` (a `#[fallback]` function).
+    #[must_use]
+    pub fn fallback(mut self, payable: bool) -> Self {
+        self.fallback =
+            Some(if payable { StateMutability::Payable } else { StateMutability::NonPayable });
+        self
+    }
+}
+
+fn declaration_error(declaration: &str, e: impl fmt::Display) -> AbiExportError {
+    AbiExportError::Declaration { declaration: declaration.to_string(), message: e.to_string() }
+}
+
+/// A contract's complete ABI.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContractAbi {
+    /// Contract name as the SDK knows it (the storage struct's), e.g. `Vault`.
+    pub name: String,
+    /// Everything in it.
+    pub abi: JsonAbi,
+}
+
+impl ContractAbi {
+    /// The interface's name, `I` + [`Self::name`].
+    pub fn interface_name(&self) -> String {
+        format!("I{}", self.name)
+    }
+
+    /// The Solidity interface: licence, pragma, then structs, errors, events, `receive`,
+    /// `fallback` and functions, each group sorted by name. A constructor, which interfaces
+    /// cannot declare, appears only in the JSON ABI.
+    pub fn to_solidity(&self) -> String {
+        let body = self.abi.to_sol(&self.interface_name(), Some(ToSolConfig::new()));
+        format!(
+            "{SPDX}\n// Generated by `tidepool abi` from the contract's Rust source: do not edit.\n\
+             {PRAGMA}\n\n{body}\n"
+        )
+    }
+
+    /// The JSON ABI: the standard array of items, pretty-printed, with a final newline.
+    ///
+    /// # Errors
+    /// [`AbiExportError::Json`] if serialisation fails.
+    pub fn to_json(&self) -> Result<String, AbiExportError> {
+        Ok(serde_json::to_string_pretty(&self.abi)? + "\n")
+    }
+}
+
+/// Builds the ABI from the SDK's interface text and constructor line (`name` being the
+/// SDK's contract name) and the contract's items.
+///
+/// # Errors
+/// Any problem recorded by [`Items`], a parse error in the SDK's text, a duplicate item, or
+/// an error in the SDK's list missing from the items.
+pub fn from_sdk_output(
+    name: &str,
+    interface_text: &str,
+    constructor_text: &str,
+    items: Items,
+) -> Result<ContractAbi, AbiExportError> {
+    if let Some(problem) = items.problems.into_iter().next() {
+        return Err(problem);
+    }
+    let iface_name = format!("I{name}");
+    let iface = interface::parse_interface(interface_text, &iface_name)?;
+    let constructor = interface::parse_constructor(constructor_text, &iface.structs, &iface_name)?;
+
+    let mut abi = JsonAbi::new();
+    abi.constructor = constructor;
+    abi.receive = items.receive.then_some(Receive { state_mutability: StateMutability::Payable });
+    abi.fallback = items.fallback.map(|state_mutability| Fallback { state_mutability });
+    for function in iface.functions {
+        abi.functions.entry(function.name.clone()).or_default().push(function);
+    }
+
+    let mut seen = BTreeSet::new();
+    for event in items.events {
+        let signature = event.signature();
+        if !seen.insert(("event", signature.clone())) {
+            return Err(AbiExportError::Duplicate { kind: "event", signature });
+        }
+        abi.events.entry(event.name.clone()).or_default().push(event);
+    }
+    for error in items.errors {
+        let signature = error.signature();
+        if !seen.insert(("error", signature.clone())) {
+            return Err(AbiExportError::Duplicate { kind: "error", signature });
+        }
+        abi.errors.entry(error.name.clone()).or_default().push(error);
+    }
+    for signature in iface.errors {
+        if !seen.contains(&("error", signature.clone())) {
+            return Err(AbiExportError::MissingError { signature });
+        }
+    }
+    Ok(ContractAbi { name: name.to_string(), abi })
+}
+
+/// [`from_sdk_output`] for contract `T`, reading its interface from stylus-sdk.
+///
+/// # Errors
+/// As [`from_sdk_output`].
+pub fn generate<T: GenerateAbi>(items: Items) -> Result<ContractAbi, AbiExportError> {
+    let interface = Printer::<T>(PhantomData, false).to_string();
+    let constructor = Printer::<T>(PhantomData, true).to_string();
+    from_sdk_output(T::NAME, &interface, &constructor, items)
+}
+
+/// Displays `T`'s interface (or constructor signature) as the SDK formats it.
+struct Printer<T>(PhantomData<T>, bool);
+
+impl<T: GenerateAbi> fmt::Display for Printer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.1 {
+            T::fmt_constructor_signature(f)
+        } else {
+            T::fmt_abi(f)
+        }
+    }
+}
+
+const USAGE: &str = "usage: <contract>-abi [--sol | --json | --name]
+  --sol   print the Solidity interface (default)
+  --json  print the JSON ABI
+  --name  print the contract name";
+
+/// The export-abi binary's `main`: prints contract `T`'s Solidity interface (`--sol`, the
+/// default), JSON ABI (`--json`) or name (`--name`) to stdout.
+///
+/// Returns failure, with the reason on stderr, for bad arguments or an incomplete ABI.
+pub fn run<T: GenerateAbi>(items: Items) -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mode = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        [] | ["--sol"] => Mode::Sol,
+        ["--json"] => Mode::Json,
+        ["--name"] => Mode::Name,
+        ["--help" | "-h"] => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let output = generate::<T>(items).and_then(|abi| match mode {
+        Mode::Sol => Ok(abi.to_solidity()),
+        Mode::Json => abi.to_json(),
+        Mode::Name => Ok(format!("{}\n", abi.name)),
+    });
+    match output {
+        Ok(text) => {
+            let mut stdout = std::io::stdout().lock();
+            if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+                eprintln!("error: writing the ABI: {e}");
+                return ExitCode::FAILURE;
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+enum Mode {
+    Sol,
+    Json,
+    Name,
+}
