@@ -108,24 +108,51 @@ fn mul_div_rounding(a: U256, b: U256, denominator: U256, up: bool) -> Result<U25
     if denominator.is_zero() {
         return Err(MathError::DivisionByZero);
     }
-    // Most products fit in 256 bits; the 512-bit path costs several times more gas in wasm, so
-    // it is only taken when it is needed.
-    let (quotient, remainder) = match a.checked_mul(b) {
-        Some(product) => product.div_rem(denominator),
-        None => {
-            let product: U512 = a.widening_mul(b);
-            let (q, r) = product.div_rem(U512::from_limbs_slice(denominator.as_limbs()));
-            let q = U256::checked_from_limbs_slice(q.as_limbs()).ok_or(MathError::Overflow)?;
-            // The remainder is below the 256-bit denominator, so it always fits.
-            let r = U256::checked_from_limbs_slice(r.as_limbs()).ok_or(MathError::Overflow)?;
-            (q, r)
-        }
-    };
+    let product: U512 = a.widening_mul(b);
+    let limbs = product.as_limbs();
+    let high = U256::from_limbs([limbs[4], limbs[5], limbs[6], limbs[7]]);
+    let low = U256::from_limbs([limbs[0], limbs[1], limbs[2], limbs[3]]);
+    let (quotient, remainder) = div_rem_wide(high, low, denominator)?;
     if up && !remainder.is_zero() {
         quotient.checked_add(U256::from(1u8)).ok_or(MathError::Overflow)
     } else {
         Ok(quotient)
     }
+}
+
+/// Divides the 512-bit number `high·2^256 + low` by a non-zero `denominator`.
+///
+/// This is the only division the contracts need, written as restoring (shift-and-subtract)
+/// division on purpose: ruint's general `div_rem` is about 7.5 KB of wasm per width and the
+/// contracts would carry two widths, against a 24 KB compressed limit per contract. The loop
+/// runs once per significant bit of the dividend (at most 256 times, since `high <
+/// denominator`), a few thousand wasm instructions: a few hundred gas at most, and values that
+/// fit 128 bits, nearly all of them, take the native path.
+fn div_rem_wide(high: U256, low: U256, denominator: U256) -> Result<(U256, U256), MathError> {
+    if high >= denominator {
+        return Err(MathError::Overflow);
+    }
+    if high.is_zero() {
+        if let (Ok(n), Ok(d)) = (u128::try_from(low), u128::try_from(denominator)) {
+            return Ok((U256::from(n / d), U256::from(n % d)));
+        }
+    }
+    // Invariant: remainder < denominator. Starting from `high` keeps the quotient in 256 bits.
+    let mut remainder = high;
+    let mut quotient = U256::ZERO;
+    let start = if high.is_zero() { low.bit_len() } else { 256 };
+    for i in (0..start).rev() {
+        let carry = remainder.bit(255);
+        remainder = (remainder << 1usize) | U256::from(low.bit(i) as u8);
+        quotient <<= 1usize;
+        // With the carry the true value is 2^256 + remainder, which exceeds the denominator;
+        // the wrapping subtraction then yields the exact, smaller, difference.
+        if carry || remainder >= denominator {
+            remainder = remainder.wrapping_sub(denominator);
+            quotient.set_bit(0, true);
+        }
+    }
+    Ok((quotient, remainder))
 }
 
 #[cfg(test)]
@@ -219,6 +246,31 @@ mod tests {
             prop_assert!((wide(down) + wide(U256::from(1u8))) * wide(d) > exact);
             prop_assert!(wide(up) * wide(d) >= exact);
             prop_assert!(up == down || up == down + U256::from(1u8));
+        }
+
+        #[test]
+        fn mul_div_matches_the_reference_at_every_magnitude(
+            a in any::<[u64; 4]>(), b in any::<[u64; 4]>(), d in any::<[u64; 4]>(),
+            sa in 0usize..256, sb in 0usize..256, sd in 0usize..256,
+        ) {
+            // Shifting random values right spreads the bit lengths of the operands, so the
+            // native 128-bit path, the one-word long division and the overflow check all run.
+            let a = U256::from_limbs(a) >> sa;
+            let b = U256::from_limbs(b) >> sb;
+            let d = U256::from_limbs(d) >> sd;
+            prop_assume!(!d.is_zero());
+            let (q, r) = (wide(a) * wide(b)).div_rem(wide(d));
+            match mul_div(a, b, d) {
+                Ok(x) => prop_assert_eq!(wide(x), q),
+                Err(e) => {
+                    prop_assert_eq!(e, MathError::Overflow);
+                    prop_assert!(q > wide(U256::MAX));
+                }
+            }
+            if let Ok(x) = mul_div_up(a, b, d) {
+                let ceiling = if r.is_zero() { q } else { q + wide(U256::from(1u8)) };
+                prop_assert_eq!(wide(x), ceiling);
+            }
         }
 
         #[test]

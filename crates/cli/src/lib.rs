@@ -1,1 +1,0 @@
-//! tidepool-cli: being written.
