@@ -11,7 +11,7 @@
 //! - [`signature`]: ECDSA recovery through the precompile, EIP-1271 contract wallets.
 //! - [`permit`]: EIP-2612 signature check and nonce for ERC-20 tokens.
 //! - [`initializable`]: one-time initialisation by the deployer.
-#![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
+#![cfg_attr(not(any(test, feature = "export-abi", feature = "testing")), no_std)]
 
 extern crate alloc;
 
@@ -23,5 +23,5 @@ pub mod pausable;
 pub mod permit;
 pub mod signature;
 
-#[cfg(test)]
-mod testing;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;

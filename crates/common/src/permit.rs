@@ -146,7 +146,7 @@ mod tests {
     use super::*;
     use crate::{
         eip712::domain_separator,
-        testing::{high_s, signer, SigTestVM},
+        testing::{high_s, signer, TestHost},
     };
 
     mod abi {
@@ -168,14 +168,14 @@ mod tests {
     const NAME: &str = "Tidepool staked ETH";
 
     struct Setup {
-        vm: SigTestVM,
+        vm: TestHost,
         permit: Permit,
         domain: B256,
         owner: PrivateKeySigner,
     }
 
     fn setup() -> Setup {
-        let vm = SigTestVM::default();
+        let vm = TestHost::default();
         vm.set_block_timestamp(NOW);
         let permit = Permit::from(&vm);
         let domain = domain_separator(NAME, "1", vm.chain_id(), vm.contract_address());
@@ -184,7 +184,7 @@ mod tests {
 
     /// The digest a wallet signs, computed by alloy's EIP-712 encoder, not ours.
     fn wallet_digest(
-        vm: &SigTestVM,
+        vm: &TestHost,
         owner: Address,
         spender: Address,
         value: U256,
@@ -207,7 +207,7 @@ mod tests {
 
     /// `key`'s signature of a permit from `owner` to `SPENDER` at `owner`'s nonce `nonce`.
     fn signed_permit(
-        vm: &SigTestVM,
+        vm: &TestHost,
         key: &PrivateKeySigner,
         owner: Address,
         value: U256,
@@ -419,7 +419,7 @@ mod tests {
     }
 
     /// Mocks `WALLET.isValidSignature(digest, r‖s‖v)` answering `answer`.
-    fn mock_wallet(vm: &SigTestVM, digest: B256, v: u8, r: B256, s: B256, answer: Vec<u8>) {
+    fn mock_wallet(vm: &TestHost, digest: B256, v: u8, r: B256, s: B256, answer: Vec<u8>) {
         let calldata = abi::isValidSignatureCall {
             hash: digest,
             signature: Bytes::copy_from_slice(&pack_signature(v, r, s)),

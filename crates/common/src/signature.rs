@@ -210,7 +210,7 @@ mod tests {
     use alloy_sol_types::{SolCall, SolError};
 
     use super::*;
-    use crate::testing::{high_s, signer, SigTestVM, SECP256K1_ORDER};
+    use crate::testing::{high_s, signer, TestHost, SECP256K1_ORDER};
 
     sol! {
         function isValidSignature(bytes32 hash, bytes signature) returns (bytes4);
@@ -269,7 +269,7 @@ mod tests {
 
     #[test]
     fn recovers_real_signer() {
-        let vm = SigTestVM::default();
+        let vm = TestHost::default();
         let key = signer(1);
         let digest = keccak256("message");
         let (v, r, s) = signed(&key, digest);
@@ -290,7 +290,7 @@ mod tests {
 
     #[test]
     fn rejects_high_s() {
-        let vm = SigTestVM::default();
+        let vm = TestHost::default();
         let key = signer(1);
         let digest = keccak256("message");
         let (v, r, s) = signed(&key, digest);
@@ -303,7 +303,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_v() {
-        let vm = SigTestVM::default();
+        let vm = TestHost::default();
         let key = signer(1);
         let digest = keccak256("message");
         let (v, r, s) = signed(&key, digest);
@@ -322,7 +322,7 @@ mod tests {
 
     #[test]
     fn rejects_what_the_precompile_cannot_recover() {
-        let vm = SigTestVM::default();
+        let vm = TestHost::default();
         let digest = keccak256("message");
         // r = 0 has no curve point: the precompile succeeds with empty output.
         assert_eq!(vm.ecrecover(digest, 27, B256::ZERO, B256::repeat_byte(1)), None);
@@ -356,7 +356,7 @@ mod tests {
 
     #[test]
     fn packed_signature_must_be_65_bytes() {
-        let vm = SigTestVM::default();
+        let vm = TestHost::default();
         let digest = keccak256("message");
         for len in [0usize, 64, 66] {
             assert_eq!(
@@ -368,7 +368,7 @@ mod tests {
 
     #[test]
     fn eoa_signature_check() {
-        let vm = SigTestVM::default();
+        let vm = TestHost::default();
         let (key, other) = (signer(1), signer(2));
         let digest = keccak256("message");
         let (v, r, s) = signed(&key, digest);
@@ -382,7 +382,7 @@ mod tests {
 
     #[test]
     fn contract_signature_check_asks_the_wallet() {
-        let vm = SigTestVM::default();
+        let vm = TestHost::default();
         vm.set_code(WALLET, vec![0xfe]);
         let digest = keccak256("message");
         let signature = b"any wallet-specific proof".to_vec();
@@ -397,7 +397,7 @@ mod tests {
 
     #[test]
     fn contract_signature_check_refuses_anything_but_the_magic_word() {
-        let vm = SigTestVM::default();
+        let vm = TestHost::default();
         vm.set_code(WALLET, vec![0xfe]);
         let digest = keccak256("message");
         let signature = [7u8; 65];
@@ -424,7 +424,7 @@ mod tests {
     fn a_wallets_key_signature_is_not_enough() {
         // An account with code is judged by its code alone, even if the signature is a valid
         // ECDSA signature by the same address bytes.
-        let vm = SigTestVM::default();
+        let vm = TestHost::default();
         let key = signer(1);
         vm.set_code(key.address(), vec![0xfe]);
         let digest = keccak256("message");

@@ -1,14 +1,22 @@
-//! Test host: [`TestVM`] with a working `ecrecover` precompile and strict static-call mocks.
+//! Test host for native contract tests (feature `testing`): [`TestVM`] with a working
+//! `ecrecover` precompile, strict call mocks and a reentrancy switch.
 //!
 //! Plain `TestVM` answers every call with the data of the *last* mock, matched or not, so a
-//! test of "the contract hashed the wrong thing" would pass anyway. Here a static call to
-//! `0x01` runs real secp256k1 recovery with the precompile's rules, and any other static call
-//! must match a mock exactly (address and calldata) or it reverts. Everything else is
-//! forwarded to the inner `TestVM`, which tests reach through `Deref`.
+//! test of "the contract hashed the wrong thing" would pass anyway, and a contract that makes
+//! two different calls reads the wrong answer for one of them. Here a static call to `0x01`
+//! runs real secp256k1 recovery with the precompile's rules, and any other call must match a
+//! mock exactly (address, calldata and, for mutating calls, value) or it reverts with empty
+//! data. Mutating calls are recorded in order so tests can assert what a contract sent where.
+//! Everything else is forwarded to the inner `TestVM`, which tests reach through `Deref`.
 // Implementing the host's raw-pointer traits needs `unsafe impl`; test-only.
 #![allow(unsafe_code)]
 
-use std::{cell::RefCell, ops::Deref, rc::Rc, slice};
+use std::{
+    cell::{Cell, RefCell},
+    ops::Deref,
+    rc::Rc,
+    slice,
+};
 
 use alloy_primitives::{uint, Address, Signature, B256, U256};
 use alloy_signer_local::PrivateKeySigner;
@@ -16,22 +24,49 @@ use stylus_sdk::{prelude::*, testing::TestVM};
 
 use crate::signature::ECRECOVER;
 
-/// A `TestVM` whose static calls are answered faithfully; see the module docs.
+/// A mutating call a contract made: `(to, calldata, value)`.
+pub type RecordedCall = (Address, Vec<u8>, U256);
+
+/// A `TestVM` whose calls are answered faithfully; see the module docs.
 #[derive(Clone, Default)]
-pub struct SigTestVM {
+pub struct TestHost {
     vm: TestVM,
-    /// Return data of the last static call, which this host answered itself.
+    /// Return data of the last call, which this host answered itself.
     return_data: Rc<RefCell<Option<Vec<u8>>>>,
+    /// Mutating calls made so far, in order.
+    calls: Rc<RefCell<Vec<RecordedCall>>>,
+    /// What `msg_reentrant` answers.
+    reentrant: Rc<Cell<bool>>,
 }
 
-impl Deref for SigTestVM {
+impl Deref for TestHost {
     type Target = TestVM;
     fn deref(&self) -> &TestVM {
         &self.vm
     }
 }
 
-impl SigTestVM {
+impl TestHost {
+    /// A fresh host around a new `TestVM`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Makes `msg_reentrant` answer `reentrant`, as if the contract were already on the stack.
+    pub fn set_reentrant(&self, reentrant: bool) {
+        self.reentrant.set(reentrant);
+    }
+
+    /// Mutating calls made so far, in order.
+    pub fn calls(&self) -> Vec<RecordedCall> {
+        self.calls.borrow().clone()
+    }
+
+    /// Forgets the recorded calls.
+    pub fn clear_calls(&self) {
+        self.calls.borrow_mut().clear();
+    }
+
     /// What the `ecrecover` precompile returns for these arguments: `None` for its empty
     /// output.
     pub fn ecrecover(&self, digest: B256, v: u8, r: B256, s: B256) -> Option<Address> {
@@ -93,15 +128,15 @@ pub fn high_s(v: u8, s: B256) -> (u8, B256) {
     (if v == 27 { 28 } else { 27 }, twin.into())
 }
 
-impl Host for SigTestVM {}
+impl Host for TestHost {}
 
-impl CryptographyAccess for SigTestVM {
+impl CryptographyAccess for TestHost {
     fn native_keccak256(&self, input: &[u8]) -> B256 {
         self.vm.native_keccak256(input)
     }
 }
 
-impl CalldataAccess for SigTestVM {
+impl CalldataAccess for TestHost {
     fn read_args(&self, len: usize) -> Vec<u8> {
         self.vm.read_args(len)
     }
@@ -126,7 +161,7 @@ impl CalldataAccess for SigTestVM {
     }
 }
 
-unsafe impl UnsafeDeploymentAccess for SigTestVM {
+unsafe impl UnsafeDeploymentAccess for TestHost {
     unsafe fn create1(
         &self,
         code: *const u8,
@@ -150,7 +185,7 @@ unsafe impl UnsafeDeploymentAccess for SigTestVM {
     }
 }
 
-impl StorageAccess for SigTestVM {
+impl StorageAccess for TestHost {
     fn storage_load_bytes32(&self, key: U256) -> B256 {
         self.vm.storage_load_bytes32(key)
     }
@@ -162,7 +197,7 @@ impl StorageAccess for SigTestVM {
     }
 }
 
-unsafe impl UnsafeCallAccess for SigTestVM {
+unsafe impl UnsafeCallAccess for TestHost {
     unsafe fn call_contract(
         &self,
         to: *const u8,
@@ -172,8 +207,19 @@ unsafe impl UnsafeCallAccess for SigTestVM {
         gas: u64,
         outs_len: &mut usize,
     ) -> u8 {
-        *self.return_data.borrow_mut() = None;
-        self.vm.call_contract(to, data, data_len, value, gas, outs_len)
+        let _ = gas;
+        let to = Address::from_slice(slice::from_raw_parts(to, 20));
+        let data = slice::from_raw_parts(data, data_len).to_vec();
+        let value = U256::from_be_slice(slice::from_raw_parts(value, 32));
+        self.calls.borrow_mut().push((to, data.clone(), value));
+        let (status, out) = match self.vm.snapshot().call_returns.get(&(to, data, value)) {
+            Some(Ok(out)) => (0, out.clone()),
+            Some(Err(out)) => (1, out.clone()),
+            None => (1, Vec::new()),
+        };
+        *outs_len = out.len();
+        *self.return_data.borrow_mut() = Some(out);
+        status
     }
     unsafe fn static_call_contract(
         &self,
@@ -203,7 +249,7 @@ unsafe impl UnsafeCallAccess for SigTestVM {
     }
 }
 
-impl BlockAccess for SigTestVM {
+impl BlockAccess for TestHost {
     fn block_basefee(&self) -> U256 {
         self.vm.block_basefee()
     }
@@ -221,13 +267,13 @@ impl BlockAccess for SigTestVM {
     }
 }
 
-impl ChainAccess for SigTestVM {
+impl ChainAccess for TestHost {
     fn chain_id(&self) -> u64 {
         self.vm.chain_id()
     }
 }
 
-impl AccountAccess for SigTestVM {
+impl AccountAccess for TestHost {
     fn balance(&self, account: Address) -> U256 {
         self.vm.balance(account)
     }
@@ -245,18 +291,18 @@ impl AccountAccess for SigTestVM {
     }
 }
 
-impl MemoryAccess for SigTestVM {
+impl MemoryAccess for TestHost {
     fn pay_for_memory_grow(&self, pages: u16) {
         self.vm.pay_for_memory_grow(pages)
     }
 }
 
-impl MessageAccess for SigTestVM {
+impl MessageAccess for TestHost {
     fn msg_sender(&self) -> Address {
         self.vm.msg_sender()
     }
     fn msg_reentrant(&self) -> bool {
-        self.vm.msg_reentrant()
+        self.reentrant.get()
     }
     fn msg_value(&self) -> U256 {
         self.vm.msg_value()
@@ -266,7 +312,7 @@ impl MessageAccess for SigTestVM {
     }
 }
 
-impl MeteringAccess for SigTestVM {
+impl MeteringAccess for TestHost {
     fn evm_gas_left(&self) -> u64 {
         self.vm.evm_gas_left()
     }
@@ -281,7 +327,7 @@ impl MeteringAccess for SigTestVM {
     }
 }
 
-impl RawLogAccess for SigTestVM {
+impl RawLogAccess for TestHost {
     fn emit_log(&self, input: &[u8], num_topics: usize) {
         self.vm.emit_log(input, num_topics)
     }

@@ -1,0 +1,199 @@
+//! The pool's custom errors. Each failure has its own error carrying the values that explain
+//! it; ERC-20 failures use the ERC-6093 names integrators already decode.
+
+use alloy_sol_types::sol;
+use stylus_sdk::prelude::*;
+use tidepool_common::{access_control, initializable, nonces, permit};
+use tidepool_math::MathError;
+
+sol! {
+    /// `sender` holds `balance` but the operation needs `needed` (token units).
+    #[derive(Debug, PartialEq, Eq)]
+    error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed);
+    /// Tokens cannot come from `sender`.
+    #[derive(Debug, PartialEq, Eq)]
+    error ERC20InvalidSender(address sender);
+    /// Tokens cannot go to `receiver` (zero, or the token contract itself).
+    #[derive(Debug, PartialEq, Eq)]
+    error ERC20InvalidReceiver(address receiver);
+    /// `spender` may move `allowance` but the operation needs `needed`.
+    #[derive(Debug, PartialEq, Eq)]
+    error ERC20InsufficientAllowance(address spender, uint256 allowance, uint256 needed);
+    /// `approver` cannot grant an allowance (zero address).
+    #[derive(Debug, PartialEq, Eq)]
+    error ERC20InvalidApprover(address approver);
+    /// `spender` cannot receive an allowance (zero address).
+    #[derive(Debug, PartialEq, Eq)]
+    error ERC20InvalidSpender(address spender);
+    /// `decreaseAllowance` asked to go below zero.
+    #[derive(Debug, PartialEq, Eq)]
+    error ERC20FailedDecreaseAllowance(address spender, uint256 currentAllowance, uint256 requestedDecrease);
+    /// `account` holds `shares` shares but the operation needs `needed`.
+    #[derive(Debug, PartialEq, Eq)]
+    error InsufficientShares(address account, uint256 shares, uint256 needed);
+
+    /// The protocol is stopped: no staking, transfers, deposits or reports.
+    #[derive(Debug, PartialEq, Eq)]
+    error ProtocolStopped();
+    /// `resume` was called while the protocol runs.
+    #[derive(Debug, PartialEq, Eq)]
+    error ProtocolNotStopped();
+    /// Staking is paused.
+    #[derive(Debug, PartialEq, Eq)]
+    error StakingIsPaused();
+    /// `resumeStaking` was called while staking runs.
+    #[derive(Debug, PartialEq, Eq)]
+    error StakingNotPaused();
+    /// A stake of zero wei.
+    #[derive(Debug, PartialEq, Eq)]
+    error ZeroDeposit();
+    /// A stake too small to mint one share at the current rate.
+    #[derive(Debug, PartialEq, Eq)]
+    error ZeroSharesMinted(uint256 amount);
+    /// The stake exceeds what the regenerating stake limit allows now.
+    #[derive(Debug, PartialEq, Eq)]
+    error StakeLimitExceeded(uint256 requested, uint256 available);
+    /// A stake-limit configuration that cannot work (see `setStakingLimit`).
+    #[derive(Debug, PartialEq, Eq)]
+    error InvalidStakeLimit(uint256 maxStakeLimit, uint256 stakeLimitIncreasePerBlock);
+
+    /// `deposit` was asked for zero validators.
+    #[derive(Debug, PartialEq, Eq)]
+    error ZeroValidators();
+    /// Buffered ETH not reserved for withdrawals is below what the deposit needs.
+    #[derive(Debug, PartialEq, Eq)]
+    error InsufficientDepositableEther(uint256 requested, uint256 depositable);
+    /// The staking module refused the deposit transfer.
+    #[derive(Debug, PartialEq, Eq)]
+    error DepositTransferFailed(address stakingModule, uint256 amount);
+
+    /// Only the oracle may report.
+    #[derive(Debug, PartialEq, Eq)]
+    error NotOracle(address caller);
+    /// The report shows fewer validators than the previous one.
+    #[derive(Debug, PartialEq, Eq)]
+    error ReportedValidatorsDecreased(uint256 previous, uint256 reported);
+    /// The report shows more validators than the pool ever deposited.
+    #[derive(Debug, PartialEq, Eq)]
+    error ReportedValidatorsExceedDeposited(uint256 deposited, uint256 reported);
+    /// A vault did not pay the amount the report pulls from it.
+    #[derive(Debug, PartialEq, Eq)]
+    error VaultWithdrawalFailed(address vault, uint256 amount);
+    /// The withdrawal queue rejected a call made while finalising.
+    #[derive(Debug, PartialEq, Eq)]
+    error WithdrawalQueueCallFailed();
+    /// Finalisation needs more ETH than the pool holds.
+    #[derive(Debug, PartialEq, Eq)]
+    error InsufficientEtherToFinalize(uint256 required, uint256 available);
+    /// ETH arrived through `receiveVaultFunds` from something other than a vault the pool called.
+    #[derive(Debug, PartialEq, Eq)]
+    error UnexpectedVaultFunds(address sender);
+    /// A call re-entered the pool while one of its own external calls was running.
+    #[derive(Debug, PartialEq, Eq)]
+    error ReentrantCall();
+
+    /// Treasury plus module fee exceeds 100%.
+    #[derive(Debug, PartialEq, Eq)]
+    error InvalidFee(uint256 treasuryFeeBasisPoints, uint256 moduleFeeBasisPoints);
+    /// A positive-rebase limit of zero or above 100% (1e9).
+    #[derive(Debug, PartialEq, Eq)]
+    error InvalidMaxPositiveRebase(uint256 maxPositiveRebase);
+    /// A protocol address that must be set was zero.
+    #[derive(Debug, PartialEq, Eq)]
+    error ZeroAddress();
+    /// The initial stake (the shares locked at 0x…dEaD) was zero.
+    #[derive(Debug, PartialEq, Eq)]
+    error ZeroInitialStake();
+    /// An arithmetic step overflowed or divided by zero.
+    #[derive(Debug, PartialEq, Eq)]
+    error ArithmeticFailed();
+}
+
+/// Every way a pool call can fail.
+#[derive(SolidityError, Debug, PartialEq, Eq)]
+#[allow(missing_docs)] // each variant is the error of the same name above
+pub enum PoolError {
+    ERC20InsufficientBalance(ERC20InsufficientBalance),
+    ERC20InvalidSender(ERC20InvalidSender),
+    ERC20InvalidReceiver(ERC20InvalidReceiver),
+    ERC20InsufficientAllowance(ERC20InsufficientAllowance),
+    ERC20InvalidApprover(ERC20InvalidApprover),
+    ERC20InvalidSpender(ERC20InvalidSpender),
+    ERC20FailedDecreaseAllowance(ERC20FailedDecreaseAllowance),
+    InsufficientShares(InsufficientShares),
+    ProtocolStopped(ProtocolStopped),
+    ProtocolNotStopped(ProtocolNotStopped),
+    StakingIsPaused(StakingIsPaused),
+    StakingNotPaused(StakingNotPaused),
+    ZeroDeposit(ZeroDeposit),
+    ZeroSharesMinted(ZeroSharesMinted),
+    StakeLimitExceeded(StakeLimitExceeded),
+    InvalidStakeLimit(InvalidStakeLimit),
+    ZeroValidators(ZeroValidators),
+    InsufficientDepositableEther(InsufficientDepositableEther),
+    DepositTransferFailed(DepositTransferFailed),
+    NotOracle(NotOracle),
+    ReportedValidatorsDecreased(ReportedValidatorsDecreased),
+    ReportedValidatorsExceedDeposited(ReportedValidatorsExceedDeposited),
+    VaultWithdrawalFailed(VaultWithdrawalFailed),
+    WithdrawalQueueCallFailed(WithdrawalQueueCallFailed),
+    InsufficientEtherToFinalize(InsufficientEtherToFinalize),
+    UnexpectedVaultFunds(UnexpectedVaultFunds),
+    ReentrantCall(ReentrantCall),
+    InvalidFee(InvalidFee),
+    InvalidMaxPositiveRebase(InvalidMaxPositiveRebase),
+    ZeroAddress(ZeroAddress),
+    ZeroInitialStake(ZeroInitialStake),
+    ArithmeticFailed(ArithmeticFailed),
+    AlreadyInitialized(initializable::AlreadyInitialized),
+    NotDeployer(initializable::NotDeployer),
+    NotInitialized(initializable::NotInitialized),
+    AccessControlUnauthorizedAccount(access_control::AccessControlUnauthorizedAccount),
+    AccessControlBadConfirmation(access_control::AccessControlBadConfirmation),
+    ERC2612ExpiredSignature(permit::ERC2612ExpiredSignature),
+    ERC2612InvalidSigner(permit::ERC2612InvalidSigner),
+    NonceOverflow(nonces::NonceOverflow),
+}
+
+impl From<MathError> for PoolError {
+    fn from(_: MathError) -> Self {
+        // Every math failure here means an input outside any reachable state (overflow of
+        // 256-bit products, a zero total); one error keeps the contract small.
+        PoolError::ArithmeticFailed(ArithmeticFailed {})
+    }
+}
+
+// Component errors are flattened into leaf variants so the ABI lists every error by name.
+impl From<initializable::Error> for PoolError {
+    fn from(e: initializable::Error) -> Self {
+        match e {
+            initializable::Error::AlreadyInitialized(e) => e.into(),
+            initializable::Error::NotDeployer(e) => e.into(),
+            initializable::Error::NotInitialized(e) => e.into(),
+        }
+    }
+}
+
+impl From<access_control::Error> for PoolError {
+    fn from(e: access_control::Error) -> Self {
+        match e {
+            access_control::Error::UnauthorizedAccount(e) => e.into(),
+            access_control::Error::BadConfirmation(e) => e.into(),
+        }
+    }
+}
+
+impl From<permit::Error> for PoolError {
+    fn from(e: permit::Error) -> Self {
+        match e {
+            permit::Error::ExpiredSignature(e) => e.into(),
+            permit::Error::InvalidSigner(e) => e.into(),
+            permit::Error::NonceOverflow(e) => e.into(),
+        }
+    }
+}
+
+/// Shorthand constructors, so call sites read as the condition they report.
+pub(crate) fn arithmetic() -> PoolError {
+    PoolError::ArithmeticFailed(ArithmeticFailed {})
+}

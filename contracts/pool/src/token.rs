@@ -1,0 +1,173 @@
+//! Share accounting behind the ERC-20 surface: conversions at the current rate, moving,
+//! minting and burning shares, allowances.
+
+use alloy_primitives::{Address, U256};
+use stylus_sdk::prelude::*;
+use tidepool_math::shares;
+
+use crate::{errors::*, events::*, Pool, PoolError, DEPOSIT_SIZE};
+
+impl Pool {
+    /// `bufferedEther + clBalance + transientEther`.
+    pub(crate) fn total_pooled_ether(&self) -> U256 {
+        // Bounded by real ETH in existence, far below 2^256: the additions cannot overflow,
+        // and deposited >= cl validators is kept by every writer.
+        let transient_validators =
+            self.deposited_validators.get().saturating_sub(self.cl_validators.get());
+        let transient = U256::from(transient_validators).saturating_mul(DEPOSIT_SIZE);
+        self.buffered_ether.get().saturating_add(self.cl_balance.get()).saturating_add(transient)
+    }
+
+    pub(crate) fn shares_for_ether(&self, ether: U256) -> Result<U256, PoolError> {
+        Ok(shares::shares_for_ether(ether, self.total_shares.get(), self.total_pooled_ether())?)
+    }
+
+    pub(crate) fn ether_for_shares(&self, shares_amount: U256) -> Result<U256, PoolError> {
+        Ok(shares::ether_for_shares(
+            shares_amount,
+            self.total_shares.get(),
+            self.total_pooled_ether(),
+        )?)
+    }
+
+    pub(crate) fn ether_for_shares_round_up(&self, shares_amount: U256) -> Result<U256, PoolError> {
+        Ok(shares::ether_for_shares_round_up(
+            shares_amount,
+            self.total_shares.get(),
+            self.total_pooled_ether(),
+        )?)
+    }
+
+    /// Transfers that deliver at least `amount`: moves `ceil(amount * S / P)` shares after
+    /// checking `amount <= balanceOf(from)`, which keeps the shares within `sharesOf(from)`.
+    pub(crate) fn transfer_amount(
+        &mut self,
+        from: Address,
+        to: Address,
+        amount: U256,
+    ) -> Result<(), PoolError> {
+        self.when_not_stopped()?;
+        self.check_receiver(to)?;
+        let (total_shares, total_pooled) = (self.total_shares.get(), self.total_pooled_ether());
+        let from_shares = self.shares.get(from);
+        let balance = shares::ether_for_shares(from_shares, total_shares, total_pooled)?;
+        if amount > balance {
+            return Err(ERC20InsufficientBalance { sender: from, balance, needed: amount }.into());
+        }
+        let moved = shares::shares_to_deliver(amount, total_shares, total_pooled)?;
+        self.move_shares(from, to, moved, from_shares)?;
+        self.emit_transfer_and_shares(from, to, amount, moved);
+        Ok(())
+    }
+
+    pub(crate) fn transfer_shares_internal(
+        &mut self,
+        from: Address,
+        to: Address,
+        shares_amount: U256,
+    ) -> Result<U256, PoolError> {
+        self.when_not_stopped()?;
+        self.check_receiver(to)?;
+        let from_shares = self.shares.get(from);
+        self.move_shares(from, to, shares_amount, from_shares)?;
+        let value = self.ether_for_shares(shares_amount)?;
+        self.emit_transfer_and_shares(from, to, value, shares_amount);
+        Ok(value)
+    }
+
+    fn check_receiver(&self, to: Address) -> Result<(), PoolError> {
+        if to.is_zero() || to == self.vm().contract_address() {
+            return Err(ERC20InvalidReceiver { receiver: to }.into());
+        }
+        Ok(())
+    }
+
+    fn move_shares(
+        &mut self,
+        from: Address,
+        to: Address,
+        amount: U256,
+        from_shares: U256,
+    ) -> Result<(), PoolError> {
+        let remaining = from_shares.checked_sub(amount).ok_or(InsufficientShares {
+            account: from,
+            shares: from_shares,
+            needed: amount,
+        })?;
+        self.shares.setter(from).set(remaining);
+        // `to`'s shares cannot overflow: all shares together are `totalShares`.
+        let to_shares = self.shares.get(to).checked_add(amount).ok_or_else(arithmetic)?;
+        self.shares.setter(to).set(to_shares);
+        Ok(())
+    }
+
+    pub(crate) fn mint_shares(&mut self, to: Address, amount: U256) -> Result<(), PoolError> {
+        let total = self.total_shares.get().checked_add(amount).ok_or_else(arithmetic)?;
+        let balance = self.shares.get(to).checked_add(amount).ok_or_else(arithmetic)?;
+        self.total_shares.set(total);
+        self.shares.setter(to).set(balance);
+        Ok(())
+    }
+
+    pub(crate) fn burn_shares(&mut self, from: Address, amount: U256) -> Result<(), PoolError> {
+        let balance = self.shares.get(from);
+        let remaining = balance.checked_sub(amount).ok_or(InsufficientShares {
+            account: from,
+            shares: balance,
+            needed: amount,
+        })?;
+        let total = self.total_shares.get().checked_sub(amount).ok_or_else(arithmetic)?;
+        self.shares.setter(from).set(remaining);
+        self.total_shares.set(total);
+        Ok(())
+    }
+
+    pub(crate) fn emit_transfer_and_shares(
+        &self,
+        from: Address,
+        to: Address,
+        value: U256,
+        shares_amount: U256,
+    ) {
+        self.vm().log(Transfer { from, to, value });
+        self.vm().log(TransferShares { from, to, sharesValue: shares_amount });
+    }
+
+    pub(crate) fn set_allowance(
+        &mut self,
+        owner: Address,
+        spender: Address,
+        amount: U256,
+    ) -> Result<(), PoolError> {
+        if owner.is_zero() {
+            return Err(ERC20InvalidApprover { approver: owner }.into());
+        }
+        if spender.is_zero() {
+            return Err(ERC20InvalidSpender { spender }.into());
+        }
+        self.allowances.setter(owner).setter(spender).set(amount);
+        self.vm().log(Approval { owner, spender, value: amount });
+        Ok(())
+    }
+
+    /// Spends `amount` of `spender`'s allowance over `owner`; an infinite allowance stays.
+    pub(crate) fn spend_allowance(
+        &mut self,
+        owner: Address,
+        spender: Address,
+        amount: U256,
+    ) -> Result<(), PoolError> {
+        let current = self.allowances.getter(owner).get(spender);
+        if current == U256::MAX {
+            return Ok(());
+        }
+        let remaining = current.checked_sub(amount).ok_or(ERC20InsufficientAllowance {
+            spender,
+            allowance: current,
+            needed: amount,
+        })?;
+        self.allowances.setter(owner).setter(spender).set(remaining);
+        self.vm().log(Approval { owner, spender, value: remaining });
+        Ok(())
+    }
+}

@@ -1,0 +1,265 @@
+//! Test harness: a pool initialised on a `TestVM`, with the other protocol contracts mocked.
+#![allow(dead_code, missing_docs)]
+
+use alloy_primitives::{address, Address, B256, U256};
+use alloy_sol_types::{sol, SolCall, SolEvent};
+use stylus_sdk::host::VM;
+use tidepool_common::testing::TestHost;
+use tidepool_pool::{
+    interfaces::{IVault, IWithdrawalQueue},
+    roles, Pool, PoolError,
+};
+
+pub const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
+pub const ADMIN: Address = address!("00000000000000000000000000000000000000a0");
+pub const ORACLE: Address = address!("000000000000000000000000000000000000000a");
+pub const QUEUE: Address = address!("0000000000000000000000000000000000000011");
+pub const WITHDRAWAL_VAULT: Address = address!("0000000000000000000000000000000000000022");
+pub const REWARDS_VAULT: Address = address!("0000000000000000000000000000000000000033");
+pub const TREASURY: Address = address!("0000000000000000000000000000000000000044");
+pub const MODULE: Address = address!("0000000000000000000000000000000000000055");
+pub const ALICE: Address = address!("00000000000000000000000000000000000a11ce");
+pub const BOB: Address = address!("0000000000000000000000000000000000000b0b");
+pub const CAROL: Address = address!("00000000000000000000000000000000000ca201");
+pub const DEAD: Address = address!("000000000000000000000000000000000000dead");
+
+pub const ETH: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
+pub const INITIAL_STAKE: U256 = ETH;
+
+pub fn eth(n: u64) -> U256 {
+    U256::from(n) * ETH
+}
+
+sol! {
+    /// The pool's public ABI as integrators call it; routing tests check the Lido names.
+    interface IPool {
+        function name() external view returns (string);
+        function symbol() external view returns (string);
+        function decimals() external view returns (uint8);
+        function totalSupply() external view returns (uint256);
+        function balanceOf(address account) external view returns (uint256);
+        function transfer(address to, uint256 amount) external returns (bool);
+        function approve(address spender, uint256 amount) external returns (bool);
+        function allowance(address owner, address spender) external view returns (uint256);
+        function sharesOf(address account) external view returns (uint256);
+        function getTotalShares() external view returns (uint256);
+        function getTotalPooledEther() external view returns (uint256);
+        function getSharesByPooledEth(uint256 ethAmount) external view returns (uint256);
+        function getPooledEthByShares(uint256 sharesAmount) external view returns (uint256);
+        function getPooledEthBySharesRoundUp(uint256 sharesAmount) external view returns (uint256);
+        function transferShares(address to, uint256 sharesAmount) external returns (uint256);
+        function submit(address referral) external payable returns (uint256);
+        function getBufferedEther() external view returns (uint256);
+        function getBeaconStat() external view returns (uint256, uint256, uint256);
+        function DOMAIN_SEPARATOR() external view returns (bytes32);
+        function eip712Domain() external view returns (bytes1, string, string, uint256, address, bytes32, uint256[]);
+        function nonces(address owner) external view returns (uint256);
+        function isStakingPaused() external view returns (bool);
+        function getCurrentStakeLimit() external view returns (uint256);
+        function getFee() external view returns (uint16);
+        function isStopped() external view returns (bool);
+        function receiveVaultFunds() external payable;
+        function handleOracleReport(uint256 reportTimestamp, uint256 timeElapsed, uint256 clValidators, uint256 clBalance, uint256 withdrawalVaultBalance, uint256 elRewardsVaultBalance, uint256[] withdrawalFinalizationBatches, uint256 maxShareRate) external returns (uint256, uint256, uint256, uint256);
+    }
+}
+
+/// A pool initialised by `DEPLOYER` with `INITIAL_STAKE`, every role granted to `ADMIN`.
+pub struct Env {
+    pub vm: TestHost,
+    pub pool: Pool,
+}
+
+impl Env {
+    pub fn new() -> Self {
+        let vm = TestHost::new();
+        vm.set_contract_address(DEPLOYER.create(0));
+        vm.set_chain_id(412346);
+        vm.set_block_number(100);
+        vm.set_block_timestamp(1_700_000_000);
+        let mut pool = Pool::from(&vm);
+        vm.set_sender(DEPLOYER);
+        vm.set_value(INITIAL_STAKE);
+        pool.initialize(0, ADMIN, ORACLE, QUEUE, WITHDRAWAL_VAULT, REWARDS_VAULT, TREASURY, MODULE)
+            .expect("initialize");
+        vm.set_value(U256::ZERO);
+        let mut env = Env { vm, pool };
+        for role in [
+            roles::STAKING_PAUSE_ROLE,
+            roles::STAKING_CONTROL_ROLE,
+            roles::PAUSE_ROLE,
+            roles::RESUME_ROLE,
+            roles::DEPOSIT_ROLE,
+            roles::FEE_MANAGER_ROLE,
+        ] {
+            env.as_(ADMIN);
+            env.pool.grant_role(role, ADMIN).expect("grant");
+        }
+        env.mock_unfinalized(U256::ZERO);
+        env
+    }
+
+    /// Next calls come from `who` with no value.
+    pub fn as_(&self, who: Address) {
+        self.vm.set_sender(who);
+        self.vm.set_value(U256::ZERO);
+    }
+
+    pub fn submit(&mut self, who: Address, amount: U256) -> Result<U256, PoolError> {
+        self.vm.set_sender(who);
+        self.vm.set_value(amount);
+        let r = self.pool.submit(Address::ZERO);
+        self.vm.set_value(U256::ZERO);
+        r
+    }
+
+    pub fn balance(&self, who: Address) -> U256 {
+        self.pool.balance_of(who).expect("balance")
+    }
+
+    pub fn shares(&self, who: Address) -> U256 {
+        self.pool.shares_of(who)
+    }
+
+    pub fn total_pooled(&self) -> U256 {
+        self.pool.get_total_pooled_ether()
+    }
+
+    pub fn total_shares(&self) -> U256 {
+        self.pool.get_total_shares()
+    }
+
+    /// The queue reports `amount` wei owed to unfinalised requests.
+    pub fn mock_unfinalized(&self, amount: U256) {
+        self.vm.mock_static_call(
+            QUEUE,
+            IWithdrawalQueue::unfinalizedStETHCall {}.abi_encode(),
+            Ok(amount.to_be_bytes::<32>().to_vec()),
+        );
+    }
+
+    /// The staking module accepts a deposit of `amount`.
+    pub fn mock_module_accepts(&self, amount: U256) {
+        self.vm.mock_call(MODULE, vec![], amount, Ok(vec![]));
+    }
+
+    /// Both vaults pay what the pool asks for.
+    pub fn mock_vaults_pay(&self, withdrawals: U256, el_rewards: U256) {
+        for (vault, amount) in [(WITHDRAWAL_VAULT, withdrawals), (REWARDS_VAULT, el_rewards)] {
+            self.vm.mock_call(
+                vault,
+                IVault::withdrawCall { amount }.abi_encode(),
+                U256::ZERO,
+                Ok(vec![]),
+            );
+        }
+    }
+
+    /// The queue will finalise `batches` for `eth_to_lock` and `shares_to_burn`.
+    pub fn mock_finalization(
+        &self,
+        batches: &[U256],
+        max_share_rate: U256,
+        eth_to_lock: U256,
+        shares_to_burn: U256,
+    ) {
+        let prefinalize = IWithdrawalQueue::prefinalizeCall {
+            batches: batches.to_vec(),
+            maxShareRate: max_share_rate,
+        }
+        .abi_encode();
+        let ret = IWithdrawalQueue::prefinalizeCall::abi_encode_returns(
+            &IWithdrawalQueue::prefinalizeReturn { ethToLock: eth_to_lock, sharesToBurn: shares_to_burn },
+        );
+        self.vm.mock_static_call(QUEUE, prefinalize, Ok(ret));
+        let finalize = IWithdrawalQueue::finalizeCall {
+            lastRequestId: *batches.last().expect("batches"),
+            maxShareRate: max_share_rate,
+        }
+        .abi_encode();
+        self.vm.mock_call(QUEUE, finalize, eth_to_lock, Ok(vec![]));
+    }
+
+    /// Deposits `n` validators' worth of buffered ETH.
+    pub fn deposit_validators(&mut self, n: u64) -> Result<(), PoolError> {
+        let amount = U256::from(n) * eth(32);
+        self.mock_module_accepts(amount);
+        self.as_(ADMIN);
+        self.pool.deposit(U256::from(n))
+    }
+
+    /// A report from the oracle with no finalisation.
+    pub fn report(
+        &mut self,
+        cl_validators: u64,
+        cl_balance: U256,
+        withdrawal_vault: U256,
+        el_rewards_vault: U256,
+    ) -> Result<(U256, U256, U256, U256), PoolError> {
+        self.report_with(cl_validators, cl_balance, withdrawal_vault, el_rewards_vault, vec![], U256::ZERO)
+    }
+
+    pub fn report_with(
+        &mut self,
+        cl_validators: u64,
+        cl_balance: U256,
+        withdrawal_vault: U256,
+        el_rewards_vault: U256,
+        batches: Vec<U256>,
+        max_share_rate: U256,
+    ) -> Result<(U256, U256, U256, U256), PoolError> {
+        self.as_(ORACLE);
+        self.pool.handle_oracle_report(
+            U256::from(self.vm.snapshot().block_timestamp),
+            U256::from(86_400),
+            U256::from(cl_validators),
+            cl_balance,
+            withdrawal_vault,
+            el_rewards_vault,
+            batches,
+            max_share_rate,
+        )
+    }
+
+    /// Runs `f` and asserts that it failed and left storage exactly as it was.
+    pub fn assert_reverts_unchanged<T: core::fmt::Debug>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, PoolError>,
+    ) -> PoolError {
+        let before = self.vm.snapshot().storage;
+        let err = f(self).expect_err("call should revert");
+        assert_eq!(before, self.vm.snapshot().storage, "a failed call changed storage");
+        err
+    }
+
+    /// Routes raw calldata through the contract's ABI router, as a transaction would.
+    pub fn route(&self, calldata: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
+        stylus_sdk::abi::router_entrypoint::<Pool, Pool>(
+            calldata,
+            VM { host: Box::new(self.vm.clone()) },
+        )
+    }
+
+    /// Decoded events of type `E` emitted so far.
+    pub fn events<E: SolEvent>(&self) -> Vec<E> {
+        self.vm
+            .get_emitted_logs()
+            .iter()
+            .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
+            .map(|(topics, data)| {
+                E::decode_raw_log(topics.iter().copied(), data).expect("event decodes")
+            })
+            .collect()
+    }
+
+    /// Forgets logs, mocks and recorded calls; the queue again reports nothing unfinalised.
+    pub fn clear_logs(&self) {
+        self.vm.clear_mocks();
+        self.vm.clear_calls();
+        self.mock_unfinalized(U256::ZERO);
+    }
+}
+
+/// Keeps the signature of `B256` in scope for callers that build roles.
+pub fn role(name: &str) -> B256 {
+    alloy_primitives::keccak256(name.as_bytes())
+}

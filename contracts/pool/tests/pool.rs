@@ -1,0 +1,799 @@
+//! Native tests of the pool: every entry point's success path, each custom error (with
+//! storage left untouched), and the events.
+
+mod common;
+
+use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::{SolCall, SolError, SolValue};
+use common::*;
+use tidepool_common::{access_control::AccessControlUnauthorizedAccount, initializable};
+use tidepool_pool::{errors::*, events::*, roles, Pool, PoolError, INITIAL_HOLDER};
+
+// ---------------------------------------------------------------- initialisation
+
+#[test]
+fn initialize_locks_initial_stake_at_dead_address() {
+    let env = Env::new();
+    assert_eq!(INITIAL_HOLDER, DEAD);
+    assert_eq!(env.shares(DEAD), INITIAL_STAKE);
+    assert_eq!(env.total_shares(), INITIAL_STAKE);
+    assert_eq!(env.total_pooled(), INITIAL_STAKE);
+    assert_eq!(env.pool.get_buffered_ether(), INITIAL_STAKE);
+    assert_eq!(env.balance(DEAD), INITIAL_STAKE);
+    assert!(env.pool.has_role(B256::ZERO, ADMIN));
+    assert_eq!(
+        env.pool.get_protocol_contracts(),
+        (ORACLE, QUEUE, WITHDRAWAL_VAULT, REWARDS_VAULT, TREASURY, MODULE)
+    );
+    assert_eq!(env.pool.get_fee(), 1000);
+    assert_eq!(env.pool.get_fee_distribution(), (500, 500));
+    assert_eq!(env.pool.get_max_positive_rebase(), 750_000);
+    let transfers = env.events::<Transfer>();
+    assert_eq!(transfers[0].from, Address::ZERO);
+    assert_eq!(transfers[0].to, DEAD);
+    assert_eq!(transfers[0].value, INITIAL_STAKE);
+}
+
+#[test]
+fn initialize_cannot_run_twice() {
+    let mut env = Env::new();
+    env.vm.set_sender(DEPLOYER);
+    env.vm.set_value(ETH);
+    let err = env.assert_reverts_unchanged(|e| {
+        e.pool.initialize(0, ADMIN, ORACLE, QUEUE, WITHDRAWAL_VAULT, REWARDS_VAULT, TREASURY, MODULE)
+    });
+    assert_eq!(err, PoolError::AlreadyInitialized(initializable::AlreadyInitialized {}));
+}
+
+#[test]
+fn initialize_cannot_be_front_run() {
+    let vm = tidepool_common::testing::TestHost::new();
+    vm.set_contract_address(DEPLOYER.create(0));
+    let mut pool = Pool::from(&vm);
+    vm.set_value(ETH);
+    // Someone else, or the deployer with the wrong nonce.
+    for (caller, nonce) in [(ALICE, 0), (DEPLOYER, 1)] {
+        vm.set_sender(caller);
+        let err = pool
+            .initialize(nonce, ALICE, ORACLE, QUEUE, WITHDRAWAL_VAULT, REWARDS_VAULT, TREASURY, MODULE)
+            .unwrap_err();
+        assert_eq!(err, PoolError::NotDeployer(initializable::NotDeployer { caller, nonce }));
+    }
+    assert!(vm.snapshot().storage.is_empty());
+}
+
+#[test]
+fn initialize_rejects_zero_stake_and_zero_addresses() {
+    let vm = tidepool_common::testing::TestHost::new();
+    vm.set_contract_address(DEPLOYER.create(0));
+    vm.set_sender(DEPLOYER);
+    let mut pool = Pool::from(&vm);
+    let err = pool
+        .initialize(0, ADMIN, ORACLE, QUEUE, WITHDRAWAL_VAULT, REWARDS_VAULT, TREASURY, MODULE)
+        .unwrap_err();
+    assert_eq!(err, PoolError::ZeroInitialStake(ZeroInitialStake {}));
+    vm.set_value(ETH);
+    let err = pool
+        .initialize(0, ADMIN, ORACLE, Address::ZERO, WITHDRAWAL_VAULT, REWARDS_VAULT, TREASURY, MODULE)
+        .unwrap_err();
+    assert_eq!(err, PoolError::ZeroAddress(ZeroAddress {}));
+    assert!(vm.snapshot().storage.is_empty());
+}
+
+// ---------------------------------------------------------------- ABI routing
+
+#[test]
+fn router_serves_lido_selectors() {
+    let mut env = Env::new();
+    env.submit(ALICE, eth(3)).unwrap();
+    let name = env.route(IPool::nameCall {}.abi_encode()).unwrap();
+    assert_eq!(IPool::nameCall::abi_decode_returns(&name).unwrap(), "Tidepool Staked Ether");
+    let symbol = env.route(IPool::symbolCall {}.abi_encode()).unwrap();
+    assert_eq!(IPool::symbolCall::abi_decode_returns(&symbol).unwrap(), "tpETH");
+    let decimals = env.route(IPool::decimalsCall {}.abi_encode()).unwrap();
+    assert_eq!(IPool::decimalsCall::abi_decode_returns(&decimals).unwrap(), 18);
+    let balance = env.route(IPool::balanceOfCall { account: ALICE }.abi_encode()).unwrap();
+    assert_eq!(IPool::balanceOfCall::abi_decode_returns(&balance).unwrap(), eth(3));
+    let total = env.route(IPool::getTotalPooledEtherCall {}.abi_encode()).unwrap();
+    assert_eq!(IPool::getTotalPooledEtherCall::abi_decode_returns(&total).unwrap(), eth(4));
+    let by_shares =
+        env.route(IPool::getPooledEthBySharesCall { sharesAmount: eth(1) }.abi_encode()).unwrap();
+    assert_eq!(IPool::getPooledEthBySharesCall::abi_decode_returns(&by_shares).unwrap(), eth(1));
+    let stat = env.route(IPool::getBeaconStatCall {}.abi_encode()).unwrap();
+    let stat = IPool::getBeaconStatCall::abi_decode_returns(&stat).unwrap();
+    assert_eq!((stat._0, stat._1, stat._2), (U256::ZERO, U256::ZERO, U256::ZERO));
+    let domain = env.route(IPool::eip712DomainCall {}.abi_encode()).unwrap();
+    let domain = IPool::eip712DomainCall::abi_decode_returns(&domain).unwrap();
+    assert_eq!(domain._0.0, [0x0f]);
+    assert_eq!(domain._1, "Tidepool Staked Ether");
+    assert_eq!(domain._2, "1");
+    assert_eq!(domain._3, U256::from(412346));
+    assert_eq!(domain._4, DEPLOYER.create(0));
+    let sep = env.route(IPool::DOMAIN_SEPARATORCall {}.abi_encode()).unwrap();
+    assert_eq!(
+        B256::abi_decode(&sep).unwrap(),
+        tidepool_common::eip712::domain_separator("Tidepool Staked Ether", "1", 412346, DEPLOYER.create(0))
+    );
+}
+
+#[test]
+fn router_reverts_with_custom_error_data() {
+    let env = Env::new();
+    env.as_(ALICE);
+    let out = env.route(IPool::transferCall { to: BOB, amount: ETH }.abi_encode()).unwrap_err();
+    let err = ERC20InsufficientBalance::abi_decode(&out).unwrap();
+    assert_eq!((err.sender, err.balance, err.needed), (ALICE, U256::ZERO, ETH));
+}
+
+#[test]
+fn router_rejects_value_on_non_payable_functions() {
+    let env = Env::new();
+    env.vm.set_sender(ALICE);
+    env.vm.set_value(ETH);
+    assert!(env.route(IPool::approveCall { spender: BOB, amount: ETH }.abi_encode()).is_err());
+}
+
+#[test]
+fn plain_eth_transfer_stakes() {
+    let env = Env::new();
+    env.vm.set_sender(ALICE);
+    env.vm.set_value(eth(2));
+    env.route(vec![]).expect("receive stakes");
+    env.vm.set_value(U256::ZERO);
+    assert_eq!(env.balance(ALICE), eth(2));
+    let submitted = env.events::<Submitted>();
+    assert_eq!(submitted.last().unwrap().referral, Address::ZERO);
+}
+
+// ---------------------------------------------------------------- staking
+
+#[test]
+fn submit_mints_shares_at_pre_deposit_rate() {
+    let mut env = Env::new();
+    env.vm.set_sender(ALICE);
+    env.vm.set_value(eth(5));
+    let shares = env.pool.submit(BOB).unwrap();
+    assert_eq!(shares, eth(5));
+    assert_eq!(env.shares(ALICE), eth(5));
+    assert_eq!(env.pool.get_buffered_ether(), eth(6));
+    let s = env.events::<Submitted>().pop().unwrap();
+    assert_eq!((s.sender, s.amount, s.referral), (ALICE, eth(5), BOB));
+    let t = env.events::<TransferShares>().pop().unwrap();
+    assert_eq!((t.from, t.to, t.sharesValue), (Address::ZERO, ALICE, eth(5)));
+
+    // Double the pooled ether: the next staker gets half as many shares per ETH.
+    env.deposit_validators(0).unwrap_err();
+    env.submit(CAROL, eth(26)).unwrap();
+    env.deposit_validators(1).unwrap();
+    env.report(1, eth(64), U256::ZERO, U256::ZERO).unwrap();
+    let rate_before = env.total_pooled() * ETH / env.total_shares();
+    let minted = env.submit(BOB, eth(1)).unwrap();
+    assert_eq!(minted, eth(1) * env.total_shares().saturating_sub(minted) / (env.total_pooled() - eth(1)));
+    assert!(minted < eth(1));
+    assert!(env.balance(BOB) <= eth(1), "staking never credits more than was sent");
+    assert!(env.total_pooled() * ETH / env.total_shares() >= rate_before);
+}
+
+#[test]
+fn submit_errors_change_nothing() {
+    let mut env = Env::new();
+    let err = env.assert_reverts_unchanged(|e| e.submit(ALICE, U256::ZERO));
+    assert_eq!(err, PoolError::ZeroDeposit(ZeroDeposit {}));
+
+    env.as_(ADMIN);
+    env.pool.pause_staking().unwrap();
+    assert!(env.pool.is_staking_paused());
+    assert_eq!(env.pool.get_current_stake_limit(), U256::ZERO);
+    let err = env.assert_reverts_unchanged(|e| e.submit(ALICE, ETH));
+    assert_eq!(err, PoolError::StakingIsPaused(StakingIsPaused {}));
+    env.as_(ADMIN);
+    env.pool.resume_staking().unwrap();
+    env.submit(ALICE, ETH).unwrap();
+
+    env.as_(ADMIN);
+    env.pool.stop().unwrap();
+    let err = env.assert_reverts_unchanged(|e| e.submit(ALICE, ETH));
+    assert_eq!(err, PoolError::ProtocolStopped(ProtocolStopped {}));
+}
+
+#[test]
+fn stake_limit_caps_and_regenerates() {
+    let mut env = Env::new();
+    env.as_(ADMIN);
+    env.pool.set_staking_limit(eth(10), eth(1)).unwrap();
+    let set = env.events::<StakingLimitSet>().pop().unwrap();
+    assert_eq!((set.maxStakeLimit, set.stakeLimitIncreasePerBlock), (eth(10), eth(1)));
+    assert_eq!(env.pool.get_current_stake_limit(), eth(10));
+    env.submit(ALICE, eth(8)).unwrap();
+    assert_eq!(env.pool.get_current_stake_limit(), eth(2));
+    let err = env.assert_reverts_unchanged(|e| e.submit(BOB, eth(3)));
+    assert_eq!(
+        err,
+        PoolError::StakeLimitExceeded(StakeLimitExceeded { requested: eth(3), available: eth(2) })
+    );
+    env.vm.set_block_number(103);
+    assert_eq!(env.pool.get_current_stake_limit(), eth(5));
+    env.submit(BOB, eth(5)).unwrap();
+    env.vm.set_block_number(10_000);
+    assert_eq!(env.pool.get_current_stake_limit(), eth(10), "never regenerates above max");
+    let info = env.pool.get_stake_limit_full_info();
+    assert!(!info.0 && info.1);
+    assert_eq!(info.3, eth(10));
+
+    env.as_(ADMIN);
+    env.pool.remove_staking_limit().unwrap();
+    assert_eq!(env.pool.get_current_stake_limit(), U256::MAX);
+    env.submit(BOB, eth(100)).unwrap();
+}
+
+#[test]
+fn stake_limit_rejects_unworkable_configs() {
+    let mut env = Env::new();
+    env.as_(ADMIN);
+    for (max, inc) in [(U256::ZERO, ETH), (eth(1), eth(2)), (U256::from(1u128 << 96), ETH)] {
+        let err = env.assert_reverts_unchanged(|e| e.pool.set_staking_limit(max, inc));
+        assert_eq!(
+            err,
+            PoolError::InvalidStakeLimit(InvalidStakeLimit {
+                maxStakeLimit: max,
+                stakeLimitIncreasePerBlock: inc
+            })
+        );
+    }
+}
+
+// ---------------------------------------------------------------- ERC-20
+
+/// Brings the rate to an awkward value so rounding matters: 3 ETH of rewards over 7 shares.
+fn env_with_awkward_rate() -> Env {
+    let mut env = Env::new();
+    env.submit(ALICE, eth(20)).unwrap();
+    env.submit(BOB, U256::from(11_111_111_111_111_111u64)).unwrap();
+    env.deposit_validators(0).unwrap_err();
+    env.submit(CAROL, eth(12)).unwrap();
+    env.deposit_validators(1).unwrap();
+    env.report(1, eth(32) + U256::from(777_777_777_777u64), U256::ZERO, U256::ZERO).unwrap();
+    assert_ne!(env.total_pooled(), env.total_shares());
+    env.clear_logs();
+    env
+}
+
+#[test]
+fn transfer_delivers_at_least_the_amount() {
+    let mut env = env_with_awkward_rate();
+    for amount in [U256::from(1), U256::from(3), eth(1), U256::from(123_456_789_012_345_678u64)] {
+        let (bob_before, alice_before) = (env.balance(BOB), env.balance(ALICE));
+        env.as_(ALICE);
+        assert!(env.pool.transfer(BOB, amount).unwrap());
+        assert!(env.balance(BOB) >= bob_before + amount, "recipient got less than {amount}");
+        assert!(alice_before - env.balance(ALICE) >= amount);
+        assert!(alice_before - env.balance(ALICE) <= amount + U256::from(2));
+    }
+    let t = env.events::<Transfer>().pop().unwrap();
+    assert_eq!((t.from, t.to), (ALICE, BOB));
+    // The whole balance can always be sent.
+    let all = env.balance(ALICE);
+    env.as_(ALICE);
+    env.pool.transfer(CAROL, all).unwrap();
+    assert_eq!(env.balance(ALICE), U256::ZERO);
+}
+
+#[test]
+fn transfer_errors_change_nothing() {
+    let mut env = env_with_awkward_rate();
+    let this = env.vm.snapshot().contract_address;
+    for to in [Address::ZERO, this] {
+        env.as_(ALICE);
+        let err = env.assert_reverts_unchanged(|e| e.pool.transfer(to, ETH));
+        assert_eq!(err, PoolError::ERC20InvalidReceiver(ERC20InvalidReceiver { receiver: to }));
+    }
+    let balance = env.balance(ALICE);
+    env.as_(ALICE);
+    let err = env.assert_reverts_unchanged(|e| e.pool.transfer(BOB, balance + U256::from(1)));
+    assert_eq!(
+        err,
+        PoolError::ERC20InsufficientBalance(ERC20InsufficientBalance {
+            sender: ALICE,
+            balance,
+            needed: balance + U256::from(1)
+        })
+    );
+    env.as_(ADMIN);
+    env.pool.stop().unwrap();
+    env.as_(ALICE);
+    let err = env.assert_reverts_unchanged(|e| e.pool.transfer(BOB, ETH));
+    assert_eq!(err, PoolError::ProtocolStopped(ProtocolStopped {}));
+}
+
+#[test]
+fn allowances_approve_increase_decrease_and_spend() {
+    let mut env = env_with_awkward_rate();
+    env.as_(ALICE);
+    env.pool.approve(BOB, eth(5)).unwrap();
+    assert_eq!(env.pool.allowance(ALICE, BOB), eth(5));
+    env.pool.increase_allowance(BOB, eth(1)).unwrap();
+    env.pool.decrease_allowance(BOB, eth(2)).unwrap();
+    assert_eq!(env.pool.allowance(ALICE, BOB), eth(4));
+    let a = env.events::<Approval>().pop().unwrap();
+    assert_eq!((a.owner, a.spender, a.value), (ALICE, BOB, eth(4)));
+
+    let err = env.assert_reverts_unchanged(|e| e.pool.decrease_allowance(BOB, eth(5)));
+    assert_eq!(
+        err,
+        PoolError::ERC20FailedDecreaseAllowance(ERC20FailedDecreaseAllowance {
+            spender: BOB,
+            currentAllowance: eth(4),
+            requestedDecrease: eth(5)
+        })
+    );
+    let err = env.assert_reverts_unchanged(|e| e.pool.approve(Address::ZERO, ETH));
+    assert_eq!(err, PoolError::ERC20InvalidSpender(ERC20InvalidSpender { spender: Address::ZERO }));
+
+    env.as_(BOB);
+    let carol_before = env.balance(CAROL);
+    env.pool.transfer_from(ALICE, CAROL, eth(3)).unwrap();
+    assert!(env.balance(CAROL) >= carol_before + eth(3));
+    assert_eq!(env.pool.allowance(ALICE, BOB), eth(1));
+    let err = env.assert_reverts_unchanged(|e| e.pool.transfer_from(ALICE, CAROL, eth(2)));
+    assert_eq!(
+        err,
+        PoolError::ERC20InsufficientAllowance(ERC20InsufficientAllowance {
+            spender: BOB,
+            allowance: eth(1),
+            needed: eth(2)
+        })
+    );
+
+    env.as_(ALICE);
+    env.pool.approve(BOB, U256::MAX).unwrap();
+    env.as_(BOB);
+    env.pool.transfer_from(ALICE, CAROL, eth(1)).unwrap();
+    assert_eq!(env.pool.allowance(ALICE, BOB), U256::MAX, "infinite allowance is not spent");
+}
+
+#[test]
+fn transfer_shares_and_transfer_shares_from() {
+    let mut env = env_with_awkward_rate();
+    let shares = U256::from(1_000_000_007u64);
+    env.as_(ALICE);
+    let value = env.pool.transfer_shares(BOB, shares).unwrap();
+    assert_eq!(value, env.pool.get_pooled_eth_by_shares(shares).unwrap());
+    let t = env.events::<TransferShares>().pop().unwrap();
+    assert_eq!((t.from, t.to, t.sharesValue), (ALICE, BOB, shares));
+    let tr = env.events::<Transfer>().pop().unwrap();
+    assert_eq!(tr.value, value);
+
+    let too_many = env.shares(ALICE) + U256::from(1);
+    let err = env.assert_reverts_unchanged(|e| e.pool.transfer_shares(BOB, too_many));
+    assert_eq!(
+        err,
+        PoolError::InsufficientShares(InsufficientShares {
+            account: ALICE,
+            shares: too_many - U256::from(1),
+            needed: too_many
+        })
+    );
+
+    // transferSharesFrom spends the value rounded up.
+    let cost = env.pool.get_pooled_eth_by_shares_round_up(shares).unwrap();
+    assert!(cost >= value && cost <= value + U256::from(1));
+    env.as_(ALICE);
+    env.pool.approve(CAROL, cost).unwrap();
+    env.as_(CAROL);
+    env.pool.transfer_shares_from(ALICE, BOB, shares).unwrap();
+    assert_eq!(env.pool.allowance(ALICE, CAROL), U256::ZERO);
+    env.as_(ALICE);
+    env.pool.approve(CAROL, cost - U256::from(1)).unwrap();
+    env.as_(CAROL);
+    let err = env.assert_reverts_unchanged(|e| e.pool.transfer_shares_from(ALICE, BOB, shares));
+    assert!(matches!(err, PoolError::ERC20InsufficientAllowance(_)));
+}
+
+// ---------------------------------------------------------------- deposits
+
+#[test]
+fn deposit_sends_whole_validators_and_keeps_total_pooled() {
+    let mut env = Env::new();
+    env.submit(ALICE, eth(70)).unwrap();
+    let before = env.total_pooled();
+    env.deposit_validators(2).unwrap();
+    assert_eq!(env.total_pooled(), before, "deposited ETH stays pooled as transient");
+    assert_eq!(env.pool.get_buffered_ether(), eth(71) - eth(64));
+    assert_eq!(env.pool.get_beacon_stat(), (U256::from(2), U256::ZERO, U256::ZERO));
+    assert_eq!(env.events::<Unbuffered>().pop().unwrap().amount, eth(64));
+    assert_eq!(
+        env.events::<DepositedValidatorsChanged>().pop().unwrap().depositedValidators,
+        U256::from(2)
+    );
+}
+
+#[test]
+fn deposit_errors_change_nothing() {
+    let mut env = Env::new();
+    env.submit(ALICE, eth(40)).unwrap();
+    env.as_(ALICE);
+    let err = env.assert_reverts_unchanged(|e| e.pool.deposit(U256::from(1)));
+    assert_eq!(
+        err,
+        PoolError::AccessControlUnauthorizedAccount(AccessControlUnauthorizedAccount {
+            account: ALICE,
+            neededRole: roles::DEPOSIT_ROLE
+        })
+    );
+    env.as_(ADMIN);
+    let err = env.assert_reverts_unchanged(|e| e.pool.deposit(U256::ZERO));
+    assert_eq!(err, PoolError::ZeroValidators(ZeroValidators {}));
+    let err = env.assert_reverts_unchanged(|e| e.pool.deposit(U256::from(2)));
+    assert_eq!(
+        err,
+        PoolError::InsufficientDepositableEther(InsufficientDepositableEther {
+            requested: eth(64),
+            depositable: eth(41)
+        })
+    );
+    // ETH reserved for unfinalised withdrawals cannot be deposited.
+    env.mock_unfinalized(eth(10));
+    assert_eq!(env.pool.get_depositable_ether().unwrap(), eth(31));
+    env.as_(ADMIN);
+    let err = env.assert_reverts_unchanged(|e| e.pool.deposit(U256::from(1)));
+    assert_eq!(
+        err,
+        PoolError::InsufficientDepositableEther(InsufficientDepositableEther {
+            requested: eth(32),
+            depositable: eth(31)
+        })
+    );
+    // The module refusing the ETH reverts the deposit.
+    env.mock_unfinalized(U256::ZERO);
+    env.vm.mock_call(MODULE, vec![], eth(32), Err(vec![]));
+    env.as_(ADMIN);
+    let err = env.pool.deposit(U256::from(1)).unwrap_err();
+    assert_eq!(
+        err,
+        PoolError::DepositTransferFailed(DepositTransferFailed {
+            stakingModule: MODULE,
+            amount: eth(32)
+        })
+    );
+}
+
+// ---------------------------------------------------------------- reports
+
+/// 101 ETH staked, three validators deposited and seen at 96 ETH.
+fn env_with_validators() -> Env {
+    let mut env = Env::new();
+    env.submit(ALICE, eth(60)).unwrap();
+    env.submit(BOB, eth(40)).unwrap();
+    env.deposit_validators(3).unwrap();
+    env.report(3, eth(96), U256::ZERO, U256::ZERO).unwrap();
+    env.clear_logs();
+    env
+}
+
+#[test]
+fn positive_report_rebases_everyone_and_pays_fees() {
+    let mut env = env_with_validators();
+    let pre_pooled = env.total_pooled();
+    let pre_shares = env.total_shares();
+    let alice_shares = env.shares(ALICE);
+    let alice_before = env.balance(ALICE);
+    // 0.05 ETH of consensus rewards: within the 0.075% cap on 101 ETH.
+    let rewards = U256::from(50_000_000_000_000_000u64);
+    let (post_pooled, post_shares, w, el) =
+        env.report(3, eth(96) + rewards, U256::ZERO, U256::ZERO).unwrap();
+    assert_eq!((w, el), (U256::ZERO, U256::ZERO));
+    assert_eq!(post_pooled, pre_pooled + rewards);
+    assert_eq!(env.total_pooled(), post_pooled);
+    assert_eq!(env.total_shares(), post_shares);
+    // Alice's shares did not change, her balance grew.
+    assert_eq!(env.shares(ALICE), alice_shares);
+    assert!(env.balance(ALICE) > alice_before);
+    // Fees: 10% of rewards, split 50/50, valued at the post-report rate (rounded down).
+    let fee_shares = post_shares - pre_shares;
+    let rebased = env.events::<TokenRebased>().pop().unwrap();
+    assert_eq!(rebased.sharesMintedAsFees, fee_shares);
+    assert_eq!((rebased.preTotalEther, rebased.postTotalEther), (pre_pooled, post_pooled));
+    let fee_value = env.balance(TREASURY) + env.balance(MODULE);
+    let expected = rewards / U256::from(10);
+    assert!(fee_value <= expected && expected - fee_value <= U256::from(3), "{fee_value} vs {expected}");
+    assert!(env.balance(TREASURY).abs_diff(env.balance(MODULE)) <= U256::from(1));
+    let dist = env.events::<ETHDistributed>().pop().unwrap();
+    assert_eq!((dist.preCLBalance, dist.postCLBalance), (eth(96), eth(96) + rewards));
+}
+
+#[test]
+fn negative_report_charges_no_fee() {
+    let mut env = env_with_validators();
+    let pre_shares = env.total_shares();
+    let alice_before = env.balance(ALICE);
+    let (post_pooled, post_shares, _, _) = env.report(3, eth(95), U256::ZERO, U256::ZERO).unwrap();
+    assert_eq!(post_shares, pre_shares, "no fee shares on a loss");
+    assert_eq!(post_pooled, eth(100));
+    assert!(env.balance(ALICE) < alice_before);
+    assert_eq!(env.shares(TREASURY), U256::ZERO);
+}
+
+#[test]
+fn zero_report_changes_no_balance() {
+    let mut env = env_with_validators();
+    let before = (env.balance(ALICE), env.balance(BOB), env.total_shares());
+    env.report(3, eth(96), U256::ZERO, U256::ZERO).unwrap();
+    assert_eq!(before, (env.balance(ALICE), env.balance(BOB), env.total_shares()));
+    assert_eq!(env.events::<TokenRebased>().len(), 1);
+}
+
+#[test]
+fn vault_pulls_are_capped_by_the_rebase_limit() {
+    let mut env = env_with_validators();
+    let pre_pooled = env.total_pooled();
+    let pre_rate = pre_pooled * U256::from(10).pow(U256::from(27)) / env.total_shares();
+    // 10 ETH of EL rewards waiting: far above 0.075% of 101 ETH.
+    let cap = pre_pooled * U256::from(750_000) / U256::from(1_000_000_000);
+    env.mock_vaults_pay(U256::ZERO, cap);
+    let (post_pooled, _, w, el) = env.report(3, eth(96), U256::ZERO, eth(10)).unwrap();
+    assert_eq!(w, U256::ZERO);
+    assert_eq!(el, cap, "only the capped part is taken");
+    assert_eq!(post_pooled, pre_pooled + cap);
+    assert_eq!(env.pool.get_buffered_ether(), eth(101) - eth(96) + cap);
+    let received = env.events::<VaultFundsReceived>();
+    assert_eq!((received[0].vault, received[0].amount), (REWARDS_VAULT, cap));
+    // Holders' rate rose by at most the cap (fees dilute it a little below).
+    let post_rate = env.total_pooled() * U256::from(10).pow(U256::from(27)) / env.total_shares();
+    let max_rate = pre_rate * U256::from(1_000_750_000) / U256::from(1_000_000_000);
+    assert!(post_rate > pre_rate && post_rate <= max_rate);
+}
+
+#[test]
+fn withdrawal_vault_covers_exited_validator_without_fee() {
+    let mut env = env_with_validators();
+    let pre_shares = env.total_shares();
+    // One validator exited: 32 ETH moved from the beacon chain to the withdrawal vault.
+    env.mock_vaults_pay(eth(32), U256::ZERO);
+    let (post_pooled, post_shares, w, _) =
+        env.report(3, eth(64), eth(32), U256::ZERO).unwrap();
+    assert_eq!(w, eth(32));
+    assert_eq!(post_pooled, eth(101));
+    assert_eq!(post_shares, pre_shares);
+    assert_eq!(env.pool.get_buffered_ether(), eth(5) + eth(32));
+}
+
+#[test]
+fn report_finalizes_withdrawals_and_burns_queue_shares() {
+    let mut env = env_with_validators();
+    // Bob queued 4 ETH worth of shares: the queue holds them.
+    let queued = env.pool.get_shares_by_pooled_eth(eth(4)).unwrap();
+    env.as_(BOB);
+    env.pool.transfer_shares(QUEUE, queued).unwrap();
+    let alice_before = env.balance(ALICE);
+    let rate = U256::from(10).pow(U256::from(27)); // 1 ETH per share, the current rate
+    env.mock_finalization(&[U256::from(1)], rate, eth(4), queued);
+    let (post_pooled, post_shares, _, _) =
+        env.report_with(3, eth(96), U256::ZERO, U256::ZERO, vec![U256::from(1)], rate).unwrap();
+    assert_eq!(post_pooled, eth(97));
+    assert_eq!(post_shares, eth(97));
+    assert_eq!(env.shares(QUEUE), U256::ZERO);
+    assert_eq!(env.pool.get_buffered_ether(), eth(1));
+    assert_eq!(env.balance(ALICE), alice_before, "finalising at the current rate moves no one");
+    let burnt = env.events::<SharesBurnt>().pop().unwrap();
+    assert_eq!((burnt.account, burnt.sharesAmount), (QUEUE, queued));
+    let fin = env.events::<WithdrawalsFinalized>().pop().unwrap();
+    assert_eq!((fin.lastRequestId, fin.amount), (U256::from(1), eth(4)));
+    assert_eq!(env.pool.get_shares_pending_burn(), U256::ZERO);
+}
+
+#[test]
+fn discounted_finalization_defers_burning_beyond_the_cap() {
+    let mut env = env_with_validators();
+    let queued = env.pool.get_shares_by_pooled_eth(eth(4)).unwrap();
+    env.as_(BOB);
+    env.pool.transfer_shares(QUEUE, queued).unwrap();
+    // Finalised at half the rate: 2 ETH leave, burning all shares would lift the rate ~2%.
+    let half = U256::from(10).pow(U256::from(27)) / U256::from(2);
+    env.mock_finalization(&[U256::from(1)], half, eth(2), queued);
+    let pre_rate = env.total_pooled() * U256::from(10).pow(U256::from(27)) / env.total_shares();
+    env.report_with(3, eth(96), U256::ZERO, U256::ZERO, vec![U256::from(1)], half).unwrap();
+    let pending = env.pool.get_shares_pending_burn();
+    assert!(pending > U256::ZERO && pending < queued);
+    assert_eq!(env.shares(QUEUE), pending);
+    let post_rate = env.total_pooled() * U256::from(10).pow(U256::from(27)) / env.total_shares();
+    let max_rate = pre_rate * U256::from(1_000_750_000) / U256::from(1_000_000_000);
+    assert!(post_rate <= max_rate + U256::from(1));
+    // Later reports burn the rest.
+    for _ in 0..40 {
+        env.report(3, eth(96), U256::ZERO, U256::ZERO).unwrap();
+    }
+    assert_eq!(env.pool.get_shares_pending_burn(), U256::ZERO);
+    assert_eq!(env.shares(QUEUE), U256::ZERO);
+}
+
+#[test]
+fn report_errors_change_nothing() {
+    let mut env = env_with_validators();
+    env.as_(ALICE);
+    let err = env.assert_reverts_unchanged(|e| {
+        e.as_(ALICE);
+        e.pool.handle_oracle_report(
+            U256::ZERO,
+            U256::ZERO,
+            U256::from(3),
+            eth(96),
+            U256::ZERO,
+            U256::ZERO,
+            vec![],
+            U256::ZERO,
+        )
+    });
+    assert_eq!(err, PoolError::NotOracle(NotOracle { caller: ALICE }));
+    let err = env.assert_reverts_unchanged(|e| e.report(2, eth(96), U256::ZERO, U256::ZERO));
+    assert_eq!(
+        err,
+        PoolError::ReportedValidatorsDecreased(ReportedValidatorsDecreased {
+            previous: U256::from(3),
+            reported: U256::from(2)
+        })
+    );
+    let err = env.assert_reverts_unchanged(|e| e.report(4, eth(128), U256::ZERO, U256::ZERO));
+    assert_eq!(
+        err,
+        PoolError::ReportedValidatorsExceedDeposited(ReportedValidatorsExceedDeposited {
+            deposited: U256::from(3),
+            reported: U256::from(4)
+        })
+    );
+    // Finalisation needing more than the buffer holds.
+    let rate = U256::from(10).pow(U256::from(27));
+    env.mock_finalization(&[U256::from(1)], rate, eth(6), U256::ZERO);
+    let err = env.assert_reverts_unchanged(|e| {
+        e.report_with(3, eth(96), U256::ZERO, U256::ZERO, vec![U256::from(1)], rate)
+    });
+    assert_eq!(
+        err,
+        PoolError::InsufficientEtherToFinalize(InsufficientEtherToFinalize {
+            required: eth(6),
+            available: eth(5)
+        })
+    );
+    env.as_(ADMIN);
+    env.pool.stop().unwrap();
+    let err = env.assert_reverts_unchanged(|e| e.report(3, eth(96), U256::ZERO, U256::ZERO));
+    assert_eq!(err, PoolError::ProtocolStopped(ProtocolStopped {}));
+}
+
+#[test]
+fn vault_refusing_to_pay_fails_the_report() {
+    let mut env = env_with_validators();
+    env.vm.mock_call(
+        WITHDRAWAL_VAULT,
+        tidepool_pool::interfaces::IVault::withdrawCall { amount: U256::from(1000) }.abi_encode(),
+        U256::ZERO,
+        Err(vec![]),
+    );
+    let err = env.report(3, eth(96), U256::from(1000), U256::ZERO).unwrap_err();
+    assert_eq!(
+        err,
+        PoolError::VaultWithdrawalFailed(VaultWithdrawalFailed {
+            vault: WITHDRAWAL_VAULT,
+            amount: U256::from(1000)
+        })
+    );
+}
+
+#[test]
+fn receive_vault_funds_only_from_vault_pulls() {
+    let mut env = Env::new();
+    for sender in [ALICE, WITHDRAWAL_VAULT] {
+        env.vm.set_sender(sender);
+        env.vm.set_value(ETH);
+        // The TestVM never marks a call reentrant, so even a vault is refused here: only a
+        // pull the pool itself started (a reentrant call) is accepted.
+        let err = env.assert_reverts_unchanged(|e| e.pool.receive_vault_funds());
+        assert_eq!(err, PoolError::UnexpectedVaultFunds(UnexpectedVaultFunds { sender }));
+    }
+}
+
+// ---------------------------------------------------------------- administration
+
+#[test]
+fn stop_and_resume() {
+    let mut env = Env::new();
+    env.as_(ALICE);
+    let err = env.assert_reverts_unchanged(|e| e.pool.stop());
+    assert!(matches!(err, PoolError::AccessControlUnauthorizedAccount(_)));
+    env.as_(ADMIN);
+    env.pool.stop().unwrap();
+    assert!(env.pool.is_stopped());
+    assert_eq!(env.events::<Stopped>().len(), 1);
+    let err = env.assert_reverts_unchanged(|e| e.pool.stop());
+    assert_eq!(err, PoolError::ProtocolStopped(ProtocolStopped {}));
+    env.pool.resume().unwrap();
+    assert!(!env.pool.is_stopped());
+    assert_eq!(env.events::<Resumed>().len(), 1);
+    let err = env.assert_reverts_unchanged(|e| e.pool.resume());
+    assert_eq!(err, PoolError::ProtocolNotStopped(ProtocolNotStopped {}));
+}
+
+#[test]
+fn staking_pause_roles_and_errors() {
+    let mut env = Env::new();
+    env.as_(BOB);
+    let err = env.assert_reverts_unchanged(|e| e.pool.pause_staking());
+    assert_eq!(
+        err,
+        PoolError::AccessControlUnauthorizedAccount(AccessControlUnauthorizedAccount {
+            account: BOB,
+            neededRole: roles::STAKING_PAUSE_ROLE
+        })
+    );
+    env.as_(ADMIN);
+    let err = env.assert_reverts_unchanged(|e| e.pool.resume_staking());
+    assert_eq!(err, PoolError::StakingNotPaused(StakingNotPaused {}));
+    env.pool.pause_staking().unwrap();
+    let err = env.assert_reverts_unchanged(|e| e.pool.pause_staking());
+    assert_eq!(err, PoolError::StakingIsPaused(StakingIsPaused {}));
+    assert_eq!(env.events::<StakingPaused>().len(), 1);
+}
+
+#[test]
+fn fee_and_rebase_cap_settings() {
+    let mut env = Env::new();
+    env.as_(ADMIN);
+    env.pool.set_fee(300, 700).unwrap();
+    assert_eq!(env.pool.get_fee_distribution(), (300, 700));
+    assert_eq!(env.pool.get_fee(), 1000);
+    let err = env.assert_reverts_unchanged(|e| e.pool.set_fee(5001, 5000));
+    assert_eq!(
+        err,
+        PoolError::InvalidFee(InvalidFee {
+            treasuryFeeBasisPoints: U256::from(5001),
+            moduleFeeBasisPoints: U256::from(5000)
+        })
+    );
+    env.pool.set_fee(10_000, 0).unwrap();
+    for bad in [0, 1_000_000_001] {
+        let err = env.assert_reverts_unchanged(|e| e.pool.set_max_positive_rebase(bad));
+        assert_eq!(
+            err,
+            PoolError::InvalidMaxPositiveRebase(InvalidMaxPositiveRebase {
+                maxPositiveRebase: U256::from(bad)
+            })
+        );
+    }
+    env.pool.set_max_positive_rebase(1_000_000_000).unwrap();
+    assert_eq!(env.pool.get_max_positive_rebase(), 1_000_000_000);
+    env.as_(ALICE);
+    let err = env.assert_reverts_unchanged(|e| e.pool.set_fee(1, 1));
+    assert!(matches!(err, PoolError::AccessControlUnauthorizedAccount(_)));
+}
+
+#[test]
+fn treasury_and_module_can_be_replaced_by_admin_only() {
+    let mut env = Env::new();
+    env.as_(ADMIN);
+    env.pool.set_treasury(CAROL).unwrap();
+    env.pool.set_staking_module(BOB).unwrap();
+    let c = env.pool.get_protocol_contracts();
+    assert_eq!((c.4, c.5), (CAROL, BOB));
+    let err = env.assert_reverts_unchanged(|e| e.pool.set_treasury(Address::ZERO));
+    assert_eq!(err, PoolError::ZeroAddress(ZeroAddress {}));
+    env.as_(CAROL);
+    let err = env.assert_reverts_unchanged(|e| e.pool.set_treasury(CAROL));
+    assert!(matches!(err, PoolError::AccessControlUnauthorizedAccount(_)));
+}
+
+#[test]
+fn roles_are_granted_revoked_and_renounced() {
+    let mut env = Env::new();
+    env.as_(ADMIN);
+    env.pool.grant_role(roles::DEPOSIT_ROLE, BOB).unwrap();
+    assert!(env.pool.has_role(roles::DEPOSIT_ROLE, BOB));
+    assert_eq!(env.pool.get_role_admin(roles::DEPOSIT_ROLE), B256::ZERO);
+    env.pool.revoke_role(roles::DEPOSIT_ROLE, BOB).unwrap();
+    assert!(!env.pool.has_role(roles::DEPOSIT_ROLE, BOB));
+    env.as_(BOB);
+    let err = env.assert_reverts_unchanged(|e| e.pool.grant_role(roles::DEPOSIT_ROLE, BOB));
+    assert!(matches!(err, PoolError::AccessControlUnauthorizedAccount(_)));
+    env.as_(ADMIN);
+    env.pool.renounce_role(roles::DEPOSIT_ROLE, ADMIN).unwrap();
+    assert!(!env.pool.has_role(roles::DEPOSIT_ROLE, ADMIN));
+    assert_eq!(roles::DEPOSIT_ROLE, role("DEPOSIT_ROLE"));
+}
