@@ -1,0 +1,206 @@
+//! `tidepool abi`: the checked-in interface files under `abi/`.
+//!
+//! Each contract crate's export-abi binary (see README, "Adding a contract") prints its
+//! Solidity interface with `--sol` and JSON ABI with `--json`; this writes them to
+//! `abi/I<Name>.sol` and `abi/<Name>.json`, or with `--check` fails if they differ.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, Context, Result};
+
+use crate::workspace::{cargo, Contract, Workspace, ABI_EXPORT_CRATE, EXPORT_ABI_FEATURE};
+
+/// The directory of generated ABI files, relative to the workspace root.
+pub const ABI_DIR: &str = "abi";
+
+/// Arguments of `tidepool abi`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Compare the generated files with abi/ instead of writing them; fail listing any
+    /// that are stale, missing or produced by no contract.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// A file `tidepool abi` produces.
+#[derive(Debug, PartialEq, Eq)]
+struct Generated {
+    path: PathBuf,
+    contents: String,
+}
+
+/// Generates every contract's ABI files and writes or checks them.
+pub fn run(args: &Args) -> Result<()> {
+    let ws = Workspace::load()?;
+    let mut generated = Vec::new();
+    for contract in &ws.contracts {
+        let Some(bin) = &contract.abi_bin else {
+            eprintln!(
+                "abi: skipping {}: no binary behind an `{EXPORT_ABI_FEATURE}` feature",
+                contract.name
+            );
+            continue;
+        };
+        if !contract.uses_abi_export {
+            eprintln!(
+                "abi: skipping {}: its export-abi binary does not use {ABI_EXPORT_CRATE} \
+                 (see README, \"Adding a contract\")",
+                contract.name
+            );
+            continue;
+        }
+        generated.extend(contract_files(&ws.root, contract, bin)?);
+    }
+    let abi_dir = ws.root.join(ABI_DIR);
+    if args.check {
+        let problems = check(&abi_dir, &generated)?;
+        if !problems.is_empty() {
+            bail!(
+                "ABI files are out of date (run `cargo run -p tidepool-cli -- abi` and commit):\n  {}",
+                problems.join("\n  ")
+            );
+        }
+        println!("abi: {} files up to date", generated.len());
+        return Ok(());
+    }
+    fs::create_dir_all(&abi_dir).with_context(|| format!("creating {}", abi_dir.display()))?;
+    for file in &generated {
+        let shown = relative(&ws.root, &file.path);
+        if fs::read_to_string(&file.path).ok().as_deref() == Some(file.contents.as_str()) {
+            println!("abi: {shown} unchanged");
+        } else {
+            fs::write(&file.path, &file.contents)
+                .with_context(|| format!("writing {}", file.path.display()))?;
+            println!("abi: wrote {shown}");
+        }
+    }
+    Ok(())
+}
+
+/// Runs the contract's export-abi binary for both formats.
+fn contract_files(root: &Path, contract: &Contract, bin: &str) -> Result<Vec<Generated>> {
+    let sol = export(root, contract, bin, "--sol")?;
+    let json = export(root, contract, bin, "--json")?;
+    let interface = interface_name(&sol).with_context(|| {
+        format!("{}: the Solidity output declares no `interface I<Name>`", contract.name)
+    })?;
+    let name = &interface[1..];
+    let dir = root.join(ABI_DIR);
+    Ok(vec![
+        Generated { path: dir.join(format!("{interface}.sol")), contents: sol },
+        Generated { path: dir.join(format!("{name}.json")), contents: json },
+    ])
+}
+
+fn export(root: &Path, contract: &Contract, bin: &str, flag: &str) -> Result<String> {
+    let mut cmd = Command::new(cargo());
+    cmd.current_dir(root)
+        .args(["run", "-q", "-p", &contract.package, "--features", EXPORT_ABI_FEATURE])
+        .args(["--bin", bin, "--", flag])
+        .stderr(Stdio::inherit());
+    let output = cmd.output().context("running cargo")?;
+    if !output.status.success() {
+        bail!(
+            "{}: `cargo run -p {} -- {flag}` failed ({})",
+            contract.name,
+            contract.package,
+            output.status
+        );
+    }
+    String::from_utf8(output.stdout)
+        .with_context(|| format!("{}: output is not UTF-8", contract.name))
+}
+
+/// `interface IVault {` → `IVault`.
+fn interface_name(sol: &str) -> Option<String> {
+    let line = sol.lines().find_map(|l| l.strip_prefix("interface "))?;
+    let name: String =
+        line.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '$').collect();
+    (name.len() > 1 && name.starts_with('I')).then_some(name)
+}
+
+/// Differences between `generated` and the directory: stale, missing, and orphaned files
+/// (`.sol`/`.json` files no contract produces).
+fn check(abi_dir: &Path, generated: &[Generated]) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for file in generated {
+        let name = file_name(&file.path);
+        match fs::read_to_string(&file.path) {
+            Ok(existing) if existing == file.contents => {}
+            Ok(_) => problems.push(format!("{ABI_DIR}/{name} is stale")),
+            Err(_) => problems.push(format!("{ABI_DIR}/{name} is missing")),
+        }
+    }
+    let expected: BTreeSet<String> = generated.iter().map(|f| file_name(&f.path)).collect();
+    if abi_dir.is_dir() {
+        let mut orphans = Vec::new();
+        for entry in
+            fs::read_dir(abi_dir).with_context(|| format!("reading {}", abi_dir.display()))?
+        {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            let generated_kind = name.ends_with(".sol") || name.ends_with(".json");
+            if generated_kind && !expected.contains(&name) {
+                orphans.push(format!("{ABI_DIR}/{name} is produced by no contract"));
+            }
+        }
+        orphans.sort();
+        problems.extend(orphans);
+    }
+    Ok(problems)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root).unwrap_or(path).display().to_string()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_interface_name() {
+        let sol = "// SPDX\npragma solidity ^0.8.23;\n\ninterface IVault {\n}\n";
+        assert_eq!(interface_name(sol).as_deref(), Some("IVault"));
+        assert_eq!(interface_name("interface IPool is IERC20 {").as_deref(), Some("IPool"));
+        assert_eq!(interface_name("contract Vault {}"), None);
+        assert_eq!(interface_name("interface Vault {}"), None);
+    }
+
+    #[test]
+    fn check_reports_stale_missing_and_orphaned() {
+        let dir = std::env::temp_dir().join(format!("tidepool-abi-check-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("IVault.sol"), "same").unwrap();
+        fs::write(dir.join("Vault.json"), "old").unwrap();
+        fs::write(dir.join("IGone.sol"), "x").unwrap();
+        fs::write(dir.join("README.md"), "not generated").unwrap();
+        let generated = [
+            Generated { path: dir.join("IVault.sol"), contents: "same".into() },
+            Generated { path: dir.join("Vault.json"), contents: "new".into() },
+            Generated { path: dir.join("Pool.json"), contents: "[]".into() },
+        ];
+        let problems = check(&dir, &generated).unwrap();
+        assert_eq!(
+            problems,
+            [
+                "abi/Vault.json is stale",
+                "abi/Pool.json is missing",
+                "abi/IGone.sol is produced by no contract"
+            ]
+        );
+        fs::write(dir.join("Vault.json"), "new").unwrap();
+        fs::write(dir.join("Pool.json"), "[]").unwrap();
+        fs::remove_file(dir.join("IGone.sol")).unwrap();
+        assert!(check(&dir, &generated).unwrap().is_empty());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

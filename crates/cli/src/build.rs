@@ -1,0 +1,257 @@
+//! `tidepool build`: wasm for every contract, checked the way Nitro will check it.
+
+use std::fs;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use tidepool_activation::{
+    check_code_size, compress_program, validate, ActivationError, MAX_CODE_SIZE,
+};
+
+use crate::toolchain::{Toolchain, WASM_TARGET_DIR};
+use crate::workspace::{Contract, Workspace};
+
+/// Arguments of `tidepool build`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Build only this contract (directory name under contracts/, or package name).
+    #[arg(long, value_name = "NAME")]
+    pub contract: Option<String>,
+}
+
+/// Builds, validates, compresses and reports; fails if any contract would not deploy.
+pub fn run(args: &Args) -> Result<()> {
+    let ws = Workspace::load()?;
+    let contracts = ws.select(args.contract.as_deref())?;
+    let toolchain = Toolchain::detect(&ws.root)?;
+    let packages: Vec<&str> = contracts.iter().map(|c| c.package.as_str()).collect();
+    eprintln!("building {} with {}", packages.join(", "), toolchain.describe());
+
+    let mut cmd = toolchain.command(&ws.root, &packages);
+    let status = cmd.status().with_context(|| format!("running {:?}", cmd.get_program()))?;
+    if !status.success() {
+        bail!("the wasm build failed ({status})");
+    }
+
+    let out_dir = ws.root.join(WASM_TARGET_DIR);
+    let mut reports = Vec::with_capacity(contracts.len());
+    for contract in &contracts {
+        reports.push(finish(&ws.root, &out_dir, contract)?);
+    }
+    print!("{}", render_table(&reports));
+
+    let failures: Vec<String> = reports
+        .iter()
+        .filter_map(|r| r.error.as_ref().map(|e| format!("{}: {e}", r.name)))
+        .collect();
+    if !failures.is_empty() {
+        bail!("not deployable:\n  {}", failures.join("\n  "));
+    }
+    println!("deployable code written to {WASM_TARGET_DIR}/<contract>.code");
+    Ok(())
+}
+
+/// Checks one built contract and writes `<name>.wasm`, and `<name>.code` when deployable
+/// (a stale `.code` is removed otherwise, so nothing undeployable is left to deploy).
+fn finish(root: &Path, out_dir: &Path, contract: &Contract) -> Result<Report> {
+    let artifact = Toolchain::artifact(root, &contract.lib_name);
+    let wasm = fs::read(&artifact).with_context(|| format!("reading {}", artifact.display()))?;
+    let (report, code) = assess(&contract.name, &wasm);
+    let wasm_path = out_dir.join(format!("{}.wasm", contract.name));
+    fs::write(&wasm_path, &wasm).with_context(|| format!("writing {}", wasm_path.display()))?;
+    let code_path = out_dir.join(format!("{}.code", contract.name));
+    match code {
+        Some(code) if report.error.is_none() => fs::write(&code_path, code)
+            .with_context(|| format!("writing {}", code_path.display()))?,
+        _ if code_path.exists() => fs::remove_file(&code_path)
+            .with_context(|| format!("removing stale {}", code_path.display()))?,
+        _ => {}
+    }
+    Ok(report)
+}
+
+/// One row of the table.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Report {
+    /// Contract name.
+    pub name: String,
+    /// wasm bytes.
+    pub raw: usize,
+    /// Deployable code bytes (prefix, dictionary byte, brotli), when compressible.
+    pub compressed: Option<usize>,
+    /// Initial memory pages, when the module is valid.
+    pub pages: Option<u64>,
+    /// Why it would not deploy.
+    pub error: Option<ActivationError>,
+}
+
+/// Validates and compresses `wasm`: the report, and the deployable code when there is one.
+/// Compression runs even for an invalid module so that the table still shows its size.
+pub fn assess(name: &str, wasm: &[u8]) -> (Report, Option<Vec<u8>>) {
+    let validation = validate(wasm);
+    let code = compress_program(wasm);
+    let size = code.as_ref().map_err(Clone::clone).and_then(|c| check_code_size(c));
+    let error = validation.as_ref().err().or(code.as_ref().err()).or(size.as_ref().err()).cloned();
+    let report = Report {
+        name: name.to_string(),
+        raw: wasm.len(),
+        compressed: code.as_ref().ok().map(Vec::len),
+        pages: validation.as_ref().ok().map(|info| info.initial_pages),
+        error,
+    };
+    (report, code.ok())
+}
+
+/// The size table, one line per contract.
+pub fn render_table(reports: &[Report]) -> String {
+    let header = ["contract", "raw bytes", "brotli bytes", "% of 24,576", "pages", "status"];
+    let rows: Vec<[String; 6]> = reports
+        .iter()
+        .map(|r| {
+            [
+                r.name.clone(),
+                thousands(r.raw),
+                r.compressed.map_or("-".into(), thousands),
+                r.compressed.map_or("-".into(), |c| {
+                    format!("{:.1}%", c as f64 * 100.0 / MAX_CODE_SIZE as f64)
+                }),
+                r.pages.map_or("-".into(), |p| p.to_string()),
+                match &r.error {
+                    None => "ok".into(),
+                    Some(e) => format!("FAIL: {}", short_reason(e)),
+                },
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 6]| {
+        let mut out = String::new();
+        for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
+            let padded = if i == 0 || i == 5 {
+                format!("{cell:<width$}")
+            } else {
+                format!("{cell:>width$}")
+            };
+            out.push_str(&padded);
+            out.push_str(if i == 5 { "\n" } else { "  " });
+        }
+        out.trim_end().to_string() + "\n"
+    };
+    let mut out = line(header);
+    for row in &rows {
+        out.push_str(&line(row.each_ref().map(String::as_str)));
+    }
+    out
+}
+
+/// A one-line reason for the table; the full message follows the table.
+fn short_reason(e: &ActivationError) -> String {
+    match e {
+        ActivationError::CodeTooLarge { .. } => "over the size limit".into(),
+        ActivationError::FloatInstruction { .. } | ActivationError::FloatType { .. } => {
+            "uses floats".into()
+        }
+        ActivationError::TooManyPages { pages, .. } => format!("{pages} memory pages"),
+        ActivationError::InvalidWasm { .. } => "invalid wasm for Nitro".into(),
+        _ => "not activatable".into(),
+    }
+}
+
+/// `12345` → `12,345`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A valid program: one page, the entry point, no imports.
+    const GOOD: &[u8] = &[
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+        0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f, // type: (i32) -> i32
+        0x03, 0x02, 0x01, 0x00, // function 0 has type 0
+        0x05, 0x03, 0x01, 0x00, 0x01, // memory: min 1
+        0x07, 0x1c, 0x02, // exports: 2
+        0x06, b'm', b'e', b'm', b'o', b'r', b'y', 0x02, 0x00, // "memory" memory 0
+        0x0f, b'u', b's', b'e', b'r', b'_', b'e', b'n', b't', b'r', b'y', b'p', b'o', b'i', b'n',
+        b't', 0x00, 0x00, // "user_entrypoint" func 0
+        0x0a, 0x06, 0x01, 0x04, 0x00, 0x41, 0x00, 0x0b, // code: i32.const 0, end
+    ];
+
+    #[test]
+    fn good_module_is_deployable() {
+        let (report, code) = assess("tiny", GOOD);
+        assert_eq!(report.error, None);
+        assert_eq!(report.pages, Some(1));
+        assert_eq!(report.raw, GOOD.len());
+        let code = code.unwrap();
+        assert_eq!(report.compressed, Some(code.len()));
+        assert_eq!(tidepool_activation::decompress_program(&code).unwrap(), GOOD);
+    }
+
+    #[test]
+    fn invalid_module_still_reports_its_size() {
+        let mut no_entry = GOOD.to_vec();
+        // Rename the export so the entry point is missing.
+        let at = no_entry.windows(4).position(|w| w == b"user").unwrap();
+        no_entry[at] = b'x';
+        let (report, code) = assess("broken", &no_entry);
+        assert_eq!(report.error, Some(ActivationError::MissingEntrypoint));
+        assert_eq!(report.pages, None);
+        assert!(report.compressed.is_some() && code.is_some());
+        let table = render_table(&[report]);
+        assert!(table.contains("FAIL: not activatable"), "{table}");
+    }
+
+    #[test]
+    fn table_layout() {
+        let reports = [
+            Report {
+                name: "vault".into(),
+                raw: 8527,
+                compressed: Some(3226),
+                pages: Some(1),
+                error: None,
+            },
+            Report {
+                name: "withdrawal-queue".into(),
+                raw: 120_000,
+                compressed: Some(30_000),
+                pages: Some(1),
+                error: Some(ActivationError::CodeTooLarge { size: 30_000, limit: MAX_CODE_SIZE }),
+            },
+        ];
+        assert_eq!(
+            render_table(&reports),
+            "\
+contract          raw bytes  brotli bytes  % of 24,576  pages  status
+vault                 8,527         3,226        13.1%      1  ok
+withdrawal-queue    120,000        30,000       122.1%      1  FAIL: over the size limit
+"
+        );
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(24_576), "24,576");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+}

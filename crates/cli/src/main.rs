@@ -1,0 +1,70 @@
+//! `tidepool`: the project's command line.
+//!
+//! Each subcommand lives in its own module with a clap `Args` struct and a `run` function;
+//! adding one means a module, a variant of [`Command`] and an arm in [`main`].
+
+mod abi;
+mod build;
+mod toolchain;
+mod workspace;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Build, check and run the Tidepool liquid-staking contracts.
+#[derive(Debug, Parser)]
+#[command(name = "tidepool", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build every contract to wasm, check it against Nitro's activation rules, compress it
+    /// into deployable code (target/wasm/<name>.wasm and .code) and print a size table.
+    Build(build::Args),
+    /// Write the Solidity interface abi/I<Name>.sol and JSON ABI abi/<Name>.json of every
+    /// contract, or with --check verify they are up to date.
+    Abi(abi::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Build(args) => build::run(args),
+        Command::Abi(args) => abi::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_subcommands() {
+        let build = Cli::try_parse_from(["tidepool", "build", "--contract", "vault"]);
+        assert!(matches!(
+            build.map(|c| c.command),
+            Ok(Command::Build(build::Args { contract: Some(name) })) if name == "vault"
+        ));
+        let check = Cli::try_parse_from(["tidepool", "abi", "--check"]);
+        assert!(matches!(check.map(|c| c.command), Ok(Command::Abi(abi::Args { check: true }))));
+        assert!(Cli::try_parse_from(["tidepool"]).is_err());
+    }
+}

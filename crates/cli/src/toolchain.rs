@@ -1,0 +1,197 @@
+//! Which toolchain builds wasm here, and the cargo command for it.
+//!
+//! Preferred: rustup's toolchain with the `wasm32-unknown-unknown` target. Otherwise Debian's
+//! second toolchain (`rustc-web`: `/usr/bin/rustc` and `/usr/bin/cargo` with the library
+//! sources, plus `rust-lld`), which `scripts/setup.sh` installs, building the standard library
+//! from source with `-Zbuild-std`.
+//!
+//! The wasm flags live in `.cargo/config.toml` (`[target.wasm32-unknown-unknown] rustflags`);
+//! a `RUSTFLAGS` variable would replace them, so it is removed for the build.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Result};
+
+/// The wasm target.
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// The cargo profile contracts are built with (root `Cargo.toml`).
+pub const PROFILE: &str = "contract";
+
+/// Target directory of wasm builds, relative to the workspace root (kept apart from the
+/// native `target/` so the two toolchains do not invalidate each other's builds).
+pub const WASM_TARGET_DIR: &str = "target/wasm";
+
+const DEBIAN_RUSTC: &str = "/usr/bin/rustc";
+const DEBIAN_CARGO: &str = "/usr/bin/cargo";
+const DEBIAN_RUST_SRC: &str = "/usr/lib/rustlib/src/rust/library";
+const LINKER: &str = "rust-lld";
+
+/// `-Zbuild-std` crates: `std` (a dependency, memchr, needs it) and the abort runtime.
+const BUILD_STD: &str = "-Zbuild-std=std,panic_abort";
+
+/// The config's flags minus `-Cpanic=immediate-abort`, which needs a rebuilt standard library.
+const FLAGS_WITHOUT_BUILD_STD: &str =
+    "-C link-arg=-zstack-size=32768 -C target-cpu=mvp -C target-feature=+bulk-memory";
+
+/// A toolchain able to build `wasm32-unknown-unknown`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Toolchain {
+    /// rustup's, with the wasm target; `build_std` when its `rust-src` component is there.
+    Rustup {
+        /// Whether the standard library is rebuilt (needed for immediate-abort panics).
+        build_std: bool,
+    },
+    /// Debian's `rustc-web` toolchain, always with `-Zbuild-std`.
+    Debian,
+}
+
+impl Toolchain {
+    /// Finds the toolchain to use from the workspace `root` (where `rust-toolchain.toml`
+    /// selects rustup's toolchain).
+    pub fn detect(root: &Path) -> Result<Self> {
+        if rustup_lists(root, &["target", "list", "--installed"], WASM_TARGET) {
+            let build_std = rustup_lists(root, &["component", "list", "--installed"], "rust-src");
+            return Ok(Self::Rustup { build_std });
+        }
+        let debian =
+            [DEBIAN_RUSTC, DEBIAN_CARGO, DEBIAN_RUST_SRC].iter().all(|p| Path::new(p).exists());
+        if debian && find_on_path(LINKER).is_some() {
+            return Ok(Self::Debian);
+        }
+        bail!(
+            "no toolchain can build {WASM_TARGET}: rustup has no {WASM_TARGET} target and \
+             Debian's rustc-web toolchain ({DEBIAN_RUSTC}, {DEBIAN_CARGO}, {DEBIAN_RUST_SRC}, \
+             {LINKER}) is not installed. Run scripts/setup.sh, which installs what is missing."
+        )
+    }
+
+    /// One line for the user.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Self::Rustup { build_std: true } => "rustup's toolchain, rebuilding std (rust-src)",
+            Self::Rustup { build_std: false } => {
+                "rustup's toolchain without rust-src: prebuilt std, so no immediate-abort panics \
+                 (larger wasm; `rustup component add rust-src` to fix)"
+            }
+            Self::Debian => "Debian's rustc-web toolchain, rebuilding std",
+        }
+    }
+
+    /// The `cargo build` command for `packages`, run from `root`.
+    pub fn command(&self, root: &Path, packages: &[&str]) -> Command {
+        let mut cmd = match self {
+            Self::Rustup { .. } => Command::new(crate::workspace::cargo()),
+            Self::Debian => {
+                let mut cmd = Command::new(DEBIAN_CARGO);
+                // The rustup proxy comes first on PATH; cargo must use Debian's rustc.
+                cmd.env("RUSTC", DEBIAN_RUSTC)
+                    .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER", LINKER);
+                cmd
+            }
+        };
+        cmd.current_dir(root)
+            .env("CARGO_TARGET_DIR", root.join(WASM_TARGET_DIR))
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .args(["build", "--profile", PROFILE, "--target", WASM_TARGET]);
+        for package in packages {
+            cmd.args(["-p", package]);
+        }
+        match self {
+            Self::Rustup { build_std: false } => {
+                cmd.env("RUSTFLAGS", FLAGS_WITHOUT_BUILD_STD);
+            }
+            Self::Rustup { build_std: true } | Self::Debian => {
+                // The config's `-Zunstable-options -Cpanic=immediate-abort` and -Zbuild-std are
+                // unstable; RUSTC_BOOTSTRAP lets a stable toolchain accept them.
+                cmd.env("RUSTC_BOOTSTRAP", "1").arg(BUILD_STD);
+            }
+        }
+        cmd
+    }
+
+    /// Where cargo leaves the wasm of library target `lib_name`.
+    pub fn artifact(root: &Path, lib_name: &str) -> PathBuf {
+        root.join(WASM_TARGET_DIR).join(WASM_TARGET).join(PROFILE).join(format!("{lib_name}.wasm"))
+    }
+}
+
+/// Whether `rustup <args>` (run in `root`) prints a line equal to or starting with `item`.
+fn rustup_lists(root: &Path, args: &[&str], item: &str) -> bool {
+    let Ok(output) = Command::new("rustup").args(args).current_dir(root).output() else {
+        return false;
+    };
+    output.status.success()
+        && String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .any(|line| line.trim() == item || line.trim().starts_with(&format!("{item}-")))
+}
+
+fn find_on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(cmd: &Command) -> Vec<String> {
+        cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect()
+    }
+
+    fn env(cmd: &Command, key: &str) -> Option<Option<String>> {
+        cmd.get_envs()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.map(|v| v.to_string_lossy().into_owned()))
+    }
+
+    #[test]
+    fn debian_command_is_the_verified_one() {
+        let cmd = Toolchain::Debian.command(Path::new("/ws"), &["tidepool-vault", "tidepool-pool"]);
+        assert_eq!(cmd.get_program(), DEBIAN_CARGO);
+        assert_eq!(
+            args(&cmd),
+            [
+                "build",
+                "--profile",
+                "contract",
+                "--target",
+                "wasm32-unknown-unknown",
+                "-p",
+                "tidepool-vault",
+                "-p",
+                "tidepool-pool",
+                "-Zbuild-std=std,panic_abort"
+            ]
+        );
+        assert_eq!(env(&cmd, "RUSTC"), Some(Some(DEBIAN_RUSTC.into())));
+        assert_eq!(env(&cmd, "RUSTC_BOOTSTRAP"), Some(Some("1".into())));
+        assert_eq!(
+            env(&cmd, "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER"),
+            Some(Some(LINKER.into()))
+        );
+        assert_eq!(env(&cmd, "CARGO_TARGET_DIR"), Some(Some("/ws/target/wasm".into())));
+        assert_eq!(env(&cmd, "RUSTFLAGS"), Some(None));
+    }
+
+    #[test]
+    fn rustup_without_rust_src_skips_build_std() {
+        let cmd = Toolchain::Rustup { build_std: false }.command(Path::new("/ws"), &["p"]);
+        assert!(!args(&cmd).iter().any(|a| a.starts_with("-Zbuild-std")));
+        assert_eq!(env(&cmd, "RUSTFLAGS"), Some(Some(FLAGS_WITHOUT_BUILD_STD.into())));
+        assert_eq!(env(&cmd, "RUSTC"), None);
+        let with_src = Toolchain::Rustup { build_std: true }.command(Path::new("/ws"), &["p"]);
+        assert!(args(&with_src).contains(&BUILD_STD.to_string()));
+    }
+
+    #[test]
+    fn artifact_path() {
+        assert_eq!(
+            Toolchain::artifact(Path::new("/ws"), "tidepool_vault"),
+            PathBuf::from("/ws/target/wasm/wasm32-unknown-unknown/contract/tidepool_vault.wasm")
+        );
+    }
+}
