@@ -18,6 +18,10 @@ use stylus_sdk::storage::StorageAddress;
 use tidepool_common::initializable::{self, Initializable};
 
 sol! {
+    // `abi`: each item also describes itself as JSON ABI (with parameter names) for the
+    // generated ABI files; only the export-abi binary calls that code, so no wasm bytes.
+    #![sol(abi)]
+
     /// The caller is not the pool.
     #[derive(Debug, PartialEq, Eq)]
     error NotPool(address caller);
@@ -67,6 +71,33 @@ impl From<initializable::Error> for VaultError {
             initializable::Error::NotDeployer(e) => Self::NotDeployer(e),
             initializable::Error::NotInitialized(e) => Self::NotInitialized(e),
         }
+    }
+}
+
+/// Every event and error of the vault, with parameter names, for `abi/IVault.sol` and
+/// `abi/Vault.json` (see README, "ABI files").
+#[cfg(feature = "export-abi")]
+pub mod abi_items {
+    use super::*;
+    use tidepool_abi_export::Items;
+
+    /// The vault's events and errors, and its `receive`.
+    pub fn items() -> Items {
+        Items::new()
+            .event::<Withdrawn>()
+            .event_declared::<initializable::Initialized>(
+                "event Initialized(address indexed deployer)",
+            )
+            .error::<NotPool>()
+            .error::<InsufficientVaultBalance>()
+            .error::<ZeroPoolAddress>()
+            .error::<PoolRejectedFunds>()
+            .error_declared::<initializable::AlreadyInitialized>("error AlreadyInitialized()")
+            .error_declared::<initializable::NotDeployer>(
+                "error NotDeployer(address caller, uint64 nonce)",
+            )
+            .error_declared::<initializable::NotInitialized>("error NotInitialized()")
+            .receive()
     }
 }
 

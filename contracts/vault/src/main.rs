@@ -1,4 +1,5 @@
-//! Prints the vault's Solidity interface (`--features export-abi`).
-fn main() {
-    tidepool_vault::print_from_args();
+//! Prints the vault's Solidity interface (`--sol`) or JSON ABI (`--json`); needs
+//! `--features export-abi`. `tidepool abi` writes both to abi/.
+fn main() -> std::process::ExitCode {
+    tidepool_abi_export::run::<tidepool_vault::Vault>(tidepool_vault::abi_items::items())
 }
