@@ -185,7 +185,7 @@ fn is_identifier(s: &str) -> bool {
 /// `uint8`…`uint256` and `int8`…`int256` in steps of 8.
 fn is_elementary(ty: &str) -> bool {
     let sized = |digits: &str, ok: &dyn Fn(u32) -> bool| {
-        !digits.is_empty() && !digits.starts_with('0') && digits.parse::<u32>().is_ok_and(|n| ok(n))
+        !digits.is_empty() && !digits.starts_with('0') && digits.parse::<u32>().is_ok_and(ok)
     };
     match ty {
         "address" | "bool" | "string" | "bytes" | "function" => true,
