@@ -10,7 +10,7 @@ use wasmparser::{
 };
 
 use crate::hostio::{self, HostIo, ValType, HOST_MODULE};
-use crate::ActivationError;
+use crate::{ActivationError, MAX_DECOMPRESSED_SIZE};
 
 /// The function every program exports as its entry point: `(i32 args_len) -> i32 status`.
 pub const ENTRYPOINT: &str = "user_entrypoint";
@@ -109,12 +109,19 @@ pub fn nitro_features() -> WasmFeatures {
 /// but prices them so that any float on a code path runs out of gas).
 ///
 /// The checks run in a fixed order, so a module breaking several rules always reports the
-/// same first one: wasm validity under [`nitro_features`], imports, memory, entry point,
+/// same first one: size (at most [`MAX_DECOMPRESSED_SIZE`], what Nitro decompresses), wasm
+/// validity under [`nitro_features`], imports, memory, entry point,
 /// start function, exports, size limits, float types, then every function body.
 ///
 /// # Errors
 /// The first [`ActivationError`] found.
 pub fn validate(wasm: &[u8]) -> Result<ModuleInfo, ActivationError> {
+    if wasm.len() > MAX_DECOMPRESSED_SIZE {
+        return Err(ActivationError::WasmTooLarge {
+            size: wasm.len(),
+            limit: MAX_DECOMPRESSED_SIZE,
+        });
+    }
     Validator::new_with_features(nitro_features()).validate_all(wasm).map_err(|e| {
         ActivationError::InvalidWasm { message: e.message().to_string(), offset: e.offset() }
     })?;

@@ -443,3 +443,25 @@ fn export_name_limit() {
     let err = check_body(&format!(r#"(func (export "{long}"))"#)).unwrap_err();
     assert_eq!(err, ActivationError::NameTooLong { what: "export name", len: 513, limit: 512 });
 }
+
+#[test]
+fn size_limit() {
+    // A valid module padded past 128 KiB with a custom section named "pad".
+    let limit = tidepool_activation::MAX_DECOMPRESSED_SIZE;
+    let mut big = module("");
+    let content_len = 1 + 3 + limit; // name length, "pad", padding
+    big.push(0); // custom section id
+    let mut n = content_len;
+    while n >= 0x80 {
+        big.push((n & 0x7f) as u8 | 0x80);
+        n >>= 7;
+    }
+    big.push(n as u8);
+    big.push(3);
+    big.extend(b"pad");
+    big.resize(big.len() + limit, 0);
+    assert_eq!(validate(&big), Err(ActivationError::WasmTooLarge { size: big.len(), limit }));
+    // The same module without the padding is fine; compression refuses neither.
+    assert!(validate(&module("")).is_ok());
+    assert!(compress_program(&big).is_ok());
+}

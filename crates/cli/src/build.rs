@@ -40,10 +40,8 @@ pub fn run(args: &Args) -> Result<()> {
     }
     print!("{}", render_table(&reports));
 
-    let failures: Vec<String> = reports
-        .iter()
-        .filter_map(|r| r.error.as_ref().map(|e| format!("{}: {e}", r.name)))
-        .collect();
+    let failures: Vec<String> =
+        reports.iter().flat_map(|r| r.errors.iter().map(|e| format!("{}: {e}", r.name))).collect();
     if !failures.is_empty() {
         bail!("not deployable:\n  {}", failures.join("\n  "));
     }
@@ -61,7 +59,7 @@ fn finish(root: &Path, out_dir: &Path, contract: &Contract) -> Result<Report> {
     fs::write(&wasm_path, &wasm).with_context(|| format!("writing {}", wasm_path.display()))?;
     let code_path = out_dir.join(format!("{}.code", contract.name));
     match code {
-        Some(code) if report.error.is_none() => fs::write(&code_path, code)
+        Some(code) if report.errors.is_empty() => fs::write(&code_path, code)
             .with_context(|| format!("writing {}", code_path.display()))?,
         _ if code_path.exists() => fs::remove_file(&code_path)
             .with_context(|| format!("removing stale {}", code_path.display()))?,
@@ -81,8 +79,8 @@ pub struct Report {
     pub compressed: Option<usize>,
     /// Initial memory pages, when the module is valid.
     pub pages: Option<u64>,
-    /// Why it would not deploy.
-    pub error: Option<ActivationError>,
+    /// Why it would not deploy: the validation error and the code-size error, if any.
+    pub errors: Vec<ActivationError>,
 }
 
 /// Validates and compresses `wasm`: the report, and the deployable code when there is one.
@@ -91,13 +89,17 @@ pub fn assess(name: &str, wasm: &[u8]) -> (Report, Option<Vec<u8>>) {
     let validation = validate(wasm);
     let code = compress_program(wasm);
     let size = code.as_ref().map_err(Clone::clone).and_then(|c| check_code_size(c));
-    let error = validation.as_ref().err().or(code.as_ref().err()).or(size.as_ref().err()).cloned();
+    let errors = [validation.as_ref().err(), code.as_ref().err(), size.as_ref().err()]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
     let report = Report {
         name: name.to_string(),
         raw: wasm.len(),
         compressed: code.as_ref().ok().map(Vec::len),
         pages: validation.as_ref().ok().map(|info| info.initial_pages),
-        error,
+        errors,
     };
     (report, code.ok())
 }
@@ -116,9 +118,11 @@ pub fn render_table(reports: &[Report]) -> String {
                     format!("{:.1}%", c as f64 * 100.0 / MAX_CODE_SIZE as f64)
                 }),
                 r.pages.map_or("-".into(), |p| p.to_string()),
-                match &r.error {
-                    None => "ok".into(),
-                    Some(e) => format!("FAIL: {}", short_reason(e)),
+                if r.errors.is_empty() {
+                    "ok".into()
+                } else {
+                    let reasons: Vec<String> = r.errors.iter().map(short_reason).collect();
+                    format!("FAIL: {}", reasons.join(", "))
                 },
             ]
         })
@@ -152,7 +156,8 @@ pub fn render_table(reports: &[Report]) -> String {
 /// A one-line reason for the table; the full message follows the table.
 fn short_reason(e: &ActivationError) -> String {
     match e {
-        ActivationError::CodeTooLarge { .. } => "over the size limit".into(),
+        ActivationError::CodeTooLarge { .. } => "code over 24,576 bytes".into(),
+        ActivationError::WasmTooLarge { .. } => "wasm over 128 KiB".into(),
         ActivationError::FloatInstruction { .. } | ActivationError::FloatType { .. } => {
             "uses floats".into()
         }
@@ -196,7 +201,7 @@ mod tests {
     #[test]
     fn good_module_is_deployable() {
         let (report, code) = assess("tiny", GOOD);
-        assert_eq!(report.error, None);
+        assert_eq!(report.errors, []);
         assert_eq!(report.pages, Some(1));
         assert_eq!(report.raw, GOOD.len());
         let code = code.unwrap();
@@ -211,7 +216,7 @@ mod tests {
         let at = no_entry.windows(4).position(|w| w == b"user").unwrap();
         no_entry[at] = b'x';
         let (report, code) = assess("broken", &no_entry);
-        assert_eq!(report.error, Some(ActivationError::MissingEntrypoint));
+        assert_eq!(report.errors, [ActivationError::MissingEntrypoint]);
         assert_eq!(report.pages, None);
         assert!(report.compressed.is_some() && code.is_some());
         let table = render_table(&[report]);
@@ -226,14 +231,17 @@ mod tests {
                 raw: 8527,
                 compressed: Some(3226),
                 pages: Some(1),
-                error: None,
+                errors: vec![],
             },
             Report {
                 name: "withdrawal-queue".into(),
-                raw: 120_000,
+                raw: 140_000,
                 compressed: Some(30_000),
-                pages: Some(1),
-                error: Some(ActivationError::CodeTooLarge { size: 30_000, limit: MAX_CODE_SIZE }),
+                pages: None,
+                errors: vec![
+                    ActivationError::WasmTooLarge { size: 140_000, limit: 131_072 },
+                    ActivationError::CodeTooLarge { size: 30_000, limit: MAX_CODE_SIZE },
+                ],
             },
         ];
         assert_eq!(
@@ -241,7 +249,7 @@ mod tests {
             "\
 contract          raw bytes  brotli bytes  % of 24,576  pages  status
 vault                 8,527         3,226        13.1%      1  ok
-withdrawal-queue    120,000        30,000       122.1%      1  FAIL: over the size limit
+withdrawal-queue    140,000        30,000       122.1%      -  FAIL: wasm over 128 KiB, code over 24,576 bytes
 "
         );
     }
