@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The test command (CI runs it through .ci/run): installs what is missing, then checks
+# formatting, lints, builds and validates every contract's wasm, checks the generated ABI
+# files, and runs every test. Each step is announced; the first failure stops the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+started=$SECONDS
+
+step "setup (wasm toolchain)"
+bash scripts/setup.sh
+
+step "cargo fmt --all -- --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "tidepool build (wasm, Nitro activation rules, size limit)"
+cargo run -q -p tidepool-cli -- build
+
+step "tidepool abi --check (abi/ matches the contracts)"
+cargo run -q -p tidepool-cli -- abi --check
+
+step "cargo test --workspace"
+cargo test --workspace
+
+step "all checks passed in $((SECONDS - started)) s"
