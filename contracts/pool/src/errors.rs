@@ -2,7 +2,6 @@
 //! it; ERC-20 failures use the ERC-6093 names integrators already decode.
 
 use alloy_sol_types::sol;
-use stylus_sdk::prelude::*;
 use tidepool_common::{access_control, initializable, nonces, permit};
 use tidepool_math::MathError;
 
@@ -109,50 +108,50 @@ sol! {
     error ArithmeticFailed();
 }
 
-/// Every way a pool call can fail.
-#[derive(SolidityError, Debug, PartialEq, Eq)]
-#[allow(missing_docs)] // each variant is the error of the same name above
-pub enum PoolError {
-    ERC20InsufficientBalance(ERC20InsufficientBalance),
-    ERC20InvalidSender(ERC20InvalidSender),
-    ERC20InvalidReceiver(ERC20InvalidReceiver),
-    ERC20InsufficientAllowance(ERC20InsufficientAllowance),
-    ERC20InvalidApprover(ERC20InvalidApprover),
-    ERC20InvalidSpender(ERC20InvalidSpender),
-    ERC20FailedDecreaseAllowance(ERC20FailedDecreaseAllowance),
-    InsufficientShares(InsufficientShares),
-    ProtocolStopped(ProtocolStopped),
-    ProtocolNotStopped(ProtocolNotStopped),
-    StakingIsPaused(StakingIsPaused),
-    StakingNotPaused(StakingNotPaused),
-    ZeroDeposit(ZeroDeposit),
-    ZeroSharesMinted(ZeroSharesMinted),
-    StakeLimitExceeded(StakeLimitExceeded),
-    InvalidStakeLimit(InvalidStakeLimit),
-    ZeroValidators(ZeroValidators),
-    InsufficientDepositableEther(InsufficientDepositableEther),
-    DepositTransferFailed(DepositTransferFailed),
-    NotOracle(NotOracle),
-    ReportedValidatorsDecreased(ReportedValidatorsDecreased),
-    ReportedValidatorsExceedDeposited(ReportedValidatorsExceedDeposited),
-    VaultWithdrawalFailed(VaultWithdrawalFailed),
-    WithdrawalQueueCallFailed(WithdrawalQueueCallFailed),
-    InsufficientEtherToFinalize(InsufficientEtherToFinalize),
-    UnexpectedVaultFunds(UnexpectedVaultFunds),
-    ReentrantCall(ReentrantCall),
-    InvalidFee(InvalidFee),
-    InvalidMaxPositiveRebase(InvalidMaxPositiveRebase),
-    ZeroAddress(ZeroAddress),
-    ZeroInitialStake(ZeroInitialStake),
-    ArithmeticFailed(ArithmeticFailed),
-    AlreadyInitialized(initializable::AlreadyInitialized),
-    NotDeployer(initializable::NotDeployer),
-    NotInitialized(initializable::NotInitialized),
-    AccessControlUnauthorizedAccount(access_control::AccessControlUnauthorizedAccount),
-    AccessControlBadConfirmation(access_control::AccessControlBadConfirmation),
-    ERC2612ExpiredSignature(permit::ERC2612ExpiredSignature),
-    ERC2612InvalidSigner(permit::ERC2612InvalidSigner),
-    NonceOverflow(nonces::NonceOverflow),
+tidepool_common::solidity_errors! {
+    /// Every way a pool call can fail.
+    pub enum PoolError {
+        ERC20InsufficientBalance(ERC20InsufficientBalance) { sender, balance, needed },
+        ERC20InvalidSender(ERC20InvalidSender) { sender },
+        ERC20InvalidReceiver(ERC20InvalidReceiver) { receiver },
+        ERC20InsufficientAllowance(ERC20InsufficientAllowance) { spender, allowance, needed },
+        ERC20InvalidApprover(ERC20InvalidApprover) { approver },
+        ERC20InvalidSpender(ERC20InvalidSpender) { spender },
+        ERC20FailedDecreaseAllowance(ERC20FailedDecreaseAllowance) { spender, currentAllowance, requestedDecrease },
+        InsufficientShares(InsufficientShares) { account, shares, needed },
+        ProtocolStopped(ProtocolStopped) {  },
+        ProtocolNotStopped(ProtocolNotStopped) {  },
+        StakingIsPaused(StakingIsPaused) {  },
+        StakingNotPaused(StakingNotPaused) {  },
+        ZeroDeposit(ZeroDeposit) {  },
+        ZeroSharesMinted(ZeroSharesMinted) { amount },
+        StakeLimitExceeded(StakeLimitExceeded) { requested, available },
+        InvalidStakeLimit(InvalidStakeLimit) { maxStakeLimit, stakeLimitIncreasePerBlock },
+        ZeroValidators(ZeroValidators) {  },
+        InsufficientDepositableEther(InsufficientDepositableEther) { requested, depositable },
+        DepositTransferFailed(DepositTransferFailed) { stakingModule, amount },
+        NotOracle(NotOracle) { caller },
+        ReportedValidatorsDecreased(ReportedValidatorsDecreased) { previous, reported },
+        ReportedValidatorsExceedDeposited(ReportedValidatorsExceedDeposited) { deposited, reported },
+        VaultWithdrawalFailed(VaultWithdrawalFailed) { vault, amount },
+        WithdrawalQueueCallFailed(WithdrawalQueueCallFailed) {  },
+        InsufficientEtherToFinalize(InsufficientEtherToFinalize) { required, available },
+        UnexpectedVaultFunds(UnexpectedVaultFunds) { sender },
+        ReentrantCall(ReentrantCall) {  },
+        InvalidFee(InvalidFee) { treasuryFeeBasisPoints, moduleFeeBasisPoints },
+        InvalidMaxPositiveRebase(InvalidMaxPositiveRebase) { maxPositiveRebase },
+        ZeroAddress(ZeroAddress) {  },
+        ZeroInitialStake(ZeroInitialStake) {  },
+        ArithmeticFailed(ArithmeticFailed) {  },
+        AlreadyInitialized(initializable::AlreadyInitialized) {  },
+        NotDeployer(initializable::NotDeployer) { caller, nonce },
+        NotInitialized(initializable::NotInitialized) {  },
+        AccessControlUnauthorizedAccount(access_control::AccessControlUnauthorizedAccount) { account, neededRole },
+        AccessControlBadConfirmation(access_control::AccessControlBadConfirmation) {  },
+        ERC2612ExpiredSignature(permit::ERC2612ExpiredSignature) { deadline },
+        ERC2612InvalidSigner(permit::ERC2612InvalidSigner) { signer, owner },
+        NonceOverflow(nonces::NonceOverflow) { account },
+    }
 }
 
 impl From<MathError> for PoolError {

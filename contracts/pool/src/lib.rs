@@ -29,6 +29,8 @@ mod staking;
 mod token;
 
 use alloc::{string::String, vec, vec::Vec};
+use alloy_sol_types::SolEvent as _;
+use tidepool_common::abi::{emit, AsWord};
 
 use alloy_primitives::{aliases::B8, Address, FixedBytes, B256, U256};
 use stylus_sdk::{
@@ -51,9 +53,8 @@ pub const SYMBOL: &str = "tpETH";
 /// EIP-712 domain version.
 pub const VERSION: &str = "1";
 /// Where the initial shares are locked forever ("stone in the elevator").
-pub const INITIAL_HOLDER: Address = Address::new([
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xde, 0xad,
-]);
+pub const INITIAL_HOLDER: Address =
+    Address::new([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xde, 0xad]);
 /// ETH each validator deposit takes.
 pub const DEPOSIT_SIZE: U256 = U256::from_limbs([0xbc16_d674_ec80_0000, 1, 0, 0]);
 /// Lido mainnet's cap on one report's share-rate increase: 0.075% in 1e9 precision.
@@ -166,8 +167,15 @@ impl Pool {
         if amount.is_zero() {
             return Err(ZeroInitialStake {}.into());
         }
-        let addresses =
-            [admin, oracle, withdrawal_queue, withdrawal_vault, rewards_vault, treasury, staking_module];
+        let addresses = [
+            admin,
+            oracle,
+            withdrawal_queue,
+            withdrawal_vault,
+            rewards_vault,
+            treasury,
+            staking_module,
+        ];
         if addresses.iter().any(|a| a.is_zero()) {
             return Err(ZeroAddress {}.into());
         }
@@ -187,9 +195,13 @@ impl Pool {
         // The first stake is 1:1, so the shares equal the wei sent.
         self.buffered_ether.set(amount);
         self.mint_shares(INITIAL_HOLDER, amount)?;
-        self.vm().log(Submitted { sender: caller, amount, referral: Address::ZERO });
+        emit(
+            self.vm(),
+            &[Submitted::SIGNATURE_HASH, caller.word()],
+            &[amount.word(), (Address::ZERO).word()],
+        );
         self.emit_transfer_and_shares(Address::ZERO, INITIAL_HOLDER, amount, amount);
-        self.vm().log(initializable::Initialized { deployer: caller });
+        emit(self.vm(), &[initializable::Initialized::SIGNATURE_HASH, caller.word()], &[]);
         Ok(())
     }
 
@@ -360,19 +372,12 @@ impl Pool {
     /// The EIP-712 domain separator permits are signed under.
     #[selector(name = "DOMAIN_SEPARATOR")]
     pub fn domain_separator(&self) -> B256 {
-        eip712::domain_separator(
-            NAME,
-            VERSION,
-            self.vm().chain_id(),
-            self.vm().contract_address(),
-        )
+        eip712::domain_separator(NAME, VERSION, self.vm().chain_id(), self.vm().contract_address())
     }
 
     /// EIP-5267: the fields of the EIP-712 domain.
     #[allow(clippy::type_complexity)]
-    pub fn eip712_domain(
-        &self,
-    ) -> (FixedBytes<1>, String, String, U256, Address, B256, Vec<U256>) {
+    pub fn eip712_domain(&self) -> (FixedBytes<1>, String, String, U256, Address, B256, Vec<U256>) {
         (
             B8::new([0x0f]),
             String::from(NAME),
@@ -562,7 +567,7 @@ impl Pool {
         self.non_reentrant()?;
         self.only_role(roles::STAKING_CONTROL_ROLE)?;
         self.max_stake_limit.set(Default::default());
-        self.vm().log(StakingLimitRemoved {});
+        emit(self.vm(), &[StakingLimitRemoved::SIGNATURE_HASH], &[]);
         Ok(())
     }
 
@@ -601,7 +606,7 @@ impl Pool {
             return Err(StakingIsPaused {}.into());
         }
         self.staking_paused.set(true);
-        self.vm().log(StakingPaused {});
+        emit(self.vm(), &[StakingPaused::SIGNATURE_HASH], &[]);
         Ok(())
     }
 
@@ -619,7 +624,7 @@ impl Pool {
             return Err(StakingNotPaused {}.into());
         }
         self.staking_paused.set(false);
-        self.vm().log(StakingResumed {});
+        emit(self.vm(), &[StakingResumed::SIGNATURE_HASH], &[]);
         Ok(())
     }
 
@@ -753,7 +758,8 @@ impl Pool {
     #[payable]
     pub fn receive_vault_funds(&mut self) -> Result<(), PoolError> {
         let sender = self.vm().msg_sender();
-        let from_vault = sender == self.withdrawal_vault.get() || sender == self.rewards_vault.get();
+        let from_vault =
+            sender == self.withdrawal_vault.get() || sender == self.rewards_vault.get();
         if !from_vault || !self.vm().msg_reentrant() {
             return Err(UnexpectedVaultFunds { sender }.into());
         }
@@ -776,7 +782,7 @@ impl Pool {
         self.only_role(roles::PAUSE_ROLE)?;
         self.when_not_stopped()?;
         self.stopped.set(true);
-        self.vm().log(Stopped {});
+        emit(self.vm(), &[Stopped::SIGNATURE_HASH], &[]);
         Ok(())
     }
 
@@ -794,7 +800,7 @@ impl Pool {
             return Err(ProtocolNotStopped {}.into());
         }
         self.stopped.set(false);
-        self.vm().log(Resumed {});
+        emit(self.vm(), &[Resumed::SIGNATURE_HASH], &[]);
         Ok(())
     }
 
@@ -929,25 +935,22 @@ impl Pool {
 
     fn set_treasury_unchecked(&mut self, treasury: Address) {
         self.treasury.set(treasury);
-        self.vm().log(TreasurySet { treasury });
+        emit(self.vm(), &[TreasurySet::SIGNATURE_HASH], &[treasury.word()]);
     }
 
     fn set_staking_module_unchecked(&mut self, staking_module: Address) {
         self.staking_module.set(staking_module);
-        self.vm().log(StakingModuleSet { stakingModule: staking_module });
+        emit(self.vm(), &[StakingModuleSet::SIGNATURE_HASH], &[staking_module.word()]);
     }
 
     fn set_fee_unchecked(&mut self, treasury_fee_bp: u16, module_fee_bp: u16) {
         self.treasury_fee_bp.set(alloy_primitives::Uint::from(treasury_fee_bp));
         self.module_fee_bp.set(alloy_primitives::Uint::from(module_fee_bp));
-        self.vm().log(FeeSet {
-            treasuryFeeBasisPoints: U256::from(treasury_fee_bp),
-            moduleFeeBasisPoints: U256::from(module_fee_bp),
-        });
+        emit(self.vm(), &[FeeSet::SIGNATURE_HASH], &[treasury_fee_bp.word(), module_fee_bp.word()]);
     }
 
     fn set_max_positive_rebase_unchecked(&mut self, max_positive_rebase: u64) {
         self.max_positive_rebase.set(alloy_primitives::Uint::from(max_positive_rebase));
-        self.vm().log(MaxPositiveRebaseSet { maxPositiveRebase: U256::from(max_positive_rebase) });
+        emit(self.vm(), &[MaxPositiveRebaseSet::SIGNATURE_HASH], &[max_positive_rebase.word()]);
     }
 }

@@ -12,6 +12,8 @@
 //!    ever see the post-report state.
 
 use alloc::vec::Vec;
+use alloy_sol_types::SolEvent as _;
+use tidepool_common::abi::{emit, AsWord};
 
 use alloy_primitives::{Address, Uint, U256};
 use alloy_sol_types::SolCall;
@@ -111,9 +113,9 @@ impl Pool {
             .checked_add(withdrawals)
             .and_then(|b| b.checked_add(el_rewards))
             .ok_or_else(arithmetic)?;
-        let post_buffered = available.checked_sub(finalization.eth_to_lock).ok_or(
-            InsufficientEtherToFinalize { required: finalization.eth_to_lock, available },
-        )?;
+        let post_buffered = available
+            .checked_sub(finalization.eth_to_lock)
+            .ok_or(InsufficientEtherToFinalize { required: finalization.eth_to_lock, available })?;
 
         // 4. Fee on net rewards, valued at the pre-report totals as in Lido.
         let gross = report
@@ -152,39 +154,48 @@ impl Pool {
         let post_total_pooled = self.total_pooled_ether();
         let post_total_shares = self.total_shares.get();
         if report.cl_validators != pre_cl_validators {
-            self.vm().log(CLValidatorsUpdated {
-                reportTimestamp: report.timestamp,
-                preCLValidators: pre_cl_validators,
-                postCLValidators: report.cl_validators,
-            });
+            emit(
+                self.vm(),
+                &[CLValidatorsUpdated::SIGNATURE_HASH, report.timestamp.word()],
+                &[pre_cl_validators.word(), report.cl_validators.word()],
+            );
         }
         if !burn_now.is_zero() {
-            self.vm().log(SharesBurnt {
-                account: queue,
-                preRebaseTokenAmount: burnt_pre_value,
-                postRebaseTokenAmount: self.ether_for_shares(burn_now)?,
-                sharesAmount: burn_now,
-            });
+            emit(
+                self.vm(),
+                &[SharesBurnt::SIGNATURE_HASH, queue.word()],
+                &[
+                    burnt_pre_value.word(),
+                    (self.ether_for_shares(burn_now)?).word(),
+                    burn_now.word(),
+                ],
+            );
         }
         self.emit_fee_mint(treasury, treasury_shares)?;
         self.emit_fee_mint(module, module_shares)?;
-        self.vm().log(ETHDistributed {
-            reportTimestamp: report.timestamp,
-            preCLBalance: pre_cl_balance,
-            postCLBalance: report.cl_balance,
-            withdrawalsWithdrawn: withdrawals,
-            executionLayerRewardsWithdrawn: el_rewards,
-            postBufferedEther: post_buffered,
-        });
-        self.vm().log(TokenRebased {
-            reportTimestamp: report.timestamp,
-            timeElapsed: report.time_elapsed,
-            preTotalShares: pre_total_shares,
-            preTotalEther: pre_total_pooled,
-            postTotalShares: post_total_shares,
-            postTotalEther: post_total_pooled,
-            sharesMintedAsFees: fee_shares,
-        });
+        emit(
+            self.vm(),
+            &[ETHDistributed::SIGNATURE_HASH, report.timestamp.word()],
+            &[
+                pre_cl_balance.word(),
+                report.cl_balance.word(),
+                withdrawals.word(),
+                el_rewards.word(),
+                post_buffered.word(),
+            ],
+        );
+        emit(
+            self.vm(),
+            &[TokenRebased::SIGNATURE_HASH, report.timestamp.word()],
+            &[
+                report.time_elapsed.word(),
+                pre_total_shares.word(),
+                pre_total_pooled.word(),
+                post_total_shares.word(),
+                post_total_pooled.word(),
+                fee_shares.word(),
+            ],
+        );
         Ok((post_total_pooled, post_total_shares, withdrawals, el_rewards))
     }
 
@@ -200,14 +211,20 @@ impl Pool {
                 shares_to_burn: U256::ZERO,
             });
         };
-        let data =
-            IWithdrawalQueue::prefinalizeCall { batches: batches.to_vec(), maxShareRate: max_share_rate }
-                .abi_encode();
+        let data = IWithdrawalQueue::prefinalizeCall {
+            batches: batches.to_vec(),
+            maxShareRate: max_share_rate,
+        }
+        .abi_encode();
         let out = static_call(self.vm(), Call::new(), self.withdrawal_queue.get(), &data)
             .map_err(|_| WithdrawalQueueCallFailed {})?;
         let ret = IWithdrawalQueue::prefinalizeCall::abi_decode_returns(&out)
             .map_err(|_| WithdrawalQueueCallFailed {})?;
-        Ok(Finalization { last_request_id, eth_to_lock: ret.ethToLock, shares_to_burn: ret.sharesToBurn })
+        Ok(Finalization {
+            last_request_id,
+            eth_to_lock: ret.ethToLock,
+            shares_to_burn: ret.sharesToBurn,
+        })
     }
 
     fn pull_from_vault(&mut self, vault: Address, amount: U256) -> Result<(), PoolError> {
@@ -218,7 +235,7 @@ impl Pool {
         let vm = self.vm().clone();
         call(&vm, Call::new_mutating(self), vault, &data)
             .map_err(|_| VaultWithdrawalFailed { vault, amount })?;
-        self.vm().log(VaultFundsReceived { vault, amount });
+        emit(self.vm(), &[VaultFundsReceived::SIGNATURE_HASH, vault.word()], &[amount.word()]);
         Ok(())
     }
 
@@ -239,11 +256,11 @@ impl Pool {
         let vm = self.vm().clone();
         call(&vm, Call::new_payable(self, finalization.eth_to_lock), queue, &data)
             .map_err(|_| WithdrawalQueueCallFailed {})?;
-        self.vm().log(WithdrawalsFinalized {
-            lastRequestId: finalization.last_request_id,
-            amount: finalization.eth_to_lock,
-            sharesToBurn: finalization.shares_to_burn,
-        });
+        emit(
+            self.vm(),
+            &[WithdrawalsFinalized::SIGNATURE_HASH, finalization.last_request_id.word()],
+            &[finalization.eth_to_lock.word(), finalization.shares_to_burn.word()],
+        );
         Ok(())
     }
 

@@ -3,10 +3,12 @@
 
 use alloy_primitives::{Address, Uint, U256};
 use alloy_sol_types::SolCall;
+use alloy_sol_types::SolEvent as _;
 use stylus_sdk::{
     call::{static_call, transfer::transfer_eth},
     prelude::*,
 };
+use tidepool_common::abi::{emit, AsWord};
 use tidepool_math::stake_limit::{self, StakeLimit};
 
 use crate::{errors::*, events::*, interfaces::IWithdrawalQueue, Pool, PoolError, DEPOSIT_SIZE};
@@ -39,7 +41,11 @@ impl Pool {
         let buffered = self.buffered_ether.get().checked_add(amount).ok_or_else(arithmetic)?;
         self.buffered_ether.set(buffered);
 
-        self.vm().log(Submitted { sender, amount, referral });
+        emit(
+            self.vm(),
+            &[Submitted::SIGNATURE_HASH, sender.word()],
+            &[amount.word(), referral.word()],
+        );
         let value = self.ether_for_shares(minted)?;
         self.emit_transfer_and_shares(Address::ZERO, sender, value, minted);
         Ok(minted)
@@ -103,10 +109,11 @@ impl Pool {
         self.max_stake_limit_growth_blocks
             .set(Uint::saturating_from(next.max_stake_limit_growth_blocks));
         self.store_prev_stake_limit(&next);
-        self.vm().log(StakingLimitSet {
-            maxStakeLimit: max_stake_limit,
-            stakeLimitIncreasePerBlock: increase_per_block,
-        });
+        emit(
+            self.vm(),
+            &[StakingLimitSet::SIGNATURE_HASH],
+            &[max_stake_limit.word(), increase_per_block.word()],
+        );
         Ok(())
     }
 
@@ -139,8 +146,8 @@ impl Pool {
         let buffered = self.buffered_ether.get().checked_sub(amount).ok_or_else(arithmetic)?;
         self.buffered_ether.set(buffered);
         self.deposited_validators.set(Uint::saturating_from(deposited));
-        self.vm().log(Unbuffered { amount });
-        self.vm().log(DepositedValidatorsChanged { depositedValidators: deposited });
+        emit(self.vm(), &[Unbuffered::SIGNATURE_HASH], &[amount.word()]);
+        emit(self.vm(), &[DepositedValidatorsChanged::SIGNATURE_HASH], &[deposited.word()]);
 
         let module = self.staking_module.get();
         transfer_eth(self.vm(), module, amount)

@@ -2,7 +2,9 @@
 //! minting and burning shares, allowances.
 
 use alloy_primitives::{Address, U256};
+use alloy_sol_types::SolEvent as _;
 use stylus_sdk::prelude::*;
+use tidepool_common::abi::{emit, AsWord};
 use tidepool_math::shares;
 
 use crate::{errors::*, events::*, Pool, PoolError, DEPOSIT_SIZE};
@@ -129,8 +131,12 @@ impl Pool {
         value: U256,
         shares_amount: U256,
     ) {
-        self.vm().log(Transfer { from, to, value });
-        self.vm().log(TransferShares { from, to, sharesValue: shares_amount });
+        emit(self.vm(), &[Transfer::SIGNATURE_HASH, from.word(), to.word()], &[value.word()]);
+        emit(
+            self.vm(),
+            &[TransferShares::SIGNATURE_HASH, from.word(), to.word()],
+            &[shares_amount.word()],
+        );
     }
 
     pub(crate) fn set_allowance(
@@ -146,7 +152,11 @@ impl Pool {
             return Err(ERC20InvalidSpender { spender }.into());
         }
         self.allowances.setter(owner).setter(spender).set(amount);
-        self.vm().log(Approval { owner, spender, value: amount });
+        emit(
+            self.vm(),
+            &[Approval::SIGNATURE_HASH, owner.word(), spender.word()],
+            &[amount.word()],
+        );
         Ok(())
     }
 
@@ -167,7 +177,11 @@ impl Pool {
             needed: amount,
         })?;
         self.allowances.setter(owner).setter(spender).set(remaining);
-        self.vm().log(Approval { owner, spender, value: remaining });
+        emit(
+            self.vm(),
+            &[Approval::SIGNATURE_HASH, owner.word(), spender.word()],
+            &[remaining.word()],
+        );
         Ok(())
     }
 }

@@ -12,7 +12,9 @@
 //! The component exposes nothing by itself; the embedding contract forwards `hasRole`,
 //! `getRoleAdmin`, `grantRole`, `revokeRole` and `renounceRole` to it from its `#[public]` impl.
 
+use crate::abi::{emit, AsWord};
 use alloc::{vec, vec::Vec};
+use alloy_sol_types::SolEvent as _;
 
 use alloy_primitives::{Address, B256};
 use alloy_sol_types::sol;
@@ -180,11 +182,11 @@ impl AccessControl {
             return false;
         }
         self.roles.setter(role).admin_role.set(admin_role);
-        self.vm().log(RoleAdminChanged {
-            role,
-            previousAdminRole: previous,
-            newAdminRole: admin_role,
-        });
+        emit(
+            self.vm(),
+            &[RoleAdminChanged::SIGNATURE_HASH, role.word(), previous.word(), admin_role.word()],
+            &[],
+        );
         true
     }
 
@@ -205,7 +207,11 @@ impl AccessControl {
         }
         self.roles.setter(role).members.insert(account, true);
         let sender = self.vm().msg_sender();
-        self.vm().log(RoleGranted { role, account, sender });
+        emit(
+            self.vm(),
+            &[RoleGranted::SIGNATURE_HASH, role.word(), account.word(), sender.word()],
+            &[],
+        );
         true
     }
 
@@ -226,7 +232,11 @@ impl AccessControl {
         // Deleting (not writing false) refunds the slot.
         self.roles.setter(role).members.delete(account);
         let sender = self.vm().msg_sender();
-        self.vm().log(RoleRevoked { role, account, sender });
+        emit(
+            self.vm(),
+            &[RoleRevoked::SIGNATURE_HASH, role.word(), account.word(), sender.word()],
+            &[],
+        );
         true
     }
 }

@@ -15,6 +15,7 @@
 
 extern crate alloc;
 
+pub mod abi;
 pub mod access_control;
 pub mod eip712;
 pub mod initializable;

@@ -8,9 +8,11 @@
 //! Who may pause and resume is the embedding contract's business: it guards its `pauseFor`,
 //! `pauseUntil` and `resume` with roles and calls this component.
 
+use crate::abi::{emit, AsWord};
 use alloc::{vec, vec::Vec};
+use alloy_sol_types::SolEvent as _;
 
-use alloy_primitives::{aliases::U64, U256};
+use alloy_primitives::aliases::U64;
 use alloy_sol_types::sol;
 use stylus_sdk::{prelude::*, storage::StorageU64};
 
@@ -159,7 +161,7 @@ impl PausableUntil {
         self.when_paused()?;
         let now = self.vm().block_timestamp();
         self.resume_since.set(U64::from(now));
-        self.vm().log(Resumed {});
+        emit(self.vm(), &[Resumed::SIGNATURE_HASH], &[]);
         Ok(())
     }
 
@@ -171,12 +173,13 @@ impl PausableUntil {
             // Callers only pass times after `now`.
             resume_since.saturating_sub(now)
         };
-        self.vm().log(Paused { duration: U256::from(duration) });
+        emit(self.vm(), &[Paused::SIGNATURE_HASH], &[duration.word()]);
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use alloy_primitives::U256;
     use alloy_sol_types::SolEvent;
     use stylus_sdk::testing::TestVM;
 

@@ -124,9 +124,13 @@ impl StakeLimit {
     /// Effective regeneration per block, `floor(max / growth_blocks)`: at most the configured
     /// increase (see [`Self::new`]); zero when the bucket never refills or there is no limit.
     pub fn increase_per_block(&self) -> U256 {
-        self.max_stake_limit
-            .checked_div(U256::from(self.max_stake_limit_growth_blocks))
-            .unwrap_or(U256::ZERO)
+        // Through `mul_div`, the crate's one division routine, so contracts carry no other.
+        crate::mul_div(
+            self.max_stake_limit,
+            U256::from(1u8),
+            U256::from(self.max_stake_limit_growth_blocks),
+        )
+        .unwrap_or(U256::ZERO)
     }
 }
 
