@@ -27,7 +27,9 @@ use std::io::Write as _;
 use std::marker::PhantomData;
 use std::process::ExitCode;
 
-use alloy_json_abi::{Error, Event, Fallback, JsonAbi, Receive, StateMutability, ToSolConfig};
+use alloy_json_abi::{
+    Error, Event, Fallback, InternalType, JsonAbi, Param, Receive, StateMutability, ToSolConfig,
+};
 use alloy_sol_types::{JsonAbiExt, SolError, SolEvent};
 use stylus_sdk::abi::GenerateAbi;
 
@@ -266,7 +268,38 @@ pub fn from_sdk_output(
             return Err(AbiExportError::MissingError { signature });
         }
     }
+    fill_internal_types(&mut abi);
     Ok(ContractAbi { name: name.to_string(), abi })
+}
+
+/// Gives every parameter without an `internalType` its ABI type as one (`"uint256"`), as
+/// Solidity compilers write JSON ABIs; struct parameters already carry `struct I<Name>.<S>`.
+fn fill_internal_types(abi: &mut JsonAbi) {
+    fn fill(param: &mut Param) {
+        if param.internal_type.is_none() {
+            param.internal_type =
+                Some(InternalType::Other { contract: None, ty: param.ty.clone() });
+        }
+        param.components.iter_mut().for_each(fill);
+    }
+    if let Some(constructor) = &mut abi.constructor {
+        constructor.inputs.iter_mut().for_each(fill);
+    }
+    for function in abi.functions.values_mut().flatten() {
+        function.inputs.iter_mut().chain(function.outputs.iter_mut()).for_each(fill);
+    }
+    for error in abi.errors.values_mut().flatten() {
+        error.inputs.iter_mut().for_each(fill);
+    }
+    for event in abi.events.values_mut().flatten() {
+        for input in &mut event.inputs {
+            if input.internal_type.is_none() {
+                input.internal_type =
+                    Some(InternalType::Other { contract: None, ty: input.ty.clone() });
+            }
+            input.components.iter_mut().for_each(fill);
+        }
+    }
 }
 
 /// [`from_sdk_output`] for contract `T`, reading its interface from stylus-sdk.

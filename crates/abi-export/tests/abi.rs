@@ -107,6 +107,10 @@ fn vault_json_abi() {
     assert_eq!(not_deployer["inputs"][1]["name"], "nonce");
     let pool = items.iter().find(|i| i["name"] == "pool").unwrap();
     assert_eq!(pool["stateMutability"], "view");
+    // Like a compiler's JSON ABI, every parameter has an internalType.
+    assert_eq!(pool["outputs"][0]["internalType"], "address");
+    assert_eq!(withdrawn["inputs"][1]["internalType"], "uint256");
+    assert_eq!(not_deployer["inputs"][1]["internalType"], "uint64");
     // The JSON reads back to the same ABI, and printing is deterministic.
     let back: alloy_json_abi::JsonAbi = serde_json::from_str(&json).unwrap();
     assert_eq!(back, abi.abi);
@@ -189,4 +193,6 @@ interface IOracle {
     let submit = items.as_array().unwrap().iter().find(|i| i["name"] == "submitReport").unwrap();
     assert_eq!(submit["inputs"][0]["type"], "tuple");
     assert_eq!(submit["inputs"][0]["components"][1]["type"], "uint256[]");
+    assert_eq!(submit["inputs"][0]["components"][1]["internalType"], "uint256[]");
+    assert_eq!(submit["inputs"][1]["internalType"], "bytes[]");
 }
