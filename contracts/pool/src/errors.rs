@@ -6,6 +6,7 @@ use tidepool_common::{access_control, initializable, nonces, permit};
 use tidepool_math::MathError;
 
 sol! {
+    #![sol(abi)]
     /// `sender` holds `balance` but the operation needs `needed` (token units).
     #[derive(Debug, PartialEq, Eq)]
     error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed);

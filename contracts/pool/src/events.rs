@@ -4,6 +4,7 @@
 use alloy_sol_types::sol;
 
 sol! {
+    #![sol(abi)]
     /// ERC-20 transfer of `value` token units (also for mints from zero and burns to zero).
     event Transfer(address indexed from, address indexed to, uint256 value);
     /// ERC-20 allowance of `spender` over `owner`'s tokens set to `value`.

@@ -86,6 +86,87 @@ pub mod roles {
     pub const FEE_MANAGER_ROLE: B256 = id(b"FEE_MANAGER_ROLE");
 }
 
+/// Every event and error of the pool, with parameter names, for `abi/IPool.sol` and
+/// `abi/Pool.json` (see README, "ABI files").
+#[cfg(feature = "export-abi")]
+pub mod abi_items {
+    use super::*;
+    use tidepool_abi_export::Items;
+    use tidepool_common::{access_control, nonces, permit};
+
+    /// The pool's events and errors, and its `receive`.
+    pub fn items() -> Items {
+        Items::new()
+            .event::<events::Transfer>()
+            .event::<events::Approval>()
+            .event::<events::TransferShares>()
+            .event::<events::SharesBurnt>()
+            .event::<events::Submitted>()
+            .event::<events::TokenRebased>()
+            .event::<events::ETHDistributed>()
+            .event::<events::CLValidatorsUpdated>()
+            .event::<events::Unbuffered>()
+            .event::<events::DepositedValidatorsChanged>()
+            .event::<events::VaultFundsReceived>()
+            .event::<events::WithdrawalsFinalized>()
+            .event::<events::StakingPaused>()
+            .event::<events::StakingResumed>()
+            .event::<events::StakingLimitSet>()
+            .event::<events::StakingLimitRemoved>()
+            .event::<events::Stopped>()
+            .event::<events::Resumed>()
+            .event::<events::FeeSet>()
+            .event::<events::MaxPositiveRebaseSet>()
+            .event::<events::TreasurySet>()
+            .event::<events::StakingModuleSet>()
+            .event::<initializable::Initialized>()
+            .event::<access_control::RoleGranted>()
+            .event::<access_control::RoleRevoked>()
+            .event::<access_control::RoleAdminChanged>()
+            .error::<errors::ERC20InsufficientBalance>()
+            .error::<errors::ERC20InvalidSender>()
+            .error::<errors::ERC20InvalidReceiver>()
+            .error::<errors::ERC20InsufficientAllowance>()
+            .error::<errors::ERC20InvalidApprover>()
+            .error::<errors::ERC20InvalidSpender>()
+            .error::<errors::ERC20FailedDecreaseAllowance>()
+            .error::<errors::InsufficientShares>()
+            .error::<errors::ProtocolStopped>()
+            .error::<errors::ProtocolNotStopped>()
+            .error::<errors::StakingIsPaused>()
+            .error::<errors::StakingNotPaused>()
+            .error::<errors::ZeroDeposit>()
+            .error::<errors::ZeroSharesMinted>()
+            .error::<errors::StakeLimitExceeded>()
+            .error::<errors::InvalidStakeLimit>()
+            .error::<errors::ZeroValidators>()
+            .error::<errors::InsufficientDepositableEther>()
+            .error::<errors::DepositTransferFailed>()
+            .error::<errors::NotOracle>()
+            .error::<errors::ReportedValidatorsDecreased>()
+            .error::<errors::ReportedValidatorsExceedDeposited>()
+            .error::<errors::VaultWithdrawalFailed>()
+            .error::<errors::WithdrawalQueueCallFailed>()
+            .error::<errors::InsufficientEtherToFinalize>()
+            .error::<errors::UnexpectedVaultFunds>()
+            .error::<errors::ReentrantCall>()
+            .error::<errors::InvalidFee>()
+            .error::<errors::InvalidMaxPositiveRebase>()
+            .error::<errors::ZeroAddress>()
+            .error::<errors::ZeroInitialStake>()
+            .error::<errors::ArithmeticFailed>()
+            .error::<initializable::AlreadyInitialized>()
+            .error::<initializable::NotDeployer>()
+            .error::<initializable::NotInitialized>()
+            .error::<access_control::AccessControlUnauthorizedAccount>()
+            .error::<access_control::AccessControlBadConfirmation>()
+            .error::<permit::ERC2612ExpiredSignature>()
+            .error::<permit::ERC2612InvalidSigner>()
+            .error::<nonces::NonceOverflow>()
+            .receive()
+    }
+}
+
 /// The pool's storage. Small fields are grouped so each group packs into one slot.
 #[entrypoint]
 #[storage]

@@ -1,4 +1,5 @@
-//! Prints the pool's Solidity interface (`--features export-abi`).
-fn main() {
-    tidepool_pool::print_from_args();
+//! Prints the pool's Solidity interface (`--sol`) or JSON ABI (`--json`); needs
+//! `--features export-abi`. `tidepool abi` writes both to abi/.
+fn main() -> std::process::ExitCode {
+    tidepool_abi_export::run::<tidepool_pool::Pool>(tidepool_pool::abi_items::items())
 }

@@ -40,7 +40,16 @@ fn initialize_cannot_run_twice() {
     env.vm.set_sender(DEPLOYER);
     env.vm.set_value(ETH);
     let err = env.assert_reverts_unchanged(|e| {
-        e.pool.initialize(0, ADMIN, ORACLE, QUEUE, WITHDRAWAL_VAULT, REWARDS_VAULT, TREASURY, MODULE)
+        e.pool.initialize(
+            0,
+            ADMIN,
+            ORACLE,
+            QUEUE,
+            WITHDRAWAL_VAULT,
+            REWARDS_VAULT,
+            TREASURY,
+            MODULE,
+        )
     });
     assert_eq!(err, PoolError::AlreadyInitialized(initializable::AlreadyInitialized {}));
 }
@@ -55,7 +64,16 @@ fn initialize_cannot_be_front_run() {
     for (caller, nonce) in [(ALICE, 0), (DEPLOYER, 1)] {
         vm.set_sender(caller);
         let err = pool
-            .initialize(nonce, ALICE, ORACLE, QUEUE, WITHDRAWAL_VAULT, REWARDS_VAULT, TREASURY, MODULE)
+            .initialize(
+                nonce,
+                ALICE,
+                ORACLE,
+                QUEUE,
+                WITHDRAWAL_VAULT,
+                REWARDS_VAULT,
+                TREASURY,
+                MODULE,
+            )
             .unwrap_err();
         assert_eq!(err, PoolError::NotDeployer(initializable::NotDeployer { caller, nonce }));
     }
@@ -74,7 +92,16 @@ fn initialize_rejects_zero_stake_and_zero_addresses() {
     assert_eq!(err, PoolError::ZeroInitialStake(ZeroInitialStake {}));
     vm.set_value(ETH);
     let err = pool
-        .initialize(0, ADMIN, ORACLE, Address::ZERO, WITHDRAWAL_VAULT, REWARDS_VAULT, TREASURY, MODULE)
+        .initialize(
+            0,
+            ADMIN,
+            ORACLE,
+            Address::ZERO,
+            WITHDRAWAL_VAULT,
+            REWARDS_VAULT,
+            TREASURY,
+            MODULE,
+        )
         .unwrap_err();
     assert_eq!(err, PoolError::ZeroAddress(ZeroAddress {}));
     assert!(vm.snapshot().storage.is_empty());
@@ -112,7 +139,12 @@ fn router_serves_lido_selectors() {
     let sep = env.route(IPool::DOMAIN_SEPARATORCall {}.abi_encode()).unwrap();
     assert_eq!(
         B256::abi_decode(&sep).unwrap(),
-        tidepool_common::eip712::domain_separator("Tidepool Staked Ether", "1", 412346, DEPLOYER.create(0))
+        tidepool_common::eip712::domain_separator(
+            "Tidepool Staked Ether",
+            "1",
+            412346,
+            DEPLOYER.create(0)
+        )
     );
 }
 
@@ -168,7 +200,10 @@ fn submit_mints_shares_at_pre_deposit_rate() {
     env.report(1, eth(64), U256::ZERO, U256::ZERO).unwrap();
     let rate_before = env.total_pooled() * ETH / env.total_shares();
     let minted = env.submit(BOB, eth(1)).unwrap();
-    assert_eq!(minted, eth(1) * env.total_shares().saturating_sub(minted) / (env.total_pooled() - eth(1)));
+    assert_eq!(
+        minted,
+        eth(1) * env.total_shares().saturating_sub(minted) / (env.total_pooled() - eth(1))
+    );
     assert!(minted < eth(1));
     assert!(env.balance(BOB) <= eth(1), "staking never credits more than was sent");
     assert!(env.total_pooled() * ETH / env.total_shares() >= rate_before);
@@ -495,7 +530,10 @@ fn positive_report_rebases_everyone_and_pays_fees() {
     assert_eq!((rebased.preTotalEther, rebased.postTotalEther), (pre_pooled, post_pooled));
     let fee_value = env.balance(TREASURY) + env.balance(MODULE);
     let expected = rewards / U256::from(10);
-    assert!(fee_value <= expected && expected - fee_value <= U256::from(3), "{fee_value} vs {expected}");
+    assert!(
+        fee_value <= expected && expected - fee_value <= U256::from(3),
+        "{fee_value} vs {expected}"
+    );
     assert!(env.balance(TREASURY).abs_diff(env.balance(MODULE)) <= U256::from(1));
     let dist = env.events::<ETHDistributed>().pop().unwrap();
     assert_eq!((dist.preCLBalance, dist.postCLBalance), (eth(96), eth(96) + rewards));
@@ -549,8 +587,7 @@ fn withdrawal_vault_covers_exited_validator_without_fee() {
     let pre_shares = env.total_shares();
     // One validator exited: 32 ETH moved from the beacon chain to the withdrawal vault.
     env.mock_vaults_pay(eth(32), U256::ZERO);
-    let (post_pooled, post_shares, w, _) =
-        env.report(3, eth(64), eth(32), U256::ZERO).unwrap();
+    let (post_pooled, post_shares, w, _) = env.report(3, eth(64), eth(32), U256::ZERO).unwrap();
     assert_eq!(w, eth(32));
     assert_eq!(post_pooled, eth(101));
     assert_eq!(post_shares, pre_shares);

@@ -120,6 +120,11 @@ macro_rules! solidity_errors {
             }
         )*
 
+        // The export-abi build lists errors from the contract's own ABI items (with parameter
+        // names), so the SDK's interface printer is told there is nothing inside.
+        #[cfg(feature = "export-abi")]
+        impl stylus_sdk::abi::export::internal::InnerTypes for $enum {}
+
         impl From<$enum> for $crate::abi::__Vec<u8> {
             #[allow(unused_variables)]
             fn from(e: $enum) -> $crate::abi::__Vec<u8> {

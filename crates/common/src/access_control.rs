@@ -27,6 +27,7 @@ use stylus_sdk::{
 pub const DEFAULT_ADMIN_ROLE: B256 = B256::ZERO;
 
 sol! {
+    #![sol(abi)]
     /// `account` lacks `neededRole`.
     #[derive(Debug, PartialEq, Eq)]
     error AccessControlUnauthorizedAccount(address account, bytes32 neededRole);

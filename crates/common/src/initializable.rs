@@ -13,6 +13,7 @@ use alloy_sol_types::sol;
 use stylus_sdk::{prelude::*, storage::StorageBool};
 
 sol! {
+    #![sol(abi)]
     /// `initialize` was already run on this contract.
     #[derive(Debug, PartialEq, Eq)]
     error AlreadyInitialized();

@@ -13,6 +13,7 @@ use stylus_sdk::{
 };
 
 sol! {
+    #![sol(abi)]
     /// `account`'s nonce has reached `2**256 - 1` and cannot be used any more. Unreachable in
     /// practice; it exists so that a nonce can never wrap to zero and revive old signatures.
     #[derive(Debug, PartialEq, Eq)]

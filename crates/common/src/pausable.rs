@@ -23,6 +23,7 @@ use stylus_sdk::{prelude::*, storage::StorageU64};
 pub const PAUSE_INFINITELY: u64 = u64::MAX;
 
 sol! {
+    #![sol(abi)]
     /// The contract is paused, and the call needs it running.
     #[derive(Debug, PartialEq, Eq)]
     error ResumedExpected();

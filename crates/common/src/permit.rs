@@ -23,6 +23,7 @@ pub const PERMIT_TYPEHASH: B256 = keccak256_const(
 );
 
 sol! {
+    #![sol(abi)]
     /// The permit's `deadline` has passed.
     #[derive(Debug, PartialEq, Eq)]
     error ERC2612ExpiredSignature(uint256 deadline);

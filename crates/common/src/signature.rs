@@ -25,6 +25,7 @@ const HALF_ORDER: U256 =
     uint!(0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0_U256);
 
 sol! {
+    #![sol(abi)]
     /// The signature does not recover to any address.
     #[derive(Debug, PartialEq, Eq)]
     error ECDSAInvalidSignature();

@@ -168,7 +168,10 @@ impl Env {
         }
         .abi_encode();
         let ret = IWithdrawalQueue::prefinalizeCall::abi_encode_returns(
-            &IWithdrawalQueue::prefinalizeReturn { ethToLock: eth_to_lock, sharesToBurn: shares_to_burn },
+            &IWithdrawalQueue::prefinalizeReturn {
+                ethToLock: eth_to_lock,
+                sharesToBurn: shares_to_burn,
+            },
         );
         self.vm.mock_static_call(QUEUE, prefinalize, Ok(ret));
         let finalize = IWithdrawalQueue::finalizeCall {
@@ -195,7 +198,14 @@ impl Env {
         withdrawal_vault: U256,
         el_rewards_vault: U256,
     ) -> Result<(U256, U256, U256, U256), PoolError> {
-        self.report_with(cl_validators, cl_balance, withdrawal_vault, el_rewards_vault, vec![], U256::ZERO)
+        self.report_with(
+            cl_validators,
+            cl_balance,
+            withdrawal_vault,
+            el_rewards_vault,
+            vec![],
+            U256::ZERO,
+        )
     }
 
     pub fn report_with(
@@ -262,4 +272,115 @@ impl Env {
 /// Keeps the signature of `B256` in scope for callers that build roles.
 pub fn role(name: &str) -> B256 {
     alloy_primitives::keccak256(name.as_bytes())
+}
+
+// ---------------------------------------------------------------- real signatures (permit)
+
+/// EIP-712 types hashed by alloy's encoder, independently of the pool's own hashing.
+pub mod typed {
+    alloy_sol_types::sol! {
+        /// EIP-2612's signed message; the name is part of the type hash.
+        struct Permit {
+            address owner;
+            address spender;
+            uint256 value;
+            uint256 nonce;
+            uint256 deadline;
+        }
+        /// EIP-1271, as the pool asks a contract wallet.
+        function isValidSignature(bytes32 hash, bytes signature) returns (bytes4);
+    }
+}
+
+/// The account of test key `n` (`tidepool_common::testing::signer(n)`).
+pub fn key_address(n: u8) -> Address {
+    tidepool_common::testing::signer(n).address()
+}
+
+/// Test key `n`'s signature of `digest` as `(v, r, s)` with `v` 27 or 28 and low `s`, exactly
+/// as alloy's `SignerSync::sign_hash_sync` makes it (same credential call, same conversion).
+pub fn sign_digest(n: u8, digest: B256) -> (u8, B256, B256) {
+    let key = tidepool_common::testing::signer(n);
+    let recoverable =
+        key.credential().sign_prehash_recoverable(digest.as_slice()).expect("local keys sign");
+    let sig = alloy_primitives::Signature::from(recoverable);
+    (27 + u8::from(sig.v()), sig.r().into(), sig.s().into())
+}
+
+/// Storage slots whose value differs between two snapshots (an absent slot reads as zero).
+pub fn changed_slots(
+    before: &std::collections::HashMap<U256, B256>,
+    after: &std::collections::HashMap<U256, B256>,
+) -> Vec<U256> {
+    let read =
+        |m: &std::collections::HashMap<U256, B256>, k: &U256| m.get(k).copied().unwrap_or_default();
+    let mut keys: Vec<U256> = before.keys().chain(after.keys()).copied().collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter().filter(|k| read(before, k) != read(after, k)).collect()
+}
+
+impl Env {
+    /// The pool's own address.
+    pub fn pool_address(&self) -> Address {
+        self.vm.snapshot().contract_address
+    }
+
+    /// The current block timestamp.
+    pub fn now(&self) -> U256 {
+        U256::from(self.vm.snapshot().block_timestamp)
+    }
+
+    /// The pool's EIP-712 domain as a wallet builds it (alloy), from the chain and address.
+    pub fn alloy_domain(&self) -> alloy_sol_types::Eip712Domain {
+        alloy_sol_types::Eip712Domain::new(
+            Some(tidepool_pool::NAME.into()),
+            Some(tidepool_pool::VERSION.into()),
+            Some(U256::from(self.vm.snapshot().chain_id)),
+            Some(self.pool_address()),
+            None,
+        )
+    }
+
+    /// The digest a wallet signs for this permit, by alloy's EIP-712 encoder.
+    pub fn permit_digest(
+        &self,
+        owner: Address,
+        spender: Address,
+        value: U256,
+        nonce: U256,
+        deadline: U256,
+    ) -> B256 {
+        use alloy_sol_types::SolStruct;
+        typed::Permit { owner, spender, value, nonce, deadline }
+            .eip712_signing_hash(&self.alloy_domain())
+    }
+
+    /// Key `key`'s signature of a permit from `owner` at `owner`'s current nonce.
+    pub fn sign_permit(
+        &self,
+        key: u8,
+        owner: Address,
+        spender: Address,
+        value: U256,
+        deadline: U256,
+    ) -> (u8, B256, B256) {
+        let nonce = self.pool.nonces(owner);
+        sign_digest(key, self.permit_digest(owner, spender, value, nonce, deadline))
+    }
+
+    /// `permit` sent by `relayer` (anyone may submit a signed permit).
+    #[allow(clippy::too_many_arguments)]
+    pub fn permit_as(
+        &mut self,
+        relayer: Address,
+        owner: Address,
+        spender: Address,
+        value: U256,
+        deadline: U256,
+        (v, r, s): (u8, B256, B256),
+    ) -> Result<(), PoolError> {
+        self.as_(relayer);
+        self.pool.permit(owner, spender, value, deadline, v, r, s)
+    }
 }
