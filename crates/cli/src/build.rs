@@ -17,6 +17,27 @@ pub struct Args {
     /// Build only this contract (directory name under contracts/, or package name).
     #[arg(long, value_name = "NAME")]
     pub contract: Option<String>,
+    /// Tolerate a contract that is valid except for being over the 24,576-byte code limit,
+    /// as long as its code is at most MAX bytes: a ratchet for a known, open size problem,
+    /// so that it cannot grow while it is being fixed. Its row still says OVER LIMIT, and no
+    /// `.code` file is written for it.
+    #[arg(long, value_name = "NAME=MAX", value_parser = parse_known_oversize)]
+    pub known_oversize: Vec<(String, usize)>,
+}
+
+fn parse_known_oversize(s: &str) -> Result<(String, usize), String> {
+    let (name, max) = s.split_once('=').ok_or("expected NAME=MAX")?;
+    let max = max.parse().map_err(|e| format!("MAX: {e}"))?;
+    Ok((name.to_string(), max))
+}
+
+/// Whether `report`'s only problem is a code size within the tolerated ceiling.
+fn tolerated(report: &Report, known_oversize: &[(String, usize)]) -> bool {
+    let ceiling = known_oversize.iter().find(|(name, _)| *name == report.name).map(|(_, m)| *m);
+    match (ceiling, report.errors.as_slice()) {
+        (Some(max), [ActivationError::CodeTooLarge { size, .. }]) => *size <= max,
+        _ => false,
+    }
 }
 
 /// Builds, validates, compresses and reports; fails if any contract would not deploy.
@@ -27,10 +48,14 @@ pub fn run(args: &Args) -> Result<()> {
     let packages: Vec<&str> = contracts.iter().map(|c| c.package.as_str()).collect();
     eprintln!("building {} with {}", packages.join(", "), toolchain.describe());
 
-    let mut cmd = toolchain.command(&ws.root, &packages);
-    let status = cmd.status().with_context(|| format!("running {:?}", cmd.get_program()))?;
-    if !status.success() {
-        bail!("the wasm build failed ({status})");
+    // One cargo run per contract: features unify within a build, and one contract's choice
+    // (the pool turns off the SDK's reentrancy guard) must not change another's code.
+    for package in &packages {
+        let mut cmd = toolchain.command(&ws.root, &[package]);
+        let status = cmd.status().with_context(|| format!("running {:?}", cmd.get_program()))?;
+        if !status.success() {
+            bail!("the wasm build of {package} failed ({status})");
+        }
     }
 
     let out_dir = ws.root.join(WASM_TARGET_DIR);
@@ -40,8 +65,17 @@ pub fn run(args: &Args) -> Result<()> {
     }
     print!("{}", render_table(&reports));
 
-    let failures: Vec<String> =
-        reports.iter().flat_map(|r| r.errors.iter().map(|e| format!("{}: {e}", r.name))).collect();
+    for r in reports.iter().filter(|r| tolerated(r, &args.known_oversize)) {
+        eprintln!(
+            "warning: {} is over the code-size limit (tolerated by --known-oversize)",
+            r.name
+        );
+    }
+    let failures: Vec<String> = reports
+        .iter()
+        .filter(|r| !tolerated(r, &args.known_oversize))
+        .flat_map(|r| r.errors.iter().map(|e| format!("{}: {e}", r.name)))
+        .collect();
     if !failures.is_empty() {
         bail!("not deployable:\n  {}", failures.join("\n  "));
     }
@@ -252,6 +286,25 @@ vault                 8,527         3,226        13.1%      1  ok
 withdrawal-queue    140,000        30,000       122.1%      -  FAIL: wasm over 128 KiB, code over 24,576 bytes
 "
         );
+    }
+
+    #[test]
+    fn known_oversize_tolerates_only_size_within_its_ceiling() {
+        let over = |size| Report {
+            name: "pool".into(),
+            raw: 1,
+            compressed: Some(size),
+            pages: Some(1),
+            errors: vec![ActivationError::CodeTooLarge { size, limit: MAX_CODE_SIZE }],
+        };
+        let known = vec![("pool".to_string(), 30_000)];
+        assert!(tolerated(&over(30_000), &known));
+        assert!(!tolerated(&over(30_001), &known), "the ceiling is a ratchet");
+        assert!(!tolerated(&over(25_000), &[]), "nothing is tolerated by default");
+        assert!(!tolerated(&over(25_000), &[("vault".to_string(), 30_000)]));
+        let mut invalid = over(25_000);
+        invalid.errors.push(ActivationError::CodeTooLarge { size: 1, limit: 0 });
+        assert!(!tolerated(&invalid, &known), "any other problem still fails");
     }
 
     #[test]

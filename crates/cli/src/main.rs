@@ -61,7 +61,7 @@ mod tests {
         let build = Cli::try_parse_from(["tidepool", "build", "--contract", "vault"]);
         assert!(matches!(
             build.map(|c| c.command),
-            Ok(Command::Build(build::Args { contract: Some(name) })) if name == "vault"
+            Ok(Command::Build(build::Args { contract: Some(name), .. })) if name == "vault"
         ));
         let check = Cli::try_parse_from(["tidepool", "abi", "--check"]);
         assert!(matches!(check.map(|c| c.command), Ok(Command::Abi(abi::Args { check: true }))));
