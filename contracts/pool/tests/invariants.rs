@@ -953,8 +953,13 @@ fn run_case(config: Config, ops: &[Op]) {
     }
 }
 
+/// About 10 s in a debug build on one core; `PROPTEST_CASES` overrides it for deeper runs.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1024)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn accounting_invariants_hold_over_random_operations(
