@@ -10,13 +10,22 @@
 //! ```ignore
 //! // contracts/vault/src/main.rs
 //! fn main() -> std::process::ExitCode {
-//!     tidepool_abi_export::run::<tidepool_vault::Vault>(tidepool_vault::abi_items::items())
+//!     tidepool_abi_export::run(
+//!         tidepool_abi_export::sdk_abi!(tidepool_vault::Vault),
+//!         tidepool_vault::abi_items::items(),
+//!     )
 //! }
 //! ```
 //!
 //! where `abi_items::items()` returns an [`Items`] naming every event and error. [`generate`]
 //! fails if an error the SDK lists is missing from the items, so the ABI cannot silently lose
 //! one.
+//!
+//! This crate deliberately does not depend on stylus-sdk: enabling stylus-sdk's `export-abi`
+//! feature here would switch it on for every contract in a workspace-wide build (cargo unifies
+//! features), where the contracts are `no_std` and the SDK's ABI code needs `std`. The
+//! [`sdk_abi!`] macro instead reads the interface in the contract's own crate, which enables
+//! that feature only for its export-abi binary.
 #![warn(missing_docs)]
 
 pub mod interface;
@@ -24,14 +33,12 @@ pub mod interface;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::io::Write as _;
-use std::marker::PhantomData;
 use std::process::ExitCode;
 
 use alloy_json_abi::{
     Error, Event, Fallback, InternalType, JsonAbi, Param, Receive, StateMutability, ToSolConfig,
 };
 use alloy_sol_types::{JsonAbiExt, SolError, SolEvent};
-use stylus_sdk::abi::GenerateAbi;
 
 pub use alloy_json_abi;
 
@@ -302,26 +309,57 @@ fn fill_internal_types(abi: &mut JsonAbi) {
     }
 }
 
-/// [`from_sdk_output`] for contract `T`, reading its interface from stylus-sdk.
+/// A formatting function of stylus-sdk's `GenerateAbi` trait.
+pub type FmtFn = fn(&mut fmt::Formatter<'_>) -> fmt::Result;
+
+/// What stylus-sdk's `export-abi` knows of a contract: its `GenerateAbi` implementation as
+/// values. Build it with [`sdk_abi!`].
+#[derive(Clone, Copy)]
+pub struct SdkAbi {
+    /// `GenerateAbi::NAME`, e.g. `Vault`.
+    pub name: &'static str,
+    /// `GenerateAbi::fmt_abi`: the interface.
+    pub fmt_abi: FmtFn,
+    /// `GenerateAbi::fmt_constructor_signature`.
+    pub fmt_constructor: FmtFn,
+}
+
+impl fmt::Debug for SdkAbi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SdkAbi").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+/// The [`SdkAbi`] of a contract type, e.g. `sdk_abi!(tidepool_vault::Vault)`. Expands in the
+/// calling crate, which must depend on `stylus_sdk` with its `export-abi` feature on.
+#[macro_export]
+macro_rules! sdk_abi {
+    ($contract:ty) => {
+        $crate::SdkAbi {
+            name: <$contract as ::stylus_sdk::abi::GenerateAbi>::NAME,
+            fmt_abi: <$contract as ::stylus_sdk::abi::GenerateAbi>::fmt_abi,
+            fmt_constructor:
+                <$contract as ::stylus_sdk::abi::GenerateAbi>::fmt_constructor_signature,
+        }
+    };
+}
+
+/// [`from_sdk_output`] with the interface printed by the SDK.
 ///
 /// # Errors
 /// As [`from_sdk_output`].
-pub fn generate<T: GenerateAbi>(items: Items) -> Result<ContractAbi, AbiExportError> {
-    let interface = Printer::<T>(PhantomData, false).to_string();
-    let constructor = Printer::<T>(PhantomData, true).to_string();
-    from_sdk_output(T::NAME, &interface, &constructor, items)
+pub fn generate(sdk: &SdkAbi, items: Items) -> Result<ContractAbi, AbiExportError> {
+    let interface = Printer(sdk.fmt_abi).to_string();
+    let constructor = Printer(sdk.fmt_constructor).to_string();
+    from_sdk_output(sdk.name, &interface, &constructor, items)
 }
 
-/// Displays `T`'s interface (or constructor signature) as the SDK formats it.
-struct Printer<T>(PhantomData<T>, bool);
+/// Displays what one of the SDK's formatting functions writes.
+struct Printer(FmtFn);
 
-impl<T: GenerateAbi> fmt::Display for Printer<T> {
+impl fmt::Display for Printer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.1 {
-            T::fmt_constructor_signature(f)
-        } else {
-            T::fmt_abi(f)
-        }
+        (self.0)(f)
     }
 }
 
@@ -330,11 +368,11 @@ const USAGE: &str = "usage: <contract>-abi [--sol | --json | --name]
   --json  print the JSON ABI
   --name  print the contract name";
 
-/// The export-abi binary's `main`: prints contract `T`'s Solidity interface (`--sol`, the
+/// The export-abi binary's `main`: prints the contract's Solidity interface (`--sol`, the
 /// default), JSON ABI (`--json`) or name (`--name`) to stdout.
 ///
 /// Returns failure, with the reason on stderr, for bad arguments or an incomplete ABI.
-pub fn run<T: GenerateAbi>(items: Items) -> ExitCode {
+pub fn run(sdk: SdkAbi, items: Items) -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mode = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         [] | ["--sol"] => Mode::Sol,
@@ -349,7 +387,7 @@ pub fn run<T: GenerateAbi>(items: Items) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let output = generate::<T>(items).and_then(|abi| match mode {
+    let output = generate(&sdk, items).and_then(|abi| match mode {
         Mode::Sol => Ok(abi.to_solidity()),
         Mode::Json => abi.to_json(),
         Mode::Name => Ok(format!("{}\n", abi.name)),

@@ -196,3 +196,21 @@ interface IOracle {
     assert_eq!(submit["inputs"][0]["components"][1]["internalType"], "uint256[]");
     assert_eq!(submit["inputs"][1]["internalType"], "bytes[]");
 }
+
+#[test]
+fn generate_reads_the_sdk_formatters() {
+    use std::fmt;
+    fn interface(f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(VAULT)
+    }
+    fn no_constructor(_: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Ok(())
+    }
+    let sdk = tidepool_abi_export::SdkAbi {
+        name: "Vault",
+        fmt_abi: interface,
+        fmt_constructor: no_constructor,
+    };
+    let abi = tidepool_abi_export::generate(&sdk, vault_items()).unwrap();
+    assert_eq!(abi.to_solidity(), VAULT_SOL);
+}
