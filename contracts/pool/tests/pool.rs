@@ -1,6 +1,8 @@
 //! Native tests of the pool: every entry point's success path, each custom error (with
 //! storage left untouched), and the events.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use alloy_primitives::{Address, B256, U256};

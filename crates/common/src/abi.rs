@@ -176,7 +176,7 @@ mod tests {
         };
         let ours: Vec<u8> = TestError::from(e.clone()).into();
         assert_eq!(ours, e.abi_encode());
-        assert_eq!(Sample::abi_decode(&ours).unwrap(), e);
+        assert_eq!(Sample::abi_decode(&ours).expect("decodes"), e);
         let empty: Vec<u8> = TestError::Empty(Empty {}).into();
         assert_eq!(empty, Empty {}.abi_encode());
     }
@@ -193,7 +193,7 @@ mod tests {
         let logs = vm.get_emitted_logs();
         assert_eq!(logs.len(), 1);
         let (topics, data) = &logs[0];
-        let ev = Moved::decode_raw_log(topics.iter().copied(), data).unwrap();
+        let ev = Moved::decode_raw_log(topics.iter().copied(), data).expect("decodes");
         assert_eq!((ev.from, ev.to, ev.value, ev.bp), (from, to, U256::from(12345), 500));
         let expected = Moved { from, to, value: U256::from(12345), bp: 500 }.encode_log_data();
         assert_eq!(&expected.data[..], &data[..]);
