@@ -440,6 +440,10 @@ impl Pool {
         s: B256,
     ) -> Result<(), PoolError> {
         self.non_reentrant()?;
+        // Checked before the signature so a permit that cannot apply does not burn a nonce.
+        if spender.is_zero() {
+            return Err(ERC20InvalidSpender { spender }.into());
+        }
         let domain = self.domain_separator();
         self.permit.verify_and_consume(domain, owner, spender, value, deadline, v, r, s)?;
         self.set_allowance(owner, spender, value)

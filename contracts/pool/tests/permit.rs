@@ -358,10 +358,11 @@ fn permit_is_refused_while_reentrant() {
 fn permit_to_the_zero_spender_is_refused() {
     let (mut env, deadline) = setup();
     let sig = env.sign_permit(OWNER_KEY, owner(), Address::ZERO, ETH, deadline);
-    // The signature is checked (and the nonce spent) before the spender, so natively the nonce
-    // slot changes; on chain the revert undoes it. Only the error is asserted here.
-    let err = env.permit_as(BOB, owner(), Address::ZERO, ETH, deadline, sig).unwrap_err();
+    // The spender is checked first, so the refused permit changes nothing, nonce included.
+    let err = env
+        .assert_reverts_unchanged(|e| e.permit_as(BOB, owner(), Address::ZERO, ETH, deadline, sig));
     assert_eq!(err, PoolError::ERC20InvalidSpender(ERC20InvalidSpender { spender: Address::ZERO }));
+    assert_eq!(env.pool.nonces(owner()), U256::ZERO);
     assert_eq!(env.pool.allowance(owner(), Address::ZERO), U256::ZERO);
 }
 
