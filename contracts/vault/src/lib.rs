@@ -85,18 +85,14 @@ pub mod abi_items {
     pub fn items() -> Items {
         Items::new()
             .event::<Withdrawn>()
-            .event_declared::<initializable::Initialized>(
-                "event Initialized(address indexed deployer)",
-            )
+            .event::<initializable::Initialized>()
             .error::<NotPool>()
             .error::<InsufficientVaultBalance>()
             .error::<ZeroPoolAddress>()
             .error::<PoolRejectedFunds>()
-            .error_declared::<initializable::AlreadyInitialized>("error AlreadyInitialized()")
-            .error_declared::<initializable::NotDeployer>(
-                "error NotDeployer(address caller, uint64 nonce)",
-            )
-            .error_declared::<initializable::NotInitialized>("error NotInitialized()")
+            .error::<initializable::AlreadyInitialized>()
+            .error::<initializable::NotDeployer>()
+            .error::<initializable::NotInitialized>()
             .receive()
     }
 }
