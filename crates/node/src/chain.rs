@@ -32,6 +32,13 @@ use crate::{
 /// The standard development mnemonic (anvil, hardhat).
 pub const DEV_MNEMONIC: &str = "test test test test test test test test test test test junk";
 
+/// A transaction runs on a fresh native stack segment of [`TX_STACK_SEGMENT`] bytes unless
+/// this much is left: nested Stylus frames need far more stack than a thread's default in
+/// unoptimised builds (each nested call also grows its own segment, see `host::do_call`).
+const TX_STACK_RED_ZONE: usize = 16 * 1024 * 1024;
+/// See [`TX_STACK_RED_ZONE`].
+const TX_STACK_SEGMENT: usize = 64 * 1024 * 1024;
+
 /// Settings of a chain.
 #[derive(Debug, Clone)]
 pub struct ChainConfig {
@@ -652,7 +659,7 @@ impl Chain {
         let db = std::mem::take(&mut self.db);
         let ctx = Ctx::new(db, SPEC).with_block(block).with_cfg(cfg);
         let mut evm = build_evm(ctx, self.programs.clone());
-        let result = stacker::maybe_grow(256 * 1024, 64 * 1024 * 1024, || evm.transact(tx));
+        let result = stacker::maybe_grow(TX_STACK_RED_ZONE, TX_STACK_SEGMENT, || evm.transact(tx));
         let mut db = std::mem::take(&mut evm.ctx.journaled_state.database);
         match result {
             Ok(r) => {
@@ -726,7 +733,7 @@ impl Chain {
         cfg.disable_eip3607 = true;
         let ctx = Ctx::new(db, SPEC).with_block(env).with_cfg(cfg);
         let mut evm = build_evm(ctx, self.programs.clone());
-        let result = stacker::maybe_grow(256 * 1024, 64 * 1024 * 1024, || evm.transact(tx))
+        let result = stacker::maybe_grow(TX_STACK_RED_ZONE, TX_STACK_SEGMENT, || evm.transact(tx))
             .map_err(evm_error)?;
         Ok(match result.result {
             ExecutionResult::Success { output, gas, .. } => CallOutcome {

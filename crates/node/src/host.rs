@@ -475,6 +475,11 @@ enum Kind {
     Static,
 }
 
+/// Native stack a nested call must find left before it runs in place (see [`do_call`]).
+const CHILD_STACK_RED_ZONE: usize = 4 * 1024 * 1024;
+/// Size of the stack segment a nested call gets when less than the red zone is left.
+const CHILD_STACK_SEGMENT: usize = 64 * 1024 * 1024;
+
 #[allow(clippy::too_many_arguments)]
 fn do_call(
     c: &mut C<'_, '_>,
@@ -543,7 +548,14 @@ fn do_call(
         is_static,
         charged_new_account_state_gas: false,
     };
-    let result = run_child(st.ctx, &st.pre, FrameInput::Call(Box::new(inputs))).map_err(fatal)?;
+    // Each Stylus frame nests an interpreter, a revm frame and the next program on the native
+    // stack; unoptimised builds need far more than a thread's default per level, so a call
+    // that finds less than this left continues on a fresh segment.
+    let frame = FrameInput::Call(Box::new(inputs));
+    let result = stacker::maybe_grow(CHILD_STACK_RED_ZONE, CHILD_STACK_SEGMENT, || {
+        run_child(st.ctx, &st.pre, frame)
+    })
+    .map_err(fatal)?;
     let FrameResult::Call(outcome) = result else {
         return Err(fatal("call returned a create result"));
     };
