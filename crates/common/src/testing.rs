@@ -7,6 +7,9 @@
 //! runs real secp256k1 recovery with the precompile's rules, and any other call must match a
 //! mock exactly (address, calldata and, for mutating calls, value) or it reverts with empty
 //! data. Mutating calls are recorded in order so tests can assert what a contract sent where.
+//! A delegatecall runs the handler registered for its target with [`TestHost::on_delegate`]
+//! (typically another contract's router over this same host, which is what a delegatecall
+//! is: foreign code on this storage), and reverts with empty data otherwise.
 //! Everything else is forwarded to the inner `TestVM`, which tests reach through `Deref`.
 // Implementing the host's raw-pointer traits needs `unsafe impl`; test-only.
 #![allow(unsafe_code)]
@@ -27,6 +30,10 @@ use crate::signature::ECRECOVER;
 /// A mutating call a contract made: `(to, calldata, value)`.
 pub type RecordedCall = (Address, Vec<u8>, U256);
 
+/// Code a delegatecall runs: gets the host (same storage, sender and value as the caller)
+/// and the calldata, returns the output or the revert data.
+pub type DelegateHandler = Rc<dyn Fn(&TestHost, &[u8]) -> Result<Vec<u8>, Vec<u8>>>;
+
 /// A `TestVM` whose calls are answered faithfully; see the module docs.
 #[derive(Clone, Default)]
 pub struct TestHost {
@@ -37,6 +44,8 @@ pub struct TestHost {
     calls: Rc<RefCell<Vec<RecordedCall>>>,
     /// What `msg_reentrant` answers.
     reentrant: Rc<Cell<bool>>,
+    /// What delegatecalls to each address run.
+    delegates: Rc<RefCell<Vec<(Address, DelegateHandler)>>>,
 }
 
 impl Deref for TestHost {
@@ -55,6 +64,16 @@ impl TestHost {
     /// Makes `msg_reentrant` answer `reentrant`, as if the contract were already on the stack.
     pub fn set_reentrant(&self, reentrant: bool) {
         self.reentrant.set(reentrant);
+    }
+
+    /// Makes a delegatecall to `target` run `handler`. While it runs, `msg_reentrant` is
+    /// true, as on Nitro, where the acting (storage) address is then already on the stack.
+    pub fn on_delegate(
+        &self,
+        target: Address,
+        handler: impl Fn(&TestHost, &[u8]) -> Result<Vec<u8>, Vec<u8>> + 'static,
+    ) {
+        self.delegates.borrow_mut().push((target, Rc::new(handler)));
     }
 
     /// Mutating calls made so far, in order.
@@ -244,8 +263,26 @@ unsafe impl UnsafeCallAccess for TestHost {
         gas: u64,
         outs_len: &mut usize,
     ) -> u8 {
-        *self.return_data.borrow_mut() = None;
-        self.vm.delegate_call_contract(to, data, data_len, gas, outs_len)
+        let _ = gas;
+        let to = Address::from_slice(slice::from_raw_parts(to, 20));
+        let data = slice::from_raw_parts(data, data_len);
+        let handler =
+            self.delegates.borrow().iter().find(|(a, _)| *a == to).map(|(_, h)| h.clone());
+        let (status, out) = match handler {
+            Some(handler) => {
+                let was_reentrant = self.reentrant.replace(true);
+                let result = handler(self, data);
+                self.reentrant.set(was_reentrant);
+                match result {
+                    Ok(out) => (0, out),
+                    Err(out) => (1, out),
+                }
+            }
+            None => (1, Vec::new()),
+        };
+        *outs_len = out.len();
+        *self.return_data.borrow_mut() = Some(out);
+        status
     }
 }
 
