@@ -78,10 +78,11 @@ pub enum AbiExportError {
         /// Its canonical signature.
         signature: String,
     },
-    /// The same event or error listed twice.
-    #[error("{kind} {signature} is listed twice in the ABI items")]
+    /// The same event or error listed twice, or a function declared by two parts of a
+    /// merged contract.
+    #[error("{kind} {signature} is declared twice")]
     Duplicate {
-        /// `event` or `error`.
+        /// `function`, `event` or `error`.
         kind: &'static str,
         /// Its canonical signature.
         signature: String,
@@ -251,11 +252,15 @@ pub fn from_sdk_output(
     abi.constructor = constructor;
     abi.receive = items.receive.then_some(Receive { state_mutability: StateMutability::Payable });
     abi.fallback = items.fallback.map(|state_mutability| Fallback { state_mutability });
+    let mut seen = BTreeSet::new();
     for function in iface.functions {
+        let signature = function.signature();
+        if !seen.insert(("function", signature.clone())) {
+            return Err(AbiExportError::Duplicate { kind: "function", signature });
+        }
         abi.functions.entry(function.name.clone()).or_default().push(function);
     }
 
-    let mut seen = BTreeSet::new();
     for event in items.events {
         let signature = event.signature();
         if !seen.insert(("event", signature.clone())) {
@@ -349,9 +354,25 @@ macro_rules! sdk_abi {
 /// # Errors
 /// As [`from_sdk_output`].
 pub fn generate(sdk: &SdkAbi, items: Items) -> Result<ContractAbi, AbiExportError> {
-    let interface = Printer(sdk.fmt_abi).to_string();
-    let constructor = Printer(sdk.fmt_constructor).to_string();
-    from_sdk_output(sdk.name, &interface, &constructor, items)
+    generate_merged(sdk.name, std::slice::from_ref(sdk), items)
+}
+
+/// The ABI of one contract whose functions are served by several Stylus programs: the pool,
+/// and the extension its fallback delegatecalls. The result is named `name` and lists the
+/// functions of every part (a function declared by two parts is an error: the first would
+/// shadow the second), the constructor of the first and `items`.
+///
+/// # Errors
+/// As [`from_sdk_output`].
+pub fn generate_merged(
+    name: &str,
+    parts: &[SdkAbi],
+    items: Items,
+) -> Result<ContractAbi, AbiExportError> {
+    let interface: String = parts.iter().map(|part| Printer(part.fmt_abi).to_string()).collect();
+    let constructor =
+        parts.first().map(|part| Printer(part.fmt_constructor).to_string()).unwrap_or_default();
+    from_sdk_output(name, &interface, &constructor, items)
 }
 
 /// Displays what one of the SDK's formatting functions writes.
@@ -373,6 +394,11 @@ const USAGE: &str = "usage: <contract>-abi [--sol | --json | --name]
 ///
 /// Returns failure, with the reason on stderr, for bad arguments or an incomplete ABI.
 pub fn run(sdk: SdkAbi, items: Items) -> ExitCode {
+    run_merged(sdk.name, &[sdk], items)
+}
+
+/// [`run`] for a contract split across several programs; see [`generate_merged`].
+pub fn run_merged(name: &str, parts: &[SdkAbi], items: Items) -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mode = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         [] | ["--sol"] => Mode::Sol,
@@ -387,7 +413,7 @@ pub fn run(sdk: SdkAbi, items: Items) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let output = generate(&sdk, items).and_then(|abi| match mode {
+    let output = generate_merged(name, parts, items).and_then(|abi| match mode {
         Mode::Sol => Ok(abi.to_solidity()),
         Mode::Json => abi.to_json(),
         Mode::Name => Ok(format!("{}\n", abi.name)),

@@ -214,3 +214,34 @@ fn generate_reads_the_sdk_formatters() {
     let abi = tidepool_abi_export::generate(&sdk, vault_items()).unwrap();
     assert_eq!(abi.to_solidity(), VAULT_SOL);
 }
+
+#[test]
+fn merged_contracts_list_every_part_once() {
+    use std::fmt;
+    use tidepool_abi_export::{generate_merged, SdkAbi};
+    fn first(f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("interface IA {\n    function a() external view returns (uint256);\n}\n")
+    }
+    fn second(f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("interface IB {\n    function b(address who) external;\n}\n")
+    }
+    fn clashing(f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("interface IC {\n    function a() external view returns (uint256);\n}\n")
+    }
+    fn none(_: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Ok(())
+    }
+    let part = |name, fmt_abi| SdkAbi { name, fmt_abi, fmt_constructor: none };
+    let abi =
+        generate_merged("Pool", &[part("A", first), part("B", second)], Items::new()).unwrap();
+    assert_eq!(abi.interface_name(), "IPool");
+    let names: Vec<_> = abi.abi.functions.keys().cloned().collect();
+    assert_eq!(names, ["a", "b"]);
+    // A selector served by two parts: the first would shadow the second on chain.
+    let err = generate_merged("Pool", &[part("A", first), part("C", clashing)], Items::new())
+        .unwrap_err();
+    assert!(
+        matches!(&err, AbiExportError::Duplicate { kind: "function", signature } if signature == "a()"),
+        "{err}"
+    );
+}

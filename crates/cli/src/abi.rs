@@ -38,8 +38,11 @@ pub fn run(args: &Args) -> Result<()> {
     let mut generated = Vec::new();
     for contract in &ws.contracts {
         let Some(bin) = &contract.abi_bin else {
+            // The pool's other two contracts: their functions are in abi/IPool.sol, written
+            // by pool-accounting's binary (see README, "Why the pool is three contracts").
             eprintln!(
-                "abi: skipping {}: no binary behind an `{EXPORT_ABI_FEATURE}` feature",
+                "abi: {}: no binary behind an `{EXPORT_ABI_FEATURE}` feature, so no files of its \
+                 own",
                 contract.name
             );
             continue;
