@@ -17,6 +17,7 @@ interface IPool {
     error ERC20InvalidSpender(address spender);
     error ERC2612ExpiredSignature(uint256 deadline);
     error ERC2612InvalidSigner(address signer, address owner);
+    error ExtensionWithoutCode(address extension);
     error InsufficientDepositableEther(uint256 requested, uint256 depositable);
     error InsufficientEtherToFinalize(uint256 required, uint256 available);
     error InsufficientShares(address account, uint256 shares, uint256 needed);
@@ -88,6 +89,7 @@ interface IPool {
     function getFee() external view returns (uint16);
     function getFeeDistribution() external view returns (uint16, uint16);
     function getMaxPositiveRebase() external view returns (uint64);
+    function getPoolContracts() external view returns (address, address);
     function getPooledEthByShares(uint256 shares_amount) external view returns (uint256);
     function getPooledEthBySharesRoundUp(uint256 shares_amount) external view returns (uint256);
     function getProtocolContracts() external view returns (address, address, address, address, address, address);
@@ -101,7 +103,7 @@ interface IPool {
     function handleOracleReport(uint256 report_timestamp, uint256 time_elapsed, uint256 cl_validators, uint256 cl_balance, uint256 withdrawal_vault_balance, uint256 el_rewards_vault_balance, uint256[] memory withdrawal_finalization_batches, uint256 max_share_rate) external returns (uint256, uint256, uint256, uint256);
     function hasRole(bytes32 role, address account) external view returns (bool);
     function increaseAllowance(address spender, uint256 added) external returns (bool);
-    function initialize(uint64 deployer_nonce, address admin, address oracle, address withdrawal_queue, address withdrawal_vault, address rewards_vault, address treasury, address staking_module) external payable;
+    function initialize(uint64 deployer_nonce, address admin, address oracle, address withdrawal_queue, address withdrawal_vault, address rewards_vault, address treasury, address staking_module, address accounting_contract, address admin_contract) external payable;
     function isStakingPaused() external view returns (bool);
     function isStopped() external view returns (bool);
     function name() external view returns (string memory);

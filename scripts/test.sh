@@ -27,9 +27,7 @@ step "test tools (cast and anvil for the node's interoperability tests)"
 bash crates/node/scripts/install-tools.sh
 
 step "tidepool build (wasm, Nitro activation rules, size limit)"
-# The pool's code is over the 24,576-byte limit (issue 2 stays open until it is not); the
-# ceiling makes sure it only shrinks meanwhile. Every other rule still fails the build.
-cargo run -q -p tidepool-cli -- build --known-oversize "pool=${TIDEPOOL_POOL_CODE_CEILING:-32800}"
+cargo run -q -p tidepool-cli -- build
 
 step "tidepool abi --check (abi/ matches the contracts)"
 cargo run -q -p tidepool-cli -- abi --check

@@ -104,6 +104,9 @@ sol! {
     /// The initial stake (the shares locked at 0x…dEaD) was zero.
     #[derive(Debug, PartialEq, Eq)]
     error ZeroInitialStake();
+    /// `PoolAccounting` or `PoolAdmin` as given at initialisation holds no code.
+    #[derive(Debug, PartialEq, Eq)]
+    error ExtensionWithoutCode(address extension);
     /// An arithmetic step overflowed or divided by zero.
     #[derive(Debug, PartialEq, Eq)]
     error ArithmeticFailed();
@@ -143,6 +146,7 @@ tidepool_common::solidity_errors! {
         InvalidMaxPositiveRebase(InvalidMaxPositiveRebase) { maxPositiveRebase },
         ZeroAddress(ZeroAddress) {  },
         ZeroInitialStake(ZeroInitialStake) {  },
+        ExtensionWithoutCode(ExtensionWithoutCode) { extension },
         ArithmeticFailed(ArithmeticFailed) {  },
         AlreadyInitialized(initializable::AlreadyInitialized) {  },
         NotDeployer(initializable::NotDeployer) { caller, nonce },
@@ -194,6 +198,6 @@ impl From<permit::Error> for PoolError {
 }
 
 /// Shorthand constructors, so call sites read as the condition they report.
-pub(crate) fn arithmetic() -> PoolError {
+pub fn arithmetic() -> PoolError {
     PoolError::ArithmeticFailed(ArithmeticFailed {})
 }

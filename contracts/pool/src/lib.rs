@@ -12,6 +12,14 @@
 //!   `amount <= balanceOf(from)`, which also bounds the shares moved by `sharesOf(from)`;
 //! - `transferSharesFrom` spends `ceil(shares * P / S)` of allowance.
 //!
+//! Three contracts, one pool: Nitro caps a program at 24,576 compressed bytes, so this
+//! contract keeps the token, permits, shares and staking, and its `#[fallback]` delegatecalls
+//! every other selector to `PoolAccounting` (oracle reports, deposits), whose fallback
+//! delegatecalls `PoolAdmin` (configuration, switches, roles). Both run on this contract's
+//! storage (see `contracts/pool-accounting`). Integrators see one address and one ABI
+//! (`abi/IPool.sol`). Without the default `contract` feature this crate is only the storage
+//! layout and shared helpers, which is how the other two use it.
+//!
 //! Reentrancy: the pool is built with the SDK's reentrancy guard off, because vaults pay it
 //! back through `receiveVaultFunds` while a report runs. Every state-changing entry point
 //! therefore rejects reentrant calls itself ([`Pool::non_reentrant`]), and
@@ -24,16 +32,17 @@ extern crate alloc;
 pub mod errors;
 pub mod events;
 pub mod interfaces;
-mod report;
 mod staking;
 mod token;
 
 use alloc::{string::String, vec, vec::Vec};
+use alloy_sol_types::SolError as _;
 use alloy_sol_types::SolEvent as _;
 use tidepool_common::abi::{emit, AsWord};
 
-use alloy_primitives::{aliases::B8, Address, FixedBytes, B256, U256};
+use alloy_primitives::{Address, B256, U256};
 use stylus_sdk::{
+    call::RawCall,
     prelude::*,
     storage::{
         StorageAddress, StorageBool, StorageMap, StorageU16, StorageU256, StorageU32, StorageU64,
@@ -154,6 +163,7 @@ pub mod abi_items {
             .error::<errors::InvalidMaxPositiveRebase>()
             .error::<errors::ZeroAddress>()
             .error::<errors::ZeroInitialStake>()
+            .error::<errors::ExtensionWithoutCode>()
             .error::<errors::ArithmeticFailed>()
             .error::<initializable::AlreadyInitialized>()
             .error::<initializable::NotDeployer>()
@@ -168,43 +178,50 @@ pub mod abi_items {
 }
 
 /// The pool's storage. Small fields are grouped so each group packs into one slot.
-#[entrypoint]
+///
+/// The fields are public because `PoolAccounting` and `PoolAdmin` run on this same storage:
+/// each wraps this struct as its only field, so all three see every field at the same slot.
+#[cfg_attr(feature = "contract", entrypoint)]
 #[storage]
 pub struct Pool {
-    pub(crate) init: Initializable,
-    pub(crate) access: AccessControl,
-    pub(crate) permit: Permit,
+    pub init: Initializable,
+    pub access: AccessControl,
+    pub permit: Permit,
 
-    pub(crate) shares: StorageMap<Address, StorageU256>,
-    pub(crate) allowances: StorageMap<Address, StorageMap<Address, StorageU256>>,
-    pub(crate) total_shares: StorageU256,
-    pub(crate) buffered_ether: StorageU256,
-    pub(crate) cl_balance: StorageU256,
+    pub shares: StorageMap<Address, StorageU256>,
+    pub allowances: StorageMap<Address, StorageMap<Address, StorageU256>>,
+    pub total_shares: StorageU256,
+    pub buffered_ether: StorageU256,
+    pub cl_balance: StorageU256,
     /// Shares of finalised withdrawal requests, still held by the queue, whose burning the
     /// positive-rebase cap deferred to a later report.
-    pub(crate) shares_pending_burn: StorageU256,
-    pub(crate) deposited_validators: StorageU64,
-    pub(crate) cl_validators: StorageU64,
+    pub shares_pending_burn: StorageU256,
+    pub deposited_validators: StorageU64,
+    pub cl_validators: StorageU64,
 
     // One slot: Lido's packed stake-limit state.
-    pub(crate) prev_stake_limit: StorageU96,
-    pub(crate) prev_stake_block: StorageU32,
-    pub(crate) max_stake_limit: StorageU96,
-    pub(crate) max_stake_limit_growth_blocks: StorageU32,
+    pub prev_stake_limit: StorageU96,
+    pub prev_stake_block: StorageU32,
+    pub max_stake_limit: StorageU96,
+    pub max_stake_limit_growth_blocks: StorageU32,
 
     // One slot: switches and fees.
-    pub(crate) stopped: StorageBool,
-    pub(crate) staking_paused: StorageBool,
-    pub(crate) treasury_fee_bp: StorageU16,
-    pub(crate) module_fee_bp: StorageU16,
-    pub(crate) max_positive_rebase: StorageU64,
+    pub stopped: StorageBool,
+    pub staking_paused: StorageBool,
+    pub treasury_fee_bp: StorageU16,
+    pub module_fee_bp: StorageU16,
+    pub max_positive_rebase: StorageU64,
 
-    pub(crate) oracle: StorageAddress,
-    pub(crate) withdrawal_queue: StorageAddress,
-    pub(crate) withdrawal_vault: StorageAddress,
-    pub(crate) rewards_vault: StorageAddress,
-    pub(crate) treasury: StorageAddress,
-    pub(crate) staking_module: StorageAddress,
+    pub oracle: StorageAddress,
+    pub withdrawal_queue: StorageAddress,
+    pub withdrawal_vault: StorageAddress,
+    pub rewards_vault: StorageAddress,
+    pub treasury: StorageAddress,
+    pub staking_module: StorageAddress,
+    /// `PoolAccounting`, whose code the pool's fallback runs on this storage.
+    pub accounting_contract: StorageAddress,
+    /// `PoolAdmin`, whose code the accounting contract's fallback runs on this storage.
+    pub admin_contract: StorageAddress,
 }
 
 use initializable::Initializable;
@@ -223,9 +240,14 @@ impl Pool {
     /// * `oracle` - the only caller of `handleOracleReport`.
     /// * `withdrawal_queue`, `withdrawal_vault`, `rewards_vault`, `treasury`,
     ///   `staking_module` - the other protocol addresses.
+    /// * `accounting_contract`, `admin_contract` - the deployed `PoolAccounting` and
+    ///   `PoolAdmin`, whose code runs on this storage for every function this contract does
+    ///   not have itself.
     ///
     /// # Errors
-    /// * `ZeroInitialStake` if no ETH is sent; `ZeroAddress` if any address is zero.
+    /// * `ZeroInitialStake` if no ETH is sent; `ZeroAddress` if any address is zero;
+    ///   `ExtensionWithoutCode` if either of those holds no code (a delegatecall to
+    ///   it would succeed doing nothing).
     /// * `AlreadyInitialized`, `NotDeployer` from the initialisation guard.
     ///
     /// # Events
@@ -243,6 +265,8 @@ impl Pool {
         rewards_vault: Address,
         treasury: Address,
         staking_module: Address,
+        accounting_contract: Address,
+        admin_contract: Address,
     ) -> Result<(), PoolError> {
         let amount = self.vm().msg_value();
         if amount.is_zero() {
@@ -256,9 +280,16 @@ impl Pool {
             rewards_vault,
             treasury,
             staking_module,
+            accounting_contract,
+            admin_contract,
         ];
         if addresses.iter().any(|a| a.is_zero()) {
             return Err(ZeroAddress {}.into());
+        }
+        for extension in [accounting_contract, admin_contract] {
+            if self.vm().code_size(extension) == 0 {
+                return Err(ExtensionWithoutCode { extension }.into());
+            }
         }
         let (this, caller) = (self.vm().contract_address(), self.vm().msg_sender());
         self.init.initialize(this, caller, deployer_nonce)?;
@@ -268,6 +299,8 @@ impl Pool {
         self.withdrawal_queue.set(withdrawal_queue);
         self.withdrawal_vault.set(withdrawal_vault);
         self.rewards_vault.set(rewards_vault);
+        self.accounting_contract.set(accounting_contract);
+        self.admin_contract.set(admin_contract);
         self.set_treasury_unchecked(treasury);
         self.set_staking_module_unchecked(staking_module);
         self.set_fee_unchecked(DEFAULT_TREASURY_FEE_BP, DEFAULT_MODULE_FEE_BP);
@@ -460,20 +493,6 @@ impl Pool {
         eip712::domain_separator(NAME, VERSION, self.vm().chain_id(), self.vm().contract_address())
     }
 
-    /// EIP-5267: the fields of the EIP-712 domain.
-    #[allow(clippy::type_complexity)]
-    pub fn eip712_domain(&self) -> (FixedBytes<1>, String, String, U256, Address, B256, Vec<U256>) {
-        (
-            B8::new([0x0f]),
-            String::from(NAME),
-            String::from(VERSION),
-            U256::from(self.vm().chain_id()),
-            self.vm().contract_address(),
-            B256::ZERO,
-            Vec::new(),
-        )
-    }
-
     // ------------------------------------------------------------------ shares
 
     /// `account`'s shares.
@@ -583,258 +602,6 @@ impl Pool {
         Ok(())
     }
 
-    /// ETH held by the pool and not yet deposited.
-    pub fn get_buffered_ether(&self) -> U256 {
-        self.buffered_ether.get()
-    }
-
-    /// Buffered ETH minus what unfinalised withdrawal requests reserve.
-    ///
-    /// # Errors
-    /// * `WithdrawalQueueCallFailed` if the queue cannot be read.
-    pub fn get_depositable_ether(&self) -> Result<U256, PoolError> {
-        self.depositable_ether()
-    }
-
-    /// `(depositedValidators, beaconValidators, beaconBalance)`.
-    pub fn get_beacon_stat(&self) -> (U256, U256, U256) {
-        (
-            U256::from(self.deposited_validators.get()),
-            U256::from(self.cl_validators.get()),
-            self.cl_balance.get(),
-        )
-    }
-
-    /// Sends `validators * 32 ETH` of depositable ETH to the staking module.
-    ///
-    /// # Errors
-    /// * `ZeroValidators`; `InsufficientDepositableEther` when buffered ETH minus the
-    ///   withdrawal reserve is short; `DepositTransferFailed`; `AccessControlUnauthorizedAccount`
-    ///   without `DEPOSIT_ROLE`; `ProtocolStopped`; `ReentrantCall`.
-    ///
-    /// # Events
-    /// `Unbuffered(amount)`, `DepositedValidatorsChanged(total)`.
-    pub fn deposit(&mut self, validators: U256) -> Result<(), PoolError> {
-        self.non_reentrant()?;
-        self.only_role(roles::DEPOSIT_ROLE)?;
-        self.deposit_validators(validators)
-    }
-
-    // ------------------------------------------------------------------ stake limit
-
-    /// Sets the regenerating stake limit: at most `max_stake_limit` wei may be staked at once,
-    /// regenerating by `stake_limit_increase_per_block` per block.
-    ///
-    /// # Errors
-    /// * `InvalidStakeLimit` if the max is zero or above 2^96 − 1, or the increase is zero
-    ///   or above the max; `AccessControlUnauthorizedAccount` without `STAKING_CONTROL_ROLE`.
-    ///
-    /// # Events
-    /// `StakingLimitSet`.
-    pub fn set_staking_limit(
-        &mut self,
-        max_stake_limit: U256,
-        stake_limit_increase_per_block: U256,
-    ) -> Result<(), PoolError> {
-        self.non_reentrant()?;
-        self.only_role(roles::STAKING_CONTROL_ROLE)?;
-        self.set_stake_limit(max_stake_limit, stake_limit_increase_per_block)
-    }
-
-    /// Removes the stake limit.
-    ///
-    /// # Errors
-    /// * `AccessControlUnauthorizedAccount` without `STAKING_CONTROL_ROLE`.
-    ///
-    /// # Events
-    /// `StakingLimitRemoved`.
-    pub fn remove_staking_limit(&mut self) -> Result<(), PoolError> {
-        self.non_reentrant()?;
-        self.only_role(roles::STAKING_CONTROL_ROLE)?;
-        self.max_stake_limit.set(Default::default());
-        emit(self.vm(), &[StakingLimitRemoved::SIGNATURE_HASH], &[]);
-        Ok(())
-    }
-
-    /// How much can be staked now: zero while paused, `type(uint256).max` without a limit.
-    pub fn get_current_stake_limit(&self) -> U256 {
-        self.current_stake_limit()
-    }
-
-    /// `(isStakingPaused, isStakingLimitSet, currentStakeLimit, maxStakeLimit,
-    /// maxStakeLimitGrowthBlocks, prevStakeLimit, prevStakeBlockNumber)`, as Lido returns it.
-    #[allow(clippy::type_complexity)]
-    pub fn get_stake_limit_full_info(&self) -> (bool, bool, U256, U256, U256, U256, U256) {
-        (
-            self.staking_paused.get(),
-            !self.max_stake_limit.get().is_zero(),
-            self.current_stake_limit(),
-            U256::from(self.max_stake_limit.get()),
-            U256::from(self.max_stake_limit_growth_blocks.get()),
-            U256::from(self.prev_stake_limit.get()),
-            U256::from(self.prev_stake_block.get()),
-        )
-    }
-
-    /// Pauses staking (transfers and withdrawals go on).
-    ///
-    /// # Errors
-    /// * `StakingIsPaused` if already paused; `AccessControlUnauthorizedAccount` without
-    ///   `STAKING_PAUSE_ROLE`.
-    ///
-    /// # Events
-    /// `StakingPaused`.
-    pub fn pause_staking(&mut self) -> Result<(), PoolError> {
-        self.non_reentrant()?;
-        self.only_role(roles::STAKING_PAUSE_ROLE)?;
-        if self.staking_paused.get() {
-            return Err(StakingIsPaused {}.into());
-        }
-        self.staking_paused.set(true);
-        emit(self.vm(), &[StakingPaused::SIGNATURE_HASH], &[]);
-        Ok(())
-    }
-
-    /// Resumes staking.
-    ///
-    /// # Errors
-    /// * `StakingNotPaused`; `AccessControlUnauthorizedAccount` without `STAKING_CONTROL_ROLE`.
-    ///
-    /// # Events
-    /// `StakingResumed`.
-    pub fn resume_staking(&mut self) -> Result<(), PoolError> {
-        self.non_reentrant()?;
-        self.only_role(roles::STAKING_CONTROL_ROLE)?;
-        if !self.staking_paused.get() {
-            return Err(StakingNotPaused {}.into());
-        }
-        self.staking_paused.set(false);
-        emit(self.vm(), &[StakingResumed::SIGNATURE_HASH], &[]);
-        Ok(())
-    }
-
-    /// Whether staking is paused.
-    pub fn is_staking_paused(&self) -> bool {
-        self.staking_paused.get()
-    }
-
-    // ------------------------------------------------------------------ fee
-
-    /// Total protocol fee on rewards, in basis points.
-    pub fn get_fee(&self) -> u16 {
-        self.treasury_fee_bp.get().to::<u16>() + self.module_fee_bp.get().to::<u16>()
-    }
-
-    /// `(treasuryFeeBasisPoints, moduleFeeBasisPoints)`.
-    pub fn get_fee_distribution(&self) -> (u16, u16) {
-        (self.treasury_fee_bp.get().to(), self.module_fee_bp.get().to())
-    }
-
-    /// Sets the fee split; their sum is the fee on rewards.
-    ///
-    /// # Errors
-    /// * `InvalidFee` if the sum exceeds 10,000; `AccessControlUnauthorizedAccount` without
-    ///   `FEE_MANAGER_ROLE`.
-    ///
-    /// # Events
-    /// `FeeSet`.
-    pub fn set_fee(&mut self, treasury_fee_bp: u16, module_fee_bp: u16) -> Result<(), PoolError> {
-        self.non_reentrant()?;
-        self.only_role(roles::FEE_MANAGER_ROLE)?;
-        if u32::from(treasury_fee_bp) + u32::from(module_fee_bp)
-            > u32::from(tidepool_math::BASIS_POINTS)
-        {
-            return Err(InvalidFee {
-                treasuryFeeBasisPoints: U256::from(treasury_fee_bp),
-                moduleFeeBasisPoints: U256::from(module_fee_bp),
-            }
-            .into());
-        }
-        self.set_fee_unchecked(treasury_fee_bp, module_fee_bp);
-        Ok(())
-    }
-
-    /// The cap on one report's share-rate increase, in 1e9 precision (750,000 = 0.075%).
-    pub fn get_max_positive_rebase(&self) -> u64 {
-        self.max_positive_rebase.get().to()
-    }
-
-    /// Sets the cap on one report's share-rate increase.
-    ///
-    /// # Errors
-    /// * `InvalidMaxPositiveRebase` for zero or above 1e9; `AccessControlUnauthorizedAccount`
-    ///   without `FEE_MANAGER_ROLE`.
-    ///
-    /// # Events
-    /// `MaxPositiveRebaseSet`.
-    pub fn set_max_positive_rebase(&mut self, max_positive_rebase: u64) -> Result<(), PoolError> {
-        self.non_reentrant()?;
-        self.only_role(roles::FEE_MANAGER_ROLE)?;
-        if max_positive_rebase == 0 || max_positive_rebase > tidepool_math::LIMITER_PRECISION {
-            return Err(InvalidMaxPositiveRebase {
-                maxPositiveRebase: U256::from(max_positive_rebase),
-            }
-            .into());
-        }
-        self.set_max_positive_rebase_unchecked(max_positive_rebase);
-        Ok(())
-    }
-
-    // ------------------------------------------------------------------ oracle report
-
-    /// Applies an oracle report: updates the consensus-layer state, pulls ETH from the
-    /// vaults (capped by the positive-rebase limit), finalises withdrawal requests, mints fee
-    /// shares on rewards and rebases. Returns `(postTotalPooledEther, postTotalShares,
-    /// withdrawalsWithdrawn, elRewardsWithdrawn)`.
-    ///
-    /// # Arguments
-    /// * `report_timestamp`, `time_elapsed` - the report's reference time and the time since
-    ///   the previous one (recorded in events).
-    /// * `cl_validators`, `cl_balance` - validators the beacon chain shows and their balance.
-    /// * `withdrawal_vault_balance`, `el_rewards_vault_balance` - vault balances at the
-    ///   reference slot (the pool takes at most these).
-    /// * `withdrawal_finalization_batches` - ends of the queue batches to finalise (empty:
-    ///   none); `max_share_rate` - the finalisation share rate (1e27).
-    ///
-    /// # Errors
-    /// * `NotOracle`; `ReportedValidatorsDecreased`; `ReportedValidatorsExceedDeposited`;
-    ///   `VaultWithdrawalFailed`; `WithdrawalQueueCallFailed`; `InsufficientEtherToFinalize`;
-    ///   `ProtocolStopped`; `ReentrantCall`; `ArithmeticFailed`.
-    ///
-    /// # Events
-    /// `CLValidatorsUpdated` (when changed), `VaultFundsReceived`, `WithdrawalsFinalized`,
-    /// `SharesBurnt`, `Transfer`/`TransferShares` for fee shares, `ETHDistributed`,
-    /// `TokenRebased`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn handle_oracle_report(
-        &mut self,
-        report_timestamp: U256,
-        time_elapsed: U256,
-        cl_validators: U256,
-        cl_balance: U256,
-        withdrawal_vault_balance: U256,
-        el_rewards_vault_balance: U256,
-        withdrawal_finalization_batches: Vec<U256>,
-        max_share_rate: U256,
-    ) -> Result<(U256, U256, U256, U256), PoolError> {
-        self.non_reentrant()?;
-        let caller = self.vm().msg_sender();
-        if caller != self.oracle.get() {
-            return Err(NotOracle { caller }.into());
-        }
-        self.when_not_stopped()?;
-        self.apply_report(report::Report {
-            timestamp: report_timestamp,
-            time_elapsed,
-            cl_validators,
-            cl_balance,
-            withdrawal_vault_balance,
-            el_rewards_vault_balance,
-            finalization_batches: withdrawal_finalization_batches,
-            max_share_rate,
-        })
-    }
-
     /// Takes ETH a vault sends back while the pool pulls from it during a report.
     ///
     /// # Errors
@@ -852,153 +619,50 @@ impl Pool {
         Ok(())
     }
 
-    // ------------------------------------------------------------------ protocol switches
+    // ------------------------------------------------------------------ the other two
 
-    /// Stops staking, transfers, deposits and reports.
+    /// Runs every selector the pool does not know in `PoolAccounting`'s code (and, through
+    /// its fallback, `PoolAdmin`'s), on the pool's storage (delegatecall): oracle reports,
+    /// deposits, configuration, roles and their views.
     ///
     /// # Errors
-    /// * `ProtocolStopped` if already stopped; `AccessControlUnauthorizedAccount` without
-    ///   `PAUSE_ROLE`.
+    /// * `ReentrantCall` for any call made while one of the pool's own calls runs, so those
+    ///   functions are never re-entered (views included);
+    /// * `NotInitialized` before `initialize`;
+    /// * whatever the delegated code reverts with, unchanged (empty data for a selector no
+    ///   part of the pool knows).
     ///
     /// # Events
-    /// `Stopped`.
-    pub fn stop(&mut self) -> Result<(), PoolError> {
+    /// Those of the delegated function.
+    #[fallback]
+    #[payable]
+    pub fn fallback(&mut self, calldata: &[u8]) -> stylus_sdk::ArbResult {
         self.non_reentrant()?;
-        self.only_role(roles::PAUSE_ROLE)?;
-        self.when_not_stopped()?;
-        self.stopped.set(true);
-        emit(self.vm(), &[Stopped::SIGNATURE_HASH], &[]);
-        Ok(())
-    }
-
-    /// Resumes the protocol.
-    ///
-    /// # Errors
-    /// * `ProtocolNotStopped`; `AccessControlUnauthorizedAccount` without `RESUME_ROLE`.
-    ///
-    /// # Events
-    /// `Resumed`.
-    pub fn resume(&mut self) -> Result<(), PoolError> {
-        self.non_reentrant()?;
-        self.only_role(roles::RESUME_ROLE)?;
-        if !self.stopped.get() {
-            return Err(ProtocolNotStopped {}.into());
-        }
-        self.stopped.set(false);
-        emit(self.vm(), &[Resumed::SIGNATURE_HASH], &[]);
-        Ok(())
-    }
-
-    /// Whether the protocol is stopped.
-    pub fn is_stopped(&self) -> bool {
-        self.stopped.get()
-    }
-
-    /// `(oracle, withdrawalQueue, withdrawalVault, rewardsVault, treasury, stakingModule)`.
-    pub fn get_protocol_contracts(&self) -> (Address, Address, Address, Address, Address, Address) {
-        (
-            self.oracle.get(),
-            self.withdrawal_queue.get(),
-            self.withdrawal_vault.get(),
-            self.rewards_vault.get(),
-            self.treasury.get(),
-            self.staking_module.get(),
-        )
-    }
-
-    /// Shares of finalised requests the queue still holds because the rebase cap deferred
-    /// their burning.
-    pub fn get_shares_pending_burn(&self) -> U256 {
-        self.shares_pending_burn.get()
-    }
-
-    /// Sets the treasury that receives the treasury part of fees.
-    ///
-    /// # Errors
-    /// * `ZeroAddress`; `AccessControlUnauthorizedAccount` without `DEFAULT_ADMIN_ROLE`.
-    ///
-    /// # Events
-    /// `TreasurySet`.
-    pub fn set_treasury(&mut self, treasury: Address) -> Result<(), PoolError> {
-        self.non_reentrant()?;
-        self.only_role(B256::ZERO)?;
-        if treasury.is_zero() {
-            return Err(ZeroAddress {}.into());
-        }
-        self.set_treasury_unchecked(treasury);
-        Ok(())
-    }
-
-    /// Sets the staking module: where deposits go and who receives the module part of fees.
-    ///
-    /// # Errors
-    /// * `ZeroAddress`; `AccessControlUnauthorizedAccount` without `DEFAULT_ADMIN_ROLE`.
-    ///
-    /// # Events
-    /// `StakingModuleSet`.
-    pub fn set_staking_module(&mut self, staking_module: Address) -> Result<(), PoolError> {
-        self.non_reentrant()?;
-        self.only_role(B256::ZERO)?;
-        if staking_module.is_zero() {
-            return Err(ZeroAddress {}.into());
-        }
-        self.set_staking_module_unchecked(staking_module);
-        Ok(())
-    }
-
-    // ------------------------------------------------------------------ roles
-
-    /// Whether `account` holds `role`.
-    pub fn has_role(&self, role: B256, account: Address) -> bool {
-        self.access.has_role(role, account)
-    }
-
-    /// The role that administers `role`.
-    pub fn get_role_admin(&self, role: B256) -> B256 {
-        self.access.get_role_admin(role)
-    }
-
-    /// Grants `role` to `account`.
-    ///
-    /// # Errors
-    /// * `AccessControlUnauthorizedAccount` unless the caller holds the role's admin role.
-    ///
-    /// # Events
-    /// `RoleGranted` when it was not held.
-    pub fn grant_role(&mut self, role: B256, account: Address) -> Result<(), PoolError> {
-        self.non_reentrant()?;
-        Ok(self.access.grant_role(role, account)?)
-    }
-
-    /// Revokes `role` from `account`.
-    ///
-    /// # Errors
-    /// * `AccessControlUnauthorizedAccount` unless the caller holds the role's admin role.
-    ///
-    /// # Events
-    /// `RoleRevoked` when it was held.
-    pub fn revoke_role(&mut self, role: B256, account: Address) -> Result<(), PoolError> {
-        self.non_reentrant()?;
-        Ok(self.access.revoke_role(role, account)?)
-    }
-
-    /// Gives up the caller's `role`; `confirmation` must be the caller.
-    ///
-    /// # Errors
-    /// * `AccessControlBadConfirmation` if `confirmation` is not the caller.
-    ///
-    /// # Events
-    /// `RoleRevoked` when it was held.
-    pub fn renounce_role(&mut self, role: B256, confirmation: Address) -> Result<(), PoolError> {
-        self.non_reentrant()?;
-        Ok(self.access.renounce_role(role, confirmation)?)
+        let accounting = self.accounting_contract.get();
+        self.delegate(accounting, calldata)
     }
 }
 
 // Internal helpers shared by the modules.
 impl Pool {
+    /// Runs `calldata` in `target`'s code on this storage (delegatecall) and passes its output
+    /// or revert data on unchanged; `NotInitialized` when `target` is unset.
+    pub fn delegate(&mut self, target: Address, calldata: &[u8]) -> stylus_sdk::ArbResult {
+        if target.is_zero() {
+            return Err(initializable::NotInitialized {}.abi_encode());
+        }
+        // SAFETY: `target` is one of the two contracts fixed at initialisation (checked to
+        // hold code) and built from this workspace on this very storage layout (each wraps
+        // `Pool`). Clearing the storage cache first hands it the current state and keeps
+        // this frame from writing stale values afterwards.
+        #[allow(unsafe_code)]
+        unsafe {
+            RawCall::new_delegate(self.vm()).clear_storage_cache().call(target, calldata)
+        }
+    }
+
     /// Refuses a call made while one of the pool's own external calls is running.
-    pub(crate) fn non_reentrant(&self) -> Result<(), PoolError> {
+    pub fn non_reentrant(&self) -> Result<(), PoolError> {
         if self.vm().msg_reentrant() {
             Err(ReentrantCall {}.into())
         } else {
@@ -1006,7 +670,7 @@ impl Pool {
         }
     }
 
-    pub(crate) fn when_not_stopped(&self) -> Result<(), PoolError> {
+    pub fn when_not_stopped(&self) -> Result<(), PoolError> {
         if self.stopped.get() {
             Err(ProtocolStopped {}.into())
         } else {
@@ -1014,27 +678,27 @@ impl Pool {
         }
     }
 
-    pub(crate) fn only_role(&self, role: B256) -> Result<(), PoolError> {
+    pub fn only_role(&self, role: B256) -> Result<(), PoolError> {
         Ok(self.access.only_role(role, self.vm().msg_sender())?)
     }
 
-    fn set_treasury_unchecked(&mut self, treasury: Address) {
+    pub fn set_treasury_unchecked(&mut self, treasury: Address) {
         self.treasury.set(treasury);
         emit(self.vm(), &[TreasurySet::SIGNATURE_HASH], &[treasury.word()]);
     }
 
-    fn set_staking_module_unchecked(&mut self, staking_module: Address) {
+    pub fn set_staking_module_unchecked(&mut self, staking_module: Address) {
         self.staking_module.set(staking_module);
         emit(self.vm(), &[StakingModuleSet::SIGNATURE_HASH], &[staking_module.word()]);
     }
 
-    fn set_fee_unchecked(&mut self, treasury_fee_bp: u16, module_fee_bp: u16) {
+    pub fn set_fee_unchecked(&mut self, treasury_fee_bp: u16, module_fee_bp: u16) {
         self.treasury_fee_bp.set(alloy_primitives::Uint::from(treasury_fee_bp));
         self.module_fee_bp.set(alloy_primitives::Uint::from(module_fee_bp));
         emit(self.vm(), &[FeeSet::SIGNATURE_HASH], &[treasury_fee_bp.word(), module_fee_bp.word()]);
     }
 
-    fn set_max_positive_rebase_unchecked(&mut self, max_positive_rebase: u64) {
+    pub fn set_max_positive_rebase_unchecked(&mut self, max_positive_rebase: u64) {
         self.max_positive_rebase.set(alloy_primitives::Uint::from(max_positive_rebase));
         emit(self.vm(), &[MaxPositiveRebaseSet::SIGNATURE_HASH], &[max_positive_rebase.word()]);
     }

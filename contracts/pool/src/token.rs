@@ -11,7 +11,7 @@ use crate::{errors::*, events::*, Pool, PoolError, DEPOSIT_SIZE};
 
 impl Pool {
     /// `bufferedEther + clBalance + transientEther`.
-    pub(crate) fn total_pooled_ether(&self) -> U256 {
+    pub fn total_pooled_ether(&self) -> U256 {
         // Bounded by real ETH in existence, far below 2^256: the additions cannot overflow,
         // and deposited >= cl validators is kept by every writer.
         let transient_validators =
@@ -20,11 +20,11 @@ impl Pool {
         self.buffered_ether.get().saturating_add(self.cl_balance.get()).saturating_add(transient)
     }
 
-    pub(crate) fn shares_for_ether(&self, ether: U256) -> Result<U256, PoolError> {
+    pub fn shares_for_ether(&self, ether: U256) -> Result<U256, PoolError> {
         Ok(shares::shares_for_ether(ether, self.total_shares.get(), self.total_pooled_ether())?)
     }
 
-    pub(crate) fn ether_for_shares(&self, shares_amount: U256) -> Result<U256, PoolError> {
+    pub fn ether_for_shares(&self, shares_amount: U256) -> Result<U256, PoolError> {
         Ok(shares::ether_for_shares(
             shares_amount,
             self.total_shares.get(),
@@ -32,7 +32,7 @@ impl Pool {
         )?)
     }
 
-    pub(crate) fn ether_for_shares_round_up(&self, shares_amount: U256) -> Result<U256, PoolError> {
+    pub fn ether_for_shares_round_up(&self, shares_amount: U256) -> Result<U256, PoolError> {
         Ok(shares::ether_for_shares_round_up(
             shares_amount,
             self.total_shares.get(),
@@ -42,7 +42,7 @@ impl Pool {
 
     /// Transfers that deliver at least `amount`: moves `ceil(amount * S / P)` shares after
     /// checking `amount <= balanceOf(from)`, which keeps the shares within `sharesOf(from)`.
-    pub(crate) fn transfer_amount(
+    pub fn transfer_amount(
         &mut self,
         from: Address,
         to: Address,
@@ -62,7 +62,7 @@ impl Pool {
         Ok(())
     }
 
-    pub(crate) fn transfer_shares_internal(
+    pub fn transfer_shares_internal(
         &mut self,
         from: Address,
         to: Address,
@@ -103,7 +103,7 @@ impl Pool {
         Ok(())
     }
 
-    pub(crate) fn mint_shares(&mut self, to: Address, amount: U256) -> Result<(), PoolError> {
+    pub fn mint_shares(&mut self, to: Address, amount: U256) -> Result<(), PoolError> {
         let total = self.total_shares.get().checked_add(amount).ok_or_else(arithmetic)?;
         let balance = self.shares.get(to).checked_add(amount).ok_or_else(arithmetic)?;
         self.total_shares.set(total);
@@ -111,7 +111,7 @@ impl Pool {
         Ok(())
     }
 
-    pub(crate) fn burn_shares(&mut self, from: Address, amount: U256) -> Result<(), PoolError> {
+    pub fn burn_shares(&mut self, from: Address, amount: U256) -> Result<(), PoolError> {
         let balance = self.shares.get(from);
         let remaining = balance.checked_sub(amount).ok_or(InsufficientShares {
             account: from,
@@ -124,7 +124,7 @@ impl Pool {
         Ok(())
     }
 
-    pub(crate) fn emit_transfer_and_shares(
+    pub fn emit_transfer_and_shares(
         &self,
         from: Address,
         to: Address,
@@ -139,7 +139,7 @@ impl Pool {
         );
     }
 
-    pub(crate) fn set_allowance(
+    pub fn set_allowance(
         &mut self,
         owner: Address,
         spender: Address,
@@ -161,7 +161,7 @@ impl Pool {
     }
 
     /// Spends `amount` of `spender`'s allowance over `owner`; an infinite allowance stays.
-    pub(crate) fn spend_allowance(
+    pub fn spend_allowance(
         &mut self,
         owner: Address,
         spender: Address,

@@ -310,8 +310,8 @@ impl Run {
     fn new(config: Config) -> Self {
         let mut env = Env::new();
         env.as_(ADMIN);
-        env.pool.set_fee(config.treasury_bp, config.module_bp).expect("fee");
-        env.pool.set_max_positive_rebase(config.max_positive_rebase).expect("cap");
+        env.admin.set_fee(config.treasury_bp, config.module_bp).expect("fee");
+        env.admin.set_max_positive_rebase(config.max_positive_rebase).expect("cap");
         let mut accounts: Vec<Address> = (1..=N_USERS as u8).map(key_address).collect();
         accounts.extend([DEAD, TREASURY, MODULE, QUEUE]);
         let run = Run {
@@ -344,19 +344,19 @@ impl Run {
     }
 
     fn view(&self) -> View {
-        let pool = &self.env.pool;
-        let (deposited_validators, cl_validators, cl_balance) = pool.get_beacon_stat();
+        let (pool, ext) = (&self.env.pool, &self.env.accounting);
+        let (deposited_validators, cl_validators, cl_balance) = ext.get_beacon_stat();
         View {
             shares: self.accounts.iter().map(|a| pool.shares_of(*a)).collect(),
             balances: self.accounts.iter().map(|a| pool.balance_of(*a).expect("balance")).collect(),
             total_shares: pool.get_total_shares(),
             total_pooled: pool.get_total_pooled_ether(),
             total_supply: pool.total_supply(),
-            buffered: pool.get_buffered_ether(),
+            buffered: ext.get_buffered_ether(),
             deposited_validators,
             cl_validators,
             cl_balance,
-            pending_burn: pool.get_shares_pending_burn(),
+            pending_burn: ext.get_shares_pending_burn(),
         }
     }
 

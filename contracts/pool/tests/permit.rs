@@ -87,7 +87,7 @@ fn domain_separator_is_alloys_eip712_domain() {
     assert_eq!(env.pool.domain_separator(), macro_built.separator());
 
     // EIP-5267: the advertised fields rebuild the same separator.
-    let (fields, name, version, chain_id, contract, salt, extensions) = env.pool.eip712_domain();
+    let (fields, name, version, chain_id, contract, salt, extensions) = env.admin.eip712_domain();
     assert_eq!(fields.0, [0x0f], "name, version, chainId, verifyingContract");
     assert_eq!(salt, B256::ZERO);
     assert!(extensions.is_empty());

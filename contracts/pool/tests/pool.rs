@@ -20,16 +20,17 @@ fn initialize_locks_initial_stake_at_dead_address() {
     assert_eq!(env.shares(DEAD), INITIAL_STAKE);
     assert_eq!(env.total_shares(), INITIAL_STAKE);
     assert_eq!(env.total_pooled(), INITIAL_STAKE);
-    assert_eq!(env.pool.get_buffered_ether(), INITIAL_STAKE);
+    assert_eq!(env.accounting.get_buffered_ether(), INITIAL_STAKE);
     assert_eq!(env.balance(DEAD), INITIAL_STAKE);
-    assert!(env.pool.has_role(B256::ZERO, ADMIN));
+    assert!(env.admin.has_role(B256::ZERO, ADMIN));
     assert_eq!(
-        env.pool.get_protocol_contracts(),
+        env.admin.get_protocol_contracts(),
         (ORACLE, QUEUE, WITHDRAWAL_VAULT, REWARDS_VAULT, TREASURY, MODULE)
     );
-    assert_eq!(env.pool.get_fee(), 1000);
-    assert_eq!(env.pool.get_fee_distribution(), (500, 500));
-    assert_eq!(env.pool.get_max_positive_rebase(), 750_000);
+    assert_eq!(env.admin.get_pool_contracts(), (ACCOUNTING, ADMIN_CONTRACT));
+    assert_eq!(env.admin.get_fee(), 1000);
+    assert_eq!(env.admin.get_fee_distribution(), (500, 500));
+    assert_eq!(env.admin.get_max_positive_rebase(), 750_000);
     let transfers = env.events::<Transfer>();
     assert_eq!(transfers[0].from, Address::ZERO);
     assert_eq!(transfers[0].to, DEAD);
@@ -51,6 +52,8 @@ fn initialize_cannot_run_twice() {
             REWARDS_VAULT,
             TREASURY,
             MODULE,
+            ACCOUNTING,
+            ADMIN_CONTRACT,
         )
     });
     assert_eq!(err, PoolError::AlreadyInitialized(initializable::AlreadyInitialized {}));
@@ -61,6 +64,7 @@ fn initialize_cannot_be_front_run() {
     let vm = tidepool_common::testing::TestHost::new();
     vm.set_contract_address(DEPLOYER.create(0));
     let mut pool = Pool::from(&vm);
+    install_pool_contracts(&vm);
     vm.set_value(ETH);
     // Someone else, or the deployer with the wrong nonce.
     for (caller, nonce) in [(ALICE, 0), (DEPLOYER, 1)] {
@@ -75,6 +79,8 @@ fn initialize_cannot_be_front_run() {
                 REWARDS_VAULT,
                 TREASURY,
                 MODULE,
+                ACCOUNTING,
+                ADMIN_CONTRACT,
             )
             .unwrap_err();
         assert_eq!(err, PoolError::NotDeployer(initializable::NotDeployer { caller, nonce }));
@@ -89,7 +95,18 @@ fn initialize_rejects_zero_stake_and_zero_addresses() {
     vm.set_sender(DEPLOYER);
     let mut pool = Pool::from(&vm);
     let err = pool
-        .initialize(0, ADMIN, ORACLE, QUEUE, WITHDRAWAL_VAULT, REWARDS_VAULT, TREASURY, MODULE)
+        .initialize(
+            0,
+            ADMIN,
+            ORACLE,
+            QUEUE,
+            WITHDRAWAL_VAULT,
+            REWARDS_VAULT,
+            TREASURY,
+            MODULE,
+            ACCOUNTING,
+            ADMIN_CONTRACT,
+        )
         .unwrap_err();
     assert_eq!(err, PoolError::ZeroInitialStake(ZeroInitialStake {}));
     vm.set_value(ETH);
@@ -103,9 +120,117 @@ fn initialize_rejects_zero_stake_and_zero_addresses() {
             REWARDS_VAULT,
             TREASURY,
             MODULE,
+            ACCOUNTING,
+            ADMIN_CONTRACT,
         )
         .unwrap_err();
     assert_eq!(err, PoolError::ZeroAddress(ZeroAddress {}));
+    // An extension address without code would make every extension call a silent no-op.
+    let err = pool
+        .initialize(
+            0,
+            ADMIN,
+            ORACLE,
+            QUEUE,
+            WITHDRAWAL_VAULT,
+            REWARDS_VAULT,
+            TREASURY,
+            MODULE,
+            ACCOUNTING,
+            ADMIN_CONTRACT,
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        PoolError::ExtensionWithoutCode(ExtensionWithoutCode { extension: ACCOUNTING })
+    );
+    assert!(vm.snapshot().storage.is_empty());
+}
+
+// ---------------------------------------------------------------- the extension
+
+#[test]
+fn fallback_runs_the_extension_on_the_pool_storage() {
+    let env = Env::new();
+    env.as_(ADMIN);
+    // A state change made through the pool's router lands in the pool's storage.
+    let calldata =
+        IPool::setFeeCall { treasuryFeeBasisPoints: 700, moduleFeeBasisPoints: 100 }.abi_encode();
+    assert_eq!(env.route(calldata), Ok(vec![]));
+    assert_eq!(env.admin.get_fee_distribution(), (700, 100));
+    let fee = env.route(IPool::getFeeCall {}.abi_encode()).unwrap();
+    assert_eq!(IPool::getFeeCall::abi_decode_returns(&fee).unwrap(), 800);
+    // Its errors come back unchanged, and nothing changes.
+    env.as_(BOB);
+    let before = env.vm.snapshot().storage;
+    let out = env.route(IPool::stopCall {}.abi_encode()).unwrap_err();
+    assert_eq!(
+        out,
+        AccessControlUnauthorizedAccount { account: BOB, neededRole: roles::PAUSE_ROLE }
+            .abi_encode()
+    );
+    assert_eq!(before, env.vm.snapshot().storage);
+}
+
+#[test]
+fn fallback_refuses_unknown_selectors_and_reentrant_calls() {
+    let env = Env::new();
+    // Unknown to both halves: the extension's router reverts with empty data.
+    assert_eq!(env.route(vec![0xde, 0xad, 0xbe, 0xef]), Err(vec![]));
+    // While one of the pool's own calls runs, nothing reaches the extension, views included.
+    env.vm.set_reentrant(true);
+    let out = env.route(IPool::getFeeCall {}.abi_encode()).unwrap_err();
+    assert_eq!(out, ReentrantCall {}.abi_encode());
+}
+
+#[test]
+fn fallback_before_initialisation_reverts() {
+    let vm = tidepool_common::testing::TestHost::new();
+    let out = stylus_sdk::abi::router_entrypoint::<Pool, Pool>(
+        IPool::getFeeCall {}.abi_encode(),
+        stylus_sdk::host::VM { host: Box::new(vm.clone()) },
+    )
+    .unwrap_err();
+    assert_eq!(out, initializable::NotInitialized {}.abi_encode());
+}
+
+#[test]
+fn accounting_and_admin_at_their_own_addresses_are_inert() {
+    // Their own storage is never initialised: no oracle, no roles, no admin contract.
+    let vm = tidepool_common::testing::TestHost::new();
+    let mut accounting = tidepool_pool_accounting::PoolAccounting::from(&vm);
+    let mut admin = tidepool_pool_admin::PoolAdmin::from(&vm);
+    vm.set_sender(ORACLE);
+    let err = accounting
+        .handle_oracle_report(
+            U256::ZERO,
+            U256::ZERO,
+            U256::ZERO,
+            U256::ZERO,
+            U256::ZERO,
+            U256::ZERO,
+            vec![],
+            U256::ZERO,
+        )
+        .unwrap_err();
+    assert_eq!(err, PoolError::NotOracle(NotOracle { caller: ORACLE }));
+    vm.set_sender(ADMIN);
+    let err = accounting.deposit(U256::from(1)).unwrap_err();
+    assert!(matches!(err, PoolError::AccessControlUnauthorizedAccount(_)));
+    // Admin selectors sent to the accounting contract find no admin contract to run.
+    let out = stylus_sdk::abi::router_entrypoint::<
+        tidepool_pool_accounting::PoolAccounting,
+        tidepool_pool_accounting::PoolAccounting,
+    >(
+        IPool::stopCall {}.abi_encode(),
+        stylus_sdk::host::VM { host: Box::new(vm.clone()) },
+    )
+    .unwrap_err();
+    assert_eq!(out, initializable::NotInitialized {}.abi_encode());
+    let err = admin.grant_role(B256::ZERO, ADMIN).unwrap_err();
+    assert!(matches!(err, PoolError::AccessControlUnauthorizedAccount(_)));
+    let err = admin.set_fee(0, 0).unwrap_err();
+    assert!(matches!(err, PoolError::AccessControlUnauthorizedAccount(_)));
     assert!(vm.snapshot().storage.is_empty());
 }
 
@@ -189,7 +314,7 @@ fn submit_mints_shares_at_pre_deposit_rate() {
     let shares = env.pool.submit(BOB).unwrap();
     assert_eq!(shares, eth(5));
     assert_eq!(env.shares(ALICE), eth(5));
-    assert_eq!(env.pool.get_buffered_ether(), eth(6));
+    assert_eq!(env.accounting.get_buffered_ether(), eth(6));
     let s = env.events::<Submitted>().pop().unwrap();
     assert_eq!((s.sender, s.amount, s.referral), (ALICE, eth(5), BOB));
     let t = env.events::<TransferShares>().pop().unwrap();
@@ -218,17 +343,17 @@ fn submit_errors_change_nothing() {
     assert_eq!(err, PoolError::ZeroDeposit(ZeroDeposit {}));
 
     env.as_(ADMIN);
-    env.pool.pause_staking().unwrap();
-    assert!(env.pool.is_staking_paused());
-    assert_eq!(env.pool.get_current_stake_limit(), U256::ZERO);
+    env.admin.pause_staking().unwrap();
+    assert!(env.admin.is_staking_paused());
+    assert_eq!(env.admin.get_current_stake_limit(), U256::ZERO);
     let err = env.assert_reverts_unchanged(|e| e.submit(ALICE, ETH));
     assert_eq!(err, PoolError::StakingIsPaused(StakingIsPaused {}));
     env.as_(ADMIN);
-    env.pool.resume_staking().unwrap();
+    env.admin.resume_staking().unwrap();
     env.submit(ALICE, ETH).unwrap();
 
     env.as_(ADMIN);
-    env.pool.stop().unwrap();
+    env.admin.stop().unwrap();
     let err = env.assert_reverts_unchanged(|e| e.submit(ALICE, ETH));
     assert_eq!(err, PoolError::ProtocolStopped(ProtocolStopped {}));
 }
@@ -237,29 +362,29 @@ fn submit_errors_change_nothing() {
 fn stake_limit_caps_and_regenerates() {
     let mut env = Env::new();
     env.as_(ADMIN);
-    env.pool.set_staking_limit(eth(10), eth(1)).unwrap();
+    env.admin.set_staking_limit(eth(10), eth(1)).unwrap();
     let set = env.events::<StakingLimitSet>().pop().unwrap();
     assert_eq!((set.maxStakeLimit, set.stakeLimitIncreasePerBlock), (eth(10), eth(1)));
-    assert_eq!(env.pool.get_current_stake_limit(), eth(10));
+    assert_eq!(env.admin.get_current_stake_limit(), eth(10));
     env.submit(ALICE, eth(8)).unwrap();
-    assert_eq!(env.pool.get_current_stake_limit(), eth(2));
+    assert_eq!(env.admin.get_current_stake_limit(), eth(2));
     let err = env.assert_reverts_unchanged(|e| e.submit(BOB, eth(3)));
     assert_eq!(
         err,
         PoolError::StakeLimitExceeded(StakeLimitExceeded { requested: eth(3), available: eth(2) })
     );
     env.vm.set_block_number(103);
-    assert_eq!(env.pool.get_current_stake_limit(), eth(5));
+    assert_eq!(env.admin.get_current_stake_limit(), eth(5));
     env.submit(BOB, eth(5)).unwrap();
     env.vm.set_block_number(10_000);
-    assert_eq!(env.pool.get_current_stake_limit(), eth(10), "never regenerates above max");
-    let info = env.pool.get_stake_limit_full_info();
+    assert_eq!(env.admin.get_current_stake_limit(), eth(10), "never regenerates above max");
+    let info = env.admin.get_stake_limit_full_info();
     assert!(!info.0 && info.1);
     assert_eq!(info.3, eth(10));
 
     env.as_(ADMIN);
-    env.pool.remove_staking_limit().unwrap();
-    assert_eq!(env.pool.get_current_stake_limit(), U256::MAX);
+    env.admin.remove_staking_limit().unwrap();
+    assert_eq!(env.admin.get_current_stake_limit(), U256::MAX);
     env.submit(BOB, eth(100)).unwrap();
 }
 
@@ -268,7 +393,7 @@ fn stake_limit_rejects_unworkable_configs() {
     let mut env = Env::new();
     env.as_(ADMIN);
     for (max, inc) in [(U256::ZERO, ETH), (eth(1), eth(2)), (U256::from(1u128 << 96), ETH)] {
-        let err = env.assert_reverts_unchanged(|e| e.pool.set_staking_limit(max, inc));
+        let err = env.assert_reverts_unchanged(|e| e.admin.set_staking_limit(max, inc));
         assert_eq!(
             err,
             PoolError::InvalidStakeLimit(InvalidStakeLimit {
@@ -336,7 +461,7 @@ fn transfer_errors_change_nothing() {
         })
     );
     env.as_(ADMIN);
-    env.pool.stop().unwrap();
+    env.admin.stop().unwrap();
     env.as_(ALICE);
     let err = env.assert_reverts_unchanged(|e| e.pool.transfer(BOB, ETH));
     assert_eq!(err, PoolError::ProtocolStopped(ProtocolStopped {}));
@@ -435,8 +560,8 @@ fn deposit_sends_whole_validators_and_keeps_total_pooled() {
     let before = env.total_pooled();
     env.deposit_validators(2).unwrap();
     assert_eq!(env.total_pooled(), before, "deposited ETH stays pooled as transient");
-    assert_eq!(env.pool.get_buffered_ether(), eth(71) - eth(64));
-    assert_eq!(env.pool.get_beacon_stat(), (U256::from(2), U256::ZERO, U256::ZERO));
+    assert_eq!(env.accounting.get_buffered_ether(), eth(71) - eth(64));
+    assert_eq!(env.accounting.get_beacon_stat(), (U256::from(2), U256::ZERO, U256::ZERO));
     assert_eq!(env.events::<Unbuffered>().pop().unwrap().amount, eth(64));
     assert_eq!(
         env.events::<DepositedValidatorsChanged>().pop().unwrap().depositedValidators,
@@ -449,7 +574,7 @@ fn deposit_errors_change_nothing() {
     let mut env = Env::new();
     env.submit(ALICE, eth(40)).unwrap();
     env.as_(ALICE);
-    let err = env.assert_reverts_unchanged(|e| e.pool.deposit(U256::from(1)));
+    let err = env.assert_reverts_unchanged(|e| e.accounting.deposit(U256::from(1)));
     assert_eq!(
         err,
         PoolError::AccessControlUnauthorizedAccount(AccessControlUnauthorizedAccount {
@@ -458,9 +583,9 @@ fn deposit_errors_change_nothing() {
         })
     );
     env.as_(ADMIN);
-    let err = env.assert_reverts_unchanged(|e| e.pool.deposit(U256::ZERO));
+    let err = env.assert_reverts_unchanged(|e| e.accounting.deposit(U256::ZERO));
     assert_eq!(err, PoolError::ZeroValidators(ZeroValidators {}));
-    let err = env.assert_reverts_unchanged(|e| e.pool.deposit(U256::from(2)));
+    let err = env.assert_reverts_unchanged(|e| e.accounting.deposit(U256::from(2)));
     assert_eq!(
         err,
         PoolError::InsufficientDepositableEther(InsufficientDepositableEther {
@@ -470,9 +595,9 @@ fn deposit_errors_change_nothing() {
     );
     // ETH reserved for unfinalised withdrawals cannot be deposited.
     env.mock_unfinalized(eth(10));
-    assert_eq!(env.pool.get_depositable_ether().unwrap(), eth(31));
+    assert_eq!(env.accounting.get_depositable_ether().unwrap(), eth(31));
     env.as_(ADMIN);
-    let err = env.assert_reverts_unchanged(|e| e.pool.deposit(U256::from(1)));
+    let err = env.assert_reverts_unchanged(|e| e.accounting.deposit(U256::from(1)));
     assert_eq!(
         err,
         PoolError::InsufficientDepositableEther(InsufficientDepositableEther {
@@ -484,7 +609,7 @@ fn deposit_errors_change_nothing() {
     env.mock_unfinalized(U256::ZERO);
     env.vm.mock_call(MODULE, vec![], eth(32), Err(vec![]));
     env.as_(ADMIN);
-    let err = env.pool.deposit(U256::from(1)).unwrap_err();
+    let err = env.accounting.deposit(U256::from(1)).unwrap_err();
     assert_eq!(
         err,
         PoolError::DepositTransferFailed(DepositTransferFailed {
@@ -574,7 +699,7 @@ fn vault_pulls_are_capped_by_the_rebase_limit() {
     assert_eq!(w, U256::ZERO);
     assert_eq!(el, cap, "only the capped part is taken");
     assert_eq!(post_pooled, pre_pooled + cap);
-    assert_eq!(env.pool.get_buffered_ether(), eth(101) - eth(96) + cap);
+    assert_eq!(env.accounting.get_buffered_ether(), eth(101) - eth(96) + cap);
     let received = env.events::<VaultFundsReceived>();
     assert_eq!((received[0].vault, received[0].amount), (REWARDS_VAULT, cap));
     // Holders' rate rose by at most the cap (fees dilute it a little below).
@@ -593,7 +718,7 @@ fn withdrawal_vault_covers_exited_validator_without_fee() {
     assert_eq!(w, eth(32));
     assert_eq!(post_pooled, eth(101));
     assert_eq!(post_shares, pre_shares);
-    assert_eq!(env.pool.get_buffered_ether(), eth(5) + eth(32));
+    assert_eq!(env.accounting.get_buffered_ether(), eth(5) + eth(32));
 }
 
 #[test]
@@ -611,13 +736,13 @@ fn report_finalizes_withdrawals_and_burns_queue_shares() {
     assert_eq!(post_pooled, eth(97));
     assert_eq!(post_shares, eth(97));
     assert_eq!(env.shares(QUEUE), U256::ZERO);
-    assert_eq!(env.pool.get_buffered_ether(), eth(1));
+    assert_eq!(env.accounting.get_buffered_ether(), eth(1));
     assert_eq!(env.balance(ALICE), alice_before, "finalising at the current rate moves no one");
     let burnt = env.events::<SharesBurnt>().pop().unwrap();
     assert_eq!((burnt.account, burnt.sharesAmount), (QUEUE, queued));
     let fin = env.events::<WithdrawalsFinalized>().pop().unwrap();
     assert_eq!((fin.lastRequestId, fin.amount), (U256::from(1), eth(4)));
-    assert_eq!(env.pool.get_shares_pending_burn(), U256::ZERO);
+    assert_eq!(env.accounting.get_shares_pending_burn(), U256::ZERO);
 }
 
 #[test]
@@ -631,7 +756,7 @@ fn discounted_finalization_defers_burning_beyond_the_cap() {
     env.mock_finalization(&[U256::from(1)], half, eth(2), queued);
     let pre_rate = env.total_pooled() * U256::from(10).pow(U256::from(27)) / env.total_shares();
     env.report_with(3, eth(96), U256::ZERO, U256::ZERO, vec![U256::from(1)], half).unwrap();
-    let pending = env.pool.get_shares_pending_burn();
+    let pending = env.accounting.get_shares_pending_burn();
     assert!(pending > U256::ZERO && pending < queued);
     assert_eq!(env.shares(QUEUE), pending);
     let post_rate = env.total_pooled() * U256::from(10).pow(U256::from(27)) / env.total_shares();
@@ -641,7 +766,7 @@ fn discounted_finalization_defers_burning_beyond_the_cap() {
     for _ in 0..40 {
         env.report(3, eth(96), U256::ZERO, U256::ZERO).unwrap();
     }
-    assert_eq!(env.pool.get_shares_pending_burn(), U256::ZERO);
+    assert_eq!(env.accounting.get_shares_pending_burn(), U256::ZERO);
     assert_eq!(env.shares(QUEUE), U256::ZERO);
 }
 
@@ -651,7 +776,7 @@ fn report_errors_change_nothing() {
     env.as_(ALICE);
     let err = env.assert_reverts_unchanged(|e| {
         e.as_(ALICE);
-        e.pool.handle_oracle_report(
+        e.accounting.handle_oracle_report(
             U256::ZERO,
             U256::ZERO,
             U256::from(3),
@@ -693,7 +818,7 @@ fn report_errors_change_nothing() {
         })
     );
     env.as_(ADMIN);
-    env.pool.stop().unwrap();
+    env.admin.stop().unwrap();
     let err = env.assert_reverts_unchanged(|e| e.report(3, eth(96), U256::ZERO, U256::ZERO));
     assert_eq!(err, PoolError::ProtocolStopped(ProtocolStopped {}));
 }
@@ -736,18 +861,18 @@ fn receive_vault_funds_only_from_vault_pulls() {
 fn stop_and_resume() {
     let mut env = Env::new();
     env.as_(ALICE);
-    let err = env.assert_reverts_unchanged(|e| e.pool.stop());
+    let err = env.assert_reverts_unchanged(|e| e.admin.stop());
     assert!(matches!(err, PoolError::AccessControlUnauthorizedAccount(_)));
     env.as_(ADMIN);
-    env.pool.stop().unwrap();
-    assert!(env.pool.is_stopped());
+    env.admin.stop().unwrap();
+    assert!(env.admin.is_stopped());
     assert_eq!(env.events::<Stopped>().len(), 1);
-    let err = env.assert_reverts_unchanged(|e| e.pool.stop());
+    let err = env.assert_reverts_unchanged(|e| e.admin.stop());
     assert_eq!(err, PoolError::ProtocolStopped(ProtocolStopped {}));
-    env.pool.resume().unwrap();
-    assert!(!env.pool.is_stopped());
+    env.admin.resume().unwrap();
+    assert!(!env.admin.is_stopped());
     assert_eq!(env.events::<Resumed>().len(), 1);
-    let err = env.assert_reverts_unchanged(|e| e.pool.resume());
+    let err = env.assert_reverts_unchanged(|e| e.admin.resume());
     assert_eq!(err, PoolError::ProtocolNotStopped(ProtocolNotStopped {}));
 }
 
@@ -755,7 +880,7 @@ fn stop_and_resume() {
 fn staking_pause_roles_and_errors() {
     let mut env = Env::new();
     env.as_(BOB);
-    let err = env.assert_reverts_unchanged(|e| e.pool.pause_staking());
+    let err = env.assert_reverts_unchanged(|e| e.admin.pause_staking());
     assert_eq!(
         err,
         PoolError::AccessControlUnauthorizedAccount(AccessControlUnauthorizedAccount {
@@ -764,10 +889,10 @@ fn staking_pause_roles_and_errors() {
         })
     );
     env.as_(ADMIN);
-    let err = env.assert_reverts_unchanged(|e| e.pool.resume_staking());
+    let err = env.assert_reverts_unchanged(|e| e.admin.resume_staking());
     assert_eq!(err, PoolError::StakingNotPaused(StakingNotPaused {}));
-    env.pool.pause_staking().unwrap();
-    let err = env.assert_reverts_unchanged(|e| e.pool.pause_staking());
+    env.admin.pause_staking().unwrap();
+    let err = env.assert_reverts_unchanged(|e| e.admin.pause_staking());
     assert_eq!(err, PoolError::StakingIsPaused(StakingIsPaused {}));
     assert_eq!(env.events::<StakingPaused>().len(), 1);
 }
@@ -776,10 +901,10 @@ fn staking_pause_roles_and_errors() {
 fn fee_and_rebase_cap_settings() {
     let mut env = Env::new();
     env.as_(ADMIN);
-    env.pool.set_fee(300, 700).unwrap();
-    assert_eq!(env.pool.get_fee_distribution(), (300, 700));
-    assert_eq!(env.pool.get_fee(), 1000);
-    let err = env.assert_reverts_unchanged(|e| e.pool.set_fee(5001, 5000));
+    env.admin.set_fee(300, 700).unwrap();
+    assert_eq!(env.admin.get_fee_distribution(), (300, 700));
+    assert_eq!(env.admin.get_fee(), 1000);
+    let err = env.assert_reverts_unchanged(|e| e.admin.set_fee(5001, 5000));
     assert_eq!(
         err,
         PoolError::InvalidFee(InvalidFee {
@@ -787,9 +912,9 @@ fn fee_and_rebase_cap_settings() {
             moduleFeeBasisPoints: U256::from(5000)
         })
     );
-    env.pool.set_fee(10_000, 0).unwrap();
+    env.admin.set_fee(10_000, 0).unwrap();
     for bad in [0, 1_000_000_001] {
-        let err = env.assert_reverts_unchanged(|e| e.pool.set_max_positive_rebase(bad));
+        let err = env.assert_reverts_unchanged(|e| e.admin.set_max_positive_rebase(bad));
         assert_eq!(
             err,
             PoolError::InvalidMaxPositiveRebase(InvalidMaxPositiveRebase {
@@ -797,10 +922,10 @@ fn fee_and_rebase_cap_settings() {
             })
         );
     }
-    env.pool.set_max_positive_rebase(1_000_000_000).unwrap();
-    assert_eq!(env.pool.get_max_positive_rebase(), 1_000_000_000);
+    env.admin.set_max_positive_rebase(1_000_000_000).unwrap();
+    assert_eq!(env.admin.get_max_positive_rebase(), 1_000_000_000);
     env.as_(ALICE);
-    let err = env.assert_reverts_unchanged(|e| e.pool.set_fee(1, 1));
+    let err = env.assert_reverts_unchanged(|e| e.admin.set_fee(1, 1));
     assert!(matches!(err, PoolError::AccessControlUnauthorizedAccount(_)));
 }
 
@@ -808,14 +933,14 @@ fn fee_and_rebase_cap_settings() {
 fn treasury_and_module_can_be_replaced_by_admin_only() {
     let mut env = Env::new();
     env.as_(ADMIN);
-    env.pool.set_treasury(CAROL).unwrap();
-    env.pool.set_staking_module(BOB).unwrap();
-    let c = env.pool.get_protocol_contracts();
+    env.admin.set_treasury(CAROL).unwrap();
+    env.admin.set_staking_module(BOB).unwrap();
+    let c = env.admin.get_protocol_contracts();
     assert_eq!((c.4, c.5), (CAROL, BOB));
-    let err = env.assert_reverts_unchanged(|e| e.pool.set_treasury(Address::ZERO));
+    let err = env.assert_reverts_unchanged(|e| e.admin.set_treasury(Address::ZERO));
     assert_eq!(err, PoolError::ZeroAddress(ZeroAddress {}));
     env.as_(CAROL);
-    let err = env.assert_reverts_unchanged(|e| e.pool.set_treasury(CAROL));
+    let err = env.assert_reverts_unchanged(|e| e.admin.set_treasury(CAROL));
     assert!(matches!(err, PoolError::AccessControlUnauthorizedAccount(_)));
 }
 
@@ -823,16 +948,16 @@ fn treasury_and_module_can_be_replaced_by_admin_only() {
 fn roles_are_granted_revoked_and_renounced() {
     let mut env = Env::new();
     env.as_(ADMIN);
-    env.pool.grant_role(roles::DEPOSIT_ROLE, BOB).unwrap();
-    assert!(env.pool.has_role(roles::DEPOSIT_ROLE, BOB));
-    assert_eq!(env.pool.get_role_admin(roles::DEPOSIT_ROLE), B256::ZERO);
-    env.pool.revoke_role(roles::DEPOSIT_ROLE, BOB).unwrap();
-    assert!(!env.pool.has_role(roles::DEPOSIT_ROLE, BOB));
+    env.admin.grant_role(roles::DEPOSIT_ROLE, BOB).unwrap();
+    assert!(env.admin.has_role(roles::DEPOSIT_ROLE, BOB));
+    assert_eq!(env.admin.get_role_admin(roles::DEPOSIT_ROLE), B256::ZERO);
+    env.admin.revoke_role(roles::DEPOSIT_ROLE, BOB).unwrap();
+    assert!(!env.admin.has_role(roles::DEPOSIT_ROLE, BOB));
     env.as_(BOB);
-    let err = env.assert_reverts_unchanged(|e| e.pool.grant_role(roles::DEPOSIT_ROLE, BOB));
+    let err = env.assert_reverts_unchanged(|e| e.admin.grant_role(roles::DEPOSIT_ROLE, BOB));
     assert!(matches!(err, PoolError::AccessControlUnauthorizedAccount(_)));
     env.as_(ADMIN);
-    env.pool.renounce_role(roles::DEPOSIT_ROLE, ADMIN).unwrap();
-    assert!(!env.pool.has_role(roles::DEPOSIT_ROLE, ADMIN));
+    env.admin.renounce_role(roles::DEPOSIT_ROLE, ADMIN).unwrap();
+    assert!(!env.admin.has_role(roles::DEPOSIT_ROLE, ADMIN));
     assert_eq!(roles::DEPOSIT_ROLE, role("DEPOSIT_ROLE"));
 }

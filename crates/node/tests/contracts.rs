@@ -116,3 +116,167 @@ fn built_vault_deploys_initialises_and_guards_withdrawals() {
     assert!(!ok);
     assert_eq!(NotPool::abi_decode(&out).expect("NotPool").caller, dev(&chain, 0));
 }
+
+sol! {
+    interface IPool {
+        function initialize(uint64 deployer_nonce, address admin, address oracle, address withdrawal_queue, address withdrawal_vault, address rewards_vault, address treasury, address staking_module, address accounting_contract, address admin_contract) external payable;
+        function submit(address referral) external payable returns (uint256);
+        function balanceOf(address account) external view returns (uint256);
+        function sharesOf(address account) external view returns (uint256);
+        function getTotalPooledEther() external view returns (uint256);
+        function getTotalShares() external view returns (uint256);
+        function getBufferedEther() external view returns (uint256);
+        function getFee() external view returns (uint16);
+        function setFee(uint16 treasury_fee_bp, uint16 module_fee_bp) external;
+        function getPoolContracts() external view returns (address, address);
+        function grantRole(bytes32 role, address account) external;
+        function handleOracleReport(uint256 report_timestamp, uint256 time_elapsed, uint256 cl_validators, uint256 cl_balance, uint256 withdrawal_vault_balance, uint256 el_rewards_vault_balance, uint256[] withdrawal_finalization_batches, uint256 max_share_rate) external returns (uint256, uint256, uint256, uint256);
+    }
+    #[derive(Debug, PartialEq, Eq)]
+    error AccessControlUnauthorizedAccount(address account, bytes32 neededRole);
+    #[derive(Debug, PartialEq, Eq)]
+    error NotOracle(address caller);
+}
+
+/// Sends a transaction from `from` and returns its receipt; a failed one is first replayed
+/// as a call so the assertion shows its revert data.
+fn transact(
+    chain: &mut Chain,
+    from: Address,
+    to: Address,
+    data: Vec<u8>,
+    value: U256,
+) -> tidepool_node::chain::MinedTx {
+    let request = TransactionRequest {
+        from: Some(from),
+        to: Some(TxKind::Call(to)),
+        input: Bytes::from(data).into(),
+        value: Some(value),
+        gas: Some(5_000_000),
+        ..Default::default()
+    };
+    let hash = chain.send_request(request).expect("send");
+    chain.tx(&hash).expect("mined").clone()
+}
+
+fn view<C: SolCall>(chain: &mut Chain, to: Address, call_data: C) -> C::Return {
+    let (ok, out) = call(chain, to, call_data.abi_encode());
+    assert!(ok, "view reverted: {out}");
+    C::abi_decode_returns(&out).expect("decodes")
+}
+
+fn balance(chain: &Chain, who: Address) -> U256 {
+    chain.account(who, chain.block_number()).expect("account").balance
+}
+
+/// The three pool contracts and a rewards vault, built, deployed, activated and wired as a
+/// deployment would; a report pulls the vault through the pool's fallback → accounting
+/// delegatecall, the vault paying back into the pool's `receiveVaultFunds` (a reentrant call
+/// under Nitro's rules); a fee change goes pool → accounting → admin.
+#[test]
+fn built_pool_runs_its_accounting_and_admin_by_delegatecall() {
+    let (Some(pool_wasm), Some(accounting_wasm), Some(admin_wasm), Some(vault_wasm)) = (
+        built_wasm("pool"),
+        built_wasm("pool-accounting"),
+        built_wasm("pool-admin"),
+        built_wasm("vault"),
+    ) else {
+        return;
+    };
+    let mut chain = chain();
+    let (admin, oracle, alice, treasury) =
+        (dev(&chain, 0), dev(&chain, 1), dev(&chain, 2), addr(0x7ea5));
+    let (accounting_contract, _) = deploy(&mut chain, &accounting_wasm);
+    let (admin_contract, _) = deploy(&mut chain, &admin_wasm);
+    let (pool, pool_nonce) = deploy(&mut chain, &pool_wasm);
+    let (rewards_vault, vault_nonce) = deploy(&mut chain, &vault_wasm);
+    let init = IVault::initializeCall { pool, deployer_nonce: vault_nonce }.abi_encode();
+    assert!(transact(&mut chain, admin, rewards_vault, init, U256::ZERO).success);
+
+    let eth = U256::from(10u64).pow(U256::from(18));
+    let init = IPool::initializeCall {
+        deployer_nonce: pool_nonce,
+        admin,
+        oracle,
+        withdrawal_queue: addr(0x9002),
+        withdrawal_vault: addr(0x9003),
+        rewards_vault,
+        treasury,
+        staking_module: addr(0x9004),
+        accounting_contract,
+        admin_contract,
+    };
+    assert!(transact(&mut chain, admin, pool, init.abi_encode(), eth).success, "initialize");
+    let contracts = view(&mut chain, pool, IPool::getPoolContractsCall {});
+    assert_eq!((contracts._0, contracts._1), (accounting_contract, admin_contract));
+
+    let stake = U256::from(10u64) * eth;
+    let call = IPool::submitCall { referral: Address::ZERO }.abi_encode();
+    assert!(transact(&mut chain, alice, pool, call, stake).success, "submit");
+    assert_eq!(view(&mut chain, pool, IPool::balanceOfCall { account: alice }), stake);
+
+    // Two hops: pool → accounting → admin, on the pool's storage.
+    let set_fee = IPool::setFeeCall { treasury_fee_bp: 1_000, module_fee_bp: 0 }.abi_encode();
+    let (ok, out) = call_from(&mut chain, alice, pool, set_fee.clone());
+    assert!(!ok);
+    let denied = AccessControlUnauthorizedAccount::abi_decode(&out).expect("role error");
+    assert_eq!(denied.account, alice);
+    let fee_manager = alloy_primitives::keccak256("FEE_MANAGER_ROLE");
+    assert_eq!(denied.neededRole, fee_manager);
+    let grant = IPool::grantRoleCall { role: fee_manager, account: admin }.abi_encode();
+    assert!(transact(&mut chain, admin, pool, grant, U256::ZERO).success, "grantRole");
+    assert!(transact(&mut chain, admin, pool, set_fee, U256::ZERO).success, "setFee");
+    assert_eq!(view(&mut chain, pool, IPool::getFeeCall {}), 1_000);
+
+    // One hop: the report pulls the capped rewards from the vault into the pool.
+    let rewards = eth;
+    assert!(transact(&mut chain, admin, rewards_vault, vec![], rewards).success);
+    let pooled_before = view(&mut chain, pool, IPool::getTotalPooledEtherCall {});
+    let pool_balance_before = balance(&chain, pool);
+    let report = IPool::handleOracleReportCall {
+        report_timestamp: U256::from(1_700_000_000u64),
+        time_elapsed: U256::from(86_400u64),
+        cl_validators: U256::ZERO,
+        cl_balance: U256::ZERO,
+        withdrawal_vault_balance: U256::ZERO,
+        el_rewards_vault_balance: rewards,
+        withdrawal_finalization_batches: vec![],
+        max_share_rate: U256::ZERO,
+    }
+    .abi_encode();
+    let (ok, out) = call_from(&mut chain, alice, pool, report.clone());
+    assert!(!ok);
+    assert_eq!(NotOracle::abi_decode(&out).expect("NotOracle").caller, alice);
+    let mined = transact(&mut chain, oracle, pool, report, U256::ZERO);
+    assert!(mined.success, "handleOracleReport");
+    // Lido's cap: at most 0.075% of the pooled ether per report.
+    let cap = pooled_before * U256::from(750_000u64) / U256::from(1_000_000_000u64);
+    let pulled = balance(&chain, pool) - pool_balance_before;
+    assert!(pulled > U256::ZERO && pulled <= cap, "pulled {pulled}, cap {cap}");
+    assert_eq!(balance(&chain, rewards_vault), rewards - pulled);
+    assert_eq!(view(&mut chain, pool, IPool::getTotalPooledEtherCall {}), pooled_before + pulled);
+    assert_eq!(view(&mut chain, pool, IPool::getBufferedEtherCall {}), pooled_before + pulled);
+    assert!(view(&mut chain, pool, IPool::balanceOfCall { account: alice }) > stake);
+    assert!(view(&mut chain, pool, IPool::sharesOfCall { account: treasury }) > U256::ZERO);
+
+    // At its own address the accounting code has no oracle to accept a report from.
+    let direct = IPool::handleOracleReportCall {
+        report_timestamp: U256::ZERO,
+        time_elapsed: U256::ZERO,
+        cl_validators: U256::ZERO,
+        cl_balance: U256::ZERO,
+        withdrawal_vault_balance: U256::ZERO,
+        el_rewards_vault_balance: U256::ZERO,
+        withdrawal_finalization_batches: vec![],
+        max_share_rate: U256::ZERO,
+    };
+    let (ok, out) = call_from(&mut chain, oracle, accounting_contract, direct.abi_encode());
+    assert!(!ok);
+    assert_eq!(NotOracle::abi_decode(&out).expect("NotOracle").caller, oracle);
+}
+
+fn call_from(chain: &mut Chain, from: Address, to: Address, data: Vec<u8>) -> (bool, Bytes) {
+    let out =
+        chain.call(req(from, to, data), alloy_eips::BlockNumberOrTag::Latest, None).expect("call");
+    (out.success, out.output)
+}

@@ -9,6 +9,28 @@ use tidepool_pool::{
     interfaces::{IVault, IWithdrawalQueue},
     roles, Pool, PoolError,
 };
+use tidepool_pool_accounting::PoolAccounting;
+use tidepool_pool_admin::PoolAdmin;
+
+/// Gives `ACCOUNTING` and `ADMIN_CONTRACT` code, and makes delegatecalls to them run their
+/// routers on `vm`, as the chain does.
+pub fn install_pool_contracts(vm: &TestHost) {
+    for contract in [ACCOUNTING, ADMIN_CONTRACT] {
+        vm.set_code(contract, vec![0xef, 0xf0, 0x00]);
+    }
+    vm.on_delegate(ACCOUNTING, |host, calldata| {
+        stylus_sdk::abi::router_entrypoint::<PoolAccounting, PoolAccounting>(
+            calldata.to_vec(),
+            VM { host: Box::new(host.clone()) },
+        )
+    });
+    vm.on_delegate(ADMIN_CONTRACT, |host, calldata| {
+        stylus_sdk::abi::router_entrypoint::<PoolAdmin, PoolAdmin>(
+            calldata.to_vec(),
+            VM { host: Box::new(host.clone()) },
+        )
+    });
+}
 
 pub const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
 pub const ADMIN: Address = address!("00000000000000000000000000000000000000a0");
@@ -18,6 +40,8 @@ pub const WITHDRAWAL_VAULT: Address = address!("00000000000000000000000000000000
 pub const REWARDS_VAULT: Address = address!("0000000000000000000000000000000000000033");
 pub const TREASURY: Address = address!("0000000000000000000000000000000000000044");
 pub const MODULE: Address = address!("0000000000000000000000000000000000000055");
+pub const ACCOUNTING: Address = address!("0000000000000000000000000000000000000acc");
+pub const ADMIN_CONTRACT: Address = address!("00000000000000000000000000000000000000ad");
 pub const ALICE: Address = address!("00000000000000000000000000000000000a11ce");
 pub const BOB: Address = address!("0000000000000000000000000000000000000b0b");
 pub const CAROL: Address = address!("00000000000000000000000000000000000ca201");
@@ -57,6 +81,8 @@ sol! {
         function isStakingPaused() external view returns (bool);
         function getCurrentStakeLimit() external view returns (uint256);
         function getFee() external view returns (uint16);
+        function setFee(uint16 treasuryFeeBasisPoints, uint16 moduleFeeBasisPoints) external;
+        function stop() external;
         function isStopped() external view returns (bool);
         function receiveVaultFunds() external payable;
         function handleOracleReport(uint256 reportTimestamp, uint256 timeElapsed, uint256 clValidators, uint256 clBalance, uint256 withdrawalVaultBalance, uint256 elRewardsVaultBalance, uint256[] withdrawalFinalizationBatches, uint256 maxShareRate) external returns (uint256, uint256, uint256, uint256);
@@ -64,9 +90,15 @@ sol! {
 }
 
 /// A pool initialised by `DEPLOYER` with `INITIAL_STAKE`, every role granted to `ADMIN`.
+///
+/// `accounting` and `admin` are the pool's other two contracts over the same host, i.e. the
+/// same storage, sender and value: calling them directly is what the fallbacks do by
+/// delegatecall, which the host also runs (see [`Env::route`]).
 pub struct Env {
     pub vm: TestHost,
     pub pool: Pool,
+    pub accounting: PoolAccounting,
+    pub admin: PoolAdmin,
 }
 
 impl Env {
@@ -77,12 +109,26 @@ impl Env {
         vm.set_block_number(100);
         vm.set_block_timestamp(1_700_000_000);
         let mut pool = Pool::from(&vm);
+        let accounting = PoolAccounting::from(&vm);
+        let admin = PoolAdmin::from(&vm);
+        install_pool_contracts(&vm);
         vm.set_sender(DEPLOYER);
         vm.set_value(INITIAL_STAKE);
-        pool.initialize(0, ADMIN, ORACLE, QUEUE, WITHDRAWAL_VAULT, REWARDS_VAULT, TREASURY, MODULE)
-            .expect("initialize");
+        pool.initialize(
+            0,
+            ADMIN,
+            ORACLE,
+            QUEUE,
+            WITHDRAWAL_VAULT,
+            REWARDS_VAULT,
+            TREASURY,
+            MODULE,
+            ACCOUNTING,
+            ADMIN_CONTRACT,
+        )
+        .expect("initialize");
         vm.set_value(U256::ZERO);
-        let mut env = Env { vm, pool };
+        let mut env = Env { vm, pool, accounting, admin };
         for role in [
             roles::STAKING_PAUSE_ROLE,
             roles::STAKING_CONTROL_ROLE,
@@ -92,7 +138,7 @@ impl Env {
             roles::FEE_MANAGER_ROLE,
         ] {
             env.as_(ADMIN);
-            env.pool.grant_role(role, ADMIN).expect("grant");
+            env.admin.grant_role(role, ADMIN).expect("grant");
         }
         env.mock_unfinalized(U256::ZERO);
         env
@@ -187,7 +233,7 @@ impl Env {
         let amount = U256::from(n) * eth(32);
         self.mock_module_accepts(amount);
         self.as_(ADMIN);
-        self.pool.deposit(U256::from(n))
+        self.accounting.deposit(U256::from(n))
     }
 
     /// A report from the oracle with no finalisation.
@@ -218,7 +264,7 @@ impl Env {
         max_share_rate: U256,
     ) -> Result<(U256, U256, U256, U256), PoolError> {
         self.as_(ORACLE);
-        self.pool.handle_oracle_report(
+        self.accounting.handle_oracle_report(
             U256::from(self.vm.snapshot().block_timestamp),
             U256::from(86_400),
             U256::from(cl_validators),
@@ -241,7 +287,8 @@ impl Env {
         err
     }
 
-    /// Routes raw calldata through the contract's ABI router, as a transaction would.
+    /// Routes raw calldata through the pool's ABI router, as a transaction would; selectors
+    /// the pool does not know reach the extension through the fallback's delegatecall.
     pub fn route(&self, calldata: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
         stylus_sdk::abi::router_entrypoint::<Pool, Pool>(
             calldata,

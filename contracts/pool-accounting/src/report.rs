@@ -23,12 +23,14 @@ use stylus_sdk::{
 };
 use tidepool_math::{fee, rebase_limit::RebaseLimiter};
 
-use crate::{
+use tidepool_pool::{
     errors::*,
     events::*,
     interfaces::{IVault, IWithdrawalQueue},
-    Pool, PoolError, DEPOSIT_SIZE,
+    PoolError, DEPOSIT_SIZE,
 };
+
+use crate::PoolAccounting;
 
 /// The report as `handleOracleReport` receives it.
 pub(crate) struct Report {
@@ -49,7 +51,7 @@ struct Finalization {
     shares_to_burn: U256,
 }
 
-impl Pool {
+impl PoolAccounting {
     pub(crate) fn apply_report(
         &mut self,
         report: Report,
