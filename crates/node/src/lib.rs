@@ -27,6 +27,15 @@
 //! in [`program::ProgramCache`] and compiled once (at activation, or on first use after a
 //! state load).
 //!
+//! `msg_reentrant` follows Nitro's rule: open frames are counted per *acting* (storage)
+//! address, and only frames entered by CALL or STATICCALL (or as the transaction) count; a
+//! DELEGATECALL or CALLCODE frame acts for its caller without adding to the caller's count.
+//! A program is reentrant when its acting address has more than one counted frame open,
+//! EVM frames included. So code delegated to by a proxy is not reentrant on the proxy's
+//! first entry, and is once the proxy has been called again further down the stack; the
+//! program's own address is a different actor. The frames are those revm routes through the
+//! precompile provider, which is every call.
+//!
 //! # Ink pricing used
 //!
 //! 1 gas = 10,000 ink. Opcode prices are the public table (Arbitrum docs, "Gas and ink
@@ -90,9 +99,9 @@
 //! - A trap (including a bad pointer or a write in a static context) halts the frame with
 //!   all its gas consumed, reported by revm as `PrecompileError`; running out of ink is
 //!   `OutOfGas`.
-//! - Reentrancy is tracked per address over all open frames that revm routes through the
-//!   precompile provider (every call, EVM or Stylus); frames of contract *creation* are not
-//!   recorded.
+//! - Contract-creation frames are not counted for `msg_reentrant` (Nitro counts them). No
+//!   answer can differ: until its construction ends the new address has no code, so only
+//!   delegated frames, which never count, can act for it.
 //! - The `console` imports are available (free, printed to stderr) without a debug mode.
 #![warn(missing_docs)]
 

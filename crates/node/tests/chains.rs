@@ -1,4 +1,5 @@
-//! Stylus <-> Solidity call chains, reverts, reentrancy, and known-answer host I/O checks.
+//! Stylus <-> Solidity call chains, reverts, reentrancy, delegatecall, and known-answer host
+//! I/O checks.
 //!
 //! The Solidity contracts are `tests/solidity/*.sol`, compiled by the pinned solcjs into the
 //! committed `tests/solidity/out/*.json` (`tests/solidity/compile.js`; `tests/solidity.rs`
@@ -25,6 +26,11 @@ sol!(
     ReentrancyProbe,
     "tests/solidity/out/ReentrancyProbe.json"
 );
+sol!(
+    #[sol(all_derives)]
+    DelegateProxy,
+    "tests/solidity/out/DelegateProxy.json"
+);
 
 /// The forwarding part the test programs share: calls `args[0..20]` with `args[20..]` (no
 /// value) and returns that call's output and status.
@@ -47,6 +53,65 @@ fn relay() -> String {
         (return (i32.const 0))))
     {FORWARD}"#
     ))
+}
+
+/// Stylus actor: empty calldata increments slot 0 of the storage this frame acts on, logs the
+/// new count as a topic, and answers what the frame sees ([`Seen`]); anything else is
+/// forwarded ([`FORWARD`]).
+fn actor() -> String {
+    program(&format!(
+        r#"(local $st i32)
+    (if (i32.eqz (local.get $len)) (then
+        (call $sload (i32.const 0) (i32.const 1072))
+        (i32.store8 (i32.const 1103) (i32.add (i32.load8_u (i32.const 1103)) (i32.const 1)))
+        (call $scache (i32.const 0) (i32.const 1072))
+        (call $flush (i32.const 0))
+        (call $log (i32.const 1072) (i32.const 32) (i32.const 1))
+        (call $sender (i32.const 1000))
+        (call $value (i32.const 1020))
+        (call $address (i32.const 1052))
+        (i32.store8 (i32.const 1135) (call $reentrant))
+        (call $write_result (i32.const 1000) (i32.const 136))
+        (return (i32.const 0))))
+    {FORWARD}"#
+    ))
+}
+
+/// Stylus delegator: DELEGATECALLs `args[0..20]` with `args[20..]` and returns its output and
+/// status.
+fn delegator() -> String {
+    program(
+        r#"(local $st i32)
+    (call $read_args (i32.const 8192))
+    (local.set $st (call $dcall (i32.const 8192) (i32.const 8212)
+        (i32.sub (local.get $len) (i32.const 20)) (i64.const -1) (i32.const 3000)))
+    (drop (call $rrd (i32.const 16384) (i32.const 0) (i32.load (i32.const 3000))))
+    (call $write_result (i32.const 16384) (i32.load (i32.const 3000)))
+    (local.get $st)"#,
+    )
+}
+
+/// What an [`actor`] frame saw: `msg_sender`, `msg_value`, `contract_address`, the count it
+/// stored and `msg_reentrant`.
+#[derive(Debug, PartialEq, Eq)]
+struct Seen {
+    sender: Address,
+    value: U256,
+    this: Address,
+    count: u64,
+    reentrant: bool,
+}
+
+fn seen(out: &[u8]) -> Seen {
+    assert_eq!(out.len(), 136, "not an actor's answer: {out:?}");
+    let word = |o: usize| U256::from_be_slice(&out[o..o + 32]);
+    Seen {
+        sender: Address::from_slice(&out[0..20]),
+        value: word(20),
+        this: Address::from_slice(&out[52..72]),
+        count: word(72).to(),
+        reentrant: word(104) == U256::from(1),
+    }
 }
 
 /// Calldata for a forwarding program: call `to` with `data`.
@@ -218,6 +283,103 @@ fn reentrancy_flag_spans_evm_frames() {
     assert!(ok, "{out}");
     let answer = Bytes::abi_decode(&out).expect("bytes");
     assert_eq!(U256::from_be_slice(&answer), U256::from(1));
+}
+
+/// A Solidity proxy DELEGATECALLs a Stylus program: the program's storage writes, logs and
+/// balance land in the proxy, it sees the proxy's msg.sender, msg.value and address, and its
+/// reentrancy flag counts the open frames *called* at the proxy's address (Nitro's rule:
+/// delegated frames act for their caller without adding to its count).
+#[test]
+fn solidity_proxy_delegatecalls_stylus() {
+    let mut chain = chain();
+    let actor_at = addr(0x60);
+    deploy_wat(&mut chain, actor_at, &actor());
+    let init = [DelegateProxy::BYTECODE.as_ref(), &actor_at.abi_encode()].concat();
+    let proxy = create(&mut chain, init);
+    let reverter = create(&mut chain, Reverter::BYTECODE.clone());
+    assert_eq!(view(&mut chain, proxy, DelegateProxy::implementationCall {}), actor_at);
+    let me = dev(&chain, 0);
+    let value = U256::from(1_234);
+
+    // An account calls the proxy with value: the Stylus code runs as the proxy, once.
+    let (ok, out) = call_value(&mut chain, proxy, vec![], value);
+    assert!(ok, "{out}");
+    let expect = Seen { sender: me, value, this: proxy, count: 1, reentrant: false };
+    assert_eq!(seen(&out), expect);
+    let (hash, ok) = send_value(&mut chain, proxy, vec![], value);
+    assert!(ok);
+    assert_eq!(view(&mut chain, proxy, DelegateProxy::countCall {}), U256::from(1));
+    assert_eq!(slot0(&chain, actor_at), U256::ZERO, "the program's own storage is untouched");
+    assert_eq!((balance(&chain, proxy), balance(&chain, actor_at)), (value, U256::ZERO));
+    let logs = &chain.tx(&hash).expect("mined").logs;
+    assert_eq!(logs.len(), 1);
+    assert_eq!((logs[0].address, logs[0].topics()[0]), (proxy, word(1)));
+
+    // The delegated code calls the proxy again, which delegates again: two called frames of
+    // the proxy are open, so the inner delegated frame is reentrant.
+    let (ok, out) = call(&mut chain, proxy, via(proxy, []));
+    assert!(ok, "{out}");
+    let expect = Seen { sender: proxy, value: U256::ZERO, this: proxy, count: 2, reentrant: true };
+    assert_eq!(seen(&out), expect);
+
+    // Per acting address, not per code: the program's own frame below does not make its code
+    // reentrant when it then runs as the proxy ...
+    let (ok, out) = call(&mut chain, actor_at, via(proxy, []));
+    assert!(ok, "{out}");
+    let expect =
+        Seen { sender: actor_at, value: U256::ZERO, this: proxy, count: 2, reentrant: false };
+    assert_eq!(seen(&out), expect);
+    // ... nor does running as the proxy make a call to the program's own address reentrant.
+    let (ok, out) = call(&mut chain, proxy, via(actor_at, []));
+    assert!(ok, "{out}");
+    let expect =
+        Seen { sender: proxy, value: U256::ZERO, this: actor_at, count: 1, reentrant: false };
+    assert_eq!(seen(&out), expect);
+
+    // A revert above the delegated frame rolls back what it wrote in the proxy.
+    let then_refuse =
+        Reverter::callThenRefuseCall { target: proxy, data: Bytes::new(), code: U256::from(3) };
+    let (hash, ok) = send_value(&mut chain, reverter, then_refuse.abi_encode(), U256::ZERO);
+    assert!(!ok);
+    assert!(chain.tx(&hash).expect("mined").logs.is_empty());
+    assert_eq!(view(&mut chain, proxy, DelegateProxy::countCall {}), U256::from(1));
+}
+
+/// The same with a Stylus program as the proxy (the shape of a Stylus contract delegating to
+/// a Stylus module).
+#[test]
+fn stylus_delegatecalls_stylus() {
+    let mut chain = chain();
+    let (actor_at, proxy) = (addr(0x60), addr(0x61));
+    deploy_wat(&mut chain, actor_at, &actor());
+    deploy_wat(&mut chain, proxy, &delegator());
+    let me = dev(&chain, 0);
+    let value = U256::from(77);
+
+    let (ok, out) = call_value(&mut chain, proxy, via(actor_at, []), value);
+    assert!(ok, "{out}");
+    let expect = Seen { sender: me, value, this: proxy, count: 1, reentrant: false };
+    assert_eq!(seen(&out), expect);
+    let (hash, ok) = send_value(&mut chain, proxy, via(actor_at, []), value);
+    assert!(ok);
+    assert_eq!((slot0(&chain, proxy), slot0(&chain, actor_at)), (U256::from(1), U256::ZERO));
+    assert_eq!((balance(&chain, proxy), balance(&chain, actor_at)), (value, U256::ZERO));
+    let logs = &chain.tx(&hash).expect("mined").logs;
+    assert_eq!(logs.len(), 1);
+    assert_eq!(logs[0].address, proxy);
+
+    // proxy -> (delegated) actor -> CALL proxy -> (delegated) actor: reentrant.
+    let (ok, out) = call(&mut chain, proxy, via(actor_at, via(proxy, via(actor_at, []))));
+    assert!(ok, "{out}");
+    let expect = Seen { sender: proxy, value: U256::ZERO, this: proxy, count: 2, reentrant: true };
+    assert_eq!(seen(&out), expect);
+
+    // proxy -> (delegated) actor -> CALL actor: a first frame of the actor's own address.
+    let (ok, out) = call(&mut chain, proxy, via(actor_at, via(actor_at, [])));
+    assert!(ok, "{out}");
+    let expect =
+        Seen { sender: proxy, value: U256::ZERO, this: actor_at, count: 1, reentrant: false };
+    assert_eq!(seen(&out), expect);
 }
 
 #[test]
