@@ -435,6 +435,140 @@ fn host_context_known_answers() {
     assert_eq!(U256::from_be_slice(&out[220..252]), U256::from(2));
 }
 
+/// The host I/Os `host_context_known_answers` leaves out, each against a value computed
+/// outside the node.
+#[test]
+fn host_accounts_math_calls_and_memory_known_answers() {
+    let mut chain = chain();
+    let (p, stylus_counter, funded) = (addr(0x59), addr(0x51), addr(0xB0B));
+    deploy_wat(&mut chain, stylus_counter, &counter());
+    let counter = create(&mut chain, Counter::BYTECODE.clone());
+    chain.set_balance(funded, U256::from(123_456));
+    let init = Counter::BYTECODE.as_ref();
+    let salt = word(5);
+    let data = |at: u32, bytes: &[u8]| format!("(data (i32.const {at}) \"{}\")", escape(bytes));
+    let segments = [
+        data(500, counter.as_slice()),
+        data(520, funded.as_slice()),
+        data(540, stylus_counter.as_slice()),
+        data(560, &Counter::countCall::SELECTOR),
+        data(700, salt.as_slice()),
+        data(4096, init),
+    ]
+    .join("\n  ");
+    let src = program(&format!(
+        r#"
+    (i64.store (i32.const 1000) (call $timestamp))
+    (i64.store (i32.const 1008) (call $gaslimit))
+    (call $coinbase (i32.const 1016))
+    (call $gasprice (i32.const 1036))
+    (i64.store (i32.const 1068) (call $ink_left))
+    (i64.store (i32.const 1076) (call $gas_left))
+    (call $balance (i32.const 520) (i32.const 1084))
+    (i32.store (i32.const 1116) (call $codesize (i32.const 500)))
+    (call $codehash (i32.const 500) (i32.const 1120))
+    (i32.store (i32.const 1168) (call $code (i32.const 500) (i32.const 0) (i32.const 16) (i32.const 1152)))
+    (i32.store8 (i32.const 1211) (i32.const 100))
+    (i32.store8 (i32.const 631) (i32.const 7))
+    (call $div (i32.const 1180) (i32.const 600))
+    (i32.store8 (i32.const 1243) (i32.const 10))
+    (i32.store8 (i32.const 663) (i32.const 6))
+    (call $addmod (i32.const 1212) (i32.const 600) (i32.const 632))
+    (i32.store8 (i32.const 1275) (i32.const 10))
+    (call $mulmod (i32.const 1244) (i32.const 600) (i32.const 632))
+    (i32.store (i32.const 1276)
+        (call $scall (i32.const 500) (i32.const 560) (i32.const 4) (i64.const -1) (i32.const 1280)))
+    (i32.store (i32.const 1284) (call $rds))
+    (drop (call $rrd (i32.const 1288) (i32.const 0) (i32.const 32)))
+    (i32.store (i32.const 1320)
+        (call $scall (i32.const 540) (i32.const 0) (i32.const 0) (i64.const 1000000) (i32.const 1324)))
+    (call $create2 (i32.const 4096) (i32.const {len}) (i32.const 2048) (i32.const 700)
+        (i32.const 1328) (i32.const 1348))
+    (i64.store (i32.const 1352) (call $ink_left))
+    (call $pay (i32.const 5))
+    (i64.store (i32.const 1360) (call $ink_left))
+    (call $write_result (i32.const 1000) (i32.const 368))
+    (i32.const 0)"#,
+        len = init.len()
+    ))
+    .replace("(memory (export \"memory\") 1)", &format!("(memory (export \"memory\") 1)\n  {segments}"));
+    deploy_wat(&mut chain, p, &src);
+
+    let mut request = req(dev(&chain, 0), p, Bytes::new());
+    request.gas_price = Some(7);
+    request.gas = Some(5_000_000);
+    let outcome = chain.call(request, alloy_eips::BlockNumberOrTag::Latest, None).expect("call");
+    assert!(outcome.success, "{}", outcome.output);
+    let out = outcome.output;
+    let u64_at = |o: usize| u64::from_le_bytes(out[o..o + 8].try_into().expect("8 bytes"));
+    let u32_at = |o: usize| u32::from_le_bytes(out[o..o + 4].try_into().expect("4 bytes"));
+    let word_at = |o: usize| U256::from_be_slice(&out[o..o + 32]);
+    let runtime = Counter::DEPLOYED_BYTECODE.as_ref();
+
+    // Block and transaction: a call simulates the block after the latest.
+    assert_eq!(u64_at(0), chain.latest().header.timestamp + 1, "block_timestamp");
+    assert_eq!(u64_at(8), chain.config().block_gas_limit, "block_gas_limit");
+    assert_eq!(&out[16..36], Address::ZERO.as_slice(), "block_coinbase");
+    assert_eq!(word_at(36), U256::from(7), "tx_gas_price");
+    // Ink is gas times 10,000, read one host call apart.
+    let (ink, gas) = (u64_at(68), u64_at(76));
+    assert!(ink / 10_000 >= gas && ink / 10_000 - gas <= 1, "evm_ink_left {ink}, gas {gas}");
+    // Accounts.
+    assert_eq!(word_at(84), U256::from(123_456), "account_balance");
+    assert_eq!(u32_at(116) as usize, runtime.len(), "account_code_size");
+    assert_eq!(&out[120..152], keccak256(runtime).as_slice(), "account_codehash");
+    assert_eq!(&out[152..168], &runtime[..16], "account_code");
+    assert_eq!(u32_at(168), 16, "account_code's returned size");
+    // Math: 100 / 7, (10 + 7) % 6, (10 * 7) % 6.
+    assert_eq!(word_at(180), U256::from(14), "math_div");
+    assert_eq!(word_at(212), U256::from(5), "math_add_mod");
+    assert_eq!(word_at(244), U256::from(4), "math_mul_mod");
+    // A static call of Counter.count(), and one into a program that writes (which fails).
+    assert_eq!((u32_at(276), u32_at(280), u32_at(284)), (0, 32, 32), "static_call, sizes");
+    assert_eq!(word_at(288), U256::ZERO, "read_return_data");
+    assert_eq!(u32_at(320), 1, "a write under static_call_contract fails");
+    // create2 lands where keccak(0xff ++ deployer ++ salt ++ keccak(init)) says.
+    let expected = p.create2(salt, keccak256(init));
+    assert_eq!(&out[328..348], expected.as_slice(), "create2");
+    assert_eq!(u32_at(348), 0, "create2 revert data size");
+    // pay_for_memory_grow(5) from 1 open page: 4 pages beyond the 2 free ones at 1,000 gas
+    // each, plus two host calls and a few instructions.
+    let paid = u64_at(352) - u64_at(360);
+    let known = 4 * 1_000 * 10_000 + 2 * 8_400;
+    assert!((known..known + 5_000).contains(&paid), "pay_for_memory_grow cost {paid} ink");
+
+    let (_, ok) = send_value(&mut chain, p, vec![], U256::ZERO);
+    assert!(ok);
+    let n = chain.block_number();
+    assert_eq!(chain.code(expected, n).expect("code"), Counter::DEPLOYED_BYTECODE);
+}
+
+/// `exit_early(status)`: 0 returns what `write_result` set, anything else reverts with it,
+/// and nothing after the call runs.
+#[test]
+fn exit_early_status_decides_success() {
+    let mut chain = chain();
+    let p = addr(0x5A);
+    deploy_wat(
+        &mut chain,
+        p,
+        &program(
+            r#"
+    (call $read_args (i32.const 0))
+    (i32.store16 (i32.const 100) (i32.const 0x6261))
+    (call $write_result (i32.const 100) (i32.const 2))
+    (call $exit_early (i32.load8_u (i32.const 0)))
+    unreachable"#,
+        ),
+    );
+    let (ok, out) = call(&mut chain, p, vec![0]);
+    assert!(ok);
+    assert_eq!(out.as_ref(), b"ab");
+    let (ok, out) = call(&mut chain, p, vec![3]);
+    assert!(!ok);
+    assert_eq!(out.as_ref(), b"ab");
+}
+
 fn escape(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("\\{b:02x}")).collect()
 }
