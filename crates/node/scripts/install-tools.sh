@@ -33,4 +33,10 @@ cd "$tools"
 [ -f package.json ] || echo '{"name":"tidepool-tools","private":true}' > package.json
 npm install --no-audit --no-fund --silent --save-exact "${wanted[@]}"
 find "$tools/node_modules/@foundry-rs" -type f \( -name cast -o -name anvil \) -exec chmod +x {} +
+# npm trusts its own lock file over what is on disk; make sure the pin really holds.
+got="$(installed_version solc)"
+if [ "$got" != "$solc" ]; then
+  echo "install-tools: solc $solc wanted, ${got:-nothing} installed in $tools" >&2
+  exit 1
+fi
 echo "install-tools: installed ${wanted[*]} into $tools" >&2
