@@ -2,8 +2,8 @@
 pragma solidity ^0.8.20;
 
 /// Puts an EVM frame between a Stylus program and a call back into it, to see whether the
-/// program counts itself reentered (Nitro's `msg_reentrant`: another frame of the same acting
-/// address is open, whatever kind of code runs in it).
+/// program counts itself reentered (Nitro's `msg_reentrant`: another frame *called* at the
+/// same acting address is open, whatever kind of code runs in it).
 ///
 /// The program is expected to answer empty calldata with its reentrancy flag as one word, and
 /// to call `calldata[0:20]` with `calldata[20:]` otherwise.
