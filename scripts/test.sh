@@ -23,8 +23,11 @@ cargo fmt --all -- --check
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "test tools (cast and anvil for the node's interoperability tests)"
+step "test tools (cast, anvil and solc for the node's interoperability tests)"
 bash crates/node/scripts/install-tools.sh
+
+step "Solidity test artifacts match their sources (pinned solcjs)"
+node crates/node/tests/solidity/compile.js --check
 
 step "tidepool build (wasm, Nitro activation rules, size limit)"
 cargo run -q -p tidepool-cli -- build

@@ -13,8 +13,8 @@ use revm::{
         PrecompileProvider,
     },
     interpreter::{
-        interpreter::EthInterpreter, interpreter_action::FrameInit, CallInputs, FrameInput,
-        InterpreterResult, SharedMemory,
+        interpreter::EthInterpreter, interpreter_action::FrameInit, CallInputs, CallScheme,
+        FrameInput, InterpreterResult, SharedMemory,
     },
     primitives::{hardfork::SpecId, Address, AddressSet},
 };
@@ -39,9 +39,9 @@ pub const SPEC: SpecId = SpecId::PRAGUE;
 /// Per-transaction bookkeeping shared by every frame of one transaction.
 #[derive(Debug, Default)]
 pub(crate) struct TxFrames {
-    /// Open frames as (journal depth, address), deepest last. Pruned lazily: a new frame at
-    /// depth `d` proves every recorded frame at depth >= `d` has returned.
-    open: Vec<(usize, Address)>,
+    /// Open frames, deepest last. Pruned lazily: a new frame at depth `d` proves every
+    /// recorded frame at depth >= `d` has returned.
+    open: Vec<OpenFrame>,
     /// Pages held by the Stylus programs currently running in this transaction.
     pub open_pages: u16,
     /// Most pages held at once so far in this transaction.
@@ -56,13 +56,30 @@ impl TxFrames {
         !self.called.insert(code_hash)
     }
 
-    /// Records a frame entered at `depth` and tells whether `address` already had one open.
-    fn enter(&mut self, depth: usize, address: Address) -> bool {
-        self.open.retain(|(d, _)| *d < depth);
-        let reentrant = self.open.iter().any(|(_, a)| *a == address);
-        self.open.push((depth, address));
-        reentrant
+    /// Records a frame entered at `depth` that acts for `address` (its storage address) and
+    /// tells whether that frame is reentrant in Nitro's sense.
+    ///
+    /// Nitro counts open frames per acting address, but only frames that were *called*: a
+    /// DELEGATECALL or CALLCODE frame acts for its caller's address without adding to that
+    /// address's count. A frame is reentrant when the count for its acting address, its own
+    /// frame included if it counts, exceeds one. So a proxy's code delegated to once is not
+    /// reentrant, but it is once the proxy has been called again further down the stack.
+    fn enter(&mut self, depth: usize, address: Address, delegated: bool) -> bool {
+        self.open.retain(|f| f.depth < depth);
+        let called = self.open.iter().filter(|f| f.called && f.address == address).count();
+        self.open.push(OpenFrame { depth, address, called: !delegated });
+        called + usize::from(!delegated) > 1
     }
+}
+
+/// One frame of the transaction that revm routed through the precompile provider.
+#[derive(Debug, Clone, Copy)]
+struct OpenFrame {
+    depth: usize,
+    /// The address whose storage and balance the frame acts on.
+    address: Address,
+    /// Entered by CALL or STATICCALL (or as the transaction), not by DELEGATECALL/CALLCODE.
+    called: bool,
 }
 
 /// Precompile provider: Ethereum precompiles, ArbWasm at 0x71, and every account whose code
@@ -99,7 +116,8 @@ impl Precompiles {
         inputs: &CallInputs,
     ) -> Result<Option<InterpreterResult>, String> {
         let depth = ctx.journal().depth();
-        let reentrant = self.frames.borrow_mut().enter(depth, inputs.target_address);
+        let delegated = matches!(inputs.scheme, CallScheme::DelegateCall | CallScheme::CallCode);
+        let reentrant = self.frames.borrow_mut().enter(depth, inputs.target_address, delegated);
         if self.eth.contains(&inputs.bytecode_address) {
             return <EthPrecompiles as PrecompileProvider<Ctx>>::run(&mut self.eth, ctx, inputs);
         }
@@ -198,5 +216,24 @@ fn drive(evm: &mut NestedEvm<'_>, init: FrameInit) -> Result<FrameResult, String
         if let Some(result) = evm.frame_return_result(result).map_err(|e| format!("{e:?}"))? {
             return Ok(result);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reentrancy_counts_called_frames_per_acting_address() {
+        let (proxy, module) = (Address::repeat_byte(0xaa), Address::repeat_byte(0xbb));
+        let mut f = TxFrames::default();
+        assert!(!f.enter(1, proxy, false), "the transaction's own call");
+        assert!(!f.enter(2, proxy, true), "delegated once: still one called frame of proxy");
+        assert!(!f.enter(3, module, false), "the module's own address is a different actor");
+        assert!(f.enter(4, proxy, false), "proxy called again while its first frame is open");
+        assert!(f.enter(5, proxy, true), "delegated under two called frames of proxy");
+        // A new frame at depth 2 means every frame at depth 2 or deeper has returned.
+        assert!(!f.enter(2, proxy, true));
+        assert!(!f.enter(2, module, false));
     }
 }

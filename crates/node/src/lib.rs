@@ -19,13 +19,56 @@
 //! [`evm::Precompiles`] is revm's precompile provider: revm asks it about every call before
 //! loading bytecode, after the call's journal checkpoint and value transfer. Ethereum
 //! precompiles and ArbWasm (`0x71`, [`arbwasm`]) are answered there; code starting
-//! `EF F0 00` is run by [`stylus::run`] in wasmi. A program's calls and creates back into the
-//! EVM start a child EVM over the *same* context ([`evm::run_child`]), so every frame shares
+//! `EF F0 00` is run by `stylus::run` in wasmi. A program's calls and creates back into the
+//! EVM start a child EVM over the *same* context (`evm::run_child`), so every frame shares
 //! one journal: reverts roll back Stylus and EVM writes alike, and `CALL_STACK_LIMIT` counts
 //! both kinds of frame. Activation records live in the storage of the ArbWasm account, so
 //! snapshots, reverts and state dumps carry them; compiled modules are cached per code hash
 //! in [`program::ProgramCache`] and compiled once (at activation, or on first use after a
 //! state load).
+//!
+//! `msg_reentrant` follows Nitro's rule: open frames are counted per *acting* (storage)
+//! address, and only frames entered by CALL or STATICCALL (or as the transaction) count; a
+//! DELEGATECALL or CALLCODE frame acts for its caller without adding to the caller's count.
+//! A program is reentrant when its acting address has more than one counted frame open,
+//! EVM frames included. So code delegated to by a proxy is not reentrant on the proxy's
+//! first entry, and is once the proxy has been called again further down the stack; the
+//! program's own address is a different actor. The frames are those revm routes through the
+//! precompile provider, which is every call.
+//!
+//! # Host I/Os
+//!
+//! [`host::HOSTIOS`] lists the 42 `vm_hooks` imports with their wasm signatures, plus the
+//! `console` debug imports. 42 is Nitro's full set, not 43: checked against Nitro's sources
+//! (commit `6dce8d13`, April 2026), where the native linker (`crates/stylus/src/native.rs`)
+//! defines exactly 42 functions in the `vm_hooks` namespace and the WAVM user host
+//! (`crates/wasm-libraries/user-host/src/host.rs`) exports exactly 42 `user_host__*`
+//! functions; that file's 43rd function, `set_trap`, is an import from its own `forward`
+//! module, not a host I/O. No earlier version of the linker defined more than 42 (older
+//! names such as `storage_store_bytes32`, `memory_grow` or `block_chainid` were replaced, not
+//! added to). stylus-sdk 0.10.10's `hostio.rs` declares 34 of the 42: it does not use
+//! `exit_early`, the transient-storage or the `math_*` imports.
+//!
+//! # What is tested
+//!
+//! | where | what |
+//! |---|---|
+//! | unit tests in `src/` | ink table scaled to fuel, memory pricing, SSTORE pricing and refunds, activation rules, program compression, activation records, the reentrancy counting rule, the host I/O list |
+//! | `tests/chains.rs` | Solidity (solc-compiled, below) and Stylus calling each other both ways and in round trips in one journal; reverts carrying custom-error data across frames and rolling back storage and logs, caught and uncaught; traps consuming all gas; non-activated code refused; the reentrancy flag through EVM frames; DELEGATECALL from a Solidity proxy and from a Stylus program into a Stylus program (storage, logs, value, msg.sender/msg.value/address, reentrancy per acting address, rollback); known answers for every one of the 42 host I/Os; `create1`/`create2` of a Solidity contract |
+//! | `tests/solidity.rs` | the committed artifacts in `tests/solidity/out/` are what the pinned solcjs makes of `tests/solidity/*.sol` (needs the tools below; skipped without them except on CI, and `scripts/test.sh` runs the same check) |
+//! | `tests/stylus.rs` | a WAT counter activates and counts; `eth_call` leaves state alone |
+//! | `tests/contracts.rs` | the SDK-built vault wasm (from `tidepool build`) deploys with CREATE, activates, initialises and guards withdrawals |
+//! | `tests/rpc.rs` | JSON-RPC methods, dev methods, error codes, state dump and reload |
+//! | `tests/foundry.rs` | `cast` deploys, activates and calls a Stylus program; an EVM-only transaction sequence gives the same receipts, logs and balances here as on `anvil` |
+//!
+//! The Solidity contracts used by `tests/chains.rs` live in `tests/solidity/`: `Counter`,
+//! `Reverter` (custom error), `ReentrancyProbe` and `DelegateProxy`. Their compiled
+//! artifacts are committed, so `cargo test` needs no Node.js. After changing a source:
+//!
+//! ```text
+//! crates/node/scripts/install-tools.sh          # cast, anvil, solc (pinned) into .tools
+//! node crates/node/tests/solidity/compile.js    # rewrites tests/solidity/out/*.json
+//! ```
 //!
 //! # Ink pricing used
 //!
@@ -90,10 +133,12 @@
 //! - A trap (including a bad pointer or a write in a static context) halts the frame with
 //!   all its gas consumed, reported by revm as `PrecompileError`; running out of ink is
 //!   `OutOfGas`.
-//! - Reentrancy is tracked per address over all open frames that revm routes through the
-//!   precompile provider (every call, EVM or Stylus); frames of contract *creation* are not
-//!   recorded.
-//! - The `console` imports are available (free, printed to stderr) without a debug mode.
+//! - Contract-creation frames are not counted for `msg_reentrant` (Nitro counts them). No
+//!   answer can differ: until its construction ends the new address has no code, so only
+//!   delegated frames, which never count, can act for it.
+//! - The `console` imports `log_txt`, `log_i32` and `log_i64` are available (free, printed to
+//!   stderr) without a debug mode; Nitro's debug-only `tee_*` and `debug` imports are not
+//!   (and float ones could not activate here).
 #![warn(missing_docs)]
 
 pub mod activation;

@@ -52,9 +52,48 @@ pub fn send_value(
 }
 
 pub fn call(chain: &mut Chain, to: Address, data: impl Into<Bytes>) -> (bool, Bytes) {
+    call_value(chain, to, data, U256::ZERO)
+}
+
+/// An `eth_call` from dev account 0 sending `value`; returns (success, output).
+pub fn call_value(
+    chain: &mut Chain,
+    to: Address,
+    data: impl Into<Bytes>,
+    value: U256,
+) -> (bool, Bytes) {
     let from = dev(chain, 0);
-    let out = chain.call(req(from, to, data), BlockNumberOrTag::Latest, None).expect("call");
+    let mut r = req(from, to, data);
+    r.value = Some(value);
+    let out = chain.call(r, BlockNumberOrTag::Latest, None).expect("call");
     (out.success, out.output)
+}
+
+/// Deploys `init` (creation code with any constructor arguments appended) with a CREATE
+/// transaction from dev account 0 and returns the new contract's address.
+pub fn create(chain: &mut Chain, init: impl Into<Bytes>) -> Address {
+    let from = dev(chain, 0);
+    let request = TransactionRequest {
+        from: Some(from),
+        to: Some(TxKind::Create),
+        input: init.into().into(),
+        gas: Some(5_000_000),
+        ..Default::default()
+    };
+    let hash = chain.send_request(request).expect("send create");
+    let mined = chain.tx(&hash).expect("mined");
+    assert!(mined.success, "CREATE failed: {mined:?}");
+    mined.contract_address.expect("created address")
+}
+
+/// Slot 0 of `address` at the latest block.
+pub fn slot0(chain: &Chain, address: Address) -> U256 {
+    chain.storage(address, U256::ZERO, chain.block_number()).expect("slot")
+}
+
+/// The balance of `address` at the latest block.
+pub fn balance(chain: &Chain, address: Address) -> U256 {
+    chain.account(address, chain.block_number()).expect("account").balance
 }
 
 /// Puts a WAT program at `address` and activates it through ArbWasm.
