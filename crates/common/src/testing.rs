@@ -66,8 +66,8 @@ impl TestHost {
         self.reentrant.set(reentrant);
     }
 
-    /// Makes a delegatecall to `target` run `handler`. While it runs, `msg_reentrant` is
-    /// true, as on Nitro, where the acting (storage) address is then already on the stack.
+    /// Makes a delegatecall to `target` run `handler`. `msg_reentrant` keeps its value, as
+    /// on Nitro, which counts only called (not delegated) frames per acting address.
     pub fn on_delegate(
         &self,
         target: Address,
@@ -269,15 +269,10 @@ unsafe impl UnsafeCallAccess for TestHost {
         let handler =
             self.delegates.borrow().iter().find(|(a, _)| *a == to).map(|(_, h)| h.clone());
         let (status, out) = match handler {
-            Some(handler) => {
-                let was_reentrant = self.reentrant.replace(true);
-                let result = handler(self, data);
-                self.reentrant.set(was_reentrant);
-                match result {
-                    Ok(out) => (0, out),
-                    Err(out) => (1, out),
-                }
-            }
+            Some(handler) => match handler(self, data) {
+                Ok(out) => (0, out),
+                Err(out) => (1, out),
+            },
             None => (1, Vec::new()),
         };
         *outs_len = out.len();
