@@ -30,6 +30,7 @@ interface IPool {
     error NotOracle(address caller);
     error ProtocolNotStopped();
     error ProtocolStopped();
+    error RateReportNotFound(uint256 index);
     error ReentrantCall();
     error ReportedValidatorsDecreased(uint256 previous, uint256 reported);
     error ReportedValidatorsExceedDeposited(uint256 deposited, uint256 reported);
@@ -93,6 +94,8 @@ interface IPool {
     function getPooledEthByShares(uint256 shares_amount) external view returns (uint256);
     function getPooledEthBySharesRoundUp(uint256 shares_amount) external view returns (uint256);
     function getProtocolContracts() external view returns (address, address, address, address, address, address);
+    function getRateReport(uint256 index) external view returns (uint256, uint256);
+    function getRateReportCount() external view returns (uint256);
     function getRoleAdmin(bytes32 role) external view returns (bytes32);
     function getSharesByPooledEth(uint256 eth_amount) external view returns (uint256);
     function getSharesPendingBurn() external view returns (uint256);

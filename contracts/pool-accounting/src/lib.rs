@@ -22,11 +22,12 @@
 //! `NotInitialized`) and the views read zeros.
 //!
 //! # Reentrancy
-//! Nitro flags a call as reentrant when its acting address is already on the stack, which
-//! under a delegatecall is always true, so this code cannot use that flag. The pool's
-//! fallback checks it instead, before delegating: no accounting or admin function, views
-//! included, runs inside a call the pool itself made (vault payouts during a report go to
-//! the pool's own `receiveVaultFunds`).
+//! Nitro flags a call as reentrant when its acting address already has an open called frame
+//! (delegated frames do not count), so under the pool's delegatecall the flag is the one the
+//! pool's own frame sees. The pool's fallback checks it once, before delegating: no
+//! accounting or admin function, views included, runs inside a call the pool itself made
+//! (vault payouts during a report go to the pool's own `receiveVaultFunds`, which accepts
+//! only such calls).
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 #![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
 
@@ -40,6 +41,7 @@ use core::ops::{Deref, DerefMut};
 
 use alloy_primitives::U256;
 use stylus_sdk::prelude::*;
+use tidepool_math::rate::RateReport;
 use tidepool_pool::{errors::*, roles, Pool, PoolError};
 
 /// The pool's storage, seen by the accounting code: one field, so every slot is the pool's.
@@ -156,6 +158,26 @@ impl PoolAccounting {
     /// their burning.
     pub fn get_shares_pending_burn(&self) -> U256 {
         self.shares_pending_burn.get()
+    }
+
+    /// How many reports have been applied: the rate feed's latest round.
+    pub fn get_rate_report_count(&self) -> U256 {
+        U256::from(self.rate_reports.len())
+    }
+
+    /// The `index`-th applied report (from 0): its reference time and the pooled ether per
+    /// whole token (1e18 shares) right after it, rounded down. The rate feed's round
+    /// `index + 1`.
+    ///
+    /// # Errors
+    /// * `RateReportNotFound` if fewer reports have been applied.
+    pub fn get_rate_report(&self, index: U256) -> Result<(U256, U256), PoolError> {
+        let word = usize::try_from(index)
+            .ok()
+            .and_then(|i| self.rate_reports.get(i))
+            .ok_or(RateReportNotFound { index })?;
+        let report = RateReport::unpack(word);
+        Ok((U256::from(report.timestamp), report.rate))
     }
 
     /// Runs every selector this contract does not know in `PoolAdmin`'s code, still on the

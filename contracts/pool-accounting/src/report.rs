@@ -9,7 +9,9 @@
 //!    burnt as far as the cap allows (the rest is burnt in later reports);
 //! 4. the fee is minted as shares on net rewards, none when rewards are not positive;
 //! 5. all state is written before the vaults and the queue are called, so those calls only
-//!    ever see the post-report state.
+//!    ever see the post-report state;
+//! 6. the post-report rate (ether per whole token) is appended to the rate history that the
+//!    rate feed publishes, one round per report.
 
 use alloc::vec::Vec;
 use alloy_sol_types::SolEvent as _;
@@ -21,7 +23,11 @@ use stylus_sdk::{
     call::{call, static_call},
     prelude::*,
 };
-use tidepool_math::{fee, rebase_limit::RebaseLimiter};
+use tidepool_math::{
+    fee,
+    rate::{self, RateReport},
+    rebase_limit::RebaseLimiter,
+};
 
 use tidepool_pool::{
     errors::*,
@@ -198,6 +204,11 @@ impl PoolAccounting {
                 fee_shares.word(),
             ],
         );
+        let rate = RateReport {
+            timestamp: report.timestamp.saturating_to(),
+            rate: rate::pooled_ether_per_token(post_total_pooled, post_total_shares)?,
+        };
+        self.rate_reports.push(rate.pack()?);
         Ok((post_total_pooled, post_total_shares, withdrawals, el_rewards))
     }
 

@@ -107,6 +107,9 @@ sol! {
     /// `PoolAccounting` or `PoolAdmin` as given at initialisation holds no code.
     #[derive(Debug, PartialEq, Eq)]
     error ExtensionWithoutCode(address extension);
+    /// No report with this index has been applied (see `getRateReport`).
+    #[derive(Debug, PartialEq, Eq)]
+    error RateReportNotFound(uint256 index);
     /// An arithmetic step overflowed or divided by zero.
     #[derive(Debug, PartialEq, Eq)]
     error ArithmeticFailed();
@@ -147,6 +150,7 @@ tidepool_common::solidity_errors! {
         ZeroAddress(ZeroAddress) {  },
         ZeroInitialStake(ZeroInitialStake) {  },
         ExtensionWithoutCode(ExtensionWithoutCode) { extension },
+        RateReportNotFound(RateReportNotFound) { index },
         ArithmeticFailed(ArithmeticFailed) {  },
         AlreadyInitialized(initializable::AlreadyInitialized) {  },
         NotDeployer(initializable::NotDeployer) { caller, nonce },

@@ -46,7 +46,7 @@ use stylus_sdk::{
     prelude::*,
     storage::{
         StorageAddress, StorageBool, StorageMap, StorageU16, StorageU256, StorageU32, StorageU64,
-        StorageU96,
+        StorageU96, StorageVec,
     },
 };
 use tidepool_common::{access_control::AccessControl, eip712, initializable, permit::Permit};
@@ -164,6 +164,7 @@ pub mod abi_items {
             .error::<errors::ZeroAddress>()
             .error::<errors::ZeroInitialStake>()
             .error::<errors::ExtensionWithoutCode>()
+            .error::<errors::RateReportNotFound>()
             .error::<errors::ArithmeticFailed>()
             .error::<initializable::AlreadyInitialized>()
             .error::<initializable::NotDeployer>()
@@ -218,6 +219,9 @@ pub struct Pool {
     pub rewards_vault: StorageAddress,
     pub treasury: StorageAddress,
     pub staking_module: StorageAddress,
+    /// One word per applied report, `timestamp << 192 | pooled ether per token`
+    /// (`tidepool_math::rate::RateReport`): the history the rate feed publishes.
+    pub rate_reports: StorageVec<StorageU256>,
     /// `PoolAccounting`, whose code the pool's fallback runs on this storage.
     pub accounting_contract: StorageAddress,
     /// `PoolAdmin`, whose code the accounting contract's fallback runs on this storage.

@@ -50,9 +50,9 @@ const MILLION: u64 = 1_000_000;
 const LIMITER_PRECISION: u64 = 1_000_000_000;
 const BASIS_POINTS: u64 = 10_000;
 /// The most storage slots one report may write, whatever the number of holders: CL balance,
-/// buffer, pending burn, validator counts, total shares, and the shares of the queue, the
-/// treasury and the module.
-const MAX_REPORT_SLOTS: usize = 8;
+/// buffer, pending burn, validator counts, total shares, the shares of the queue, the
+/// treasury and the module, and the rate history (its length and the new entry).
+const MAX_REPORT_SLOTS: usize = 10;
 
 fn e27() -> U256 {
     U256::from(10u64).pow(U256::from(27))
@@ -878,6 +878,12 @@ impl Run {
             (pre.deposited_validators, cl_validators, cl)
         );
         assert_eq!(post.pending_burn, burn_requested - burnt);
+        // The rate feed's new round: the post-report rate per whole token, rounded down.
+        let rounds = self.env.accounting.get_rate_report_count();
+        let (round_time, round_rate) =
+            self.env.accounting.get_rate_report(rounds - u(1u8)).unwrap();
+        assert_eq!(round_time, self.env.now(), "round time is the report's");
+        assert_eq!(round_rate, mul_div(u(E18), current, post_shares), "round rate");
         // (h) nobody's shares change but the fee recipients' and the queue's.
         let mut shares = pre.shares.clone();
         shares[TREASURY_I] += treasury_shares;

@@ -667,6 +667,41 @@ fn positive_report_rebases_everyone_and_pays_fees() {
 }
 
 #[test]
+fn each_report_records_one_rate_round() {
+    let mut env = Env::new();
+    assert_eq!(env.accounting.get_rate_report_count(), U256::ZERO);
+    assert_eq!(
+        env.accounting.get_rate_report(U256::ZERO),
+        Err(PoolError::RateReportNotFound(RateReportNotFound { index: U256::ZERO }))
+    );
+    env.submit(ALICE, eth(60)).unwrap();
+    env.deposit_validators(1).unwrap();
+    let rewards = U256::from(20_000_000_000_000_000u64);
+    let (pooled, shares, _, _) = env.report(1, eth(32) + rewards, U256::ZERO, U256::ZERO).unwrap();
+    env.vm.set_block_timestamp(1_700_086_400);
+    env.report(1, eth(32) + rewards, U256::ZERO, U256::ZERO).unwrap();
+    // Two rounds, in order; a zero report repeats the rate at its own time.
+    assert_eq!(env.accounting.get_rate_report_count(), U256::from(2));
+    let per_token = pooled * ETH / shares;
+    assert!(per_token > ETH);
+    assert_eq!(
+        env.accounting.get_rate_report(U256::ZERO),
+        Ok((U256::from(1_700_000_000u64), per_token))
+    );
+    assert_eq!(
+        env.accounting.get_rate_report(U256::from(1)),
+        Ok((U256::from(1_700_086_400u64), per_token))
+    );
+    assert!(env.accounting.get_rate_report(U256::MAX).is_err());
+    // Staking in between moves the live rate by rounding dust, never the recorded one.
+    env.submit(BOB, eth(1) + U256::from(7)).unwrap();
+    assert_eq!(
+        env.accounting.get_rate_report(U256::from(1)),
+        Ok((U256::from(1_700_086_400u64), per_token))
+    );
+}
+
+#[test]
 fn negative_report_charges_no_fee() {
     let mut env = env_with_validators();
     let pre_shares = env.total_shares();

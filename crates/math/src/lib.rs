@@ -15,6 +15,7 @@
 //! - [`stake_limit`]: the regenerating per-block staking limit.
 //! - [`rebase_limit`]: the cap on share-rate growth in one oracle report.
 //! - [`queue`]: withdrawal-queue share rates (1e27 precision).
+//! - [`rate`]: the exchange rate the rate feed publishes, one entry per report.
 
 #![cfg_attr(not(test), no_std)]
 #![warn(missing_docs)]
@@ -24,6 +25,7 @@ use alloy_primitives::U512;
 
 pub mod fee;
 pub mod queue;
+pub mod rate;
 pub mod rebase_limit;
 pub mod shares;
 pub mod stake_limit;
