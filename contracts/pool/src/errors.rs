@@ -2,29 +2,15 @@
 //! it; ERC-20 failures use the ERC-6093 names integrators already decode.
 
 use alloy_sol_types::sol;
-use tidepool_common::{access_control, initializable, nonces, permit};
+pub use tidepool_common::erc20::{
+    ERC20InsufficientAllowance, ERC20InsufficientBalance, ERC20InvalidApprover,
+    ERC20InvalidReceiver, ERC20InvalidSender, ERC20InvalidSpender,
+};
+use tidepool_common::{access_control, erc20, initializable, nonces, permit};
 use tidepool_math::MathError;
 
 sol! {
     #![sol(abi)]
-    /// `sender` holds `balance` but the operation needs `needed` (token units).
-    #[derive(Debug, PartialEq, Eq)]
-    error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed);
-    /// Tokens cannot come from `sender`.
-    #[derive(Debug, PartialEq, Eq)]
-    error ERC20InvalidSender(address sender);
-    /// Tokens cannot go to `receiver` (zero, or the token contract itself).
-    #[derive(Debug, PartialEq, Eq)]
-    error ERC20InvalidReceiver(address receiver);
-    /// `spender` may move `allowance` but the operation needs `needed`.
-    #[derive(Debug, PartialEq, Eq)]
-    error ERC20InsufficientAllowance(address spender, uint256 allowance, uint256 needed);
-    /// `approver` cannot grant an allowance (zero address).
-    #[derive(Debug, PartialEq, Eq)]
-    error ERC20InvalidApprover(address approver);
-    /// `spender` cannot receive an allowance (zero address).
-    #[derive(Debug, PartialEq, Eq)]
-    error ERC20InvalidSpender(address spender);
     /// `decreaseAllowance` asked to go below zero.
     #[derive(Debug, PartialEq, Eq)]
     error ERC20FailedDecreaseAllowance(address spender, uint256 currentAllowance, uint256 requestedDecrease);
@@ -187,6 +173,16 @@ impl From<access_control::Error> for PoolError {
         match e {
             access_control::Error::UnauthorizedAccount(e) => e.into(),
             access_control::Error::BadConfirmation(e) => e.into(),
+        }
+    }
+}
+
+impl From<erc20::Error> for PoolError {
+    fn from(e: erc20::Error) -> Self {
+        match e {
+            erc20::Error::InsufficientAllowance(e) => e.into(),
+            erc20::Error::InvalidApprover(e) => e.into(),
+            erc20::Error::InvalidSpender(e) => e.into(),
         }
     }
 }

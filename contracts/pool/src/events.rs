@@ -2,13 +2,10 @@
 //! indexers written for Lido read Tidepool unchanged.
 
 use alloy_sol_types::sol;
+pub use tidepool_common::erc20::{Approval, Transfer};
 
 sol! {
     #![sol(abi)]
-    /// ERC-20 transfer of `value` token units (also for mints from zero and burns to zero).
-    event Transfer(address indexed from, address indexed to, uint256 value);
-    /// ERC-20 allowance of `spender` over `owner`'s tokens set to `value`.
-    event Approval(address indexed owner, address indexed spender, uint256 value);
     /// `sharesValue` shares moved; always paired with a `Transfer` of their token value.
     event TransferShares(address indexed from, address indexed to, uint256 sharesValue);
     /// `sharesAmount` shares of `account` burnt: worth `preRebaseTokenAmount` before the

@@ -49,7 +49,9 @@ use stylus_sdk::{
         StorageU96, StorageVec,
     },
 };
-use tidepool_common::{access_control::AccessControl, eip712, initializable, permit::Permit};
+use tidepool_common::{
+    access_control::AccessControl, eip712, erc20::Allowances, initializable, permit::Permit,
+};
 
 pub use errors::PoolError;
 use errors::*;
@@ -190,7 +192,7 @@ pub struct Pool {
     pub permit: Permit,
 
     pub shares: StorageMap<Address, StorageU256>,
-    pub allowances: StorageMap<Address, StorageMap<Address, StorageU256>>,
+    pub allowances: Allowances,
     pub total_shares: StorageU256,
     pub buffered_ether: StorageU256,
     pub cl_balance: StorageU256,
@@ -355,7 +357,7 @@ impl Pool {
 
     /// How many token units `spender` may move for `owner`.
     pub fn allowance(&self, owner: Address, spender: Address) -> U256 {
-        self.allowances.getter(owner).get(spender)
+        self.allowances.allowance(owner, spender)
     }
 
     // ------------------------------------------------------------------ ERC-20 actions
@@ -422,7 +424,7 @@ impl Pool {
     pub fn increase_allowance(&mut self, spender: Address, added: U256) -> Result<bool, PoolError> {
         self.non_reentrant()?;
         let owner = self.vm().msg_sender();
-        let current = self.allowances.getter(owner).get(spender);
+        let current = self.allowances.allowance(owner, spender);
         let new = current.checked_add(added).ok_or_else(arithmetic)?;
         self.set_allowance(owner, spender, new)?;
         Ok(true)
@@ -443,7 +445,7 @@ impl Pool {
     ) -> Result<bool, PoolError> {
         self.non_reentrant()?;
         let owner = self.vm().msg_sender();
-        let current = self.allowances.getter(owner).get(spender);
+        let current = self.allowances.allowance(owner, spender);
         let new = current.checked_sub(subtracted).ok_or(ERC20FailedDecreaseAllowance {
             spender,
             currentAllowance: current,

@@ -145,19 +145,7 @@ impl Pool {
         spender: Address,
         amount: U256,
     ) -> Result<(), PoolError> {
-        if owner.is_zero() {
-            return Err(ERC20InvalidApprover { approver: owner }.into());
-        }
-        if spender.is_zero() {
-            return Err(ERC20InvalidSpender { spender }.into());
-        }
-        self.allowances.setter(owner).setter(spender).set(amount);
-        emit(
-            self.vm(),
-            &[Approval::SIGNATURE_HASH, owner.word(), spender.word()],
-            &[amount.word()],
-        );
-        Ok(())
+        Ok(self.allowances.approve(owner, spender, amount)?)
     }
 
     /// Spends `amount` of `spender`'s allowance over `owner`; an infinite allowance stays.
@@ -167,21 +155,6 @@ impl Pool {
         spender: Address,
         amount: U256,
     ) -> Result<(), PoolError> {
-        let current = self.allowances.getter(owner).get(spender);
-        if current == U256::MAX {
-            return Ok(());
-        }
-        let remaining = current.checked_sub(amount).ok_or(ERC20InsufficientAllowance {
-            spender,
-            allowance: current,
-            needed: amount,
-        })?;
-        self.allowances.setter(owner).setter(spender).set(remaining);
-        emit(
-            self.vm(),
-            &[Approval::SIGNATURE_HASH, owner.word(), spender.word()],
-            &[remaining.word()],
-        );
-        Ok(())
+        Ok(self.allowances.spend(owner, spender, amount)?)
     }
 }

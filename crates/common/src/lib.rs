@@ -10,6 +10,7 @@
 //! - [`nonces`]: single-use nonces for signed messages.
 //! - [`signature`]: ECDSA recovery through the precompile, EIP-1271 contract wallets.
 //! - [`permit`]: EIP-2612 signature check and nonce for ERC-20 tokens.
+//! - [`erc20`]: ERC-20 events, ERC-6093 errors and the allowance book.
 //! - [`initializable`]: one-time initialisation by the deployer.
 #![cfg_attr(not(any(test, feature = "export-abi", feature = "testing")), no_std)]
 
@@ -18,6 +19,7 @@ extern crate alloc;
 pub mod abi;
 pub mod access_control;
 pub mod eip712;
+pub mod erc20;
 pub mod initializable;
 pub mod nonces;
 pub mod pausable;

@@ -62,7 +62,10 @@ mod tests {
         assert_eq!(pooled_ether_per_token(u(5), u(5)), Ok(ONE_TOKEN));
         assert_eq!(pooled_ether_per_token(u(1), U256::ZERO), Err(MathError::DivisionByZero));
         // 10 ETH over 3 shares' worth: rounded down.
-        assert_eq!(pooled_ether_per_token(u(10), u(3)).expect("fits"), u(3_333_333_333_333_333_333));
+        assert_eq!(
+            pooled_ether_per_token(u(10), u(3)).expect("fits"),
+            u(3_333_333_333_333_333_333)
+        );
     }
 
     #[test]
