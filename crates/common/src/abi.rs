@@ -57,7 +57,7 @@ macro_rules! small_uint_words {
         }
     )*};
 }
-small_uint_words!(u8, u16, u32, u64, u128);
+small_uint_words!(u8, u16, u32, u64, u128, alloy_primitives::aliases::U80);
 
 /// `selector ‖ words`: the revert data of a custom error with static fields.
 pub fn encode_error(selector: [u8; 4], words: &[B256]) -> Vec<u8> {

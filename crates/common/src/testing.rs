@@ -137,6 +137,16 @@ pub fn signer(n: u8) -> PrivateKeySigner {
     PrivateKeySigner::from_bytes(&B256::with_last_byte(n)).expect("small non-zero scalar")
 }
 
+/// Test key `n`'s signature `(v, r, s)` over `digest` (`v` is 27 or 28, `s` low), as a
+/// wallet signs an EIP-712 digest.
+pub fn sign_digest(n: u8, digest: B256) -> (u8, B256, B256) {
+    let key = signer(n);
+    let recoverable =
+        key.credential().sign_prehash_recoverable(digest.as_slice()).expect("local keys sign");
+    let sig = Signature::from(recoverable);
+    (27 + u8::from(sig.v()), sig.r().into(), sig.s().into())
+}
+
 /// The order `n` of the secp256k1 group.
 pub const SECP256K1_ORDER: U256 =
     uint!(0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141_U256);

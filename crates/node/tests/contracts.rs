@@ -169,30 +169,34 @@ fn balance(chain: &Chain, who: Address) -> U256 {
     chain.account(who, chain.block_number()).expect("account").balance
 }
 
-/// The three pool contracts and a rewards vault, built, deployed, activated and wired as a
-/// deployment would; a report pulls the vault through the pool's fallback → accounting
-/// delegatecall, the vault paying back into the pool's `receiveVaultFunds` (a reentrant call
-/// under Nitro's rules); a fee change goes pool → accounting → admin.
-#[test]
-fn built_pool_runs_its_accounting_and_admin_by_delegatecall() {
-    let (Some(pool_wasm), Some(accounting_wasm), Some(admin_wasm), Some(vault_wasm)) = (
-        built_wasm("pool"),
-        built_wasm("pool-accounting"),
-        built_wasm("pool-admin"),
-        built_wasm("vault"),
-    ) else {
-        return;
-    };
+/// A pool deployed from the built wasm of its three contracts, with a rewards vault, as a
+/// deployment script would wire it; `None` (skipped) when `tidepool build` has not run.
+struct PoolDeployment {
+    chain: Chain,
+    pool: Address,
+    accounting: Address,
+    rewards_vault: Address,
+    admin: Address,
+    oracle: Address,
+    alice: Address,
+    treasury: Address,
+    eth: U256,
+}
+
+fn deploy_pool() -> Option<PoolDeployment> {
+    let pool_wasm = built_wasm("pool")?;
+    let accounting_wasm = built_wasm("pool-accounting")?;
+    let admin_wasm = built_wasm("pool-admin")?;
+    let vault_wasm = built_wasm("vault")?;
     let mut chain = chain();
     let (admin, oracle, alice, treasury) =
         (dev(&chain, 0), dev(&chain, 1), dev(&chain, 2), addr(0x7ea5));
-    let (accounting_contract, _) = deploy(&mut chain, &accounting_wasm);
+    let (accounting, _) = deploy(&mut chain, &accounting_wasm);
     let (admin_contract, _) = deploy(&mut chain, &admin_wasm);
     let (pool, pool_nonce) = deploy(&mut chain, &pool_wasm);
     let (rewards_vault, vault_nonce) = deploy(&mut chain, &vault_wasm);
     let init = IVault::initializeCall { pool, deployer_nonce: vault_nonce }.abi_encode();
     assert!(transact(&mut chain, admin, rewards_vault, init, U256::ZERO).success);
-
     let eth = U256::from(10u64).pow(U256::from(18));
     let init = IPool::initializeCall {
         deployer_nonce: pool_nonce,
@@ -203,61 +207,91 @@ fn built_pool_runs_its_accounting_and_admin_by_delegatecall() {
         rewards_vault,
         treasury,
         staking_module: addr(0x9004),
-        accounting_contract,
+        accounting_contract: accounting,
         admin_contract,
     };
     assert!(transact(&mut chain, admin, pool, init.abi_encode(), eth).success, "initialize");
     let contracts = view(&mut chain, pool, IPool::getPoolContractsCall {});
-    assert_eq!((contracts._0, contracts._1), (accounting_contract, admin_contract));
+    assert_eq!((contracts._0, contracts._1), (accounting, admin_contract));
+    Some(PoolDeployment {
+        chain,
+        pool,
+        accounting,
+        rewards_vault,
+        admin,
+        oracle,
+        alice,
+        treasury,
+        eth,
+    })
+}
+
+/// An oracle report with no consensus-layer change that pulls `el_rewards` from the rewards
+/// vault.
+fn rewards_report(timestamp: u64, el_rewards: U256) -> Vec<u8> {
+    IPool::handleOracleReportCall {
+        report_timestamp: U256::from(timestamp),
+        time_elapsed: U256::from(86_400u64),
+        cl_validators: U256::ZERO,
+        cl_balance: U256::ZERO,
+        withdrawal_vault_balance: U256::ZERO,
+        el_rewards_vault_balance: el_rewards,
+        withdrawal_finalization_batches: vec![],
+        max_share_rate: U256::ZERO,
+    }
+    .abi_encode()
+}
+
+/// The three pool contracts and a rewards vault, built, deployed, activated and wired as a
+/// deployment would; a report pulls the vault through the pool's fallback → accounting
+/// delegatecall, the vault paying back into the pool's `receiveVaultFunds` (a reentrant call
+/// under Nitro's rules); a fee change goes pool → accounting → admin.
+#[test]
+fn built_pool_runs_its_accounting_and_admin_by_delegatecall() {
+    let Some(mut d) = deploy_pool() else { return };
+    let (admin, alice) = (d.admin, d.alice);
+    let (pool, rewards_vault, accounting_contract) = (d.pool, d.rewards_vault, d.accounting);
+    let (oracle, treasury, eth) = (d.oracle, d.treasury, d.eth);
+    let chain = &mut d.chain;
 
     let stake = U256::from(10u64) * eth;
     let call = IPool::submitCall { referral: Address::ZERO }.abi_encode();
-    assert!(transact(&mut chain, alice, pool, call, stake).success, "submit");
-    assert_eq!(view(&mut chain, pool, IPool::balanceOfCall { account: alice }), stake);
+    assert!(transact(chain, alice, pool, call, stake).success, "submit");
+    assert_eq!(view(chain, pool, IPool::balanceOfCall { account: alice }), stake);
 
     // Two hops: pool → accounting → admin, on the pool's storage.
     let set_fee = IPool::setFeeCall { treasury_fee_bp: 1_000, module_fee_bp: 0 }.abi_encode();
-    let (ok, out) = call_from(&mut chain, alice, pool, set_fee.clone());
+    let (ok, out) = call_from(chain, alice, pool, set_fee.clone());
     assert!(!ok);
     let denied = AccessControlUnauthorizedAccount::abi_decode(&out).expect("role error");
     assert_eq!(denied.account, alice);
     let fee_manager = alloy_primitives::keccak256("FEE_MANAGER_ROLE");
     assert_eq!(denied.neededRole, fee_manager);
     let grant = IPool::grantRoleCall { role: fee_manager, account: admin }.abi_encode();
-    assert!(transact(&mut chain, admin, pool, grant, U256::ZERO).success, "grantRole");
-    assert!(transact(&mut chain, admin, pool, set_fee, U256::ZERO).success, "setFee");
-    assert_eq!(view(&mut chain, pool, IPool::getFeeCall {}), 1_000);
+    assert!(transact(chain, admin, pool, grant, U256::ZERO).success, "grantRole");
+    assert!(transact(chain, admin, pool, set_fee, U256::ZERO).success, "setFee");
+    assert_eq!(view(chain, pool, IPool::getFeeCall {}), 1_000);
 
     // One hop: the report pulls the capped rewards from the vault into the pool.
     let rewards = eth;
-    assert!(transact(&mut chain, admin, rewards_vault, vec![], rewards).success);
-    let pooled_before = view(&mut chain, pool, IPool::getTotalPooledEtherCall {});
-    let pool_balance_before = balance(&chain, pool);
-    let report = IPool::handleOracleReportCall {
-        report_timestamp: U256::from(1_700_000_000u64),
-        time_elapsed: U256::from(86_400u64),
-        cl_validators: U256::ZERO,
-        cl_balance: U256::ZERO,
-        withdrawal_vault_balance: U256::ZERO,
-        el_rewards_vault_balance: rewards,
-        withdrawal_finalization_batches: vec![],
-        max_share_rate: U256::ZERO,
-    }
-    .abi_encode();
-    let (ok, out) = call_from(&mut chain, alice, pool, report.clone());
+    assert!(transact(chain, admin, rewards_vault, vec![], rewards).success);
+    let pooled_before = view(chain, pool, IPool::getTotalPooledEtherCall {});
+    let pool_balance_before = balance(chain, pool);
+    let report = rewards_report(1_700_000_000, rewards);
+    let (ok, out) = call_from(chain, alice, pool, report.clone());
     assert!(!ok);
     assert_eq!(NotOracle::abi_decode(&out).expect("NotOracle").caller, alice);
-    let mined = transact(&mut chain, oracle, pool, report, U256::ZERO);
+    let mined = transact(chain, oracle, pool, report, U256::ZERO);
     assert!(mined.success, "handleOracleReport");
     // Lido's cap: at most 0.075% of the pooled ether per report.
     let cap = pooled_before * U256::from(750_000u64) / U256::from(1_000_000_000u64);
-    let pulled = balance(&chain, pool) - pool_balance_before;
+    let pulled = balance(chain, pool) - pool_balance_before;
     assert!(pulled > U256::ZERO && pulled <= cap, "pulled {pulled}, cap {cap}");
-    assert_eq!(balance(&chain, rewards_vault), rewards - pulled);
-    assert_eq!(view(&mut chain, pool, IPool::getTotalPooledEtherCall {}), pooled_before + pulled);
-    assert_eq!(view(&mut chain, pool, IPool::getBufferedEtherCall {}), pooled_before + pulled);
-    assert!(view(&mut chain, pool, IPool::balanceOfCall { account: alice }) > stake);
-    assert!(view(&mut chain, pool, IPool::sharesOfCall { account: treasury }) > U256::ZERO);
+    assert_eq!(balance(chain, rewards_vault), rewards - pulled);
+    assert_eq!(view(chain, pool, IPool::getTotalPooledEtherCall {}), pooled_before + pulled);
+    assert_eq!(view(chain, pool, IPool::getBufferedEtherCall {}), pooled_before + pulled);
+    assert!(view(chain, pool, IPool::balanceOfCall { account: alice }) > stake);
+    assert!(view(chain, pool, IPool::sharesOfCall { account: treasury }) > U256::ZERO);
 
     // At its own address the accounting code has no oracle to accept a report from.
     let direct = IPool::handleOracleReportCall {
@@ -270,7 +304,7 @@ fn built_pool_runs_its_accounting_and_admin_by_delegatecall() {
         withdrawal_finalization_batches: vec![],
         max_share_rate: U256::ZERO,
     };
-    let (ok, out) = call_from(&mut chain, oracle, accounting_contract, direct.abi_encode());
+    let (ok, out) = call_from(chain, oracle, accounting_contract, direct.abi_encode());
     assert!(!ok);
     assert_eq!(NotOracle::abi_decode(&out).expect("NotOracle").caller, oracle);
 }
@@ -279,4 +313,89 @@ fn call_from(chain: &mut Chain, from: Address, to: Address, data: Vec<u8>) -> (b
     let out =
         chain.call(req(from, to, data), alloy_eips::BlockNumberOrTag::Latest, None).expect("call");
     (out.success, out.output)
+}
+
+sol! {
+    interface IWrapped {
+        function initialize(uint64 deployer_nonce, address pool) external;
+        function wrap(uint256 pooled_amount) external returns (uint256);
+        function unwrap(uint256 wrapped_amount) external returns (uint256);
+        function balanceOf(address account) external view returns (uint256);
+        function totalSupply() external view returns (uint256);
+        function stEthPerToken() external view returns (uint256);
+        function previewRedeem(uint256 shares) external view returns (uint256);
+        function redeem(uint256 shares, address receiver, address owner) external returns (uint256);
+    }
+    interface IRateFeed {
+        function initialize(uint64 deployer_nonce, address pool) external;
+        function latestRoundData() external view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
+    }
+    interface IPoolToken {
+        function approve(address spender, uint256 amount) external returns (bool);
+    }
+    #[derive(Debug, PartialEq, Eq)]
+    error RoundNotFound(uint80 roundId);
+}
+
+/// The wrapper and the rate feed, built and deployed next to a real pool: wrapping takes
+/// pool tokens and mints shares, plain ETH is staked and wrapped in one step, a report
+/// raises the wrapped token's value and opens one feed round at exactly the recorded rate,
+/// and unwrapping hands back exactly the shares wrapped.
+#[test]
+fn built_wrapper_and_rate_feed_follow_the_pool() {
+    let (Some(wrapped_wasm), Some(feed_wasm)) = (built_wasm("wrapped"), built_wasm("rate-feed"))
+    else {
+        return;
+    };
+    let Some(mut d) = deploy_pool() else { return };
+    let (pool, alice, eth) = (d.pool, d.alice, d.eth);
+    let (admin, oracle, rewards_vault) = (d.admin, d.oracle, d.rewards_vault);
+    let chain = &mut d.chain;
+    let (wrapped, nonce) = deploy(chain, &wrapped_wasm);
+    let init = IWrapped::initializeCall { deployer_nonce: nonce, pool }.abi_encode();
+    assert!(transact(chain, admin, wrapped, init, U256::ZERO).success);
+    let (feed, nonce) = deploy(chain, &feed_wasm);
+    let init = IRateFeed::initializeCall { deployer_nonce: nonce, pool }.abi_encode();
+    assert!(transact(chain, admin, feed, init, U256::ZERO).success);
+    let (ok, out) = call(chain, feed, IRateFeed::latestRoundDataCall {}.abi_encode());
+    assert!(!ok, "no round before the first report");
+    assert_eq!(RoundNotFound::abi_decode(&out).expect("RoundNotFound").roundId, 0);
+
+    let submit = IPool::submitCall { referral: Address::ZERO }.abi_encode();
+    assert!(transact(chain, alice, pool, submit, U256::from(10u64) * eth).success);
+    let approve = IPoolToken::approveCall { spender: wrapped, amount: U256::MAX }.abi_encode();
+    assert!(transact(chain, alice, pool, approve, U256::ZERO).success);
+    let wrap = IWrapped::wrapCall { pooled_amount: U256::from(4u64) * eth }.abi_encode();
+    assert!(transact(chain, alice, wrapped, wrap, U256::ZERO).success, "wrap");
+    // Plain ETH: staked by the pool for the wrapper, wrapped for the sender.
+    assert!(transact(chain, alice, wrapped, vec![], eth).success, "stake and wrap");
+    let held = view(chain, wrapped, IWrapped::balanceOfCall { account: alice });
+    // 1:1 until the first report: 5 ether became 5e18 shares, all held by the wrapper.
+    assert_eq!(held, U256::from(5u64) * eth);
+    assert_eq!(view(chain, pool, IPool::sharesOfCall { account: wrapped }), held);
+
+    assert!(transact(chain, admin, rewards_vault, vec![], eth).success);
+    let mined = transact(chain, oracle, pool, rewards_report(1_700_000_000, eth), U256::ZERO);
+    assert!(mined.success, "report");
+    let per_token = view(chain, wrapped, IWrapped::stEthPerTokenCall {});
+    assert!(per_token > eth, "the report raised the wrapped token's value");
+    let round = view(chain, feed, IRateFeed::latestRoundDataCall {});
+    let first = alloy_primitives::aliases::U80::from(1u8);
+    assert_eq!((round.roundId, round.answeredInRound), (first, first));
+    assert_eq!(round.answer.into_raw(), per_token, "the feed answers the recorded rate");
+    assert_eq!(round.updatedAt, U256::from(1_700_000_000u64));
+    // Staking moves the live rate by rounding dust at most; the feed keeps its round.
+    let submit = IPool::submitCall { referral: Address::ZERO }.abi_encode();
+    assert!(transact(chain, admin, pool, submit, U256::from(3u64) * eth + U256::from(1u8)).success);
+    assert_eq!(view(chain, feed, IRateFeed::latestRoundDataCall {}).answer.into_raw(), per_token);
+
+    // Unwrapping hands back exactly the shares wrapped, worth more now.
+    let shares_before = view(chain, pool, IPool::sharesOfCall { account: alice });
+    let value = view(chain, wrapped, IWrapped::previewRedeemCall { shares: held });
+    let unwrap = IWrapped::unwrapCall { wrapped_amount: held }.abi_encode();
+    assert!(transact(chain, alice, wrapped, unwrap, U256::ZERO).success, "unwrap");
+    assert_eq!(view(chain, pool, IPool::sharesOfCall { account: alice }), shares_before + held);
+    assert!(value > U256::from(5u64) * eth);
+    assert_eq!(view(chain, wrapped, IWrapped::totalSupplyCall {}), U256::ZERO);
+    assert_eq!(view(chain, pool, IPool::sharesOfCall { account: wrapped }), U256::ZERO);
 }

@@ -344,15 +344,7 @@ pub fn key_address(n: u8) -> Address {
     tidepool_common::testing::signer(n).address()
 }
 
-/// Test key `n`'s signature of `digest` as `(v, r, s)` with `v` 27 or 28 and low `s`, exactly
-/// as alloy's `SignerSync::sign_hash_sync` makes it (same credential call, same conversion).
-pub fn sign_digest(n: u8, digest: B256) -> (u8, B256, B256) {
-    let key = tidepool_common::testing::signer(n);
-    let recoverable =
-        key.credential().sign_prehash_recoverable(digest.as_slice()).expect("local keys sign");
-    let sig = alloy_primitives::Signature::from(recoverable);
-    (27 + u8::from(sig.v()), sig.r().into(), sig.s().into())
-}
+pub use tidepool_common::testing::sign_digest;
 
 /// Storage slots whose value differs between two snapshots (an absent slot reads as zero).
 pub fn changed_slots(

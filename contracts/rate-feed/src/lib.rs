@@ -1,0 +1,198 @@
+//! A Chainlink-style price feed (`AggregatorV3Interface`) of the wrapped token: pooled ether
+//! per whole wrapped token (one pool share), 18 decimals, so a lending protocol prices the
+//! wrapped token as collateral with the adapter it already has for any Chainlink feed.
+//!
+//! Round `n` is the pool's `n`-th applied oracle report: its answer is the rate right after
+//! that report (rounded down: the feed never overstates the collateral) and `startedAt` and
+//! `updatedAt` are the report's reference time. The rate therefore moves only when a report
+//! is applied, never with deposits or withdrawals. The history lives in the pool
+//! (`getRateReport`), so every past round stays readable and the report pays for one storage
+//! word, not a call into this contract.
+#![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
+#![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
+
+extern crate alloc;
+
+use alloc::{string::String, vec, vec::Vec};
+
+use alloy_primitives::{aliases::U80, Address, I256, U256};
+use alloy_sol_types::{sol, SolCall, SolEvent as _};
+use stylus_sdk::{call::static_call, prelude::*, storage::StorageAddress};
+use tidepool_common::{
+    abi::{emit, AsWord},
+    initializable::{self, Initializable},
+};
+
+/// What `description()` returns.
+pub const DESCRIPTION: &str = "wtpETH / ETH exchange rate";
+/// Decimals of the answer (the rate is ether per 1e18 tokens, in wei).
+pub const DECIMALS: u8 = 18;
+
+sol! {
+    #![sol(abi)]
+    /// No such round: before the first report, round 0, or a round not reached yet.
+    #[derive(Debug, PartialEq, Eq)]
+    error RoundNotFound(uint80 roundId);
+    /// The pool given at initialisation is zero or holds no code.
+    #[derive(Debug, PartialEq, Eq)]
+    error InvalidPool(address pool);
+    /// The pool answered with data of the wrong length.
+    #[derive(Debug, PartialEq, Eq)]
+    error PoolAnswerMalformed();
+}
+
+sol! {
+    /// The pool's rate history (served by its accounting contract).
+    interface IPoolRates {
+        function getRateReportCount() external view returns (uint256);
+        function getRateReport(uint256 index) external view returns (uint256 timestamp, uint256 pooledEthPerShare);
+    }
+}
+
+tidepool_common::solidity_errors! {
+    /// Every way the feed can refuse a call.
+    pub enum FeedError {
+        RoundNotFound(RoundNotFound) { roundId },
+        InvalidPool(InvalidPool) { pool },
+        PoolAnswerMalformed(PoolAnswerMalformed) {  },
+        AlreadyInitialized(initializable::AlreadyInitialized) {  },
+        NotDeployer(initializable::NotDeployer) { caller, nonce },
+        NotInitialized(initializable::NotInitialized) {  },
+    }
+}
+
+impl From<initializable::Error> for FeedError {
+    fn from(e: initializable::Error) -> Self {
+        match e {
+            initializable::Error::AlreadyInitialized(e) => e.into(),
+            initializable::Error::NotDeployer(e) => e.into(),
+            initializable::Error::NotInitialized(e) => e.into(),
+        }
+    }
+}
+
+/// Every event and error of the feed, for `abi/IRateFeed.sol` and `abi/RateFeed.json`.
+#[cfg(feature = "export-abi")]
+pub mod abi_items {
+    use super::*;
+    use tidepool_abi_export::Items;
+
+    /// The feed's events and errors.
+    pub fn items() -> Items {
+        Items::new()
+            .event::<initializable::Initialized>()
+            .error::<RoundNotFound>()
+            .error::<InvalidPool>()
+            .error::<PoolAnswerMalformed>()
+            .error::<initializable::AlreadyInitialized>()
+            .error::<initializable::NotDeployer>()
+            .error::<initializable::NotInitialized>()
+    }
+}
+
+/// `(roundId, answer, startedAt, updatedAt, answeredInRound)`, as `AggregatorV3Interface`.
+pub type RoundData = (U80, I256, U256, U256, U80);
+
+/// The feed's storage.
+#[entrypoint]
+#[storage]
+pub struct RateFeed {
+    init: Initializable,
+    pool: StorageAddress,
+}
+
+#[public]
+impl RateFeed {
+    /// Sets the pool, once, by the account that deployed the feed.
+    ///
+    /// # Arguments
+    /// * `deployer_nonce` - the nonce the caller deployed this contract with (proves it did).
+    /// * `pool` - the pool whose rate history is published.
+    ///
+    /// # Errors
+    /// * `InvalidPool` if `pool` is zero or holds no code; `AlreadyInitialized`,
+    ///   `NotDeployer`.
+    ///
+    /// # Events
+    /// `Initialized`.
+    pub fn initialize(&mut self, deployer_nonce: u64, pool: Address) -> Result<(), FeedError> {
+        if pool.is_zero() || self.vm().code_size(pool) == 0 {
+            return Err(InvalidPool { pool }.into());
+        }
+        let (this, caller) = (self.vm().contract_address(), self.vm().msg_sender());
+        self.init.initialize(this, caller, deployer_nonce)?;
+        self.pool.set(pool);
+        emit(self.vm(), &[initializable::Initialized::SIGNATURE_HASH, caller.word()], &[]);
+        Ok(())
+    }
+
+    /// The pool whose rate is published.
+    pub fn pool(&self) -> Address {
+        self.pool.get()
+    }
+
+    /// 18: answers are wei of pooled ether per whole wrapped token.
+    pub fn decimals(&self) -> u8 {
+        DECIMALS
+    }
+
+    /// What the feed measures.
+    pub fn description(&self) -> String {
+        String::from(DESCRIPTION)
+    }
+
+    /// Version of this feed's interface behaviour.
+    pub fn version(&self) -> U256 {
+        U256::from(1)
+    }
+
+    /// The round of the latest applied report.
+    ///
+    /// # Errors
+    /// * `RoundNotFound(0)` before the first report; `PoolAnswerMalformed` or the pool's
+    ///   revert if the pool cannot be read.
+    pub fn latest_round_data(&self) -> Result<RoundData, Vec<u8>> {
+        let count = self.pool_word(&IPoolRates::getRateReportCountCall {}.abi_encode(), 0)?;
+        self.round(U80::saturating_from(count))
+    }
+
+    /// Round `round_id` (1 is the first report).
+    ///
+    /// # Errors
+    /// * `RoundNotFound` for round 0 or a round not reached yet; as `latestRoundData`.
+    pub fn get_round_data(&self, round_id: U80) -> Result<RoundData, Vec<u8>> {
+        self.round(round_id)
+    }
+}
+
+impl RateFeed {
+    fn round(&self, round_id: U80) -> Result<RoundData, Vec<u8>> {
+        let not_found = || Vec::<u8>::from(FeedError::from(RoundNotFound { roundId: round_id }));
+        if round_id.is_zero() {
+            return Err(not_found());
+        }
+        let index = U256::from(round_id) - U256::from(1);
+        let data = IPoolRates::getRateReportCall { index }.abi_encode();
+        let out = static_call(self.vm(), Call::new(), self.pool.get(), &data)
+            // The pool refuses an index past its history: that round does not exist yet.
+            .map_err(|_| not_found())?;
+        let (timestamp, rate) = (word(&out, 0, 2)?, word(&out, 1, 2)?);
+        // A rate below 2^192 (the pool stores it in 192 bits) is a positive int256.
+        let answer = I256::from_raw(rate);
+        Ok((round_id, answer, timestamp, timestamp, round_id))
+    }
+
+    fn pool_word(&self, data: &[u8], index: usize) -> Result<U256, Vec<u8>> {
+        let out =
+            static_call(self.vm(), Call::new(), self.pool.get(), data).map_err(Vec::<u8>::from)?;
+        word(&out, index, 1)
+    }
+}
+
+/// Word `index` of an answer that must be exactly `words` words long.
+fn word(out: &[u8], index: usize, words: usize) -> Result<U256, Vec<u8>> {
+    if out.len() != 32 * words {
+        return Err(FeedError::from(PoolAnswerMalformed {}).into());
+    }
+    Ok(U256::from_be_slice(&out[32 * index..32 * (index + 1)]))
+}
