@@ -16,6 +16,7 @@
 //! - [`rebase_limit`]: the cap on share-rate growth in one oracle report.
 //! - [`queue`]: withdrawal-queue share rates (1e27 precision).
 //! - [`rate`]: the exchange rate the rate feed publishes, one entry per report.
+//! - [`oracle`]: the accounting oracle's frames and report sanity limits.
 
 #![cfg_attr(not(test), no_std)]
 #![warn(missing_docs)]
@@ -24,6 +25,7 @@ pub use alloy_primitives::U256;
 use alloy_primitives::U512;
 
 pub mod fee;
+pub mod oracle;
 pub mod queue;
 pub mod rate;
 pub mod rebase_limit;

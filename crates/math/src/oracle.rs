@@ -1,0 +1,452 @@
+//! The accounting oracle's arithmetic: frames of the beacon chain and the sanity limits a
+//! report must respect before the pool applies it.
+//!
+//! Every limit is written as "value ≤ bound", where the bound is computed once, rounded down,
+//! from the limit and the current state. That makes each limit exact at its boundary (a
+//! report at the bound passes, one unit more fails), which the property tests check, and
+//! keeps divisions out of the comparison itself. Lido's `OracleReportSanityChecker` computes
+//! the report's ratio and compares it with the limit instead; the two agree except within
+//! one unit of rounding, where this form is the stricter one.
+
+use alloy_primitives::U256;
+
+use crate::{mul_div, MathError, BASIS_POINTS, LIMITER_PRECISION, SHARE_RATE_PRECISION};
+
+/// Seconds in a day, the unit of the appeared-validators limit.
+pub const SECONDS_PER_DAY: u64 = 86_400;
+/// Seconds in a 365-day year, the unit of the annual balance increase limit (as Lido).
+pub const SECONDS_PER_YEAR: u64 = 365 * SECONDS_PER_DAY;
+/// One validator's deposit, 32 ether.
+pub const DEPOSIT_SIZE: U256 = U256::from_limbs([0xbc16_d674_ec80_0000, 0x1, 0, 0]);
+
+/// Beacon-chain timing: genesis and slot/epoch lengths (fixed per chain).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChainConfig {
+    /// Unix time of slot 0.
+    pub genesis_time: u64,
+    /// Seconds per slot (12 on mainnet).
+    pub seconds_per_slot: u64,
+    /// Slots per epoch (32 on mainnet).
+    pub slots_per_epoch: u64,
+}
+
+/// Reporting frames: frame `k` starts at epoch `initial_epoch + k * epochs_per_frame`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameConfig {
+    /// First epoch of frame 0; at least 1 so that frame 0 has a reference slot.
+    pub initial_epoch: u64,
+    /// Frame length in epochs, at least 1.
+    pub epochs_per_frame: u64,
+}
+
+/// One reporting frame, as slots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Frame {
+    /// The frame's first epoch.
+    pub start_epoch: u64,
+    /// The slot the frame's report describes: the last slot before the frame starts, so the
+    /// state it reports is final by the time members can sign it.
+    pub ref_slot: u64,
+    /// The last slot in which the frame's report can be applied: the frame's last slot.
+    pub deadline_slot: u64,
+}
+
+impl ChainConfig {
+    /// Whether the configuration can describe a chain: slots and epochs are not empty.
+    pub fn is_valid(&self) -> bool {
+        self.seconds_per_slot > 0 && self.slots_per_epoch > 0
+    }
+
+    /// The slot at `timestamp`, or `None` before genesis.
+    pub fn slot_at(&self, timestamp: u64) -> Option<u64> {
+        let since = timestamp.checked_sub(self.genesis_time)?;
+        since.checked_div(self.seconds_per_slot)
+    }
+
+    /// The frame containing `timestamp`, or `None` before `frames.initial_epoch` (or with a
+    /// configuration that overflows, which validation at configuration time excludes).
+    pub fn frame_at(&self, frames: &FrameConfig, timestamp: u64) -> Option<Frame> {
+        let epoch = self.slot_at(timestamp)?.checked_div(self.slots_per_epoch)?;
+        let index =
+            epoch.checked_sub(frames.initial_epoch)?.checked_div(frames.epochs_per_frame)?;
+        self.frame(frames, index)
+    }
+
+    /// Frame number `index`, or `None` if its slots overflow `u64`.
+    pub fn frame(&self, frames: &FrameConfig, index: u64) -> Option<Frame> {
+        let start_epoch =
+            index.checked_mul(frames.epochs_per_frame)?.checked_add(frames.initial_epoch)?;
+        let start_slot = start_epoch.checked_mul(self.slots_per_epoch)?;
+        let end_slot =
+            start_epoch.checked_add(frames.epochs_per_frame)?.checked_mul(self.slots_per_epoch)?;
+        Some(Frame {
+            start_epoch,
+            ref_slot: start_slot.checked_sub(1)?,
+            deadline_slot: end_slot.checked_sub(1)?,
+        })
+    }
+
+    /// Seconds between two slots, `None` if `to < from` or on overflow.
+    pub fn seconds_between(&self, from: u64, to: u64) -> Option<u64> {
+        to.checked_sub(from)?.checked_mul(self.seconds_per_slot)
+    }
+}
+
+/// A sanity limit a report breaks, with the value the report implies and the bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Breach {
+    /// The consensus-layer balance grew more than the annual limit allows for the time.
+    ClBalanceIncrease {
+        /// Growth over the principal, wei.
+        increase: U256,
+        /// The largest growth allowed, wei.
+        max: U256,
+    },
+    /// The consensus-layer balance fell more than the one-off limit allows.
+    ClBalanceDecrease {
+        /// Loss against the principal, wei.
+        decrease: U256,
+        /// The largest loss allowed, wei.
+        max: U256,
+    },
+    /// More validators appeared than the daily limit allows for the time.
+    AppearedValidators {
+        /// Validators the report adds.
+        appeared: u64,
+        /// The most that may appear in the time.
+        max: u64,
+    },
+    /// The simulated share rate is too far from the rate the report produced.
+    ShareRate {
+        /// The report's simulated rate (1e27).
+        simulated: U256,
+        /// The rate the report produced, before finalisation (1e27).
+        actual: U256,
+    },
+    /// The share rate rose more in one report than the positive-rebase limit allows.
+    PositiveRebase {
+        /// The rate after the report (1e27).
+        post_rate: U256,
+        /// The largest post-report rate allowed (1e27).
+        max_rate: U256,
+    },
+    /// Arithmetic on the report's values overflowed.
+    Math(MathError),
+}
+
+impl From<MathError> for Breach {
+    fn from(e: MathError) -> Self {
+        Breach::Math(e)
+    }
+}
+
+/// Checks the consensus-layer balance against its principal.
+///
+/// `principal` is the previous consensus-layer balance plus 32 ether per validator that
+/// appeared; `post` is the reported consensus-layer balance plus the withdrawal vault's
+/// balance (ether withdrawn from validators has left the consensus layer but is no loss).
+///
+/// - A gain may be at most `floor(base * annual_bp * time_elapsed / (10_000 * year))`, with
+///   `base` the principal, or one deposit when the principal is zero (the first validators),
+///   so the limit is a yearly rate pro-rated over the time the report covers.
+/// - A loss may be at most `floor(principal * decrease_bp / 10_000)`, whatever the time: a
+///   mass slashing shows up at once, so the limit is one-off.
+///
+/// # Errors
+/// [`Breach::ClBalanceIncrease`], [`Breach::ClBalanceDecrease`], or [`Breach::Math`] if the
+/// bound overflows.
+pub fn check_cl_balance(
+    principal: U256,
+    post: U256,
+    annual_increase_bp: u16,
+    one_off_decrease_bp: u16,
+    time_elapsed: u64,
+) -> Result<(), Breach> {
+    if post >= principal {
+        let increase = post - principal;
+        let base = if principal.is_zero() { DEPOSIT_SIZE } else { principal };
+        let max = mul_div(
+            base,
+            U256::from(u128::from(annual_increase_bp) * u128::from(time_elapsed)),
+            U256::from(u128::from(BASIS_POINTS) * u128::from(SECONDS_PER_YEAR)),
+        )?;
+        if increase > max {
+            return Err(Breach::ClBalanceIncrease { increase, max });
+        }
+    } else {
+        let decrease = principal - post;
+        let max = mul_div(principal, U256::from(one_off_decrease_bp), U256::from(BASIS_POINTS))?;
+        if decrease > max {
+            return Err(Breach::ClBalanceDecrease { decrease, max });
+        }
+    }
+    Ok(())
+}
+
+/// The most validators that may appear in `time_elapsed` seconds at `per_day`:
+/// `floor(per_day * time_elapsed / 86_400)`, saturating at `u64::MAX`.
+pub fn max_appeared_validators(per_day: u64, time_elapsed: u64) -> u64 {
+    let max = u128::from(per_day) * u128::from(time_elapsed) / u128::from(SECONDS_PER_DAY);
+    u64::try_from(max).unwrap_or(u64::MAX)
+}
+
+/// Checks that at most [`max_appeared_validators`] validators appeared.
+///
+/// # Errors
+/// [`Breach::AppearedValidators`].
+pub fn check_appeared_validators(
+    appeared: u64,
+    per_day: u64,
+    time_elapsed: u64,
+) -> Result<(), Breach> {
+    let max = max_appeared_validators(per_day, time_elapsed);
+    if appeared > max {
+        return Err(Breach::AppearedValidators { appeared, max });
+    }
+    Ok(())
+}
+
+/// Checks that `simulated` deviates from `actual` by at most
+/// `floor(actual * deviation_bp / 10_000)`, in either direction; with `only_above` (bunker
+/// mode) any rate below `actual` passes, so only the excess is limited.
+///
+/// # Errors
+/// [`Breach::ShareRate`], or [`Breach::Math`] on overflow.
+pub fn check_share_rate(
+    simulated: U256,
+    actual: U256,
+    deviation_bp: u16,
+    only_above: bool,
+) -> Result<(), Breach> {
+    let max = mul_div(actual, U256::from(deviation_bp), U256::from(BASIS_POINTS))?;
+    let deviation = if simulated >= actual {
+        simulated - actual
+    } else if only_above {
+        U256::ZERO
+    } else {
+        actual - simulated
+    };
+    if deviation > max {
+        return Err(Breach::ShareRate { simulated, actual });
+    }
+    Ok(())
+}
+
+/// Checks that the share rate rose by at most `max_positive_rebase` (1e9 = 100%) of
+/// `pre_rate`: `post_rate <= pre_rate + floor(pre_rate * max_positive_rebase / 1e9)`.
+///
+/// # Errors
+/// [`Breach::PositiveRebase`], or [`Breach::Math`] on overflow.
+pub fn check_positive_rebase(
+    pre_rate: U256,
+    post_rate: U256,
+    max_positive_rebase: u64,
+) -> Result<(), Breach> {
+    let allowed =
+        mul_div(pre_rate, U256::from(max_positive_rebase), U256::from(LIMITER_PRECISION))?;
+    let max_rate = pre_rate.checked_add(allowed).ok_or(MathError::Overflow)?;
+    if post_rate > max_rate {
+        return Err(Breach::PositiveRebase { post_rate, max_rate });
+    }
+    Ok(())
+}
+
+/// The share rate (1e27) a report produced before its withdrawal finalisation: the ether
+/// locked for finalised requests added back to the pool, the shares burnt for them added back
+/// to the total, so requests finalised at a discount do not count as a rate rise.
+///
+/// # Errors
+/// [`MathError::Overflow`] or [`MathError::DivisionByZero`] (no shares at all).
+pub fn rate_before_finalization(
+    post_pooled: U256,
+    post_shares: U256,
+    ether_locked: U256,
+    shares_burnt: U256,
+) -> Result<U256, MathError> {
+    let ether = post_pooled.checked_add(ether_locked).ok_or(MathError::Overflow)?;
+    let shares = post_shares.checked_add(shares_burnt).ok_or(MathError::Overflow)?;
+    mul_div(ether, SHARE_RATE_PRECISION, shares)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::{amount, u, wide};
+    use alloy_primitives::U512;
+    use proptest::prelude::*;
+
+    const ETHER: u128 = 1_000_000_000_000_000_000;
+
+    fn mainnet() -> ChainConfig {
+        ChainConfig { genesis_time: 1_606_824_023, seconds_per_slot: 12, slots_per_epoch: 32 }
+    }
+
+    #[test]
+    fn deposit_size_is_32_ether() {
+        assert_eq!(DEPOSIT_SIZE, u(32 * ETHER));
+    }
+
+    #[test]
+    fn frames_follow_the_configuration() {
+        let chain = mainnet();
+        let frames = FrameConfig { initial_epoch: 10, epochs_per_frame: 225 };
+        let at_epoch = |e: u64| chain.genesis_time + e * 32 * 12;
+        assert_eq!(chain.frame_at(&frames, at_epoch(9)), None);
+        assert_eq!(chain.frame_at(&frames, chain.genesis_time - 1), None);
+        let first = Frame { start_epoch: 10, ref_slot: 319, deadline_slot: 235 * 32 - 1 };
+        assert_eq!(chain.frame_at(&frames, at_epoch(10)), Some(first));
+        assert_eq!(chain.frame_at(&frames, at_epoch(234) + 383), Some(first));
+        let second = chain.frame_at(&frames, at_epoch(235)).expect("frame 1");
+        assert_eq!(second.ref_slot, first.deadline_slot);
+        assert_eq!(chain.seconds_between(first.ref_slot, second.ref_slot), Some(86_400));
+        assert_eq!(chain.seconds_between(second.ref_slot, first.ref_slot), None);
+        // Epoch 0 has no slot before it to refer to.
+        let bad = FrameConfig { initial_epoch: 0, epochs_per_frame: 1 };
+        assert_eq!(chain.frame(&bad, 0), None);
+        assert!(!ChainConfig { seconds_per_slot: 0, ..chain }.is_valid());
+    }
+
+    #[test]
+    fn cl_balance_known_answers() {
+        let principal = u(1_000 * ETHER);
+        // 10%/yr over one day of 1000 ether: 0.27397... ether.
+        let max = u(1_000 * ETHER) * u(1_000 * 86_400) / u(10_000 * 365 * 86_400);
+        assert_eq!(check_cl_balance(principal, principal + max, 1_000, 500, 86_400), Ok(()));
+        assert_eq!(
+            check_cl_balance(principal, principal + max + u(1), 1_000, 500, 86_400),
+            Err(Breach::ClBalanceIncrease { increase: max + u(1), max })
+        );
+        // 5% one-off: 50 ether.
+        assert_eq!(check_cl_balance(principal, u(950 * ETHER), 1_000, 500, 1), Ok(()));
+        assert_eq!(
+            check_cl_balance(principal, u(950 * ETHER) - u(1), 1_000, 500, 1),
+            Err(Breach::ClBalanceDecrease { decrease: u(50 * ETHER) + u(1), max: u(50 * ETHER) })
+        );
+        // No time: no gain at all.
+        assert!(check_cl_balance(principal, principal + u(1), 1_000, 500, 0).is_err());
+        // No principal: measured against one deposit.
+        assert_eq!(check_cl_balance(U256::ZERO, U256::ZERO, 1_000, 500, 0), Ok(()));
+    }
+
+    #[test]
+    fn share_rate_and_rebase_known_answers() {
+        let rate = SHARE_RATE_PRECISION;
+        let half_percent = rate / u(200);
+        assert_eq!(check_share_rate(rate + half_percent, rate, 50, false), Ok(()));
+        assert_eq!(check_share_rate(rate - half_percent, rate, 50, false), Ok(()));
+        assert!(check_share_rate(rate - half_percent - u(1), rate, 50, false).is_err());
+        assert_eq!(check_share_rate(U256::ZERO, rate, 50, true), Ok(()));
+        assert!(check_share_rate(rate + half_percent + u(1), rate, 50, true).is_err());
+        let cap = rate * u(750_000) / u(1_000_000_000);
+        assert_eq!(check_positive_rebase(rate, rate + cap, 750_000), Ok(()));
+        assert_eq!(
+            check_positive_rebase(rate, rate + cap + u(1), 750_000),
+            Err(Breach::PositiveRebase { post_rate: rate + cap + u(1), max_rate: rate + cap })
+        );
+        assert_eq!(check_positive_rebase(rate, U256::ZERO, 0), Ok(()));
+        assert_eq!(rate_before_finalization(u(90), u(90), u(10), u(10)), Ok(SHARE_RATE_PRECISION));
+        assert_eq!(
+            rate_before_finalization(U256::ZERO, U256::ZERO, U256::ZERO, U256::ZERO),
+            Err(MathError::DivisionByZero)
+        );
+    }
+
+    fn bp() -> impl Strategy<Value = u16> {
+        prop_oneof![Just(0u16), Just(10_000u16), 0u16..=10_000]
+    }
+
+    proptest! {
+        /// The annual increase limit accepts exactly up to its bound, and the bound is the
+        /// pro-rated yearly rate rounded down.
+        #[test]
+        fn cl_increase_rejects_just_beyond_and_accepts_at_the_boundary(
+            principal in amount(), annual in bp(), elapsed in 0u64..=10 * SECONDS_PER_YEAR,
+        ) {
+            let base = if principal.is_zero() { DEPOSIT_SIZE } else { principal };
+            let exact = wide(base) * U512::from(annual) * U512::from(elapsed);
+            let scale = U512::from(10_000u64) * U512::from(SECONDS_PER_YEAR);
+            let max = U256::from(exact / scale);
+            let at = principal + max;
+            prop_assert_eq!(check_cl_balance(principal, at, annual, 0, elapsed), Ok(()));
+            prop_assert_eq!(
+                check_cl_balance(principal, at + u(1), annual, 0, elapsed),
+                Err(Breach::ClBalanceIncrease { increase: max + u(1), max })
+            );
+        }
+
+        /// The one-off decrease limit accepts exactly up to its bound.
+        #[test]
+        fn cl_decrease_rejects_just_beyond_and_accepts_at_the_boundary(
+            principal in amount(), limit in bp(),
+        ) {
+            let max = U256::from(wide(principal) * U512::from(limit) / U512::from(10_000u64));
+            prop_assert_eq!(check_cl_balance(principal, principal - max, 0, limit, 1), Ok(()));
+            if max < principal {
+                prop_assert_eq!(
+                    check_cl_balance(principal, principal - max - u(1), 0, limit, 1),
+                    Err(Breach::ClBalanceDecrease { decrease: max + u(1), max })
+                );
+            }
+        }
+
+        /// The appeared-validators limit accepts exactly `per_day * elapsed / day`.
+        #[test]
+        fn appeared_validators_reject_just_beyond_and_accept_at_the_boundary(
+            per_day in any::<u32>(), elapsed in 0u64..=100 * SECONDS_PER_DAY,
+        ) {
+            let max = u64::try_from(u128::from(per_day) * u128::from(elapsed) / 86_400)
+                .expect("fits");
+            let per_day = u64::from(per_day);
+            prop_assert_eq!(check_appeared_validators(max, per_day, elapsed), Ok(()));
+            prop_assert_eq!(
+                check_appeared_validators(max + 1, per_day, elapsed),
+                Err(Breach::AppearedValidators { appeared: max + 1, max })
+            );
+        }
+
+        /// The share-rate deviation limit is exact on both sides (one side in bunker mode).
+        #[test]
+        fn share_rate_rejects_just_beyond_and_accepts_at_the_boundary(
+            actual in amount(), limit in bp(),
+        ) {
+            let max = U256::from(wide(actual) * U512::from(limit) / U512::from(10_000u64));
+            for bunker in [false, true] {
+                prop_assert_eq!(check_share_rate(actual + max, actual, limit, bunker), Ok(()));
+                prop_assert!(check_share_rate(actual + max + u(1), actual, limit, bunker).is_err());
+            }
+            prop_assert_eq!(check_share_rate(actual - max, actual, limit, false), Ok(()));
+            if max < actual {
+                prop_assert!(check_share_rate(actual - max - u(1), actual, limit, false).is_err());
+                prop_assert_eq!(check_share_rate(actual - max - u(1), actual, limit, true), Ok(()));
+            }
+        }
+
+        /// The positive-rebase limit is exact at its boundary.
+        #[test]
+        fn positive_rebase_rejects_just_beyond_and_accepts_at_the_boundary(
+            pre in amount(), limit in 0u64..=LIMITER_PRECISION,
+        ) {
+            let allowed =
+                U256::from(wide(pre) * U512::from(limit) / U512::from(LIMITER_PRECISION));
+            prop_assert_eq!(check_positive_rebase(pre, pre + allowed, limit), Ok(()));
+            prop_assert_eq!(check_positive_rebase(pre, pre, limit), Ok(()));
+            prop_assert!(check_positive_rebase(pre, pre + allowed + u(1), limit).is_err());
+        }
+
+        /// Frames tile time: every timestamp after the initial epoch lies in a frame whose
+        /// reference slot precedes it and whose deadline is the next frame's reference slot.
+        #[test]
+        fn frames_tile_time(
+            genesis in 0u64..2_000_000_000, sps in 1u64..30, spe in 1u64..64,
+            initial in 1u64..1_000, epf in 1u64..500, offset in 0u64..100_000_000,
+        ) {
+            let chain = ChainConfig { genesis_time: genesis, seconds_per_slot: sps, slots_per_epoch: spe };
+            let frames = FrameConfig { initial_epoch: initial, epochs_per_frame: epf };
+            let t = genesis + initial * spe * sps + offset;
+            let frame = chain.frame_at(&frames, t).expect("after the initial epoch");
+            let slot = chain.slot_at(t).expect("after genesis");
+            prop_assert!(frame.ref_slot < slot && slot <= frame.deadline_slot);
+            prop_assert_eq!(frame.deadline_slot - frame.ref_slot, epf * spe);
+        }
+    }
+}
