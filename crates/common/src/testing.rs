@@ -9,7 +9,10 @@
 //! data. Mutating calls are recorded in order so tests can assert what a contract sent where.
 //! A delegatecall runs the handler registered for its target with [`TestHost::on_delegate`]
 //! (typically another contract's router over this same host, which is what a delegatecall
-//! is: foreign code on this storage), and reverts with empty data otherwise.
+//! is: foreign code on this storage), and reverts with empty data otherwise. A call or static
+//! call to an address registered with [`TestHost::on_call`] runs that handler instead of the
+//! mocks (typically another contract's router over *its own* host, so two contracts keep two
+//! storages, as on chain).
 //! Everything else is forwarded to the inner `TestVM`, which tests reach through `Deref`.
 // Implementing the host's raw-pointer traits needs `unsafe impl`; test-only.
 #![allow(unsafe_code)]
@@ -34,6 +37,11 @@ pub type RecordedCall = (Address, Vec<u8>, U256);
 /// and the calldata, returns the output or the revert data.
 pub type DelegateHandler = Rc<dyn Fn(&TestHost, &[u8]) -> Result<Vec<u8>, Vec<u8>>>;
 
+/// Code a call runs: gets the calling host, the caller's address (the callee's
+/// `msg.sender`), the calldata and the value sent (zero for a static call); returns the output
+/// or the revert data.
+pub type CallHandler = Rc<dyn Fn(&TestHost, Address, &[u8], U256) -> Result<Vec<u8>, Vec<u8>>>;
+
 /// A `TestVM` whose calls are answered faithfully; see the module docs.
 #[derive(Clone, Default)]
 pub struct TestHost {
@@ -46,6 +54,8 @@ pub struct TestHost {
     reentrant: Rc<Cell<bool>>,
     /// What delegatecalls to each address run.
     delegates: Rc<RefCell<Vec<(Address, DelegateHandler)>>>,
+    /// What calls and static calls to each address run.
+    callees: Rc<RefCell<Vec<(Address, CallHandler)>>>,
 }
 
 impl Deref for TestHost {
@@ -76,6 +86,28 @@ impl TestHost {
         self.delegates.borrow_mut().push((target, Rc::new(handler)));
     }
 
+    /// Makes calls and static calls to `target` run `handler` (before any mock), e.g. another
+    /// contract's router over its own `TestHost` with `msg.sender` set to the caller. The
+    /// handler should undo its own storage changes when it reverts, as the EVM does; a static
+    /// call is passed a zero value and must not change state.
+    pub fn on_call(
+        &self,
+        target: Address,
+        handler: impl Fn(&TestHost, Address, &[u8], U256) -> Result<Vec<u8>, Vec<u8>> + 'static,
+    ) {
+        self.callees.borrow_mut().push((target, Rc::new(handler)));
+    }
+
+    /// The result of the handler registered for `to`, if any.
+    fn run_callee(&self, to: Address, data: &[u8], value: U256) -> Option<(u8, Vec<u8>)> {
+        let handler =
+            self.callees.borrow().iter().find(|(a, _)| *a == to).map(|(_, h)| h.clone())?;
+        Some(match handler(self, self.vm.contract_address(), data, value) {
+            Ok(out) => (0, out),
+            Err(out) => (1, out),
+        })
+    }
+
     /// Mutating calls made so far, in order.
     pub fn calls(&self) -> Vec<RecordedCall> {
         self.calls.borrow().clone()
@@ -101,6 +133,9 @@ impl TestHost {
     fn static_call(&self, to: Address, data: &[u8]) -> (u8, Vec<u8>) {
         if to == ECRECOVER {
             return (0, precompile_ecrecover(data));
+        }
+        if let Some(result) = self.run_callee(to, data, U256::ZERO) {
+            return result;
         }
         match self.vm.snapshot().static_call_returns.get(&(to, data.to_vec())) {
             Some(Ok(out)) => (0, out.clone()),
@@ -241,10 +276,13 @@ unsafe impl UnsafeCallAccess for TestHost {
         let data = slice::from_raw_parts(data, data_len).to_vec();
         let value = U256::from_be_slice(slice::from_raw_parts(value, 32));
         self.calls.borrow_mut().push((to, data.clone(), value));
-        let (status, out) = match self.vm.snapshot().call_returns.get(&(to, data, value)) {
-            Some(Ok(out)) => (0, out.clone()),
-            Some(Err(out)) => (1, out.clone()),
-            None => (1, Vec::new()),
+        let (status, out) = match self.run_callee(to, &data, value) {
+            Some(result) => result,
+            None => match self.vm.snapshot().call_returns.get(&(to, data, value)) {
+                Some(Ok(out)) => (0, out.clone()),
+                Some(Err(out)) => (1, out.clone()),
+                None => (1, Vec::new()),
+            },
         };
         *outs_len = out.len();
         *self.return_data.borrow_mut() = Some(out);
