@@ -1,0 +1,437 @@
+//! Test harness: the oracle and the real pool (its three contracts), each over its own
+//! `TestHost`, so each keeps its own storage as on chain; the oracle's calls to the pool run
+//! the pool's router with `msg.sender` = the oracle. A transaction that reverts restores both
+//! storages, as the chain does.
+#![allow(dead_code, missing_docs)]
+
+use std::collections::HashMap;
+
+use alloy_primitives::{address, Address, Bytes, B256, U256};
+use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolStruct, SolValue};
+use stylus_sdk::host::VM;
+use stylus_sdk::stylus_core::host::MessageAccess as _;
+use tidepool_common::testing::{sign_digest, signer, TestHost};
+use tidepool_oracle::{roles, Oracle, OracleReportLimits, ReportData};
+use tidepool_pool::{
+    interfaces::{IVault, IWithdrawalQueue},
+    roles as pool_roles, Pool,
+};
+use tidepool_pool_accounting::PoolAccounting;
+use tidepool_pool_admin::PoolAdmin;
+
+pub const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
+pub const ADMIN: Address = address!("00000000000000000000000000000000000000a0");
+pub const QUEUE: Address = address!("0000000000000000000000000000000000000011");
+pub const WITHDRAWAL_VAULT: Address = address!("0000000000000000000000000000000000000022");
+pub const REWARDS_VAULT: Address = address!("0000000000000000000000000000000000000033");
+pub const TREASURY: Address = address!("0000000000000000000000000000000000000044");
+pub const MODULE: Address = address!("0000000000000000000000000000000000000055");
+pub const ACCOUNTING: Address = address!("0000000000000000000000000000000000000acc");
+pub const ADMIN_CONTRACT: Address = address!("00000000000000000000000000000000000000ad");
+pub const ALICE: Address = address!("00000000000000000000000000000000000a11ce");
+pub const RELAYER: Address = address!("0000000000000000000000000000000000000e1a");
+
+pub const CHAIN_ID: u64 = 412346;
+pub const GENESIS: u64 = 1_600_000_000;
+pub const SECONDS_PER_SLOT: u64 = 12;
+pub const SLOTS_PER_EPOCH: u64 = 32;
+pub const INITIAL_EPOCH: u64 = 1;
+/// One day of epochs, as Lido's accounting oracle.
+pub const EPOCHS_PER_FRAME: u64 = 225;
+pub const CONSENSUS_VERSION: u64 = 1;
+
+pub const ETH: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
+pub const GWEI: U256 = U256::from_limbs([1_000_000_000, 0, 0, 0]);
+
+pub fn eth(n: u64) -> U256 {
+    U256::from(n) * ETH
+}
+
+/// The pool's deployer and address: `DEPLOYER`'s first CREATE; the oracle is the second.
+pub fn pool_address() -> Address {
+    DEPLOYER.create(0)
+}
+pub fn oracle_address() -> Address {
+    DEPLOYER.create(1)
+}
+
+/// The account of test key `n`.
+pub fn key(n: u8) -> Address {
+    signer(n).address()
+}
+
+sol! {
+    /// EIP-1271, as the oracle asks a contract member.
+    function isValidSignature(bytes32 hash, bytes signature) returns (bytes4);
+    /// The oracle's ABI as a caller uses it (struct-taking functions: see [`call_with`]).
+    interface IOracle {
+        function getQuorum() external view returns (uint64);
+        function getCurrentFrame() external view returns (uint64, uint64);
+        function getOracleReportLimits() external view returns (uint256, uint256, uint256, uint256, uint256, uint256);
+    }
+}
+
+/// The `ReportData` tuple type, as selectors spell it.
+pub const REPORT_TUPLE: &str =
+    "(uint256,uint256,uint256,uint256,uint256,uint256,uint256[],uint256,bool)";
+
+/// Calldata `selector(signature) ‖ abi.encode(args...)`.
+pub fn call_with<T>(signature: &str, args: T) -> Vec<u8>
+where
+    T: SolValue,
+    for<'a> <T::SolType as alloy_sol_types::SolType>::Token<'a>: alloy_sol_types::abi::TokenSeq<'a>,
+{
+    let mut data = alloy_primitives::keccak256(signature.as_bytes())[..4].to_vec();
+    data.extend(args.abi_encode_params());
+    data
+}
+
+/// `hashReport(data)` calldata.
+pub fn hash_report_call(data: &ReportData) -> Vec<u8> {
+    call_with(&format!("hashReport({REPORT_TUPLE})"), (data.clone(),))
+}
+
+/// Snapshot of a host's storage.
+fn storage(host: &TestHost) -> HashMap<U256, B256> {
+    host.snapshot().storage
+}
+
+fn restore(host: &TestHost, saved: &HashMap<U256, B256>) {
+    host.clear_storage();
+    for (k, v) in saved {
+        host.set_storage(*k, *v);
+    }
+}
+
+/// The oracle and the pool, each on its own host.
+pub struct Env {
+    pub vm: TestHost,
+    pub pool_vm: TestHost,
+    pub oracle: Oracle,
+    pub pool: Pool,
+    pub accounting: PoolAccounting,
+    pub pool_admin: PoolAdmin,
+    /// Member keys, by test-key number.
+    pub members: Vec<u8>,
+}
+
+impl Env {
+    /// A pool with 1 ether of initial stake and `ALICE`'s 320 ether, 10 validators deposited;
+    /// an oracle whose members are test keys 1..=`n` with `quorum`; time in frame 1 (frame 0
+    /// is the first; frame 1 starts a day later), nothing reported.
+    pub fn new(n: u8, quorum: u64) -> Self {
+        let pool_vm = TestHost::new();
+        pool_vm.set_contract_address(pool_address());
+        pool_vm.set_chain_id(CHAIN_ID);
+        pool_vm.set_block_number(100);
+        let vm = TestHost::new();
+        vm.set_contract_address(oracle_address());
+        vm.set_chain_id(CHAIN_ID);
+        vm.set_block_number(100);
+        let mut env = Env {
+            oracle: Oracle::from(&vm),
+            pool: Pool::from(&pool_vm),
+            accounting: PoolAccounting::from(&pool_vm),
+            pool_admin: PoolAdmin::from(&pool_vm),
+            vm,
+            pool_vm,
+            members: vec![],
+        };
+        env.set_time(env.frame_start(0));
+        env.install_pool();
+        env.init_pool();
+        env.init_oracle().expect("initialize");
+        env.as_(ADMIN);
+        for role in [
+            roles::MANAGE_MEMBERS_AND_QUORUM_ROLE,
+            roles::MANAGE_FRAME_CONFIG_ROLE,
+            roles::MANAGE_CONSENSUS_VERSION_ROLE,
+            roles::MANAGE_LIMITS_ROLE,
+        ] {
+            env.oracle.grant_role(role, ADMIN).expect("grant");
+        }
+        for k in 1..=n {
+            let q = if k == n { quorum } else { u64::from(k) };
+            env.oracle.add_member(key(k), q).expect("add member");
+            env.members.push(k);
+        }
+        env.set_time(env.frame_start(1));
+        env.vm.clear_mocks();
+        env.pool_vm.clear_mocks();
+        env.mock_queue_idle();
+        env
+    }
+
+    /// Pool code on the oracle's host runs the pool's router on the pool's host, with the
+    /// oracle as sender; a revert restores the pool's storage.
+    fn install_pool(&self) {
+        self.vm.set_code(pool_address(), vec![0xef, 0xf0, 0x00]);
+        let pool_vm = self.pool_vm.clone();
+        self.vm.on_call(pool_address(), move |_caller_host, sender, data, value| {
+            let saved = storage(&pool_vm);
+            let (prev_sender, prev_value) = (pool_vm.msg_sender(), pool_vm.msg_value());
+            pool_vm.set_sender(sender);
+            pool_vm.set_value(value);
+            let out = stylus_sdk::abi::router_entrypoint::<Pool, Pool>(
+                data.to_vec(),
+                VM { host: Box::new(pool_vm.clone()) },
+            );
+            pool_vm.set_sender(prev_sender);
+            pool_vm.set_value(prev_value);
+            if out.is_err() {
+                restore(&pool_vm, &saved);
+            }
+            out
+        });
+        for contract in [ACCOUNTING, ADMIN_CONTRACT] {
+            self.pool_vm.set_code(contract, vec![0xef, 0xf0, 0x00]);
+        }
+        self.pool_vm.on_delegate(ACCOUNTING, |host, calldata| {
+            stylus_sdk::abi::router_entrypoint::<PoolAccounting, PoolAccounting>(
+                calldata.to_vec(),
+                VM { host: Box::new(host.clone()) },
+            )
+        });
+        self.pool_vm.on_delegate(ADMIN_CONTRACT, |host, calldata| {
+            stylus_sdk::abi::router_entrypoint::<PoolAdmin, PoolAdmin>(
+                calldata.to_vec(),
+                VM { host: Box::new(host.clone()) },
+            )
+        });
+    }
+
+    fn init_pool(&mut self) {
+        self.pool_vm.set_sender(DEPLOYER);
+        self.pool_vm.set_value(ETH);
+        self.pool
+            .initialize(
+                0,
+                ADMIN,
+                oracle_address(),
+                QUEUE,
+                WITHDRAWAL_VAULT,
+                REWARDS_VAULT,
+                TREASURY,
+                MODULE,
+                ACCOUNTING,
+                ADMIN_CONTRACT,
+            )
+            .expect("pool initialize");
+        self.pool_vm.set_sender(ADMIN);
+        self.pool_vm.set_value(U256::ZERO);
+        self.pool_admin.grant_role(pool_roles::DEPOSIT_ROLE, ADMIN).expect("grant");
+        self.pool_vm.set_sender(ALICE);
+        self.pool_vm.set_value(eth(320));
+        self.pool.submit(Address::ZERO).expect("submit");
+        self.pool_vm.set_value(U256::ZERO);
+        self.pool_vm.mock_call(MODULE, vec![], eth(320), Ok(vec![]));
+        self.mock_queue_idle();
+        self.pool_vm.set_sender(ADMIN);
+        self.accounting.deposit(U256::from(10)).expect("deposit");
+    }
+
+    pub fn init_oracle(&mut self) -> Result<(), Vec<u8>> {
+        self.vm.set_sender(DEPLOYER);
+        self.oracle.initialize(
+            1,
+            ADMIN,
+            pool_address(),
+            CONSENSUS_VERSION,
+            GENESIS,
+            SECONDS_PER_SLOT,
+            SLOTS_PER_EPOCH,
+            INITIAL_EPOCH,
+            EPOCHS_PER_FRAME,
+        )
+    }
+
+    /// The queue reports nothing unfinalised (the pool asks before deposits).
+    pub fn mock_queue_idle(&self) {
+        self.pool_vm.mock_static_call(
+            QUEUE,
+            IWithdrawalQueue::unfinalizedStETHCall {}.abi_encode(),
+            Ok(U256::ZERO.to_be_bytes::<32>().to_vec()),
+        );
+    }
+
+    /// Next calls to the oracle come from `who`.
+    pub fn as_(&self, who: Address) {
+        self.vm.set_sender(who);
+        self.vm.set_value(U256::ZERO);
+    }
+
+    pub fn set_time(&self, t: u64) {
+        self.vm.set_block_timestamp(t);
+        self.pool_vm.set_block_timestamp(t);
+    }
+
+    /// Unix time at which frame `k` starts (with the default frame configuration).
+    pub fn frame_start(&self, k: u64) -> u64 {
+        GENESIS + (INITIAL_EPOCH + k * EPOCHS_PER_FRAME) * SLOTS_PER_EPOCH * SECONDS_PER_SLOT
+    }
+
+    /// The reference slot of frame `k`.
+    pub fn ref_slot(&self, k: u64) -> u64 {
+        (INITIAL_EPOCH + k * EPOCHS_PER_FRAME) * SLOTS_PER_EPOCH - 1
+    }
+
+    /// The current frame's reference slot.
+    pub fn current_ref_slot(&self) -> u64 {
+        self.oracle.get_current_frame().expect("frames began").0
+    }
+
+    /// The vaults hold `withdrawals` and `el_rewards` and pay the pool whatever it asks (the
+    /// pool's cap decides how much).
+    pub fn fund_vaults(&self, withdrawals: U256, el_rewards: U256) {
+        self.vm.set_balance(WITHDRAWAL_VAULT, withdrawals);
+        self.vm.set_balance(REWARDS_VAULT, el_rewards);
+        for vault in [WITHDRAWAL_VAULT, REWARDS_VAULT] {
+            self.pool_vm.on_call(vault, |_, _, _, _| Ok(vec![]));
+        }
+    }
+
+    /// A pool that pays out `amount` from `vault` when asked.
+    pub fn mock_vault_pays(&self, vault: Address, amount: U256) {
+        self.pool_vm.mock_call(
+            vault,
+            IVault::withdrawCall { amount }.abi_encode(),
+            U256::ZERO,
+            Ok(vec![]),
+        );
+    }
+
+    /// A report for the current frame: 10 validators with `cl_gwei`, nothing else.
+    pub fn report(&self, cl_gwei: u64) -> ReportData {
+        ReportData {
+            consensusVersion: U256::from(CONSENSUS_VERSION),
+            refSlot: U256::from(self.current_ref_slot()),
+            numValidators: U256::from(10),
+            clBalanceGwei: U256::from(cl_gwei),
+            withdrawalVaultBalance: U256::ZERO,
+            elRewardsVaultBalance: U256::ZERO,
+            withdrawalFinalizationBatches: vec![],
+            simulatedShareRate: U256::ZERO,
+            isBunkerMode: false,
+        }
+    }
+
+    /// The digest members sign, by alloy's EIP-712 encoder (independent of the oracle's).
+    pub fn digest(&self, data: &ReportData) -> B256 {
+        let domain = alloy_sol_types::Eip712Domain::new(
+            Some(tidepool_oracle::NAME.into()),
+            Some(tidepool_oracle::VERSION.into()),
+            Some(U256::from(CHAIN_ID)),
+            Some(oracle_address()),
+            None,
+        );
+        data.eip712_signing_hash(&domain)
+    }
+
+    /// Key `k`'s 65-byte signature of `data`.
+    pub fn sign(&self, k: u8, data: &ReportData) -> Bytes {
+        let (v, r, s) = sign_digest(k, self.digest(data));
+        Bytes::from(tidepool_common::signature::pack_signature(v, r, s).to_vec())
+    }
+
+    /// Signatures of `keys` over `data`, in ascending signer order.
+    pub fn sign_sorted(&self, keys: &[u8], data: &ReportData) -> Vec<Bytes> {
+        let mut keys = keys.to_vec();
+        keys.sort_by_key(|k| key(*k));
+        keys.iter().map(|k| self.sign(*k, data)).collect()
+    }
+
+    /// The first `n` members' signatures, ascending.
+    pub fn quorum_signatures(&self, n: usize, data: &ReportData) -> Vec<Bytes> {
+        let mut keys = self.members.clone();
+        keys.sort_by_key(|k| key(*k));
+        keys.truncate(n);
+        self.sign_sorted(&keys, data)
+    }
+
+    /// `submitReport` as a transaction from `RELAYER` through the oracle's router: on a
+    /// revert both storages are restored and the revert data returned.
+    pub fn submit(&self, data: &ReportData, signatures: Vec<Bytes>) -> Result<(), Vec<u8>> {
+        let calldata =
+            call_with(&format!("submitReport({REPORT_TUPLE},bytes[])"), (data.clone(), signatures));
+        self.route(RELAYER, calldata).map(|_| ())
+    }
+
+    /// Runs `calldata` from `from` through the oracle's router as a transaction.
+    pub fn route(&self, from: Address, calldata: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
+        let (saved, saved_pool) = (storage(&self.vm), storage(&self.pool_vm));
+        self.as_(from);
+        let out = stylus_sdk::abi::router_entrypoint::<Oracle, Oracle>(
+            calldata,
+            VM { host: Box::new(self.vm.clone()) },
+        );
+        if out.is_err() {
+            restore(&self.vm, &saved);
+            restore(&self.pool_vm, &saved_pool);
+        }
+        out
+    }
+
+    /// Submits and asserts the revert is exactly `expected` and nothing changed.
+    pub fn assert_rejected<E: SolError>(
+        &self,
+        data: &ReportData,
+        signatures: Vec<Bytes>,
+        expected: E,
+    ) {
+        let (before, before_pool) = (storage(&self.vm), storage(&self.pool_vm));
+        let err = self.submit(data, signatures).expect_err("the report must be rejected");
+        assert_eq!(err, expected.abi_encode(), "wrong revert (got {})", hex(&err));
+        assert_eq!(before, storage(&self.vm), "oracle storage changed");
+        assert_eq!(before_pool, storage(&self.pool_vm), "pool storage changed");
+    }
+
+    /// Decoded events of type `E` emitted by the oracle.
+    pub fn events<E: SolEvent>(&self) -> Vec<E> {
+        decode_events(&self.vm)
+    }
+
+    /// Decoded events of type `E` emitted by the pool.
+    pub fn pool_events<E: SolEvent>(&self) -> Vec<E> {
+        decode_events(&self.pool_vm)
+    }
+
+    pub fn set_limits(&self, f: impl FnOnce(&mut OracleReportLimits)) {
+        let calldata = IOracle::getOracleReportLimitsCall {}.abi_encode();
+        let out = self.route(ADMIN, calldata).expect("view");
+        let mut limits = <OracleReportLimits as SolValue>::abi_decode(&out).expect("limits");
+        f(&mut limits);
+        self.as_(ADMIN);
+        let mut oracle = Oracle::from(&self.vm);
+        oracle.set_oracle_report_limits(limits).expect("set limits");
+    }
+
+    /// `(deposited, clValidators, clBalance)` of the pool.
+    pub fn beacon_stat(&self) -> (U256, U256, U256) {
+        self.accounting.get_beacon_stat()
+    }
+
+    pub fn total_pooled(&self) -> U256 {
+        self.pool.get_total_pooled_ether()
+    }
+
+    pub fn total_shares(&self) -> U256 {
+        self.pool.get_total_shares()
+    }
+}
+
+fn decode_events<E: SolEvent>(vm: &TestHost) -> Vec<E> {
+    vm.get_emitted_logs()
+        .iter()
+        .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
+        .map(|(topics, data)| E::decode_raw_log(topics.iter().copied(), data).expect("decodes"))
+        .collect()
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `abi.encode(member, signature)`: a contract member's signature entry.
+pub fn contract_signature(member: Address, signature: &[u8]) -> Bytes {
+    Bytes::from((member, Bytes::from(signature.to_vec())).abi_encode_params())
+}
