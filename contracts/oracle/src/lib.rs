@@ -54,6 +54,16 @@
 //! finalisation uses `simulatedShareRate`, which must be within the deviation limit of the
 //! actual rate on both sides.
 //!
+//! # Why the oracle is two contracts
+//! The whole oracle compiles to about 31 KB compressed, over Nitro's 24,576-byte limit. This
+//! contract keeps what a report needs (`submitReport`, and `initialize`, which must exist
+//! before anything else can be reached); its `#[fallback]` delegatecalls `OracleAdmin`
+//! (`contracts/oracle-admin`) for every other selector: committee, frames, version, limits,
+//! roles, `hashReport` and the views, on this storage. A report costs no extra call;
+//! integrators use one address and one ABI (`abi/IOracle.sol`). `initialize` proves the
+//! deployer here, records the admin contract, then runs `OracleAdmin::setUp` by
+//! delegatecall for the rest, which refuses to run at any other time.
+//!
 //! # Reentrancy
 //! The SDK's guard is on: nothing the oracle calls (the pool, and through it the vaults and
 //! the queue) calls the oracle back. The reference slot is recorded before the pool's call
@@ -77,7 +87,7 @@ use stylus_sdk::{
 };
 use tidepool_common::{
     abi::{emit, AsWord},
-    access_control::{AccessControl, DEFAULT_ADMIN_ROLE},
+    access_control::AccessControl,
     eip712,
     initializable::{self, Initializable},
 };
@@ -270,38 +280,47 @@ const LIMIT_MAX: [u64; 6] =
 
 /// The oracle's storage. Small fields are grouped so that what a report reads sits in few
 /// slots: the report state with the genesis time, the frame configuration, the limits.
-#[entrypoint]
+#[cfg_attr(feature = "contract", entrypoint)]
 #[storage]
 pub struct Oracle {
-    init: Initializable,
-    access: AccessControl,
+    pub init: Initializable,
+    pub access: AccessControl,
     // One slot: read by every report.
-    quorum: StorageU64,
-    consensus_version: StorageU64,
-    last_processing_ref_slot: StorageU64,
-    genesis_time: StorageU64,
+    pub quorum: StorageU64,
+    pub consensus_version: StorageU64,
+    pub last_processing_ref_slot: StorageU64,
+    pub genesis_time: StorageU64,
     // One slot: chain and frame configuration.
-    seconds_per_slot: StorageU64,
-    slots_per_epoch: StorageU64,
-    initial_epoch: StorageU64,
-    epochs_per_frame: StorageU64,
+    pub seconds_per_slot: StorageU64,
+    pub slots_per_epoch: StorageU64,
+    pub initial_epoch: StorageU64,
+    pub epochs_per_frame: StorageU64,
     // One slot: the sanity limits.
-    annual_increase_bp: StorageU16,
-    one_off_decrease_bp: StorageU16,
-    share_rate_deviation_bp: StorageU16,
-    appeared_per_day: StorageU32,
-    min_report_interval: StorageU32,
-    max_positive_rebase: StorageU64,
+    pub annual_increase_bp: StorageU16,
+    pub one_off_decrease_bp: StorageU16,
+    pub share_rate_deviation_bp: StorageU16,
+    pub appeared_per_day: StorageU32,
+    pub min_report_interval: StorageU32,
+    pub max_positive_rebase: StorageU64,
     /// The pool, and what it pays from and finalises into (read from it once: the pool
     /// cannot change them).
-    pool: StorageAddress,
-    withdrawal_vault: StorageAddress,
-    rewards_vault: StorageAddress,
-    withdrawal_queue: StorageAddress,
-    members: StorageVec<StorageAddress>,
+    pub pool: StorageAddress,
+    pub withdrawal_vault: StorageAddress,
+    pub rewards_vault: StorageAddress,
+    pub withdrawal_queue: StorageAddress,
+    pub members: StorageVec<StorageAddress>,
     /// A member's position in `members` plus one; zero for non-members.
-    member_position: StorageMap<Address, StorageU64>,
+    pub member_position: StorageMap<Address, StorageU64>,
+    /// `OracleAdmin`, whose code the fallback runs on this storage.
+    pub admin_contract: StorageAddress,
 }
+
+// SAFETY: without the `contract` feature `Oracle` is the only field of `OracleAdmin`'s
+// top-level storage (at its slot 0), so it is top-level storage in all but name: a call that
+// borrows it mutably borrows everything. (With the feature `#[entrypoint]` implements it.)
+#[cfg(not(feature = "contract"))]
+#[allow(unsafe_code)]
+unsafe impl TopLevelStorage for Oracle {}
 
 /// Pool calls revert with the pool's own error data, passed on unchanged, so functions that
 /// reach the pool return raw revert data.
@@ -318,12 +337,14 @@ impl Oracle {
     /// * `deployer_nonce` - the nonce the caller deployed this contract with (proves it did).
     /// * `admin` - receives `DEFAULT_ADMIN_ROLE` (a timelock or multisig in production).
     /// * `pool` - the pool whose reports this oracle applies.
+    /// * `admin_contract` - the `OracleAdmin` program every other selector runs in.
     /// * `consensus_version` - the version reports must carry, at least 1.
     /// * `genesis_time`, `seconds_per_slot`, `slots_per_epoch` - the beacon chain (fixed).
     /// * `initial_epoch`, `epochs_per_frame` - the first frame and the frame length.
     ///
     /// # Errors
-    /// * `InvalidPool` if `pool` is zero or holds no code; `PoolAnswerMalformed` or the
+    /// * `InvalidPool` if `pool` or `admin_contract` is zero or holds no code;
+    ///   `PoolAnswerMalformed` or the
     ///   pool's revert if it cannot be read; `InvalidChainConfig`; `InvalidFrameConfig`;
     ///   `InvalidConsensusVersion`; `AlreadyInitialized`, `NotDeployer`.
     ///
@@ -336,6 +357,7 @@ impl Oracle {
         deployer_nonce: u64,
         admin: Address,
         pool: Address,
+        admin_contract: Address,
         consensus_version: u64,
         genesis_time: u64,
         seconds_per_slot: u64,
@@ -343,206 +365,31 @@ impl Oracle {
         initial_epoch: u64,
         epochs_per_frame: u64,
     ) -> Result<(), Revert> {
-        if pool.is_zero() || self.vm().code_size(pool) == 0 {
-            return Err(OracleError::from(InvalidPool { pool }).into());
+        if admin_contract.is_zero() || self.vm().code_size(admin_contract) == 0 {
+            return Err(OracleError::from(InvalidPool { pool: admin_contract }).into());
         }
-        let chain = ChainConfig { genesis_time, seconds_per_slot, slots_per_epoch };
-        if !chain.is_valid() {
-            return Err(OracleError::from(InvalidChainConfig {
-                secondsPerSlot: U256::from(seconds_per_slot),
-                slotsPerEpoch: U256::from(slots_per_epoch),
-            })
-            .into());
-        }
+        // The deployer proves itself here, before any foreign code runs on this storage.
         let (this, caller) = (self.vm().contract_address(), self.vm().msg_sender());
         self.init.initialize(this, caller, deployer_nonce).map_err(OracleError::from)?;
-        let (withdrawal_vault, rewards_vault, queue) = self.pool_contracts(pool)?;
-        self.pool.set(pool);
-        self.withdrawal_vault.set(withdrawal_vault);
-        self.rewards_vault.set(rewards_vault);
-        self.withdrawal_queue.set(queue);
-        self.genesis_time.set(U64::from(genesis_time));
-        self.seconds_per_slot.set(U64::from(seconds_per_slot));
-        self.slots_per_epoch.set(U64::from(slots_per_epoch));
-        emit(self.vm(), &[initializable::Initialized::SIGNATURE_HASH, caller.word()], &[]);
-        self.access._grant_role(DEFAULT_ADMIN_ROLE, admin);
-        self.store_consensus_version(consensus_version)?;
-        self.store_frame_config(FrameConfig { initial_epoch, epochs_per_frame })?;
-        self.store_quorum(1);
-        self.store_limits(DEFAULT_LIMITS.map(U256::from))?;
+        self.admin_contract.set(admin_contract);
+        // The rest of the set-up is `OracleAdmin::setUp`, run here by delegatecall (it keeps
+        // this contract small); it refuses to run at any other time.
+        let words = [
+            admin.word(),
+            pool.word(),
+            consensus_version.word(),
+            genesis_time.word(),
+            seconds_per_slot.word(),
+            slots_per_epoch.word(),
+            initial_epoch.word(),
+            epochs_per_frame.word(),
+        ];
+        let data = tidepool_common::abi::encode_error(SET_UP_SELECTOR, &words);
+        self.delegate(&data)?;
         Ok(())
-    }
-
-    // ------------------------------------------------------------------ committee
-
-    /// The members, in no particular order.
-    pub fn get_members(&self) -> Vec<Address> {
-        (0..self.members.len()).filter_map(|i| self.members.get(i)).collect()
-    }
-
-    /// Whether `account` is a member.
-    pub fn is_member(&self, account: Address) -> bool {
-        self.member_position.get(account) != U64::ZERO
-    }
-
-    /// Signatures of distinct members a report needs.
-    pub fn get_quorum(&self) -> u64 {
-        self.quorum.get().to()
-    }
-
-    /// Adds `member` and sets the quorum, in one step.
-    ///
-    /// # Errors
-    /// * `ZeroMemberAddress`; `DuplicateMember`; `QuorumTooSmall` unless `quorum` exceeds
-    ///   half the new member count; `AccessControlUnauthorizedAccount` without
-    ///   `MANAGE_MEMBERS_AND_QUORUM_ROLE`.
-    ///
-    /// # Events
-    /// `MemberAdded`, then `QuorumSet` if the quorum changed.
-    pub fn add_member(&mut self, member: Address, quorum: u64) -> Result<(), OracleError> {
-        self.only_role(roles::MANAGE_MEMBERS_AND_QUORUM_ROLE)?;
-        if member.is_zero() {
-            return Err(ZeroMemberAddress {}.into());
-        }
-        if self.is_member(member) {
-            return Err(DuplicateMember { member }.into());
-        }
-        let total = self.members.len() as u64 + 1;
-        check_quorum(quorum, total)?;
-        self.members.push(member);
-        self.member_position.setter(member).set(U64::from(total));
-        emit(
-            self.vm(),
-            &[MemberAdded::SIGNATURE_HASH, member.word()],
-            &[total.word(), quorum.word()],
-        );
-        self.store_quorum(quorum);
-        Ok(())
-    }
-
-    /// Removes `member` and sets the quorum, in one step. Its signatures stop counting at
-    /// once, for every report not yet applied.
-    ///
-    /// # Errors
-    /// * `NonMember`; `QuorumTooSmall` unless `quorum` exceeds half the new member count;
-    ///   `AccessControlUnauthorizedAccount` without `MANAGE_MEMBERS_AND_QUORUM_ROLE`.
-    ///
-    /// # Events
-    /// `MemberRemoved`, then `QuorumSet` if the quorum changed.
-    pub fn remove_member(&mut self, member: Address, quorum: u64) -> Result<(), OracleError> {
-        self.only_role(roles::MANAGE_MEMBERS_AND_QUORUM_ROLE)?;
-        let position = self.member_position.get(member).to::<u64>();
-        if position == 0 {
-            return Err(NonMember { member }.into());
-        }
-        let total = self.members.len() as u64 - 1;
-        check_quorum(quorum, total)?;
-        // Swap-remove: the last member takes the leaving one's place.
-        let last = self.members.pop().unwrap_or_default();
-        if last != member {
-            self.members.setter(position as usize - 1).map(|mut s| s.set(last));
-            self.member_position.setter(last).set(U64::from(position));
-        }
-        self.member_position.delete(member);
-        emit(
-            self.vm(),
-            &[MemberRemoved::SIGNATURE_HASH, member.word()],
-            &[total.word(), quorum.word()],
-        );
-        self.store_quorum(quorum);
-        Ok(())
-    }
-
-    /// Sets the quorum.
-    ///
-    /// # Errors
-    /// * `QuorumTooSmall` unless `quorum` exceeds half the members;
-    ///   `AccessControlUnauthorizedAccount` without `MANAGE_MEMBERS_AND_QUORUM_ROLE`.
-    ///
-    /// # Events
-    /// `QuorumSet` if the quorum changed.
-    pub fn set_quorum(&mut self, quorum: u64) -> Result<(), OracleError> {
-        self.only_role(roles::MANAGE_MEMBERS_AND_QUORUM_ROLE)?;
-        check_quorum(quorum, self.members.len() as u64)?;
-        self.store_quorum(quorum);
-        Ok(())
-    }
-
-    // ------------------------------------------------------------------ frames
-
-    /// `(slotsPerEpoch, secondsPerSlot, genesisTime)`, in Lido's order.
-    pub fn get_chain_config(&self) -> (u64, u64, u64) {
-        let c = self.chain_config();
-        (c.slots_per_epoch, c.seconds_per_slot, c.genesis_time)
-    }
-
-    /// `(initialEpoch, epochsPerFrame)`.
-    pub fn get_frame_config(&self) -> (u64, u64) {
-        let f = self.frame_config();
-        (f.initial_epoch, f.epochs_per_frame)
-    }
-
-    /// `(refSlot, reportProcessingDeadlineSlot)` of the frame now running.
-    ///
-    /// # Errors
-    /// * `InitialEpochNotYetReached` before the first frame.
-    pub fn get_current_frame(&self) -> Result<(u64, u64), OracleError> {
-        let frame = self.current_frame()?;
-        Ok((frame.ref_slot, frame.deadline_slot))
-    }
-
-    /// Sets the frame length. Once frames have begun, frames are counted anew from the start
-    /// of the frame now running, so that frame keeps its reference slot (its report, signed
-    /// or not yet, stays valid) and the new length applies from its start: a frame shortened
-    /// below the time already elapsed in it ends at once. Before the first frame, the initial
-    /// epoch stays.
-    ///
-    /// # Errors
-    /// * `InvalidFrameConfig` for zero; `AccessControlUnauthorizedAccount` without
-    ///   `MANAGE_FRAME_CONFIG_ROLE`.
-    ///
-    /// # Events
-    /// `FrameConfigSet`.
-    pub fn set_frame_config(&mut self, epochs_per_frame: u64) -> Result<(), OracleError> {
-        self.only_role(roles::MANAGE_FRAME_CONFIG_ROLE)?;
-        let initial_epoch = match self.current_frame() {
-            Ok(frame) => frame.start_epoch,
-            Err(_) => self.initial_epoch.get().to(),
-        };
-        self.store_frame_config(FrameConfig { initial_epoch, epochs_per_frame })
-    }
-
-    /// The reference slot of the last applied report (0: none yet).
-    pub fn get_last_processing_ref_slot(&self) -> u64 {
-        self.last_processing_ref_slot.get().to()
-    }
-
-    /// The consensus version reports must carry.
-    pub fn get_consensus_version(&self) -> u64 {
-        self.consensus_version.get().to()
-    }
-
-    /// Sets the consensus version reports must carry; signatures over reports of another
-    /// version stop counting.
-    ///
-    /// # Errors
-    /// * `InvalidConsensusVersion` for zero; `AccessControlUnauthorizedAccount` without
-    ///   `MANAGE_CONSENSUS_VERSION_ROLE`.
-    ///
-    /// # Events
-    /// `ConsensusVersionSet`.
-    pub fn set_consensus_version(&mut self, version: u64) -> Result<(), OracleError> {
-        self.only_role(roles::MANAGE_CONSENSUS_VERSION_ROLE)?;
-        self.store_consensus_version(version)
     }
 
     // ------------------------------------------------------------------ reports
-
-    /// The EIP-712 digest members sign for `data` (domain: name, version, chain id, this
-    /// oracle).
-    pub fn hash_report(&self, data: ReportData) -> B256 {
-        self.report_digest(&data)
-    }
 
     /// Applies `data` with the signatures of at least a quorum of members: checks the
     /// version, the frame, the signatures and the sanity limits, then calls the pool's
@@ -587,110 +434,26 @@ impl Oracle {
         Ok(())
     }
 
-    // ------------------------------------------------------------------ sanity limits
-
-    /// The sanity limits.
-    pub fn get_oracle_report_limits(&self) -> OracleReportLimits {
-        let [a, b, c, d, e, f] = self.limits();
-        OracleReportLimits {
-            annualBalanceIncreaseBPLimit: U256::from(a),
-            oneOffCLBalanceDecreaseBPLimit: U256::from(b),
-            appearedValidatorsPerDayLimit: U256::from(c),
-            simulatedShareRateDeviationBPLimit: U256::from(d),
-            maxPositiveTokenRebase: U256::from(e),
-            minReportInterval: U256::from(f),
-        }
-    }
-
-    /// Sets every sanity limit.
+    /// Runs every selector this contract does not know in `OracleAdmin`'s code, on this
+    /// storage (committee, frames, version, limits, roles and their views).
     ///
     /// # Errors
-    /// * `IncorrectLimitValue` for a value above its range (basis points above 10,000, a
-    ///   rebase above 1e9, validators or seconds above `uint32`);
-    ///   `AccessControlUnauthorizedAccount` without `MANAGE_LIMITS_ROLE`.
+    /// * `NotInitialized` before initialisation (no admin contract yet);
+    /// * whatever `OracleAdmin` reverts with, unchanged (empty data for an unknown selector).
     ///
     /// # Events
-    /// `OracleReportLimitsSet`.
-    pub fn set_oracle_report_limits(
-        &mut self,
-        limits: OracleReportLimits,
-    ) -> Result<(), OracleError> {
-        self.only_role(roles::MANAGE_LIMITS_ROLE)?;
-        self.store_limits([
-            limits.annualBalanceIncreaseBPLimit,
-            limits.oneOffCLBalanceDecreaseBPLimit,
-            limits.appearedValidatorsPerDayLimit,
-            limits.simulatedShareRateDeviationBPLimit,
-            limits.maxPositiveTokenRebase,
-            limits.minReportInterval,
-        ])
-    }
-
-    // ------------------------------------------------------------------ contracts, roles
-
-    /// `(pool, withdrawalVault, elRewardsVault, withdrawalQueue)`.
-    pub fn get_contracts(&self) -> (Address, Address, Address, Address) {
-        (
-            self.pool.get(),
-            self.withdrawal_vault.get(),
-            self.rewards_vault.get(),
-            self.withdrawal_queue.get(),
-        )
-    }
-
-    /// EIP-5267: the fields of the EIP-712 domain reports are signed under.
-    pub fn eip712_domain(&self) -> eip712::Eip712Domain {
-        eip712::eip712_domain(NAME, VERSION, self.vm().chain_id(), self.vm().contract_address())
-    }
-
-    /// Whether `account` holds `role`.
-    pub fn has_role(&self, role: B256, account: Address) -> bool {
-        self.access.has_role(role, account)
-    }
-
-    /// The role that administers `role`.
-    pub fn get_role_admin(&self, role: B256) -> B256 {
-        self.access.get_role_admin(role)
-    }
-
-    /// Grants `role` to `account`.
-    ///
-    /// # Errors
-    /// * `AccessControlUnauthorizedAccount` without the role's admin role.
-    ///
-    /// # Events
-    /// `RoleGranted` if `account` did not hold it.
-    pub fn grant_role(&mut self, role: B256, account: Address) -> Result<(), OracleError> {
-        Ok(self.access.grant_role(role, account)?)
-    }
-
-    /// Revokes `role` from `account`.
-    ///
-    /// # Errors
-    /// * `AccessControlUnauthorizedAccount` without the role's admin role.
-    ///
-    /// # Events
-    /// `RoleRevoked` if `account` held it.
-    pub fn revoke_role(&mut self, role: B256, account: Address) -> Result<(), OracleError> {
-        Ok(self.access.revoke_role(role, account)?)
-    }
-
-    /// Gives up `role`; `confirmation` must be the caller.
-    ///
-    /// # Errors
-    /// * `AccessControlBadConfirmation`.
-    ///
-    /// # Events
-    /// `RoleRevoked` if the caller held it.
-    pub fn renounce_role(&mut self, role: B256, confirmation: Address) -> Result<(), OracleError> {
-        Ok(self.access.renounce_role(role, confirmation)?)
+    /// Those of the admin function.
+    #[fallback]
+    pub fn fallback(&mut self, calldata: &[u8]) -> stylus_sdk::ArbResult {
+        self.delegate(calldata)
     }
 }
 
-type U64 = alloy_primitives::Uint<64, 1>;
+/// The value type of `StorageU64`.
+pub type U64 = alloy_primitives::Uint<64, 1>;
 
 /// The quorum must exceed half of `total` members (and so be at least 1).
-fn check_quorum(quorum: u64, total: u64) -> Result<(), OracleError> {
+pub fn check_quorum(quorum: u64, total: u64) -> Result<(), OracleError> {
     let min = total / 2 + 1;
     if quorum < min {
         return Err(QuorumTooSmall {
@@ -702,13 +465,41 @@ fn check_quorum(quorum: u64, total: u64) -> Result<(), OracleError> {
     Ok(())
 }
 
-// Internal helpers.
+/// `bytes4(keccak256("setUp(address,address,uint64,uint64,uint64,uint64,uint64,uint64)"))`:
+/// `OracleAdmin::set_up`, which `initialize` runs by delegatecall.
+pub const SET_UP_SELECTOR: [u8; 4] = {
+    let h = eip712::keccak256_const(
+        b"setUp(address,address,uint64,uint64,uint64,uint64,uint64,uint64)",
+    );
+    [h.0[0], h.0[1], h.0[2], h.0[3]]
+};
+
+// Helpers, shared with `OracleAdmin`.
 impl Oracle {
-    fn only_role(&self, role: B256) -> Result<(), OracleError> {
+    /// Runs `calldata` in `OracleAdmin`'s code on this storage (delegatecall) and passes its
+    /// output or revert data on unchanged; `NotInitialized` before initialisation.
+    fn delegate(&mut self, calldata: &[u8]) -> stylus_sdk::ArbResult {
+        let target = self.admin_contract.get();
+        if target.is_zero() {
+            return Err(OracleError::from(initializable::NotInitialized {}).into());
+        }
+        // SAFETY: `target` was fixed at initialisation by the proven deployer (checked to
+        // hold code) and is `OracleAdmin`, built from this workspace on this very storage
+        // layout (it wraps `Oracle`). Clearing the storage cache first hands it the current
+        // state and keeps this frame from writing stale values afterwards.
+        #[allow(unsafe_code)]
+        unsafe {
+            stylus_sdk::call::RawCall::new_delegate(self.vm())
+                .clear_storage_cache()
+                .call(target, calldata)
+        }
+    }
+
+    pub fn only_role(&self, role: B256) -> Result<(), OracleError> {
         Ok(self.access.only_role(role, self.vm().msg_sender())?)
     }
 
-    pub(crate) fn chain_config(&self) -> ChainConfig {
+    pub fn chain_config(&self) -> ChainConfig {
         ChainConfig {
             genesis_time: self.genesis_time.get().to(),
             seconds_per_slot: self.seconds_per_slot.get().to(),
@@ -716,14 +507,14 @@ impl Oracle {
         }
     }
 
-    pub(crate) fn frame_config(&self) -> FrameConfig {
+    pub fn frame_config(&self) -> FrameConfig {
         FrameConfig {
             initial_epoch: self.initial_epoch.get().to(),
             epochs_per_frame: self.epochs_per_frame.get().to(),
         }
     }
 
-    pub(crate) fn current_frame(&self) -> Result<tidepool_math::oracle::Frame, OracleError> {
+    pub fn current_frame(&self) -> Result<tidepool_math::oracle::Frame, OracleError> {
         let now = self.vm().block_timestamp();
         self.chain_config()
             .frame_at(&self.frame_config(), now)
@@ -731,7 +522,7 @@ impl Oracle {
     }
 
     /// `[annual, decrease, appeared, deviation, rebase, interval]`, as stored.
-    pub(crate) fn limits(&self) -> [u64; 6] {
+    pub fn limits(&self) -> [u64; 6] {
         [
             self.annual_increase_bp.get().to(),
             self.one_off_decrease_bp.get().to(),
@@ -742,7 +533,7 @@ impl Oracle {
         ]
     }
 
-    fn store_limits(&mut self, values: [U256; 6]) -> Result<(), OracleError> {
+    pub fn store_limits(&mut self, values: [U256; 6]) -> Result<(), OracleError> {
         let mut v = [0u64; 6];
         for (i, value) in values.iter().enumerate() {
             let max = LIMIT_MAX[i];
@@ -768,7 +559,7 @@ impl Oracle {
         Ok(())
     }
 
-    fn store_quorum(&mut self, quorum: u64) {
+    pub fn store_quorum(&mut self, quorum: u64) {
         let previous: u64 = self.quorum.get().to();
         if previous == quorum {
             return;
@@ -782,7 +573,7 @@ impl Oracle {
         );
     }
 
-    fn store_consensus_version(&mut self, version: u64) -> Result<(), OracleError> {
+    pub fn store_consensus_version(&mut self, version: u64) -> Result<(), OracleError> {
         if version == 0 {
             return Err(InvalidConsensusVersion { version: U256::ZERO }.into());
         }
@@ -798,7 +589,7 @@ impl Oracle {
 
     /// Stores a frame configuration whose first frame has a reference slot after slot 0
     /// (slot 0 stands for "no report yet") and whose frames fit in `u64` slots for a century.
-    fn store_frame_config(&mut self, frames: FrameConfig) -> Result<(), OracleError> {
+    pub fn store_frame_config(&mut self, frames: FrameConfig) -> Result<(), OracleError> {
         let chain = self.chain_config();
         let invalid = || InvalidFrameConfig {
             initialEpoch: U256::from(frames.initial_epoch),

@@ -76,10 +76,7 @@ impl Oracle {
     }
 
     /// `(withdrawalVault, rewardsVault, withdrawalQueue)` of `pool`.
-    pub(crate) fn pool_contracts(
-        &self,
-        pool: Address,
-    ) -> Result<(Address, Address, Address), Revert> {
+    pub fn pool_contracts(&self, pool: Address) -> Result<(Address, Address, Address), Revert> {
         let [_oracle, queue, withdrawal_vault, rewards_vault, _treasury, _module] =
             self.view::<6>(pool, &IPool::getProtocolContractsCall::SELECTOR)?;
         Ok((address(withdrawal_vault), address(rewards_vault), address(queue)))

@@ -32,7 +32,7 @@ const WRAPPED_HEAD: usize = 96;
 
 impl Oracle {
     /// The EIP-712 digest of `data` under this oracle's domain.
-    pub(crate) fn report_digest(&self, data: &ReportData) -> B256 {
+    pub fn report_digest(&self, data: &ReportData) -> B256 {
         let mut batches = Vec::with_capacity(32 * data.withdrawalFinalizationBatches.len());
         for b in &data.withdrawalFinalizationBatches {
             batches.extend_from_slice(&b.to_be_bytes::<32>());

@@ -7,11 +7,12 @@ use alloy_sol_types::{SolCall, SolError};
 use common::*;
 use tidepool_common::{
     access_control::AccessControlUnauthorizedAccount,
-    initializable::{AlreadyInitialized, NotDeployer},
+    initializable::{AlreadyInitialized, NotDeployer, NotInitialized},
     signature::ERC1271_MAGIC_VALUE,
     testing::{high_s, sign_digest},
 };
 use tidepool_oracle::{errors::*, roles, Oracle, ReportData, DEFAULT_LIMITS, NAME, *};
+use tidepool_oracle_admin::OracleAdmin;
 use tidepool_pool::events::TokenRebased;
 
 // ---------------------------------------------------------------------- set-up
@@ -20,15 +21,12 @@ use tidepool_pool::events::TokenRebased;
 fn initialises_once_with_lido_defaults() {
     let mut env = Env::new(5, 3);
     assert_eq!(env.init_oracle(), Err(<Vec<u8>>::from(OracleError::from(AlreadyInitialized {}))));
-    assert_eq!(env.oracle.get_chain_config(), (SLOTS_PER_EPOCH, SECONDS_PER_SLOT, GENESIS));
-    assert_eq!(env.oracle.get_frame_config(), (INITIAL_EPOCH, EPOCHS_PER_FRAME));
-    assert_eq!(env.oracle.get_consensus_version(), CONSENSUS_VERSION);
-    assert_eq!(env.oracle.get_last_processing_ref_slot(), 0);
-    assert_eq!(
-        env.oracle.get_contracts(),
-        (pool_address(), WITHDRAWAL_VAULT, REWARDS_VAULT, QUEUE)
-    );
-    let limits = env.oracle.get_oracle_report_limits();
+    assert_eq!(env.admin.get_chain_config(), (SLOTS_PER_EPOCH, SECONDS_PER_SLOT, GENESIS));
+    assert_eq!(env.admin.get_frame_config(), (INITIAL_EPOCH, EPOCHS_PER_FRAME));
+    assert_eq!(env.admin.get_consensus_version(), CONSENSUS_VERSION);
+    assert_eq!(env.admin.get_last_processing_ref_slot(), 0);
+    assert_eq!(env.admin.get_contracts(), (pool_address(), WITHDRAWAL_VAULT, REWARDS_VAULT, QUEUE));
+    let limits = env.admin.get_oracle_report_limits();
     assert_eq!(
         [
             limits.annualBalanceIncreaseBPLimit,
@@ -40,7 +38,7 @@ fn initialises_once_with_lido_defaults() {
         ],
         DEFAULT_LIMITS.map(U256::from)
     );
-    let domain = env.oracle.eip712_domain();
+    let domain = env.admin.eip712_domain();
     assert_eq!(
         (domain.1.as_str(), domain.3, domain.4),
         (NAME, U256::from(CHAIN_ID), oracle_address())
@@ -52,26 +50,62 @@ fn initialisation_is_guarded_and_validated() {
     let vm = tidepool_common::testing::TestHost::new();
     vm.set_contract_address(oracle_address());
     vm.set_code(pool_address(), vec![0xef, 0xf0, 0x00]);
-    let mut oracle = Oracle::from(&vm);
-    let init = |o: &mut Oracle, nonce, pool, version, sps, spe, initial, epf| {
-        o.initialize(nonce, ADMIN, pool, version, GENESIS, sps, spe, initial, epf)
+    vm.set_code(ORACLE_ADMIN, vec![0xef, 0xf0, 0x00]);
+    vm.on_delegate(ORACLE_ADMIN, |host, calldata| {
+        stylus_sdk::abi::router_entrypoint::<OracleAdmin, OracleAdmin>(
+            calldata.to_vec(),
+            stylus_sdk::host::VM { host: Box::new(host.clone()) },
+        )
+    });
+    // A failed initialisation reverts: each attempt starts from empty storage, as on chain.
+    let attempt = |from: Address, nonce, pool, admin_contract, sps| {
+        vm.clear_storage();
+        vm.clear_mocks();
+        vm.set_sender(from);
+        Oracle::from(&vm).initialize(
+            nonce,
+            ADMIN,
+            pool,
+            admin_contract,
+            1,
+            GENESIS,
+            sps,
+            32,
+            1,
+            225,
+        )
     };
-    vm.set_sender(DEPLOYER);
     let err = |e: OracleError| Err(<Vec<u8>>::from(e));
     assert_eq!(
-        init(&mut oracle, 1, Address::ZERO, 1, 12, 32, 1, 225),
+        attempt(DEPLOYER, 1, pool_address(), Address::ZERO, 12),
         err(InvalidPool { pool: Address::ZERO }.into())
     );
     assert_eq!(
-        init(&mut oracle, 1, pool_address(), 1, 0, 32, 1, 225),
-        err(InvalidChainConfig { secondsPerSlot: U256::ZERO, slotsPerEpoch: U256::from(32) }.into())
-    );
-    vm.set_sender(ADMIN);
-    assert_eq!(
-        init(&mut oracle, 1, pool_address(), 1, 12, 32, 1, 225),
+        attempt(ADMIN, 1, pool_address(), ORACLE_ADMIN, 12),
         err(NotDeployer { caller: ADMIN, nonce: 1 }.into())
     );
-    assert!(vm.get_emitted_logs().is_empty());
+    assert_eq!(
+        attempt(DEPLOYER, 1, Address::ZERO, ORACLE_ADMIN, 12),
+        err(InvalidPool { pool: Address::ZERO }.into())
+    );
+    assert_eq!(
+        attempt(DEPLOYER, 1, pool_address(), ORACLE_ADMIN, 0),
+        err(InvalidChainConfig { secondsPerSlot: U256::ZERO, slotsPerEpoch: U256::from(32) }.into())
+    );
+    // Before initialisation every other selector is refused; set-up runs only inside it.
+    vm.clear_storage();
+    let set_up = call_with(
+        "setUp(address,address,uint64,uint64,uint64,uint64,uint64,uint64)",
+        (ADMIN, pool_address(), 1u64, GENESIS, 12u64, 32u64, 1u64, 225u64),
+    );
+    let out = stylus_sdk::abi::router_entrypoint::<Oracle, Oracle>(
+        set_up.clone(),
+        stylus_sdk::host::VM { host: Box::new(vm.clone()) },
+    );
+    assert_eq!(out, Err(NotInitialized {}.abi_encode()));
+    // And not again once set up.
+    let env = Env::new(3, 2);
+    assert_eq!(env.route(DEPLOYER, set_up), Err(AlreadyInitialized {}.abi_encode()));
 }
 
 // ---------------------------------------------------------------------- committee
@@ -83,15 +117,15 @@ fn members_and_quorum_change_together() {
     env.as_(ADMIN);
     let new = key(9);
     assert_eq!(
-        env.oracle.add_member(new, 2),
+        env.admin.add_member(new, 2),
         Err(QuorumTooSmall { minQuorum: U256::from(3), receivedQuorum: U256::from(2) }.into())
     );
-    assert_eq!(env.oracle.add_member(Address::ZERO, 3), Err(ZeroMemberAddress {}.into()));
-    assert_eq!(env.oracle.add_member(key(1), 3), Err(DuplicateMember { member: key(1) }.into()));
+    assert_eq!(env.admin.add_member(Address::ZERO, 3), Err(ZeroMemberAddress {}.into()));
+    assert_eq!(env.admin.add_member(key(1), 3), Err(DuplicateMember { member: key(1) }.into()));
     assert!(env.vm.get_emitted_logs().is_empty());
-    env.oracle.add_member(new, 3).expect("add");
-    assert!(env.oracle.is_member(new));
-    assert_eq!(env.oracle.get_quorum(), 3);
+    env.admin.add_member(new, 3).expect("add");
+    assert!(env.admin.is_member(new));
+    assert_eq!(env.admin.get_quorum(), 3);
     assert_eq!(
         env.events::<MemberAdded>(),
         vec![MemberAdded { member: new, newTotalMembers: U256::from(4), newQuorum: U256::from(3) }]
@@ -107,10 +141,10 @@ fn members_and_quorum_change_together() {
 
     // Removing the first member moves the last into its place.
     env.vm.clear_mocks();
-    assert_eq!(env.oracle.remove_member(key(8), 3), Err(NonMember { member: key(8) }.into()));
-    env.oracle.remove_member(key(1), 2).expect("remove");
-    assert!(!env.oracle.is_member(key(1)));
-    let mut members = env.oracle.get_members();
+    assert_eq!(env.admin.remove_member(key(8), 3), Err(NonMember { member: key(8) }.into()));
+    env.admin.remove_member(key(1), 2).expect("remove");
+    assert!(!env.admin.is_member(key(1)));
+    let mut members = env.admin.get_members();
     members.sort();
     let mut expected = vec![key(2), key(3), new];
     expected.sort();
@@ -124,15 +158,15 @@ fn members_and_quorum_change_together() {
         }]
     );
     // Each remaining member can still be removed (positions stayed consistent).
-    env.oracle.remove_member(new, 2).expect("remove moved member");
-    env.oracle.remove_member(key(2), 1).expect("remove");
-    env.oracle.remove_member(key(3), 1).expect("remove last");
-    assert!(env.oracle.get_members().is_empty());
+    env.admin.remove_member(new, 2).expect("remove moved member");
+    env.admin.remove_member(key(2), 1).expect("remove");
+    env.admin.remove_member(key(3), 1).expect("remove last");
+    assert!(env.admin.get_members().is_empty());
 
     // A quorum above the member count is allowed: it halts reporting.
-    env.oracle.set_quorum(7).expect("halting quorum");
+    env.admin.set_quorum(7).expect("halting quorum");
     assert_eq!(
-        env.oracle.set_quorum(0),
+        env.admin.set_quorum(0),
         Err(QuorumTooSmall { minQuorum: U256::from(1), receivedQuorum: U256::ZERO }.into())
     );
 
@@ -143,20 +177,20 @@ fn members_and_quorum_change_together() {
             neededRole: role,
         }))
     };
-    assert_eq!(env.oracle.add_member(key(1), 5), denied(roles::MANAGE_MEMBERS_AND_QUORUM_ROLE));
-    assert_eq!(env.oracle.remove_member(key(1), 5), denied(roles::MANAGE_MEMBERS_AND_QUORUM_ROLE));
-    assert_eq!(env.oracle.set_quorum(5), denied(roles::MANAGE_MEMBERS_AND_QUORUM_ROLE));
-    assert_eq!(env.oracle.set_frame_config(10), denied(roles::MANAGE_FRAME_CONFIG_ROLE));
-    assert_eq!(env.oracle.set_consensus_version(2), denied(roles::MANAGE_CONSENSUS_VERSION_ROLE));
-    let limits = env.oracle.get_oracle_report_limits();
-    assert_eq!(env.oracle.set_oracle_report_limits(limits), denied(roles::MANAGE_LIMITS_ROLE));
+    assert_eq!(env.admin.add_member(key(1), 5), denied(roles::MANAGE_MEMBERS_AND_QUORUM_ROLE));
+    assert_eq!(env.admin.remove_member(key(1), 5), denied(roles::MANAGE_MEMBERS_AND_QUORUM_ROLE));
+    assert_eq!(env.admin.set_quorum(5), denied(roles::MANAGE_MEMBERS_AND_QUORUM_ROLE));
+    assert_eq!(env.admin.set_frame_config(10), denied(roles::MANAGE_FRAME_CONFIG_ROLE));
+    assert_eq!(env.admin.set_consensus_version(2), denied(roles::MANAGE_CONSENSUS_VERSION_ROLE));
+    let limits = env.admin.get_oracle_report_limits();
+    assert_eq!(env.admin.set_oracle_report_limits(limits), denied(roles::MANAGE_LIMITS_ROLE));
 }
 
 #[test]
 fn a_halting_quorum_stops_reports() {
     let mut env = Env::new(5, 3);
     env.as_(ADMIN);
-    env.oracle.set_quorum(6).expect("quorum above members");
+    env.admin.set_quorum(6).expect("quorum above members");
     let data = env.report(320 * 1_000_000_000);
     env.assert_rejected(
         &data,
@@ -170,7 +204,7 @@ fn a_halting_quorum_stops_reports() {
 #[test]
 fn frames_and_their_errors() {
     let env = Env::new(5, 3);
-    assert_eq!(env.oracle.get_current_frame(), Ok((env.ref_slot(1), env.ref_slot(2))));
+    assert_eq!(env.admin.get_current_frame(), Ok((env.ref_slot(1), env.ref_slot(2))));
     // The frame's report for the wrong slot, a future slot, the wrong version.
     let mut data = env.report(320 * 1_000_000_000);
     let current = U256::from(env.ref_slot(1));
@@ -197,7 +231,7 @@ fn frames_and_their_errors() {
     );
     // Before the initial epoch nothing can be reported.
     env.set_time(GENESIS);
-    assert_eq!(env.oracle.get_current_frame(), Err(InitialEpochNotYetReached {}.into()));
+    assert_eq!(env.admin.get_current_frame(), Err(InitialEpochNotYetReached {}.into()));
     let data = ReportData { refSlot: current, ..env_report_template() };
     env.assert_rejected(&data, env.quorum_signatures(3, &data), InitialEpochNotYetReached {});
 }
@@ -219,20 +253,20 @@ fn env_report_template() -> ReportData {
 #[test]
 fn frame_config_change_keeps_the_current_reference_slot() {
     let mut env = Env::new(5, 3);
-    let (ref_slot, _) = env.oracle.get_current_frame().expect("frame");
+    let (ref_slot, _) = env.admin.get_current_frame().expect("frame");
     env.set_time(env.frame_start(1) + 300);
     env.vm.clear_mocks();
     env.as_(ADMIN);
     assert_eq!(
-        env.oracle.set_frame_config(0),
+        env.admin.set_frame_config(0),
         Err(InvalidFrameConfig { initialEpoch: U256::from(226), epochsPerFrame: U256::ZERO }.into())
     );
-    env.oracle.set_frame_config(10).expect("shorter frames");
-    assert_eq!(env.oracle.get_frame_config(), (226, 10));
-    assert_eq!(env.oracle.get_current_frame().expect("frame").0, ref_slot);
+    env.admin.set_frame_config(10).expect("shorter frames");
+    assert_eq!(env.admin.get_frame_config(), (226, 10));
+    assert_eq!(env.admin.get_current_frame().expect("frame").0, ref_slot);
     // From there on, frames of ten epochs.
     env.set_time(env.frame_start(1) + 10 * 32 * 12);
-    assert_eq!(env.oracle.get_current_frame().expect("frame").0, ref_slot + 320);
+    assert_eq!(env.admin.get_current_frame().expect("frame").0, ref_slot + 320);
     assert_eq!(
         env.events::<FrameConfigSet>(),
         vec![FrameConfigSet {
@@ -241,10 +275,10 @@ fn frame_config_change_keeps_the_current_reference_slot() {
         }]
     );
     assert_eq!(
-        env.oracle.set_consensus_version(0),
+        env.admin.set_consensus_version(0),
         Err(InvalidConsensusVersion { version: U256::ZERO }.into())
     );
-    env.oracle.set_consensus_version(3).expect("version");
+    env.admin.set_consensus_version(3).expect("version");
     assert_eq!(
         env.events::<ConsensusVersionSet>(),
         vec![ConsensusVersionSet { version: U256::from(3), prevVersion: U256::from(1) }]
@@ -258,14 +292,14 @@ fn a_quorum_signed_report_is_applied_once() {
     let env = Env::new(7, 5);
     // Rewards of 0.05 ether on the consensus layer (well within 10%/yr of 320 ether a day).
     let data = env.report(320_050_000_000);
-    assert_eq!(env.oracle.hash_report(data.clone()), env.digest(&data));
+    assert_eq!(env.admin.hash_report(data.clone()), env.digest(&data));
     let hashed = env.route(ALICE, hash_report_call(&data)).expect("hashReport routes");
     assert_eq!(B256::from_slice(&hashed), env.digest(&data));
 
     let signatures = env.quorum_signatures(5, &data);
     let pooled_before = env.total_pooled();
     env.submit(&data, signatures.clone()).expect("report applies");
-    assert_eq!(env.oracle.get_last_processing_ref_slot(), env.ref_slot(1));
+    assert_eq!(env.admin.get_last_processing_ref_slot(), env.ref_slot(1));
     assert_eq!(
         env.beacon_stat(),
         (U256::from(10), U256::from(10), eth(320) + U256::from(50_000_000) * GWEI)
@@ -403,7 +437,7 @@ fn contract_members_sign_through_eip1271() {
     let mut env = Env::new(3, 2);
     let wallet = Address::repeat_byte(0xfe);
     env.as_(ADMIN);
-    env.oracle.add_member(wallet, 3).expect("contract member");
+    env.admin.add_member(wallet, 3).expect("contract member");
     env.vm.set_code(wallet, vec![0x60, 0x00]);
     let data = env.report(320_000_000_000);
     let digest = env.digest(&data);
@@ -458,7 +492,7 @@ fn removed_members_signatures_stop_counting() {
     let mut keys = env.members.clone();
     keys.sort_by_key(|k| key(*k));
     env.as_(ADMIN);
-    env.oracle.remove_member(key(keys[1]), 3).expect("remove");
+    env.admin.remove_member(key(keys[1]), 3).expect("remove");
     env.assert_rejected(
         &data,
         sigs,
@@ -560,7 +594,7 @@ fn reports_too_close_together_are_refused() {
     env.submit(&data, env.quorum_signatures(3, &data)).expect("first");
     // Frames of 10 epochs (64 minutes): the next frame's report comes too soon.
     env.as_(ADMIN);
-    env.oracle.set_frame_config(10).expect("short frames");
+    env.admin.set_frame_config(10).expect("short frames");
     env.set_time(env.frame_start(1) + 10 * 32 * 12);
     let data = env.report(320_000_000_000);
     env.assert_rejected(
@@ -576,11 +610,11 @@ fn reports_too_close_together_are_refused() {
 fn limits_are_validated_and_logged() {
     let env = Env::new(5, 3);
     env.as_(ADMIN);
-    let mut oracle = Oracle::from(&env.vm);
-    let mut limits = oracle.get_oracle_report_limits();
+    let mut oracle_admin = OracleAdmin::from(&env.vm);
+    let mut limits = oracle_admin.get_oracle_report_limits();
     limits.simulatedShareRateDeviationBPLimit = U256::from(10_001);
     assert_eq!(
-        oracle.set_oracle_report_limits(limits.clone()),
+        oracle_admin.set_oracle_report_limits(limits.clone()),
         Err(IncorrectLimitValue {
             index: U256::from(3),
             value: U256::from(10_001),
@@ -590,11 +624,11 @@ fn limits_are_validated_and_logged() {
     );
     limits.simulatedShareRateDeviationBPLimit = U256::from(10_000);
     limits.maxPositiveTokenRebase = U256::from(1_000_000_001u64);
-    assert!(oracle.set_oracle_report_limits(limits.clone()).is_err());
+    assert!(oracle_admin.set_oracle_report_limits(limits.clone()).is_err());
     limits.maxPositiveTokenRebase = U256::from(1_000_000_000u64);
     env.vm.clear_mocks();
-    oracle.set_oracle_report_limits(limits.clone()).expect("at the maxima");
-    assert_eq!(oracle.get_oracle_report_limits(), limits);
+    oracle_admin.set_oracle_report_limits(limits.clone()).expect("at the maxima");
+    assert_eq!(oracle_admin.get_oracle_report_limits(), limits);
     assert_eq!(env.events::<OracleReportLimitsSet>().len(), 1);
 }
 
@@ -614,7 +648,7 @@ fn positive_rebase_beyond_the_limit_reverts_the_whole_report() {
     );
     assert!(decoded.postShareRate > decoded.maxShareRate);
     // Nothing moved: neither the oracle's frame nor the pool's balance.
-    assert_eq!(env.oracle.get_last_processing_ref_slot(), 0);
+    assert_eq!(env.admin.get_last_processing_ref_slot(), 0);
     assert_eq!(env.beacon_stat().1, U256::ZERO);
     // At exactly the post-report rate the limit accepts.
     let allowed = (decoded.postShareRate - pre_rate) * U256::from(1_000_000_000u64) / pre_rate
@@ -658,7 +692,7 @@ fn simulated_share_rate_is_checked_when_finalising() {
     let err = env.submit(&data, env.quorum_signatures(3, &data)).expect_err("too high");
     let decoded = IncorrectSimulatedShareRate::abi_decode(&err).expect("share rate error");
     assert_eq!(decoded.simulatedShareRate, data.simulatedShareRate);
-    assert_eq!(env.oracle.get_last_processing_ref_slot(), 0, "reverted");
+    assert_eq!(env.admin.get_last_processing_ref_slot(), 0, "reverted");
 
     // Bunker mode finalises at min(simulated, pre-report rate) and accepts a deep discount.
     let mut data = env.report(320_000_000_000);

@@ -12,6 +12,7 @@ use stylus_sdk::host::VM;
 use stylus_sdk::stylus_core::host::MessageAccess as _;
 use tidepool_common::testing::{sign_digest, signer, TestHost};
 use tidepool_oracle::{roles, Oracle, OracleReportLimits, ReportData};
+use tidepool_oracle_admin::OracleAdmin;
 use tidepool_pool::{
     interfaces::{IVault, IWithdrawalQueue},
     roles as pool_roles, Pool,
@@ -29,6 +30,7 @@ pub const MODULE: Address = address!("0000000000000000000000000000000000000055")
 pub const ACCOUNTING: Address = address!("0000000000000000000000000000000000000acc");
 pub const ADMIN_CONTRACT: Address = address!("00000000000000000000000000000000000000ad");
 pub const ALICE: Address = address!("00000000000000000000000000000000000a11ce");
+pub const ORACLE_ADMIN: Address = address!("00000000000000000000000000000000000000ae");
 pub const RELAYER: Address = address!("0000000000000000000000000000000000000e1a");
 
 pub const CHAIN_ID: u64 = 412346;
@@ -108,6 +110,8 @@ pub struct Env {
     pub vm: TestHost,
     pub pool_vm: TestHost,
     pub oracle: Oracle,
+    /// `OracleAdmin` over the oracle's host: what the oracle's fallback runs.
+    pub admin: OracleAdmin,
     pub pool: Pool,
     pub accounting: PoolAccounting,
     pub pool_admin: PoolAdmin,
@@ -130,6 +134,7 @@ impl Env {
         vm.set_block_number(100);
         let mut env = Env {
             oracle: Oracle::from(&vm),
+            admin: OracleAdmin::from(&vm),
             pool: Pool::from(&pool_vm),
             accounting: PoolAccounting::from(&pool_vm),
             pool_admin: PoolAdmin::from(&pool_vm),
@@ -148,11 +153,11 @@ impl Env {
             roles::MANAGE_CONSENSUS_VERSION_ROLE,
             roles::MANAGE_LIMITS_ROLE,
         ] {
-            env.oracle.grant_role(role, ADMIN).expect("grant");
+            env.admin.grant_role(role, ADMIN).expect("grant");
         }
         for k in 1..=n {
             let q = if k == n { quorum } else { u64::from(k) };
-            env.oracle.add_member(key(k), q).expect("add member");
+            env.admin.add_member(key(k), q).expect("add member");
             env.members.push(k);
         }
         env.set_time(env.frame_start(1));
@@ -165,6 +170,13 @@ impl Env {
     /// Pool code on the oracle's host runs the pool's router on the pool's host, with the
     /// oracle as sender; a revert restores the pool's storage.
     fn install_pool(&self) {
+        self.vm.set_code(ORACLE_ADMIN, vec![0xef, 0xf0, 0x00]);
+        self.vm.on_delegate(ORACLE_ADMIN, |host, calldata| {
+            stylus_sdk::abi::router_entrypoint::<OracleAdmin, OracleAdmin>(
+                calldata.to_vec(),
+                VM { host: Box::new(host.clone()) },
+            )
+        });
         self.vm.set_code(pool_address(), vec![0xef, 0xf0, 0x00]);
         let pool_vm = self.pool_vm.clone();
         self.vm.on_call(pool_address(), move |_caller_host, sender, data, value| {
@@ -236,6 +248,7 @@ impl Env {
             1,
             ADMIN,
             pool_address(),
+            ORACLE_ADMIN,
             CONSENSUS_VERSION,
             GENESIS,
             SECONDS_PER_SLOT,
@@ -277,7 +290,7 @@ impl Env {
 
     /// The current frame's reference slot.
     pub fn current_ref_slot(&self) -> u64 {
-        self.oracle.get_current_frame().expect("frames began").0
+        self.admin.get_current_frame().expect("frames began").0
     }
 
     /// The vaults hold `withdrawals` and `el_rewards` and pay the pool whatever it asks (the
@@ -401,7 +414,7 @@ impl Env {
         let mut limits = <OracleReportLimits as SolValue>::abi_decode(&out).expect("limits");
         f(&mut limits);
         self.as_(ADMIN);
-        let mut oracle = Oracle::from(&self.vm);
+        let mut oracle = OracleAdmin::from(&self.vm);
         oracle.set_oracle_report_limits(limits).expect("set limits");
     }
 
