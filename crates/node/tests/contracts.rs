@@ -399,3 +399,163 @@ fn built_wrapper_and_rate_feed_follow_the_pool() {
     assert_eq!(view(chain, wrapped, IWrapped::totalSupplyCall {}), U256::ZERO);
     assert_eq!(view(chain, pool, IPool::sharesOfCall { account: wrapped }), U256::ZERO);
 }
+
+sol! {
+    /// The oracle's signed report (EIP-712 type `ReportData`), as members build it.
+    #[derive(Debug)]
+    struct ReportData {
+        uint256 consensusVersion;
+        uint256 refSlot;
+        uint256 numValidators;
+        uint256 clBalanceGwei;
+        uint256 withdrawalVaultBalance;
+        uint256 elRewardsVaultBalance;
+        uint256[] withdrawalFinalizationBatches;
+        uint256 simulatedShareRate;
+        bool isBunkerMode;
+    }
+    interface IOracle {
+        function initialize(uint64 deployer_nonce, address admin, address pool, address admin_contract, uint64 consensus_version, uint64 genesis_time, uint64 seconds_per_slot, uint64 slots_per_epoch, uint64 initial_epoch, uint64 epochs_per_frame) external;
+        function addMember(address member, uint64 quorum) external;
+        function getCurrentFrame() external view returns (uint64, uint64);
+        function getLastProcessingRefSlot() external view returns (uint64);
+        function hashReport(ReportData data) external view returns (bytes32);
+        function submitReport(ReportData data, bytes[] signatures) external;
+    }
+}
+
+/// The oracle (both programs) and the pool (its three programs and a real rewards vault), built,
+/// deployed and wired as a deployment would; nine members with a quorum of five sign a
+/// report off chain; a relayer submits it: signatures, limits, vault pull, fee, rebase in one
+/// transaction, whose gas is printed (target: under 250,000 with a quorum of 5).
+///
+/// NOT YET: validators and finalisation. Depositing validators and finalising requests both
+/// call the withdrawal queue, which is not in this tree; the full oracle → pool → queue run
+/// (rewards with fees, a slashing report, finalisation) is to be written once it is.
+#[test]
+fn built_oracle_applies_a_quorum_signed_report_to_the_pool() {
+    use alloy_signer::SignerSync;
+    use alloy_sol_types::SolStruct;
+    let names = ["pool", "pool-accounting", "pool-admin", "vault", "oracle", "oracle-admin"];
+    let Some(wasms) = names.iter().map(|n| built_wasm(n)).collect::<Option<Vec<_>>>() else {
+        return;
+    };
+    let mut chain = chain();
+    let chain = &mut chain;
+    let (admin, alice, relayer, treasury) =
+        (dev(chain, 0), dev(chain, 1), dev(chain, 2), addr(0x7ea5));
+    let module = addr(0x9004);
+    let (accounting, _) = deploy(chain, &wasms[1]);
+    let (pool_admin, _) = deploy(chain, &wasms[2]);
+    let (pool, pool_nonce) = deploy(chain, &wasms[0]);
+    // One vault program (a second copy would not activate again: same code hash); the
+    // withdrawal vault stays empty in this report, so a plain account stands for it.
+    let withdrawal_vault = addr(0x9003);
+    let (rewards_vault, rv_nonce) = deploy(chain, &wasms[3]);
+    let (oracle_admin, _) = deploy(chain, &wasms[5]);
+    let (oracle, oracle_nonce) = deploy(chain, &wasms[4]);
+    let init = IVault::initializeCall { pool, deployer_nonce: rv_nonce }.abi_encode();
+    assert!(transact(chain, admin, rewards_vault, init, U256::ZERO).success);
+    let eth = U256::from(10u64).pow(U256::from(18));
+    let init = IPool::initializeCall {
+        deployer_nonce: pool_nonce,
+        admin,
+        oracle,
+        withdrawal_queue: addr(0x9002),
+        withdrawal_vault,
+        rewards_vault,
+        treasury,
+        staking_module: module,
+        accounting_contract: accounting,
+        admin_contract: pool_admin,
+    };
+    assert!(transact(chain, admin, pool, init.abi_encode(), eth).success, "pool initialize");
+
+    // Frames of one day; the chain is 10 s into frame 1 (frame 0 was never reported).
+    let now = chain.block(chain.block_number()).expect("block").header.timestamp;
+    let genesis = now - (1 + 225) * 384 - 10;
+    let init = IOracle::initializeCall {
+        deployer_nonce: oracle_nonce,
+        admin,
+        pool,
+        admin_contract: oracle_admin,
+        consensus_version: 1,
+        genesis_time: genesis,
+        seconds_per_slot: 12,
+        slots_per_epoch: 32,
+        initial_epoch: 1,
+        epochs_per_frame: 225,
+    };
+    let mined = transact(chain, admin, oracle, init.abi_encode(), U256::ZERO);
+    assert!(mined.success, "oracle initialize");
+    eprintln!("oracle initialize: gasUsed {}", mined.gas_used);
+    let role = alloy_primitives::keccak256("MANAGE_MEMBERS_AND_QUORUM_ROLE");
+    let grant = IPool::grantRoleCall { role, account: admin }.abi_encode();
+    assert!(transact(chain, admin, oracle, grant, U256::ZERO).success, "grant on the oracle");
+    let keys: Vec<alloy_signer_local::PrivateKeySigner> = (1..=9u8)
+        .map(|n| {
+            alloy_signer_local::PrivateKeySigner::from_bytes(
+                &alloy_primitives::B256::with_last_byte(n),
+            )
+            .expect("key")
+        })
+        .collect();
+    for (i, key) in keys.iter().enumerate() {
+        let quorum = ((i as u64 + 1) / 2 + 1).max(if i == 8 { 5 } else { 0 });
+        let add = IOracle::addMemberCall { member: key.address(), quorum }.abi_encode();
+        assert!(transact(chain, admin, oracle, add, U256::ZERO).success, "addMember {i}");
+    }
+
+    // 320 ether staked; 1 ether of rewards in the vault. (No validators: depositing asks the
+    // withdrawal queue for its reserve, and the queue is not in this tree.)
+    let submit = IPool::submitCall { referral: Address::ZERO }.abi_encode();
+    assert!(transact(chain, alice, pool, submit, U256::from(320u64) * eth).success);
+    assert!(transact(chain, admin, rewards_vault, vec![], eth).success);
+
+    let frame = view(chain, oracle, IOracle::getCurrentFrameCall {});
+    assert_eq!(frame._0, 226 * 32 - 1);
+    let data = ReportData {
+        consensusVersion: U256::from(1u8),
+        refSlot: U256::from(frame._0),
+        numValidators: U256::ZERO,
+        clBalanceGwei: U256::ZERO,
+        withdrawalVaultBalance: U256::ZERO,
+        elRewardsVaultBalance: eth,
+        withdrawalFinalizationBatches: vec![],
+        simulatedShareRate: U256::ZERO,
+        isBunkerMode: false,
+    };
+    let domain = alloy_sol_types::eip712_domain! {
+        name: "Tidepool Accounting Oracle",
+        version: "1",
+        chain_id: chain.config().chain_id,
+        verifying_contract: oracle,
+    };
+    let digest = data.eip712_signing_hash(&domain);
+    assert_eq!(view(chain, oracle, IOracle::hashReportCall { data: data.clone() }), digest);
+    let mut signers: Vec<_> = keys.iter().take(5).collect();
+    signers.sort_by_key(|k| k.address());
+    let signatures: Vec<Bytes> = signers
+        .iter()
+        .map(|k| Bytes::from(k.sign_hash_sync(&digest).expect("sign").as_bytes().to_vec()))
+        .collect();
+    let submit = IOracle::submitReportCall { data: data.clone(), signatures }.abi_encode();
+    let mined = transact(chain, relayer, oracle, submit.clone(), U256::ZERO);
+    if !mined.success {
+        let (_, out) = call_from(chain, relayer, oracle, submit);
+        panic!("submitReport reverted: {out}");
+    }
+    eprintln!(
+        "submitReport, 5 of 9 signatures, with the pool's accounting: gasUsed {}",
+        mined.gas_used
+    );
+    assert_eq!(view(chain, oracle, IOracle::getLastProcessingRefSlotCall {}), frame._0);
+    assert!(balance(chain, rewards_vault) < eth, "the report pulled rewards from the vault");
+    assert!(view(chain, pool, IPool::sharesOfCall { account: treasury }) > U256::ZERO);
+    // Target (ANCHORS.md): under 250,000. Not met yet: 334,511 measured, of which the
+    // pool's own report is about 193,000 when an EOA calls it directly (same report shape);
+    // the rest is the five signatures, the calldata and the oracle's four calls into the pool
+    // (each a program entry, `getBeaconStat` through the pool's fallback delegatecall). This
+    // bound is a ratchet against regressions until the target is met.
+    assert!(mined.gas_used < 340_000, "a 5-signature report costs {} gas", mined.gas_used);
+}
