@@ -197,7 +197,9 @@ impl OracleAdmin {
         // Swap-remove: the last member takes the leaving one's place.
         let last = self.members.pop().unwrap_or_default();
         if last != member {
-            self.members.setter(position as usize - 1).map(|mut s| s.set(last));
+            if let Some(mut slot) = self.members.setter(position as usize - 1) {
+                slot.set(last);
+            }
             self.member_position.setter(last).set(U64::from(position));
         }
         self.member_position.delete(member);

@@ -8,8 +8,11 @@ use alloy_primitives::{Address, U256};
 use common::*;
 use proptest::prelude::*;
 
+/// Non-zero slots of one contract's storage, sorted.
+type Slots = Vec<(U256, alloy_primitives::B256)>;
+
 /// Storage of both contracts, to check that a refused report changed nothing.
-fn state(env: &Env) -> (Vec<(U256, alloy_primitives::B256)>, Vec<(U256, alloy_primitives::B256)>) {
+fn state(env: &Env) -> (Slots, Slots) {
     let sorted = |m: std::collections::HashMap<U256, alloy_primitives::B256>| {
         let mut v: Vec<_> = m.into_iter().filter(|(_, v)| !v.is_zero()).collect();
         v.sort();

@@ -415,3 +415,49 @@ impl RawLogAccess for TestHost {
         self.vm.raw_log(topics, data)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::address;
+    use stylus_sdk::call::RawCall;
+
+    use super::*;
+
+    #[test]
+    fn on_call_runs_the_handler_with_the_caller_and_value() {
+        let host = TestHost::new();
+        let (this, target) = (
+            address!("00000000000000000000000000000000000000c0"),
+            address!("00000000000000000000000000000000000000c1"),
+        );
+        host.set_contract_address(this);
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let log = seen.clone();
+        host.on_call(target, move |_, sender, data, value| {
+            log.borrow_mut().push((sender, data.to_vec(), value));
+            if data == [0xff] {
+                Err(vec![0xde, 0xad])
+            } else {
+                Ok(vec![7])
+            }
+        });
+        let vm = stylus_sdk::host::VM { host: Box::new(host.clone()) };
+        // SAFETY: test-only raw calls; no storage is involved.
+        unsafe {
+            assert_eq!(RawCall::new_static(&vm).call(target, &[1]), Ok(vec![7]));
+            assert_eq!(RawCall::new_with_value(&vm, U256::from(5)).call(target, &[2]), Ok(vec![7]));
+            assert_eq!(RawCall::new(&vm).call(target, &[0xff]), Err(vec![0xde, 0xad]));
+            // Other addresses keep the strict mocks: unmatched calls revert with empty data.
+            let other = address!("00000000000000000000000000000000000000c2");
+            assert_eq!(RawCall::new(&vm).call(other, &[1]), Err(vec![]));
+        }
+        assert_eq!(
+            *seen.borrow(),
+            vec![
+                (this, vec![1], U256::ZERO),
+                (this, vec![2], U256::from(5)),
+                (this, vec![0xff], U256::ZERO)
+            ]
+        );
+    }
+}
