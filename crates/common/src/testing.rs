@@ -99,7 +99,8 @@ impl TestHost {
     }
 
     /// Makes calls and static calls to `target` run `handler` instead of the mocks (they are
-    /// still recorded). The handler typically runs another contract's router over that
+    /// still recorded); a later registration for the same target replaces this one. The
+    /// handler typically runs another contract's router over that
     /// contract's own host through [`TestHost::enter`], or plays an account that accepts
     /// ETH or calls back.
     pub fn on_call(
@@ -136,7 +137,7 @@ impl TestHost {
     }
 
     fn handler(&self, target: Address) -> Option<CallHandler> {
-        self.handlers.borrow().iter().find(|(a, _)| *a == target).map(|(_, h)| h.clone())
+        self.handlers.borrow().iter().rev().find(|(a, _)| *a == target).map(|(_, h)| h.clone())
     }
 
     /// Mutating calls made so far, in order.
