@@ -460,6 +460,9 @@ fn roles_are_granted_revoked_and_renounced_by_the_right_accounts() {
 
 // ---------------------------------------------------------------- reentrancy
 
+/// What each reentrant call returned.
+type Outcomes = Rc<RefCell<Vec<Result<Vec<u8>, Vec<u8>>>>>;
+
 /// Runs the queue's router on the env's host as a call from `from`.
 fn reenter(
     host: &tidepool_common::testing::TestHost,
@@ -491,7 +494,7 @@ fn receiver_with_finalized_tickets() -> Env {
 fn an_eth_recipient_reentering_sees_finished_state() {
     let mut env = receiver_with_finalized_tickets();
     let host = env.vm.clone();
-    let results: Rc<RefCell<Vec<Result<Vec<u8>, Vec<u8>>>>> = Rc::default();
+    let results: Outcomes = Rc::default();
     let record = results.clone();
     env.vm.on_call(RECEIVER, move |call| {
         if call.value == ETH {
@@ -522,7 +525,7 @@ fn a_ticket_receiver_reentering_finds_the_ticket_already_its_own() {
     let id = env.request_one(ALICE, ETH);
     env.finalize_to(id, env.rate());
     let host = env.vm.clone();
-    let seen: Rc<RefCell<Vec<Result<Vec<u8>, Vec<u8>>>>> = Rc::default();
+    let seen: Outcomes = Rc::default();
     let record = seen.clone();
     env.vm.on_call(RECEIVER, move |call| {
         if call.calldata.is_empty() {

@@ -257,6 +257,9 @@ impl Model {
 
 // ---------------------------------------------------------------- one run
 
+/// A claimed request as the model expects it: `(id, owner, recipient, amount)`.
+type Payment = (usize, Address, Address, U256);
+
 struct Run {
     env: Env,
     model: Model,
@@ -491,7 +494,7 @@ impl Run {
 
         // The model's verdict, request by request, as the contract checks them.
         let mut claimed_now: HashSet<usize> = HashSet::new();
-        let mut expected: Result<Vec<(usize, Address, Address, U256)>, Vec<u8>> = Ok(vec![]);
+        let mut expected: Result<Vec<Payment>, Vec<u8>> = Ok(vec![]);
         for (i, &id) in ids.iter().enumerate() {
             let token = u(id as u64);
             let req = &self.model.reqs[id - 1];
