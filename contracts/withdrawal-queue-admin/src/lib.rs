@@ -1,7 +1,8 @@
 //! The withdrawal queue's third program: ticket metadata (`name`, `symbol`, `tokenURI`,
-//! `supportsInterface`), the oracle's `calculateFinalizationBatches`, pausing and roles.
+//! `supportsInterface`), the status, hint and claimable views wallets and oracle tooling
+//! read, the oracle's `calculateFinalizationBatches`, pausing and roles.
 //!
-//! The queue's fallback delegatecalls `WithdrawalQueueAdmin`, whose fallback delegatecalls
+//! The queue's fallback delegatecalls `WithdrawalQueueLedger`, whose fallback delegatecalls
 //! this contract, so these functions run on the queue's storage at the queue's address (two
 //! delegatecalls: nothing here is on a path contracts call in transactions). See
 //! `contracts/withdrawal-queue-ledger` for why the queue is split and how the storage is
@@ -84,6 +85,9 @@ impl WithdrawalQueueAdmin {
     /// JSON object with the amount, status, request time and, once finalized, the
     /// finalization time and the claimable ETH.
     ///
+    /// # Arguments
+    /// * `token_id` - the ticket.
+    ///
     /// # Errors
     /// * `ERC721NonexistentToken`.
     #[selector(name = "tokenURI")]
@@ -92,6 +96,9 @@ impl WithdrawalQueueAdmin {
     }
 
     /// ERC-165: true for ERC-165, ERC-721, ERC-721 Metadata, ERC-4906 and AccessControl.
+    ///
+    /// # Arguments
+    /// * `interface_id` - the ERC-165 identifier asked about.
     pub fn supports_interface(&self, interface_id: FixedBytes<4>) -> bool {
         const SUPPORTED: [[u8; 4]; 5] = [
             [0x01, 0xff, 0xc9, 0xa7], // ERC-165
@@ -178,6 +185,9 @@ impl WithdrawalQueueAdmin {
     /// Each request's nominal ETH, shares, owner, time, and whether it is finalized and
     /// claimed (a claimed request keeps its last owner).
     ///
+    /// # Arguments
+    /// * `request_ids` - the requests, in any order.
+    ///
     /// # Errors
     /// * `InvalidRequestId`.
     pub fn get_withdrawal_status(
@@ -203,6 +213,9 @@ impl WithdrawalQueueAdmin {
     }
 
     /// The unclaimed requests (tickets) `owner` holds, in no particular order.
+    ///
+    /// # Arguments
+    /// * `owner` - the holder.
     pub fn get_withdrawal_requests(&self, owner: Address) -> Vec<U256> {
         let list = self.owned.getter(owner);
         (0..list.len()).filter_map(|i| list.get(i)).map(U256::from).collect()
@@ -301,11 +314,17 @@ impl WithdrawalQueueAdmin {
     // ------------------------------------------------------------------ roles
 
     /// Whether `account` holds `role`.
+    ///
+    /// # Arguments
+    /// * `role`, `account` - what and who.
     pub fn has_role(&self, role: B256, account: Address) -> bool {
         self.access.has_role(role, account)
     }
 
     /// The role that administers `role`.
+    ///
+    /// # Arguments
+    /// * `role` - the role.
     pub fn get_role_admin(&self, role: B256) -> B256 {
         self.access.get_role_admin(role)
     }

@@ -1,17 +1,16 @@
 //! The withdrawal queue's second program: finalization (the pool calls `prefinalize` and
-//! `finalize` in every oracle report, `unfinalizedStETH` before deposits) and the views of
-//! the queue and of its tickets (ERC-721 `balanceOf`, `ownerOf`, approvals; statuses,
-//! hints, claimable amounts).
+//! `finalize` in every oracle report, `unfinalizedStETH` before deposits), the ERC-721
+//! transfers, approvals and views of the tickets, and the queue's counters.
 //!
 //! # Why the queue is three programs
 //! Nitro refuses programs over 24,576 bytes of compressed code, and the stylus-sdk router
 //! costs a few hundred bytes per public function: the queue's forty-odd functions do not fit
-//! one program, nor two. `WithdrawalQueue` keeps what users send transactions to (requests,
-//! claims, ERC-721 transfers and approvals); its `#[fallback]` delegatecalls this contract,
-//! whose `#[fallback]` delegatecalls `WithdrawalQueueAdmin` (metadata, the oracle's batch
-//! calculation, pausing, roles). What contracts call on chain is at most one delegatecall
-//! away: the pool's finalization and `unfinalizedStETH`, and the ERC-721 views marketplaces
-//! and lending protocols check. The queue's address is the only one integrators use;
+//! one program, nor two. `WithdrawalQueue` keeps the transactions users send most (requests
+//! and claims); its `#[fallback]` delegatecalls this contract, whose `#[fallback]`
+//! delegatecalls `WithdrawalQueueAdmin` (metadata, status, hint and claimable views, the
+//! oracle's batch calculation, pausing, roles). What contracts call on chain is at most one
+//! delegatecall away: the pool's finalization and `unfinalizedStETH`, and the ERC-721
+//! transfers and views that marketplaces and lending protocols use. The queue's address is the only one integrators use;
 //! `abi/IWithdrawalQueue.sol` lists the functions of all three.
 //!
 //! # Storage
@@ -25,8 +24,9 @@
 //! fallback reverts with `NotInitialized`.
 //!
 //! # Reentrancy
-//! Nothing here calls out, so there is nothing to re-enter from; `finalize` takes ETH and
-//! writes state only. The crate is built with the SDK's `reentrant` feature because Nitro
+//! The one call out is `safeTransferFrom`'s `onERC721Received`, made after the ticket has
+//! moved, with nothing read afterwards (see `contracts/withdrawal-queue`); `finalize` takes
+//! ETH and writes state only. The crate is built with the SDK's `reentrant` feature because Nitro
 //! flags every delegated frame as reentrant, which the SDK's guard would refuse.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 #![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
@@ -191,6 +191,9 @@ impl WithdrawalQueueLedger {
 
     /// How many unclaimed tickets `owner` holds.
     ///
+    /// # Arguments
+    /// * `owner` - the holder.
+    ///
     /// # Errors
     /// * `ERC721InvalidOwner` for the zero address.
     pub fn balance_of(&self, owner: Address) -> Result<U256, QueueError> {
@@ -202,6 +205,9 @@ impl WithdrawalQueueLedger {
 
     /// The owner of ticket `token_id` (the request with that id).
     ///
+    /// # Arguments
+    /// * `token_id` - the ticket.
+    ///
     /// # Errors
     /// * `ERC721NonexistentToken` if it was never requested or has been claimed.
     pub fn owner_of(&self, token_id: U256) -> Result<Address, QueueError> {
@@ -209,6 +215,9 @@ impl WithdrawalQueueLedger {
     }
 
     /// The address approved for ticket `token_id` (zero if none).
+    ///
+    /// # Arguments
+    /// * `token_id` - the ticket.
     ///
     /// # Errors
     /// * `ERC721NonexistentToken`.
@@ -218,6 +227,9 @@ impl WithdrawalQueueLedger {
     }
 
     /// Whether `operator` may move and claim every ticket of `owner`.
+    ///
+    /// # Arguments
+    /// * `owner`, `operator` - the two accounts.
     pub fn is_approved_for_all(&self, owner: Address, operator: Address) -> bool {
         self.operator_approvals.getter(owner).get(operator)
     }
@@ -392,6 +404,9 @@ impl WithdrawalQueueLedger {
 
     /// Runs every selector this contract does not know in `WithdrawalQueueAdmin`'s code,
     /// still on the queue's storage (the queue's fallback delegated here).
+    ///
+    /// # Arguments
+    /// * `calldata` - the whole call, selector included, passed on unchanged.
     ///
     /// # Errors
     /// * `NotInitialized` at this contract's own address (no admin contract is set there);

@@ -122,7 +122,8 @@ impl WithdrawalQueue {
         Ok(eth_to_finalize(steth, shares, rate)?)
     }
 
-    /// Appends a request after the last one; returns its id. The caller writes the counter.
+    /// Writes request `id` (the one after the last) and gives `owner` its ticket; the caller
+    /// writes the counter once for all the requests of a call.
     pub fn enqueue(
         &mut self,
         id: u64,

@@ -33,12 +33,12 @@
 //! # Three programs, one queue
 //! Nitro refuses programs over 24,576 compressed bytes, and the stylus-sdk router costs a few
 //! hundred bytes per public function: the queue's forty-odd functions need three programs.
-//! This contract keeps what users send transactions to: requests, claims, ERC-721 transfers
-//! and approvals. Its `#[fallback]` delegatecalls `WithdrawalQueueLedger` (crate
+//! This contract keeps the transactions users send most: requests and claims (and
+//! `initialize`). Its `#[fallback]` delegatecalls `WithdrawalQueueLedger` (crate
 //! `tidepool-withdrawal-queue-ledger`: finalization, which the pool calls in every report,
-//! and the views of the queue and of tickets), whose own fallback delegatecalls
-//! `WithdrawalQueueAdmin` (crate `tidepool-withdrawal-queue-admin`: metadata, the oracle's
-//! batch calculation, pausing, roles). Both run on this contract's storage: each wraps
+//! ERC-721 transfers, approvals and views, the queue's counters), whose own fallback
+//! delegatecalls `WithdrawalQueueAdmin` (crate `tidepool-withdrawal-queue-admin`: metadata,
+//! status, hint and claimable views, the oracle's batch calculation, pausing, roles). Both run on this contract's storage: each wraps
 //! [`WithdrawalQueue`] as its only field. Without the default `contract` feature this crate
 //! is only the storage layout and the shared helpers, which is how the other two use it.
 //! Integrators see one address and one ABI (`abi/IWithdrawalQueue.sol`).
@@ -458,6 +458,9 @@ impl WithdrawalQueue {
     /// Runs every selector this contract does not know in `WithdrawalQueueLedger`'s code
     /// (and, through its fallback, `WithdrawalQueueAdmin`'s), on this contract's storage
     /// (delegatecall): finalization, views, metadata, pausing and roles.
+    ///
+    /// # Arguments
+    /// * `calldata` - the whole call, selector included, passed on unchanged.
     ///
     /// # Errors
     /// * `NotInitialized` before `initialize`;

@@ -501,6 +501,9 @@ mod tests {
         assert_eq!(host.calls().len(), 2);
         let other = unsafe { RawCall::new(&host).call(Address::repeat_byte(1), &[]) };
         assert_eq!(other, Err(vec![]));
+        // A later registration replaces the earlier one.
+        host.on_call(CALLEE, |_| Ok(vec![9]));
+        assert_eq!(static_call(&host, Call::new(), CALLEE, &[3]).ok(), Some(vec![9]));
     }
 
     #[test]
