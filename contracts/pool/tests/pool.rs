@@ -42,20 +42,7 @@ fn initialize_cannot_run_twice() {
     let mut env = Env::new();
     env.vm.set_sender(DEPLOYER);
     env.vm.set_value(ETH);
-    let err = env.assert_reverts_unchanged(|e| {
-        e.pool.initialize(
-            0,
-            ADMIN,
-            ORACLE,
-            QUEUE,
-            WITHDRAWAL_VAULT,
-            REWARDS_VAULT,
-            TREASURY,
-            MODULE,
-            ACCOUNTING,
-            ADMIN_CONTRACT,
-        )
-    });
+    let err = env.assert_reverts_unchanged(|e| InitArgs::default().initialize(&mut e.pool, 0));
     assert_eq!(err, PoolError::AlreadyInitialized(initializable::AlreadyInitialized {}));
 }
 
@@ -69,19 +56,8 @@ fn initialize_cannot_be_front_run() {
     // Someone else, or the deployer with the wrong nonce.
     for (caller, nonce) in [(ALICE, 0), (DEPLOYER, 1)] {
         vm.set_sender(caller);
-        let err = pool
-            .initialize(
-                nonce,
-                ALICE,
-                ORACLE,
-                QUEUE,
-                WITHDRAWAL_VAULT,
-                REWARDS_VAULT,
-                TREASURY,
-                MODULE,
-                ACCOUNTING,
-                ADMIN_CONTRACT,
-            )
+        let err = InitArgs { admin: ALICE, ..InitArgs::default() }
+            .initialize(&mut pool, nonce)
             .unwrap_err();
         assert_eq!(err, PoolError::NotDeployer(initializable::NotDeployer { caller, nonce }));
     }
@@ -94,52 +70,15 @@ fn initialize_rejects_zero_stake_and_zero_addresses() {
     vm.set_contract_address(DEPLOYER.create(0));
     vm.set_sender(DEPLOYER);
     let mut pool = Pool::from(&vm);
-    let err = pool
-        .initialize(
-            0,
-            ADMIN,
-            ORACLE,
-            QUEUE,
-            WITHDRAWAL_VAULT,
-            REWARDS_VAULT,
-            TREASURY,
-            MODULE,
-            ACCOUNTING,
-            ADMIN_CONTRACT,
-        )
-        .unwrap_err();
+    let err = InitArgs::default().initialize(&mut pool, 0).unwrap_err();
     assert_eq!(err, PoolError::ZeroInitialStake(ZeroInitialStake {}));
     vm.set_value(ETH);
-    let err = pool
-        .initialize(
-            0,
-            ADMIN,
-            ORACLE,
-            Address::ZERO,
-            WITHDRAWAL_VAULT,
-            REWARDS_VAULT,
-            TREASURY,
-            MODULE,
-            ACCOUNTING,
-            ADMIN_CONTRACT,
-        )
+    let err = InitArgs { queue: Address::ZERO, ..InitArgs::default() }
+        .initialize(&mut pool, 0)
         .unwrap_err();
     assert_eq!(err, PoolError::ZeroAddress(ZeroAddress {}));
     // An extension address without code would make every extension call a silent no-op.
-    let err = pool
-        .initialize(
-            0,
-            ADMIN,
-            ORACLE,
-            QUEUE,
-            WITHDRAWAL_VAULT,
-            REWARDS_VAULT,
-            TREASURY,
-            MODULE,
-            ACCOUNTING,
-            ADMIN_CONTRACT,
-        )
-        .unwrap_err();
+    let err = InitArgs::default().initialize(&mut pool, 0).unwrap_err();
     assert_eq!(
         err,
         PoolError::ExtensionWithoutCode(ExtensionWithoutCode { extension: ACCOUNTING })

@@ -29,7 +29,7 @@
 extern crate alloc;
 
 pub mod errors;
-mod pool;
+pub mod pool;
 
 use alloc::{string::String, vec, vec::Vec};
 

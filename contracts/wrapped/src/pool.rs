@@ -1,4 +1,4 @@
-//! Calls to the pool. Its reverts are passed on as they are, so a caller sees the pool's
+//! Calls to the pool (its interface is public for tests and tools). Its reverts are passed on as they are, so a caller sees the pool's
 //! own error (`ERC20InsufficientAllowance`, `ProtocolStopped`, `StakeLimitExceeded`, ...)
 //! rather than a generic one; views must answer one ABI word.
 

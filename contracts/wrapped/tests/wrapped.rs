@@ -13,7 +13,7 @@ use tidepool_common::{
     initializable,
     testing::TestHost,
 };
-use tidepool_wrapped::{errors::*, Deposit, Withdraw, Wrapped, NAME};
+use tidepool_wrapped::{errors::*, pool::IPool, Deposit, Withdraw, Wrapped, NAME};
 
 const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
 const POOL: Address = address!("0000000000000000000000000000000000000b01");
@@ -22,16 +22,6 @@ const BOB: Address = address!("0000000000000000000000000000000000000b0b");
 const E18: u128 = 1_000_000_000_000_000_000;
 
 sol! {
-    interface IPool {
-        function getTotalShares() external view returns (uint256);
-        function getTotalPooledEther() external view returns (uint256);
-        function balanceOf(address account) external view returns (uint256);
-        function isStopped() external view returns (bool);
-        function transfer(address to, uint256 amount) external returns (bool);
-        function transferFrom(address from, address to, uint256 amount) external returns (bool);
-        function transferShares(address to, uint256 sharesAmount) external returns (uint256);
-        function submit(address referral) external payable returns (uint256);
-    }
     interface IWrapped {
         function wrap(uint256 pooled_amount) external returns (uint256);
         function deposit(uint256 assets, address receiver) external returns (uint256);

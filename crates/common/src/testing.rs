@@ -9,11 +9,12 @@
 //! data. Mutating calls are recorded in order so tests can assert what a contract sent where.
 //! A delegatecall runs the handler registered for its target with [`TestHost::on_delegate`]
 //! (typically another contract's router over this same host, which is what a delegatecall
-//! is: foreign code on this storage), and reverts with empty data otherwise. A call or static
-//! call to an address registered with [`TestHost::on_call`] runs that handler instead of the
-//! mocks (typically another contract's router over *its own* host, so two contracts keep two
-//! storages, as on chain).
-//! Everything else is forwarded to the inner `TestVM`, which tests reach through `Deref`.
+//! is: foreign code on this storage), and reverts with empty data otherwise.
+//! A call or static call to a target registered with [`TestHost::on_call`] runs that handler
+//! instead of the mocks (typically another contract's router over *its own* host, entered
+//! with [`TestHost::enter`], so several contracts with separate storage call each other as on
+//! chain). Everything else is forwarded to the inner `TestVM`, which tests reach through
+//! `Deref`.
 // Implementing the host's raw-pointer traits needs `unsafe impl`; test-only.
 #![allow(unsafe_code)]
 
@@ -37,10 +38,21 @@ pub type RecordedCall = (Address, Vec<u8>, U256);
 /// and the calldata, returns the output or the revert data.
 pub type DelegateHandler = Rc<dyn Fn(&TestHost, &[u8]) -> Result<Vec<u8>, Vec<u8>>>;
 
-/// Code a call runs: gets the calling host, the caller's address (the callee's
-/// `msg.sender`), the calldata and the value sent (zero for a static call); returns the output
-/// or the revert data.
-pub type CallHandler = Rc<dyn Fn(&TestHost, Address, &[u8], U256) -> Result<Vec<u8>, Vec<u8>>>;
+/// A call that reached a target registered with [`TestHost::on_call`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncomingCall {
+    /// The calling contract (this host's contract address).
+    pub caller: Address,
+    /// Wei sent with it (zero for static calls).
+    pub value: U256,
+    /// The calldata.
+    pub calldata: Vec<u8>,
+    /// Whether it is a static call.
+    pub is_static: bool,
+}
+
+/// Code a call to a registered target runs: the output or the revert data.
+pub type CallHandler = Rc<dyn Fn(&IncomingCall) -> Result<Vec<u8>, Vec<u8>>>;
 
 /// A `TestVM` whose calls are answered faithfully; see the module docs.
 #[derive(Clone, Default)]
@@ -55,7 +67,7 @@ pub struct TestHost {
     /// What delegatecalls to each address run.
     delegates: Rc<RefCell<Vec<(Address, DelegateHandler)>>>,
     /// What calls and static calls to each address run.
-    callees: Rc<RefCell<Vec<(Address, CallHandler)>>>,
+    handlers: Rc<RefCell<Vec<(Address, CallHandler)>>>,
 }
 
 impl Deref for TestHost {
@@ -86,26 +98,46 @@ impl TestHost {
         self.delegates.borrow_mut().push((target, Rc::new(handler)));
     }
 
-    /// Makes calls and static calls to `target` run `handler` (before any mock), e.g. another
-    /// contract's router over its own `TestHost` with `msg.sender` set to the caller. The
-    /// handler should undo its own storage changes when it reverts, as the EVM does; a static
-    /// call is passed a zero value and must not change state.
+    /// Makes calls and static calls to `target` run `handler` instead of the mocks (they are
+    /// still recorded); a later registration for the same target replaces this one. The
+    /// handler typically runs another contract's router over that
+    /// contract's own host through [`TestHost::enter`], or plays an account that accepts
+    /// ETH or calls back.
     pub fn on_call(
         &self,
         target: Address,
-        handler: impl Fn(&TestHost, Address, &[u8], U256) -> Result<Vec<u8>, Vec<u8>> + 'static,
+        handler: impl Fn(&IncomingCall) -> Result<Vec<u8>, Vec<u8>> + 'static,
     ) {
-        self.callees.borrow_mut().push((target, Rc::new(handler)));
+        self.handlers.borrow_mut().push((target, Rc::new(handler)));
     }
 
-    /// The result of the handler registered for `to`, if any.
-    fn run_callee(&self, to: Address, data: &[u8], value: U256) -> Option<(u8, Vec<u8>)> {
-        let handler =
-            self.callees.borrow().iter().find(|(a, _)| *a == to).map(|(_, h)| h.clone())?;
-        Some(match handler(self, self.vm.contract_address(), data, value) {
-            Ok(out) => (0, out),
-            Err(out) => (1, out),
-        })
+    /// Runs `run` (typically this host's contract's router) as a call from `caller` with
+    /// `value`, as the chain would: `msg.sender` and `msg.value` are set for it and restored
+    /// afterwards (calls nest), and if it fails, this host's storage is put back as it was,
+    /// as a revert does (logs emitted meanwhile stay).
+    pub fn enter(
+        &self,
+        caller: Address,
+        value: U256,
+        run: impl FnOnce() -> Result<Vec<u8>, Vec<u8>>,
+    ) -> Result<Vec<u8>, Vec<u8>> {
+        let before = self.vm.snapshot();
+        self.vm.set_sender(caller);
+        self.vm.set_value(value);
+        let result = run();
+        self.vm.set_sender(before.msg_sender);
+        self.vm.set_value(before.msg_value);
+        if result.is_err() {
+            self.vm.clear_storage();
+            for (key, word) in before.storage {
+                self.vm.set_storage(key, word);
+            }
+        }
+        result
+    }
+
+    fn handler(&self, target: Address) -> Option<CallHandler> {
+        self.handlers.borrow().iter().rev().find(|(a, _)| *a == target).map(|(_, h)| h.clone())
     }
 
     /// Mutating calls made so far, in order.
@@ -134,8 +166,17 @@ impl TestHost {
         if to == ECRECOVER {
             return (0, precompile_ecrecover(data));
         }
-        if let Some(result) = self.run_callee(to, data, U256::ZERO) {
-            return result;
+        if let Some(handler) = self.handler(to) {
+            let call = IncomingCall {
+                caller: self.vm.contract_address(),
+                value: U256::ZERO,
+                calldata: data.to_vec(),
+                is_static: true,
+            };
+            return match handler(&call) {
+                Ok(out) => (0, out),
+                Err(out) => (1, out),
+            };
         }
         match self.vm.snapshot().static_call_returns.get(&(to, data.to_vec())) {
             Some(Ok(out)) => (0, out.clone()),
@@ -276,13 +317,19 @@ unsafe impl UnsafeCallAccess for TestHost {
         let data = slice::from_raw_parts(data, data_len).to_vec();
         let value = U256::from_be_slice(slice::from_raw_parts(value, 32));
         self.calls.borrow_mut().push((to, data.clone(), value));
-        let (status, out) = match self.run_callee(to, &data, value) {
-            Some(result) => result,
-            None => match self.vm.snapshot().call_returns.get(&(to, data, value)) {
-                Some(Ok(out)) => (0, out.clone()),
-                Some(Err(out)) => (1, out.clone()),
-                None => (1, Vec::new()),
-            },
+        let result = match self.handler(to) {
+            Some(handler) => Some(handler(&IncomingCall {
+                caller: self.vm.contract_address(),
+                value,
+                calldata: data,
+                is_static: false,
+            })),
+            None => self.vm.snapshot().call_returns.get(&(to, data, value)).cloned(),
+        };
+        let (status, out) = match result {
+            Some(Ok(out)) => (0, out),
+            Some(Err(out)) => (1, out),
+            None => (1, Vec::new()),
         };
         *outs_len = out.len();
         *self.return_data.borrow_mut() = Some(out);
@@ -418,46 +465,74 @@ impl RawLogAccess for TestHost {
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::address;
-    use stylus_sdk::call::RawCall;
+    use std::cell::RefCell;
+
+    use stylus_sdk::call::{static_call, RawCall};
 
     use super::*;
 
+    const CALLEE: Address = Address::repeat_byte(0xcc);
+
     #[test]
-    fn on_call_runs_the_handler_with_the_caller_and_value() {
+    fn calls_to_registered_targets_run_their_handler() {
         let host = TestHost::new();
-        let (this, target) = (
-            address!("00000000000000000000000000000000000000c0"),
-            address!("00000000000000000000000000000000000000c1"),
-        );
-        host.set_contract_address(this);
-        let seen = Rc::new(RefCell::new(Vec::new()));
-        let log = seen.clone();
-        host.on_call(target, move |_, sender, data, value| {
-            log.borrow_mut().push((sender, data.to_vec(), value));
-            if data == [0xff] {
+        let seen: Rc<RefCell<Vec<IncomingCall>>> = Rc::default();
+        let record = seen.clone();
+        host.on_call(CALLEE, move |call| {
+            record.borrow_mut().push(call.clone());
+            if call.calldata == [0xff] {
                 Err(vec![0xde, 0xad])
             } else {
-                Ok(vec![7])
+                Ok(call.calldata.iter().rev().copied().collect())
             }
         });
-        let vm = stylus_sdk::host::VM { host: Box::new(host.clone()) };
-        // SAFETY: test-only raw calls; no storage is involved.
-        unsafe {
-            assert_eq!(RawCall::new_static(&vm).call(target, &[1]), Ok(vec![7]));
-            assert_eq!(RawCall::new_with_value(&vm, U256::from(5)).call(target, &[2]), Ok(vec![7]));
-            assert_eq!(RawCall::new(&vm).call(target, &[0xff]), Err(vec![0xde, 0xad]));
-            // Other addresses keep the strict mocks: unmatched calls revert with empty data.
-            let other = address!("00000000000000000000000000000000000000c2");
-            assert_eq!(RawCall::new(&vm).call(other, &[1]), Err(vec![]));
-        }
-        assert_eq!(
-            *seen.borrow(),
-            vec![
-                (this, vec![1], U256::ZERO),
-                (this, vec![2], U256::from(5)),
-                (this, vec![0xff], U256::ZERO)
-            ]
-        );
+        let me = host.contract_address();
+        let out = unsafe { RawCall::new_with_value(&host, U256::from(7)).call(CALLEE, &[1, 2]) };
+        assert_eq!(out, Ok(vec![2, 1]));
+        let out = unsafe { RawCall::new(&host).call(CALLEE, &[0xff]) };
+        assert_eq!(out, Err(vec![0xde, 0xad]));
+        assert_eq!(static_call(&host, Call::new(), CALLEE, &[3]).ok(), Some(vec![3]));
+        let seen = seen.borrow();
+        let expected = |value: u64, calldata: Vec<u8>, is_static| IncomingCall {
+            caller: me,
+            value: U256::from(value),
+            calldata,
+            is_static,
+        };
+        assert_eq!(seen[0], expected(7, vec![1, 2], false));
+        assert_eq!(seen[1], expected(0, vec![0xff], false));
+        assert_eq!(seen[2], expected(0, vec![3], true));
+        // Recorded like any mutating call; other targets still need a mock.
+        assert_eq!(host.calls().len(), 2);
+        let other = unsafe { RawCall::new(&host).call(Address::repeat_byte(1), &[]) };
+        assert_eq!(other, Err(vec![]));
+        // A later registration replaces the earlier one.
+        host.on_call(CALLEE, |_| Ok(vec![9]));
+        assert_eq!(static_call(&host, Call::new(), CALLEE, &[3]).ok(), Some(vec![9]));
+    }
+
+    #[test]
+    fn enter_sets_the_caller_and_undoes_storage_on_failure() {
+        let host = TestHost::new();
+        let (outer, inner) = (Address::repeat_byte(1), Address::repeat_byte(2));
+        host.set_sender(outer);
+        host.set_storage(U256::from(1), B256::repeat_byte(1));
+        let ok = host.enter(inner, U256::from(5), || {
+            assert_eq!((host.msg_sender(), host.msg_value()), (inner, U256::from(5)));
+            host.set_storage(U256::from(2), B256::repeat_byte(2));
+            Ok(vec![])
+        });
+        assert_eq!(ok, Ok(vec![]));
+        assert_eq!((host.msg_sender(), host.msg_value()), (outer, U256::ZERO));
+        assert_eq!(host.get_storage(U256::from(2)), B256::repeat_byte(2));
+        let failed = host.enter(inner, U256::ZERO, || {
+            host.set_storage(U256::from(1), B256::ZERO);
+            host.set_storage(U256::from(3), B256::repeat_byte(3));
+            Err(vec![1])
+        });
+        assert_eq!(failed, Err(vec![1]));
+        assert_eq!(host.get_storage(U256::from(1)), B256::repeat_byte(1));
+        assert_eq!(host.get_storage(U256::from(3)), B256::ZERO);
+        assert_eq!(host.msg_sender(), outer);
     }
 }

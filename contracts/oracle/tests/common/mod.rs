@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use alloy_primitives::{address, Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolStruct, SolValue};
 use stylus_sdk::host::VM;
-use stylus_sdk::stylus_core::host::MessageAccess as _;
 use tidepool_common::testing::{sign_digest, signer, TestHost};
 use tidepool_oracle::{roles, Oracle, OracleReportLimits, ReportData};
 use tidepool_oracle_admin::OracleAdmin;
@@ -179,21 +178,13 @@ impl Env {
         });
         self.vm.set_code(pool_address(), vec![0xef, 0xf0, 0x00]);
         let pool_vm = self.pool_vm.clone();
-        self.vm.on_call(pool_address(), move |_caller_host, sender, data, value| {
-            let saved = storage(&pool_vm);
-            let (prev_sender, prev_value) = (pool_vm.msg_sender(), pool_vm.msg_value());
-            pool_vm.set_sender(sender);
-            pool_vm.set_value(value);
-            let out = stylus_sdk::abi::router_entrypoint::<Pool, Pool>(
-                data.to_vec(),
-                VM { host: Box::new(pool_vm.clone()) },
-            );
-            pool_vm.set_sender(prev_sender);
-            pool_vm.set_value(prev_value);
-            if out.is_err() {
-                restore(&pool_vm, &saved);
-            }
-            out
+        self.vm.on_call(pool_address(), move |call| {
+            pool_vm.enter(call.caller, call.value, || {
+                stylus_sdk::abi::router_entrypoint::<Pool, Pool>(
+                    call.calldata.clone(),
+                    VM { host: Box::new(pool_vm.clone()) },
+                )
+            })
         });
         for contract in [ACCOUNTING, ADMIN_CONTRACT] {
             self.pool_vm.set_code(contract, vec![0xef, 0xf0, 0x00]);
@@ -299,7 +290,7 @@ impl Env {
         self.vm.set_balance(WITHDRAWAL_VAULT, withdrawals);
         self.vm.set_balance(REWARDS_VAULT, el_rewards);
         for vault in [WITHDRAWAL_VAULT, REWARDS_VAULT] {
-            self.pool_vm.on_call(vault, |_, _, _, _| Ok(vec![]));
+            self.pool_vm.on_call(vault, |_| Ok(vec![]));
         }
     }
 

@@ -89,6 +89,55 @@ sol! {
     }
 }
 
+/// The addresses `initialize` takes after the deployer's nonce.
+#[derive(Clone, Copy)]
+pub struct InitArgs {
+    pub admin: Address,
+    pub oracle: Address,
+    pub queue: Address,
+    pub withdrawal_vault: Address,
+    pub rewards_vault: Address,
+    pub treasury: Address,
+    pub module: Address,
+    pub accounting: Address,
+    pub admin_contract: Address,
+}
+
+impl Default for InitArgs {
+    /// The addresses [`Env`] wires the pool with.
+    fn default() -> Self {
+        InitArgs {
+            admin: ADMIN,
+            oracle: ORACLE,
+            queue: QUEUE,
+            withdrawal_vault: WITHDRAWAL_VAULT,
+            rewards_vault: REWARDS_VAULT,
+            treasury: TREASURY,
+            module: MODULE,
+            accounting: ACCOUNTING,
+            admin_contract: ADMIN_CONTRACT,
+        }
+    }
+}
+
+impl InitArgs {
+    /// `pool.initialize(nonce, …these addresses)`.
+    pub fn initialize(&self, pool: &mut Pool, nonce: u64) -> Result<(), PoolError> {
+        pool.initialize(
+            nonce,
+            self.admin,
+            self.oracle,
+            self.queue,
+            self.withdrawal_vault,
+            self.rewards_vault,
+            self.treasury,
+            self.module,
+            self.accounting,
+            self.admin_contract,
+        )
+    }
+}
+
 /// A pool initialised by `DEPLOYER` with `INITIAL_STAKE`, every role granted to `ADMIN`.
 ///
 /// `accounting` and `admin` are the pool's other two contracts over the same host, i.e. the
@@ -114,19 +163,7 @@ impl Env {
         install_pool_contracts(&vm);
         vm.set_sender(DEPLOYER);
         vm.set_value(INITIAL_STAKE);
-        pool.initialize(
-            0,
-            ADMIN,
-            ORACLE,
-            QUEUE,
-            WITHDRAWAL_VAULT,
-            REWARDS_VAULT,
-            TREASURY,
-            MODULE,
-            ACCOUNTING,
-            ADMIN_CONTRACT,
-        )
-        .expect("initialize");
+        InitArgs::default().initialize(&mut pool, 0).expect("initialize");
         vm.set_value(U256::ZERO);
         let mut env = Env { vm, pool, accounting, admin };
         for role in [

@@ -1,0 +1,221 @@
+//! The built wasm of the withdrawal queue's three programs and the pool's three, deployed,
+//! activated and wired on the node: a holder requests a withdrawal, an oracle report
+//! finalizes it through the pool (which calls `prefinalize` and `finalize` at the queue's
+//! address, one delegatecall each), and the claim pays the ETH.
+
+mod common;
+
+use std::path::PathBuf;
+
+use alloy_primitives::{Address, Bytes, TxKind, U256};
+use alloy_rpc_types_eth::TransactionRequest;
+use alloy_sol_types::{sol, SolCall, SolError};
+use common::*;
+use tidepool_node::{arbwasm::ADDRESS as ARBWASM, chain::Chain, program::compress_program};
+
+sol! {
+    interface IPool {
+        function initialize(uint64 deployer_nonce, address admin, address oracle, address withdrawal_queue, address withdrawal_vault, address rewards_vault, address treasury, address staking_module, address accounting_contract, address admin_contract) external payable;
+        function submit(address referral) external payable returns (uint256);
+        function approve(address spender, uint256 amount) external returns (bool);
+        function sharesOf(address account) external view returns (uint256);
+        function getBufferedEther() external view returns (uint256);
+        function handleOracleReport(uint256 report_timestamp, uint256 time_elapsed, uint256 cl_validators, uint256 cl_balance, uint256 withdrawal_vault_balance, uint256 el_rewards_vault_balance, uint256[] withdrawal_finalization_batches, uint256 max_share_rate) external returns (uint256, uint256, uint256, uint256);
+    }
+    interface IWithdrawalQueue {
+        function initialize(uint64 deployer_nonce, address admin, address pool, address ledger_contract, address admin_contract) external;
+        function requestWithdrawals(uint256[] amounts, address owner) external returns (uint256[]);
+        function claimWithdrawalsTo(uint256[] request_ids, uint256[] hints, address recipient) external;
+        function unfinalizedStETH() external view returns (uint256);
+        function getLockedEtherAmount() external view returns (uint256);
+        function getLastFinalizedRequestId() external view returns (uint256);
+        function ownerOf(uint256 token_id) external view returns (address);
+        function findCheckpointHints(uint256[] request_ids, uint256 first_index, uint256 last_index) external view returns (uint256[]);
+        function tokenURI(uint256 token_id) external view returns (string);
+        function finalize(uint256 last_request_id, uint256 max_share_rate) external payable;
+    }
+    #[derive(Debug, PartialEq, Eq)]
+    error NotPool(address caller);
+    #[derive(Debug, PartialEq, Eq)]
+    error ERC721NonexistentToken(uint256 tokenId);
+}
+
+/// The built wasm of `contract`, or `None` (with a note) when `tidepool build` has not run.
+fn built_wasm(contract: &str) -> Option<Vec<u8>> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/wasm")
+        .join(format!("{contract}.wasm"));
+    match std::fs::read(&path) {
+        Ok(wasm) => Some(wasm),
+        // CI runs `tidepool build` first, so a missing file there is a failure, not a skip.
+        Err(e) if std::env::var_os("CI").is_some() => panic!("{}: {e}", path.display()),
+        Err(_) => {
+            eprintln!("SKIPPED: {} missing; run `tidepool build` first", path.display());
+            None
+        }
+    }
+}
+
+/// Deploys `wasm` from dev account 0 with CREATE (init code returning the compressed
+/// program) and activates it; returns (address, nonce).
+fn deploy(chain: &mut Chain, wasm: &[u8]) -> (Address, u64) {
+    let from = dev(chain, 0);
+    let code = compress_program(wasm).expect("compress");
+    let [hi, lo] = u16::try_from(code.len()).expect("code fits 64 KiB").to_be_bytes();
+    // PUSH2 len, DUP1, PUSH1 12, PUSH1 0, CODECOPY, PUSH1 0, RETURN
+    let mut init = vec![0x61, hi, lo, 0x80, 0x60, 0x0c, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3];
+    init.extend_from_slice(&code);
+    let nonce = chain.account(from, chain.block_number()).expect("account").nonce;
+    let request = TransactionRequest {
+        from: Some(from),
+        to: Some(TxKind::Create),
+        input: Bytes::from(init).into(),
+        gas: Some(10_000_000),
+        ..Default::default()
+    };
+    let hash = chain.send_request(request).expect("send create");
+    let mined = chain.tx(&hash).expect("mined");
+    assert!(mined.success, "CREATE of Stylus code failed");
+    let address = mined.contract_address.expect("created address");
+    let activate = tidepool_node::arbwasm::IArbWasm::activateProgramCall { program: address };
+    let (_, ok) = send_value(chain, ARBWASM, activate.abi_encode(), U256::ZERO);
+    assert!(ok, "activation of the built wasm failed");
+    (address, nonce)
+}
+
+/// Sends a transaction and returns its gas, asserting success (replaying a failure as a call
+/// first, so the assertion shows the revert data).
+fn transact(chain: &mut Chain, from: Address, to: Address, data: Vec<u8>, value: U256) -> u64 {
+    let mut request = req(from, to, data.clone());
+    request.value = Some(value);
+    request.gas = Some(10_000_000);
+    let hash = chain.send_request(request.clone()).expect("send");
+    let mined = chain.tx(&hash).expect("mined").clone();
+    if !mined.success {
+        let out = chain.call(request, alloy_eips::BlockNumberOrTag::Latest, None).expect("call");
+        panic!("transaction to {to} reverted: {}", out.output);
+    }
+    mined.gas_used
+}
+
+fn call_from(chain: &mut Chain, from: Address, to: Address, data: Vec<u8>) -> (bool, Bytes) {
+    let out =
+        chain.call(req(from, to, data), alloy_eips::BlockNumberOrTag::Latest, None).expect("call");
+    (out.success, out.output)
+}
+
+fn view<C: SolCall>(chain: &mut Chain, to: Address, call_data: C) -> C::Return {
+    let (ok, out) = call(chain, to, call_data.abi_encode());
+    assert!(ok, "view reverted: {out}");
+    C::abi_decode_returns(&out).expect("decodes")
+}
+
+#[test]
+fn built_queue_takes_requests_the_pool_finalizes_and_pays_claims() {
+    let wasm = ["pool", "pool-accounting", "pool-admin"]
+        .into_iter()
+        .chain(["withdrawal-queue", "withdrawal-queue-ledger", "withdrawal-queue-admin"])
+        .map(built_wasm)
+        .collect::<Option<Vec<_>>>();
+    let Some(wasm) = wasm else { return };
+    let mut chain = chain();
+    let (admin, oracle, alice) = (dev(&chain, 0), dev(&chain, 1), dev(&chain, 2));
+    let recipient = addr(0x5eed);
+
+    let (accounting, _) = deploy(&mut chain, &wasm[1]);
+    let (pool_admin, _) = deploy(&mut chain, &wasm[2]);
+    let (pool, pool_nonce) = deploy(&mut chain, &wasm[0]);
+    let (ledger, _) = deploy(&mut chain, &wasm[4]);
+    let (queue_admin, _) = deploy(&mut chain, &wasm[5]);
+    let (queue, queue_nonce) = deploy(&mut chain, &wasm[3]);
+
+    let eth = U256::from(10u64).pow(U256::from(18));
+    let init = IPool::initializeCall {
+        deployer_nonce: pool_nonce,
+        admin,
+        oracle,
+        withdrawal_queue: queue,
+        withdrawal_vault: addr(0x9003),
+        rewards_vault: addr(0x9004),
+        treasury: addr(0x9005),
+        staking_module: addr(0x9006),
+        accounting_contract: accounting,
+        admin_contract: pool_admin,
+    };
+    transact(&mut chain, admin, pool, init.abi_encode(), eth);
+    let init = IWithdrawalQueue::initializeCall {
+        deployer_nonce: queue_nonce,
+        admin,
+        pool,
+        ledger_contract: ledger,
+        admin_contract: queue_admin,
+    };
+    transact(&mut chain, admin, queue, init.abi_encode(), U256::ZERO);
+
+    // Alice stakes 10 ETH and asks for 1 and 2 back.
+    let submit = IPool::submitCall { referral: Address::ZERO }.abi_encode();
+    transact(&mut chain, alice, pool, submit, U256::from(10u64) * eth);
+    let approve = IPool::approveCall { spender: queue, amount: U256::MAX }.abi_encode();
+    transact(&mut chain, alice, pool, approve, U256::ZERO);
+    let amounts = vec![eth, U256::from(2u64) * eth];
+    let request = IWithdrawalQueue::requestWithdrawalsCall { amounts, owner: Address::ZERO };
+    let request_gas = transact(&mut chain, alice, queue, request.abi_encode(), U256::ZERO);
+    let three = U256::from(3u64) * eth;
+    assert_eq!(view(&mut chain, pool, IPool::sharesOfCall { account: queue }), three);
+    assert_eq!(view(&mut chain, queue, IWithdrawalQueue::unfinalizedStETHCall {}), three);
+    let ids = vec![U256::from(1u64), U256::from(2u64)];
+    let owner = view(&mut chain, queue, IWithdrawalQueue::ownerOfCall { token_id: ids[1] });
+    assert_eq!(owner, alice);
+    let uri = view(&mut chain, queue, IWithdrawalQueue::tokenURICall { token_id: ids[0] });
+    assert!(uri.starts_with("data:application/json;base64,"), "{uri}");
+
+    // Only the pool finalizes.
+    let direct = IWithdrawalQueue::finalizeCall { last_request_id: ids[1], max_share_rate: eth };
+    let (ok, out) = call_from(&mut chain, alice, queue, direct.abi_encode());
+    assert!(!ok);
+    assert_eq!(NotPool::abi_decode(&out).expect("NotPool").caller, alice);
+
+    // The report finalizes both at rate 1 (1e27) and burns their shares.
+    let buffered = view(&mut chain, pool, IPool::getBufferedEtherCall {});
+    let report = IPool::handleOracleReportCall {
+        report_timestamp: U256::from(1_700_000_000u64),
+        time_elapsed: U256::from(86_400u64),
+        cl_validators: U256::ZERO,
+        cl_balance: U256::ZERO,
+        withdrawal_vault_balance: U256::ZERO,
+        el_rewards_vault_balance: U256::ZERO,
+        withdrawal_finalization_batches: vec![ids[1]],
+        max_share_rate: U256::from(10u64).pow(U256::from(27)),
+    };
+    let report_gas = transact(&mut chain, oracle, pool, report.abi_encode(), U256::ZERO);
+    assert_eq!(view(&mut chain, queue, IWithdrawalQueue::getLastFinalizedRequestIdCall {}), ids[1]);
+    assert_eq!(view(&mut chain, queue, IWithdrawalQueue::getLockedEtherAmountCall {}), three);
+    assert_eq!(view(&mut chain, pool, IPool::getBufferedEtherCall {}), buffered - three);
+    assert_eq!(view(&mut chain, pool, IPool::sharesOfCall { account: queue }), U256::ZERO);
+    assert_eq!(chain.account(queue, chain.block_number()).expect("account").balance, three);
+
+    // Alice claims both to a fresh address in one transfer.
+    let hints = view(
+        &mut chain,
+        queue,
+        IWithdrawalQueue::findCheckpointHintsCall {
+            request_ids: ids.clone(),
+            first_index: U256::from(1u64),
+            last_index: U256::from(1u64),
+        },
+    );
+    assert_eq!(hints, vec![U256::from(1u64); 2]);
+    let claim =
+        IWithdrawalQueue::claimWithdrawalsToCall { request_ids: ids.clone(), hints, recipient };
+    let claim_gas = transact(&mut chain, alice, queue, claim.abi_encode(), U256::ZERO);
+    assert_eq!(chain.account(recipient, chain.block_number()).expect("account").balance, three);
+    assert_eq!(view(&mut chain, queue, IWithdrawalQueue::getLockedEtherAmountCall {}), U256::ZERO);
+    let (ok, out) =
+        call(&mut chain, queue, IWithdrawalQueue::ownerOfCall { token_id: ids[0] }.abi_encode());
+    assert!(!ok);
+    assert_eq!(ERC721NonexistentToken::abi_decode(&out).expect("burnt").tokenId, ids[0]);
+    eprintln!(
+        "gas (modelled Nitro pricing): requestWithdrawals of 2 {request_gas}, report finalizing 2 \
+         {report_gas}, claimWithdrawalsTo of 2 {claim_gas}"
+    );
+}
