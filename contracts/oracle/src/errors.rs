@@ -123,7 +123,8 @@ sol! {
     /// `simulatedShareRateDeviationBPLimit` allows.
     #[derive(Debug, PartialEq, Eq)]
     error IncorrectSimulatedShareRate(uint256 simulatedShareRate, uint256 actualShareRate);
-    /// The share rate rose above what `maxPositiveTokenRebase` allows in one report.
+    /// The share rate rose above what `maxPositiveTokenRebase` allows in one report and above
+    /// what the consensus-layer growth alone would give; `maxShareRate` is the larger bound.
     #[derive(Debug, PartialEq, Eq)]
     error IncorrectPositiveTokenRebase(uint256 postShareRate, uint256 maxShareRate);
     /// An arithmetic step on the report's values overflowed or divided by zero.

@@ -266,8 +266,10 @@ pub mod abi_items {
 /// - simulated share rate deviation 50 bp (0.5%): the off-chain simulation and the chain
 ///   differ only by rounding and by blocks between simulation and submission;
 /// - maximum positive token rebase 750,000 (0.075% per report, as the pool's own default
-///   cap): what the pool cannot hold back (consensus-layer rewards) may not raise the rate
-///   more than this in one report; vault rewards beyond it wait in the vaults;
+///   cap): the pool smooths vault withdrawals, execution-layer rewards and share burns down
+///   to its own cap, and this check refuses a report whose rate still rose further, unless
+///   consensus-layer growth alone explains it (that growth cannot be held back, is bounded by
+///   the annual limit, and refusing it would stall reports for good after missed frames);
 /// - minimum report interval 43,200 s (12 h; not a Lido limit): with daily frames two
 ///   reports are at least a day apart anyway, so this only binds when frames are shortened,
 ///   where it stops the per-report caps from being compounded by reporting often.
@@ -280,7 +282,7 @@ const LIMIT_MAX: [u64; 6] =
 
 /// The oracle's storage. Small fields are grouped so that what a report reads sits in few
 /// slots: the report state with the genesis time, the frame configuration, the limits.
-#[cfg_attr(feature = "contract", entrypoint)]
+#[cfg_attr(all(feature = "contract", target_arch = "wasm32"), entrypoint)]
 #[storage]
 pub struct Oracle {
     pub init: Initializable,
@@ -317,8 +319,10 @@ pub struct Oracle {
 
 // SAFETY: without the `contract` feature `Oracle` is the only field of `OracleAdmin`'s
 // top-level storage (at its slot 0), so it is top-level storage in all but name: a call that
-// borrows it mutably borrows everything. (With the feature `#[entrypoint]` implements it.)
-#[cfg(not(feature = "contract"))]
+// borrows it mutably borrows everything. With the feature it is the program's storage, which
+// `#[entrypoint]` declares on wasm; natively `#[entrypoint]` is off because its exported
+// `user_entrypoint` would clash with oracle-admin's when both are linked.
+#[cfg(not(all(feature = "contract", target_arch = "wasm32")))]
 #[allow(unsafe_code)]
 unsafe impl TopLevelStorage for Oracle {}
 

@@ -13,7 +13,7 @@ use tidepool_common::{
 };
 use tidepool_oracle::{errors::*, roles, Oracle, ReportData, DEFAULT_LIMITS, NAME, *};
 use tidepool_oracle_admin::OracleAdmin;
-use tidepool_pool::events::TokenRebased;
+use tidepool_pool::{events::TokenRebased, roles as pool_roles};
 
 // ---------------------------------------------------------------------- set-up
 
@@ -634,10 +634,17 @@ fn limits_are_validated_and_logged() {
 
 #[test]
 fn positive_rebase_beyond_the_limit_reverts_the_whole_report() {
-    let env = Env::new(5, 3);
-    // 0.05 ether of consensus-layer rewards on ~321 ether: about 1.5 bp, net of no fee.
-    env.set_limits(|l| l.maxPositiveTokenRebase = U256::from(100_000u64)); // 0.01%
-    let data = env.report(320_050_000_000);
+    let mut env = Env::new(5, 3);
+    // The pool smooths to 100%, so only the oracle's limit (0.01%) stands in the way.
+    env.pool_vm.set_sender(ADMIN);
+    env.pool_admin.grant_role(pool_roles::FEE_MANAGER_ROLE, ADMIN).expect("grant");
+    env.pool_admin.set_max_positive_rebase(1_000_000_000).expect("loose pool cap");
+    env.set_limits(|l| l.maxPositiveTokenRebase = U256::from(100_000u64));
+    // 0.05 ether of execution-layer rewards on ~321 ether: about 1.5 bp, net of the fee.
+    let el = eth(5) / U256::from(100);
+    env.fund_vaults(U256::ZERO, el);
+    let mut data = env.report(320_000_000_000);
+    data.elRewardsVaultBalance = el;
     let pre_rate =
         tidepool_math::queue::share_rate(env.total_pooled(), env.total_shares()).expect("rate");
     let err = env.submit(&data, env.quorum_signatures(3, &data)).expect_err("too much");
@@ -655,6 +662,23 @@ fn positive_rebase_beyond_the_limit_reverts_the_whole_report() {
         + U256::from(1);
     env.set_limits(|l| l.maxPositiveTokenRebase = allowed);
     env.submit(&data, env.quorum_signatures(3, &data)).expect("within the limit");
+}
+
+#[test]
+fn consensus_layer_growth_beyond_the_limit_is_accepted() {
+    // Growth the pool cannot smooth (the consensus layer's) never stalls the oracle: after
+    // missed frames a report carries all of it, bounded by the annual-increase limit instead.
+    let env = Env::new(5, 3);
+    env.set_limits(|l| l.maxPositiveTokenRebase = U256::from(100_000u64)); // 0.01%
+    let pre_rate =
+        tidepool_math::queue::share_rate(env.total_pooled(), env.total_shares()).expect("rate");
+    let data = env.report(320_050_000_000); // about 1.5 bp
+    env.submit(&data, env.quorum_signatures(3, &data)).expect("consensus-layer growth");
+    let post_rate =
+        tidepool_math::queue::share_rate(env.total_pooled(), env.total_shares()).expect("rate");
+    assert!(
+        post_rate > pre_rate + pre_rate * U256::from(100_000u64) / U256::from(1_000_000_000u64)
+    );
 }
 
 // ---------------------------------------------------------------------- finalisation

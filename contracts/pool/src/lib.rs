@@ -184,7 +184,7 @@ pub mod abi_items {
 ///
 /// The fields are public because `PoolAccounting` and `PoolAdmin` run on this same storage:
 /// each wraps this struct as its only field, so all three see every field at the same slot.
-#[cfg_attr(feature = "contract", entrypoint)]
+#[cfg_attr(all(feature = "contract", target_arch = "wasm32"), entrypoint)]
 #[storage]
 pub struct Pool {
     pub init: Initializable,
@@ -229,6 +229,15 @@ pub struct Pool {
     /// `PoolAdmin`, whose code the accounting contract's fallback runs on this storage.
     pub admin_contract: StorageAddress,
 }
+
+// `#[entrypoint]` exports `user_entrypoint`, which only a wasm program needs; natively the
+// crates that wrap this storage link it too, and two definitions of the symbol break a native
+// build of both. Native tests route with `router_entrypoint` and the impl below.
+#[cfg(all(feature = "contract", not(target_arch = "wasm32")))]
+#[allow(unsafe_code)]
+// SAFETY: with `contract` this struct is the program's top-level storage, as `#[entrypoint]`
+// would declare on wasm.
+unsafe impl TopLevelStorage for Pool {}
 
 use initializable::Initializable;
 

@@ -168,7 +168,7 @@ pub struct Checkpoint {
 /// The fields are public because `WithdrawalQueueLedger` and `WithdrawalQueueAdmin` run on
 /// this same storage: each wraps this struct as its only field, so all three see every field
 /// at the same slot.
-#[cfg_attr(feature = "contract", entrypoint)]
+#[cfg_attr(all(feature = "contract", target_arch = "wasm32"), entrypoint)]
 #[storage]
 pub struct WithdrawalQueue {
     pub init: Initializable,
@@ -202,6 +202,15 @@ pub struct WithdrawalQueue {
     /// ERC-721 operators: owner → operator → approved.
     pub operator_approvals: StorageMap<Address, StorageMap<Address, StorageBool>>,
 }
+
+// `#[entrypoint]` exports `user_entrypoint`, which only a wasm program needs; natively the
+// crates that wrap this storage link it too, and two definitions of the symbol break a native
+// build of both. Native tests route with `router_entrypoint` and the impl below.
+#[cfg(all(feature = "contract", not(target_arch = "wasm32")))]
+#[allow(unsafe_code)]
+// SAFETY: with `contract` this struct is the program's top-level storage, as `#[entrypoint]`
+// would declare on wasm.
+unsafe impl TopLevelStorage for WithdrawalQueue {}
 
 /// Every event and error of the queue (all three programs), with parameter names, for
 /// `abi/IWithdrawalQueue.sol` and `abi/WithdrawalQueue.json` (see README, "ABI files").

@@ -233,7 +233,15 @@ pub fn check_share_rate(
 }
 
 /// Checks that the share rate rose by at most `max_positive_rebase` (1e9 = 100%) of
-/// `pre_rate`: `post_rate <= pre_rate + floor(pre_rate * max_positive_rebase / 1e9)`.
+/// `pre_rate`, or by no more than the consensus layer's own growth did:
+/// `post_rate <= max(pre_rate + floor(pre_rate * max_positive_rebase / 1e9), cl_rate)`.
+///
+/// `cl_rate` is the rate the consensus-layer balance change alone gives (before fees). The
+/// pool smooths withdrawals, execution-layer rewards and share burns down to its cap, but it
+/// cannot hold back consensus-layer growth, which the annual-increase limit bounds instead.
+/// Refusing that growth would stall the oracle for good after a few missed frames (each later
+/// report carries all the growth since the last one), so only growth beyond both bounds, which
+/// the pool's smoothing should have prevented, is a breach.
 ///
 /// # Errors
 /// [`Breach::PositiveRebase`], or [`Breach::Math`] on overflow.
@@ -241,10 +249,11 @@ pub fn check_positive_rebase(
     pre_rate: U256,
     post_rate: U256,
     max_positive_rebase: u64,
+    cl_rate: U256,
 ) -> Result<(), Breach> {
     let allowed =
         mul_div(pre_rate, U256::from(max_positive_rebase), U256::from(LIMITER_PRECISION))?;
-    let max_rate = pre_rate.checked_add(allowed).ok_or(MathError::Overflow)?;
+    let max_rate = pre_rate.checked_add(allowed).ok_or(MathError::Overflow)?.max(cl_rate);
     if post_rate > max_rate {
         return Err(Breach::PositiveRebase { post_rate, max_rate });
     }
@@ -338,12 +347,12 @@ mod tests {
         assert_eq!(check_share_rate(U256::ZERO, rate, 50, true), Ok(()));
         assert!(check_share_rate(rate + half_percent + u(1), rate, 50, true).is_err());
         let cap = rate * u(750_000) / u(1_000_000_000);
-        assert_eq!(check_positive_rebase(rate, rate + cap, 750_000), Ok(()));
+        assert_eq!(check_positive_rebase(rate, rate + cap, 750_000, rate), Ok(()));
         assert_eq!(
-            check_positive_rebase(rate, rate + cap + u(1), 750_000),
+            check_positive_rebase(rate, rate + cap + u(1), 750_000, rate),
             Err(Breach::PositiveRebase { post_rate: rate + cap + u(1), max_rate: rate + cap })
         );
-        assert_eq!(check_positive_rebase(rate, U256::ZERO, 0), Ok(()));
+        assert_eq!(check_positive_rebase(rate, U256::ZERO, 0, U256::ZERO), Ok(()));
         assert_eq!(rate_before_finalization(u(90), u(90), u(10), u(10)), Ok(SHARE_RATE_PRECISION));
         assert_eq!(
             rate_before_finalization(U256::ZERO, U256::ZERO, U256::ZERO, U256::ZERO),
@@ -428,9 +437,25 @@ mod tests {
         ) {
             let allowed =
                 U256::from(wide(pre) * U512::from(limit) / U512::from(LIMITER_PRECISION));
-            prop_assert_eq!(check_positive_rebase(pre, pre + allowed, limit), Ok(()));
-            prop_assert_eq!(check_positive_rebase(pre, pre, limit), Ok(()));
-            prop_assert!(check_positive_rebase(pre, pre + allowed + u(1), limit).is_err());
+            prop_assert_eq!(check_positive_rebase(pre, pre + allowed, limit, pre), Ok(()));
+            prop_assert_eq!(check_positive_rebase(pre, pre, limit, pre), Ok(()));
+            prop_assert!(check_positive_rebase(pre, pre + allowed + u(1), limit, pre).is_err());
+        }
+
+        /// Consensus-layer growth beyond the cap passes, exactly up to that growth: the cap
+        /// never stalls reports, and the smoothed parts still cannot add to it.
+        #[test]
+        fn consensus_layer_growth_beyond_the_cap_is_accepted_exactly(
+            pre in amount(), limit in 0u64..=LIMITER_PRECISION, extra in amount(),
+        ) {
+            let allowed =
+                U256::from(wide(pre) * U512::from(limit) / U512::from(LIMITER_PRECISION));
+            let cl_rate = pre + allowed + extra;
+            prop_assert_eq!(check_positive_rebase(pre, cl_rate, limit, cl_rate), Ok(()));
+            prop_assert_eq!(
+                check_positive_rebase(pre, cl_rate + u(1), limit, cl_rate),
+                Err(Breach::PositiveRebase { post_rate: cl_rate + u(1), max_rate: cl_rate })
+            );
         }
 
         /// Frames tile time: every timestamp after the initial epoch lies in a frame whose

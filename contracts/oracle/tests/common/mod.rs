@@ -21,7 +21,8 @@ use tidepool_pool_admin::PoolAdmin;
 
 pub const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
 pub const ADMIN: Address = address!("00000000000000000000000000000000000000a0");
-pub const QUEUE: Address = address!("0000000000000000000000000000000000000011");
+/// The queue: the first contract `0x…d1` deploys (the end-to-end test runs a real one there).
+pub const QUEUE: Address = address!("c5806ea76348d369460284f39e7b65027e6052ba");
 pub const WITHDRAWAL_VAULT: Address = address!("0000000000000000000000000000000000000022");
 pub const REWARDS_VAULT: Address = address!("0000000000000000000000000000000000000033");
 pub const TREASURY: Address = address!("0000000000000000000000000000000000000044");
