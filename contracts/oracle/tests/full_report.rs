@@ -9,8 +9,7 @@ use std::{cell::RefCell, rc::Rc};
 use alloy_primitives::{address, Address, U256};
 use alloy_sol_types::{SolError, SolEvent};
 use common::*;
-use stylus_sdk::host::VM;
-use tidepool_common::testing::{IncomingCall, TestHost};
+use tidepool_common::testing::TestHost;
 use tidepool_math::{fee, queue::share_rate};
 use tidepool_oracle::ReportAccepted;
 use tidepool_pool::{errors::WithdrawalQueueCallFailed, events as pool_events, Pool};
@@ -28,20 +27,6 @@ fn e27() -> U256 {
     U256::from(10u8).pow(U256::from(27u8))
 }
 
-/// Runs `$contract`'s router over `$host`, as a call from `call.caller` with `call.value`.
-macro_rules! run {
-    ($contract:ty, $host:expr, $call:expr) => {{
-        let (host, call): (&TestHost, &IncomingCall) = ($host, $call);
-        let inner = host.clone();
-        host.enter(call.caller, call.value, || {
-            stylus_sdk::abi::router_entrypoint::<$contract, $contract>(
-                call.calldata.clone(),
-                VM { host: Box::new(inner) },
-            )
-        })
-    }};
-}
-
 /// The real queue at [`QUEUE`], on its own host, wired to the pool both ways (and to the
 /// oracle, which reads `prefinalize`).
 struct Queue {
@@ -55,33 +40,30 @@ struct Queue {
 
 impl Queue {
     fn install(env: &Env) -> Self {
-        assert_eq!(QUEUE, QUEUE_DEPLOYER.create(0), "QUEUE is where its deployer's first CREATE goes");
+        assert_eq!(
+            QUEUE,
+            QUEUE_DEPLOYER.create(0),
+            "QUEUE is where its deployer's first CREATE goes"
+        );
         let host = TestHost::new();
         host.set_contract_address(QUEUE);
         host.set_chain_id(CHAIN_ID);
         for (target, ledger) in [(LEDGER, true), (QUEUE_ADMIN, false)] {
             host.set_code(target, vec![0xef, 0xf0, 0x00]);
             host.on_delegate(target, move |host, calldata| {
-                let vm = VM { host: Box::new(host.clone()) };
                 if ledger {
-                    stylus_sdk::abi::router_entrypoint::<
-                        WithdrawalQueueLedger,
-                        WithdrawalQueueLedger,
-                    >(calldata.to_vec(), vm)
+                    host.route::<WithdrawalQueueLedger>(calldata)
                 } else {
-                    stylus_sdk::abi::router_entrypoint::<WithdrawalQueueAdmin, WithdrawalQueueAdmin>(
-                        calldata.to_vec(),
-                        vm,
-                    )
+                    host.route::<WithdrawalQueueAdmin>(calldata)
                 }
             });
         }
         for caller in [&env.pool_vm, &env.vm] {
             let queue_side = host.clone();
-            caller.on_call(QUEUE, move |call| run!(WithdrawalQueue, &queue_side, call));
+            caller.on_call(QUEUE, move |call| queue_side.route_call::<WithdrawalQueue>(call));
         }
         let pool_side = env.pool_vm.clone();
-        host.on_call(pool_address(), move |call| run!(Pool, &pool_side, call));
+        host.on_call(pool_address(), move |call| pool_side.route_call::<Pool>(call));
         let paid: Rc<RefCell<Vec<(Address, U256)>>> = Rc::default();
         for account in [ALICE, BOB] {
             let log = paid.clone();

@@ -51,12 +51,7 @@ fn initialisation_is_guarded_and_validated() {
     vm.set_contract_address(oracle_address());
     vm.set_code(pool_address(), vec![0xef, 0xf0, 0x00]);
     vm.set_code(ORACLE_ADMIN, vec![0xef, 0xf0, 0x00]);
-    vm.on_delegate(ORACLE_ADMIN, |host, calldata| {
-        stylus_sdk::abi::router_entrypoint::<OracleAdmin, OracleAdmin>(
-            calldata.to_vec(),
-            stylus_sdk::host::VM { host: Box::new(host.clone()) },
-        )
-    });
+    vm.on_delegate(ORACLE_ADMIN, |host, calldata| host.route::<OracleAdmin>(calldata));
     // A failed initialisation reverts: each attempt starts from empty storage, as on chain.
     let attempt = |from: Address, nonce, pool, admin_contract, sps| {
         vm.clear_storage();
@@ -98,10 +93,7 @@ fn initialisation_is_guarded_and_validated() {
         "setUp(address,address,uint64,uint64,uint64,uint64,uint64,uint64)",
         (ADMIN, pool_address(), 1u64, GENESIS, 12u64, 32u64, 1u64, 225u64),
     );
-    let out = stylus_sdk::abi::router_entrypoint::<Oracle, Oracle>(
-        set_up.clone(),
-        stylus_sdk::host::VM { host: Box::new(vm.clone()) },
-    );
+    let out = vm.route::<Oracle>(&set_up);
     assert_eq!(out, Err(NotInitialized {}.abi_encode()));
     // And not again once set up.
     let env = Env::new(3, 2);

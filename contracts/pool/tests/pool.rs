@@ -125,11 +125,7 @@ fn fallback_refuses_unknown_selectors_and_reentrant_calls() {
 #[test]
 fn fallback_before_initialisation_reverts() {
     let vm = tidepool_common::testing::TestHost::new();
-    let out = stylus_sdk::abi::router_entrypoint::<Pool, Pool>(
-        IPool::getFeeCall {}.abi_encode(),
-        stylus_sdk::host::VM { host: Box::new(vm.clone()) },
-    )
-    .unwrap_err();
+    let out = vm.route::<Pool>(&IPool::getFeeCall {}.abi_encode()).unwrap_err();
     assert_eq!(out, initializable::NotInitialized {}.abi_encode());
 }
 
@@ -157,14 +153,9 @@ fn accounting_and_admin_at_their_own_addresses_are_inert() {
     let err = accounting.deposit(U256::from(1)).unwrap_err();
     assert!(matches!(err, PoolError::AccessControlUnauthorizedAccount(_)));
     // Admin selectors sent to the accounting contract find no admin contract to run.
-    let out = stylus_sdk::abi::router_entrypoint::<
-        tidepool_pool_accounting::PoolAccounting,
-        tidepool_pool_accounting::PoolAccounting,
-    >(
-        IPool::stopCall {}.abi_encode(),
-        stylus_sdk::host::VM { host: Box::new(vm.clone()) },
-    )
-    .unwrap_err();
+    let out = vm
+        .route::<tidepool_pool_accounting::PoolAccounting>(&IPool::stopCall {}.abi_encode())
+        .unwrap_err();
     assert_eq!(out, initializable::NotInitialized {}.abi_encode());
     let err = admin.grant_role(B256::ZERO, ADMIN).unwrap_err();
     assert!(matches!(err, PoolError::AccessControlUnauthorizedAccount(_)));

@@ -5,7 +5,6 @@
 
 use alloy_primitives::{address, aliases::U80, Address, I256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolValue};
-use stylus_sdk::host::VM;
 use tidepool_common::{initializable, testing::TestHost};
 use tidepool_rate_feed::{
     FeedError, InvalidPool, PoolAnswerMalformed, RateFeed, RoundNotFound, DESCRIPTION,
@@ -124,12 +123,7 @@ fn the_router_serves_the_aggregator_v3_interface() {
     let (vm, _) = feed();
     let rate = U256::from(1_050_000_000_000_000_000u64);
     history(&vm, &[(1_700_000_000, rate)]);
-    let route = |data: Vec<u8>| {
-        stylus_sdk::abi::router_entrypoint::<RateFeed, RateFeed>(
-            data,
-            VM { host: Box::new(vm.clone()) },
-        )
-    };
+    let route = |data: Vec<u8>| vm.route::<RateFeed>(&data);
     let out = route(IAggregatorV3::decimalsCall {}.abi_encode()).unwrap();
     assert_eq!(IAggregatorV3::decimalsCall::abi_decode_returns(&out).unwrap(), 18);
     let out = route(IAggregatorV3::descriptionCall {}.abi_encode()).unwrap();

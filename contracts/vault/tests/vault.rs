@@ -5,7 +5,6 @@
 
 use alloy_primitives::{address, Address, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
-use stylus_sdk::host::VM;
 use tidepool_common::{initializable, testing::TestHost};
 use tidepool_vault::{
     InsufficientVaultBalance, NotPool, PoolRejectedFunds, Vault, VaultError, Withdrawn,
@@ -80,10 +79,7 @@ impl Env {
     }
 
     fn route(&self, calldata: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
-        stylus_sdk::abi::router_entrypoint::<Vault, Vault>(
-            calldata,
-            VM { host: Box::new(self.vm.clone()) },
-        )
+        self.vm.route::<Vault>(&calldata)
     }
 }
 

@@ -27,7 +27,7 @@ use std::{
 
 use alloy_primitives::{uint, Address, Signature, B256, U256};
 use alloy_signer_local::PrivateKeySigner;
-use stylus_sdk::{prelude::*, testing::TestVM};
+use stylus_sdk::{abi::Router, prelude::*, testing::TestVM};
 
 use crate::signature::ECRECOVER;
 
@@ -134,6 +134,37 @@ impl TestHost {
             }
         }
         result
+    }
+
+    /// Runs contract `C`'s router over this host with `calldata`: what a delegatecall to
+    /// `C`'s code does (its code, this storage). Typically the body of an
+    /// [`TestHost::on_delegate`] handler.
+    pub fn route<C>(&self, calldata: &[u8]) -> Result<Vec<u8>, Vec<u8>>
+    where
+        C: Router<C>
+            + StorageType
+            + TopLevelStorage
+            + std::borrow::BorrowMut<<C as Router<C>>::Storage>,
+        C: ValueDenier,
+    {
+        stylus_sdk::abi::router_entrypoint::<C, C>(
+            calldata.to_vec(),
+            stylus_sdk::host::VM { host: Box::new(self.clone()) },
+        )
+    }
+
+    /// Runs contract `C`'s router over this host (its own storage) as `call`, entered as
+    /// [`TestHost::enter`] does: what the chain does when another contract calls `C` at this
+    /// host's address. Typically the body of an [`TestHost::on_call`] handler.
+    pub fn route_call<C>(&self, call: &IncomingCall) -> Result<Vec<u8>, Vec<u8>>
+    where
+        C: Router<C>
+            + StorageType
+            + TopLevelStorage
+            + std::borrow::BorrowMut<<C as Router<C>>::Storage>,
+        C: ValueDenier,
+    {
+        self.enter(call.caller, call.value, || self.route::<C>(&call.calldata))
     }
 
     fn handler(&self, target: Address) -> Option<CallHandler> {

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 
 use alloy_primitives::{address, Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolStruct, SolValue};
-use stylus_sdk::host::VM;
 use tidepool_common::testing::{sign_digest, signer, TestHost};
 use tidepool_oracle::{roles, Oracle, OracleReportLimits, ReportData};
 use tidepool_oracle_admin::OracleAdmin;
@@ -171,37 +170,17 @@ impl Env {
     /// oracle as sender; a revert restores the pool's storage.
     fn install_pool(&self) {
         self.vm.set_code(ORACLE_ADMIN, vec![0xef, 0xf0, 0x00]);
-        self.vm.on_delegate(ORACLE_ADMIN, |host, calldata| {
-            stylus_sdk::abi::router_entrypoint::<OracleAdmin, OracleAdmin>(
-                calldata.to_vec(),
-                VM { host: Box::new(host.clone()) },
-            )
-        });
+        self.vm.on_delegate(ORACLE_ADMIN, |host, calldata| host.route::<OracleAdmin>(calldata));
         self.vm.set_code(pool_address(), vec![0xef, 0xf0, 0x00]);
         let pool_vm = self.pool_vm.clone();
-        self.vm.on_call(pool_address(), move |call| {
-            pool_vm.enter(call.caller, call.value, || {
-                stylus_sdk::abi::router_entrypoint::<Pool, Pool>(
-                    call.calldata.clone(),
-                    VM { host: Box::new(pool_vm.clone()) },
-                )
-            })
-        });
+        self.vm.on_call(pool_address(), move |call| pool_vm.route_call::<Pool>(call));
         for contract in [ACCOUNTING, ADMIN_CONTRACT] {
             self.pool_vm.set_code(contract, vec![0xef, 0xf0, 0x00]);
         }
-        self.pool_vm.on_delegate(ACCOUNTING, |host, calldata| {
-            stylus_sdk::abi::router_entrypoint::<PoolAccounting, PoolAccounting>(
-                calldata.to_vec(),
-                VM { host: Box::new(host.clone()) },
-            )
-        });
-        self.pool_vm.on_delegate(ADMIN_CONTRACT, |host, calldata| {
-            stylus_sdk::abi::router_entrypoint::<PoolAdmin, PoolAdmin>(
-                calldata.to_vec(),
-                VM { host: Box::new(host.clone()) },
-            )
-        });
+        self.pool_vm
+            .on_delegate(ACCOUNTING, |host, calldata| host.route::<PoolAccounting>(calldata));
+        self.pool_vm
+            .on_delegate(ADMIN_CONTRACT, |host, calldata| host.route::<PoolAdmin>(calldata));
     }
 
     fn init_pool(&mut self) {
@@ -365,10 +344,7 @@ impl Env {
     pub fn route(&self, from: Address, calldata: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
         let (saved, saved_pool) = (storage(&self.vm), storage(&self.pool_vm));
         self.as_(from);
-        let out = stylus_sdk::abi::router_entrypoint::<Oracle, Oracle>(
-            calldata,
-            VM { host: Box::new(self.vm.clone()) },
-        );
+        let out = self.vm.route::<Oracle>(&calldata);
         if out.is_err() {
             restore(&self.vm, &saved);
             restore(&self.pool_vm, &saved_pool);

@@ -3,7 +3,6 @@
 
 use alloy_primitives::{address, Address, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolEvent};
-use stylus_sdk::host::VM;
 use tidepool_common::testing::TestHost;
 use tidepool_pool::{
     interfaces::{IVault, IWithdrawalQueue},
@@ -18,18 +17,8 @@ pub fn install_pool_contracts(vm: &TestHost) {
     for contract in [ACCOUNTING, ADMIN_CONTRACT] {
         vm.set_code(contract, vec![0xef, 0xf0, 0x00]);
     }
-    vm.on_delegate(ACCOUNTING, |host, calldata| {
-        stylus_sdk::abi::router_entrypoint::<PoolAccounting, PoolAccounting>(
-            calldata.to_vec(),
-            VM { host: Box::new(host.clone()) },
-        )
-    });
-    vm.on_delegate(ADMIN_CONTRACT, |host, calldata| {
-        stylus_sdk::abi::router_entrypoint::<PoolAdmin, PoolAdmin>(
-            calldata.to_vec(),
-            VM { host: Box::new(host.clone()) },
-        )
-    });
+    vm.on_delegate(ACCOUNTING, |host, calldata| host.route::<PoolAccounting>(calldata));
+    vm.on_delegate(ADMIN_CONTRACT, |host, calldata| host.route::<PoolAdmin>(calldata));
 }
 
 pub const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
@@ -327,10 +316,7 @@ impl Env {
     /// Routes raw calldata through the pool's ABI router, as a transaction would; selectors
     /// the pool does not know reach the extension through the fallback's delegatecall.
     pub fn route(&self, calldata: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
-        stylus_sdk::abi::router_entrypoint::<Pool, Pool>(
-            calldata,
-            VM { host: Box::new(self.vm.clone()) },
-        )
+        self.vm.route::<Pool>(&calldata)
     }
 
     /// Decoded events of type `E` emitted so far.
