@@ -285,11 +285,12 @@ impl Oracle {
             .map_err(OracleError::from)?;
         }
         // Consensus-layer growth alone may exceed the cap (see `check_positive_rebase`).
-        let cl_growth = cl_balance.saturating_sub(principal);
-        let cl_rate = pre_pooled
-            .checked_add(cl_growth)
-            .ok_or_else(arithmetic)
-            .and_then(|pooled| share_rate(pooled, pre_shares).map_err(OracleError::from))?;
+        let cl_rate = || {
+            let pooled = pre_pooled
+                .checked_add(cl_balance.saturating_sub(principal))
+                .ok_or(tidepool_math::MathError::Overflow)?;
+            share_rate(pooled, pre_shares)
+        };
         oracle::check_positive_rebase(pre_rate, actual_rate, max_rebase, cl_rate)
             .map_err(OracleError::from)?;
         Ok(())

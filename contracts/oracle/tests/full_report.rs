@@ -7,7 +7,7 @@ mod common;
 use std::{cell::RefCell, rc::Rc};
 
 use alloy_primitives::{address, Address, U256};
-use alloy_sol_types::{SolError, SolEvent};
+use alloy_sol_types::SolError;
 use common::*;
 use tidepool_common::testing::TestHost;
 use tidepool_math::{fee, queue::share_rate};
@@ -103,15 +103,6 @@ impl Queue {
             self.admin.find_checkpoint_hints(ids.to_vec(), U256::from(1), last).expect("hints");
         self.host.set_sender(who);
         self.queue.claim_withdrawals(ids.to_vec(), hints).expect("claim");
-    }
-
-    fn events<E: SolEvent>(&self) -> Vec<E> {
-        self.host
-            .get_emitted_logs()
-            .iter()
-            .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
-            .map(|(topics, data)| E::decode_raw_log(topics.iter().copied(), data).expect("log"))
-            .collect()
     }
 }
 
@@ -211,6 +202,6 @@ fn reports_pay_rewards_with_fees_record_a_slashing_and_finalize_requests() {
     q.claim(BOB, &alice[1..]);
     assert_eq!(*q.paid.borrow(), vec![(ALICE, eth(10)), (BOB, paid)]);
     assert_eq!(q.ledger.get_locked_ether_amount(), U256::ZERO);
-    let claimed = q.events::<tidepool_withdrawal_queue::events::WithdrawalClaimed>();
+    let claimed = q.host.events::<tidepool_withdrawal_queue::events::WithdrawalClaimed>();
     assert_eq!(claimed.len(), 2);
 }

@@ -84,11 +84,7 @@ impl Env {
 }
 
 fn events<E: SolEvent>(vm: &TestHost) -> Vec<E> {
-    vm.get_emitted_logs()
-        .iter()
-        .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
-        .map(|(topics, data)| E::decode_raw_log(topics.iter().copied(), data).expect("decodes"))
-        .collect()
+    vm.events()
 }
 
 // ---------------------------------------------------------------- initialisation

@@ -167,6 +167,21 @@ impl TestHost {
         self.enter(call.caller, call.value, || self.route::<C>(&call.calldata))
     }
 
+    /// The events of type `E` this host's contracts emitted so far, decoded, in order.
+    ///
+    /// # Panics
+    /// If a log with `E`'s topic does not decode as `E` (a test failure).
+    pub fn events<E: alloy_sol_types::SolEvent>(&self) -> Vec<E> {
+        self.vm
+            .get_emitted_logs()
+            .iter()
+            .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
+            .map(|(topics, data)| {
+                E::decode_raw_log(topics.iter().copied(), data).expect("event decodes")
+            })
+            .collect()
+    }
+
     fn handler(&self, target: Address) -> Option<CallHandler> {
         self.handlers.borrow().iter().rev().find(|(a, _)| *a == target).map(|(_, h)| h.clone())
     }

@@ -236,24 +236,30 @@ pub fn check_share_rate(
 /// `pre_rate`, or by no more than the consensus layer's own growth did:
 /// `post_rate <= max(pre_rate + floor(pre_rate * max_positive_rebase / 1e9), cl_rate)`.
 ///
-/// `cl_rate` is the rate the consensus-layer balance change alone gives (before fees). The
-/// pool smooths withdrawals, execution-layer rewards and share burns down to its cap, but it
+/// `cl_rate` gives the rate the consensus-layer balance change alone produces (before fees);
+/// it is asked for only when the cap is exceeded, as it costs a wide division. The pool
+/// smooths withdrawals, execution-layer rewards and share burns down to its cap, but it
 /// cannot hold back consensus-layer growth, which the annual-increase limit bounds instead.
 /// Refusing that growth would stall the oracle for good after a few missed frames (each later
 /// report carries all the growth since the last one), so only growth beyond both bounds, which
 /// the pool's smoothing should have prevented, is a breach.
 ///
 /// # Errors
-/// [`Breach::PositiveRebase`], or [`Breach::Math`] on overflow.
+/// [`Breach::PositiveRebase`] (with the larger bound as `max_rate`), or [`Breach::Math`] on
+/// overflow or from `cl_rate`.
 pub fn check_positive_rebase(
     pre_rate: U256,
     post_rate: U256,
     max_positive_rebase: u64,
-    cl_rate: U256,
+    cl_rate: impl FnOnce() -> Result<U256, MathError>,
 ) -> Result<(), Breach> {
     let allowed =
         mul_div(pre_rate, U256::from(max_positive_rebase), U256::from(LIMITER_PRECISION))?;
-    let max_rate = pre_rate.checked_add(allowed).ok_or(MathError::Overflow)?.max(cl_rate);
+    let capped = pre_rate.checked_add(allowed).ok_or(MathError::Overflow)?;
+    if post_rate <= capped {
+        return Ok(());
+    }
+    let max_rate = capped.max(cl_rate()?);
     if post_rate > max_rate {
         return Err(Breach::PositiveRebase { post_rate, max_rate });
     }
@@ -347,12 +353,12 @@ mod tests {
         assert_eq!(check_share_rate(U256::ZERO, rate, 50, true), Ok(()));
         assert!(check_share_rate(rate + half_percent + u(1), rate, 50, true).is_err());
         let cap = rate * u(750_000) / u(1_000_000_000);
-        assert_eq!(check_positive_rebase(rate, rate + cap, 750_000, rate), Ok(()));
+        assert_eq!(check_positive_rebase(rate, rate + cap, 750_000, || Ok(rate)), Ok(()));
         assert_eq!(
-            check_positive_rebase(rate, rate + cap + u(1), 750_000, rate),
+            check_positive_rebase(rate, rate + cap + u(1), 750_000, || Ok(rate)),
             Err(Breach::PositiveRebase { post_rate: rate + cap + u(1), max_rate: rate + cap })
         );
-        assert_eq!(check_positive_rebase(rate, U256::ZERO, 0, U256::ZERO), Ok(()));
+        assert_eq!(check_positive_rebase(rate, U256::ZERO, 0, || Ok(U256::ZERO)), Ok(()));
         assert_eq!(rate_before_finalization(u(90), u(90), u(10), u(10)), Ok(SHARE_RATE_PRECISION));
         assert_eq!(
             rate_before_finalization(U256::ZERO, U256::ZERO, U256::ZERO, U256::ZERO),
@@ -437,9 +443,9 @@ mod tests {
         ) {
             let allowed =
                 U256::from(wide(pre) * U512::from(limit) / U512::from(LIMITER_PRECISION));
-            prop_assert_eq!(check_positive_rebase(pre, pre + allowed, limit, pre), Ok(()));
-            prop_assert_eq!(check_positive_rebase(pre, pre, limit, pre), Ok(()));
-            prop_assert!(check_positive_rebase(pre, pre + allowed + u(1), limit, pre).is_err());
+            prop_assert_eq!(check_positive_rebase(pre, pre + allowed, limit, || Ok(pre)), Ok(()));
+            prop_assert_eq!(check_positive_rebase(pre, pre, limit, || Ok(pre)), Ok(()));
+            prop_assert!(check_positive_rebase(pre, pre + allowed + u(1), limit, || Ok(pre)).is_err());
         }
 
         /// Consensus-layer growth beyond the cap passes, exactly up to that growth: the cap
@@ -451,9 +457,9 @@ mod tests {
             let allowed =
                 U256::from(wide(pre) * U512::from(limit) / U512::from(LIMITER_PRECISION));
             let cl_rate = pre + allowed + extra;
-            prop_assert_eq!(check_positive_rebase(pre, cl_rate, limit, cl_rate), Ok(()));
+            prop_assert_eq!(check_positive_rebase(pre, cl_rate, limit, || Ok(cl_rate)), Ok(()));
             prop_assert_eq!(
-                check_positive_rebase(pre, cl_rate + u(1), limit, cl_rate),
+                check_positive_rebase(pre, cl_rate + u(1), limit, || Ok(cl_rate)),
                 Err(Breach::PositiveRebase { post_rate: cl_rate + u(1), max_rate: cl_rate })
             );
         }

@@ -368,12 +368,12 @@ impl Env {
 
     /// Decoded events of type `E` emitted by the oracle.
     pub fn events<E: SolEvent>(&self) -> Vec<E> {
-        decode_events(&self.vm)
+        self.vm.events()
     }
 
     /// Decoded events of type `E` emitted by the pool.
     pub fn pool_events<E: SolEvent>(&self) -> Vec<E> {
-        decode_events(&self.pool_vm)
+        self.pool_vm.events()
     }
 
     pub fn set_limits(&self, f: impl FnOnce(&mut OracleReportLimits)) {
@@ -398,14 +398,6 @@ impl Env {
     pub fn total_shares(&self) -> U256 {
         self.pool.get_total_shares()
     }
-}
-
-fn decode_events<E: SolEvent>(vm: &TestHost) -> Vec<E> {
-    vm.get_emitted_logs()
-        .iter()
-        .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
-        .map(|(topics, data)| E::decode_raw_log(topics.iter().copied(), data).expect("decodes"))
-        .collect()
 }
 
 pub fn hex(bytes: &[u8]) -> String {

@@ -321,14 +321,7 @@ impl Env {
 
     /// Decoded events of type `E` emitted so far.
     pub fn events<E: SolEvent>(&self) -> Vec<E> {
-        self.vm
-            .get_emitted_logs()
-            .iter()
-            .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
-            .map(|(topics, data)| {
-                E::decode_raw_log(topics.iter().copied(), data).expect("event decodes")
-            })
-            .collect()
+        self.vm.events()
     }
 
     /// Forgets logs, mocks and recorded calls; the queue again reports nothing unfinalised.
