@@ -31,6 +31,7 @@ interface IWithdrawalQueue {
     error ArraysLengthMismatch(uint256 firstArrayLength, uint256 secondArrayLength);
     error BatchesAreNotSorted();
     error ERC20InsufficientAllowance(address spender, uint256 allowance, uint256 needed);
+    error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed);
     error ERC2612ExpiredSignature(uint256 deadline);
     error ERC2612InvalidSigner(address signer, address owner);
     error ERC721IncorrectOwner(address sender, uint256 tokenId, address owner);
@@ -66,6 +67,8 @@ interface IWithdrawalQueue {
     error RequestNotFoundOrNotFinalized(uint256 requestId);
     error ResumedExpected();
     error TooMuchEtherToFinalize(uint256 sent, uint256 maxExpected);
+    error UnwrappedSharesMismatch(uint256 expected, uint256 received);
+    error WrappedCallFailed();
     error ZeroAddress();
     error ZeroPauseDuration();
     error ZeroRecipient();
@@ -87,6 +90,7 @@ interface IWithdrawalQueue {
 
     fallback() external payable;
 
+    function WSTETH() external view returns (address);
     function approve(address to, uint256 token_id) external;
     function balanceOf(address owner) external view returns (uint256);
     function calculateFinalizationBatches(uint256 max_share_rate, uint256 max_timestamp, uint256 max_requests_per_call, BatchesCalculationState memory state) external view returns (BatchesCalculationState memory);
@@ -108,7 +112,7 @@ interface IWithdrawalQueue {
     function getWithdrawalStatus(uint256[] memory request_ids) external view returns (WithdrawalRequestStatus[] memory);
     function grantRole(bytes32 role, address account) external;
     function hasRole(bytes32 role, address account) external view returns (bool);
-    function initialize(uint64 deployer_nonce, address admin, address pool, address ledger_contract, address admin_contract) external;
+    function initialize(uint64 deployer_nonce, address admin, address pool, address wrapped, address ledger_contract, address admin_contract) external;
     function isApprovedForAll(address owner, address operator) external view returns (bool);
     function isPaused() external view returns (bool);
     function name() external view returns (string memory);
@@ -119,6 +123,8 @@ interface IWithdrawalQueue {
     function renounceRole(bytes32 role, address confirmation) external;
     function requestWithdrawals(uint256[] memory amounts, address owner) external returns (uint256[] memory);
     function requestWithdrawalsWithPermit(uint256[] memory amounts, address owner, PermitInput memory permit) external returns (uint256[] memory);
+    function requestWithdrawalsWrapped(uint256[] memory amounts, address owner) external returns (uint256[] memory);
+    function requestWithdrawalsWrappedWithPermit(uint256[] memory amounts, address owner, PermitInput memory permit) external returns (uint256[] memory);
     function resume() external;
     function revokeRole(bytes32 role, address account) external;
     function safeTransferFrom(address from, address to, uint256 token_id) external;

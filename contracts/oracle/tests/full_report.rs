@@ -19,6 +19,8 @@ use tidepool_withdrawal_queue_ledger::WithdrawalQueueLedger;
 
 const LEDGER: Address = address!("0000000000000000000000000000000000000bed");
 const QUEUE_ADMIN: Address = address!("000000000000000000000000000000000000a0a0");
+/// The queue's wrapped token: not used here, any non-zero address.
+const WRAPPED: Address = address!("00000000000000000000000000000000000000b2");
 const BOB: Address = address!("0000000000000000000000000000000000000b0b");
 /// Deploys the queue at [`QUEUE`] with its first transaction.
 const QUEUE_DEPLOYER: Address = address!("00000000000000000000000000000000000000d1");
@@ -80,7 +82,10 @@ impl Queue {
             paid,
         };
         queue.host.set_sender(QUEUE_DEPLOYER);
-        queue.queue.initialize(0, ADMIN, pool_address(), LEDGER, QUEUE_ADMIN).expect("queue init");
+        queue
+            .queue
+            .initialize(0, ADMIN, pool_address(), WRAPPED, LEDGER, QUEUE_ADMIN)
+            .expect("queue init");
         queue.host.set_sender(ADMIN);
         for role in [roles::PAUSE_ROLE, roles::RESUME_ROLE] {
             queue.admin.grant_role(role, ADMIN).expect("grant");

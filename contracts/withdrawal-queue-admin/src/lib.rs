@@ -116,6 +116,13 @@ impl WithdrawalQueueAdmin {
         (self.pool.get(), self.ledger_contract.get(), self.admin_contract.get())
     }
 
+    /// The wrapped token `requestWithdrawalsWrapped` takes (Lido's name for the view, whose
+    /// queue takes wstETH).
+    #[selector(name = "WSTETH")]
+    pub fn wsteth(&self) -> Address {
+        self.wrapped.get()
+    }
+
     // ------------------------------------------------------------------ claims' views
 
     /// The checkpoint of each request, searched in `[first_index, last_index]`: pass them to

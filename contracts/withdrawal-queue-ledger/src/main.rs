@@ -1,6 +1,7 @@
 //! Prints the withdrawal queue's Solidity interface (`--sol`) or JSON ABI (`--json`): the
 //! functions of the queue, this contract and `WithdrawalQueueAdmin`, which integrators all
-//! call at the queue's address, with the pool's errors the queue passes on from requests.
+//! call at the queue's address, with the pool's and the wrapped token's errors the queue
+//! passes on from requests.
 //! Needs `--features export-abi`; `tidepool abi` writes both files to abi/.
 use std::fmt;
 
@@ -40,6 +41,9 @@ fn main() -> std::process::ExitCode {
             .error::<pool::InsufficientShares>()
             .error::<pool::ProtocolStopped>()
             .error::<pool::ReentrantCall>()
+            // The wrapped token's, from `requestWithdrawalsWrapped` (its
+            // `ERC20InsufficientAllowance` is the pool's, listed above).
+            .error::<tidepool_common::erc20::ERC20InsufficientBalance>()
             .error::<tidepool_common::permit::ERC2612ExpiredSignature>()
             .error::<tidepool_common::permit::ERC2612InvalidSigner>(),
     )

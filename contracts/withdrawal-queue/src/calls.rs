@@ -1,5 +1,6 @@
-//! Calls out of the queue: the pool token (rate views, share transfers, permits), ticket
-//! receivers, and the request flow built on them.
+//! Calls out of the queue: the pool token (rate views, share transfers, permits), the
+//! wrapped token (transfers, unwrapping, permits), ticket receivers, and the request flows
+//! built on them.
 
 use alloc::vec::Vec;
 
@@ -10,7 +11,7 @@ use stylus_sdk::{
     prelude::*,
 };
 use tidepool_common::abi::{emit, encode_error, AsWord};
-use tidepool_math::shares::shares_for_ether;
+use tidepool_math::shares::{ether_for_shares, shares_for_ether};
 
 use crate::{
     errors::*, events::*, PermitInput, Revert, WithdrawalQueue, MAX_STETH_WITHDRAWAL_AMOUNT,
@@ -22,9 +23,17 @@ sol! {
     interface IPoolToken {
         function getTotalShares() external view returns (uint256);
         function getTotalPooledEther() external view returns (uint256);
+        function sharesOf(address account) external view returns (uint256);
         function allowance(address owner, address spender) external view returns (uint256);
         function transferSharesFrom(address from, address to, uint256 sharesAmount) external returns (uint256);
         function permit(address owner, address spender, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external;
+    }
+
+    /// The wrapped token as the queue uses it (see `abi/IWrapped.sol`); its `allowance` and
+    /// `permit` have the pool token's selectors.
+    interface IWrappedToken {
+        function transferFrom(address from, address to, uint256 amount) external returns (bool);
+        function unwrap(uint256 wrappedAmount) external returns (uint256);
     }
 
     /// What `safeTransferFrom` asks a contract receiving a ticket.
@@ -39,13 +48,44 @@ pub fn calldata(selector: [u8; 4], words: &[B256]) -> Vec<u8> {
     encode_error(selector, words)
 }
 
-/// `reason` when the callee said why it failed, `PoolCallFailed` otherwise.
-fn pool_revert(reason: Vec<u8>) -> Revert {
+/// `reason` when the callee said why it failed, `silent()` otherwise.
+fn revert_or(reason: Vec<u8>, silent: fn() -> QueueError) -> Revert {
     if reason.is_empty() {
-        QueueError::from(PoolCallFailed {}).into()
+        silent().into()
     } else {
         reason
     }
+}
+
+/// `PoolCallFailed`.
+pub fn pool_failed() -> QueueError {
+    PoolCallFailed {}.into()
+}
+
+/// `WrappedCallFailed`.
+pub fn wrapped_failed() -> QueueError {
+    WrappedCallFailed {}.into()
+}
+
+/// The pool's revert data, or `PoolCallFailed` if it gave none.
+fn pool_revert(reason: Vec<u8>) -> Revert {
+    revert_or(reason, pool_failed)
+}
+
+/// The wrapped token's revert data, or `WrappedCallFailed` if it gave none.
+fn wrapped_revert(reason: Vec<u8>) -> Revert {
+    revert_or(reason, wrapped_failed)
+}
+
+/// Refuses an amount of pooled ETH outside Lido's per-request limits (inclusive).
+fn check_amount(amount: U256) -> Result<(), Revert> {
+    if amount < MIN_STETH_WITHDRAWAL_AMOUNT {
+        return Err(QueueError::from(RequestAmountTooSmall { amountOfStETH: amount }).into());
+    }
+    if amount > MAX_STETH_WITHDRAWAL_AMOUNT {
+        return Err(QueueError::from(RequestAmountTooLarge { amountOfStETH: amount }).into());
+    }
+    Ok(())
 }
 
 impl WithdrawalQueue {
@@ -61,18 +101,44 @@ impl WithdrawalQueue {
         }
     }
 
-    /// A one-word view of the pool.
-    fn pool_view(&self, pool: Address, data: &[u8]) -> Result<U256, QueueError> {
-        match static_call(self.vm(), Call::new(), pool, data) {
+    /// A one-word view of `to`; `failed()` if it reverts or answers anything else.
+    fn view(
+        &self,
+        to: Address,
+        data: &[u8],
+        failed: fn() -> QueueError,
+    ) -> Result<U256, QueueError> {
+        match static_call(self.vm(), Call::new(), to, data) {
             Ok(out) if out.len() == 32 => Ok(U256::from_be_slice(&out)),
-            _ => Err(PoolCallFailed {}.into()),
+            _ => Err(failed()),
         }
     }
 
-    /// Applies `permit` of `owner` for the queue; a failure is forgiven when the allowance
-    /// the permit sets is already there, so a front-run permit cannot block the request.
-    pub fn apply_permit(&mut self, owner: Address, permit: &PermitInput) -> Result<(), Revert> {
-        let (pool, this) = (self.pool.get(), self.vm().contract_address());
+    /// A one-word view of the pool.
+    fn pool_view(&self, pool: Address, data: &[u8]) -> Result<U256, QueueError> {
+        self.view(pool, data, pool_failed)
+    }
+
+    /// `(totalShares, totalPooledEther)` of the pool, in the order `tidepool_math::shares`
+    /// takes them.
+    fn pool_totals(&self, pool: Address) -> Result<(U256, U256), QueueError> {
+        let total_shares = self.pool_view(pool, &IPoolToken::getTotalSharesCall::SELECTOR)?;
+        let total_pooled = self.pool_view(pool, &IPoolToken::getTotalPooledEtherCall::SELECTOR)?;
+        Ok((total_shares, total_pooled))
+    }
+
+    /// Applies `permit` of `owner` for the queue on `token` (the pool or the wrapped token,
+    /// whose `permit` and `allowance` have the same selectors); a failure is forgiven when
+    /// the allowance the permit sets is already there, so a front-run permit cannot block
+    /// the request. `failed` names the token when it reverts without data.
+    pub fn apply_permit(
+        &mut self,
+        token: Address,
+        owner: Address,
+        permit: &PermitInput,
+        failed: fn() -> QueueError,
+    ) -> Result<(), Revert> {
+        let this = self.vm().contract_address();
         let data = calldata(
             IPoolToken::permitCall::SELECTOR,
             &[
@@ -85,18 +151,40 @@ impl WithdrawalQueue {
                 permit.s.word(),
             ],
         );
-        let Err(reason) = self.call_out(pool, U256::ZERO, &data) else {
+        let Err(reason) = self.call_out(token, U256::ZERO, &data) else {
             return Ok(());
         };
-        let allowance = self.pool_view(
-            pool,
+        let allowance = self.view(
+            token,
             &calldata(IPoolToken::allowanceCall::SELECTOR, &[owner.word(), this.word()]),
+            failed,
         )?;
         if allowance >= permit.value {
             Ok(())
         } else {
-            Err(pool_revert(reason))
+            Err(revert_or(reason, failed))
         }
+    }
+
+    /// The checks every request makes before pricing or taking anything: the queue is
+    /// initialised and running, `caller` may give the tickets to `owner`, and there is at
+    /// least one amount. Returns the tickets' owner (`caller` for zero).
+    fn request_checks(
+        &self,
+        caller: Address,
+        amounts: &[U256],
+        owner: Address,
+    ) -> Result<Address, Revert> {
+        self.init.only_initialized().map_err(QueueError::from)?;
+        self.pause.when_resumed().map_err(QueueError::from)?;
+        let owner = if owner.is_zero() { caller } else { owner };
+        if owner != caller && !self.operator_approvals.getter(owner).get(caller) {
+            return Err(QueueError::from(NotApprovedByOwner { caller, owner }).into());
+        }
+        if amounts.is_empty() {
+            return Err(QueueError::from(EmptyArray {}).into());
+        }
+        Ok(owner)
     }
 
     /// Creates one request per amount for `owner`, taking the shares from `caller`.
@@ -111,31 +199,13 @@ impl WithdrawalQueue {
         amounts: &[U256],
         owner: Address,
     ) -> Result<Vec<U256>, Revert> {
-        self.init.only_initialized().map_err(QueueError::from)?;
-        self.pause.when_resumed().map_err(QueueError::from)?;
-        let owner = if owner.is_zero() { caller } else { owner };
-        if owner != caller && !self.operator_approvals.getter(owner).get(caller) {
-            return Err(QueueError::from(NotApprovedByOwner { caller, owner }).into());
-        }
-        if amounts.is_empty() {
-            return Err(QueueError::from(EmptyArray {}).into());
-        }
+        let owner = self.request_checks(caller, amounts, owner)?;
         for &amount in amounts {
-            if amount < MIN_STETH_WITHDRAWAL_AMOUNT {
-                return Err(
-                    QueueError::from(RequestAmountTooSmall { amountOfStETH: amount }).into()
-                );
-            }
-            if amount > MAX_STETH_WITHDRAWAL_AMOUNT {
-                return Err(
-                    QueueError::from(RequestAmountTooLarge { amountOfStETH: amount }).into()
-                );
-            }
+            check_amount(amount)?;
         }
 
         let pool = self.pool.get();
-        let total_shares = self.pool_view(pool, &IPoolToken::getTotalSharesCall::SELECTOR)?;
-        let total_pooled = self.pool_view(pool, &IPoolToken::getTotalPooledEtherCall::SELECTOR)?;
+        let (total_shares, total_pooled) = self.pool_totals(pool)?;
         let mut shares = Vec::with_capacity(amounts.len());
         let mut total = U256::ZERO;
         for &amount in amounts {
@@ -158,10 +228,88 @@ impl WithdrawalQueue {
             &[caller.word(), this.word(), total.word()],
         );
         self.call_out(pool, U256::ZERO, &transfer).map_err(pool_revert)?;
+        self.record_requests(caller, owner, amounts, &shares)
+    }
 
+    /// Creates one request per wrapped amount for `owner`, taking the wrapped tokens from
+    /// `caller` and unwrapping them into the pool shares the requests hold.
+    ///
+    /// One wrapped token is one pool share, so each request records exactly its wrapped
+    /// amount as shares, and as nominal ETH their value rounded down (the pool's
+    /// `getPooledEthByShares`), which must be within the per-request limits. The queue thus
+    /// holds exactly the shares it records: no rounding dust is gained or lost.
+    ///
+    /// Order: every check (pricing included), then both pulls (`transferFrom` of the total
+    /// to the queue, `unwrap` of it), then a check that the queue's pool shares grew by
+    /// exactly the total, then the requests.
+    /// * No queue state is written before the pulls: the wrapped token (Tidepool's own)
+    ///   calls only the pool, which calls nothing, so no code can run on the queue meanwhile;
+    ///   were it otherwise, it would see the queue as it was, and the request ids are read
+    ///   only after the pulls, so nothing could take the same ids. A refused pull leaves the
+    ///   queue untouched.
+    /// * The amounts are priced before the pulls: neither pull moves the rate (the wrapped
+    ///   `transferFrom` touches only the wrapper's balances, `unwrap` moves pool shares
+    ///   between holders with the pool's `transferShares`, which leaves both totals as they
+    ///   are), so the price is the one in force when the requests are written, and an amount
+    ///   out of limits fails as early and with the same error as in `request`.
+    /// * The shares are counted, not trusted: `unwrap` returns their value, not their
+    ///   number, and the wrapped token is an address given at initialisation. Were it a
+    ///   wrapper of another pool, or no contract at all (every call "succeeds" without
+    ///   data), the queue would record shares it does not hold and finalization would burn
+    ///   other requests' shares; reading the queue's `sharesOf` before and after (two views
+    ///   of the pool) turns any such mismatch into `UnwrappedSharesMismatch`.
+    pub fn request_wrapped(
+        &mut self,
+        caller: Address,
+        wrapped_amounts: &[U256],
+        owner: Address,
+    ) -> Result<Vec<U256>, Revert> {
+        let owner = self.request_checks(caller, wrapped_amounts, owner)?;
+        let pool = self.pool.get();
+        let (total_shares, total_pooled) = self.pool_totals(pool)?;
+        let mut amounts = Vec::with_capacity(wrapped_amounts.len());
+        let mut total = U256::ZERO;
+        for &shares in wrapped_amounts {
+            // The pool's `getPooledEthByShares`: rounded down, so the request never claims
+            // more ETH than its shares are worth. A value past 2^256 (the only failure with
+            // shares in existence) saturates, and is too large like any above the maximum.
+            let amount = ether_for_shares(shares, total_shares, total_pooled).unwrap_or(U256::MAX);
+            check_amount(amount)?;
+            total = total.checked_add(shares).ok_or_else(arithmetic)?;
+            amounts.push(amount);
+        }
+
+        let (wrapped, this) = (self.wrapped.get(), self.vm().contract_address());
+        let shares_of = calldata(IPoolToken::sharesOfCall::SELECTOR, &[this.word()]);
+        let held = self.pool_view(pool, &shares_of)?;
+        let pull = calldata(
+            IWrappedToken::transferFromCall::SELECTOR,
+            &[caller.word(), this.word(), total.word()],
+        );
+        self.call_out(wrapped, U256::ZERO, &pull).map_err(wrapped_revert)?;
+        let unwrap = calldata(IWrappedToken::unwrapCall::SELECTOR, &[total.word()]);
+        self.call_out(wrapped, U256::ZERO, &unwrap).map_err(wrapped_revert)?;
+        let received = self.pool_view(pool, &shares_of)?.saturating_sub(held);
+        if received != total {
+            return Err(
+                QueueError::from(UnwrappedSharesMismatch { expected: total, received }).into()
+            );
+        }
+        self.record_requests(caller, owner, &amounts, wrapped_amounts)
+    }
+
+    /// Writes one request per `(amount, shares)` for `owner` after the last one, with its
+    /// ticket and events; returns their ids. Called once the shares are in the queue.
+    fn record_requests(
+        &mut self,
+        caller: Address,
+        owner: Address,
+        amounts: &[U256],
+        shares: &[U256],
+    ) -> Result<Vec<U256>, Revert> {
         let mut id = self.counters().0;
         let mut ids = Vec::with_capacity(amounts.len());
-        for (&amount, &request_shares) in amounts.iter().zip(&shares) {
+        for (&amount, &request_shares) in amounts.iter().zip(shares) {
             id = id.checked_add(1).ok_or_else(arithmetic)?;
             self.enqueue(id, amount, request_shares, owner)?;
             let token = U256::from(id);

@@ -4,8 +4,9 @@
 //!
 //! Calls the queue makes to the pool can also revert with the pool's own errors
 //! (`ERC20InsufficientAllowance`, `InsufficientShares`, `ProtocolStopped`, the permit
-//! errors): the queue passes that revert data on unchanged, so the caller sees why the pool
-//! refused. Those functions return [`Revert`], raw revert data, instead of [`QueueError`].
+//! errors), and calls to the wrapped token with its own (`ERC20InsufficientAllowance`,
+//! `ERC20InsufficientBalance`, the permit errors): the queue passes that revert data on
+//! unchanged, so the caller sees why the token refused. Those functions return [`Revert`], raw revert data, instead of [`QueueError`].
 
 use alloc::vec::Vec;
 
@@ -106,6 +107,13 @@ sol! {
     /// saying why.
     #[derive(Debug, PartialEq, Eq)]
     error PoolCallFailed();
+    /// The wrapped token reverted without saying why (out of gas, for one).
+    #[derive(Debug, PartialEq, Eq)]
+    error WrappedCallFailed();
+    /// Unwrapping `expected` wrapped tokens gave the queue `received` pool shares instead of
+    /// as many (a wrapped token of another pool, or no contract at its address).
+    #[derive(Debug, PartialEq, Eq)]
+    error UnwrappedSharesMismatch(uint256 expected, uint256 received);
 
     /// An address given at initialisation is zero.
     #[derive(Debug, PartialEq, Eq)]
@@ -120,8 +128,8 @@ sol! {
 }
 
 tidepool_common::solidity_errors! {
-    /// Every way a queue call can fail, apart from revert data passed on from the pool or a
-    /// ticket receiver.
+    /// Every way a queue call can fail, apart from revert data passed on from the pool, the
+    /// wrapped token or a ticket receiver.
     pub enum QueueError {
         ERC721InvalidOwner(ERC721InvalidOwner) { owner },
         ERC721NonexistentToken(ERC721NonexistentToken) { tokenId },
@@ -151,6 +159,8 @@ tidepool_common::solidity_errors! {
         TooMuchEtherToFinalize(TooMuchEtherToFinalize) { sent, maxExpected },
         NotPool(NotPool) { caller },
         PoolCallFailed(PoolCallFailed) {},
+        WrappedCallFailed(WrappedCallFailed) {},
+        UnwrappedSharesMismatch(UnwrappedSharesMismatch) { expected, received },
         ZeroAddress(ZeroAddress) {},
         ExtensionWithoutCode(ExtensionWithoutCode) { extension },
         ArithmeticFailed(ArithmeticFailed) {},
@@ -166,8 +176,8 @@ tidepool_common::solidity_errors! {
     }
 }
 
-/// Revert data as the router returns it: a [`QueueError`] encoded, or the pool's or a
-/// receiver's own revert data passed on unchanged.
+/// Revert data as the router returns it: a [`QueueError`] encoded, or the pool's, the
+/// wrapped token's or a receiver's own revert data passed on unchanged.
 pub type Revert = Vec<u8>;
 
 impl From<MathError> for QueueError {

@@ -27,8 +27,14 @@
 //! * `requestWithdrawalsWithPermit` goes on when the permit was already used (front-run) and
 //!   the allowance suffices, so a copied permit cannot block the request.
 //! * Arrays are bounded by gas only (no 36-batch cap); `tokenURI` is on-chain JSON.
-//! * The oracle's `onOracleReport` hook, bunker mode and the wrapped-token requests are not
-//!   here: Tidepool's pool does not call such a hook, and the wrapper does not exist yet.
+//! * Wrapped-token requests (`requestWithdrawalsWrapped`, Lido's `requestWithdrawalsWstETH`)
+//!   record exactly the shares unwrapped, one per wrapped token, and their value rounded
+//!   down as the nominal ETH; Lido converts the unwrapped stETH back to shares, rounding
+//!   down twice, and leaves the difference in the queue. The shares are counted before and
+//!   after unwrapping, so a wrong wrapped-token address cannot make the queue record shares
+//!   it does not hold.
+//! * The oracle's `onOracleReport` hook and bunker mode are not here: Tidepool's pool does
+//!   not call such a hook.
 //!
 //! # Three programs, one queue
 //! Nitro refuses programs over 24,576 compressed bytes, and the stylus-sdk router costs a few
@@ -49,7 +55,9 @@
 //! sees finished state.
 //! * Requests take the pool tokens first and then write the requests; the pool is Tidepool's
 //!   own token, makes no outside call during `transferSharesFrom` and (for contract wallets)
-//!   only a static `isValidSignature` call during `permit`.
+//!   only a static `isValidSignature` call during `permit`. Wrapped-token requests take the
+//!   wrapped tokens and unwrap them, both before writing anything; the wrapper calls only the
+//!   pool (see `calls.rs`, `request_wrapped`).
 //! * Claims check and write every request of the call (claimed, ticket burnt, locked ETH
 //!   lowered) before the first ETH transfer; the transfers come last and nothing is read
 //!   after them.
@@ -120,8 +128,8 @@ pub mod roles {
 }
 
 sol! {
-    /// An EIP-2612 permit of the pool token, for `requestWithdrawalsWithPermit` (Lido's
-    /// layout).
+    /// An EIP-2612 permit of the pool token, for `requestWithdrawalsWithPermit`, or of the
+    /// wrapped token, for `requestWithdrawalsWrappedWithPermit` (Lido's layout).
     #[derive(Debug, PartialEq, Eq, AbiType)]
     struct PermitInput {
         uint256 value;
@@ -183,6 +191,8 @@ pub struct WithdrawalQueue {
     pub ledger_contract: StorageAddress,
     /// `WithdrawalQueueAdmin`, whose code the ledger's fallback runs on this storage.
     pub admin_contract: StorageAddress,
+    /// The wrapped token (1 token = 1 pool share) that `requestWithdrawalsWrapped` takes.
+    pub wrapped: StorageAddress,
 
     // One slot: what every request, finalization and claim updates.
     pub last_request_id: StorageU64,
@@ -264,6 +274,8 @@ pub mod abi_items {
             .error::<errors::TooMuchEtherToFinalize>()
             .error::<errors::NotPool>()
             .error::<errors::PoolCallFailed>()
+            .error::<errors::WrappedCallFailed>()
+            .error::<errors::UnwrappedSharesMismatch>()
             .error::<errors::ZeroAddress>()
             .error::<errors::ExtensionWithoutCode>()
             .error::<errors::ArithmeticFailed>()
@@ -292,6 +304,8 @@ impl WithdrawalQueue {
     /// * `deployer_nonce` - the nonce the caller deployed this contract with (proves it did).
     /// * `admin` - receives `DEFAULT_ADMIN_ROLE` (grants `PAUSE_ROLE` and `RESUME_ROLE`).
     /// * `pool` - the pool whose token is redeemed; the only caller of `finalize`.
+    /// * `wrapped` - the wrapped token of `pool` (1 token = 1 share), which
+    ///   `requestWithdrawalsWrapped` takes and unwraps.
     /// * `ledger_contract`, `admin_contract` - the deployed `WithdrawalQueueLedger` and
     ///   `WithdrawalQueueAdmin`, whose code runs on this storage for every function this
     ///   contract does not have itself.
@@ -308,10 +322,11 @@ impl WithdrawalQueue {
         deployer_nonce: u64,
         admin: Address,
         pool: Address,
+        wrapped: Address,
         ledger_contract: Address,
         admin_contract: Address,
     ) -> Result<(), QueueError> {
-        if [admin, pool, ledger_contract, admin_contract].iter().any(|a| a.is_zero()) {
+        if [admin, pool, wrapped, ledger_contract, admin_contract].iter().any(|a| a.is_zero()) {
             return Err(ZeroAddress {}.into());
         }
         for extension in [ledger_contract, admin_contract] {
@@ -323,6 +338,7 @@ impl WithdrawalQueue {
         self.init.initialize(this, caller, deployer_nonce)?;
         self.access._grant_role(B256::ZERO, admin);
         self.pool.set(pool);
+        self.wrapped.set(wrapped);
         self.ledger_contract.set(ledger_contract);
         self.admin_contract.set(admin_contract);
         emit(self.vm(), &[initializable::Initialized::SIGNATURE_HASH, caller.word()], &[]);
@@ -384,9 +400,74 @@ impl WithdrawalQueue {
         owner: Address,
         permit: PermitInput,
     ) -> Result<Vec<U256>, Revert> {
-        let caller = self.vm().msg_sender();
-        self.apply_permit(caller, &permit)?;
+        let (caller, pool) = (self.vm().msg_sender(), self.pool.get());
+        self.apply_permit(pool, caller, &permit, calls::pool_failed)?;
         self.request(caller, &amounts, owner)
+    }
+
+    /// Takes wrapped tokens, unwraps them into pool shares and creates one request, with its
+    /// ticket, per wrapped amount (Lido's `requestWithdrawalsWstETH`). The caller must have
+    /// approved the queue on the wrapped token for the amounts' total.
+    ///
+    /// Each request records its wrapped amount as its shares (one wrapped token is one
+    /// share) and their value in pooled ETH, rounded down (the pool's
+    /// `getPooledEthByShares`), as its nominal ETH; the limits apply to that value. The queue
+    /// ends up holding exactly the shares recorded.
+    ///
+    /// # Arguments
+    /// * `amounts` - wrapped amounts, one request per entry, each worth 100 wei to 1000 ETH.
+    /// * `owner` - as `requestWithdrawals`.
+    ///
+    /// # Errors
+    /// * `EmptyArray`; `RequestAmountTooSmall`, `RequestAmountTooLarge` with the amount's
+    ///   value in pooled ETH; `NotApprovedByOwner`; `ResumedExpected` while paused;
+    ///   `NotInitialized`; `PoolCallFailed`; `WrappedCallFailed`; `UnwrappedSharesMismatch`
+    ///   if unwrapping did not give the queue exactly the total in shares; `ArithmeticFailed`.
+    /// * The wrapped token's or the pool's own revert data, unchanged, if it refuses the
+    ///   transfer or the unwrapping (`ERC20InsufficientAllowance`,
+    ///   `ERC20InsufficientBalance`, `ProtocolStopped`, ...).
+    ///
+    /// # Events
+    /// The wrapped token's `Approval` (allowance spent), `Transfer(caller, queue, total)`,
+    /// `Transfer(queue, 0, total)` and `Withdraw`; the pool's `Transfer`/`TransferShares` to
+    /// the queue; per request `WithdrawalRequested(id, caller, owner, amount, shares)` and
+    /// `Transfer(0, owner, id)`.
+    pub fn request_withdrawals_wrapped(
+        &mut self,
+        amounts: Vec<U256>,
+        owner: Address,
+    ) -> Result<Vec<U256>, Revert> {
+        let caller = self.vm().msg_sender();
+        self.request_wrapped(caller, &amounts, owner)
+    }
+
+    /// `requestWithdrawalsWrapped` after applying the caller's EIP-2612 permit of the
+    /// wrapped token for the queue (Lido's `requestWithdrawalsWstETHWithPermit`). If the
+    /// permit fails but the allowance it would have set is already in place (someone
+    /// submitted the same permit first), the request goes on.
+    ///
+    /// # Arguments
+    /// * `amounts`, `owner` - as `requestWithdrawalsWrapped`.
+    /// * `permit` - `(value, deadline, v, r, s)` of the caller's permit for the queue.
+    ///
+    /// # Errors
+    /// * The wrapped token's permit error, unchanged (`ERC2612ExpiredSignature`,
+    ///   `ERC2612InvalidSigner`, ...), when the permit fails and the allowance is short;
+    ///   `WrappedCallFailed` if it fails without data.
+    /// * Those of `requestWithdrawalsWrapped`.
+    ///
+    /// # Events
+    /// The wrapped token's `Approval`; those of `requestWithdrawalsWrapped`.
+    pub fn request_withdrawals_wrapped_with_permit(
+        &mut self,
+        amounts: Vec<U256>,
+        owner: Address,
+        permit: PermitInput,
+    ) -> Result<Vec<U256>, Revert> {
+        let caller = self.vm().msg_sender();
+        let wrapped = self.wrapped.get();
+        self.apply_permit(wrapped, caller, &permit, calls::wrapped_failed)?;
+        self.request_wrapped(caller, &amounts, owner)
     }
 
     // ------------------------------------------------------------------ claims

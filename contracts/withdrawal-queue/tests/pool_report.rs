@@ -31,6 +31,8 @@ const ACCOUNTING: Address = address!("0000000000000000000000000000000000000acc")
 const POOL_ADMIN: Address = address!("00000000000000000000000000000000000000ad");
 const LEDGER: Address = address!("0000000000000000000000000000000000000bed");
 const QUEUE_ADMIN: Address = address!("000000000000000000000000000000000000a0a0");
+/// The wrapped token: not used here (see `wrapped_requests.rs`).
+const WRAPPED: Address = address!("00000000000000000000000000000000000000b2");
 const ALICE: Address = address!("00000000000000000000000000000000000a11ce");
 const BOB: Address = address!("0000000000000000000000000000000000000b0b");
 
@@ -158,7 +160,7 @@ impl World {
         world.pool_host.set_sender(ADMIN);
         world.pool_admin.grant_role(pool_roles::DEPOSIT_ROLE, ADMIN).unwrap();
         world.queue_host.set_sender(DEPLOYER);
-        world.queue.initialize(1, ADMIN, pool_address, LEDGER, QUEUE_ADMIN).unwrap();
+        world.queue.initialize(1, ADMIN, pool_address, WRAPPED, LEDGER, QUEUE_ADMIN).unwrap();
         world
     }
 

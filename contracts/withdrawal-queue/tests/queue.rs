@@ -29,6 +29,7 @@ fn initialize_sets_the_queue_up_running() {
     assert!(env.admin.has_role(B256::ZERO, ADMIN));
     assert!(env.admin.has_role(roles::PAUSE_ROLE, ADMIN));
     assert_eq!(env.admin.get_queue_contracts(), (POOL, LEDGER, ADMIN_CONTRACT));
+    assert_eq!(env.admin.wsteth(), WRAPPED);
     assert!(!env.admin.is_paused());
     assert_eq!(env.admin.get_resume_since_timestamp(), U256::ZERO);
     assert_eq!(env.ledger.get_last_request_id(), U256::ZERO);
@@ -43,13 +44,14 @@ fn initialize_sets_the_queue_up_running() {
 fn initialize_emits_and_refuses_a_second_run() {
     let mut env = Env::uninitialised();
     env.vm.set_sender(DEPLOYER);
-    env.queue.initialize(0, ADMIN, POOL, LEDGER, ADMIN_CONTRACT).unwrap();
+    env.queue.initialize(0, ADMIN, POOL, WRAPPED, LEDGER, ADMIN_CONTRACT).unwrap();
     let inits = env.events::<initializable::Initialized>();
     assert_eq!(inits.len(), 1);
     assert_eq!(inits[0].deployer, DEPLOYER);
     let grants = env.events::<access_control::RoleGranted>();
     assert_eq!((grants[0].role, grants[0].account), (B256::ZERO, ADMIN));
-    let err = env.reverts_unchanged(|e| e.queue.initialize(0, ADMIN, POOL, LEDGER, ADMIN_CONTRACT));
+    let err = env
+        .reverts_unchanged(|e| e.queue.initialize(0, ADMIN, POOL, WRAPPED, LEDGER, ADMIN_CONTRACT));
     assert_eq!(err, qerr(initializable::AlreadyInitialized {}));
 }
 
@@ -58,26 +60,30 @@ fn initialize_refuses_bad_addresses_and_front_runners() {
     let mut env = Env::uninitialised();
     env.vm.set_sender(DEPLOYER);
     let cases = [
-        (Address::ZERO, POOL, LEDGER, ADMIN_CONTRACT),
-        (ADMIN, Address::ZERO, LEDGER, ADMIN_CONTRACT),
-        (ADMIN, POOL, Address::ZERO, ADMIN_CONTRACT),
-        (ADMIN, POOL, LEDGER, Address::ZERO),
+        (Address::ZERO, POOL, WRAPPED, LEDGER, ADMIN_CONTRACT),
+        (ADMIN, Address::ZERO, WRAPPED, LEDGER, ADMIN_CONTRACT),
+        (ADMIN, POOL, Address::ZERO, LEDGER, ADMIN_CONTRACT),
+        (ADMIN, POOL, WRAPPED, Address::ZERO, ADMIN_CONTRACT),
+        (ADMIN, POOL, WRAPPED, LEDGER, Address::ZERO),
     ];
-    for (admin, pool, ledger, admin_contract) in cases {
-        let err =
-            env.reverts_unchanged(|e| e.queue.initialize(0, admin, pool, ledger, admin_contract));
+    for (admin, pool, wrapped, ledger, admin_contract) in cases {
+        let err = env.reverts_unchanged(|e| {
+            e.queue.initialize(0, admin, pool, wrapped, ledger, admin_contract)
+        });
         assert_eq!(err, qerr(ZeroAddress {}));
     }
     for (ledger, admin_contract) in [(ALICE, ADMIN_CONTRACT), (LEDGER, BOB)] {
-        let err =
-            env.reverts_unchanged(|e| e.queue.initialize(0, ADMIN, POOL, ledger, admin_contract));
+        let err = env.reverts_unchanged(|e| {
+            e.queue.initialize(0, ADMIN, POOL, WRAPPED, ledger, admin_contract)
+        });
         let extension = if ledger == ALICE { ALICE } else { BOB };
         assert_eq!(err, qerr(ExtensionWithoutCode { extension }));
     }
     for (caller, nonce) in [(ALICE, 0), (DEPLOYER, 1)] {
         env.vm.set_sender(caller);
-        let err = env
-            .reverts_unchanged(|e| e.queue.initialize(nonce, ADMIN, POOL, LEDGER, ADMIN_CONTRACT));
+        let err = env.reverts_unchanged(|e| {
+            e.queue.initialize(nonce, ADMIN, POOL, WRAPPED, LEDGER, ADMIN_CONTRACT)
+        });
         assert_eq!(err, qerr(initializable::NotDeployer { caller, nonce }));
     }
 }
@@ -303,6 +309,191 @@ fn a_used_permit_does_not_block_the_request() {
         e.queue.request_withdrawals_with_permit(vec![eth(2)], Address::ZERO, permit(eth(2)))
     });
     assert_eq!(err, qerr(PoolCallFailed {}));
+}
+
+// ---------------------------------------------------------------- wrapped-token requests
+// Against a scripted wrapper here; against the real wrapper and pool in wrapped_requests.rs.
+
+/// A wrapped token at `WRAPPED` as the queue sees it: `transferFrom` succeeds, `unwrap(n)`
+/// hands the caller `n - short` shares of the pool model, `permit` and `allowance` answer
+/// as told; `silent` makes every call succeed with no data (no code at the address) and
+/// `revert` makes every mutating call revert with that data.
+#[derive(Default)]
+struct ScriptedWrapper {
+    short: U256,
+    silent: bool,
+    revert: Option<Vec<u8>>,
+    permit_revert: Option<Vec<u8>>,
+    allowance: U256,
+}
+
+fn install_wrapper(env: &Env, script: ScriptedWrapper) {
+    use alloy_sol_types::SolCall;
+    use tidepool_withdrawal_queue::calls::{IPoolToken, IWrappedToken};
+    let pool = env.pool.clone();
+    env.vm.on_call(WRAPPED, move |call| {
+        if script.silent {
+            return Ok(vec![]);
+        }
+        let selector: [u8; 4] = call.calldata[..4].try_into().unwrap();
+        if selector == IPoolToken::allowanceCall::SELECTOR {
+            return Ok(script.allowance.to_be_bytes::<32>().to_vec());
+        }
+        if let Some(reason) = &script.revert {
+            return Err(reason.clone());
+        }
+        if selector == IPoolToken::permitCall::SELECTOR {
+            return script.permit_revert.clone().map_or(Ok(vec![]), Err);
+        }
+        if selector == IWrappedToken::unwrapCall::SELECTOR {
+            let amount =
+                IWrappedToken::unwrapCall::abi_decode(&call.calldata).unwrap().wrappedAmount;
+            *pool.borrow_mut().shares.entry(call.caller).or_default() += amount - script.short;
+        }
+        Ok(U256::from(1).to_be_bytes::<32>().to_vec())
+    });
+}
+
+#[test]
+fn wrapped_requests_pull_then_unwrap_the_total_and_record_its_shares() {
+    use alloy_sol_types::SolCall;
+    use tidepool_withdrawal_queue::calls::IWrappedToken;
+    let mut env = Env::new();
+    env.rebase(11, 10);
+    install_wrapper(&env, ScriptedWrapper::default());
+    let (s, p) = {
+        let pool = env.pool.borrow();
+        (pool.total_shares, pool.total_pooled)
+    };
+    let amounts = vec![ETH, U256::from(91)];
+    env.as_(ALICE);
+    let ids = env.queue.request_withdrawals_wrapped(amounts.clone(), Address::ZERO).unwrap();
+    assert_eq!(ids, self::ids(1..=2));
+    let total = ETH + U256::from(91);
+    let queue = env.address();
+    assert_eq!(
+        env.vm.calls(),
+        [
+            (
+                WRAPPED,
+                IWrappedToken::transferFromCall { from: ALICE, to: queue, amount: total }
+                    .abi_encode(),
+                U256::ZERO
+            ),
+            (WRAPPED, IWrappedToken::unwrapCall { wrappedAmount: total }.abi_encode(), U256::ZERO),
+        ]
+    );
+    let statuses = env.admin.get_withdrawal_status(ids).unwrap();
+    for (status, shares) in statuses.iter().zip(&amounts) {
+        assert_eq!(
+            (status.amountOfShares, status.amountOfStETH),
+            (*shares, mul_div(*shares, p, s))
+        );
+    }
+    assert_eq!(env.pool.borrow().shares_of(queue), total);
+}
+
+#[test]
+fn unwrapped_shares_are_counted_not_trusted() {
+    let mut env = Env::new();
+    let total = eth(3);
+    install_wrapper(&env, ScriptedWrapper { short: U256::from(1), ..Default::default() });
+    let err = env.reverts_unchanged(|e| {
+        e.as_(ALICE);
+        e.queue.request_withdrawals_wrapped(vec![ETH, eth(2)], Address::ZERO)
+    });
+    assert_eq!(
+        err,
+        qerr(UnwrappedSharesMismatch { expected: total, received: total - U256::from(1) })
+    );
+    // No contract at the address: every call "succeeds" and no share arrives.
+    install_wrapper(&env, ScriptedWrapper { silent: true, ..Default::default() });
+    let err = env.reverts_unchanged(|e| {
+        e.as_(ALICE);
+        e.queue.request_withdrawals_wrapped(vec![ETH, eth(2)], Address::ZERO)
+    });
+    assert_eq!(err, qerr(UnwrappedSharesMismatch { expected: total, received: U256::ZERO }));
+    // Revert data passes through; a revert without any is named.
+    let reason = serr(ProtocolStopped {});
+    install_wrapper(&env, ScriptedWrapper { revert: Some(reason.clone()), ..Default::default() });
+    let err = env.reverts_unchanged(|e| {
+        e.as_(ALICE);
+        e.queue.request_withdrawals_wrapped(vec![ETH], Address::ZERO)
+    });
+    assert_eq!(err, reason);
+    install_wrapper(&env, ScriptedWrapper { revert: Some(vec![]), ..Default::default() });
+    let err = env.reverts_unchanged(|e| {
+        e.as_(ALICE);
+        e.queue.request_withdrawals_wrapped(vec![ETH], Address::ZERO)
+    });
+    assert_eq!(err, qerr(WrappedCallFailed {}));
+    // The pool's views come first: a pool that cannot answer stops the request before any
+    // wrapped token moves.
+    install_wrapper(&env, ScriptedWrapper::default());
+    env.pool.borrow_mut().broken_views = true;
+    env.vm.clear_calls();
+    let err = env.reverts_unchanged(|e| {
+        e.as_(ALICE);
+        e.queue.request_withdrawals_wrapped(vec![ETH], Address::ZERO)
+    });
+    assert_eq!(err, qerr(PoolCallFailed {}));
+    assert!(env.vm.calls().is_empty());
+}
+
+#[test]
+fn wrapped_requests_check_before_pulling() {
+    let mut env = Env::new();
+    install_wrapper(&env, ScriptedWrapper::default());
+    let cases: [(Vec<U256>, Address, Vec<u8>); 4] = [
+        (vec![], Address::ZERO, qerr(EmptyArray {})),
+        (
+            vec![ETH, U256::from(99)],
+            Address::ZERO,
+            qerr(RequestAmountTooSmall { amountOfStETH: U256::from(99) }),
+        ),
+        (
+            vec![MAX_STETH_WITHDRAWAL_AMOUNT + U256::from(1)],
+            Address::ZERO,
+            qerr(RequestAmountTooLarge {
+                amountOfStETH: MAX_STETH_WITHDRAWAL_AMOUNT + U256::from(1),
+            }),
+        ),
+        (vec![ETH], BOB, qerr(NotApprovedByOwner { caller: ALICE, owner: BOB })),
+    ];
+    for (amounts, owner, expected) in cases {
+        let err = env.reverts_unchanged(|e| {
+            e.as_(ALICE);
+            e.queue.request_withdrawals_wrapped(amounts, owner)
+        });
+        assert_eq!(err, expected);
+    }
+    assert!(env.vm.calls().is_empty(), "nothing was pulled");
+    env.as_(ADMIN);
+    env.admin.pause_for(U256::from(10)).unwrap();
+    let err = env.reverts_unchanged(|e| {
+        e.as_(ALICE);
+        e.queue.request_withdrawals_wrapped(vec![ETH], Address::ZERO)
+    });
+    assert_eq!(err, qerr(pausable::ResumedExpected {}));
+}
+
+#[test]
+fn a_wrapped_permit_that_fails_silently_is_named() {
+    let mut env = Env::new();
+    install_wrapper(
+        &env,
+        ScriptedWrapper { permit_revert: Some(vec![]), allowance: ETH, ..Default::default() },
+    );
+    let err = env.reverts_unchanged(|e| {
+        e.as_(ALICE);
+        e.queue.request_withdrawals_wrapped_with_permit(vec![eth(2)], Address::ZERO, permit(eth(2)))
+    });
+    assert_eq!(err, qerr(WrappedCallFailed {}));
+    // With the allowance already there, it goes on.
+    env.as_(ALICE);
+    env.queue
+        .request_withdrawals_wrapped_with_permit(vec![ETH], Address::ZERO, permit(ETH))
+        .unwrap();
 }
 
 // ---------------------------------------------------------------- finalization

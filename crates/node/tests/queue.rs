@@ -1,7 +1,8 @@
-//! The built wasm of the withdrawal queue's three programs and the pool's three, deployed,
-//! activated and wired on the node: a holder requests a withdrawal, an oracle report
-//! finalizes it through the pool (which calls `prefinalize` and `finalize` at the queue's
-//! address, one delegatecall each), and the claim pays the ETH.
+//! The built wasm of the withdrawal queue's three programs, the pool's three and the wrapped
+//! token, deployed, activated and wired on the node: a holder requests a withdrawal, an
+//! oracle report finalizes it through the pool (which calls `prefinalize` and `finalize` at
+//! the queue's address, one delegatecall each), and the claim pays the ETH; then a request
+//! in the wrapped token, which the queue unwraps into the shares it records.
 
 mod common;
 
@@ -19,12 +20,14 @@ sol! {
         function submit(address referral) external payable returns (uint256);
         function approve(address spender, uint256 amount) external returns (bool);
         function sharesOf(address account) external view returns (uint256);
+        function getPooledEthByShares(uint256 shares_amount) external view returns (uint256);
         function getBufferedEther() external view returns (uint256);
         function handleOracleReport(uint256 report_timestamp, uint256 time_elapsed, uint256 cl_validators, uint256 cl_balance, uint256 withdrawal_vault_balance, uint256 el_rewards_vault_balance, uint256[] withdrawal_finalization_batches, uint256 max_share_rate) external returns (uint256, uint256, uint256, uint256);
     }
     interface IWithdrawalQueue {
-        function initialize(uint64 deployer_nonce, address admin, address pool, address ledger_contract, address admin_contract) external;
+        function initialize(uint64 deployer_nonce, address admin, address pool, address wrapped, address ledger_contract, address admin_contract) external;
         function requestWithdrawals(uint256[] amounts, address owner) external returns (uint256[]);
+        function requestWithdrawalsWrapped(uint256[] amounts, address owner) external returns (uint256[]);
         function claimWithdrawalsTo(uint256[] request_ids, uint256[] hints, address recipient) external;
         function unfinalizedStETH() external view returns (uint256);
         function getLockedEtherAmount() external view returns (uint256);
@@ -33,6 +36,13 @@ sol! {
         function findCheckpointHints(uint256[] request_ids, uint256 first_index, uint256 last_index) external view returns (uint256[]);
         function tokenURI(uint256 token_id) external view returns (string);
         function finalize(uint256 last_request_id, uint256 max_share_rate) external payable;
+    }
+    interface IWrapped {
+        function initialize(uint64 deployer_nonce, address pool) external;
+        function wrap(uint256 pooled_amount) external returns (uint256);
+        function approve(address spender, uint256 amount) external returns (bool);
+        function balanceOf(address account) external view returns (uint256);
+        function totalSupply() external view returns (uint256);
     }
     #[derive(Debug, PartialEq, Eq)]
     error NotPool(address caller);
@@ -115,6 +125,7 @@ fn built_queue_takes_requests_the_pool_finalizes_and_pays_claims() {
     let wasm = ["pool", "pool-accounting", "pool-admin"]
         .into_iter()
         .chain(["withdrawal-queue", "withdrawal-queue-ledger", "withdrawal-queue-admin"])
+        .chain(["wrapped"])
         .map(built_wasm)
         .collect::<Option<Vec<_>>>();
     let Some(wasm) = wasm else { return };
@@ -128,6 +139,7 @@ fn built_queue_takes_requests_the_pool_finalizes_and_pays_claims() {
     let (ledger, _) = deploy(&mut chain, &wasm[4]);
     let (queue_admin, _) = deploy(&mut chain, &wasm[5]);
     let (queue, queue_nonce) = deploy(&mut chain, &wasm[3]);
+    let (wrapped, wrapped_nonce) = deploy(&mut chain, &wasm[6]);
 
     let eth = U256::from(10u64).pow(U256::from(18));
     let init = IPool::initializeCall {
@@ -147,10 +159,13 @@ fn built_queue_takes_requests_the_pool_finalizes_and_pays_claims() {
         deployer_nonce: queue_nonce,
         admin,
         pool,
+        wrapped,
         ledger_contract: ledger,
         admin_contract: queue_admin,
     };
     transact(&mut chain, admin, queue, init.abi_encode(), U256::ZERO);
+    let init = IWrapped::initializeCall { deployer_nonce: wrapped_nonce, pool };
+    transact(&mut chain, admin, wrapped, init.abi_encode(), U256::ZERO);
 
     // Alice stakes 10 ETH and asks for 1 and 2 back.
     let submit = IPool::submitCall { referral: Address::ZERO }.abi_encode();
@@ -214,8 +229,38 @@ fn built_queue_takes_requests_the_pool_finalizes_and_pays_claims() {
         call(&mut chain, queue, IWithdrawalQueue::ownerOfCall { token_id: ids[0] }.abi_encode());
     assert!(!ok);
     assert_eq!(ERC721NonexistentToken::abi_decode(&out).expect("burnt").tokenId, ids[0]);
+    // Alice wraps 2 ETH of pool tokens and asks for 1.5 of the wrapped tokens back through
+    // the queue, which takes them, unwraps them and records exactly those shares.
+    let approve = IPool::approveCall { spender: wrapped, amount: U256::MAX }.abi_encode();
+    transact(&mut chain, alice, pool, approve, U256::ZERO);
+    let wrap = IWrapped::wrapCall { pooled_amount: U256::from(2u64) * eth }.abi_encode();
+    transact(&mut chain, alice, wrapped, wrap, U256::ZERO);
+    let minted = view(&mut chain, wrapped, IWrapped::balanceOfCall { account: alice });
+    let approve = IWrapped::approveCall { spender: queue, amount: U256::MAX }.abi_encode();
+    transact(&mut chain, alice, wrapped, approve, U256::ZERO);
+    let half = eth / U256::from(2u64);
+    let supply = view(&mut chain, wrapped, IWrapped::totalSupplyCall {});
+    let request = IWithdrawalQueue::requestWithdrawalsWrappedCall {
+        amounts: vec![eth, half],
+        owner: Address::ZERO,
+    };
+    let wrapped_gas = transact(&mut chain, alice, queue, request.abi_encode(), U256::ZERO);
+    let total = eth + half;
+    assert_eq!(view(&mut chain, pool, IPool::sharesOfCall { account: queue }), total);
+    assert_eq!(
+        view(&mut chain, wrapped, IWrapped::balanceOfCall { account: alice }),
+        minted - total
+    );
+    assert_eq!(view(&mut chain, wrapped, IWrapped::totalSupplyCall {}), supply - total);
+    let value = view(&mut chain, pool, IPool::getPooledEthBySharesCall { shares_amount: eth })
+        + view(&mut chain, pool, IPool::getPooledEthBySharesCall { shares_amount: half });
+    assert_eq!(view(&mut chain, queue, IWithdrawalQueue::unfinalizedStETHCall {}), value);
+    let owner =
+        view(&mut chain, queue, IWithdrawalQueue::ownerOfCall { token_id: U256::from(4u64) });
+    assert_eq!(owner, alice);
     eprintln!(
         "gas (modelled Nitro pricing): requestWithdrawals of 2 {request_gas}, report finalizing 2 \
-         {report_gas}, claimWithdrawalsTo of 2 {claim_gas}"
+         {report_gas}, claimWithdrawalsTo of 2 {claim_gas}, requestWithdrawalsWrapped of 2 \
+         {wrapped_gas}"
     );
 }

@@ -17,6 +17,8 @@ use tidepool_withdrawal_queue_ledger::WithdrawalQueueLedger;
 pub const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
 pub const ADMIN: Address = address!("00000000000000000000000000000000000000a0");
 pub const POOL: Address = address!("00000000000000000000000000000000000000b1");
+/// The wrapped token's address; nothing answers there unless a test installs a handler.
+pub const WRAPPED: Address = address!("00000000000000000000000000000000000000b2");
 pub const LEDGER: Address = address!("0000000000000000000000000000000000000bed");
 pub const ADMIN_CONTRACT: Address = address!("00000000000000000000000000000000000000ad");
 pub const ALICE: Address = address!("00000000000000000000000000000000000a11ce");
@@ -114,6 +116,10 @@ impl FakePool {
         match selector {
             IPoolToken::getTotalSharesCall::SELECTOR => self.word(self.total_shares),
             IPoolToken::getTotalPooledEtherCall::SELECTOR => self.word(self.total_pooled),
+            IPoolToken::sharesOfCall::SELECTOR => {
+                let c = IPoolToken::sharesOfCall::abi_decode(data).unwrap();
+                self.word(self.shares_of(c.account))
+            }
             IPoolToken::allowanceCall::SELECTOR => {
                 let c = IPoolToken::allowanceCall::abi_decode(data).unwrap();
                 self.word(self.allowances.get(&(c.owner, c.spender)).copied().unwrap_or_default())
@@ -184,7 +190,7 @@ pub fn install_queue_programs(vm: &TestHost) {
     });
 }
 
-/// A queue initialised by `DEPLOYER` for `POOL`, both roles granted to `ADMIN`, and a pool
+/// A queue initialised by `DEPLOYER` for `POOL` and `WRAPPED`, both roles granted to `ADMIN`, and a pool
 /// model in which every user holds 10,000 ETH of tokens and lets the queue spend them.
 ///
 /// `ledger` and `admin` are the queue's other two programs over the same host (same storage,
@@ -204,7 +210,7 @@ impl Env {
     pub fn new() -> Self {
         let mut env = Self::uninitialised();
         env.vm.set_sender(DEPLOYER);
-        env.queue.initialize(0, ADMIN, POOL, LEDGER, ADMIN_CONTRACT).expect("initialize");
+        env.queue.initialize(0, ADMIN, POOL, WRAPPED, LEDGER, ADMIN_CONTRACT).expect("initialize");
         for role in [roles::PAUSE_ROLE, roles::RESUME_ROLE] {
             env.as_(ADMIN);
             env.admin.grant_role(role, ADMIN).expect("grant");
