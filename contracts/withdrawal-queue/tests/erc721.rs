@@ -11,7 +11,6 @@ use std::{cell::RefCell, rc::Rc};
 use alloy_primitives::{address, Address, FixedBytes, B256, U256};
 use alloy_sol_types::{SolCall, SolError, SolValue};
 use common::*;
-use stylus_sdk::host::VM;
 use tidepool_common::{access_control, pausable};
 use tidepool_withdrawal_queue::{errors::*, events::*, roles, WithdrawalQueue, NAME, SYMBOL};
 
@@ -469,13 +468,7 @@ fn reenter(
     from: Address,
     data: Vec<u8>,
 ) -> Result<Vec<u8>, Vec<u8>> {
-    let inner = host.clone();
-    host.enter(from, U256::ZERO, || {
-        stylus_sdk::abi::router_entrypoint::<WithdrawalQueue, WithdrawalQueue>(
-            data,
-            VM { host: Box::new(inner) },
-        )
-    })
+    host.enter(from, U256::ZERO, || host.route::<WithdrawalQueue>(&data))
 }
 
 /// `RECEIVER` owns tickets 1 and 2, both finalized.

@@ -11,7 +11,6 @@ use std::rc::Rc;
 
 use alloy_primitives::{address, Address, U256};
 use alloy_sol_types::SolEvent;
-use stylus_sdk::host::VM;
 use tidepool_common::testing::TestHost;
 use tidepool_pool::{events as pool_events, roles as pool_roles, Pool};
 use tidepool_pool_accounting::PoolAccounting;
@@ -46,21 +45,6 @@ fn e27() -> U256 {
     U256::from(10u8).pow(U256::from(27u8))
 }
 
-/// Runs `$contract`'s router over `$host` (its own storage) as a call from `$caller` with
-/// `$value`, as the chain does when another contract calls it.
-macro_rules! run {
-    ($contract:ty, $host:expr, $call:expr) => {{
-        let (host, call) = ($host, $call);
-        let inner = host.clone();
-        host.enter(call.caller, call.value, || {
-            stylus_sdk::abi::router_entrypoint::<$contract, $contract>(
-                call.calldata.clone(),
-                VM { host: Box::new(inner) },
-            )
-        })
-    }};
-}
-
 struct World {
     pool_host: TestHost,
     queue_host: TestHost,
@@ -88,36 +72,29 @@ impl World {
         for (target, contract) in [(ACCOUNTING, 0), (POOL_ADMIN, 1)] {
             pool_host.set_code(target, vec![0xef, 0xf0, 0x00]);
             pool_host.on_delegate(target, move |host, calldata| {
-                let vm = VM { host: Box::new(host.clone()) };
                 if contract == 0 {
-                    stylus_sdk::abi::router_entrypoint::<PoolAccounting, PoolAccounting>(
-                        calldata.to_vec(),
-                        vm,
-                    )
+                    host.route::<PoolAccounting>(calldata)
                 } else {
-                    stylus_sdk::abi::router_entrypoint::<PoolAdmin, PoolAdmin>(
-                        calldata.to_vec(),
-                        vm,
-                    )
+                    host.route::<PoolAdmin>(calldata)
                 }
             });
         }
         for (target, contract) in [(LEDGER, 0), (QUEUE_ADMIN, 1)] {
             queue_host.set_code(target, vec![0xef, 0xf0, 0x00]);
             queue_host.on_delegate(target, move |host, calldata| {
-                let vm = VM { host: Box::new(host.clone()) };
                 if contract == 0 {
-                    stylus_sdk::abi::router_entrypoint::<WithdrawalQueueLedger, WithdrawalQueueLedger>(calldata.to_vec(), vm)
+                    host.route::<WithdrawalQueueLedger>(calldata)
                 } else {
-                    stylus_sdk::abi::router_entrypoint::<WithdrawalQueueAdmin, WithdrawalQueueAdmin>(calldata.to_vec(), vm)
+                    host.route::<WithdrawalQueueAdmin>(calldata)
                 }
             });
         }
         // And each calls the other at its address.
         let queue_side = queue_host.clone();
-        pool_host.on_call(queue_address, move |call| run!(WithdrawalQueue, &queue_side, call));
+        pool_host
+            .on_call(queue_address, move |call| queue_side.route_call::<WithdrawalQueue>(call));
         let pool_side = pool_host.clone();
-        queue_host.on_call(pool_address, move |call| run!(Pool, &pool_side, call));
+        queue_host.on_call(pool_address, move |call| pool_side.route_call::<Pool>(call));
         // Accounts that take ETH: the staking module from the pool, users from the queue.
         let received: Rc<RefCell<Vec<(Address, U256)>>> = Rc::default();
         for (host, account) in [(&pool_host, MODULE), (&queue_host, ALICE), (&queue_host, BOB)] {
@@ -215,11 +192,7 @@ impl World {
 }
 
 fn events<E: SolEvent>(host: &TestHost) -> Vec<E> {
-    host.get_emitted_logs()
-        .iter()
-        .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
-        .map(|(topics, data)| E::decode_raw_log(topics.iter().copied(), data).unwrap())
-        .collect()
+    host.events()
 }
 
 #[test]

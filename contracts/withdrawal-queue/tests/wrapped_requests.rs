@@ -17,7 +17,6 @@ use std::rc::Rc;
 use alloy_primitives::{address, Address, B256, U256, U512};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
 use proptest::prelude::*;
-use stylus_sdk::host::VM;
 use tidepool_common::{
     eip712, erc20, pausable,
     permit::permit_struct_hash,
@@ -87,21 +86,6 @@ sol! {
     }
 }
 
-/// Runs `$contract`'s router over `$host` (its own storage) as a call from `$caller` with
-/// `$value`, as the chain does when another contract calls it.
-macro_rules! run {
-    ($contract:ty, $host:expr, $call:expr) => {{
-        let (host, call) = ($host, $call);
-        let inner = host.clone();
-        host.enter(call.caller, call.value, || {
-            stylus_sdk::abi::router_entrypoint::<$contract, $contract>(
-                call.calldata.clone(),
-                VM { host: Box::new(inner) },
-            )
-        })
-    }};
-}
-
 type Storage = HashMap<U256, B256>;
 
 struct World {
@@ -141,42 +125,35 @@ impl World {
         for (target, contract) in [(ACCOUNTING, 0), (POOL_ADMIN, 1)] {
             pool_host.set_code(target, vec![0xef, 0xf0, 0x00]);
             pool_host.on_delegate(target, move |host, calldata| {
-                let vm = VM { host: Box::new(host.clone()) };
                 if contract == 0 {
-                    stylus_sdk::abi::router_entrypoint::<PoolAccounting, PoolAccounting>(
-                        calldata.to_vec(),
-                        vm,
-                    )
+                    host.route::<PoolAccounting>(calldata)
                 } else {
-                    stylus_sdk::abi::router_entrypoint::<PoolAdmin, PoolAdmin>(
-                        calldata.to_vec(),
-                        vm,
-                    )
+                    host.route::<PoolAdmin>(calldata)
                 }
             });
         }
         for (target, contract) in [(LEDGER, 0), (QUEUE_ADMIN, 1)] {
             queue_host.set_code(target, vec![0xef, 0xf0, 0x00]);
             queue_host.on_delegate(target, move |host, calldata| {
-                let vm = VM { host: Box::new(host.clone()) };
                 if contract == 0 {
-                    stylus_sdk::abi::router_entrypoint::<WithdrawalQueueLedger, WithdrawalQueueLedger>(calldata.to_vec(), vm)
+                    host.route::<WithdrawalQueueLedger>(calldata)
                 } else {
-                    stylus_sdk::abi::router_entrypoint::<WithdrawalQueueAdmin, WithdrawalQueueAdmin>(calldata.to_vec(), vm)
+                    host.route::<WithdrawalQueueAdmin>(calldata)
                 }
             });
         }
         // Who calls whom: the pool calls the queue (finalization); the queue calls the pool
         // and the wrapper; the wrapper calls the pool.
         let queue_side = queue_host.clone();
-        pool_host.on_call(queue_address(), move |call| run!(WithdrawalQueue, &queue_side, call));
+        pool_host
+            .on_call(queue_address(), move |call| queue_side.route_call::<WithdrawalQueue>(call));
         for host in [&queue_host, &wrapped_host] {
             let pool_side = pool_host.clone();
-            host.on_call(pool_address(), move |call| run!(Pool, &pool_side, call));
+            host.on_call(pool_address(), move |call| pool_side.route_call::<Pool>(call));
         }
         wrapped_host.set_code(pool_address(), vec![0xef, 0xf0, 0x00]);
         let wrapped_side = wrapped_host.clone();
-        queue_host.on_call(wrapped_address(), move |call| run!(Wrapped, &wrapped_side, call));
+        queue_host.on_call(wrapped_address(), move |call| wrapped_side.route_call::<Wrapped>(call));
         let received: Rc<RefCell<Vec<(Address, U256)>>> = Rc::default();
         for (host, account) in [
             (&pool_host, MODULE),
@@ -299,13 +276,7 @@ impl World {
         let calldata =
             IQueue::requestWithdrawalsWrappedCall { amounts: amounts.to_vec(), owner }.abi_encode();
         self.transaction(|w| {
-            let host = w.queue_host.clone();
-            w.queue_host.enter(who, U256::ZERO, || {
-                stylus_sdk::abi::router_entrypoint::<WithdrawalQueue, WithdrawalQueue>(
-                    calldata,
-                    VM { host: Box::new(host) },
-                )
-            })
+            w.queue_host.enter(who, U256::ZERO, || w.queue_host.route::<WithdrawalQueue>(&calldata))
         })
         .map(|out| <Vec<U256>>::abi_decode(&out).unwrap())
     }
@@ -354,11 +325,7 @@ impl World {
 }
 
 fn events<E: SolEvent>(host: &TestHost) -> Vec<E> {
-    host.get_emitted_logs()
-        .iter()
-        .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
-        .map(|(topics, data)| E::decode_raw_log(topics.iter().copied(), data).unwrap())
-        .collect()
+    host.events()
 }
 
 /// ERC-721 `Transfer`s of the queue (four topics; the ERC-20 event has three).
@@ -468,14 +435,10 @@ fn tickets_of_wrapped_requests_can_go_to_a_consenting_owner() {
     let e = events::<WithdrawalRequested>(&w.queue_host).pop().unwrap();
     assert_eq!((e.requestor, e.owner), (ALICE, BOB));
     // The view of the wrapped token, through the queue's address (two delegatecalls).
-    let host = w.queue_host.clone();
     let out = w
         .queue_host
         .enter(BOB, U256::ZERO, || {
-            stylus_sdk::abi::router_entrypoint::<WithdrawalQueue, WithdrawalQueue>(
-                IQueue::WSTETHCall {}.abi_encode(),
-                VM { host: Box::new(host) },
-            )
+            w.queue_host.route::<WithdrawalQueue>(&IQueue::WSTETHCall {}.abi_encode())
         })
         .unwrap();
     assert_eq!(Address::abi_decode(&out).unwrap(), wrapped_address());

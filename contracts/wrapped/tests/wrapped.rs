@@ -7,7 +7,6 @@
 use alloy_primitives::{address, Address, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
 use proptest::prelude::*;
-use stylus_sdk::host::VM;
 use tidepool_common::{
     erc20::{Approval, Transfer},
     initializable,
@@ -94,19 +93,11 @@ impl Env {
     }
 
     fn events<E: SolEvent>(&self) -> Vec<E> {
-        self.vm
-            .get_emitted_logs()
-            .iter()
-            .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
-            .map(|(topics, data)| E::decode_raw_log(topics.iter().copied(), data).unwrap())
-            .collect()
+        self.vm.events()
     }
 
     fn route(&self, calldata: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
-        stylus_sdk::abi::router_entrypoint::<Wrapped, Wrapped>(
-            calldata,
-            VM { host: Box::new(self.vm.clone()) },
-        )
+        self.vm.route::<Wrapped>(&calldata)
     }
 
     /// Alice wraps `amount` at the current rate; returns the tokens minted.

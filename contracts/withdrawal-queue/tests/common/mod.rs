@@ -7,7 +7,6 @@ use std::{cell::RefCell, collections::HashMap, rc::Rc};
 
 use alloy_primitives::{address, Address, B256, U256, U512};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
-use stylus_sdk::host::VM;
 use tidepool_common::testing::{IncomingCall, TestHost};
 use tidepool_pool::errors::{ERC20InsufficientAllowance, InsufficientShares, ProtocolStopped};
 use tidepool_withdrawal_queue::{calls::IPoolToken, roles, QueueError, WithdrawalQueue};
@@ -176,18 +175,8 @@ pub fn install_queue_programs(vm: &TestHost) {
     for contract in [LEDGER, ADMIN_CONTRACT] {
         vm.set_code(contract, vec![0xef, 0xf0, 0x00]);
     }
-    vm.on_delegate(LEDGER, |host, calldata| {
-        stylus_sdk::abi::router_entrypoint::<WithdrawalQueueLedger, WithdrawalQueueLedger>(
-            calldata.to_vec(),
-            VM { host: Box::new(host.clone()) },
-        )
-    });
-    vm.on_delegate(ADMIN_CONTRACT, |host, calldata| {
-        stylus_sdk::abi::router_entrypoint::<WithdrawalQueueAdmin, WithdrawalQueueAdmin>(
-            calldata.to_vec(),
-            VM { host: Box::new(host.clone()) },
-        )
-    });
+    vm.on_delegate(LEDGER, |host, calldata| host.route::<WithdrawalQueueLedger>(calldata));
+    vm.on_delegate(ADMIN_CONTRACT, |host, calldata| host.route::<WithdrawalQueueAdmin>(calldata));
 }
 
 /// A queue initialised by `DEPLOYER` for `POOL` and `WRAPPED`, both roles granted to `ADMIN`, and a pool
@@ -364,14 +353,7 @@ impl Env {
 
     /// Decoded events of type `E` emitted so far.
     pub fn events<E: SolEvent>(&self) -> Vec<E> {
-        self.vm
-            .get_emitted_logs()
-            .iter()
-            .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
-            .map(|(topics, data)| {
-                E::decode_raw_log(topics.iter().copied(), data).expect("event decodes")
-            })
-            .collect()
+        self.vm.events()
     }
 
     /// Forgets logs and recorded calls (the handlers stay).
@@ -396,13 +378,7 @@ impl Env {
     /// `value` would; selectors the queue does not know reach the ledger and then the admin
     /// program through the fallbacks' delegatecalls.
     pub fn route(&self, from: Address, value: U256, calldata: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
-        let host = self.vm.clone();
-        self.vm.enter(from, value, || {
-            stylus_sdk::abi::router_entrypoint::<WithdrawalQueue, WithdrawalQueue>(
-                calldata,
-                VM { host: Box::new(host) },
-            )
-        })
+        self.vm.enter(from, value, || self.vm.route::<WithdrawalQueue>(&calldata))
     }
 
     /// Storage slots, for "nothing changed" checks across several calls.
