@@ -12,8 +12,10 @@
 //! never initialised): pausing and role changes revert with
 //! `AccessControlUnauthorizedAccount` and the views read an empty queue.
 //!
-//! Nothing here calls out; the crate is built with the SDK's `reentrant` feature because
-//! Nitro flags every delegated frame as reentrant, which the SDK's guard would refuse.
+//! Nothing here calls out. The crate is built with the SDK's `reentrant` feature, as the
+//! queue is: Nitro does not count a delegated frame, so this code sees the queue frame's own
+//! reentrancy flag, and the queue allows reentrant calls on purpose (a ticket receiver may read
+//! the queue's views from `onERC721Received`); a guard here would refuse them.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 #![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
 

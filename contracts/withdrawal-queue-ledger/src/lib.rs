@@ -26,8 +26,10 @@
 //! # Reentrancy
 //! The one call out is `safeTransferFrom`'s `onERC721Received`, made after the ticket has
 //! moved, with nothing read afterwards (see `contracts/withdrawal-queue`); `finalize` takes
-//! ETH and writes state only. The crate is built with the SDK's `reentrant` feature because Nitro
-//! flags every delegated frame as reentrant, which the SDK's guard would refuse.
+//! ETH and writes state only. The crate is built with the SDK's `reentrant` feature, as the queue
+//! is: Nitro does not count a delegated frame, so this code sees the queue frame's own
+//! reentrancy flag, and the queue allows reentrant calls on purpose (checks-effects-interactions
+//! instead); a guard here would refuse them.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 #![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
 

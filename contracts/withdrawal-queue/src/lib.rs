@@ -66,8 +66,9 @@
 //! * Every outgoing call flushes and clears the storage cache first, so the callee and any
 //!   reentrant call read current storage and this frame reads fresh values afterwards.
 //!
-//! Nitro flags delegated frames as reentrant, which is another reason the SDK's blanket guard
-//! cannot be used: it would refuse every call the fallback hands on.
+//! The ledger and admin programs are built the same way: Nitro does not count a delegated
+//! frame, so the code the fallback hands a call to sees this frame's reentrancy flag, and a
+//! guard there would refuse the reentrant calls this program allows.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 #![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
 

@@ -4,13 +4,11 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use alloy_primitives::{Address, Bytes, TxKind, U256};
 use alloy_rpc_types_eth::TransactionRequest;
 use alloy_sol_types::{sol, SolCall, SolError};
 use common::*;
-use tidepool_node::{arbwasm::ADDRESS as ARBWASM, chain::Chain, program::compress_program};
+use tidepool_node::chain::Chain;
 
 sol! {
     interface IVault {
@@ -22,55 +20,6 @@ sol! {
     error NotPool(address caller);
     #[derive(Debug, PartialEq, Eq)]
     error NotDeployer(address caller, uint64 nonce);
-}
-
-/// The built wasm of `contract`, or `None` (with a note) when `tidepool build` has not run.
-fn built_wasm(contract: &str) -> Option<Vec<u8>> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/wasm")
-        .join(format!("{contract}.wasm"));
-    match std::fs::read(&path) {
-        Ok(wasm) => Some(wasm),
-        // CI runs `tidepool build` first, so a missing file there is a failure, not a skip.
-        Err(e) if std::env::var_os("CI").is_some() => panic!("{}: {e}", path.display()),
-        Err(_) => {
-            eprintln!("SKIPPED: {} missing; run `tidepool build` first", path.display());
-            None
-        }
-    }
-}
-
-/// Init code that returns the bytes appended to it: the usual way to deploy Stylus code.
-fn deployer_init_code(code: &[u8]) -> Vec<u8> {
-    let len = u16::try_from(code.len()).expect("code fits 64 KiB");
-    let [hi, lo] = len.to_be_bytes();
-    // PUSH2 len, DUP1, PUSH1 12, PUSH1 0, CODECOPY, PUSH1 0, RETURN
-    let mut init = vec![0x61, hi, lo, 0x80, 0x60, 0x0c, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3];
-    init.extend_from_slice(code);
-    init
-}
-
-/// Deploys `wasm` from dev account 0 with CREATE and activates it; returns (address, nonce).
-fn deploy(chain: &mut Chain, wasm: &[u8]) -> (Address, u64) {
-    let from = dev(chain, 0);
-    let code = compress_program(wasm).expect("compress");
-    let nonce = chain.account(from, chain.block_number()).expect("account").nonce;
-    let request = TransactionRequest {
-        from: Some(from),
-        to: Some(TxKind::Create),
-        input: Bytes::from(deployer_init_code(&code)).into(),
-        gas: Some(10_000_000),
-        ..Default::default()
-    };
-    let hash = chain.send_request(request).expect("send create");
-    let mined = chain.tx(&hash).expect("mined");
-    assert!(mined.success, "CREATE of Stylus code failed");
-    let address = mined.contract_address.expect("created address");
-    assert_eq!(address, from.create(nonce));
-    let activate = tidepool_node::arbwasm::IArbWasm::activateProgramCall { program: address };
-    let (_, ok) = send_value(chain, ARBWASM, activate.abi_encode(), U256::ZERO);
-    assert!(ok, "activation of the built wasm failed");
-    (address, nonce)
 }
 
 #[test]
@@ -157,16 +106,6 @@ fn transact(
     };
     let hash = chain.send_request(request).expect("send");
     chain.tx(&hash).expect("mined").clone()
-}
-
-fn view<C: SolCall>(chain: &mut Chain, to: Address, call_data: C) -> C::Return {
-    let (ok, out) = call(chain, to, call_data.abi_encode());
-    assert!(ok, "view reverted: {out}");
-    C::abi_decode_returns(&out).expect("decodes")
-}
-
-fn balance(chain: &Chain, who: Address) -> U256 {
-    chain.account(who, chain.block_number()).expect("account").balance
 }
 
 /// A pool deployed from the built wasm of its three contracts, with a rewards vault, as a

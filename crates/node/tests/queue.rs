@@ -6,13 +6,10 @@
 
 mod common;
 
-use std::path::PathBuf;
-
-use alloy_primitives::{Address, Bytes, TxKind, U256};
-use alloy_rpc_types_eth::TransactionRequest;
+use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::{sol, SolCall, SolError};
 use common::*;
-use tidepool_node::{arbwasm::ADDRESS as ARBWASM, chain::Chain, program::compress_program};
+use tidepool_node::chain::Chain;
 
 sol! {
     interface IPool {
@@ -50,49 +47,6 @@ sol! {
     error ERC721NonexistentToken(uint256 tokenId);
 }
 
-/// The built wasm of `contract`, or `None` (with a note) when `tidepool build` has not run.
-fn built_wasm(contract: &str) -> Option<Vec<u8>> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/wasm")
-        .join(format!("{contract}.wasm"));
-    match std::fs::read(&path) {
-        Ok(wasm) => Some(wasm),
-        // CI runs `tidepool build` first, so a missing file there is a failure, not a skip.
-        Err(e) if std::env::var_os("CI").is_some() => panic!("{}: {e}", path.display()),
-        Err(_) => {
-            eprintln!("SKIPPED: {} missing; run `tidepool build` first", path.display());
-            None
-        }
-    }
-}
-
-/// Deploys `wasm` from dev account 0 with CREATE (init code returning the compressed
-/// program) and activates it; returns (address, nonce).
-fn deploy(chain: &mut Chain, wasm: &[u8]) -> (Address, u64) {
-    let from = dev(chain, 0);
-    let code = compress_program(wasm).expect("compress");
-    let [hi, lo] = u16::try_from(code.len()).expect("code fits 64 KiB").to_be_bytes();
-    // PUSH2 len, DUP1, PUSH1 12, PUSH1 0, CODECOPY, PUSH1 0, RETURN
-    let mut init = vec![0x61, hi, lo, 0x80, 0x60, 0x0c, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3];
-    init.extend_from_slice(&code);
-    let nonce = chain.account(from, chain.block_number()).expect("account").nonce;
-    let request = TransactionRequest {
-        from: Some(from),
-        to: Some(TxKind::Create),
-        input: Bytes::from(init).into(),
-        gas: Some(10_000_000),
-        ..Default::default()
-    };
-    let hash = chain.send_request(request).expect("send create");
-    let mined = chain.tx(&hash).expect("mined");
-    assert!(mined.success, "CREATE of Stylus code failed");
-    let address = mined.contract_address.expect("created address");
-    let activate = tidepool_node::arbwasm::IArbWasm::activateProgramCall { program: address };
-    let (_, ok) = send_value(chain, ARBWASM, activate.abi_encode(), U256::ZERO);
-    assert!(ok, "activation of the built wasm failed");
-    (address, nonce)
-}
-
 /// Sends a transaction and returns its gas, asserting success (replaying a failure as a call
 /// first, so the assertion shows the revert data).
 fn transact(chain: &mut Chain, from: Address, to: Address, data: Vec<u8>, value: U256) -> u64 {
@@ -112,12 +66,6 @@ fn call_from(chain: &mut Chain, from: Address, to: Address, data: Vec<u8>) -> (b
     let out =
         chain.call(req(from, to, data), alloy_eips::BlockNumberOrTag::Latest, None).expect("call");
     (out.success, out.output)
-}
-
-fn view<C: SolCall>(chain: &mut Chain, to: Address, call_data: C) -> C::Return {
-    let (ok, out) = call(chain, to, call_data.abi_encode());
-    assert!(ok, "view reverted: {out}");
-    C::abi_decode_returns(&out).expect("decodes")
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Shared helpers for the node's tests: WAT programs deployed and activated on a chain.
 #![allow(dead_code)]
 
+use std::path::PathBuf;
+
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
 use alloy_rpc_types_eth::TransactionRequest;
@@ -206,4 +208,61 @@ pub fn rpc(url: &str, method: &str, params: serde_json::Value) -> serde_json::Va
 pub fn rpc_ok(url: &str, method: &str, params: serde_json::Value) -> serde_json::Value {
     let r = rpc(url, method, params);
     r.get("result").cloned().unwrap_or_else(|| panic!("{method} failed: {r}"))
+}
+
+// ------------------------------------------------------------ built contracts
+
+/// The built wasm of `contract`, or `None` (with a note) when `tidepool build` has not run.
+pub fn built_wasm(contract: &str) -> Option<Vec<u8>> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/wasm")
+        .join(format!("{contract}.wasm"));
+    match std::fs::read(&path) {
+        Ok(wasm) => Some(wasm),
+        // CI runs `tidepool build` first, so a missing file there is a failure, not a skip.
+        Err(e) if std::env::var_os("CI").is_some() => panic!("{}: {e}", path.display()),
+        Err(_) => {
+            eprintln!("SKIPPED: {} missing; run `tidepool build` first", path.display());
+            None
+        }
+    }
+}
+
+/// Init code that returns the bytes appended to it: the usual way to deploy Stylus code.
+pub fn deployer_init_code(code: &[u8]) -> Vec<u8> {
+    let len = u16::try_from(code.len()).expect("code fits 64 KiB");
+    let [hi, lo] = len.to_be_bytes();
+    // PUSH2 len, DUP1, PUSH1 12, PUSH1 0, CODECOPY, PUSH1 0, RETURN
+    let mut init = vec![0x61, hi, lo, 0x80, 0x60, 0x0c, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3];
+    init.extend_from_slice(code);
+    init
+}
+
+/// Deploys `wasm` from dev account 0 with CREATE and activates it; returns (address, nonce).
+pub fn deploy(chain: &mut Chain, wasm: &[u8]) -> (Address, u64) {
+    let from = dev(chain, 0);
+    let code = compress_program(wasm).expect("compress");
+    let nonce = chain.account(from, chain.block_number()).expect("account").nonce;
+    let request = TransactionRequest {
+        from: Some(from),
+        to: Some(TxKind::Create),
+        input: Bytes::from(deployer_init_code(&code)).into(),
+        gas: Some(10_000_000),
+        ..Default::default()
+    };
+    let hash = chain.send_request(request).expect("send create");
+    let mined = chain.tx(&hash).expect("mined");
+    assert!(mined.success, "CREATE of Stylus code failed");
+    let address = mined.contract_address.expect("created address");
+    assert_eq!(address, from.create(nonce));
+    let activate = tidepool_node::arbwasm::IArbWasm::activateProgramCall { program: address };
+    let (_, ok) = send_value(chain, ARBWASM, activate.abi_encode(), U256::ZERO);
+    assert!(ok, "activation of the built wasm failed");
+    (address, nonce)
+}
+
+pub fn view<C: SolCall>(chain: &mut Chain, to: Address, call_data: C) -> C::Return {
+    let (ok, out) = call(chain, to, call_data.abi_encode());
+    assert!(ok, "view reverted: {out}");
+    C::abi_decode_returns(&out).expect("decodes")
 }
