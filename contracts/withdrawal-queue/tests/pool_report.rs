@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod world;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -18,32 +20,10 @@ use tidepool_pool_admin::PoolAdmin;
 use tidepool_withdrawal_queue::{events::*, WithdrawalQueue};
 use tidepool_withdrawal_queue_admin::WithdrawalQueueAdmin;
 use tidepool_withdrawal_queue_ledger::WithdrawalQueueLedger;
+use world::*;
 
-const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
-const ADMIN: Address = address!("00000000000000000000000000000000000000a0");
-const ORACLE: Address = address!("000000000000000000000000000000000000000a");
-const VAULT: Address = address!("0000000000000000000000000000000000000022");
-const REWARDS: Address = address!("0000000000000000000000000000000000000033");
-const TREASURY: Address = address!("0000000000000000000000000000000000000044");
-const MODULE: Address = address!("0000000000000000000000000000000000000055");
-const ACCOUNTING: Address = address!("0000000000000000000000000000000000000acc");
-const POOL_ADMIN: Address = address!("00000000000000000000000000000000000000ad");
-const LEDGER: Address = address!("0000000000000000000000000000000000000bed");
-const QUEUE_ADMIN: Address = address!("000000000000000000000000000000000000a0a0");
 /// The wrapped token: not used here (see `wrapped_requests.rs`).
 const WRAPPED: Address = address!("00000000000000000000000000000000000000b2");
-const ALICE: Address = address!("00000000000000000000000000000000000a11ce");
-const BOB: Address = address!("0000000000000000000000000000000000000b0b");
-
-const ETH: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
-
-fn eth(n: u64) -> U256 {
-    U256::from(n) * ETH
-}
-
-fn e27() -> U256 {
-    U256::from(10u8).pow(U256::from(27u8))
-}
 
 struct World {
     pool_host: TestHost,
@@ -68,33 +48,7 @@ impl World {
             host.set_chain_id(412346);
             host.set_block_timestamp(1_700_000_000);
         }
-        // Each side's other programs run on its own storage by delegatecall.
-        for (target, contract) in [(ACCOUNTING, 0), (POOL_ADMIN, 1)] {
-            pool_host.set_code(target, vec![0xef, 0xf0, 0x00]);
-            pool_host.on_delegate(target, move |host, calldata| {
-                if contract == 0 {
-                    host.route::<PoolAccounting>(calldata)
-                } else {
-                    host.route::<PoolAdmin>(calldata)
-                }
-            });
-        }
-        for (target, contract) in [(LEDGER, 0), (QUEUE_ADMIN, 1)] {
-            queue_host.set_code(target, vec![0xef, 0xf0, 0x00]);
-            queue_host.on_delegate(target, move |host, calldata| {
-                if contract == 0 {
-                    host.route::<WithdrawalQueueLedger>(calldata)
-                } else {
-                    host.route::<WithdrawalQueueAdmin>(calldata)
-                }
-            });
-        }
-        // And each calls the other at its address.
-        let queue_side = queue_host.clone();
-        pool_host
-            .on_call(queue_address, move |call| queue_side.route_call::<WithdrawalQueue>(call));
-        let pool_side = pool_host.clone();
-        queue_host.on_call(pool_address, move |call| pool_side.route_call::<Pool>(call));
+        world::wire_pool_and_queue(&pool_host, pool_address, &queue_host, queue_address);
         // Accounts that take ETH: the staking module from the pool, users from the queue.
         let received: Rc<RefCell<Vec<(Address, U256)>>> = Rc::default();
         for (host, account) in [(&pool_host, MODULE), (&queue_host, ALICE), (&queue_host, BOB)] {

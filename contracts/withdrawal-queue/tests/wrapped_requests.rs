@@ -10,11 +10,13 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod world;
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use alloy_primitives::{address, Address, B256, U256, U512};
+use alloy_primitives::{Address, B256, U256, U512};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
 use proptest::prelude::*;
 use tidepool_common::{
@@ -32,31 +34,9 @@ use tidepool_withdrawal_queue::{
 use tidepool_withdrawal_queue_admin::{WithdrawalQueueAdmin, WithdrawalRequestStatus};
 use tidepool_withdrawal_queue_ledger::WithdrawalQueueLedger;
 use tidepool_wrapped::{Withdraw, Wrapped};
+use world::*;
 
-const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
-const ADMIN: Address = address!("00000000000000000000000000000000000000a0");
-const ORACLE: Address = address!("000000000000000000000000000000000000000a");
-const VAULT: Address = address!("0000000000000000000000000000000000000022");
-const REWARDS: Address = address!("0000000000000000000000000000000000000033");
-const TREASURY: Address = address!("0000000000000000000000000000000000000044");
-const MODULE: Address = address!("0000000000000000000000000000000000000055");
-const ACCOUNTING: Address = address!("0000000000000000000000000000000000000acc");
-const POOL_ADMIN: Address = address!("00000000000000000000000000000000000000ad");
-const LEDGER: Address = address!("0000000000000000000000000000000000000bed");
-const QUEUE_ADMIN: Address = address!("000000000000000000000000000000000000a0a0");
-const ALICE: Address = address!("00000000000000000000000000000000000a11ce");
-const BOB: Address = address!("0000000000000000000000000000000000000b0b");
-
-const ETH: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
 const NOW: u64 = 1_700_000_000;
-
-fn eth(n: u64) -> U256 {
-    U256::from(n) * ETH
-}
-
-fn e27() -> U256 {
-    U256::from(10u8).pow(U256::from(27u8))
-}
 
 fn mul_div(a: U256, b: U256, c: U256) -> U256 {
     let q = U512::from(a) * U512::from(b) / U512::from(c);
@@ -122,35 +102,11 @@ impl World {
             host.set_chain_id(412346);
             host.set_block_timestamp(NOW);
         }
-        for (target, contract) in [(ACCOUNTING, 0), (POOL_ADMIN, 1)] {
-            pool_host.set_code(target, vec![0xef, 0xf0, 0x00]);
-            pool_host.on_delegate(target, move |host, calldata| {
-                if contract == 0 {
-                    host.route::<PoolAccounting>(calldata)
-                } else {
-                    host.route::<PoolAdmin>(calldata)
-                }
-            });
-        }
-        for (target, contract) in [(LEDGER, 0), (QUEUE_ADMIN, 1)] {
-            queue_host.set_code(target, vec![0xef, 0xf0, 0x00]);
-            queue_host.on_delegate(target, move |host, calldata| {
-                if contract == 0 {
-                    host.route::<WithdrawalQueueLedger>(calldata)
-                } else {
-                    host.route::<WithdrawalQueueAdmin>(calldata)
-                }
-            });
-        }
         // Who calls whom: the pool calls the queue (finalization); the queue calls the pool
         // and the wrapper; the wrapper calls the pool.
-        let queue_side = queue_host.clone();
-        pool_host
-            .on_call(queue_address(), move |call| queue_side.route_call::<WithdrawalQueue>(call));
-        for host in [&queue_host, &wrapped_host] {
-            let pool_side = pool_host.clone();
-            host.on_call(pool_address(), move |call| pool_side.route_call::<Pool>(call));
-        }
+        world::wire_pool_and_queue(&pool_host, pool_address(), &queue_host, queue_address());
+        let pool_side = pool_host.clone();
+        wrapped_host.on_call(pool_address(), move |call| pool_side.route_call::<Pool>(call));
         wrapped_host.set_code(pool_address(), vec![0xef, 0xf0, 0x00]);
         let wrapped_side = wrapped_host.clone();
         queue_host.on_call(wrapped_address(), move |call| wrapped_side.route_call::<Wrapped>(call));
