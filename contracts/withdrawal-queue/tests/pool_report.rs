@@ -8,9 +8,6 @@
 
 mod world;
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use alloy_primitives::{address, Address, U256};
 use alloy_sol_types::SolEvent;
 use tidepool_common::testing::TestHost;
@@ -35,7 +32,7 @@ struct World {
     ledger: WithdrawalQueueLedger,
     admin: WithdrawalQueueAdmin,
     /// ETH each account received: `(to, amount)`.
-    received: Rc<RefCell<Vec<(Address, U256)>>>,
+    received: world::Payments,
 }
 
 impl World {
@@ -50,14 +47,11 @@ impl World {
         }
         world::wire_pool_and_queue(&pool_host, pool_address, &queue_host, queue_address);
         // Accounts that take ETH: the staking module from the pool, users from the queue.
-        let received: Rc<RefCell<Vec<(Address, U256)>>> = Rc::default();
-        for (host, account) in [(&pool_host, MODULE), (&queue_host, ALICE), (&queue_host, BOB)] {
-            let log = received.clone();
-            host.on_call(account, move |call| {
-                log.borrow_mut().push((account, call.value));
-                Ok(vec![])
-            });
-        }
+        let received = world::record_payments(&[
+            (&pool_host, MODULE),
+            (&queue_host, ALICE),
+            (&queue_host, BOB),
+        ]);
 
         let mut world = World {
             pool: Pool::from(&pool_host),

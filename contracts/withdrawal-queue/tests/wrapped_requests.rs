@@ -12,9 +12,7 @@
 
 mod world;
 
-use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
 
 use alloy_primitives::{Address, B256, U256, U512};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
@@ -80,7 +78,7 @@ struct World {
     admin: WithdrawalQueueAdmin,
     wrapped: Wrapped,
     /// ETH each account received: `(to, amount)`.
-    received: Rc<RefCell<Vec<(Address, U256)>>>,
+    received: world::Payments,
     /// The consensus-layer balance last reported.
     cl_balance: U256,
 }
@@ -110,19 +108,12 @@ impl World {
         wrapped_host.set_code(pool_address(), vec![0xef, 0xf0, 0x00]);
         let wrapped_side = wrapped_host.clone();
         queue_host.on_call(wrapped_address(), move |call| wrapped_side.route_call::<Wrapped>(call));
-        let received: Rc<RefCell<Vec<(Address, U256)>>> = Rc::default();
-        for (host, account) in [
+        let received = world::record_payments(&[
             (&pool_host, MODULE),
             (&queue_host, ALICE),
             (&queue_host, BOB),
             (&queue_host, signer(1).address()),
-        ] {
-            let log = received.clone();
-            host.on_call(account, move |call| {
-                log.borrow_mut().push((account, call.value));
-                Ok(vec![])
-            });
-        }
+        ]);
 
         let mut w = World {
             pool: Pool::from(&pool_host),

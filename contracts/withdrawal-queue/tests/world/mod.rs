@@ -2,6 +2,8 @@
 //! wiring of the two contracts' extension programs, each on its own contract's host.
 #![allow(dead_code)]
 
+use std::{cell::RefCell, rc::Rc};
+
 use alloy_primitives::{address, Address, U256};
 use tidepool_common::testing::TestHost;
 use tidepool_pool::Pool;
@@ -59,4 +61,21 @@ pub fn wire_pool_and_queue(
     pool_host.on_call(queue_address, move |call| queue_side.route_call::<WithdrawalQueue>(call));
     let pool_side = pool_host.clone();
     queue_host.on_call(pool_address, move |call| pool_side.route_call::<Pool>(call));
+}
+
+/// ETH paid to accounts: `(to, amount)`, in order.
+pub type Payments = Rc<RefCell<Vec<(Address, U256)>>>;
+
+/// Makes each `(host, account)` an account that takes ETH sent from that host's contract,
+/// logging every payment in the returned list.
+pub fn record_payments(accounts: &[(&TestHost, Address)]) -> Payments {
+    let payments: Payments = Rc::default();
+    for &(host, account) in accounts {
+        let log = payments.clone();
+        host.on_call(account, move |call| {
+            log.borrow_mut().push((account, call.value));
+            Ok(vec![])
+        });
+    }
+    payments
 }
