@@ -5,7 +5,12 @@
 
 mod abi;
 mod build;
+mod demo;
+mod deploy;
+mod keys;
+mod show;
 mod toolchain;
+mod up;
 mod workspace;
 
 use std::process::ExitCode;
@@ -28,6 +33,15 @@ enum Command {
     /// Write the Solidity interface abi/I<Name>.sol and JSON ABI abi/<Name>.json of every
     /// contract, or with --check verify they are up to date.
     Abi(abi::Args),
+    /// Deploy the whole protocol to a Stylus chain and record it in
+    /// deployments/<chain-id>.json.
+    Deploy(Box<deploy::Args>),
+    /// The main job: build, start a local Stylus node, deploy to it, print the addresses
+    /// and keep serving.
+    Up(up::Args),
+    /// Run the life cycle (stake, report, transfer, withdraw, slash, claim) and print a
+    /// table after each step.
+    Demo(demo::Args),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +49,9 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Build(args) => build::run(args),
         Command::Abi(args) => abi::run(args),
+        Command::Deploy(args) => deploy::run(args),
+        Command::Up(args) => up::run(args),
+        Command::Demo(args) => demo::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

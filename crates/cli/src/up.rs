@@ -1,0 +1,98 @@
+//! `tidepool up`, the main job: build, start the local Stylus node, deploy, serve.
+
+use std::net::IpAddr;
+
+use anyhow::{Context, Result};
+use tidepool_deploy::{deploy_and_record, Client, DeployOptions, PrivateKeySigner};
+use tidepool_node::node::{Node, NodeConfig};
+
+use crate::{build, show, workspace::Workspace};
+
+/// Dev accounts (of the node's test mnemonic) that form the committee: 5 to 9, quorum 3.
+const COMMITTEE: std::ops::RangeInclusive<usize> = 5..=9;
+
+/// Arguments of `tidepool up`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Address to serve on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Port to serve on (0 picks a free one).
+    #[arg(long, default_value_t = 8547)]
+    pub port: u16,
+    /// Use the code already in target/wasm instead of building it.
+    #[arg(long)]
+    pub skip_build: bool,
+}
+
+/// The node's dev keys as deployment signers.
+pub fn dev_signers(node: &tidepool_node::node::NodeHandle) -> Result<Vec<PrivateKeySigner>> {
+    let chain = node.chain().lock();
+    chain
+        .signers()
+        .iter()
+        .map(|s| {
+            PrivateKeySigner::from_slice(s.to_bytes().as_slice()).context("a dev key does not load")
+        })
+        .collect()
+}
+
+/// Builds, starts the node, deploys, prints how to reach it and serves until Ctrl-C.
+pub fn run(args: &Args) -> Result<()> {
+    let ws = Workspace::load()?;
+    if !args.skip_build {
+        build::run(&build::Args { contract: None, known_oversize: Vec::new() })?;
+    }
+    let node =
+        Node::spawn(NodeConfig { host: args.host, port: args.port, ..NodeConfig::default() })
+            .context("starting the local node")?;
+    let url = node.url();
+    let keys = dev_signers(&node)?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let served = runtime.block_on(async {
+        let client = Client::connect(&url, keys.clone()).await?;
+        let committee: Vec<_> = keys[COMMITTEE].iter().map(PrivateKeySigner::address).collect();
+        let options = DeployOptions {
+            artifacts: ws.root.join("target/wasm"),
+            members: committee,
+            quorum: Some(3),
+            ..DeployOptions::default()
+        };
+        eprintln!("deploying to the local node at {url}");
+        let (deployment, path) = deploy_and_record(
+            &client,
+            keys[0].address(),
+            &options,
+            &ws.root.join("deployments"),
+            false,
+            &mut |line| eprintln!("  {line}"),
+        )
+        .await?;
+        println!("\nTidepool is running on a local Stylus chain.");
+        println!("  RPC URL: {url}");
+        println!("  Chain ID: {}", deployment.chain_id);
+        println!("  record: {}\n", path.display());
+        print!("{}", show::contracts(&deployment));
+        println!("\nDev accounts (10,000 ETH each; keys from the public test mnemonic):");
+        for (i, k) in keys.iter().enumerate() {
+            let role = match i {
+                0 => "deployer, admin, treasury, staking module, depositor",
+                i if COMMITTEE.contains(&i) => "oracle committee (3 of 5)",
+                _ => "free",
+            };
+            println!(
+                "  ({i}) {} 0x{}  {role}",
+                k.address(),
+                alloy_primitives::hex::encode(k.to_bytes())
+            );
+        }
+        let key = format!("0x{}", alloy_primitives::hex::encode(keys[1].to_bytes()));
+        println!("\nTry:\n{}", show::cast_lines(&deployment, &url, Some(&key)));
+        println!("Serving; Ctrl-C stops.");
+        tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+        anyhow::Ok(())
+    });
+    eprintln!("stopping the node");
+    node.stop().context("stopping the node")?;
+    served
+}

@@ -1,0 +1,464 @@
+//! The whole protocol: deploy, activate, initialise, wire, seat the committee.
+
+use std::path::{Path, PathBuf};
+
+use alloy_primitives::{keccak256, Address, B256, U256};
+
+use crate::{
+    bindings::{IOracle, IPool, IRateFeed, IVault, IWithdrawalQueue, IWrapped},
+    program::{self, Activation, Placed, Program},
+    record::{ContractRecord, Contracts, OracleSetup},
+    Client, Deployment, Error,
+};
+
+/// Every program `tidepool build` makes, by directory name (the vault is placed twice).
+pub const PROGRAMS: [&str; 11] = [
+    "pool",
+    "pool-accounting",
+    "pool-admin",
+    "vault",
+    "withdrawal-queue",
+    "withdrawal-queue-ledger",
+    "withdrawal-queue-admin",
+    "oracle",
+    "oracle-admin",
+    "wrapped",
+    "rate-feed",
+];
+
+/// `DEFAULT_ADMIN_ROLE` of every contract.
+pub const DEFAULT_ADMIN_ROLE: B256 = B256::ZERO;
+
+/// A role's id: keccak-256 of its name, as the contracts define them.
+pub fn role(name: &str) -> B256 {
+    keccak256(name.as_bytes())
+}
+
+/// The beacon chain the oracle's frames follow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BeaconConfig {
+    /// Genesis time; `None` for a development beacon chain whose frame 1 has just begun
+    /// (so a first report can be made at once, covering a whole frame).
+    pub genesis_time: Option<u64>,
+    /// Seconds per slot (12 on Ethereum).
+    pub seconds_per_slot: u64,
+    /// Slots per epoch (32 on Ethereum).
+    pub slots_per_epoch: u64,
+    /// Frame length in epochs (225, one day, as Lido's accounting oracle).
+    pub epochs_per_frame: u64,
+    /// First epoch of frame 0; `None` for the current epoch (epoch 1 on a development
+    /// beacon chain).
+    pub initial_epoch: Option<u64>,
+}
+
+impl BeaconConfig {
+    /// Ethereum mainnet's beacon chain with daily frames.
+    pub const MAINNET: Self = Self {
+        genesis_time: Some(1_606_824_023),
+        seconds_per_slot: 12,
+        slots_per_epoch: 32,
+        epochs_per_frame: 225,
+        initial_epoch: None,
+    };
+
+    /// A development beacon chain: mainnet's timing, genesis chosen from the chain's clock.
+    pub const DEV: Self = Self { genesis_time: None, ..Self::MAINNET };
+
+    /// Seconds in one frame.
+    pub fn frame_seconds(&self) -> u64 {
+        self.seconds_per_slot * self.slots_per_epoch * self.epochs_per_frame
+    }
+
+    /// `(genesis_time, initial_epoch)` for a chain whose latest block is at `now`.
+    fn resolve(&self, now: u64) -> Result<(u64, u64), Error> {
+        let epoch = self.seconds_per_slot.saturating_mul(self.slots_per_epoch);
+        if epoch == 0 || self.epochs_per_frame == 0 {
+            return Err(Error::Options("slots, epochs and frames must be longer than 0".into()));
+        }
+        match self.genesis_time {
+            Some(genesis) => {
+                let current = now.saturating_sub(genesis) / epoch;
+                Ok((genesis, self.initial_epoch.unwrap_or(current)))
+            }
+            None => {
+                let initial = self.initial_epoch.unwrap_or(1);
+                // Ten seconds into frame 1.
+                let back = (initial + self.epochs_per_frame) * epoch + 10;
+                let genesis = now.checked_sub(back).ok_or_else(|| {
+                    Error::Options(format!(
+                        "the chain's clock ({now}) is too early for a development beacon chain"
+                    ))
+                })?;
+                Ok((genesis, initial))
+            }
+        }
+    }
+}
+
+/// What to deploy and who gets which role.
+#[derive(Clone, Debug)]
+pub struct DeployOptions {
+    /// Where `tidepool build` wrote `<name>.code`.
+    pub artifacts: PathBuf,
+    /// Final holder of `DEFAULT_ADMIN_ROLE` everywhere (default: the deployer). When it is
+    /// another account, the deployer hands every admin role over and renounces its own.
+    pub admin: Option<Address>,
+    /// Receives the treasury's part of the fee (default: the admin).
+    pub treasury: Option<Address>,
+    /// Receives validator deposits and the module's part of the fee (default: the admin).
+    pub staking_module: Option<Address>,
+    /// Gets the pool's `DEPOSIT_ROLE` (default: the admin).
+    pub depositor: Option<Address>,
+    /// Committee members; none leaves reporting halted until the admin seats some.
+    pub members: Vec<Address>,
+    /// Signatures a report needs (default: a simple majority of `members`).
+    pub quorum: Option<u64>,
+    /// Ether the pool locks at `0x…dEaD` on initialisation (no zero-supply edge cases).
+    pub initial_stake: U256,
+    /// The beacon chain.
+    pub beacon: BeaconConfig,
+    /// The consensus version reports must carry.
+    pub consensus_version: u64,
+}
+
+impl Default for DeployOptions {
+    fn default() -> Self {
+        Self {
+            artifacts: PathBuf::from("target/wasm"),
+            admin: None,
+            treasury: None,
+            staking_module: None,
+            depositor: None,
+            members: Vec::new(),
+            quorum: None,
+            // 0.01 ether: enough that rounding dust never matters, cheap on a real chain.
+            initial_stake: U256::from(10_000_000_000_000_000u64),
+            beacon: BeaconConfig::DEV,
+            consensus_version: 1,
+        }
+    }
+}
+
+impl DeployOptions {
+    /// The quorum to seat, checked against the members.
+    fn quorum(&self) -> Result<u64, Error> {
+        let n = self.members.len() as u64;
+        let quorum = self.quorum.unwrap_or(n / 2 + 1);
+        let mut seen = self.members.clone();
+        seen.sort();
+        seen.dedup();
+        if seen.len() != self.members.len() {
+            return Err(Error::Options("a committee member is listed twice".into()));
+        }
+        if n > 0 && quorum <= n / 2 {
+            return Err(Error::Options(format!(
+                "quorum {quorum} of {n} members is not a majority: two disjoint groups could \
+                 each approve a different report"
+            )));
+        }
+        Ok(quorum)
+    }
+}
+
+/// Deploys the whole protocol from `deployer` (one of `client`'s signers) and returns its
+/// record. `progress` hears one line per step.
+///
+/// Order: every program is placed first (so each address is known), then each code hash is
+/// activated once (the two vaults share one), then the contracts are initialised in
+/// dependency order (vaults, pool, wrapped token, rate feed, queue, then the oracle, which
+/// reads the pool), the committee is seated, and finally admin roles are handed over.
+///
+/// # Errors
+/// [`Error::Options`] for an invalid committee; [`Error::Artifact`] if a program was not
+/// built; any revert, decoded ([`Error::Reverted`]).
+pub async fn deploy_protocol(
+    client: &Client,
+    deployer: Address,
+    options: &DeployOptions,
+    progress: &mut dyn FnMut(String),
+) -> Result<Deployment, Error> {
+    let quorum = options.quorum()?;
+    let programs = PROGRAMS
+        .iter()
+        .map(|name| Program::load(&options.artifacts, name))
+        .collect::<Result<Vec<_>, _>>()?;
+    let by_name = |name: &str| {
+        programs.iter().find(|p| p.name == name).ok_or_else(|| {
+            Error::Unexpected(format!("program {name} missing from the program list"))
+        })
+    };
+    let admin = options.admin.unwrap_or(deployer);
+    let treasury = options.treasury.unwrap_or(admin);
+    let staking_module = options.staking_module.unwrap_or(admin);
+    let depositor = options.depositor.unwrap_or(admin);
+    let (_, now) = client.latest_block().await?;
+    let (genesis_time, initial_epoch) = options.beacon.resolve(now)?;
+
+    // 1. Place every program.
+    let order = [
+        ("poolAccounting", "pool-accounting"),
+        ("poolAdmin", "pool-admin"),
+        ("pool", "pool"),
+        ("rewardsVault", "vault"),
+        ("withdrawalVault", "vault"),
+        ("withdrawalQueueLedger", "withdrawal-queue-ledger"),
+        ("withdrawalQueueAdmin", "withdrawal-queue-admin"),
+        ("withdrawalQueue", "withdrawal-queue"),
+        ("wrapped", "wrapped"),
+        ("rateFeed", "rate-feed"),
+        ("oracleAdmin", "oracle-admin"),
+        ("oracle", "oracle"),
+    ];
+    let mut placed: Vec<(&str, &Program, Placed)> = Vec::with_capacity(order.len());
+    for (role_name, program_name) in order {
+        let program = by_name(program_name)?;
+        let at = program::place(client, deployer, program).await?;
+        progress(format!(
+            "placed {role_name:<22} {} ({} bytes of {program_name})",
+            at.address,
+            program.code.len()
+        ));
+        placed.push((role_name, program, at));
+    }
+    let get = |name: &str| {
+        placed
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, p, at)| {
+                (*at, ContractRecord { address: at.address, code_hash: p.code_hash() })
+            })
+            .ok_or_else(|| Error::Unexpected(format!("{name} was not placed")))
+    };
+
+    // 2. Activate each code hash once.
+    for (name, program, at) in &placed {
+        match program::activate(client, deployer, at.address, program.code_hash()).await? {
+            Activation::AlreadyActive { version } => {
+                progress(format!("activated {name:<19} already (Stylus v{version}, same code)"))
+            }
+            Activation::Activated { version, data_fee, gas_used } => progress(format!(
+                "activated {name:<19} Stylus v{version}, data fee {data_fee} wei, {gas_used} gas"
+            )),
+        }
+    }
+
+    let (pool_at, pool) = get("pool")?;
+    let (accounting_at, accounting) = get("poolAccounting")?;
+    let (pool_admin_at, pool_admin) = get("poolAdmin")?;
+    let (rewards_at, rewards_vault) = get("rewardsVault")?;
+    let (withdrawal_at, withdrawal_vault) = get("withdrawalVault")?;
+    let (queue_at, queue) = get("withdrawalQueue")?;
+    let (ledger_at, ledger) = get("withdrawalQueueLedger")?;
+    let (queue_admin_at, queue_admin) = get("withdrawalQueueAdmin")?;
+    let (wrapped_at, wrapped) = get("wrapped")?;
+    let (feed_at, rate_feed) = get("rateFeed")?;
+    let (oracle_at, oracle) = get("oracle")?;
+    let (oracle_admin_at, oracle_admin) = get("oracleAdmin")?;
+    let _ = (accounting_at, pool_admin_at, ledger_at, queue_admin_at, oracle_admin_at);
+
+    // 3. Initialise, each contract after those it reads.
+    let zero = U256::ZERO;
+    for vault in [rewards_at, withdrawal_at] {
+        let init =
+            IVault::initializeCall { pool: pool.address, deployer_nonce: vault.deployer_nonce };
+        client.send(deployer, vault.address, init, zero).await?;
+    }
+    progress("initialised both vaults".into());
+    let init = IPool::initializeCall {
+        deployer_nonce: pool_at.deployer_nonce,
+        admin: deployer,
+        oracle: oracle.address,
+        withdrawal_queue: queue.address,
+        withdrawal_vault: withdrawal_vault.address,
+        rewards_vault: rewards_vault.address,
+        treasury,
+        staking_module,
+        accounting_contract: accounting.address,
+        admin_contract: pool_admin.address,
+    };
+    client.send(deployer, pool.address, init, options.initial_stake).await?;
+    progress(format!("initialised the pool ({} wei locked at 0x…dEaD)", options.initial_stake));
+    let init =
+        IWrapped::initializeCall { deployer_nonce: wrapped_at.deployer_nonce, pool: pool.address };
+    client.send(deployer, wrapped.address, init, zero).await?;
+    let init =
+        IRateFeed::initializeCall { deployer_nonce: feed_at.deployer_nonce, pool: pool.address };
+    client.send(deployer, rate_feed.address, init, zero).await?;
+    progress("initialised the wrapped token and the rate feed".into());
+    let init = IWithdrawalQueue::initializeCall {
+        deployer_nonce: queue_at.deployer_nonce,
+        admin: deployer,
+        pool: pool.address,
+        wrapped: wrapped.address,
+        ledger_contract: ledger.address,
+        admin_contract: queue_admin.address,
+    };
+    client.send(deployer, queue.address, init, zero).await?;
+    progress("initialised the withdrawal queue".into());
+    let init = IOracle::initializeCall {
+        deployer_nonce: oracle_at.deployer_nonce,
+        admin: deployer,
+        pool: pool.address,
+        admin_contract: oracle_admin.address,
+        consensus_version: options.consensus_version,
+        genesis_time,
+        seconds_per_slot: options.beacon.seconds_per_slot,
+        slots_per_epoch: options.beacon.slots_per_epoch,
+        initial_epoch,
+        epochs_per_frame: options.beacon.epochs_per_frame,
+    };
+    client.send(deployer, oracle.address, init, zero).await?;
+    progress(format!(
+        "initialised the oracle (frames of {} s from epoch {initial_epoch})",
+        options.beacon.frame_seconds()
+    ));
+
+    // 4. Roles and the committee.
+    let members_role = role("MANAGE_MEMBERS_AND_QUORUM_ROLE");
+    if !options.members.is_empty() {
+        client
+            .send(
+                deployer,
+                oracle.address,
+                IOracle::grantRoleCall { role: members_role, account: deployer },
+                zero,
+            )
+            .await?;
+        for member in &options.members {
+            // The final quorum at every step: a majority of the final committee is one of
+            // every smaller one too (reporting is halted until the last member is seated).
+            let add = IOracle::addMemberCall { member: *member, quorum };
+            client.send(deployer, oracle.address, add, zero).await?;
+        }
+        progress(format!("seated {} committee members, quorum {quorum}", options.members.len()));
+    }
+    let grant = IPool::grantRoleCall { role: role("DEPOSIT_ROLE"), account: depositor };
+    client.send(deployer, pool.address, grant, zero).await?;
+    progress(format!("granted DEPOSIT_ROLE to {depositor}"));
+
+    // 5. Hand the admin roles over.
+    if admin != deployer {
+        if !options.members.is_empty() {
+            let renounce = IOracle::renounceRoleCall { role: members_role, confirmation: deployer };
+            client.send(deployer, oracle.address, renounce, zero).await?;
+        }
+        for target in [pool.address, queue.address, oracle.address] {
+            let grant = IPool::grantRoleCall { role: DEFAULT_ADMIN_ROLE, account: admin };
+            client.send(deployer, target, grant, zero).await?;
+            let renounce =
+                IPool::renounceRoleCall { role: DEFAULT_ADMIN_ROLE, confirmation: deployer };
+            client.send(deployer, target, renounce, zero).await?;
+        }
+        progress(format!("handed DEFAULT_ADMIN_ROLE to {admin}; the deployer holds no role"));
+    }
+
+    Ok(Deployment {
+        chain_id: client.chain_id(),
+        block: placed.first().map(|(_, _, at)| at.block).unwrap_or_default(),
+        deployer,
+        admin,
+        treasury,
+        staking_module,
+        contracts: Contracts {
+            pool,
+            pool_accounting: accounting,
+            pool_admin,
+            rewards_vault,
+            withdrawal_vault,
+            withdrawal_queue: queue,
+            withdrawal_queue_ledger: ledger,
+            withdrawal_queue_admin: queue_admin,
+            oracle,
+            oracle_admin,
+            wrapped,
+            rate_feed,
+        },
+        oracle: OracleSetup {
+            members: options.members.clone(),
+            quorum,
+            genesis_time,
+            seconds_per_slot: options.beacon.seconds_per_slot,
+            slots_per_epoch: options.beacon.slots_per_epoch,
+            initial_epoch,
+            epochs_per_frame: options.beacon.epochs_per_frame,
+        },
+    })
+}
+
+/// Deploys the protocol and records it in `<dir>/<chain-id>.json`, unless that file
+/// already records a deployment that is live on this chain (then nothing is sent), or
+/// `force` is set. A record whose contracts are not on the chain (a restarted development
+/// chain) is replaced, and `progress` says so.
+///
+/// # Errors
+/// [`Error::AlreadyDeployed`]; [`Error::Record`] for an unreadable record; as
+/// [`deploy_protocol`].
+pub async fn deploy_and_record(
+    client: &Client,
+    deployer: Address,
+    options: &DeployOptions,
+    dir: &Path,
+    force: bool,
+    progress: &mut dyn FnMut(String),
+) -> Result<(Deployment, PathBuf), Error> {
+    let path = Deployment::path(dir, client.chain_id());
+    if path.exists() && !force {
+        let existing = Deployment::load(&path)?;
+        if existing.is_live(client).await? {
+            return Err(Error::AlreadyDeployed {
+                path,
+                chain_id: existing.chain_id,
+                pool: existing.contracts.pool.address,
+            });
+        }
+        progress(format!(
+            "{} names contracts this chain does not hold (a restarted development chain?): \
+             replacing it",
+            path.display()
+        ));
+    }
+    let deployment = deploy_protocol(client, deployer, options, progress).await?;
+    let path = deployment.save(dir)?;
+    Ok((deployment, path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dev_beacon_chain_is_ten_seconds_into_frame_one() {
+        let (genesis, initial) = BeaconConfig::DEV.resolve(10_000_000).expect("resolves");
+        assert_eq!(initial, 1);
+        let epoch = 12 * 32;
+        let elapsed = 10_000_000 - genesis;
+        assert_eq!(elapsed / epoch, 1 + 225, "frame 1 starts at epoch 1 + 225");
+        assert_eq!(elapsed % epoch, 10);
+        assert!(matches!(BeaconConfig::DEV.resolve(100), Err(Error::Options(_))));
+    }
+
+    #[test]
+    fn mainnet_frames_start_at_the_current_epoch() {
+        let now = 1_606_824_023 + 384 * 1000 + 5;
+        assert_eq!(BeaconConfig::MAINNET.resolve(now).expect("ok"), (1_606_824_023, 1000));
+        let zero = BeaconConfig { epochs_per_frame: 0, ..BeaconConfig::MAINNET };
+        assert!(matches!(zero.resolve(now), Err(Error::Options(_))));
+    }
+
+    #[test]
+    fn the_quorum_must_be_a_majority_of_distinct_members() {
+        let a = |n: u8| Address::with_last_byte(n);
+        let options = |members: Vec<Address>, quorum| DeployOptions {
+            members,
+            quorum,
+            ..DeployOptions::default()
+        };
+        assert_eq!(options(vec![a(1), a(2), a(3), a(4), a(5)], None).quorum().expect("ok"), 3);
+        assert_eq!(options(vec![a(1), a(2), a(3), a(4)], None).quorum().expect("ok"), 3);
+        assert!(options(vec![a(1), a(2), a(3), a(4)], Some(2)).quorum().is_err());
+        assert!(options(vec![a(1), a(1), a(3)], None).quorum().is_err());
+        // Above the member count is allowed: it halts reporting, as the contract allows.
+        assert_eq!(options(vec![a(1)], Some(2)).quorum().expect("ok"), 2);
+        assert_eq!(options(vec![], None).quorum().expect("ok"), 1);
+    }
+}
