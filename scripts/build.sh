@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Builds every contract to Nitro-valid wasm and deployable code (target/wasm/<name>.wasm and
-# <name>.code), checking each against Arbitrum's activation rules and printing a size table.
-# Installs the wasm toolchain first if it is missing. Extra arguments go to `tidepool build`
-# (e.g. `--contract vault`).
+# The main job: builds every contract to Nitro-valid deployable code (checked against
+# Arbitrum's activation rules, with a size table), starts the local Stylus node, deploys the
+# whole protocol to it, prints the addresses, the chain id, the RPC URL and a `cast` line,
+# and keeps serving until Ctrl-C. Installs the wasm toolchain first if it is missing.
+# Extra arguments go to `tidepool up` (e.g. `--port 8548`, `--skip-build`).
+#
+# The dev profile is deliberate: `scripts/test.sh` builds the same crates the same way, so
+# running one after the other compiles once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
-cargo run --release -q -p tidepool-cli -- build "$@"
+cargo run -q -p tidepool-cli -- up "$@"

@@ -23,6 +23,7 @@ pub mod protocol;
 pub mod record;
 pub mod report;
 
+pub use alloy_signer::SignerSync;
 pub use alloy_signer_local::PrivateKeySigner;
 pub use client::{Client, Receipt};
 pub use error::{decode_revert, Error};

@@ -1,0 +1,234 @@
+//! `tidepool deploy` and `tidepool up` as a user runs them: the built binary against a local
+//! node, its output and its deployment record checked. Needs `tidepool build` (CI runs it
+//! first; elsewhere the tests skip with a note).
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+};
+
+use alloy_primitives::{keccak256, Address};
+use tidepool_deploy::{
+    bindings::IPool, protocol::DEFAULT_ADMIN_ROLE, Client, Deployment, PrivateKeySigner,
+};
+use tidepool_node::node::{Node, NodeConfig, NodeHandle};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn built() -> bool {
+    let ok = root().join("target/wasm/pool.code").exists();
+    if !ok {
+        assert!(std::env::var_os("CI").is_none(), "target/wasm/pool.code missing on CI");
+        eprintln!("SKIPPED: run `tidepool build` first");
+    }
+    ok
+}
+
+fn tidepool() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tidepool"));
+    cmd.current_dir(root()).env_remove("TIDEPOOL_PRIVATE_KEY");
+    cmd
+}
+
+fn dev_key(node: &NodeHandle, i: usize) -> String {
+    format!("0x{}", alloy_primitives::hex::encode(node.chain().lock().signers()[i].to_bytes()))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tidepool-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn run(cmd: &mut Command) -> (bool, String, String) {
+    let out = cmd.output().expect("run tidepool");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn record(dir: &Path, chain_id: u64) -> Deployment {
+    Deployment::load(&Deployment::path(dir, chain_id)).expect("record")
+}
+
+#[test]
+fn deploy_records_the_protocol_refuses_a_live_record_and_replaces_it_when_forced() {
+    if !built() {
+        return;
+    }
+    let node = Node::spawn(NodeConfig::ephemeral()).expect("node");
+    let out = scratch("deploy");
+    let members: Vec<String> =
+        (5..8).map(|i| node.chain().lock().signers()[i].address().to_string()).collect();
+    let deploy = |force: bool| {
+        let mut cmd = tidepool();
+        cmd.args(["deploy", "--rpc", &node.url(), "--private-key", &dev_key(&node, 0), "--out"])
+            .arg(&out);
+        for m in &members {
+            cmd.args(["--member", m]);
+        }
+        if force {
+            cmd.arg("--force");
+        }
+        run(&mut cmd)
+    };
+    let (ok, stdout, stderr) = deploy(false);
+    assert!(ok, "deploy failed: {stderr}");
+    assert!(stdout.contains("cast call"), "prints a cast line: {stdout}");
+    let first = record(&out, 412_346);
+    assert_eq!(first.oracle.members.len(), 3);
+    assert_eq!(first.oracle.quorum, 2);
+    // Every recorded code hash is the built code's.
+    for (name, file) in
+        [("pool", "pool"), ("oracle", "oracle"), ("withdrawalQueue", "withdrawal-queue")]
+    {
+        let code = std::fs::read(root().join(format!("target/wasm/{file}.code"))).expect("code");
+        let (_, c) = first.contracts.iter().into_iter().find(|(n, _)| *n == name).expect("listed");
+        assert_eq!(c.code_hash, keccak256(code), "{name}");
+    }
+
+    let (ok, _, stderr) = deploy(false);
+    assert!(!ok, "a second deploy must refuse");
+    assert!(stderr.contains("already records a deployment"), "{stderr}");
+    assert_eq!(record(&out, 412_346), first, "the record is untouched");
+
+    let (ok, _, stderr) = deploy(true);
+    assert!(ok, "forced deploy failed: {stderr}");
+    assert_ne!(record(&out, 412_346).contracts.pool.address, first.contracts.pool.address);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn deploy_from_a_keystore_hands_the_admin_role_over() {
+    if !built() {
+        return;
+    }
+    let node = Node::spawn(NodeConfig::ephemeral()).expect("node");
+    let out = scratch("keystore");
+    let key = node.chain().lock().signers()[3].to_bytes();
+    let (deployer, _) = PrivateKeySigner::encrypt_keystore(
+        &out,
+        &mut rand::thread_rng(),
+        key,
+        "correct horse",
+        Some("deployer.json"),
+    )
+    .expect("keystore");
+    let admin: Address = node.chain().lock().signers()[4].address();
+    let (ok, _, stderr) = run(tidepool()
+        .args(["deploy", "--rpc", &node.url(), "--keystore"])
+        .arg(out.join("deployer.json"))
+        .args(["--admin", &admin.to_string(), "--out"])
+        .arg(&out)
+        .env("TIDEPOOL_KEYSTORE_PASSWORD", "correct horse"));
+    assert!(ok, "deploy from a keystore failed: {stderr}");
+    let d = record(&out, 412_346);
+    assert_eq!((d.deployer, d.admin), (deployer.address(), admin));
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let client = Client::connect(&node.url(), []).await.expect("connect");
+        for target in [
+            d.contracts.pool.address,
+            d.contracts.withdrawal_queue.address,
+            d.contracts.oracle.address,
+        ] {
+            let has = |account| IPool::hasRoleCall { role: DEFAULT_ADMIN_ROLE, account };
+            assert!(client.view(target, has(admin)).await.expect("hasRole"));
+            assert!(!client.view(target, has(d.deployer)).await.expect("hasRole"));
+        }
+    });
+    // A wrong password is refused before anything is sent.
+    let (ok, _, stderr) = run(tidepool()
+        .args(["deploy", "--rpc", &node.url(), "--keystore"])
+        .arg(out.join("deployer.json"))
+        .args(["--out"])
+        .arg(&out)
+        .args(["--force"])
+        .env("TIDEPOOL_KEYSTORE_PASSWORD", "wrong"));
+    assert!(!ok);
+    assert!(stderr.contains("decrypting"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// Kills the child when the test ends, however it ends.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn tool(name: &str) -> Option<PathBuf> {
+    let path =
+        root().join(format!(".tools/node_modules/@foundry-rs/{name}-linux-amd64/bin/{name}"));
+    path.is_file().then_some(path)
+}
+
+#[test]
+fn up_deploys_to_a_node_that_serves_cast() {
+    if !built() {
+        return;
+    }
+    let mut child = Child(
+        tidepool()
+            .args(["up", "--skip-build", "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tidepool up"),
+    );
+    let stdout = child.0.stdout.take().expect("stdout");
+    let mut url = None;
+    let mut printed = String::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("line");
+        printed.push_str(&line);
+        printed.push('\n');
+        if let Some(u) = line.trim().strip_prefix("RPC URL: ") {
+            url = Some(u.to_owned());
+        }
+        if line.starts_with("Serving") {
+            break;
+        }
+    }
+    let url = url.unwrap_or_else(|| panic!("no RPC URL printed:\n{printed}"));
+    assert!(printed.contains("Chain ID: 412346"), "{printed}");
+    let pool = printed
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("pool ").map(|a| a.trim().to_owned()))
+        .unwrap_or_else(|| panic!("no pool address printed:\n{printed}"));
+
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let pooled = runtime.block_on(async {
+        let client = Client::connect(&url, []).await.expect("connect");
+        client
+            .view(pool.parse().expect("address"), IPool::getTotalPooledEtherCall {})
+            .await
+            .expect("view")
+    });
+    assert_eq!(
+        pooled,
+        alloy_primitives::U256::from(10_000_000_000_000_000u64),
+        "the initial stake"
+    );
+    // The printed cast line, as a user would paste it.
+    match tool("cast") {
+        Some(cast) => {
+            let out = Command::new(cast)
+                .args(["call", &pool, "getTotalPooledEther()(uint256)", "--rpc-url", &url])
+                .output()
+                .expect("cast");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(String::from_utf8_lossy(&out.stdout).starts_with("10000000000000000"));
+        }
+        None => assert!(std::env::var_os("CI").is_none(), "cast missing on CI"),
+    }
+}

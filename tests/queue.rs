@@ -1,0 +1,207 @@
+//! The withdrawal queue's flows on the built wasm, through alloy-provider: requests and their
+//! ERC-721 tickets, ticket transfers, claims by approved operators, with hints and to another
+//! recipient, finalization at the nominal amount and at a discount, and a paused queue that
+//! refuses requests but keeps paying claims; the invariants after each flow.
+
+use alloy_primitives::{Address, U256};
+use tidepool_deploy::{
+    bindings::{IPool, IWithdrawalQueue},
+    protocol::role,
+    report::{Observation, RATE_PRECISION},
+    Client, Receipt,
+};
+use tidepool_e2e::{eth, milli, reverted, World};
+
+const GWEI_PER_ETH: u64 = 1_000_000_000;
+
+/// `owner` approves the queue and asks to withdraw `amounts`; returns the ticket ids.
+async fn request(w: &World, owner: Address, amounts: Vec<U256>) -> Vec<U256> {
+    let total = amounts.iter().fold(U256::ZERO, |a, b| a + b);
+    w.send(owner, w.pool(), IPool::approveCall { spender: w.queue(), amount: total })
+        .await
+        .expect("approve");
+    let receipt = w
+        .send(
+            owner,
+            w.queue(),
+            IWithdrawalQueue::requestWithdrawalsCall { amounts: amounts.clone(), owner },
+        )
+        .await
+        .expect("request");
+    let requested = Client::events::<IWithdrawalQueue::WithdrawalRequested>(&receipt, w.queue());
+    assert_eq!(requested.len(), amounts.len());
+    for (event, amount) in requested.iter().zip(&amounts) {
+        assert_eq!((event.owner, event.amountOfStETH), (owner, *amount));
+    }
+    requested.iter().map(|e| e.requestId).collect()
+}
+
+/// Hints for `ids` from the queue's checkpoints.
+async fn hints(w: &World, ids: &[U256]) -> Vec<U256> {
+    let last = w.view(w.queue(), IWithdrawalQueue::getLastCheckpointIndexCall {}).await;
+    let call = IWithdrawalQueue::findCheckpointHintsCall {
+        request_ids: ids.to_vec(),
+        first_index: U256::from(1u8),
+        last_index: last,
+    };
+    w.view(w.queue(), call).await
+}
+
+async fn claimable(w: &World, ids: &[U256]) -> Vec<U256> {
+    let hints = hints(w, ids).await;
+    w.view(w.queue(), IWithdrawalQueue::getClaimableEtherCall { request_ids: ids.to_vec(), hints })
+        .await
+}
+
+/// Ether received by `who` in `receipt`, gas added back when `who` paid it.
+async fn received(
+    w: &World,
+    who: Address,
+    before: U256,
+    receipt: &Receipt,
+    paid_gas: bool,
+) -> U256 {
+    let gas = if paid_gas {
+        U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price)
+    } else {
+        U256::ZERO
+    };
+    w.client.balance(who).await.expect("balance") + gas - before
+}
+
+#[tokio::test]
+async fn tickets_move_and_are_claimed_by_operators_with_hints_and_to_other_recipients() {
+    let Some(w) = World::new().await else { return };
+    let (alice, bob, carol, dave) =
+        (w.alice.address(), w.bob.address(), w.carol.address(), w.dave.address());
+    w.stake(alice, eth(20)).await;
+    let ids = request(&w, alice, vec![eth(1), eth(2), eth(3)]).await;
+    assert_eq!(ids, vec![U256::from(1u8), U256::from(2u8), U256::from(3u8)]);
+    assert_eq!(
+        w.view(w.queue(), IWithdrawalQueue::balanceOfCall { owner: alice }).await,
+        U256::from(3u8)
+    );
+    // Claiming before finalization is refused.
+    let early = IWithdrawalQueue::claimWithdrawalCall { request_id: ids[0] };
+    reverted::<_, IWithdrawalQueue::RequestNotFoundOrNotFinalized>(
+        w.send(alice, w.queue(), early).await,
+    );
+
+    // Ticket 2 goes to Bob, who makes Dave his operator; Carol may move ticket 1.
+    let give = IWithdrawalQueue::transferFromCall { from: alice, to: bob, token_id: ids[1] };
+    w.send(alice, w.queue(), give).await.expect("ticket to Bob");
+    assert_eq!(w.view(w.queue(), IWithdrawalQueue::ownerOfCall { token_id: ids[1] }).await, bob);
+    let stranger = IWithdrawalQueue::transferFromCall { from: bob, to: carol, token_id: ids[1] };
+    reverted::<_, IWithdrawalQueue::ERC721InsufficientApproval>(
+        w.send(carol, w.queue(), stranger).await,
+    );
+    w.send(
+        bob,
+        w.queue(),
+        IWithdrawalQueue::setApprovalForAllCall { operator: dave, approved: true },
+    )
+    .await
+    .expect("operator");
+    w.send(alice, w.queue(), IWithdrawalQueue::approveCall { to: carol, token_id: ids[0] })
+        .await
+        .expect("approve Carol");
+
+    // Rewards, then every request finalized at its nominal amount (the rate went up).
+    w.client
+        .transfer(w.deployer, w.d.contracts.rewards_vault.address, milli(10), Default::default())
+        .await
+        .expect("tips");
+    w.next_frame().await;
+    w.report(Observation { finalize: true, ..Default::default() }).await;
+    assert_eq!(w.view(w.queue(), IWithdrawalQueue::getLastFinalizedRequestIdCall {}).await, ids[2]);
+    assert_eq!(claimable(&w, &ids).await, vec![eth(1), eth(2), eth(3)]);
+    w.check_invariants().await;
+
+    // Carol, approved for ticket 1, claims it: the ether goes to its owner, Alice.
+    let before = w.client.balance(alice).await.expect("balance");
+    let receipt = w
+        .send(carol, w.queue(), IWithdrawalQueue::claimWithdrawalCall { request_id: ids[0] })
+        .await
+        .expect("approved claim");
+    assert_eq!(received(&w, alice, before, &receipt, false).await, eth(1));
+    // Dave, Bob's operator, claims ticket 2 with hints: Bob is paid.
+    let before = w.client.balance(bob).await.expect("balance");
+    let h = hints(&w, &ids[1..2]).await;
+    let claim =
+        IWithdrawalQueue::claimWithdrawalsCall { request_ids: ids[1..2].to_vec(), hints: h };
+    let receipt = w.send(dave, w.queue(), claim.clone()).await.expect("operator claim");
+    assert_eq!(received(&w, bob, before, &receipt, false).await, eth(2));
+    let claimed = Client::events::<IWithdrawalQueue::WithdrawalClaimed>(&receipt, w.queue());
+    assert_eq!((claimed[0].owner, claimed[0].receiver, claimed[0].amountOfETH), (bob, bob, eth(2)));
+    reverted::<_, IWithdrawalQueue::RequestAlreadyClaimed>(w.send(dave, w.queue(), claim).await);
+    // Alice sends ticket 3's ether to Carol.
+    let before = w.client.balance(carol).await.expect("balance");
+    let h = hints(&w, &ids[2..]).await;
+    let to = IWithdrawalQueue::claimWithdrawalsToCall {
+        request_ids: ids[2..].to_vec(),
+        hints: h,
+        recipient: carol,
+    };
+    let receipt = w.send(alice, w.queue(), to).await.expect("claim to Carol");
+    assert_eq!(received(&w, carol, before, &receipt, false).await, eth(3));
+    assert_eq!(w.view(w.queue(), IWithdrawalQueue::getLockedEtherAmountCall {}).await, U256::ZERO);
+    w.check_invariants().await;
+}
+
+#[tokio::test]
+async fn a_slashing_finalizes_at_a_discount_and_a_paused_queue_still_pays_claims() {
+    let Some(w) = World::new().await else { return };
+    let (alice, bob) = (w.alice.address(), w.bob.address());
+    w.stake(alice, eth(50)).await;
+    w.deposit_validators(1).await;
+    let balance = 32 * GWEI_PER_ETH;
+    w.report(Observation { cl_validators: 1, cl_balance_gwei: balance, ..Default::default() })
+        .await;
+    let ids = request(&w, alice, vec![eth(2)]).await;
+
+    // 1 ETH lost in bunker mode: the request is finalized at the post-loss rate.
+    w.next_frame().await;
+    let seen = Observation {
+        cl_validators: 1,
+        cl_balance_gwei: balance - GWEI_PER_ETH,
+        bunker: true,
+        finalize: true,
+        ..Default::default()
+    };
+    let prepared = w.prepare(seen).await;
+    assert_eq!(prepared.data.withdrawalFinalizationBatches, ids);
+    w.submit(prepared.data.clone(), 3).await.expect("slashing report");
+    let status = w
+        .view(w.queue(), IWithdrawalQueue::getWithdrawalStatusCall { request_ids: ids.clone() })
+        .await;
+    let discounted = status[0].amountOfShares * prepared.data.simulatedShareRate / RATE_PRECISION;
+    let got = claimable(&w, &ids).await[0];
+    assert!(got < eth(2), "the ticket shares the loss");
+    assert_eq!(got, discounted, "shares x the report's rate, rounded down");
+    w.check_invariants().await;
+
+    // Paused: no new requests, but the finalized ticket is paid.
+    let grant = IWithdrawalQueue::grantRoleCall { role: role("PAUSE_ROLE"), account: w.deployer };
+    w.send(w.deployer, w.queue(), grant).await.expect("grant");
+    w.send(w.deployer, w.queue(), IWithdrawalQueue::pauseForCall { duration: U256::MAX })
+        .await
+        .expect("pause");
+    w.stake(bob, eth(1)).await;
+    w.send(bob, w.pool(), IPool::approveCall { spender: w.queue(), amount: eth(1) })
+        .await
+        .expect("approve");
+    let refused =
+        IWithdrawalQueue::requestWithdrawalsCall { amounts: vec![milli(500)], owner: bob };
+    reverted::<_, IWithdrawalQueue::ResumedExpected>(w.send(bob, w.queue(), refused.clone()).await);
+    let before = w.client.balance(alice).await.expect("balance");
+    let receipt = w
+        .send(alice, w.queue(), IWithdrawalQueue::claimWithdrawalCall { request_id: ids[0] })
+        .await
+        .expect("claim while paused");
+    assert_eq!(received(&w, alice, before, &receipt, true).await, got);
+    let grant = IWithdrawalQueue::grantRoleCall { role: role("RESUME_ROLE"), account: w.deployer };
+    w.send(w.deployer, w.queue(), grant).await.expect("grant");
+    w.send(w.deployer, w.queue(), IWithdrawalQueue::resumeCall {}).await.expect("resume");
+    w.send(bob, w.queue(), refused).await.expect("requests again after resume");
+    w.check_invariants().await;
+}

@@ -1,0 +1,265 @@
+//! The world every end-to-end test starts from: a fresh Tidepool deployment of the built wasm
+//! (`tidepool build`), made with `tidepool-deploy` and driven through alloy-provider.
+//!
+//! By default each test starts its own embedded node on a free port. With
+//! `TIDEPOOL_RPC_URL` set the tests run against that chain instead, deploying from
+//! `TIDEPOOL_PRIVATE_KEY` (which funds the test accounts: about 250 ETH in all); moving
+//! between oracle frames needs the anvil-style `evm_increaseTime`.
+#![allow(missing_docs)]
+
+use std::path::PathBuf;
+
+use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
+use alloy_sol_types::{sol, Eip712Domain, SolStruct};
+use tidepool_deploy::{
+    bindings::{IOracle, IPool},
+    deploy_protocol, invariants,
+    report::{self, Observation, PreparedReport, ReportData},
+    Client, DeployOptions, Deployment, Error, PrivateKeySigner, Receipt, ETHER,
+};
+use tidepool_node::node::{Node, NodeConfig, NodeHandle};
+
+/// `n` ether.
+pub fn eth(n: u64) -> U256 {
+    U256::from(n) * ETHER
+}
+
+/// `n` thousandths of an ether.
+pub fn milli(n: u64) -> U256 {
+    U256::from(n) * ETHER / U256::from(1_000u64)
+}
+
+/// A test key derived from a label, so runs are repeatable.
+pub fn key(label: &str) -> PrivateKeySigner {
+    PrivateKeySigner::from_bytes(&keccak256(format!("tidepool e2e: {label}"))).expect("key")
+}
+
+sol! {
+    /// EIP-2612's signed approval.
+    struct Permit {
+        address owner;
+        address spender;
+        uint256 value;
+        uint256 nonce;
+        uint256 deadline;
+    }
+}
+
+/// A deployment and the people who use it.
+pub struct World {
+    pub client: Client,
+    pub d: Deployment,
+    pub deployer: Address,
+    pub alice: PrivateKeySigner,
+    pub bob: PrivateKeySigner,
+    pub carol: PrivateKeySigner,
+    pub dave: PrivateKeySigner,
+    /// Five members, quorum 3.
+    pub committee: Vec<PrivateKeySigner>,
+    pub treasury: Address,
+    pub module: Address,
+    _node: Option<NodeHandle>,
+}
+
+/// Where `tidepool build` writes the code.
+fn artifacts() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasm")
+}
+
+impl World {
+    /// A fresh deployment, or `None` (with a note) when the wasm has not been built. CI
+    /// builds it first, so there a missing build fails instead.
+    pub async fn new() -> Option<Self> {
+        if !artifacts().join("pool.code").exists() {
+            assert!(std::env::var_os("CI").is_none(), "target/wasm/pool.code missing on CI");
+            eprintln!("SKIPPED: run `tidepool build` first");
+            return None;
+        }
+        let (node, url, deployer) = match std::env::var("TIDEPOOL_RPC_URL") {
+            Ok(url) => {
+                let key = std::env::var("TIDEPOOL_PRIVATE_KEY")
+                    .expect("TIDEPOOL_PRIVATE_KEY must fund the tests on TIDEPOOL_RPC_URL");
+                (None, url, key.parse::<PrivateKeySigner>().expect("TIDEPOOL_PRIVATE_KEY"))
+            }
+            Err(_) => {
+                let node = Node::spawn(NodeConfig::ephemeral()).expect("node");
+                let dev = node.chain().lock().signers()[0].to_bytes();
+                let url = node.url();
+                (Some(node), url, PrivateKeySigner::from_bytes(&dev).expect("dev key"))
+            }
+        };
+        let (alice, bob, carol, dave) = (key("alice"), key("bob"), key("carol"), key("dave"));
+        let committee: Vec<_> = (1..=5).map(|i| key(&format!("member {i}"))).collect();
+        let deployer_address = deployer.address();
+        let client = Client::connect(
+            &url,
+            [deployer, alice.clone(), bob.clone(), carol.clone(), dave.clone()],
+        )
+        .await
+        .expect("connect");
+        let (treasury, module) = (key("treasury").address(), key("module").address());
+        let options = DeployOptions {
+            artifacts: artifacts(),
+            treasury: Some(treasury),
+            staking_module: Some(module),
+            members: committee.iter().map(PrivateKeySigner::address).collect(),
+            quorum: Some(3),
+            ..DeployOptions::default()
+        };
+        let d = deploy_protocol(&client, deployer_address, &options, &mut |_| {})
+            .await
+            .expect("deploy");
+        for who in [&alice, &bob, &carol, &dave] {
+            client
+                .transfer(deployer_address, who.address(), eth(60), Bytes::new())
+                .await
+                .expect("fund");
+        }
+        Some(Self {
+            client,
+            d,
+            deployer: deployer_address,
+            alice,
+            bob,
+            carol,
+            dave,
+            committee,
+            treasury,
+            module,
+            _node: node,
+        })
+    }
+
+    pub fn pool(&self) -> Address {
+        self.d.contracts.pool.address
+    }
+
+    pub fn queue(&self) -> Address {
+        self.d.contracts.withdrawal_queue.address
+    }
+
+    pub fn oracle(&self) -> Address {
+        self.d.contracts.oracle.address
+    }
+
+    pub fn wrapped(&self) -> Address {
+        self.d.contracts.wrapped.address
+    }
+
+    /// Sends `call` to `to` from `from` with no value.
+    pub async fn send<C: alloy_sol_types::SolCall>(
+        &self,
+        from: Address,
+        to: Address,
+        call: C,
+    ) -> Result<Receipt, Error> {
+        self.client.send(from, to, call, U256::ZERO).await
+    }
+
+    /// Reads `call` on `to`, panicking on a revert.
+    pub async fn view<C: alloy_sol_types::SolCall>(&self, to: Address, call: C) -> C::Return {
+        self.client.view(to, call).await.expect("view")
+    }
+
+    /// `who` stakes `amount` with `submit`.
+    pub async fn stake(&self, who: Address, amount: U256) -> Receipt {
+        self.client
+            .send(who, self.pool(), IPool::submitCall { referral: Address::ZERO }, amount)
+            .await
+            .expect("submit")
+    }
+
+    pub async fn balance_of(&self, who: Address) -> U256 {
+        self.view(self.pool(), IPool::balanceOfCall { account: who }).await
+    }
+
+    pub async fn shares_of(&self, who: Address) -> U256 {
+        self.view(self.pool(), IPool::sharesOfCall { account: who }).await
+    }
+
+    /// Ether per 1e18 shares.
+    pub async fn rate(&self) -> U256 {
+        self.view(self.pool(), IPool::getPooledEthBySharesCall { shares_amount: ETHER }).await
+    }
+
+    /// The deployer sends `n` validators' deposits to the staking module.
+    pub async fn deposit_validators(&self, n: u64) {
+        let call = IPool::depositCall { validators: U256::from(n) };
+        self.send(self.deployer, self.pool(), call).await.expect("deposit");
+    }
+
+    /// Moves to the next oracle frame.
+    pub async fn next_frame(&self) {
+        let o = &self.d.oracle;
+        let frame = o.seconds_per_slot * o.slots_per_epoch * o.epochs_per_frame;
+        self.client.increase_time(frame).await.expect("evm_increaseTime");
+    }
+
+    /// The report for the frame now running, from `seen`.
+    pub async fn prepare(&self, seen: Observation) -> PreparedReport {
+        report::prepare(&self.client, &self.d, &seen).await.expect("prepare")
+    }
+
+    /// Signatures of `keys` over `data`, ascending by signer.
+    pub fn sign(&self, data: &ReportData, keys: &[&PrivateKeySigner]) -> Vec<Bytes> {
+        report::sign(data, self.d.chain_id, self.oracle(), keys).expect("sign")
+    }
+
+    /// Submits `data` signed by the first `signers` committee members, relayed by Dave.
+    pub async fn submit(&self, data: ReportData, signers: usize) -> Result<Receipt, Error> {
+        let keys: Vec<_> = self.committee.iter().take(signers).collect();
+        let signatures = self.sign(&data, &keys);
+        report::submit(&self.client, &self.d, self.dave.address(), data, signatures).await
+    }
+
+    /// Prepares and submits a report signed by a quorum.
+    pub async fn report(&self, seen: Observation) -> Receipt {
+        let prepared = self.prepare(seen).await;
+        self.submit(prepared.data, 3).await.expect("report")
+    }
+
+    /// The last processed reference slot.
+    pub async fn last_ref_slot(&self) -> u64 {
+        self.view(self.oracle(), IOracle::getLastProcessingRefSlotCall {}).await
+    }
+
+    /// EIP-2612 permit of `owner` for `spender` on `token`, as (v, r, s).
+    pub async fn permit(
+        &self,
+        token: Address,
+        owner: &PrivateKeySigner,
+        spender: Address,
+        value: U256,
+        deadline: U256,
+    ) -> (u8, B256, B256) {
+        use tidepool_deploy::SignerSync;
+        let domain = self.view(token, IPool::eip712DomainCall {}).await;
+        let nonce = self.view(token, IPool::noncesCall { owner: owner.address() }).await;
+        let domain = Eip712Domain::new(
+            Some(domain._1.into()),
+            Some(domain._2.into()),
+            Some(U256::from(self.d.chain_id)),
+            Some(token),
+            None,
+        );
+        let permit = Permit { owner: owner.address(), spender, value, nonce, deadline };
+        let signature =
+            owner.sign_hash_sync(&permit.eip712_signing_hash(&domain)).expect("sign permit");
+        (27 + u8::from(signature.v()), B256::from(signature.r()), B256::from(signature.s()))
+    }
+
+    /// DESIGN.md's invariants, from chain state; panics naming the broken one.
+    pub async fn check_invariants(&self) {
+        invariants::check(&self.client, &self.d).await.expect("invariants");
+    }
+}
+
+/// The decoded revert of `result`, panicking if it succeeded.
+pub fn reverted<T: std::fmt::Debug, E: alloy_sol_types::SolError>(result: Result<T, Error>) -> E {
+    match result {
+        Ok(v) => panic!("expected a revert with {}, got {v:?}", E::SIGNATURE),
+        Err(e) => {
+            e.reverted_with::<E>().unwrap_or_else(|| panic!("expected {}, got {e}", E::SIGNATURE))
+        }
+    }
+}
