@@ -18,10 +18,7 @@ async fn staking_by_submit_and_by_plain_transfer_mints_shares_at_the_rate() {
     assert_eq!(w.shares_of(alice).await, eth(5));
 
     // Rewards move the rate; a plain transfer (a wallet's "send") stakes at the new rate.
-    w.client
-        .transfer(w.deployer, w.d.contracts.rewards_vault.address, milli(3), Bytes::new())
-        .await
-        .expect("tips");
+    w.tip(milli(3)).await;
     w.report(Observation::default()).await;
     let rate = w.rate().await;
     assert!(rate > eth(1), "rewards raised the rate");
@@ -47,10 +44,7 @@ async fn transfers_deliver_at_least_the_amount_and_share_transfers_are_exact() {
     let Some(w) = World::new().await else { return };
     let (alice, bob) = (w.alice.address(), w.bob.address());
     w.stake(alice, eth(10)).await;
-    w.client
-        .transfer(w.deployer, w.d.contracts.rewards_vault.address, milli(7), Bytes::new())
-        .await
-        .expect("tips");
+    w.tip(milli(7)).await;
     w.report(Observation::default()).await;
 
     let amount = U256::from(1_234_567_890_123_456_789u64);

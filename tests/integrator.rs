@@ -50,10 +50,7 @@ async fn a_solidity_integrator_receives_at_least_what_it_pulls_of_either_token()
     let app = integrator(&w, alice).await;
     w.stake(alice, eth(10)).await;
     // Move the rate away from 1 so every conversion rounds.
-    w.client
-        .transfer(w.deployer, w.d.contracts.rewards_vault.address, milli(7), Bytes::new())
-        .await
-        .expect("tips");
+    w.tip(milli(7)).await;
     w.report(Observation::default()).await;
     assert_ne!(w.rate().await, eth(1));
 

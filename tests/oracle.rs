@@ -151,8 +151,7 @@ async fn vault_rate_and_rebase_limits_refuse_reports_that_overstate_them() {
     let Some(w) = World::new().await else { return };
     let alice = w.alice.address();
     w.stake(alice, eth(10)).await;
-    let rewards_vault = w.d.contracts.rewards_vault.address;
-    w.client.transfer(w.deployer, rewards_vault, milli(5), Bytes::new()).await.expect("tips");
+    w.tip(milli(5)).await;
     // A request made before the next frame's reference slot, so that report may finalize it.
     w.send(alice, w.pool(), IPool::approveCall { spender: w.queue(), amount: eth(1) })
         .await
@@ -189,10 +188,7 @@ async fn vault_rate_and_rebase_limits_refuse_reports_that_overstate_them() {
     w.send(w.deployer, w.pool(), grant).await.expect("grant");
     let loose = IPool::setMaxPositiveRebaseCall { max_positive_rebase: 1_000_000_000 };
     w.send(w.deployer, w.pool(), loose).await.expect("loosen the pool's cap");
-    w.client
-        .transfer(w.deployer, rewards_vault, eth(1), Bytes::new())
-        .await
-        .expect("a big MEV payout");
+    w.tip(eth(1)).await; // a big MEV payout
     w.next_frame().await;
     let data = w.prepare(Observation::default()).await.data;
     reverted::<_, IOracle::IncorrectPositiveTokenRebase>(w.submit(data, 3).await);

@@ -107,10 +107,7 @@ async fn tickets_move_and_are_claimed_by_operators_with_hints_and_to_other_recip
         .expect("approve Carol");
 
     // Rewards, then every request finalized at its nominal amount (the rate went up).
-    w.client
-        .transfer(w.deployer, w.d.contracts.rewards_vault.address, milli(10), Default::default())
-        .await
-        .expect("tips");
+    w.tip(milli(10)).await;
     w.next_frame().await;
     w.report(Observation { finalize: true, ..Default::default() }).await;
     assert_eq!(w.view(w.queue(), IWithdrawalQueue::getLastFinalizedRequestIdCall {}).await, ids[2]);

@@ -10,10 +10,9 @@
 use std::path::PathBuf;
 
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
-use alloy_sol_types::{sol, Eip712Domain, SolStruct};
 use tidepool_deploy::{
     bindings::{IOracle, IPool},
-    deploy_protocol, invariants,
+    deploy_protocol, invariants, permit,
     report::{self, Observation, PreparedReport, ReportData},
     Client, DeployOptions, Deployment, Error, PrivateKeySigner, Receipt, ETHER,
 };
@@ -32,17 +31,6 @@ pub fn milli(n: u64) -> U256 {
 /// A test key derived from a label, so runs are repeatable.
 pub fn key(label: &str) -> PrivateKeySigner {
     PrivateKeySigner::from_bytes(&keccak256(format!("tidepool e2e: {label}"))).expect("key")
-}
-
-sol! {
-    /// EIP-2612's signed approval.
-    struct Permit {
-        address owner;
-        address spender;
-        uint256 value;
-        uint256 nonce;
-        uint256 deadline;
-    }
 }
 
 /// A deployment and the people who use it.
@@ -232,20 +220,16 @@ impl World {
         value: U256,
         deadline: U256,
     ) -> (u8, B256, B256) {
-        use tidepool_deploy::SignerSync;
-        let domain = self.view(token, IPool::eip712DomainCall {}).await;
-        let nonce = self.view(token, IPool::noncesCall { owner: owner.address() }).await;
-        let domain = Eip712Domain::new(
-            Some(domain._1.into()),
-            Some(domain._2.into()),
-            Some(U256::from(self.d.chain_id)),
-            Some(token),
-            None,
-        );
-        let permit = Permit { owner: owner.address(), spender, value, nonce, deadline };
-        let signature =
-            owner.sign_hash_sync(&permit.eip712_signing_hash(&domain)).expect("sign permit");
-        (27 + u8::from(signature.v()), B256::from(signature.r()), B256::from(signature.s()))
+        let s = permit::sign(&self.client, token, owner, spender, value, deadline)
+            .await
+            .expect("sign permit");
+        (s.v, s.r, s.s)
+    }
+
+    /// Priority fees and MEV: `amount` paid into the rewards vault by the deployer.
+    pub async fn tip(&self, amount: U256) {
+        let vault = self.d.contracts.rewards_vault.address;
+        self.client.transfer(self.deployer, vault, amount, Bytes::new()).await.expect("tips");
     }
 
     /// DESIGN.md's invariants, from chain state; panics naming the broken one.

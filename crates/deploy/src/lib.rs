@@ -10,6 +10,7 @@
 //!   and wired, roles granted, the committee seated; the result is a [`Deployment`].
 //! - [`record`]: the deployment record, `deployments/<chain-id>.json`.
 //! - [`invariants`]: DESIGN.md's accounting invariants, checked from chain state.
+//! - [`permit`]: EIP-2612 permits signed off-chain.
 //! - [`report`]: oracle reports built from chain state (simulated rate, finalization
 //!   batches) and signed by committee keys, as the committee's tooling does.
 #![warn(missing_docs)]
@@ -18,6 +19,7 @@ pub mod bindings;
 mod client;
 mod error;
 pub mod invariants;
+pub mod permit;
 pub mod program;
 pub mod protocol;
 pub mod record;

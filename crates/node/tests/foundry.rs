@@ -35,27 +35,6 @@ fn tool(name: &str) -> Option<PathBuf> {
     }
 }
 
-/// Init code that deploys `runtime` verbatim.
-fn deployer(runtime: &[u8]) -> Vec<u8> {
-    let len = runtime.len() as u16;
-    let mut code = vec![
-        0x61,
-        (len >> 8) as u8,
-        len as u8,
-        0x80,
-        0x60,
-        0x0c,
-        0x60,
-        0x00,
-        0x39,
-        0x60,
-        0x00,
-        0xf3,
-    ];
-    code.extend_from_slice(runtime);
-    code
-}
-
 fn cast(cast: &PathBuf, args: &[&str]) -> String {
     let out = Command::new(cast).args(args).output().expect("run cast");
     assert!(out.status.success(), "cast {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -70,7 +49,7 @@ fn cast_deploys_activates_and_calls_a_stylus_program() {
     let key = format!("0x{}", hex::encode(dev_signers(1).expect("key")[0].to_bytes()));
     let wasm = wat::parse_str(counter()).expect("wat");
     let code = compress_program(&wasm).expect("compress");
-    let init = format!("0x{}", hex::encode(deployer(&code)));
+    let init = format!("0x{}", hex::encode(tidepool_deploy::program::init_code_returning(&code)));
     let receipt = cast(
         &cast_bin,
         &["send", "--rpc-url", &url, "--private-key", &key, "--json", "--create", &init],
@@ -188,7 +167,12 @@ fn sequence() -> Vec<String> {
         w
     };
     txs.push(eip1559(TxKind::Call(Address::repeat_byte(0x42)), vec![], 12_345, 21_000));
-    txs.push(eip1559(TxKind::Create, deployer(&hex::decode(LOGGER).expect("hex")), 0, 200_000));
+    txs.push(eip1559(
+        TxKind::Create,
+        tidepool_deploy::program::init_code_returning(&hex::decode(LOGGER).expect("hex")).to_vec(),
+        0,
+        200_000,
+    ));
     txs.push(eip1559(TxKind::Call(logger), word(7), 0, 100_000));
     txs.push(eip1559(TxKind::Call(logger), word(0), 0, 100_000));
     txs.push(eip1559(TxKind::Call(logger), word(9), 5, 100_000));

@@ -228,16 +228,6 @@ pub fn built_wasm(contract: &str) -> Option<Vec<u8>> {
     }
 }
 
-/// Init code that returns the bytes appended to it: the usual way to deploy Stylus code.
-pub fn deployer_init_code(code: &[u8]) -> Vec<u8> {
-    let len = u16::try_from(code.len()).expect("code fits 64 KiB");
-    let [hi, lo] = len.to_be_bytes();
-    // PUSH2 len, DUP1, PUSH1 12, PUSH1 0, CODECOPY, PUSH1 0, RETURN
-    let mut init = vec![0x61, hi, lo, 0x80, 0x60, 0x0c, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3];
-    init.extend_from_slice(code);
-    init
-}
-
 /// Deploys `wasm` from dev account 0 with CREATE and activates it; returns (address, nonce).
 pub fn deploy(chain: &mut Chain, wasm: &[u8]) -> (Address, u64) {
     let from = dev(chain, 0);
@@ -246,7 +236,7 @@ pub fn deploy(chain: &mut Chain, wasm: &[u8]) -> (Address, u64) {
     let request = TransactionRequest {
         from: Some(from),
         to: Some(TxKind::Create),
-        input: Bytes::from(deployer_init_code(&code)).into(),
+        input: tidepool_deploy::program::init_code_returning(&code).into(),
         gas: Some(10_000_000),
         ..Default::default()
     };
