@@ -154,7 +154,7 @@ mod tests {
     fn init_code_copies_and_returns_the_code() {
         let init = init_code_returning(&[0xEF, 0xF0, 0x00, 0x00, 0xAA]);
         assert_eq!(&init[..3], &[0x61, 0x00, 0x05]);
-        assert_eq!(init[6], 12, "code starts right after the 12-byte prefix");
+        assert_eq!(init[5], 12, "code starts right after the 12-byte prefix");
         assert_eq!(&init[12..], &[0xEF, 0xF0, 0x00, 0x00, 0xAA]);
     }
 
