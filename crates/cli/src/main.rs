@@ -8,6 +8,7 @@ mod build;
 mod demo;
 mod deploy;
 mod keys;
+mod oracle;
 mod show;
 mod toolchain;
 mod up;
@@ -39,6 +40,8 @@ enum Command {
     /// The main job: build, start a local Stylus node, deploy to it, print the addresses
     /// and keep serving.
     Up(up::Args),
+    /// Oracle committee tools: status, and building, signing and submitting reports.
+    Oracle(oracle::Args),
     /// Run the life cycle (stake, report, transfer, withdraw, slash, claim) and print a
     /// table after each step.
     Demo(demo::Args),
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         Command::Deploy(args) => deploy::run(args),
         Command::Up(args) => up::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Oracle(args) => oracle::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -232,3 +232,112 @@ fn up_deploys_to_a_node_that_serves_cast() {
         None => assert!(std::env::var_os("CI").is_none(), "cast missing on CI"),
     }
 }
+
+#[test]
+fn oracle_commands_build_sign_and_submit_a_report_from_beacon_files() {
+    use tidepool_committee::beacon::fixtures;
+    if !built() {
+        return;
+    }
+    let node = Node::spawn(NodeConfig::ephemeral()).expect("node");
+    let out = scratch("oracle");
+    let members: Vec<String> = (5..8).map(|i| dev_key(&node, i)).collect();
+    let mut deploy = tidepool();
+    deploy
+        .args(["deploy", "--rpc", &node.url(), "--private-key", &dev_key(&node, 0), "--out"])
+        .arg(&out);
+    for i in 5..8 {
+        deploy.args(["--member", &node.chain().lock().signers()[i].address().to_string()]);
+    }
+    let (ok, _, stderr) = run(&mut deploy);
+    assert!(ok, "{stderr}");
+    let d = record(&out, 412_346);
+    let record_path = Deployment::path(&out, 412_346);
+
+    // Stake and one validator, then the next frame, whose reference slot follows them.
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let deployer: PrivateKeySigner = dev_key(&node, 0).parse().expect("key");
+    let ref_slot = runtime.block_on(async {
+        let client = Client::connect(&node.url(), [deployer.clone()]).await.expect("connect");
+        let pool = d.contracts.pool.address;
+        let stake = IPool::submitCall { referral: Address::ZERO };
+        let value = alloy_primitives::U256::from(40u8) * tidepool_deploy::ETHER;
+        client.send(deployer.address(), pool, stake, value).await.expect("stake");
+        let deposit = IPool::depositCall { validators: alloy_primitives::U256::from(1u8) };
+        client
+            .send(deployer.address(), pool, deposit, alloy_primitives::U256::ZERO)
+            .await
+            .expect("deposit");
+        client.increase_time(86_400).await.expect("time");
+        let frame = tidepool_deploy::bindings::IOracle::getCurrentFrameCall {};
+        client.view(d.contracts.oracle.address, frame).await.expect("frame")._0
+    });
+    let beacon = out.join("beacon");
+    std::fs::create_dir_all(&beacon).expect("dir");
+    std::fs::write(beacon.join("genesis.json"), fixtures::genesis_json(d.oracle.genesis_time))
+        .expect("write");
+    let file =
+        std::fs::File::create(beacon.join(format!("validators_{ref_slot}.json"))).expect("create");
+    let ours = [3u64].into_iter().collect();
+    fixtures::write_validators(
+        std::io::BufWriter::new(file),
+        500,
+        &ours,
+        d.contracts.withdrawal_vault.address,
+        32_002_000_000,
+    )
+    .expect("validators");
+
+    let chain = |cmd: &mut Command| {
+        cmd.args(["--rpc", &node.url(), "--deployment"]).arg(&record_path);
+    };
+    let mut status = tidepool();
+    status.args(["oracle", "status"]);
+    chain(&mut status);
+    let (ok, stdout, stderr) = run(&mut status);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains(&format!("reference slot {ref_slot}")) && stdout.contains("quorum 2"),
+        "{stdout}"
+    );
+
+    let report = out.join("report.json");
+    let mut build = tidepool();
+    build.args(["oracle", "report", "build", "--beacon"]).arg(&beacon).arg("--out").arg(&report);
+    chain(&mut build);
+    let (ok, stdout, stderr) = run(&mut build);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("validators: 1 of 500 scanned, 32002000000 gwei"), "{stdout}");
+
+    let mut signatures = Vec::new();
+    for (i, key) in members.iter().enumerate().take(2) {
+        let sig = out.join(format!("sig{i}.json"));
+        let mut sign = tidepool();
+        sign.args(["oracle", "report", "sign", "--report"])
+            .arg(&report)
+            .args(["--private-key", key, "--out"])
+            .arg(&sig);
+        chain(&mut sign);
+        let (ok, _, stderr) = run(&mut sign);
+        assert!(ok, "{stderr}");
+        signatures.push(sig);
+    }
+    let submit = |sigs: &[PathBuf]| {
+        let mut cmd = tidepool();
+        cmd.args(["oracle", "report", "submit", "--report"])
+            .arg(&report)
+            .args(["--private-key", &dev_key(&node, 1)]);
+        for s in sigs {
+            cmd.arg("--signature").arg(s);
+        }
+        chain(&mut cmd);
+        run(&mut cmd)
+    };
+    let (ok, _, stderr) = submit(&signatures[..1]);
+    assert!(!ok);
+    assert!(stderr.contains("1 of 2 signatures: 1 more needed"), "{stderr}");
+    let (ok, stdout, stderr) = submit(&signatures);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains(&format!("report for reference slot {ref_slot} accepted")), "{stdout}");
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -6,7 +6,7 @@ use std::time::Duration;
 use alloy_network::{Ethereum, EthereumWallet, TransactionBuilder};
 use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
 use alloy_provider::{DynProvider, Provider, ProviderBuilder};
-use alloy_rpc_types_eth::{BlockNumberOrTag, TransactionReceipt, TransactionRequest};
+use alloy_rpc_types_eth::{BlockId, BlockNumberOrTag, TransactionReceipt, TransactionRequest};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolEvent};
 use alloy_transport::TransportError;
@@ -119,6 +119,21 @@ impl Client {
         call: C,
         value: U256,
     ) -> Result<C::Return, Error> {
+        self.call_at(from, to, call, value, None).await
+    }
+
+    /// [`Client::call_as`] against the state after block `block` (`None`: the latest).
+    ///
+    /// # Errors
+    /// As [`Client::view`].
+    pub async fn call_at<C: SolCall>(
+        &self,
+        from: Option<Address>,
+        to: Address,
+        call: C,
+        value: U256,
+        block: Option<u64>,
+    ) -> Result<C::Return, Error> {
         let mut tx = TransactionRequest::default()
             .with_to(to)
             .with_input(call.abi_encode())
@@ -126,7 +141,9 @@ impl Client {
         if let Some(from) = from {
             tx = tx.with_from(from);
         }
-        let out = self.provider.call(tx).await.map_err(|e| rpc_error(C::SIGNATURE, e))?;
+        let block = block.map_or(BlockId::latest(), BlockId::number);
+        let out =
+            self.provider.call(tx).block(block).await.map_err(|e| rpc_error(C::SIGNATURE, e))?;
         C::abi_decode_returns(&out)
             .map_err(|source| Error::Decode { what: C::SIGNATURE.to_owned(), source })
     }
@@ -257,6 +274,19 @@ impl Client {
         self.provider.get_balance(account).await.map_err(|e| rpc_error("eth_getBalance", e))
     }
 
+    /// The ether balance of `account` after block `at` (`None`: the latest).
+    ///
+    /// # Errors
+    /// [`Error::Rpc`].
+    pub async fn balance_at(&self, account: Address, at: Option<u64>) -> Result<U256, Error> {
+        let call = self.provider.get_balance(account);
+        let call = match at {
+            Some(n) => call.number(n),
+            None => call,
+        };
+        call.await.map_err(|e| rpc_error("eth_getBalance", e))
+    }
+
     /// The code at `account`.
     ///
     /// # Errors
@@ -288,6 +318,46 @@ impl Client {
             .map_err(|e| rpc_error("eth_getBlockByNumber", e))?
             .ok_or_else(|| Error::Unexpected("the node has no latest block".into()))?;
         Ok((block.header.number, block.header.timestamp))
+    }
+
+    /// The number and timestamp of block `number`.
+    ///
+    /// # Errors
+    /// [`Error::Rpc`]; [`Error::Unexpected`] if there is no such block.
+    pub async fn block(&self, number: u64) -> Result<(u64, u64), Error> {
+        let block = self
+            .provider
+            .get_block_by_number(BlockNumberOrTag::Number(number))
+            .await
+            .map_err(|e| rpc_error("eth_getBlockByNumber", e))?
+            .ok_or_else(|| Error::Unexpected(format!("the node has no block {number}")))?;
+        Ok((block.header.number, block.header.timestamp))
+    }
+
+    /// The last block at or after `from` whose timestamp is at most `time`, by binary search
+    /// (timestamps never decrease), or `None` if block `from` is already later.
+    ///
+    /// # Errors
+    /// [`Error::Rpc`].
+    pub async fn last_block_at(&self, from: u64, time: u64) -> Result<Option<u64>, Error> {
+        let (latest, latest_time) = self.latest_block().await?;
+        if latest_time <= time {
+            return Ok(Some(latest));
+        }
+        let (mut lo, mut hi) = (from, latest);
+        if self.block(lo).await?.1 > time {
+            return Ok(None);
+        }
+        // Invariant: block `lo` is at or before `time`, block `hi` after it.
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if self.block(mid).await?.1 <= time {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(Some(lo))
     }
 
     /// Moves the chain's clock forward by `seconds` and mines a block with the new time,

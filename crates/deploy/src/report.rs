@@ -109,6 +109,21 @@ pub async fn prepare(
     deployment: &Deployment,
     seen: &Observation,
 ) -> Result<PreparedReport, Error> {
+    prepare_at(client, deployment, seen, None).await
+}
+
+/// [`prepare`] with the chain's state (vault balances, the pool, the queue) read after
+/// block `at` instead of the latest: committee members who each read the state at the
+/// reference slot's block build the same report whenever they run.
+///
+/// # Errors
+/// As [`prepare`].
+pub async fn prepare_at(
+    client: &Client,
+    deployment: &Deployment,
+    seen: &Observation,
+    at: Option<u64>,
+) -> Result<PreparedReport, Error> {
     let c = &deployment.contracts;
     let (oracle, pool, queue) = (c.oracle.address, c.pool.address, c.withdrawal_queue.address);
     let frame = client.view(oracle, IOracle::getCurrentFrameCall {}).await?;
@@ -129,13 +144,14 @@ pub async fn prepare(
     let timestamp = genesis.saturating_add(ref_slot.saturating_mul(seconds_per_slot));
     let withdrawal_vault_balance = match seen.withdrawal_vault_balance {
         Some(b) => b,
-        None => client.balance(c.withdrawal_vault.address).await?,
+        None => client.balance_at(c.withdrawal_vault.address, at).await?,
     };
     let el_rewards_vault_balance = match seen.el_rewards_vault_balance {
         Some(b) => b,
-        None => client.balance(c.rewards_vault.address).await?,
+        None => client.balance_at(c.rewards_vault.address, at).await?,
     };
     let cl_balance = U256::from(seen.cl_balance_gwei) * U256::from(1_000_000_000u64);
+    let zero = U256::ZERO;
 
     let simulation = IPool::handleOracleReportCall {
         report_timestamp: U256::from(timestamp),
@@ -147,20 +163,23 @@ pub async fn prepare(
         withdrawal_finalization_batches: Vec::new(),
         max_share_rate: U256::ZERO,
     };
-    let post = client.call_as(Some(oracle), pool, simulation, U256::ZERO).await?;
+    let post = client.call_at(Some(oracle), pool, simulation, U256::ZERO, at).await?;
     let (post_total_pooled, post_total_shares) = (post._0, post._1);
     let simulated = share_rate(post_total_pooled, post_total_shares);
 
     let mut batches = Vec::new();
-    let paused = client.view(queue, IWithdrawalQueue::isPausedCall {}).await?;
-    let waiting = client.view(queue, IWithdrawalQueue::unfinalizedRequestNumberCall {}).await?;
+    let paused = client.call_at(None, queue, IWithdrawalQueue::isPausedCall {}, zero, at).await?;
+    let waiting = client
+        .call_at(None, queue, IWithdrawalQueue::unfinalizedRequestNumberCall {}, zero, at)
+        .await?;
     if seen.finalize && !paused && !waiting.is_zero() {
-        let pre_pooled = client.view(pool, IPool::getTotalPooledEtherCall {}).await?;
-        let pre_shares = client.view(pool, IPool::getTotalSharesCall {}).await?;
+        let pre_pooled =
+            client.call_at(None, pool, IPool::getTotalPooledEtherCall {}, zero, at).await?;
+        let pre_shares = client.call_at(None, pool, IPool::getTotalSharesCall {}, zero, at).await?;
         let pre_rate = share_rate(pre_pooled, pre_shares);
         let rate = if seen.bunker { simulated.min(pre_rate) } else { simulated };
         // What the pool will hold: its buffer plus what the report pulls from the vaults.
-        let buffered = client.view(pool, IPool::getBufferedEtherCall {}).await?;
+        let buffered = client.call_at(None, pool, IPool::getBufferedEtherCall {}, zero, at).await?;
         let budget = buffered.saturating_add(post._2).saturating_add(post._3);
         let mut state = IWithdrawalQueue::BatchesCalculationState {
             remainingEthBudget: budget,
@@ -174,7 +193,7 @@ pub async fn prepare(
                 max_requests_per_call: U256::from(1_000u64),
                 state: state.clone(),
             };
-            state = client.view(queue, call).await?;
+            state = client.call_at(None, queue, call, zero, at).await?;
         }
         batches = state.batches;
     }

@@ -1,0 +1,236 @@
+//! `tidepool oracle`: what a committee member runs each frame.
+
+use std::path::PathBuf;
+
+use alloy_primitives::Address;
+use anyhow::{Context, Result};
+use tidepool_committee::{
+    beacon::BeaconSource,
+    report::{self, Bunker, ReportFile, SignatureFile},
+};
+use tidepool_deploy::{Client, Deployment};
+
+use crate::{keys::SignerArgs, workspace::Workspace};
+
+/// Arguments of `tidepool oracle`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the chain and the deployment are.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ChainArgs {
+    /// JSON-RPC URL of the chain the oracle lives on.
+    #[arg(long, value_name = "URL")]
+    pub rpc: String,
+    /// The deployment record (default: deployments/<chain-id>.json).
+    #[arg(long, value_name = "FILE")]
+    pub deployment: Option<PathBuf>,
+}
+
+/// `tidepool oracle` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// The running frame, its deadline, the last processed slot, the committee and limits.
+    Status(ChainArgs),
+    /// Build, sign or submit a report.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+/// `tidepool oracle report` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum ReportCommand {
+    /// Build the running frame's report from the beacon chain and the chain's state; write
+    /// it with its EIP-712 digest.
+    Build {
+        #[command(flatten)]
+        chain: ChainArgs,
+        /// A beacon node's REST API (http://…) or a directory of saved responses
+        /// (genesis.json, headers_finalized.json, validators_<slot>.json).
+        #[arg(long, value_name = "URL|DIR")]
+        beacon: String,
+        /// Bunker mode: auto (on after a consensus-layer loss), on or off.
+        #[arg(long, value_enum, default_value = "auto")]
+        bunker: BunkerArg,
+        /// Where to write the report.
+        #[arg(long, value_name = "FILE", default_value = "report.json")]
+        out: PathBuf,
+    },
+    /// Sign a report's digest (refused unless its frame is running).
+    Sign {
+        #[command(flatten)]
+        chain: ChainArgs,
+        /// The report `build` wrote.
+        #[arg(long, value_name = "FILE")]
+        report: PathBuf,
+        #[command(flatten)]
+        signer: SignerArgs,
+        /// Where to write the signature (default: signature-<address>.json).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Check signature files against the report and the committee, order them and submit
+    /// once a quorum has signed.
+    Submit {
+        #[command(flatten)]
+        chain: ChainArgs,
+        /// The report.
+        #[arg(long, value_name = "FILE")]
+        report: PathBuf,
+        /// A member's signature file (repeat for each).
+        #[arg(long = "signature", value_name = "FILE", required = true)]
+        signatures: Vec<PathBuf>,
+        /// The account that pays for the transaction (anyone may).
+        #[command(flatten)]
+        signer: SignerArgs,
+    },
+}
+
+/// `--bunker` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BunkerArg {
+    /// On after a consensus-layer loss over the frame.
+    Auto,
+    /// Declared on.
+    On,
+    /// Declared off.
+    Off,
+}
+
+impl From<BunkerArg> for Bunker {
+    fn from(b: BunkerArg) -> Self {
+        match b {
+            BunkerArg::Auto => Bunker::Auto,
+            BunkerArg::On => Bunker::On,
+            BunkerArg::Off => Bunker::Off,
+        }
+    }
+}
+
+async fn connect(
+    chain: &ChainArgs,
+    signers: Vec<tidepool_deploy::PrivateKeySigner>,
+) -> Result<(Client, Deployment)> {
+    let client = Client::connect(&chain.rpc, signers)
+        .await
+        .with_context(|| format!("the node at {} is unreachable", chain.rpc))?;
+    let path = match &chain.deployment {
+        Some(p) => p.clone(),
+        None => Deployment::path(&Workspace::load()?.root.join("deployments"), client.chain_id()),
+    };
+    let d = Deployment::load(&path)?;
+    anyhow::ensure!(
+        d.chain_id == client.chain_id(),
+        "{} records chain {}, the node is chain {}",
+        path.display(),
+        d.chain_id,
+        client.chain_id()
+    );
+    Ok((client, d))
+}
+
+/// Runs an oracle subcommand.
+pub fn run(args: &Args) -> Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        match &args.command {
+            Command::Status(chain) => status(chain).await,
+            Command::Report(ReportCommand::Build { chain, beacon, bunker, out }) => {
+                let (client, d) = connect(chain, Vec::new()).await?;
+                let source = BeaconSource::parse(beacon);
+                let mut progress = |n: u64| eprint!("\r  read {n} validators");
+                let file =
+                    report::build(&client, &d, &source, (*bunker).into(), &mut progress).await?;
+                eprintln!();
+                report::write_json(out, &file)?;
+                let data = &file.data;
+                println!(
+                    "report for reference slot {} (deadline slot {})",
+                    data.ref_slot, file.deadline_slot
+                );
+                println!(
+                    "  validators: {} of {} scanned, {} gwei",
+                    data.num_validators, file.validators_scanned, data.cl_balance_gwei
+                );
+                println!(
+                    "  vaults: withdrawal {} wei, rewards {} wei",
+                    data.withdrawal_vault_balance, data.el_rewards_vault_balance
+                );
+                println!(
+                    "  finalization batches: {:?}; simulated share rate {}; bunker {}",
+                    data.withdrawal_finalization_batches,
+                    data.simulated_share_rate,
+                    data.is_bunker_mode
+                );
+                println!("  state read at block {}", file.state_block);
+                println!("digest {}\nwritten to {}", file.digest, out.display());
+                Ok(())
+            }
+            Command::Report(ReportCommand::Sign { chain, report: path, signer, out }) => {
+                let key = signer.load()?;
+                let (client, d) = connect(chain, Vec::new()).await?;
+                let file: ReportFile = report::read_json(path)?;
+                let signature = report::sign(&client, &d, &file, &key).await?;
+                let out = out
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from(format!("signature-{}.json", key.address())));
+                report::write_json(&out, &signature)?;
+                println!(
+                    "{} signed {} (reference slot {}); written to {}",
+                    key.address(),
+                    file.digest,
+                    signature.ref_slot,
+                    out.display()
+                );
+                Ok(())
+            }
+            Command::Report(ReportCommand::Submit { chain, report: path, signatures, signer }) => {
+                let key = signer.load()?;
+                let from: Address = key.address();
+                let (client, d) = connect(chain, vec![key]).await?;
+                let file: ReportFile = report::read_json(path)?;
+                let mut files = Vec::new();
+                for p in signatures {
+                    let s: SignatureFile = report::read_json(p)?;
+                    files.push((p.display().to_string(), s));
+                }
+                let receipt = report::submit(&client, &d, &file, &files, from).await?;
+                println!(
+                    "report for reference slot {} accepted in block {} ({} gas)",
+                    file.data.ref_slot,
+                    receipt.block_number.unwrap_or_default(),
+                    receipt.gas_used
+                );
+                Ok(())
+            }
+        }
+    })
+}
+
+async fn status(chain: &ChainArgs) -> Result<()> {
+    let (client, d) = connect(chain, Vec::new()).await?;
+    let s = report::status(&client, &d).await?;
+    println!("oracle {} on chain {}", d.contracts.oracle.address, d.chain_id);
+    println!(
+        "  frame: reference slot {}, deadline slot {}, now slot {}",
+        s.ref_slot, s.deadline_slot, s.current_slot
+    );
+    let processed = if s.last_processed == s.ref_slot {
+        "this frame's report is in"
+    } else {
+        "this frame's report is due"
+    };
+    println!("  last processed reference slot: {} ({processed})", s.last_processed);
+    println!("  committee: {} members, quorum {}", s.members.len(), s.quorum);
+    for m in &s.members {
+        println!("    {m}");
+    }
+    let l = &s.limits;
+    println!("  limits: CL increase {} bp/year, CL decrease {} bp, {} validators/day, share-rate deviation {} bp, positive rebase {} (1e9 = 100%), minimum interval {} s",
+        l.annualBalanceIncreaseBPLimit, l.oneOffCLBalanceDecreaseBPLimit, l.appearedValidatorsPerDayLimit,
+        l.simulatedShareRateDeviationBPLimit, l.maxPositiveTokenRebase, l.minReportInterval);
+    Ok(())
+}

@@ -1,0 +1,563 @@
+//! Report files and signature files: what members build, sign and exchange, and the checks
+//! that make a bad one fail loudly before it reaches the chain.
+//!
+//! A member builds the report for the frame now running from the beacon chain at the
+//! frame's reference slot and from the chain's state after the last block at or before that
+//! slot's time, so two members who build from the same sources get the same data and the
+//! same EIP-712 digest whenever they run. Each signs the digest into a signature file; any
+//! one of them (or anyone) gathers the files and submits once a quorum has signed.
+
+use std::path::Path;
+
+use alloy_primitives::{Address, Bytes, Signature, B256, U256};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use tidepool_deploy::{
+    bindings::{IOracle, IPool},
+    report::{self as reports, Observation, ReportData},
+    Client, Deployment, PrivateKeySigner, Receipt, SignerSync,
+};
+
+use crate::beacon::{BeaconError, BeaconSource, ValidatorSummary};
+
+/// Gwei in one ether, and 32 ether in gwei (one deposit).
+const DEPOSIT_GWEI: u64 = 32_000_000_000;
+
+/// Why building, signing or submitting failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitteeError {
+    /// The chain or a contract said no (decoded revert, RPC failure).
+    #[error(transparent)]
+    Chain(#[from] tidepool_deploy::Error),
+    /// The beacon chain could not be read.
+    #[error(transparent)]
+    Beacon(#[from] BeaconError),
+    /// A file could not be read or written.
+    #[error("{path}: {message}")]
+    File {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The report is for another frame than the one running.
+    #[error(
+        "the report is for reference slot {report}, but the frame now running has reference \
+         slot {current}: build a new report"
+    )]
+    WrongFrame {
+        /// The report's slot.
+        report: u64,
+        /// The running frame's.
+        current: u64,
+    },
+    /// A file's digest differs from the report's.
+    #[error("digest mismatch: {whose} has {theirs}, the report has {ours}; members built different reports (compare their sources and --bunker)")]
+    DigestMismatch {
+        /// Whose digest differs (a signer, or the report file itself).
+        whose: String,
+        /// Their digest.
+        theirs: B256,
+        /// The report's.
+        ours: B256,
+    },
+    /// A signature file is for another chain or oracle.
+    #[error("{path} is for chain {chain_id} and oracle {oracle}, not this deployment")]
+    OtherDeployment {
+        /// The file.
+        path: String,
+        /// Its chain.
+        chain_id: u64,
+        /// Its oracle.
+        oracle: Address,
+    },
+    /// A signature does not recover to the signer its file names.
+    #[error("the signature in {path} is not {claimed}'s (it recovers to {recovered})")]
+    SignerMismatch {
+        /// The file.
+        path: String,
+        /// The signer it names.
+        claimed: Address,
+        /// Who actually signed.
+        recovered: Address,
+    },
+    /// A signer is not a member of the committee.
+    #[error("{signer} signed but is not a committee member")]
+    NotMember {
+        /// The signer.
+        signer: Address,
+    },
+    /// Not enough distinct members signed.
+    #[error("{have} of {need} signatures: {} more needed", need - have)]
+    QuorumNotReached {
+        /// Distinct member signatures.
+        have: u64,
+        /// The quorum.
+        need: u64,
+    },
+    /// The beacon node follows another chain than the oracle.
+    #[error("the beacon chain's genesis is {beacon}, the oracle's is {oracle}: wrong beacon node")]
+    GenesisMismatch {
+        /// The beacon node's genesis time.
+        beacon: u64,
+        /// The oracle's.
+        oracle: u64,
+    },
+    /// The frame's reference slot is older than the deployment: there is no state to report.
+    #[error(
+        "reference slot {ref_slot} is older than the deployment (block {block}): the first \
+         report is for the next frame"
+    )]
+    BeforeDeployment {
+        /// The reference slot.
+        ref_slot: u64,
+        /// The deployment's first block.
+        block: u64,
+    },
+    /// The reference slot is not finalized on the beacon chain yet.
+    #[error("reference slot {ref_slot} is not finalized yet (finalized: {finalized}); wait")]
+    NotFinalized {
+        /// The reference slot.
+        ref_slot: u64,
+        /// The finalized slot.
+        finalized: u64,
+    },
+}
+
+/// `ReportData`, as JSON: numbers as decimal or hex strings, never lossy floats.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportJson {
+    /// The consensus version.
+    pub consensus_version: U256,
+    /// The frame's reference slot.
+    pub ref_slot: U256,
+    /// Validators seen.
+    pub num_validators: U256,
+    /// Their balance, gwei.
+    pub cl_balance_gwei: U256,
+    /// The withdrawal vault's balance, wei.
+    pub withdrawal_vault_balance: U256,
+    /// The rewards vault's balance, wei.
+    pub el_rewards_vault_balance: U256,
+    /// Ends of the finalization batches.
+    pub withdrawal_finalization_batches: Vec<U256>,
+    /// The simulated share rate (1e27).
+    pub simulated_share_rate: U256,
+    /// Bunker mode.
+    pub is_bunker_mode: bool,
+}
+
+impl From<&ReportData> for ReportJson {
+    fn from(d: &ReportData) -> Self {
+        Self {
+            consensus_version: d.consensusVersion,
+            ref_slot: d.refSlot,
+            num_validators: d.numValidators,
+            cl_balance_gwei: d.clBalanceGwei,
+            withdrawal_vault_balance: d.withdrawalVaultBalance,
+            el_rewards_vault_balance: d.elRewardsVaultBalance,
+            withdrawal_finalization_batches: d.withdrawalFinalizationBatches.clone(),
+            simulated_share_rate: d.simulatedShareRate,
+            is_bunker_mode: d.isBunkerMode,
+        }
+    }
+}
+
+impl From<&ReportJson> for ReportData {
+    fn from(j: &ReportJson) -> Self {
+        Self {
+            consensusVersion: j.consensus_version,
+            refSlot: j.ref_slot,
+            numValidators: j.num_validators,
+            clBalanceGwei: j.cl_balance_gwei,
+            withdrawalVaultBalance: j.withdrawal_vault_balance,
+            elRewardsVaultBalance: j.el_rewards_vault_balance,
+            withdrawalFinalizationBatches: j.withdrawal_finalization_batches.clone(),
+            simulatedShareRate: j.simulated_share_rate,
+            isBunkerMode: j.is_bunker_mode,
+        }
+    }
+}
+
+/// What `report build` writes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportFile {
+    /// The chain.
+    pub chain_id: u64,
+    /// The oracle the digest is bound to.
+    pub oracle: Address,
+    /// The last slot at which the oracle takes this report.
+    pub deadline_slot: u64,
+    /// The block whose state the report reads.
+    pub state_block: u64,
+    /// Validators read from the beacon chain (all of them, ours or not).
+    pub validators_scanned: u64,
+    /// The report.
+    pub data: ReportJson,
+    /// Its EIP-712 digest, what members sign.
+    pub digest: B256,
+}
+
+impl ReportFile {
+    /// The report as the oracle's ABI type.
+    pub fn report_data(&self) -> ReportData {
+        ReportData::from(&self.data)
+    }
+
+    /// Fails if the recorded digest is not the digest of the recorded data (an edited file).
+    ///
+    /// # Errors
+    /// [`CommitteeError::DigestMismatch`].
+    pub fn check_digest(&self) -> Result<(), CommitteeError> {
+        let ours = reports::digest(&self.report_data(), self.chain_id, self.oracle);
+        if ours == self.digest {
+            Ok(())
+        } else {
+            Err(CommitteeError::DigestMismatch {
+                whose: "the report file".into(),
+                theirs: self.digest,
+                ours,
+            })
+        }
+    }
+
+    fn ref_slot(&self) -> u64 {
+        self.data.ref_slot.saturating_to()
+    }
+}
+
+/// What `report sign` writes: one member's signature of one digest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignatureFile {
+    /// The chain.
+    pub chain_id: u64,
+    /// The oracle.
+    pub oracle: Address,
+    /// The report's reference slot.
+    pub ref_slot: u64,
+    /// The digest signed.
+    pub digest: B256,
+    /// Who signed.
+    pub signer: Address,
+    /// 65 bytes: r, s, v.
+    pub signature: Bytes,
+}
+
+/// Reads a JSON file.
+///
+/// # Errors
+/// [`CommitteeError::File`].
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, CommitteeError> {
+    let file = |message: String| CommitteeError::File { path: path.display().to_string(), message };
+    let text = std::fs::read_to_string(path).map_err(|e| file(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| file(e.to_string()))
+}
+
+/// Writes a JSON file.
+///
+/// # Errors
+/// [`CommitteeError::File`].
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), CommitteeError> {
+    let file = |message: String| CommitteeError::File { path: path.display().to_string(), message };
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| file(e.to_string()))?;
+    text.push('\n');
+    std::fs::write(path, text).map_err(|e| file(e.to_string()))
+}
+
+/// Whether the report is in bunker mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Bunker {
+    /// On when the consensus layer lost ether over the frame (balance plus withdrawals
+    /// below the previous balance plus new deposits): part of Lido's rule, the part every
+    /// member computes the same way from the same sources.
+    #[default]
+    Auto,
+    /// The committee declares it.
+    On,
+    /// The committee declares it off.
+    Off,
+}
+
+/// The frame now running: `(refSlot, deadlineSlot)`.
+async fn current_frame(client: &Client, d: &Deployment) -> Result<(u64, u64), CommitteeError> {
+    let f = client.view(d.contracts.oracle.address, IOracle::getCurrentFrameCall {}).await?;
+    Ok((f._0, f._1))
+}
+
+/// Builds the report for the frame now running. `progress` hears how many validators have
+/// been read.
+///
+/// # Errors
+/// [`CommitteeError::GenesisMismatch`], [`CommitteeError::NotFinalized`], beacon and chain
+/// errors.
+pub async fn build(
+    client: &Client,
+    d: &Deployment,
+    beacon: &BeaconSource,
+    bunker: Bunker,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> Result<ReportFile, CommitteeError> {
+    let oracle = d.contracts.oracle.address;
+    let (ref_slot, deadline_slot) = current_frame(client, d).await?;
+    // Lido's order: (slotsPerEpoch, secondsPerSlot, genesisTime).
+    let chain = client.view(oracle, IOracle::getChainConfigCall {}).await?;
+    let (seconds_per_slot, genesis) = (chain._1, chain._2);
+    let beacon_genesis = beacon.genesis_time().await?;
+    if beacon_genesis != genesis {
+        return Err(CommitteeError::GenesisMismatch { beacon: beacon_genesis, oracle: genesis });
+    }
+    if let Some(finalized) = beacon.finalized_slot().await? {
+        if finalized < ref_slot {
+            return Err(CommitteeError::NotFinalized { ref_slot, finalized });
+        }
+    }
+    let ValidatorSummary { scanned, validators, balance_gwei } =
+        beacon.validators(ref_slot, d.contracts.withdrawal_vault.address, progress).await?;
+    let ref_time = genesis.saturating_add(ref_slot.saturating_mul(seconds_per_slot));
+    let state_block = client
+        .last_block_at(d.block, ref_time)
+        .await?
+        .ok_or(CommitteeError::BeforeDeployment { ref_slot, block: d.block })?;
+
+    let bunker = match bunker {
+        Bunker::On => true,
+        Bunker::Off => false,
+        Bunker::Auto => {
+            let pool = d.contracts.pool.address;
+            let stat = client
+                .call_at(None, pool, IPool::getBeaconStatCall {}, U256::ZERO, Some(state_block))
+                .await?;
+            let (seen_before, balance_before) = (stat._1, stat._2);
+            let appeared = U256::from(validators).saturating_sub(seen_before);
+            let principal = balance_before + appeared * U256::from(DEPOSIT_GWEI) * gwei();
+            let withdrawn =
+                client.balance_at(d.contracts.withdrawal_vault.address, Some(state_block)).await?;
+            U256::from(balance_gwei) * gwei() + withdrawn < principal
+        }
+    };
+    let seen = Observation {
+        cl_validators: validators,
+        cl_balance_gwei: balance_gwei,
+        bunker,
+        finalize: true,
+        ..Observation::default()
+    };
+    let prepared = reports::prepare_at(client, d, &seen, Some(state_block)).await?;
+    let digest = reports::digest(&prepared.data, d.chain_id, oracle);
+    Ok(ReportFile {
+        chain_id: d.chain_id,
+        oracle,
+        deadline_slot,
+        state_block,
+        validators_scanned: scanned,
+        data: ReportJson::from(&prepared.data),
+        digest,
+    })
+}
+
+fn gwei() -> U256 {
+    U256::from(1_000_000_000u64)
+}
+
+/// Signs `report` with `key`, after checking its digest and that its frame is running.
+///
+/// # Errors
+/// [`CommitteeError::DigestMismatch`], [`CommitteeError::WrongFrame`], chain errors.
+pub async fn sign(
+    client: &Client,
+    d: &Deployment,
+    report: &ReportFile,
+    key: &PrivateKeySigner,
+) -> Result<SignatureFile, CommitteeError> {
+    report.check_digest()?;
+    check_deployment(d, report.chain_id, report.oracle, "the report")?;
+    let (current, _) = current_frame(client, d).await?;
+    if current != report.ref_slot() {
+        return Err(CommitteeError::WrongFrame { report: report.ref_slot(), current });
+    }
+    let signature = key
+        .sign_hash_sync(&report.digest)
+        .map_err(|e| tidepool_deploy::Error::Signer(e.to_string()))?;
+    Ok(SignatureFile {
+        chain_id: report.chain_id,
+        oracle: report.oracle,
+        ref_slot: report.ref_slot(),
+        digest: report.digest,
+        signer: key.address(),
+        signature: Bytes::from(signature.as_bytes().to_vec()),
+    })
+}
+
+fn check_deployment(
+    d: &Deployment,
+    chain_id: u64,
+    oracle: Address,
+    path: &str,
+) -> Result<(), CommitteeError> {
+    if chain_id == d.chain_id && oracle == d.contracts.oracle.address {
+        Ok(())
+    } else {
+        Err(CommitteeError::OtherDeployment { path: path.to_owned(), chain_id, oracle })
+    }
+}
+
+/// Checks the signature files against `report` and the committee, and returns the
+/// signatures of distinct members in ascending signer order, as `submitReport` takes them.
+///
+/// # Errors
+/// [`CommitteeError::DigestMismatch`], [`CommitteeError::SignerMismatch`],
+/// [`CommitteeError::NotMember`], [`CommitteeError::QuorumNotReached`], chain errors.
+pub async fn aggregate(
+    client: &Client,
+    d: &Deployment,
+    report: &ReportFile,
+    signatures: &[(String, SignatureFile)],
+) -> Result<Vec<Bytes>, CommitteeError> {
+    report.check_digest()?;
+    let oracle = d.contracts.oracle.address;
+    let mut chosen: Vec<(Address, Bytes)> = Vec::new();
+    for (path, s) in signatures {
+        check_deployment(d, s.chain_id, s.oracle, path)?;
+        if s.digest != report.digest {
+            return Err(CommitteeError::DigestMismatch {
+                whose: format!("{} ({path})", s.signer),
+                theirs: s.digest,
+                ours: report.digest,
+            });
+        }
+        let recovered = Signature::try_from(s.signature.as_ref())
+            .and_then(|sig| sig.recover_address_from_prehash(&report.digest))
+            .map_err(|e| CommitteeError::File { path: path.clone(), message: e.to_string() })?;
+        if recovered != s.signer {
+            return Err(CommitteeError::SignerMismatch {
+                path: path.clone(),
+                claimed: s.signer,
+                recovered,
+            });
+        }
+        if !client.view(oracle, IOracle::isMemberCall { account: s.signer }).await? {
+            return Err(CommitteeError::NotMember { signer: s.signer });
+        }
+        if !chosen.iter().any(|(a, _)| *a == s.signer) {
+            chosen.push((s.signer, s.signature.clone()));
+        }
+    }
+    let quorum = client.view(oracle, IOracle::getQuorumCall {}).await?;
+    let have = chosen.len() as u64;
+    if have < quorum {
+        return Err(CommitteeError::QuorumNotReached { have, need: quorum });
+    }
+    chosen.sort_by_key(|(a, _)| *a);
+    Ok(chosen.into_iter().map(|(_, s)| s).collect())
+}
+
+/// Aggregates and submits from `from` (any funded account: the report is permissionless).
+///
+/// # Errors
+/// As [`aggregate`]; [`CommitteeError::WrongFrame`]; the oracle's revert, decoded.
+pub async fn submit(
+    client: &Client,
+    d: &Deployment,
+    report: &ReportFile,
+    signatures: &[(String, SignatureFile)],
+    from: Address,
+) -> Result<Receipt, CommitteeError> {
+    let ordered = aggregate(client, d, report, signatures).await?;
+    let (current, _) = current_frame(client, d).await?;
+    if current != report.ref_slot() {
+        return Err(CommitteeError::WrongFrame { report: report.ref_slot(), current });
+    }
+    Ok(reports::submit(client, d, from, report.report_data(), ordered).await?)
+}
+
+/// The oracle's state, for `status`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    /// The running frame's reference slot.
+    pub ref_slot: u64,
+    /// Its processing deadline.
+    pub deadline_slot: u64,
+    /// The beacon slot the chain's clock is at.
+    pub current_slot: u64,
+    /// The last reference slot a report was applied for.
+    pub last_processed: u64,
+    /// Committee members.
+    pub members: Vec<Address>,
+    /// The quorum.
+    pub quorum: u64,
+    /// The sanity limits.
+    pub limits: IOracle::OracleReportLimits,
+}
+
+/// Reads the oracle's state.
+///
+/// # Errors
+/// Chain errors.
+pub async fn status(client: &Client, d: &Deployment) -> Result<Status, CommitteeError> {
+    let oracle = d.contracts.oracle.address;
+    let (ref_slot, deadline_slot) = current_frame(client, d).await?;
+    let chain = client.view(oracle, IOracle::getChainConfigCall {}).await?;
+    let (_, now) = client.latest_block().await?;
+    let current_slot = now.saturating_sub(chain._2) / chain._1.max(1);
+    Ok(Status {
+        ref_slot,
+        deadline_slot,
+        current_slot,
+        last_processed: client.view(oracle, IOracle::getLastProcessingRefSlotCall {}).await?,
+        members: client.view(oracle, IOracle::getMembersCall {}).await?,
+        quorum: client.view(oracle, IOracle::getQuorumCall {}).await?,
+        limits: client.view(oracle, IOracle::getOracleReportLimitsCall {}).await?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file() -> ReportFile {
+        let data = ReportData {
+            consensusVersion: U256::from(1u8),
+            refSlot: U256::from(7_231u64),
+            numValidators: U256::from(3u8),
+            clBalanceGwei: U256::from(96_000_000_000u64),
+            withdrawalFinalizationBatches: vec![U256::from(4u8)],
+            simulatedShareRate: U256::from(10u64).pow(U256::from(27u8)),
+            ..ReportData::default()
+        };
+        let oracle = Address::with_last_byte(7);
+        ReportFile {
+            chain_id: 412_346,
+            oracle,
+            deadline_slot: 14_430,
+            state_block: 40,
+            validators_scanned: 100,
+            data: ReportJson::from(&data),
+            digest: reports::digest(&data, 412_346, oracle),
+        }
+    }
+
+    #[test]
+    fn report_files_round_trip_through_json_with_their_digest() {
+        let f = file();
+        let text = serde_json::to_string(&f).expect("json");
+        let back: ReportFile = serde_json::from_str(&text).expect("parse");
+        assert_eq!(back, f);
+        assert_eq!(back.report_data(), f.report_data());
+        back.check_digest().expect("digest matches");
+    }
+
+    #[test]
+    fn an_edited_report_file_is_refused() {
+        let mut f = file();
+        f.data.cl_balance_gwei += U256::from(1u8);
+        assert!(matches!(f.check_digest(), Err(CommitteeError::DigestMismatch { .. })));
+    }
+
+    #[test]
+    fn quorum_message_says_how_many_more() {
+        let e = CommitteeError::QuorumNotReached { have: 1, need: 3 };
+        assert_eq!(e.to_string(), "1 of 3 signatures: 2 more needed");
+    }
+}
