@@ -24,7 +24,7 @@ use revm::{
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    arbwasm,
+    arbwasm, arbwasmcache,
     evm::{build_evm, Ctx, Db, SPEC},
     program::ProgramCache,
 };
@@ -328,10 +328,12 @@ impl Chain {
         }
         // Precompile accounts get code so EIP-161 never deletes the ArbWasm account (which
         // stores activation records) and so `eth_getCode` shows something, as on Arbitrum.
-        db.insert_account_info(
-            arbwasm::ADDRESS,
-            AccountInfo::default().with_code(Bytecode::new_legacy(Bytes::from_static(&[0xFE]))),
-        );
+        for precompile in [arbwasm::ADDRESS, arbwasmcache::ADDRESS] {
+            db.insert_account_info(
+                precompile,
+                AccountInfo::default().with_code(Bytecode::new_legacy(Bytes::from_static(&[0xFE]))),
+            );
+        }
         let timestamp = config.genesis_timestamp.unwrap_or_else(now);
         let header = Header {
             number: 0,

@@ -19,7 +19,7 @@ use revm::{
     primitives::{hardfork::SpecId, Address, AddressSet},
 };
 
-use crate::{arbwasm, program::ProgramCache, stylus};
+use crate::{arbwasm, arbwasmcache, program::ProgramCache, stylus};
 
 /// The state database: an in-memory overlay over nothing (the node's whole state).
 pub type Db = CacheDB<EmptyDB>;
@@ -82,7 +82,7 @@ struct OpenFrame {
     called: bool,
 }
 
-/// Precompile provider: Ethereum precompiles, ArbWasm at 0x71, and every account whose code
+/// Precompile provider: Ethereum precompiles, ArbWasm at 0x71, ArbWasmCache at 0x72, and every account whose code
 /// starts `EF F0 00` (a Stylus program), which runs in wasmi.
 ///
 /// Cloning is cheap and clones share state, so nested EVMs started by a Stylus program see
@@ -107,6 +107,7 @@ impl Precompiles {
         let eth = EthPrecompiles::new(SPEC);
         let mut warm = eth.warm_addresses().clone();
         warm.insert(arbwasm::ADDRESS);
+        warm.insert(arbwasmcache::ADDRESS);
         Self { eth, warm, programs, frames: Rc::default() }
     }
 
@@ -123,6 +124,9 @@ impl Precompiles {
         }
         if inputs.bytecode_address == arbwasm::ADDRESS {
             return arbwasm::run(self, ctx, inputs).map(Some);
+        }
+        if inputs.bytecode_address == arbwasmcache::ADDRESS {
+            return arbwasmcache::run(ctx, inputs).map(Some);
         }
         let code = inputs.known_bytecode.1.original_byte_slice();
         if stylus::is_program(code) {

@@ -110,8 +110,8 @@
 //! the 2,300 stipend with value) and returns what it leaves; creates 32,000 + 2/word
 //! (+6/word for `create2`).
 //!
-//! Entry: uncached 72 × 128 gas, cached (the program already ran in this transaction)
-//! 11 × 32 gas (ArbWasm's `minInitGas`), plus `initCostScalar` (50%) of a per-program init
+//! Entry: uncached 72 × 128 gas, cached (marked through ArbWasmCache at `0x72`, or already
+//! run in this transaction) 11 × 32 gas (ArbWasm's `minInitGas`), plus `initCostScalar` (50%) of a per-program init
 //! cost. Memory: the first 2 pages of a transaction are free, each further open page costs
 //! `pageGas` (1,000) and a new high-water mark adds a ramp doubling every 16 pages; at most
 //! 128 pages across all open programs. Activation costs 1,100,000 + 10 gas per wasm byte.
@@ -122,8 +122,9 @@
 //!   `call_indirect` do not add their per-entry/per-argument parts; per-byte bulk-memory
 //!   cost is 25 ink instead of 100.
 //! - A program's own init cost is estimated from its wasm size (1 gas per 64 bytes), not
-//!   from compiled machine code; "cached" means "already entered in this transaction", not
-//!   Nitro's LRU / CacheManager. The memory ramp is not Nitro's fixed-point `pageRamp`
+//!   from compiled machine code; "cached" means marked through ArbWasmCache (which any
+//!   caller may do: there is no CacheManager auction or chain owner) or already entered in
+//!   this transaction, not Nitro's per-block LRU. The memory ramp is not Nitro's fixed-point `pageRamp`
 //!   curve (the value is reported unchanged by `pageRamp()`).
 //! - `math_div`/`math_mod`/`math_pow`/`math_add_mod`/`math_mul_mod` are priced at the EVM
 //!   opcodes doing the same work (5, 5, 10 + 50/byte, 8, 8 gas), not Nitro's own figures.
@@ -143,6 +144,7 @@
 
 pub mod activation;
 pub mod arbwasm;
+pub mod arbwasmcache;
 pub mod chain;
 pub mod evm;
 pub mod host;

@@ -11,6 +11,7 @@ use wasmi::{Extern, Instance, Store, TrapCode};
 
 use crate::{
     arbwasm::{self, IArbWasm},
+    arbwasmcache,
     evm::{Ctx, Precompiles},
     host::{self, Escape, HostState},
     ink,
@@ -70,9 +71,11 @@ pub(crate) fn run(
         Err(e) => return Err(format!("activated program {code_hash} does not compile: {e}")),
     };
 
-    // Entry: Nitro charges less for programs already warm in its caches; the model treats a
-    // program already called in this transaction as cached.
-    let cached = pre.frames.borrow_mut().note_called(code_hash);
+    // Entry: Nitro charges less for programs warm in its caches: those marked cached through
+    // ArbWasmCache, and (as the model of its recent-programs list) those already called in
+    // this transaction.
+    let recent = pre.frames.borrow_mut().note_called(code_hash);
+    let cached = recent || arbwasmcache::is_cached(ctx, code_hash)?;
     let mut entry = ink::entry_gas(u64::from(info.init_cost), cached);
     let (open, ever) = {
         let f = pre.frames.borrow();

@@ -3,6 +3,7 @@
 mod common;
 use alloy_primitives::U256;
 use common::*;
+use tidepool_node::chain::Chain;
 
 #[test]
 fn counter_activates_and_counts() {
@@ -18,4 +19,62 @@ fn counter_activates_and_counts() {
     assert_eq!(U256::from_be_slice(&out), U256::from(2));
     // eth_call left state alone.
     assert_eq!(chain.storage(c, U256::ZERO, latest).expect("slot"), U256::from(1));
+}
+
+#[test]
+fn cached_programs_pay_the_cached_entry_price() {
+    use alloy_sol_types::SolCall;
+    use tidepool_node::{arbwasmcache, arbwasmcache::IArbWasmCache, ink};
+
+    let mut chain = chain();
+    let c = addr(0x1000);
+    deploy_wat(&mut chain, c, &counter());
+    let gas_of_next_count = |chain: &mut Chain| {
+        let (hash, ok) = send(chain, c, vec![]);
+        assert!(ok);
+        chain.tx(&hash).expect("mined").gas_used
+    };
+    // The first count writes a fresh slot; later ones all do the same work.
+    gas_of_next_count(&mut chain);
+    let uncached = gas_of_next_count(&mut chain);
+
+    let code_hash = alloy_primitives::keccak256(chain.code(c, chain.block_number()).expect("code"));
+    let is_cached = |chain: &mut Chain| {
+        let data = IArbWasmCache::codehashIsCachedCall { codehash: code_hash }.abi_encode();
+        let (ok, out) = call(chain, arbwasmcache::ADDRESS, data);
+        assert!(ok);
+        IArbWasmCache::codehashIsCachedCall::abi_decode_returns(&out).expect("bool")
+    };
+    assert!(!is_cached(&mut chain));
+    let (hash, ok) = send(
+        &mut chain,
+        arbwasmcache::ADDRESS,
+        IArbWasmCache::cacheProgramCall { addr: c }.abi_encode(),
+    );
+    assert!(ok);
+    let logs = &chain.tx(&hash).expect("mined").logs;
+    assert_eq!(logs.len(), 1, "UpdateProgramCache");
+    assert!(is_cached(&mut chain));
+
+    let cached = gas_of_next_count(&mut chain);
+    let init = ink::init_cost(wat::parse_str(counter()).expect("wat").len());
+    assert_eq!(uncached - cached, ink::entry_gas(init, false) - ink::entry_gas(init, true));
+
+    let evict = IArbWasmCache::evictCodehashCall { codehash: code_hash }.abi_encode();
+    let (_, ok) = send(&mut chain, arbwasmcache::ADDRESS, evict);
+    assert!(ok);
+    assert!(!is_cached(&mut chain));
+    assert_eq!(gas_of_next_count(&mut chain), uncached);
+}
+
+#[test]
+fn only_activated_programs_can_be_cached() {
+    use alloy_sol_types::{SolCall, SolError};
+    use tidepool_node::{arbwasm::IArbWasm, arbwasmcache, arbwasmcache::IArbWasmCache};
+
+    let mut chain = chain();
+    let data = IArbWasmCache::cacheProgramCall { addr: addr(0x2000) }.abi_encode();
+    let (ok, out) = call(&mut chain, arbwasmcache::ADDRESS, data);
+    assert!(!ok);
+    assert_eq!(out.as_ref(), IArbWasm::ProgramNotActivated {}.abi_encode().as_slice());
 }
