@@ -4,6 +4,7 @@
 //! adding one means a module, a variant of [`Command`] and an arm in [`main`].
 
 mod abi;
+mod bench;
 mod build;
 mod demo;
 mod deploy;
@@ -45,6 +46,9 @@ enum Command {
     /// Run the life cycle (stake, report, transfer, withdraw, slash, claim) and print a
     /// table after each step.
     Demo(demo::Args),
+    /// Measure gas per operation (cached and uncached program pricing), the scaling curves
+    /// and contract sizes on the local node; write them to docs/BENCHMARKS.md.
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         Command::Up(args) => up::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Oracle(args) => oracle::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

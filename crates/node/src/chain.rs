@@ -10,7 +10,9 @@ use alloy_consensus::{
 use alloy_eips::{eip1559::BaseFeeParams, eip2718::Encodable2718, BlockNumberOrTag};
 use alloy_network::TxSignerSync;
 use alloy_primitives::{Signature, TxKind, B64};
-use alloy_rpc_types_eth::{state::StateOverride, TransactionRequest};
+use alloy_rpc_types_eth::state::StateOverride;
+/// The request type [`Chain::send_request`] takes, for callers on another alloy line.
+pub use alloy_rpc_types_eth::TransactionRequest;
 use alloy_signer_local::{coins_bip39::English, MnemonicBuilder, PrivateKeySigner};
 use revm::{
     context::{result::ExecutionResult, BlockEnv, CfgEnv, TxEnv},

@@ -1,0 +1,258 @@
+//! A deployment on an embedded node, and transactions whose gas is read from their receipts.
+//!
+//! Deployment goes through the same RPC path as `tidepool deploy`; the measured transactions
+//! are then handed to the node's chain directly (signed by its dev keys, or from an
+//! impersonated contract), which is exact and fast enough to build 10,000-holder states.
+
+use std::{path::Path, sync::Arc};
+
+use alloy_primitives::{keccak256, Address, U256};
+use alloy_sol_types::SolCall;
+use anyhow::{bail, ensure, Context, Result};
+use tidepool_deploy::{
+    bindings::{IOracle, IPool, IWithdrawalQueue},
+    deploy_protocol,
+    report::{self, Observation},
+    Client, DeployOptions, Deployment, PrivateKeySigner, ETHER,
+};
+use tidepool_node::{
+    arbwasmcache::{self, IArbWasmCache},
+    chain::{Chain, TransactionRequest},
+    node::{Node, NodeConfig, NodeHandle},
+};
+
+use crate::up::dev_signers;
+
+/// Program pricing of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pricing {
+    /// Every program marked cached through ArbWasmCache (as after a CacheManager bid).
+    Cached,
+    /// No program cached: each first entry in a transaction pays the full init price.
+    Uncached,
+}
+
+/// Committee keys: five seated at deployment (quorum 3), two more to measure quorums 5 and 7.
+pub const MEMBERS: usize = 7;
+/// Members seated at deployment.
+pub const SEATED: usize = 5;
+
+/// A deployment on its own node, with the accounts that act on it.
+pub struct Lab {
+    node: Option<NodeHandle>,
+    chain: Arc<parking_lot::Mutex<Chain>>,
+    pub client: Client,
+    pub d: Deployment,
+    /// Deploys, relays reports, holds every admin role.
+    pub deployer: Address,
+    /// Dev accounts 1..: users whose first actions are measured.
+    pub users: Vec<Address>,
+    /// Their keys, for permits.
+    pub user_keys: Vec<PrivateKeySigner>,
+    pub committee: Vec<PrivateKeySigner>,
+}
+
+/// `n` thousandths of an ether.
+pub fn milli(n: u64) -> U256 {
+    U256::from(n) * ETHER / U256::from(1_000u64)
+}
+
+/// `n` ether.
+pub fn ether(n: u64) -> U256 {
+    U256::from(n) * ETHER
+}
+
+impl Lab {
+    /// Starts a node, deploys the protocol from `artifacts` with a 5-member committee at
+    /// quorum 3, and marks every program cached when `pricing` says so.
+    pub async fn start(artifacts: &Path, pricing: Pricing) -> Result<Self> {
+        let node = Node::spawn(NodeConfig::ephemeral()).context("starting the local node")?;
+        let mut keys = dev_signers(&node)?;
+        ensure!(keys.len() >= 6, "the node has too few dev accounts");
+        let chain = node.chain().clone();
+        let deployer_key = keys.remove(0);
+        let deployer = deployer_key.address();
+        let client = Client::connect(&node.url(), [deployer_key]).await?;
+        let committee: Vec<PrivateKeySigner> = (1..=MEMBERS)
+            .map(|i| {
+                PrivateKeySigner::from_bytes(&keccak256(format!("tidepool bench: member {i}")))
+                    .context("member key")
+            })
+            .collect::<Result<_>>()?;
+        let options = DeployOptions {
+            artifacts: artifacts.to_owned(),
+            members: committee.iter().take(SEATED).map(PrivateKeySigner::address).collect(),
+            quorum: Some(3),
+            ..DeployOptions::default()
+        };
+        let d = deploy_protocol(&client, deployer, &options, &mut |_| {}).await?;
+        let lab = Self {
+            node: Some(node),
+            chain,
+            client,
+            d,
+            deployer,
+            users: keys.iter().map(PrivateKeySigner::address).collect(),
+            user_keys: keys,
+            committee,
+        };
+        if pricing == Pricing::Cached {
+            let programs: Vec<Address> =
+                lab.d.contracts.iter().iter().map(|(_, c)| c.address).collect();
+            for program in programs {
+                lab.send(
+                    deployer,
+                    arbwasmcache::ADDRESS,
+                    IArbWasmCache::cacheProgramCall { addr: program },
+                )?;
+            }
+        }
+        Ok(lab)
+    }
+
+    /// Stops the node.
+    pub fn stop(mut self) -> Result<()> {
+        if let Some(node) = self.node.take() {
+            node.stop().context("stopping the node")?;
+        }
+        Ok(())
+    }
+
+    pub fn pool(&self) -> Address {
+        self.d.contracts.pool.address
+    }
+
+    pub fn queue(&self) -> Address {
+        self.d.contracts.withdrawal_queue.address
+    }
+
+    pub fn wrapped(&self) -> Address {
+        self.d.contracts.wrapped.address
+    }
+
+    /// Sends `call` from `from` with `value`; its gas used. Fails on a revert, with the
+    /// decoded reason.
+    pub fn send_value<C: SolCall>(
+        &self,
+        from: Address,
+        to: Address,
+        call: C,
+        value: U256,
+    ) -> Result<u64> {
+        let req = TransactionRequest::default()
+            .from(from)
+            .to(to)
+            .input(call.abi_encode().into())
+            .value(value);
+        let mut chain = self.chain.lock();
+        let hash = chain
+            .send_request(req)
+            .map_err(|e| anyhow::anyhow!("{} from {from}: {e}", C::SIGNATURE))?;
+        let Some(tx) = chain.tx(&hash) else { bail!("{} was not mined", C::SIGNATURE) };
+        ensure!(tx.success, "{} from {from} reverted", C::SIGNATURE);
+        Ok(tx.gas_used)
+    }
+
+    /// [`Lab::send_value`] without value.
+    pub fn send<C: SolCall>(&self, from: Address, to: Address, call: C) -> Result<u64> {
+        self.send_value(from, to, call, U256::ZERO)
+    }
+
+    /// Gas of `action` run and then undone: measures a transaction without consuming the
+    /// state it needs (an old request stays claimable for the next measurement).
+    pub fn probe(&self, action: impl FnOnce(&Self) -> Result<u64>) -> Result<u64> {
+        let id = self.chain.lock().snapshot();
+        let gas = action(self);
+        ensure!(self.chain.lock().revert(id), "snapshot {id} vanished");
+        gas
+    }
+
+    /// Calls a view through RPC.
+    pub async fn view<C: SolCall>(&self, to: Address, call: C) -> Result<C::Return> {
+        Ok(self.client.view(to, call).await?)
+    }
+
+    /// Finalizes every request up to `last` at the current share rate, sent by the pool
+    /// (impersonated) exactly as its report handler would; the gas of that call.
+    ///
+    /// The ether comes from a balance top-up, so the pool's own accounting is untouched.
+    pub async fn finalize(&self, last: U256) -> Result<u64> {
+        let pool = self.pool();
+        let pooled = self.view(pool, IPool::getTotalPooledEtherCall {}).await?;
+        let shares = self.view(pool, IPool::getTotalSharesCall {}).await?;
+        let rate = report::share_rate(pooled, shares);
+        let (eth, _) = {
+            let call =
+                IWithdrawalQueue::prefinalizeCall { batches: vec![last], max_share_rate: rate };
+            let out = self.view(self.queue(), call).await?;
+            (out._0, out._1)
+        };
+        {
+            let mut chain = self.chain.lock();
+            let balance = chain.account(pool, chain.block_number())?.balance;
+            chain.set_balance(pool, balance + eth);
+            chain.impersonate(pool, true);
+        }
+        let call = IWithdrawalQueue::finalizeCall { last_request_id: last, max_share_rate: rate };
+        let gas = self.send_value(pool, self.queue(), call, eth);
+        self.chain.lock().impersonate(pool, false);
+        gas
+    }
+
+    /// Requests `count` withdrawals of `amount` each for `owner` (who has approved the
+    /// queue), at most 100 per transaction.
+    pub fn request_many(&self, owner: Address, count: usize, amount: U256) -> Result<()> {
+        let mut left = count;
+        while left > 0 {
+            let n = left.min(100);
+            let call = IWithdrawalQueue::requestWithdrawalsCall { amounts: vec![amount; n], owner };
+            self.send(owner, self.queue(), call)?;
+            left -= n;
+        }
+        Ok(())
+    }
+
+    /// Moves to the next oracle frame, tops up the rewards vault (a small rebase), and
+    /// submits the frame's report signed by the first `quorum` members; its gas.
+    pub async fn report(&self, quorum: usize, finalize: bool) -> Result<u64> {
+        let frame = self.d.oracle.seconds_per_slot
+            * self.d.oracle.slots_per_epoch
+            * self.d.oracle.epochs_per_frame;
+        {
+            let mut chain = self.chain.lock();
+            chain.increase_time(i64::try_from(frame).context("frame length")?);
+            chain.mine_empty(None);
+        }
+        let vault = self.d.contracts.rewards_vault.address;
+        {
+            let mut chain = self.chain.lock();
+            let balance = chain.account(vault, chain.block_number())?.balance;
+            chain.set_balance(vault, balance + milli(1));
+        }
+        let seen = Observation { finalize, ..Default::default() };
+        let prepared = report::prepare(&self.client, &self.d, &seen).await?;
+        let keys: Vec<_> = self.committee.iter().take(quorum).collect();
+        let oracle = self.d.contracts.oracle.address;
+        let signatures = report::sign(&prepared.data, self.d.chain_id, oracle, &keys)?;
+        let call = IOracle::submitReportCall { data: prepared.data, signatures };
+        self.send(self.deployer, oracle, call)
+    }
+
+    /// Seats committee key `index` with the new `quorum` (the deployer manages members).
+    pub fn add_member(&self, index: usize, quorum: u64) -> Result<()> {
+        let member = self.committee.get(index).context("no such committee key")?.address();
+        let call = IOracle::addMemberCall { member, quorum };
+        self.send(self.deployer, self.d.contracts.oracle.address, call).map(drop)
+    }
+
+    /// Sets the oracle's quorum.
+    pub fn set_quorum(&self, quorum: u64) -> Result<()> {
+        let call = IOracle::setQuorumCall { quorum };
+        self.send(self.deployer, self.d.contracts.oracle.address, call).map(drop)
+    }
+
+    /// A fresh address that has never held anything.
+    pub fn stranger(n: u64) -> Address {
+        Address::from_word(keccak256(format!("tidepool bench: holder {n}")))
+    }
+}
