@@ -341,3 +341,77 @@ fn oracle_commands_build_sign_and_submit_a_report_from_beacon_files() {
     assert!(stdout.contains(&format!("report for reference slot {ref_slot} accepted")), "{stdout}");
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// The gas column `col` (0-based after the leading `|`) of every table row starting with
+/// `| {operation} |`, as numbers.
+fn gas_cells(table: &str, operation: &str, col: usize) -> Vec<u64> {
+    table
+        .lines()
+        .filter(|l| l.starts_with(&format!("| {operation} |")))
+        .filter_map(|l| l.split('|').nth(col + 1))
+        .map(|cell| cell.trim().replace(',', "").parse().expect("a gas figure"))
+        .collect()
+}
+
+#[test]
+fn bench_measures_every_operation_and_keeps_hand_written_text() {
+    if !built() {
+        return;
+    }
+    let dir = scratch("bench");
+    let out = dir.join("BENCHMARKS.md");
+    std::fs::write(&out, "# Benchmarks\n\n## Analysis\n\nhand-written\n").expect("seed");
+    let mut cmd = tidepool();
+    cmd.args(["bench", "--skip-build", "--batch", "1,12", "--holders", "1,3"])
+        .args(["--checkpoints", "1,3", "--out"])
+        .arg(&out);
+    let (ok, stdout, stderr) = run(&mut cmd);
+    assert!(ok, "{stderr}");
+    let file = std::fs::read_to_string(&out).expect("written");
+    assert!(file.contains("## Analysis\n\nhand-written"), "hand-written text kept");
+    assert!(file.contains(stdout.trim()), "the file holds what was printed");
+    assert!(file.contains("-- bench --batch 1,12 --holders 1,3 --checkpoints 1,3"));
+
+    let operations = [
+        ("submit", 2),
+        ("transfer", 2),
+        ("transferShares", 2),
+        ("approve", 2),
+        ("transferFrom", 1),
+        ("permit", 2),
+        ("wrap", 2),
+        ("unwrap", 2),
+        ("ERC-4626 deposit", 1),
+        ("ERC-4626 redeem", 1),
+        ("requestWithdrawals", 3),
+        ("finalize", 2),
+        ("claimWithdrawals", 3),
+        ("claimWithdrawal", 1),
+        ("submitReport", 3),
+    ];
+    for (operation, rows) in operations {
+        let cached = gas_cells(&file, operation, 2);
+        let uncached = gas_cells(&file, operation, 3);
+        assert_eq!(cached.len(), rows, "{operation} rows");
+        for (c, u) in cached.iter().zip(&uncached) {
+            // Cached pricing saves the entry cost of every program the transaction enters.
+            assert!(*c > 21_000 && c < u, "{operation}: cached {c}, uncached {u}");
+        }
+    }
+    // One checkpoint per batch, whatever its size.
+    let finalize = gas_cells(&file, "finalize", 2);
+    assert_eq!(finalize[0], finalize[1], "finalize gas depends on the batch size");
+    // A report never touches balances: more holders move its gas by well under 1%.
+    let reports: Vec<u64> = file
+        .lines()
+        .skip_while(|l| !l.starts_with("| holders |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| l.split('|').nth(2).expect("gas").trim().replace(',', "").parse().expect("gas"))
+        .collect();
+    assert_eq!(reports.len(), 2);
+    assert!(reports[0].abs_diff(reports[1]) * 100 < reports[0], "{reports:?}");
+    for name in tidepool_deploy::protocol::PROGRAMS {
+        assert!(file.contains(&format!("| {name} |")), "size of {name}");
+    }
+}
