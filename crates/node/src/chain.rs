@@ -7,11 +7,12 @@ use alloy_consensus::{
     Eip658Value, Header, Receipt, ReceiptEnvelope, ReceiptWithBloom, SignableTransaction, Signed,
     Transaction as _, TxEnvelope, TxLegacy, TxType, TypedTransaction,
 };
-use alloy_eips::{eip1559::BaseFeeParams, eip2718::Encodable2718, BlockNumberOrTag};
+/// Types [`Chain`]'s methods take, for callers on another alloy line.
+pub use alloy_eips::BlockNumberOrTag;
+use alloy_eips::{eip1559::BaseFeeParams, eip2718::Encodable2718};
 use alloy_network::TxSignerSync;
 use alloy_primitives::{Signature, TxKind, B64};
 use alloy_rpc_types_eth::state::StateOverride;
-/// The request type [`Chain::send_request`] takes, for callers on another alloy line.
 pub use alloy_rpc_types_eth::TransactionRequest;
 use alloy_signer_local::{coins_bip39::English, MnemonicBuilder, PrivateKeySigner};
 use revm::{

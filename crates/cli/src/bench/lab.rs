@@ -11,13 +11,13 @@ use alloy_sol_types::SolCall;
 use anyhow::{bail, ensure, Context, Result};
 use tidepool_deploy::{
     bindings::{IOracle, IPool, IWithdrawalQueue},
-    deploy_protocol,
+    decode_revert, deploy_protocol,
     report::{self, Observation},
     Client, DeployOptions, Deployment, PrivateKeySigner, ETHER,
 };
 use tidepool_node::{
     arbwasmcache::{self, IArbWasmCache},
-    chain::{Chain, TransactionRequest},
+    chain::{BlockNumberOrTag, Chain, TransactionRequest},
     node::{Node, NodeConfig, NodeHandle},
 };
 
@@ -145,9 +145,17 @@ impl Lab {
             .input(call.abi_encode().into())
             .value(value);
         let mut chain = self.chain.lock();
-        let hash = chain
-            .send_request(req)
-            .map_err(|e| anyhow::anyhow!("{} from {from}: {e}", C::SIGNATURE))?;
+        let hash = match chain.send_request(req.clone()) {
+            Ok(hash) => hash,
+            Err(e) => {
+                // Replay as a call for the revert data, decoded.
+                let reason = chain
+                    .call(req, BlockNumberOrTag::Latest, None)
+                    .map(|out| decode_revert(&out.output))
+                    .unwrap_or_default();
+                bail!("{} from {from}: {e} {reason}", C::SIGNATURE)
+            }
+        };
         let Some(tx) = chain.tx(&hash) else { bail!("{} was not mined", C::SIGNATURE) };
         ensure!(tx.success, "{} from {from} reverted", C::SIGNATURE);
         Ok(tx.gas_used)

@@ -208,7 +208,7 @@ fn render(r: &Results, command: &str) -> String {
         );
     }
     let _ = writeln!(out, "\n## Scaling (cached pricing)\n");
-    let _ = writeln!(out, "Report gas against share holders (must be flat: balances are shares × rate, never touched by a report):\n");
+    let _ = writeln!(out, "Report gas against share holders, not counting the treasury and staking module that receive fee shares (must be flat: balances are shares × rate, and a report never touches them):\n");
     let _ = writeln!(out, "| holders | submitReport (quorum 3) |\n|---:|---:|");
     for f in &r.holders {
         let holders = f.condition.trim_end_matches(" holders");

@@ -85,7 +85,12 @@ pub async fn operations(lab: &Lab, scales: &Scales) -> Result<Vec<Figure>> {
     }
 
     // The wrapper, as wstETH and as an ERC-4626 vault.
-    lab.send(alice, pool, IPool::approveCall { spender: wrapped, amount: U256::MAX })?;
+    // Another user wraps first, so the measured first wrap finds the wrapper holding shares
+    // and a supply, as on a live chain (and as in Lido's figure).
+    for user in [dave, alice] {
+        lab.send(user, pool, IPool::approveCall { spender: wrapped, amount: U256::MAX })?;
+    }
+    lab.send(dave, wrapped, IWrapped::wrapCall { pooled_amount: milli(100) })?;
     let wrap = |n| IWrapped::wrapCall { pooled_amount: ether(n) };
     r.add("wrap", "a user's first wrap", lab.send(alice, wrapped, wrap(10))?);
     r.add("wrap", "repeat", lab.send(alice, wrapped, wrap(1))?);
@@ -105,9 +110,12 @@ pub async fn operations(lab: &Lab, scales: &Scales) -> Result<Vec<Figure>> {
     );
 
     // The queue.
-    for owner in [alice, bob] {
+    for owner in [alice, bob, dave] {
         lab.send(owner, pool, IPool::approveCall { spender: queue, amount: U256::MAX })?;
     }
+    // As for the wrapper: the measured first request is an owner's first, not the queue's.
+    let warm = IWithdrawalQueue::requestWithdrawalsCall { amounts: vec![milli(100)], owner: dave };
+    lab.send(dave, queue, warm)?;
     lab.send_value(bob, pool, submit(), ether(100))?;
     let request =
         |amounts: Vec<U256>| IWithdrawalQueue::requestWithdrawalsCall { amounts, owner: alice };
@@ -160,12 +168,10 @@ pub async fn operations(lab: &Lab, scales: &Scales) -> Result<Vec<Figure>> {
         let one = IWithdrawalQueue::claimWithdrawalCall { request_id: id(11) };
         r.add("claimWithdrawal", "no hint, latest batch", lab.send(bob, queue, one)?);
     }
+    // Alice's first request (id 2, after the warm-up) sits in the first checkpoint.
     let old = format!("1 with hint, old request ({checkpoint} checkpoints)");
-    r.add(
-        "claimWithdrawals",
-        old,
-        lab.send(alice, queue, claim(vec![U256::from(1u8)], U256::from(1u8)))?,
-    );
+    let first = claim(vec![U256::from(2u8)], U256::from(1u8));
+    r.add("claimWithdrawals", old, lab.send(alice, queue, first)?);
 
     // Reports, by quorum: one transaction carries the signatures and the accounting.
     r.add("submitReport", "quorum 3 of 5, accounting included", lab.report(3, false).await?);
