@@ -342,11 +342,13 @@ fn oracle_commands_build_sign_and_submit_a_report_from_beacon_files() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
-/// The gas column `col` (0-based after the leading `|`) of every table row starting with
-/// `| {operation} |`, as numbers.
-fn gas_cells(table: &str, operation: &str, col: usize) -> Vec<u64> {
-    table
-        .lines()
+/// The gas column `col` (0-based after the leading `|`) of every row of the Operations table
+/// starting with `| {operation} |`, as numbers.
+fn gas_cells(file: &str, operation: &str, col: usize) -> Vec<u64> {
+    file.lines()
+        .skip_while(|l| *l != "## Operations")
+        .skip(1)
+        .take_while(|l| !l.starts_with("## "))
         .filter(|l| l.starts_with(&format!("| {operation} |")))
         .filter_map(|l| l.split('|').nth(col + 1))
         .map(|cell| cell.trim().replace(',', "").parse().expect("a gas figure"))
@@ -411,6 +413,26 @@ fn bench_measures_every_operation_and_keeps_hand_written_text() {
         .collect();
     assert_eq!(reports.len(), 2);
     assert!(reports[0].abs_diff(reports[1]) * 100 < reports[0], "{reports:?}");
+    // The gas split: the parts of every row add up to its total, and wasm runs in each.
+    let split: Vec<Vec<i64>> = file
+        .lines()
+        .skip_while(|l| !l.starts_with("| operation | condition | total |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            l.split('|')
+                .skip(3)
+                .filter(|c| !c.trim().is_empty())
+                .map(|c| c.trim().replace(',', "").parse().expect("a gas figure"))
+                .collect()
+        })
+        .collect();
+    assert_eq!(split.len(), operations.iter().map(|(_, rows)| rows).sum::<usize>());
+    for row in &split {
+        assert_eq!(row.len(), 7, "{row:?}");
+        assert_eq!(row[0], row[1..].iter().sum::<i64>(), "{row:?}");
+        assert!(row[5] > 0, "no wasm ran: {row:?}");
+    }
     for name in tidepool_deploy::protocol::PROGRAMS {
         assert!(file.contains(&format!("| {name} |")), "size of {name}");
     }

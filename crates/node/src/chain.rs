@@ -30,6 +30,7 @@ use crate::{
     arbwasm, arbwasmcache,
     evm::{build_evm, Ctx, Db, SPEC},
     program::ProgramCache,
+    stylus::FrameProfile,
 };
 
 /// The standard development mnemonic (anvil, hardhat).
@@ -153,6 +154,8 @@ pub struct MinedTx {
     pub logs: Vec<Log>,
     /// Index of this transaction's first log within the block.
     pub first_log_index: u64,
+    /// Where each Stylus frame's gas went, in the order the frames ended.
+    pub stylus_profile: Vec<FrameProfile>,
 }
 
 impl MinedTx {
@@ -603,7 +606,7 @@ impl Chain {
         let base_fee = self.next_base_fee();
         let tx_env = tx_env_from_envelope(&envelope, from);
         let outcome = self.execute(tx_env, number, timestamp, base_fee, true)?;
-        let (result, _) = outcome;
+        let (result, stylus_profile) = outcome;
         let gas_used = result.tx_gas_used();
         let success = result.is_success();
         let logs = result.logs().to_vec();
@@ -625,6 +628,7 @@ impl Chain {
             contract_address,
             logs,
             first_log_index: 0,
+            stylus_profile,
         };
         let receipt = mined.receipt_envelope();
         let bloom = *receipt.logs_bloom();
@@ -656,7 +660,7 @@ impl Chain {
         timestamp: u64,
         base_fee: u64,
         commit: bool,
-    ) -> Result<(ExecutionResult, ()), ChainError> {
+    ) -> Result<(ExecutionResult, Vec<FrameProfile>), ChainError> {
         let block = self.block_env(number, timestamp, base_fee);
         let mut cfg = self.cfg();
         // Impersonated senders may be contracts (anvil allows this too).
@@ -666,6 +670,7 @@ impl Chain {
         let mut evm = build_evm(ctx, self.programs.clone());
         let result = stacker::maybe_grow(TX_STACK_RED_ZONE, TX_STACK_SEGMENT, || evm.transact(tx));
         let mut db = std::mem::take(&mut evm.ctx.journaled_state.database);
+        let profile = std::mem::take(&mut evm.precompiles.frames.borrow_mut().profile);
         match result {
             Ok(r) => {
                 if commit {
@@ -678,7 +683,7 @@ impl Chain {
                     db.commit(r.state);
                 }
                 self.db = db;
-                Ok((r.result, ()))
+                Ok((r.result, profile))
             }
             Err(e) => {
                 self.db = db;

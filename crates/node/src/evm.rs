@@ -48,6 +48,8 @@ pub(crate) struct TxFrames {
     pub ever_pages: u16,
     /// Programs entered so far in this transaction (their entry counts as cached).
     called: std::collections::HashSet<revm::primitives::B256>,
+    /// Where each program frame's gas went, in the order the frames ended.
+    pub profile: Vec<crate::stylus::FrameProfile>,
 }
 
 impl TxFrames {

@@ -63,6 +63,22 @@ pub(crate) struct HostState<'a> {
     pub refund: i64,
     /// Pages this program added with `pay_for_memory_grow`.
     pub grown_pages: u16,
+    /// Where the frame's gas went, by kind.
+    pub spent: Spent,
+}
+
+/// Gas a program frame spent through its host, by kind (the rest is wasm execution).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Spent {
+    /// Ink of the host I/O calls themselves: their fixed and per-byte prices.
+    pub hostio_ink: u64,
+    /// EVM work done for the program at EVM prices: storage, logs, account access and the
+    /// fixed costs of calls and creates.
+    pub evm_gas: u64,
+    /// Gas the frames this program called or created used (forwarded minus returned).
+    pub calls_gas: u64,
+    /// Memory pages grown during the call.
+    pub memory_gas: u64,
 }
 
 impl<'a> HostState<'a> {
@@ -93,6 +109,7 @@ impl<'a> HostState<'a> {
             cache_order: Vec::new(),
             refund: 0,
             grown_pages: 0,
+            spent: Spent::default(),
         }
     }
 }
@@ -232,6 +249,30 @@ fn ink_left(c: &C<'_, '_>) -> u64 {
 }
 
 fn charge_ink(c: &mut C<'_, '_>, ink_cost: u64) -> R {
+    c.data_mut().spent.hostio_ink += ink_cost;
+    take_ink(c, ink_cost)
+}
+
+fn charge_gas(c: &mut C<'_, '_>, gas: u64) -> R {
+    c.data_mut().spent.evm_gas += gas;
+    take_ink(c, ink::gas_to_ink(gas))
+}
+
+/// Charges the gas handed to a child frame; what it returns is credited back by the caller.
+fn forward_gas(c: &mut C<'_, '_>, gas: u64) -> R {
+    c.data_mut().spent.calls_gas += gas;
+    take_ink(c, ink::gas_to_ink(gas))
+}
+
+/// Credits back gas a child frame did not use.
+fn return_gas(c: &mut C<'_, '_>, gas: u64) -> R {
+    let spent = &mut c.data_mut().spent;
+    spent.calls_gas = spent.calls_gas.saturating_sub(gas);
+    let fuel = c.get_fuel()?;
+    c.set_fuel(fuel.saturating_add(ink::gas_to_ink(gas) / ink::INK_PER_FUEL))
+}
+
+fn take_ink(c: &mut C<'_, '_>, ink_cost: u64) -> R {
     let fuel = c.get_fuel()?;
     let need = ink::ink_to_fuel(ink_cost);
     if fuel < need {
@@ -239,10 +280,6 @@ fn charge_ink(c: &mut C<'_, '_>, ink_cost: u64) -> R {
         return Err(Error::host(Escape::OutOfInk));
     }
     c.set_fuel(fuel - need)
-}
-
-fn charge_gas(c: &mut C<'_, '_>, gas: u64) -> R {
-    charge_ink(c, ink::gas_to_ink(gas))
 }
 
 fn gas_left(c: &C<'_, '_>) -> u64 {
@@ -511,7 +548,7 @@ fn do_call(
     // EIP-150: the callee gets at most all but one 64th of what is left.
     let left = gas_left(c);
     let mut gas_limit = gas.min(left - left / 64);
-    charge_gas(c, gas_limit)?;
+    forward_gas(c, gas_limit)?;
     if !value.is_zero() {
         gas_limit += 2_300;
     }
@@ -564,8 +601,7 @@ fn do_call(
     if ok {
         c.data_mut().refund += outcome.result.gas.refunded();
     }
-    let fuel = c.get_fuel()?;
-    c.set_fuel(fuel.saturating_add(ink::gas_to_ink(returned) / ink::INK_PER_FUEL))?;
+    return_gas(c, returned)?;
     let len = outcome.result.output.len() as u32;
     c.data_mut().return_data = outcome.result.output;
     write_u32(c, ret_len_ptr, len)?;
@@ -628,7 +664,7 @@ fn do_create(
     charge_gas(c, cost)?;
     let left = gas_left(c);
     let gas_limit = left - left / 64;
-    charge_gas(c, gas_limit)?;
+    forward_gas(c, gas_limit)?;
     let st = c.data_mut();
     let scheme = match salt {
         Some(salt) => CreateScheme::Create2 { salt },
@@ -640,8 +676,7 @@ fn do_create(
         return Err(fatal("create returned a call result"));
     };
     let returned = outcome.result.gas.remaining();
-    let fuel = c.get_fuel()?;
-    c.set_fuel(fuel.saturating_add(ink::gas_to_ink(returned) / ink::INK_PER_FUEL))?;
+    return_gas(c, returned)?;
     let ok = outcome.result.is_ok();
     if ok {
         c.data_mut().refund += outcome.result.gas.refunded();
@@ -795,7 +830,8 @@ fn pay_for_memory_grow(mut c: C<'_, '_>, pages: u32) -> R {
         c.set_fuel(0)?;
         return Err(Error::host(Escape::OutOfInk));
     };
-    charge_gas(&mut c, gas)?;
+    c.data_mut().spent.memory_gas += gas;
+    take_ink(&mut c, ink::gas_to_ink(gas))?;
     let st = c.data_mut();
     st.grown_pages = st.grown_pages.saturating_add(pages);
     let mut frames = st.pre.frames.borrow_mut();

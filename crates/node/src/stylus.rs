@@ -18,6 +18,28 @@ use crate::{
     program::{self, ActivationInfo},
 };
 
+/// Where one program frame's gas went. Ink is converted to gas rounding up, so the parts
+/// can differ from the frame's total by a gas or two.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FrameProfile {
+    /// The program's address (its code's, for a delegated frame).
+    pub program: revm::primitives::Address,
+    /// Call depth of the frame.
+    pub depth: usize,
+    /// Entry (cached or not) plus the initial memory pages.
+    pub entry_gas: u64,
+    /// Pages grown while running.
+    pub memory_gas: u64,
+    /// Executing wasm instructions.
+    pub wasm_gas: u64,
+    /// Host I/O calls' own prices.
+    pub hostio_gas: u64,
+    /// EVM work at EVM prices: storage, logs, account access, fixed call costs.
+    pub evm_gas: u64,
+    /// Frames it called, in all.
+    pub calls_gas: u64,
+}
+
 /// Whether `code` is a Stylus program (starts `EF F0 00`).
 pub fn is_program(code: &[u8]) -> bool {
     program::is_stylus_program(code)
@@ -94,6 +116,7 @@ pub(crate) fn run(
         f.ever_pages = f.ever_pages.max(f.open_pages);
     }
 
+    let depth = ctx.journal().depth();
     let args = inputs.input.bytes(ctx);
     let args_len = args.len() as i32;
     let state = HostState::new(
@@ -135,6 +158,21 @@ pub(crate) fn run(
     if !gas.record_regular_cost(used) {
         return Ok(halt(InstructionResult::OutOfGas, gas_limit));
     }
+    let spent = state.spent;
+    let accounted = ink::ink_to_gas(spent.hostio_ink)
+        .saturating_add(spent.evm_gas)
+        .saturating_add(spent.calls_gas)
+        .saturating_add(spent.memory_gas);
+    pre.frames.borrow_mut().profile.push(FrameProfile {
+        program: inputs.bytecode_address,
+        depth,
+        entry_gas: entry,
+        memory_gas: spent.memory_gas,
+        wasm_gas: used.saturating_sub(accounted),
+        hostio_gas: ink::ink_to_gas(spent.hostio_ink),
+        evm_gas: spent.evm_gas,
+        calls_gas: spent.calls_gas,
+    });
     if status == 0 {
         gas.record_refund(state.refund);
         Ok(InterpreterResult::new(InstructionResult::Return, state.output.into(), gas))

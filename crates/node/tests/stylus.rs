@@ -78,3 +78,33 @@ fn only_activated_programs_can_be_cached() {
     assert!(!ok);
     assert_eq!(out.as_ref(), IArbWasm::ProgramNotActivated {}.abi_encode().as_slice());
 }
+
+#[test]
+fn each_frame_reports_where_its_gas_went() {
+    let mut chain = chain();
+    let c = addr(0x1000);
+    deploy_wat(&mut chain, c, &counter());
+    send(&mut chain, c, vec![]);
+    // The second count rewrites a non-zero slot: no refund, so the frame's gas is the
+    // transaction's less the 21,000 intrinsic gas (no calldata).
+    let (hash, ok) = send(&mut chain, c, vec![]);
+    assert!(ok);
+    let tx = chain.tx(&hash).expect("mined");
+    let [frame] = tx.stylus_profile.as_slice() else {
+        panic!("one frame expected: {:?}", tx.stylus_profile)
+    };
+    assert_eq!(frame.program, c);
+    let init = tidepool_node::ink::init_cost(wat::parse_str(counter()).expect("wat").len());
+    assert!(frame.entry_gas >= tidepool_node::ink::entry_gas(init, false));
+    // A cold SLOAD (2,100) and a non-zero to non-zero SSTORE (2,900) at EVM prices.
+    assert_eq!(frame.evm_gas, 5_000);
+    assert!(frame.hostio_gas > 0 && frame.wasm_gas > 0);
+    assert_eq!(frame.calls_gas, 0);
+    let parts = frame.entry_gas
+        + frame.memory_gas
+        + frame.wasm_gas
+        + frame.hostio_gas
+        + frame.evm_gas
+        + frame.calls_gas;
+    assert!(parts.abs_diff(tx.gas_used - 21_000) <= 2, "{parts} vs {}", tx.gas_used - 21_000);
+}

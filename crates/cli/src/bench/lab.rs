@@ -19,6 +19,7 @@ use tidepool_node::{
     arbwasmcache::{self, IArbWasmCache},
     chain::{BlockNumberOrTag, Chain, TransactionRequest},
     node::{Node, NodeConfig, NodeHandle},
+    stylus::FrameProfile,
 };
 
 use crate::up::dev_signers;
@@ -36,6 +37,47 @@ pub enum Pricing {
 pub const MEMBERS: usize = 7;
 /// Members seated at deployment.
 pub const SEATED: usize = 5;
+
+/// Where a transaction's gas went, summed over its Stylus frames.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Breakdown {
+    /// Program entries, with their initial memory pages.
+    pub entry: u64,
+    /// Memory pages grown while running.
+    pub memory: u64,
+    /// Executing wasm.
+    pub wasm: u64,
+    /// Host I/O calls' own prices.
+    pub hostio: u64,
+    /// Storage, logs, account access and call costs at EVM prices, in every frame.
+    pub evm: u64,
+    /// The rest: intrinsic gas and calldata, EVM frames if any, less refunds.
+    pub transaction: i64,
+}
+
+impl Breakdown {
+    fn of(gas_used: u64, frames: &[FrameProfile]) -> Self {
+        let mut b = Self::default();
+        for f in frames {
+            b.entry += f.entry_gas;
+            b.memory += f.memory_gas;
+            b.wasm += f.wasm_gas;
+            b.hostio += f.hostio_gas;
+            b.evm += f.evm_gas;
+        }
+        let stylus = b.entry + b.memory + b.wasm + b.hostio + b.evm;
+        b.transaction =
+            i64::try_from(gas_used).unwrap_or(i64::MAX) - i64::try_from(stylus).unwrap_or(i64::MAX);
+        b
+    }
+}
+
+/// A mined transaction's gas and where it went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sent {
+    pub gas: u64,
+    pub breakdown: Breakdown,
+}
 
 /// A deployment on its own node, with the accounts that act on it.
 pub struct Lab {
@@ -138,7 +180,7 @@ impl Lab {
         to: Address,
         call: C,
         value: U256,
-    ) -> Result<u64> {
+    ) -> Result<Sent> {
         let req = TransactionRequest::default()
             .from(from)
             .to(to)
@@ -158,17 +200,17 @@ impl Lab {
         };
         let Some(tx) = chain.tx(&hash) else { bail!("{} was not mined", C::SIGNATURE) };
         ensure!(tx.success, "{} from {from} reverted", C::SIGNATURE);
-        Ok(tx.gas_used)
+        Ok(Sent { gas: tx.gas_used, breakdown: Breakdown::of(tx.gas_used, &tx.stylus_profile) })
     }
 
     /// [`Lab::send_value`] without value.
-    pub fn send<C: SolCall>(&self, from: Address, to: Address, call: C) -> Result<u64> {
+    pub fn send<C: SolCall>(&self, from: Address, to: Address, call: C) -> Result<Sent> {
         self.send_value(from, to, call, U256::ZERO)
     }
 
     /// Gas of `action` run and then undone: measures a transaction without consuming the
     /// state it needs (an old request stays claimable for the next measurement).
-    pub fn probe(&self, action: impl FnOnce(&Self) -> Result<u64>) -> Result<u64> {
+    pub fn probe(&self, action: impl FnOnce(&Self) -> Result<Sent>) -> Result<Sent> {
         let id = self.chain.lock().snapshot();
         let gas = action(self);
         ensure!(self.chain.lock().revert(id), "snapshot {id} vanished");
@@ -184,7 +226,7 @@ impl Lab {
     /// (impersonated) exactly as its report handler would; the gas of that call.
     ///
     /// The ether comes from a balance top-up, so the pool's own accounting is untouched.
-    pub async fn finalize(&self, last: U256) -> Result<u64> {
+    pub async fn finalize(&self, last: U256) -> Result<Sent> {
         let pool = self.pool();
         let pooled = self.view(pool, IPool::getTotalPooledEtherCall {}).await?;
         let shares = self.view(pool, IPool::getTotalSharesCall {}).await?;
@@ -222,7 +264,7 @@ impl Lab {
 
     /// Moves to the next oracle frame, tops up the rewards vault (a small rebase), and
     /// submits the frame's report signed by the first `quorum` members; its gas.
-    pub async fn report(&self, quorum: usize, finalize: bool) -> Result<u64> {
+    pub async fn report(&self, quorum: usize, finalize: bool) -> Result<Sent> {
         let frame = self.d.oracle.seconds_per_slot
             * self.d.oracle.slots_per_epoch
             * self.d.oracle.epochs_per_frame;

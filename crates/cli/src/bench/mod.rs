@@ -207,6 +207,37 @@ fn render(r: &Results, command: &str) -> String {
             uncached.map_or("-".into(), thousands),
         );
     }
+    let _ = writeln!(out, "\n## Where the gas goes (cached pricing)\n");
+    let _ = writeln!(
+        out,
+        "Each Stylus frame's gas split by the node, summed over the frames of the transaction. \
+         *Transaction* is the rest: 21,000 intrinsic gas and calldata, less refunds. *EVM-priced* \
+         is storage, logs, account access and call costs, priced as on the EVM.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| operation | condition | total | transaction | entries | memory | wasm execution | host I/O | EVM-priced |"
+    );
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    for f in &r.cached {
+        let b = &f.breakdown;
+        let transaction = match u64::try_from(b.transaction) {
+            Ok(n) => thousands(n),
+            Err(_) => format!("-{}", thousands(b.transaction.unsigned_abs())),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {transaction} | {} | {} | {} | {} | {} |",
+            f.operation,
+            f.condition,
+            thousands(f.gas),
+            thousands(b.entry),
+            thousands(b.memory),
+            thousands(b.wasm),
+            thousands(b.hostio),
+            thousands(b.evm),
+        );
+    }
     let _ = writeln!(out, "\n## Scaling (cached pricing)\n");
     let _ = writeln!(out, "Report gas against share holders, not counting the treasury and staking module that receive fee shares (must be flat: balances are shares × rate, and a report never touches them):\n");
     let _ = writeln!(out, "| holders | submitReport (quorum 3) |\n|---:|---:|");

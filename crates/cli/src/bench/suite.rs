@@ -8,7 +8,7 @@ use tidepool_deploy::{
     permit,
 };
 
-use super::lab::{ether, milli, Lab, SEATED};
+use super::lab::{ether, milli, Breakdown, Lab, Sent, SEATED};
 
 /// One measured figure: receipt `gasUsed` (21,000 and calldata included, refunds deducted).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +18,7 @@ pub struct Figure {
     /// The state it was called in.
     pub condition: String,
     pub gas: u64,
+    pub breakdown: Breakdown,
 }
 
 /// Sizes of the states the scaling curves are measured at.
@@ -34,8 +35,9 @@ pub struct Scales {
 struct Recorder(Vec<Figure>);
 
 impl Recorder {
-    fn add(&mut self, operation: &'static str, condition: impl Into<String>, gas: u64) {
-        self.0.push(Figure { operation, condition: condition.into(), gas });
+    fn add(&mut self, operation: &'static str, condition: impl Into<String>, sent: Sent) {
+        let (gas, breakdown) = (sent.gas, sent.breakdown);
+        self.0.push(Figure { operation, condition: condition.into(), gas, breakdown });
     }
 }
 
