@@ -138,7 +138,10 @@ fn splice(old: &str, body: &str) -> String {
     let block = format!("{BEGIN}\n{body}{END}\n");
     match (old.find(BEGIN), old.find(END)) {
         (Some(start), Some(end)) if end > start => {
-            format!("{}{block}{}", &old[..start], old[end + END.len()..].trim_start_matches('\n'))
+            match old[end + END.len()..].trim_start_matches('\n') {
+                "" => format!("{}{block}", &old[..start]),
+                rest => format!("{}{block}\n{rest}", &old[..start]),
+            }
         }
         _ if old.trim().is_empty() => format!("# Benchmarks\n\n{block}"),
         _ => format!("{}\n\n{block}", old.trim_end()),
@@ -316,6 +319,7 @@ mod tests {
         let second = splice(&edited, "tables v2\n");
         assert!(second.contains("tables v2") && !second.contains("tables v1"));
         assert!(second.contains("## Analysis\nhand-written"));
+        assert!(second.contains(&format!("{END}\n\n## Analysis")), "a blank line after the block");
         assert_eq!(splice(&second, "tables v2\n"), second);
         let appended = splice("# Notes\n", "t\n");
         assert!(appended.starts_with("# Notes\n\n") && appended.contains(BEGIN));
