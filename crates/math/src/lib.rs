@@ -130,8 +130,9 @@ fn mul_div_rounding(a: U256, b: U256, denominator: U256, up: bool) -> Result<U25
 /// division on purpose: ruint's general `div_rem` is about 7.5 KB of wasm per width and the
 /// contracts would carry two widths, against a 24 KB compressed limit per contract. The loop
 /// runs once per significant bit of the dividend (at most 256 times, since `high <
-/// denominator`), a few thousand wasm instructions: a few hundred gas at most, and values that
-/// fit 128 bits, nearly all of them, take the native path.
+/// denominator`). Measured on the node it costs about 10,000–13,000 gas whenever the product
+/// exceeds 128 bits, which a balance times a total always does: docs/BENCHMARKS.md explains
+/// why and proposes a mulDiv on the `math_mul_mod`/`math_div` host I/Os instead.
 fn div_rem_wide(high: U256, low: U256, denominator: U256) -> Result<(U256, U256), MathError> {
     if high >= denominator {
         return Err(MathError::Overflow);
