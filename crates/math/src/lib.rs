@@ -131,8 +131,9 @@ fn mul_div_rounding(a: U256, b: U256, denominator: U256, up: bool) -> Result<U25
 /// contracts would carry two widths, against a 24 KB compressed limit per contract. The loop
 /// runs once per significant bit of the dividend (at most 256 times, since `high <
 /// denominator`). Measured on the node it costs about 10,000–13,000 gas whenever the product
-/// exceeds 128 bits, which a balance times a total always does: docs/BENCHMARKS.md explains
-/// why and proposes a mulDiv on the `math_mul_mod`/`math_div` host I/Os instead.
+/// exceeds 128 bits (1 ETH against a pool of 340 ETH, in wei, already does);
+/// docs/BENCHMARKS.md explains why and proposes a mulDiv on the `math_mul_mod`/`math_div`
+/// host I/Os instead.
 fn div_rem_wide(high: U256, low: U256, denominator: U256) -> Result<(U256, U256), MathError> {
     if high >= denominator {
         return Err(MathError::Overflow);
