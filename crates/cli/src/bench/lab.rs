@@ -231,12 +231,10 @@ impl Lab {
         let pooled = self.view(pool, IPool::getTotalPooledEtherCall {}).await?;
         let shares = self.view(pool, IPool::getTotalSharesCall {}).await?;
         let rate = report::share_rate(pooled, shares);
-        let (eth, _) = {
-            let call =
-                IWithdrawalQueue::prefinalizeCall { batches: vec![last], max_share_rate: rate };
-            let out = self.view(self.queue(), call).await?;
-            (out._0, out._1)
-        };
+        let prefinalize =
+            IWithdrawalQueue::prefinalizeCall { batches: vec![last], max_share_rate: rate };
+        // The ether to lock; the shares to burn are the pool's business.
+        let eth = self.view(self.queue(), prefinalize).await?._0;
         {
             let mut chain = self.chain.lock();
             let balance = chain.account(pool, chain.block_number())?.balance;
