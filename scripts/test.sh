@@ -23,6 +23,9 @@ cargo fmt --all -- --check
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "one alloy line (no alloy crate compiled in two versions)"
+bash scripts/one-alloy-line.sh
+
 step "test tools (cast, anvil and solc for the node's interoperability tests)"
 bash crates/node/scripts/install-tools.sh
 

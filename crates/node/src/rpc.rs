@@ -72,15 +72,29 @@ fn block_number(chain: &Chain, id: Option<BlockId>) -> Result<u64, ErrorObjectOw
     }
 }
 
-fn rpc_tx(chain: &Chain, tx: &MinedTx) -> Transaction {
-    Transaction {
+/// A mined transaction as RPC shows it: alloy's fields plus `blockTimestamp`, which geth
+/// reports and alloy's 1.x transaction type has no field for.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RpcTransaction {
+    /// The transaction with its block, index and effective gas price.
+    #[serde(flatten)]
+    pub inner: Transaction,
+    /// Timestamp of its block.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub block_timestamp: Option<U64>,
+}
+
+fn rpc_tx(chain: &Chain, tx: &MinedTx) -> RpcTransaction {
+    let inner = Transaction {
         inner: recovered(tx),
         block_hash: Some(tx.block_hash),
         block_number: Some(tx.block_number),
         transaction_index: Some(tx.index),
         effective_gas_price: Some(tx.effective_gas_price),
-        block_timestamp: chain.block(tx.block_number).map(|b| b.header.timestamp),
-    }
+    };
+    let block_timestamp = chain.block(tx.block_number).map(|b| U64::from(b.header.timestamp));
+    RpcTransaction { inner, block_timestamp }
 }
 
 fn rpc_receipt(chain: &Chain, hash: B256, tx: &MinedTx) -> TransactionReceipt {
@@ -115,7 +129,7 @@ fn rpc_receipt(chain: &Chain, hash: B256, tx: &MinedTx) -> TransactionReceipt {
     }
 }
 
-fn rpc_block(chain: &Chain, block: &MinedBlock, full: bool) -> Block<Transaction> {
+fn rpc_block(chain: &Chain, block: &MinedBlock, full: bool) -> Block<RpcTransaction> {
     let transactions = if full {
         BlockTransactions::Full(
             block.txs.iter().filter_map(|h| chain.tx(h)).map(|t| rpc_tx(chain, t)).collect(),
