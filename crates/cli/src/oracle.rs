@@ -161,9 +161,7 @@ pub fn run(args: &Args) -> Result<()> {
                 );
                 println!(
                     "  finalization batches: {:?}; simulated share rate {}; bunker {}",
-                    data.withdrawalFinalizationBatches,
-                    data.simulatedShareRate,
-                    data.isBunkerMode
+                    data.withdrawalFinalizationBatches, data.simulatedShareRate, data.isBunkerMode
                 );
                 println!("  state read at block {}", file.state_block);
                 println!("digest {}\nwritten to {}", file.digest, out.display());
