@@ -3,8 +3,9 @@
 //! after each flow.
 
 use alloy_primitives::{Address, Bytes, U256};
-use tidepool_deploy::{bindings::IPool, report::Observation, Client};
+use tidepool_deploy::{report::Observation, Client};
 use tidepool_e2e::{eth, milli, reverted, World};
+use tidepool_interfaces::IPool;
 
 #[tokio::test]
 async fn staking_by_submit_and_by_plain_transfer_mints_shares_at_the_rate() {

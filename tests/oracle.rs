@@ -4,13 +4,9 @@
 //! report passes; the invariants after each flow.
 
 use alloy_primitives::{Address, Bytes, U256};
-use tidepool_deploy::{
-    bindings::{IOracle, IPool, IWithdrawalQueue},
-    protocol::role,
-    report::Observation,
-    Client,
-};
+use tidepool_deploy::{report::Observation, Client};
 use tidepool_e2e::{eth, key, milli, reverted, World};
+use tidepool_interfaces::{roles, IOracle, IPool, IWithdrawalQueue};
 
 const GWEI_PER_ETH: u64 = 1_000_000_000;
 
@@ -71,7 +67,7 @@ async fn reports_need_a_quorum_of_distinct_current_members_once_per_frame() {
     assert_eq!(e.refSlot, missed.refSlot);
     // A removed member's signature no longer counts.
     let grant = IOracle::grantRoleCall {
-        role: role("MANAGE_MEMBERS_AND_QUORUM_ROLE"),
+        role: roles::oracle::MANAGE_MEMBERS_AND_QUORUM_ROLE,
         account: w.deployer,
     };
     w.send(w.deployer, w.oracle(), grant).await.expect("grant");
@@ -124,7 +120,8 @@ async fn consensus_layer_limits_refuse_growth_losses_and_validators_beyond_them(
     assert!(w.rate().await < rate, "the loss reached every holder");
 
     // At most one new validator a day, then two appear at once.
-    let grant = IOracle::grantRoleCall { role: role("MANAGE_LIMITS_ROLE"), account: w.deployer };
+    let grant =
+        IOracle::grantRoleCall { role: roles::oracle::MANAGE_LIMITS_ROLE, account: w.deployer };
     w.send(w.deployer, w.oracle(), grant).await.expect("grant");
     let mut limits = w.view(w.oracle(), IOracle::getOracleReportLimitsCall {}).await;
     limits.appearedValidatorsPerDayLimit = U256::from(1u8);
@@ -184,7 +181,7 @@ async fn vault_rate_and_rebase_limits_refuse_reports_that_overstate_them() {
 
     // With the pool's own smoothing loosened, the oracle's 7.5 bp cap still holds: 1 ether of
     // rewards on about 9 pooled is refused whole; a report within the cap passes.
-    let grant = IPool::grantRoleCall { role: role("FEE_MANAGER_ROLE"), account: w.deployer };
+    let grant = IPool::grantRoleCall { role: roles::pool::FEE_MANAGER_ROLE, account: w.deployer };
     w.send(w.deployer, w.pool(), grant).await.expect("grant");
     let loose = IPool::setMaxPositiveRebaseCall { max_positive_rebase: 1_000_000_000 };
     w.send(w.deployer, w.pool(), loose).await.expect("loosen the pool's cap");
@@ -204,7 +201,8 @@ async fn vault_rate_and_rebase_limits_refuse_reports_that_overstate_them() {
 async fn reports_closer_than_the_minimum_interval_are_refused_at_its_boundary() {
     let Some(w) = World::new().await else { return };
     w.stake(w.alice.address(), eth(2)).await;
-    let grant = IOracle::grantRoleCall { role: role("MANAGE_LIMITS_ROLE"), account: w.deployer };
+    let grant =
+        IOracle::grantRoleCall { role: roles::oracle::MANAGE_LIMITS_ROLE, account: w.deployer };
     w.send(w.deployer, w.oracle(), grant).await.expect("grant");
     let frame = U256::from(86_400u64);
     let mut limits = w.view(w.oracle(), IOracle::getOracleReportLimitsCall {}).await;

@@ -5,12 +5,11 @@
 
 use alloy_primitives::{Address, U256};
 use tidepool_deploy::{
-    bindings::{IPool, IWithdrawalQueue},
-    protocol::role,
     report::{Observation, RATE_PRECISION},
     Client, Receipt,
 };
 use tidepool_e2e::{eth, milli, reverted, World};
+use tidepool_interfaces::{roles, IPool, IWithdrawalQueue};
 
 const GWEI_PER_ETH: u64 = 1_000_000_000;
 
@@ -178,7 +177,10 @@ async fn a_slashing_finalizes_at_a_discount_and_a_paused_queue_still_pays_claims
     w.check_invariants().await;
 
     // Paused: no new requests, but the finalized ticket is paid.
-    let grant = IWithdrawalQueue::grantRoleCall { role: role("PAUSE_ROLE"), account: w.deployer };
+    let grant = IWithdrawalQueue::grantRoleCall {
+        role: roles::withdrawal_queue::PAUSE_ROLE,
+        account: w.deployer,
+    };
     w.send(w.deployer, w.queue(), grant).await.expect("grant");
     w.send(w.deployer, w.queue(), IWithdrawalQueue::pauseForCall { duration: U256::MAX })
         .await
@@ -196,7 +198,10 @@ async fn a_slashing_finalizes_at_a_discount_and_a_paused_queue_still_pays_claims
         .await
         .expect("claim while paused");
     assert_eq!(received(&w, alice, before, &receipt, true).await, got);
-    let grant = IWithdrawalQueue::grantRoleCall { role: role("RESUME_ROLE"), account: w.deployer };
+    let grant = IWithdrawalQueue::grantRoleCall {
+        role: roles::withdrawal_queue::RESUME_ROLE,
+        account: w.deployer,
+    };
     w.send(w.deployer, w.queue(), grant).await.expect("grant");
     w.send(w.deployer, w.queue(), IWithdrawalQueue::resumeCall {}).await.expect("resume");
     w.send(bob, w.queue(), refused).await.expect("requests again after resume");

@@ -11,11 +11,11 @@ use std::path::PathBuf;
 
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use tidepool_deploy::{
-    bindings::{IOracle, IPool},
     deploy_protocol, invariants, permit,
     report::{self, Observation, PreparedReport, ReportData},
     Client, DeployOptions, Deployment, Error, PrivateKeySigner, Receipt, ETHER,
 };
+use tidepool_interfaces::{IOracle, IPool};
 use tidepool_node::node::{Node, NodeConfig, NodeHandle};
 
 /// `n` ether.

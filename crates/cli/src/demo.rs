@@ -3,11 +3,11 @@
 use alloy_primitives::{keccak256, Address, U256};
 use anyhow::{bail, ensure, Context, Result};
 use tidepool_deploy::{
-    bindings::{IPool, IWithdrawalQueue},
     deploy_protocol, invariants,
     report::{self, Observation},
     Client, DeployOptions, Deployment, PrivateKeySigner, ETHER,
 };
+use tidepool_interfaces::{IPool, IWithdrawalQueue};
 use tidepool_node::node::{Node, NodeConfig};
 
 use crate::{build, keys::SignerArgs, show, up::dev_signers, workspace::Workspace};

@@ -149,21 +149,19 @@ pub fn run(args: &Args) -> Result<()> {
                 let data = &file.data;
                 println!(
                     "report for reference slot {} (deadline slot {})",
-                    data.ref_slot, file.deadline_slot
+                    data.refSlot, file.deadline_slot
                 );
                 println!(
                     "  validators: {} of {} scanned, {} gwei",
-                    data.num_validators, file.validators_scanned, data.cl_balance_gwei
+                    data.numValidators, file.validators_scanned, data.clBalanceGwei
                 );
                 println!(
                     "  vaults: withdrawal {} wei, rewards {} wei",
-                    data.withdrawal_vault_balance, data.el_rewards_vault_balance
+                    data.withdrawalVaultBalance, data.elRewardsVaultBalance
                 );
                 println!(
                     "  finalization batches: {:?}; simulated share rate {}; bunker {}",
-                    data.withdrawal_finalization_batches,
-                    data.simulated_share_rate,
-                    data.is_bunker_mode
+                    data.withdrawalFinalizationBatches, data.simulatedShareRate, data.isBunkerMode
                 );
                 println!("  state read at block {}", file.state_block);
                 println!("digest {}\nwritten to {}", file.digest, out.display());
@@ -200,7 +198,7 @@ pub fn run(args: &Args) -> Result<()> {
                 let receipt = report::submit(&client, &d, &file, &files, from).await?;
                 println!(
                     "report for reference slot {} accepted in block {} ({} gas)",
-                    file.data.ref_slot,
+                    file.data.refSlot,
                     receipt.block_number.unwrap_or_default(),
                     receipt.gas_used
                 );

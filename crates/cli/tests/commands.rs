@@ -9,9 +9,8 @@ use std::{
 };
 
 use alloy_primitives::{keccak256, Address};
-use tidepool_deploy::{
-    bindings::IPool, protocol::DEFAULT_ADMIN_ROLE, Client, Deployment, PrivateKeySigner,
-};
+use tidepool_deploy::{Client, Deployment, PrivateKeySigner};
+use tidepool_interfaces::{roles::DEFAULT_ADMIN_ROLE, IPool};
 use tidepool_node::node::{Node, NodeConfig, NodeHandle};
 
 fn root() -> PathBuf {
@@ -269,7 +268,7 @@ fn oracle_commands_build_sign_and_submit_a_report_from_beacon_files() {
             .await
             .expect("deposit");
         client.increase_time(86_400).await.expect("time");
-        let frame = tidepool_deploy::bindings::IOracle::getCurrentFrameCall {};
+        let frame = tidepool_interfaces::IOracle::getCurrentFrameCall {};
         client.view(d.contracts.oracle.address, frame).await.expect("frame")._0
     });
     let beacon = out.join("beacon");

@@ -12,10 +12,10 @@ use std::path::Path;
 use alloy_primitives::{Address, Bytes, Signature, B256, U256};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use tidepool_deploy::{
-    bindings::{IOracle, IPool},
     report::{self as reports, Observation, ReportData},
     Client, Deployment, PrivateKeySigner, Receipt, SignerSync,
 };
+use tidepool_interfaces::{IOracle, IPool};
 
 use crate::beacon::{BeaconError, BeaconSource, ValidatorSummary};
 
@@ -123,62 +123,6 @@ pub enum CommitteeError {
     },
 }
 
-/// `ReportData`, as JSON: numbers as decimal or hex strings, never lossy floats.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ReportJson {
-    /// The consensus version.
-    pub consensus_version: U256,
-    /// The frame's reference slot.
-    pub ref_slot: U256,
-    /// Validators seen.
-    pub num_validators: U256,
-    /// Their balance, gwei.
-    pub cl_balance_gwei: U256,
-    /// The withdrawal vault's balance, wei.
-    pub withdrawal_vault_balance: U256,
-    /// The rewards vault's balance, wei.
-    pub el_rewards_vault_balance: U256,
-    /// Ends of the finalization batches.
-    pub withdrawal_finalization_batches: Vec<U256>,
-    /// The simulated share rate (1e27).
-    pub simulated_share_rate: U256,
-    /// Bunker mode.
-    pub is_bunker_mode: bool,
-}
-
-impl From<&ReportData> for ReportJson {
-    fn from(d: &ReportData) -> Self {
-        Self {
-            consensus_version: d.consensusVersion,
-            ref_slot: d.refSlot,
-            num_validators: d.numValidators,
-            cl_balance_gwei: d.clBalanceGwei,
-            withdrawal_vault_balance: d.withdrawalVaultBalance,
-            el_rewards_vault_balance: d.elRewardsVaultBalance,
-            withdrawal_finalization_batches: d.withdrawalFinalizationBatches.clone(),
-            simulated_share_rate: d.simulatedShareRate,
-            is_bunker_mode: d.isBunkerMode,
-        }
-    }
-}
-
-impl From<&ReportJson> for ReportData {
-    fn from(j: &ReportJson) -> Self {
-        Self {
-            consensusVersion: j.consensus_version,
-            refSlot: j.ref_slot,
-            numValidators: j.num_validators,
-            clBalanceGwei: j.cl_balance_gwei,
-            withdrawalVaultBalance: j.withdrawal_vault_balance,
-            elRewardsVaultBalance: j.el_rewards_vault_balance,
-            withdrawalFinalizationBatches: j.withdrawal_finalization_batches.clone(),
-            simulatedShareRate: j.simulated_share_rate,
-            isBunkerMode: j.is_bunker_mode,
-        }
-    }
-}
-
 /// What `report build` writes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -193,24 +137,20 @@ pub struct ReportFile {
     pub state_block: u64,
     /// Validators read from the beacon chain (all of them, ours or not).
     pub validators_scanned: u64,
-    /// The report.
-    pub data: ReportJson,
+    /// The report, as the oracle's ABI defines it (JSON keys are its field names; numbers are
+    /// hex strings, never lossy floats).
+    pub data: ReportData,
     /// Its EIP-712 digest, what members sign.
     pub digest: B256,
 }
 
 impl ReportFile {
-    /// The report as the oracle's ABI type.
-    pub fn report_data(&self) -> ReportData {
-        ReportData::from(&self.data)
-    }
-
     /// Fails if the recorded digest is not the digest of the recorded data (an edited file).
     ///
     /// # Errors
     /// [`CommitteeError::DigestMismatch`].
     pub fn check_digest(&self) -> Result<(), CommitteeError> {
-        let ours = reports::digest(&self.report_data(), self.chain_id, self.oracle);
+        let ours = reports::digest(&self.data, self.chain_id, self.oracle);
         if ours == self.digest {
             Ok(())
         } else {
@@ -223,7 +163,7 @@ impl ReportFile {
     }
 
     fn ref_slot(&self) -> u64 {
-        self.data.ref_slot.saturating_to()
+        self.data.refSlot.saturating_to()
     }
 }
 
@@ -352,7 +292,7 @@ pub async fn build(
         deadline_slot,
         state_block,
         validators_scanned: scanned,
-        data: ReportJson::from(&prepared.data),
+        data: prepared.data.clone(),
         digest,
     })
 }
@@ -469,7 +409,7 @@ pub async fn submit(
     if current != report.ref_slot() {
         return Err(CommitteeError::WrongFrame { report: report.ref_slot(), current });
     }
-    Ok(reports::submit(client, d, from, report.report_data(), ordered).await?)
+    Ok(reports::submit(client, d, from, report.data.clone(), ordered).await?)
 }
 
 /// The oracle's state, for `status`.
@@ -533,8 +473,8 @@ mod tests {
             deadline_slot: 14_430,
             state_block: 40,
             validators_scanned: 100,
-            data: ReportJson::from(&data),
             digest: reports::digest(&data, 412_346, oracle),
+            data,
         }
     }
 
@@ -544,14 +484,36 @@ mod tests {
         let text = serde_json::to_string(&f).expect("json");
         let back: ReportFile = serde_json::from_str(&text).expect("parse");
         assert_eq!(back, f);
-        assert_eq!(back.report_data(), f.report_data());
         back.check_digest().expect("digest matches");
+    }
+
+    #[test]
+    fn report_json_keys_are_the_abi_field_names() {
+        let json = serde_json::to_value(file().data).expect("json");
+        let mut keys: Vec<&str> =
+            json.as_object().expect("object").keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "clBalanceGwei",
+                "consensusVersion",
+                "elRewardsVaultBalance",
+                "isBunkerMode",
+                "numValidators",
+                "refSlot",
+                "simulatedShareRate",
+                "withdrawalFinalizationBatches",
+                "withdrawalVaultBalance",
+            ]
+        );
+        assert_eq!(json["refSlot"], "0x1c3f");
     }
 
     #[test]
     fn an_edited_report_file_is_refused() {
         let mut f = file();
-        f.data.cl_balance_gwei += U256::from(1u8);
+        f.data.clBalanceGwei += U256::from(1u8);
         assert!(matches!(f.check_digest(), Err(CommitteeError::DigestMismatch { .. })));
     }
 

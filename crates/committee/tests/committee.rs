@@ -11,9 +11,9 @@ use tidepool_committee::{
     report::{self, Bunker, CommitteeError, ReportFile, SignatureFile},
 };
 use tidepool_deploy::{
-    bindings::{IOracle, IPool},
     deploy_protocol, Client, DeployOptions, Deployment, PrivateKeySigner, ETHER,
 };
+use tidepool_interfaces::{IOracle, IPool};
 use tidepool_node::node::{Node, NodeConfig, NodeHandle};
 
 const TOTAL: u64 = 100_000;
@@ -125,9 +125,9 @@ async fn members_build_the_same_report_from_files_and_from_a_beacon_node_and_a_q
     let from_files =
         build(&f, &BeaconSource::Dir(f.dir.clone()), Bunker::Auto).await.expect("build from files");
     assert_eq!(from_files.validators_scanned, TOTAL);
-    assert_eq!(from_files.data.num_validators, U256::from(3u8));
-    assert_eq!(from_files.data.cl_balance_gwei, U256::from(3 * OURS_BALANCE_GWEI));
-    assert!(!from_files.data.is_bunker_mode, "the validators earned");
+    assert_eq!(from_files.data.numValidators, U256::from(3u8));
+    assert_eq!(from_files.data.clBalanceGwei, U256::from(3 * OURS_BALANCE_GWEI));
+    assert!(!from_files.data.isBunkerMode, "the validators earned");
     let (url, _server) = fixtures::serve(f.dir.clone());
     let from_node =
         build(&f, &BeaconSource::Url(url), Bunker::Auto).await.expect("build from a beacon node");
@@ -140,7 +140,7 @@ async fn members_build_the_same_report_from_files_and_from_a_beacon_node_and_a_q
     let oracle = f.d.contracts.oracle.address;
     let hashed = f
         .client
-        .view(oracle, IOracle::hashReportCall { data: r.report_data() })
+        .view(oracle, IOracle::hashReportCall { data: r.data.clone() })
         .await
         .expect("hashReport");
     assert_eq!(hashed, r.digest, "the digest is the oracle's own");
@@ -181,7 +181,7 @@ async fn members_build_the_same_report_from_files_and_from_a_beacon_node_and_a_q
     let receipt = report::submit(&f.client, &f.d, &r, &sigs, relayer).await.expect("submit");
     assert!(receipt.status());
     let last = f.client.view(oracle, IOracle::getLastProcessingRefSlotCall {}).await.expect("view");
-    assert_eq!(U256::from(last), r.data.ref_slot);
+    assert_eq!(U256::from(last), r.data.refSlot);
     let stat =
         f.client.view(f.d.contracts.pool.address, IPool::getBeaconStatCall {}).await.expect("stat");
     assert_eq!(
@@ -249,7 +249,7 @@ async fn wrong_beacon_chain_unfinalized_slots_and_unreachable_nodes_are_refused(
     .expect("validators");
     // 1,000 validators hold only index 7 of ours: two deposits not yet seen, one losing.
     let lossy = build(&f, &source, Bunker::Auto).await.expect("build");
-    assert_eq!(lossy.data.num_validators, U256::from(1u8));
-    assert!(lossy.data.is_bunker_mode);
+    assert_eq!(lossy.data.numValidators, U256::from(1u8));
+    assert!(lossy.data.isBunkerMode);
     let _ = std::fs::remove_dir_all(&f.dir);
 }

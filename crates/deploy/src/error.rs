@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use alloy_primitives::{Address, Bytes, B256};
 use alloy_sol_types::{Panic, Revert, SolError, SolInterface};
 
-use crate::bindings::{IArbWasm, IOracle, IPool, IRateFeed, IVault, IWithdrawalQueue, IWrapped};
+use tidepool_interfaces::{
+    IArbWasm, IOracle, IPool, IRateFeed, IVault, IWithdrawalQueue, IWrapped,
+};
 
 /// Errors of deployment and of driving a deployed protocol.
 #[derive(Debug, thiserror::Error)]

@@ -8,10 +8,8 @@ use alloy_provider::Provider;
 use alloy_rpc_types_eth::Filter;
 use alloy_sol_types::SolEvent;
 
-use crate::{
-    bindings::{IPool, IWithdrawalQueue, IWrapped},
-    Client, Deployment, Error,
-};
+use crate::{Client, Deployment, Error};
+use tidepool_interfaces::{IPool, IWithdrawalQueue, IWrapped};
 
 /// Where initialisation locks the first shares.
 pub const DEAD: Address = address!("000000000000000000000000000000000000dEaD");

@@ -15,7 +15,6 @@
 //!   batches) and signed by committee keys, as the committee's tooling does.
 #![warn(missing_docs)]
 
-pub mod bindings;
 mod client;
 mod error;
 pub mod invariants;

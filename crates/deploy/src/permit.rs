@@ -5,7 +5,8 @@ use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{sol, Eip712Domain, SolStruct};
 
-use crate::{bindings::IPool, Client, Error};
+use crate::{Client, Error};
+use tidepool_interfaces::IPool;
 
 sol! {
     /// EIP-2612's signed approval; the name is part of the type hash.

@@ -4,10 +4,8 @@ use std::path::Path;
 
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 
-use crate::{
-    bindings::{IArbWasm, ARB_WASM},
-    Client, Error,
-};
+use crate::{Client, Error};
+use tidepool_interfaces::{IArbWasm, ARB_WASM};
 
 /// One contract's deployable code (`EF F0 00`, dictionary byte, brotli stream).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,14 +2,14 @@
 
 use std::path::{Path, PathBuf};
 
-use alloy_primitives::{keccak256, Address, B256, U256};
+use alloy_primitives::{Address, U256};
 
 use crate::{
-    bindings::{IOracle, IPool, IRateFeed, IVault, IWithdrawalQueue, IWrapped},
     program::{self, Activation, Placed, Program},
     record::{ContractRecord, Contracts, OracleSetup},
     Client, Deployment, Error,
 };
+use tidepool_interfaces::{roles, IOracle, IPool, IRateFeed, IVault, IWithdrawalQueue, IWrapped};
 
 /// Every program `tidepool build` makes, by directory name (the vault is placed twice).
 pub const PROGRAMS: [&str; 11] = [
@@ -25,14 +25,6 @@ pub const PROGRAMS: [&str; 11] = [
     "wrapped",
     "rate-feed",
 ];
-
-/// `DEFAULT_ADMIN_ROLE` of every contract.
-pub const DEFAULT_ADMIN_ROLE: B256 = B256::ZERO;
-
-/// A role's id: keccak-256 of its name, as the contracts define them.
-pub fn role(name: &str) -> B256 {
-    keccak256(name.as_bytes())
-}
 
 /// The beacon chain the oracle's frames follow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -314,7 +306,7 @@ pub async fn deploy_protocol(
     ));
 
     // 4. Roles and the committee.
-    let members_role = role("MANAGE_MEMBERS_AND_QUORUM_ROLE");
+    let members_role = roles::oracle::MANAGE_MEMBERS_AND_QUORUM_ROLE;
     if !options.members.is_empty() {
         client
             .send(
@@ -332,7 +324,7 @@ pub async fn deploy_protocol(
         }
         progress(format!("seated {} committee members, quorum {quorum}", options.members.len()));
     }
-    let grant = IPool::grantRoleCall { role: role("DEPOSIT_ROLE"), account: depositor };
+    let grant = IPool::grantRoleCall { role: roles::pool::DEPOSIT_ROLE, account: depositor };
     client.send(deployer, pool.address, grant, zero).await?;
     progress(format!("granted DEPOSIT_ROLE to {depositor}"));
 
@@ -343,10 +335,10 @@ pub async fn deploy_protocol(
             client.send(deployer, oracle.address, renounce, zero).await?;
         }
         for target in [pool.address, queue.address, oracle.address] {
-            let grant = IPool::grantRoleCall { role: DEFAULT_ADMIN_ROLE, account: admin };
+            let grant = IPool::grantRoleCall { role: roles::DEFAULT_ADMIN_ROLE, account: admin };
             client.send(deployer, target, grant, zero).await?;
             let renounce =
-                IPool::renounceRoleCall { role: DEFAULT_ADMIN_ROLE, confirmation: deployer };
+                IPool::renounceRoleCall { role: roles::DEFAULT_ADMIN_ROLE, confirmation: deployer };
             client.send(deployer, target, renounce, zero).await?;
         }
         progress(format!("handed DEFAULT_ADMIN_ROLE to {admin}; the deployer holds no role"));

@@ -7,10 +7,8 @@ use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{eip712_domain, Eip712Domain, SolStruct};
 
-use crate::{
-    bindings::{IOracle, IPool, IWithdrawalQueue},
-    Client, Deployment, Error, Receipt,
-};
+use crate::{Client, Deployment, Error, Receipt};
+use tidepool_interfaces::{IOracle, IPool, IWithdrawalQueue};
 
 /// `ReportData` as the oracle's ABI defines it.
 pub type ReportData = IOracle::ReportData;

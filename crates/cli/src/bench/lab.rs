@@ -10,11 +10,11 @@ use alloy_primitives::{keccak256, Address, U256};
 use alloy_sol_types::SolCall;
 use anyhow::{bail, ensure, Context, Result};
 use tidepool_deploy::{
-    bindings::{IOracle, IPool, IWithdrawalQueue},
     decode_revert, deploy_protocol,
     report::{self, Observation},
     Client, DeployOptions, Deployment, PrivateKeySigner, ETHER,
 };
+use tidepool_interfaces::{IOracle, IPool, IWithdrawalQueue};
 use tidepool_node::{
     arbwasmcache::{self, IArbWasmCache},
     chain::{BlockNumberOrTag, Chain, TransactionRequest},

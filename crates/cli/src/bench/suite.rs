@@ -3,10 +3,8 @@
 
 use alloy_primitives::{Address, U256};
 use anyhow::{ensure, Result};
-use tidepool_deploy::{
-    bindings::{IPool, IWithdrawalQueue, IWrapped},
-    permit,
-};
+use tidepool_deploy::permit;
+use tidepool_interfaces::{IPool, IWithdrawalQueue, IWrapped};
 
 use super::lab::{ether, milli, Breakdown, Lab, Sent, SEATED};
 

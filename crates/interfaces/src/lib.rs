@@ -1,0 +1,164 @@
+//! Tidepool's contracts as their callers see them.
+//!
+//! One `sol!` interface per contract, generated from the committed `abi/I<Name>.sol` files.
+//! Those files are themselves generated from the contracts' Rust source and checked in CI
+//! (`tidepool abi --check`), so a caller's view of a contract cannot drift from the contract:
+//! a renamed function or a changed parameter is a compile error here, not a wrong selector on
+//! chain. Deploy, the committee's tools, the CLI and every test that talks to a deployed
+//! contract use these types; nobody redeclares a callee's interface.
+//!
+//! Also here: each contract's role ids ([`roles`]) and the part of Arbitrum's `ArbWasm`
+//! precompile that deployment uses ([`IArbWasm`]).
+#![no_std]
+#![allow(missing_docs)] // the sol! items carry the interfaces' own names
+
+use alloy_sol_types::sol;
+
+sol!(
+    #[sol(all_derives)]
+    "../../abi/IPool.sol"
+);
+sol!(
+    #[sol(all_derives)]
+    "../../abi/IVault.sol"
+);
+sol!(
+    #[sol(all_derives)]
+    "../../abi/IWithdrawalQueue.sol"
+);
+// With `serde`, the oracle's types (`ReportData` above all) serialise with their ABI field
+// names, so report files and RPC payloads need no mirror struct.
+#[cfg(feature = "serde")]
+sol!(
+    #[sol(all_derives, extra_derives(serde::Serialize, serde::Deserialize))]
+    "../../abi/IOracle.sol"
+);
+#[cfg(not(feature = "serde"))]
+sol!(
+    #[sol(all_derives)]
+    "../../abi/IOracle.sol"
+);
+sol!(
+    #[sol(all_derives)]
+    "../../abi/IWrapped.sol"
+);
+sol!(
+    #[sol(all_derives)]
+    "../../abi/IRateFeed.sol"
+);
+
+sol! {
+    /// Arbitrum's precompile for Stylus programs (`0x…71`): the part deployment needs.
+    #[sol(all_derives)]
+    interface IArbWasm {
+        function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
+        function stylusVersion() external view returns (uint16 version);
+        function codehashVersion(bytes32 codehash) external view returns (uint16 version);
+
+        error ProgramNotWasm();
+        error ProgramNotActivated();
+        error ProgramNeedsUpgrade(uint16 version, uint16 stylusVersion);
+        error ProgramExpired(uint64 ageInSeconds);
+        error ProgramUpToDate();
+        error ProgramKeepaliveTooSoon(uint64 ageInSeconds);
+        error ProgramInsufficientValue(uint256 have, uint256 want);
+    }
+}
+
+/// The ArbWasm precompile's address.
+pub const ARB_WASM: alloy_primitives::Address =
+    alloy_primitives::address!("0000000000000000000000000000000000000071");
+
+/// Role ids: `keccak256` of the role's name, as OpenZeppelin's `AccessControl` (and Lido)
+/// define them; `DEFAULT_ADMIN_ROLE` is zero and administers every other role.
+pub mod roles {
+    use alloy_primitives::B256;
+
+    /// `keccak256(name)`, at compile time.
+    pub const fn id(name: &[u8]) -> B256 {
+        B256::new(keccak_const::Keccak256::new().update(name).finalize())
+    }
+
+    /// Every contract's admin role: grants and revokes all the others.
+    pub const DEFAULT_ADMIN_ROLE: B256 = B256::ZERO;
+
+    /// The pool's roles.
+    pub mod pool {
+        use super::{id, B256};
+
+        /// May pause staking.
+        pub const STAKING_PAUSE_ROLE: B256 = id(b"STAKING_PAUSE_ROLE");
+        /// May resume staking and set or remove the stake limit.
+        pub const STAKING_CONTROL_ROLE: B256 = id(b"STAKING_CONTROL_ROLE");
+        /// May stop the whole protocol.
+        pub const PAUSE_ROLE: B256 = id(b"PAUSE_ROLE");
+        /// May resume the whole protocol.
+        pub const RESUME_ROLE: B256 = id(b"RESUME_ROLE");
+        /// May send buffered ETH to the staking module.
+        pub const DEPOSIT_ROLE: B256 = id(b"DEPOSIT_ROLE");
+        /// May set the fee, its split and the positive-rebase cap.
+        pub const FEE_MANAGER_ROLE: B256 = id(b"FEE_MANAGER_ROLE");
+    }
+
+    /// The withdrawal queue's roles.
+    pub mod withdrawal_queue {
+        use super::{id, B256};
+
+        /// May pause requests and finalization.
+        pub const PAUSE_ROLE: B256 = id(b"PAUSE_ROLE");
+        /// May resume the queue.
+        pub const RESUME_ROLE: B256 = id(b"RESUME_ROLE");
+    }
+
+    /// The oracle's roles.
+    pub mod oracle {
+        use super::{id, B256};
+
+        /// Adds and removes members, sets the quorum.
+        pub const MANAGE_MEMBERS_AND_QUORUM_ROLE: B256 = id(b"MANAGE_MEMBERS_AND_QUORUM_ROLE");
+        /// Changes the frame length.
+        pub const MANAGE_FRAME_CONFIG_ROLE: B256 = id(b"MANAGE_FRAME_CONFIG_ROLE");
+        /// Changes the consensus version reports must carry.
+        pub const MANAGE_CONSENSUS_VERSION_ROLE: B256 = id(b"MANAGE_CONSENSUS_VERSION_ROLE");
+        /// Changes the sanity limits.
+        pub const MANAGE_LIMITS_ROLE: B256 = id(b"MANAGE_LIMITS_ROLE");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::keccak256;
+    use alloy_sol_types::SolCall;
+
+    #[test]
+    fn role_ids_are_the_keccak_of_their_names() {
+        assert_eq!(roles::pool::DEPOSIT_ROLE, keccak256("DEPOSIT_ROLE"));
+        assert_eq!(roles::pool::FEE_MANAGER_ROLE, keccak256("FEE_MANAGER_ROLE"));
+        assert_eq!(roles::withdrawal_queue::PAUSE_ROLE, keccak256("PAUSE_ROLE"));
+        assert_eq!(
+            roles::oracle::MANAGE_MEMBERS_AND_QUORUM_ROLE,
+            keccak256("MANAGE_MEMBERS_AND_QUORUM_ROLE")
+        );
+    }
+
+    #[test]
+    fn interfaces_carry_the_selectors_integrators_know() {
+        // Lido's stETH and withdrawal queue selectors: the names and types are the same.
+        assert_eq!(IPool::submitCall::SELECTOR, [0xa1, 0x90, 0x3e, 0xab]);
+        assert_eq!(IPool::sharesOfCall::SELECTOR, [0xf5, 0xeb, 0x42, 0xdc]);
+        assert_eq!(IWithdrawalQueue::requestWithdrawalsCall::SELECTOR, [0xd6, 0x68, 0x10, 0x42]);
+    }
+}
+
+#[cfg(all(test, feature = "serde"))]
+mod serde_tests {
+    extern crate std;
+
+    #[test]
+    fn report_data_serialises_with_its_abi_field_names() {
+        let data = crate::IOracle::ReportData::default();
+        let json = serde_json::to_string(&data).expect("json");
+        assert!(json.contains("\"refSlot\":\"0x0\""), "{json}");
+    }
+}
