@@ -26,19 +26,16 @@ use revm::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    arbwasm, arbwasmcache,
-    evm::{build_evm, Ctx, Db, SPEC},
-    program::ProgramCache,
-    stylus::FrameProfile,
-};
+use tidepool_stylus_vm::program::ProgramCache;
+
+use crate::evm::{arbwasm, arbwasmcache, build_evm, Ctx, Db, FrameProfile, SPEC};
 
 /// The standard development mnemonic (anvil, hardhat).
 pub const DEV_MNEMONIC: &str = "test test test test test test test test test test test junk";
 
 /// A transaction runs on a fresh native stack segment of [`TX_STACK_SEGMENT`] bytes unless
 /// this much is left: nested Stylus frames need far more stack than a thread's default in
-/// unoptimised builds (each nested call also grows its own segment, see `host::do_call`).
+/// unoptimised builds (each nested call also grows its own segment, see `evm::host`).
 const TX_STACK_RED_ZONE: usize = 16 * 1024 * 1024;
 /// See [`TX_STACK_RED_ZONE`].
 const TX_STACK_SEGMENT: usize = 64 * 1024 * 1024;
