@@ -2,9 +2,11 @@
 //! routes calls to Stylus programs, ArbWasm and ArbWasmCache, and the Stylus VM's host over
 //! the transaction's journal (child calls and creates on the same journal).
 //!
-//! Dependencies point one way: `context` ← `frames` ← `host` ← `arbwasm` ← `arbwasmcache` ←
-//! `stylus` ← `precompiles`; `host` reaches the precompile provider only through the
-//! [`host::ChildFrames`] trait it implements.
+//! Dependencies point one way (`tests/modules.rs` checks it): `context` (the revm types)
+//! and `frames` (per-transaction bookkeeping) at the bottom; `host` (the VM's host over the
+//! journal), `arbwasm` and `arbwasmcache` on them; `stylus` (entering a program) on those;
+//! `precompiles` (the provider and the EVMs) on top. `host` runs child frames through the
+//! `ChildFrames` trait, which the provider implements, instead of importing it.
 
 pub mod arbwasm;
 pub mod arbwasmcache;
