@@ -193,7 +193,7 @@ impl Node {
 
 async fn serve(
     bind: SocketAddr,
-    module: jsonrpsee::RpcModule<rpc::Shared>,
+    module: jsonrpsee::RpcModule<()>,
 ) -> std::io::Result<(SocketAddr, ServerHandle)> {
     let config = ServerConfig::builder()
         .max_request_body_size(64 * 1024 * 1024)

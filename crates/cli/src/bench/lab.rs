@@ -18,8 +18,8 @@ use tidepool_interfaces::{IOracle, IPool, IWithdrawalQueue};
 use tidepool_node::{
     arbwasmcache::{self, IArbWasmCache},
     chain::{BlockNumberOrTag, Chain, TransactionRequest},
+    evm::FrameProfile,
     node::{Node, NodeConfig, NodeHandle},
-    stylus::FrameProfile,
 };
 
 use crate::up::dev_signers;

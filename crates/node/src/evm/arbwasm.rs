@@ -1,4 +1,6 @@
-//! The `ArbWasm` precompile at `0x…71`: program activation and the views deploy tools call.
+//! The `ArbWasm` precompile at `0x…71`: program activation and the views deploy tools call,
+//! and the activation records it keeps in its own account's storage (so snapshots, reverts
+//! and state dumps carry them).
 
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolInterface};
 use revm::{
@@ -6,13 +8,12 @@ use revm::{
     interpreter::{CallInputs, Gas, InstructionResult, InterpreterResult},
     primitives::{address, keccak256, Address, Bytes, Log, B256, U256},
 };
-
-use crate::{
-    evm::{Ctx, Precompiles},
+use tidepool_stylus_vm::{
     ink,
-    program::{self, ActivationInfo},
-    stylus,
+    program::{self, ActivationInfo, ProgramCache},
 };
+
+use super::context::Ctx;
 
 /// Address of the ArbWasm precompile.
 pub const ADDRESS: Address = address!("0000000000000000000000000000000000000071");
@@ -67,6 +68,30 @@ sol! {
 
 use IArbWasm::IArbWasmCalls as Calls;
 
+/// Storage slot (in the ArbWasm account) holding the activation record of `code_hash`.
+pub fn record_slot(code_hash: B256) -> U256 {
+    let mut buf = [0u8; 48];
+    buf[..32].copy_from_slice(code_hash.as_slice());
+    buf[32..].copy_from_slice(b"tidepool.program");
+    U256::from_be_bytes(keccak256(buf).0)
+}
+
+/// Storage slot (in the ArbWasm account) holding the module hash of `code_hash`.
+pub fn module_hash_slot(code_hash: B256) -> U256 {
+    let mut buf = [0u8; 48];
+    buf[..32].copy_from_slice(code_hash.as_slice());
+    buf[32..].copy_from_slice(b"tidepool.modhash");
+    U256::from_be_bytes(keccak256(buf).0)
+}
+
+/// Reads the activation record of `code_hash` from the ArbWasm account.
+pub(crate) fn activation(ctx: &mut Ctx, code_hash: B256) -> Result<Option<ActivationInfo>, String> {
+    let journal = ctx.journal_mut();
+    journal.load_account(ADDRESS).map_err(|e| e.to_string())?;
+    let word = journal.sload(ADDRESS, record_slot(code_hash)).map_err(|e| e.to_string())?.data;
+    Ok(ActivationInfo::decode(word))
+}
+
 struct Out {
     ok: bool,
     data: Vec<u8>,
@@ -89,7 +114,7 @@ fn code_hash_of(ctx: &mut Ctx, program: Address) -> Result<(B256, Bytes), String
 
 /// The activation of `program`'s code, or the revert data explaining why there is none.
 fn active(ctx: &mut Ctx, code_hash: B256) -> Result<Result<ActivationInfo, Vec<u8>>, String> {
-    Ok(match stylus::activation(ctx, code_hash)? {
+    Ok(match activation(ctx, code_hash)? {
         Some(info) if info.version == ink::STYLUS_VERSION => Ok(info),
         Some(info) => Err(IArbWasm::ProgramNeedsUpgrade {
             version: info.version,
@@ -108,13 +133,13 @@ fn time_left(ctx: &Ctx, info: &ActivationInfo) -> u64 {
 
 /// Handles one call to ArbWasm.
 pub(crate) fn run(
-    pre: &mut Precompiles,
+    programs: &ProgramCache,
     ctx: &mut Ctx,
     inputs: &CallInputs,
 ) -> Result<InterpreterResult, String> {
     let input = inputs.input.bytes(ctx);
     let out = match Calls::abi_decode(&input) {
-        Ok(call) => dispatch(pre, ctx, inputs, call)?,
+        Ok(call) => dispatch(programs, ctx, inputs, call)?,
         // Unknown selectors revert with no data, as a Solidity contract without fallback does.
         Err(_) => fail(Vec::new())?,
     };
@@ -128,7 +153,7 @@ pub(crate) fn run(
 }
 
 fn dispatch(
-    pre: &mut Precompiles,
+    programs: &ProgramCache,
     ctx: &mut Ctx,
     inputs: &CallInputs,
     call: Calls,
@@ -140,7 +165,7 @@ fn dispatch(
         return fail(Vec::new());
     }
     match call {
-        Calls::activateProgram(c) => activate(pre, ctx, inputs, c.program),
+        Calls::activateProgram(c) => activate(programs, ctx, inputs, c.program),
         Calls::stylusVersion(_) => ok(stylusVersionCall::abi_encode_returns(&ink::STYLUS_VERSION)),
         Calls::inkPrice(_) => ok(inkPriceCall::abi_encode_returns(&(ink::INK_PER_GAS as u32))),
         Calls::maxStackDepth(_) => ok(maxStackDepthCall::abi_encode_returns(&ink::MAX_STACK_DEPTH)),
@@ -212,7 +237,7 @@ fn dispatch(
 }
 
 fn activate(
-    pre: &mut Precompiles,
+    programs: &ProgramCache,
     ctx: &mut Ctx,
     inputs: &CallInputs,
     program_address: Address,
@@ -224,12 +249,12 @@ fn activate(
     if !program::is_stylus_program(&code) {
         return fail(IArbWasm::ProgramNotWasm {}.abi_encode());
     }
-    if let Some(info) = stylus::activation(ctx, code_hash)? {
+    if let Some(info) = activation(ctx, code_hash)? {
         if info.version == ink::STYLUS_VERSION {
             return fail(IArbWasm::ProgramUpToDate {}.abi_encode());
         }
     }
-    let checked = crate::activation::check(pre.programs.engine(), &code);
+    let checked = tidepool_stylus_vm::activation::check(programs.engine(), &code);
     let (wasm_len, compiled, mut info) = match checked {
         Ok(found) => found,
         Err(e) => {
@@ -247,11 +272,9 @@ fn activate(
     let module_hash = compiled.1;
     let journal = ctx.journal_mut();
     journal.load_account(ADDRESS).map_err(|e| e.to_string())?;
+    journal.sstore(ADDRESS, record_slot(code_hash), info.encode()).map_err(|e| e.to_string())?;
     journal
-        .sstore(ADDRESS, program::record_slot(code_hash), info.encode())
-        .map_err(|e| e.to_string())?;
-    journal
-        .sstore(ADDRESS, program::module_hash_slot(code_hash), U256::from_be_bytes(module_hash.0))
+        .sstore(ADDRESS, module_hash_slot(code_hash), U256::from_be_bytes(module_hash.0))
         .map_err(|e| e.to_string())?;
     // No data fee is charged on a dev chain: whatever was sent goes back to the caller.
     let value = inputs.value.get();
@@ -270,7 +293,7 @@ fn activate(
         version: info.version,
     };
     journal.log(Log { address: ADDRESS, data: event.encode_log_data() });
-    pre.programs.insert(code_hash, compiled.0);
+    programs.insert(code_hash, compiled.0);
     Ok(Out {
         ok: true,
         data: IArbWasm::activateProgramCall::abi_encode_returns(&IArbWasm::activateProgramReturn {
@@ -279,9 +302,4 @@ fn activate(
         }),
         gas,
     })
-}
-
-/// Module hash recorded at activation: keccak256 of the decompressed wasm.
-pub fn module_hash(wasm: &[u8]) -> B256 {
-    keccak256(wasm)
 }

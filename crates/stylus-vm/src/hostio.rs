@@ -1,20 +1,13 @@
 //! The `vm_hooks` host interface: every import a Stylus program may use, with Nitro's
-//! semantics, priced in ink.
+//! semantics, priced in ink. State, logs and child frames go through the [`Host`].
 
 use std::collections::HashMap;
 
-use revm::{
-    context_interface::{Block, ContextTr, JournalTr, Transaction},
-    handler::FrameResult,
-    interpreter::{
-        CallInput, CallInputs, CallScheme, CallValue, CreateInputs, CreateScheme, FrameInput,
-    },
-    primitives::{keccak256, Address, Bytes, Log, LogData, B256, U256},
-};
+use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use wasmi::{AsContext, Caller, Error, Extern, Func, Memory, Store, ValType};
 
 use crate::{
-    evm::{run_child, Ctx, Precompiles},
+    host::{CallRequest, CallScheme, CreateRequest, Host, HostError, Message, Pages},
     ink::{self, HOSTIO_INK, PTR_INK},
 };
 
@@ -32,7 +25,7 @@ pub(crate) enum Escape {
     Trap(String),
     /// The node itself failed (database error): aborts the transaction.
     #[error("fatal: {0}")]
-    Fatal(String),
+    Fatal(#[from] HostError),
 }
 
 impl wasmi::errors::HostError for Escape {}
@@ -44,10 +37,9 @@ struct Slot {
     dirty: bool,
 }
 
-/// Everything a running program's host I/Os can see.
-pub(crate) struct HostState<'a> {
-    pub ctx: &'a mut Ctx,
-    pub pre: Precompiles,
+/// Everything a running program's host I/Os can see: the host and the frame's own state.
+pub(crate) struct Frame<'a> {
+    pub host: &'a mut dyn Host,
     pub memory: Option<Memory>,
     pub address: Address,
     pub caller: Address,
@@ -81,28 +73,17 @@ pub struct Spent {
     pub memory_gas: u64,
 }
 
-impl<'a> HostState<'a> {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        ctx: &'a mut Ctx,
-        pre: Precompiles,
-        address: Address,
-        caller: Address,
-        value: U256,
-        args: Bytes,
-        is_static: bool,
-        reentrant: bool,
-    ) -> Self {
+impl<'a> Frame<'a> {
+    pub fn new(host: &'a mut dyn Host, message: Message) -> Self {
         Self {
-            ctx,
-            pre,
+            host,
             memory: None,
-            address,
-            caller,
-            value,
-            args,
-            is_static,
-            reentrant,
+            address: message.address,
+            caller: message.caller,
+            value: message.value,
+            args: message.args,
+            is_static: message.is_static,
+            reentrant: message.reentrant,
             output: Vec::new(),
             return_data: Bytes::new(),
             cache: HashMap::new(),
@@ -114,7 +95,7 @@ impl<'a> HostState<'a> {
     }
 }
 
-type C<'c, 'a> = Caller<'c, HostState<'a>>;
+type C<'c, 'a> = Caller<'c, Frame<'a>>;
 type R<T = ()> = Result<T, Error>;
 
 const I32: ValType = ValType::I32;
@@ -175,11 +156,7 @@ pub fn signature(module: &str, name: &str) -> Option<(&'static [ValType], &'stat
 }
 
 /// Builds the host function for an import (the names in [`HOSTIOS`]).
-pub(crate) fn make_func(
-    store: &mut Store<HostState<'_>>,
-    module: &str,
-    name: &str,
-) -> Option<Extern> {
+pub(crate) fn make_func(store: &mut Store<Frame<'_>>, module: &str, name: &str) -> Option<Extern> {
     let s = &mut *store;
     let f = match (module, name) {
         ("vm_hooks", "read_args") => Func::wrap(s, read_args),
@@ -239,8 +216,8 @@ fn trap(msg: impl Into<String>) -> Error {
     Error::host(Escape::Trap(msg.into()))
 }
 
-fn fatal(msg: impl std::fmt::Display) -> Error {
-    Error::host(Escape::Fatal(msg.to_string()))
+fn fatal(err: HostError) -> Error {
+    Error::host(Escape::Fatal(err))
 }
 
 /// Ink left to the program (fuel is ink in units of [`ink::INK_PER_FUEL`]).
@@ -335,8 +312,8 @@ fn write_word(c: &mut C<'_, '_>, ptr: u32, value: U256) -> R {
 
 /// EIP-2929 account access cost, loading the account into the journal.
 fn access_account(c: &mut C<'_, '_>, address: Address) -> R<u64> {
-    let load = c.data_mut().ctx.journal_mut().load_account(address).map_err(fatal)?;
-    Ok(if load.is_cold { 2_600 } else { 100 })
+    let cold = c.data_mut().host.access_account(address).map_err(fatal)?;
+    Ok(if cold { 2_600 } else { 100 })
 }
 
 fn deny_in_static(c: &C<'_, '_>, what: &str) -> R {
@@ -388,9 +365,9 @@ fn storage_load_bytes32(mut c: C<'_, '_>, key_ptr: u32, dest: u32) -> R {
         return write(&mut c, dest, value.as_slice());
     }
     let address = c.data().address;
-    let load = c.data_mut().ctx.journal_mut().sload(address, key.into()).map_err(fatal)?;
-    charge_gas(&mut c, if load.is_cold { 2_100 } else { 100 })?;
-    let value = B256::from(load.data.to_be_bytes::<32>());
+    let (value, cold) = c.data_mut().host.sload(address, key.into()).map_err(fatal)?;
+    charge_gas(&mut c, if cold { 2_100 } else { 100 })?;
+    let value = B256::from(value.to_be_bytes::<32>());
     c.data_mut().cache.insert(key, Slot { value, dirty: false });
     write(&mut c, dest, value.as_slice())
 }
@@ -457,18 +434,12 @@ fn storage_flush_cache(mut c: C<'_, '_>, clear: u32) -> R {
             c.set_fuel(0)?;
             return Err(Error::host(Escape::OutOfInk));
         }
-        let result = c
+        let write = c
             .data_mut()
-            .ctx
-            .journal_mut()
+            .host
             .sstore(address, key.into(), U256::from_be_bytes(slot.value.0))
             .map_err(fatal)?;
-        let (cost, refund) = sstore_cost(
-            result.data.original_value,
-            result.data.present_value,
-            result.data.new_value,
-            result.is_cold,
-        );
+        let (cost, refund) = sstore_cost(write.original, write.present, write.new, write.is_cold);
         charge_gas(&mut c, cost)?;
         let st = c.data_mut();
         st.refund += refund;
@@ -487,7 +458,7 @@ fn transient_load_bytes32(mut c: C<'_, '_>, key_ptr: u32, dest: u32) -> R {
     charge_gas(&mut c, 100)?;
     let key = read32(&c, key_ptr)?;
     let address = c.data().address;
-    let value = c.data_mut().ctx.journal_mut().tload(address, key.into());
+    let value = c.data_mut().host.tload(address, key.into());
     write_word(&mut c, dest, value)
 }
 
@@ -498,7 +469,7 @@ fn transient_store_bytes32(mut c: C<'_, '_>, key_ptr: u32, value_ptr: u32) -> R 
     let key = read32(&c, key_ptr)?;
     let value = read32(&c, value_ptr)?;
     let address = c.data().address;
-    c.data_mut().ctx.journal_mut().tstore(address, key.into(), U256::from_be_bytes(value.0));
+    c.data_mut().host.tstore(address, key.into(), U256::from_be_bytes(value.0));
     Ok(())
 }
 
@@ -511,11 +482,6 @@ enum Kind {
     Delegate,
     Static,
 }
-
-/// Native stack a nested call must find left before it runs in place (see [`do_call`]).
-const CHILD_STACK_RED_ZONE: usize = 4 * 1024 * 1024;
-/// Size of the stack segment a nested call gets when less than the red zone is left.
-const CHILD_STACK_SEGMENT: usize = 64 * 1024 * 1024;
 
 #[allow(clippy::too_many_arguments)]
 fn do_call(
@@ -538,9 +504,7 @@ fn do_call(
     let mut cost = access_account(c, target)?;
     if !value.is_zero() {
         cost += 9_000;
-        let empty =
-            c.data_mut().ctx.journal_mut().load_account(target).map_err(fatal)?.data.is_empty();
-        if empty {
+        if c.data_mut().host.is_empty(target).map_err(fatal)? {
             cost += 25_000;
         }
     }
@@ -553,57 +517,29 @@ fn do_call(
         gas_limit += 2_300;
     }
     let st = c.data_mut();
-    let code = st.ctx.journal_mut().load_account_with_code(target).map_err(fatal)?;
-    let code_hash = code.data.info.code_hash;
-    let bytecode = code.data.info.code.clone().unwrap_or_default();
-    let (target_address, caller, call_value, scheme, is_static) = match kind {
-        Kind::Call => {
-            (target, st.address, CallValue::Transfer(value), CallScheme::Call, st.is_static)
-        }
-        Kind::Delegate => (
-            st.address,
-            st.caller,
-            CallValue::Apparent(st.value),
-            CallScheme::DelegateCall,
-            st.is_static,
-        ),
-        Kind::Static => {
-            (target, st.address, CallValue::Transfer(U256::ZERO), CallScheme::StaticCall, true)
-        }
+    let (scheme, target_address, caller, value, is_static) = match kind {
+        Kind::Call => (CallScheme::Call, target, st.address, value, st.is_static),
+        Kind::Delegate => (CallScheme::DelegateCall, st.address, st.caller, st.value, st.is_static),
+        Kind::Static => (CallScheme::StaticCall, target, st.address, U256::ZERO, true),
     };
-    let inputs = CallInputs {
-        input: CallInput::Bytes(input),
-        return_memory_offset: 0..0,
-        gas_limit,
-        reservoir: 0,
-        bytecode_address: target,
-        known_bytecode: (code_hash, bytecode),
+    let request = CallRequest {
+        scheme,
+        code_address: target,
         target_address,
         caller,
-        value: call_value,
-        scheme,
+        value,
         is_static,
-        charged_new_account_state_gas: false,
+        input,
+        gas_limit,
     };
-    // Each Stylus frame nests an interpreter, a revm frame and the next program on the native
-    // stack; unoptimised builds need far more than a thread's default per level, so a call
-    // that finds less than this left continues on a fresh segment.
-    let frame = FrameInput::Call(Box::new(inputs));
-    let result = stacker::maybe_grow(CHILD_STACK_RED_ZONE, CHILD_STACK_SEGMENT, || {
-        run_child(st.ctx, &st.pre, frame)
-    })
-    .map_err(fatal)?;
-    let FrameResult::Call(outcome) = result else {
-        return Err(fatal("call returned a create result"));
-    };
-    let ok = outcome.result.is_ok();
-    let returned = outcome.result.gas.remaining();
+    let outcome = st.host.call(request).map_err(fatal)?;
+    let ok = outcome.success;
     if ok {
-        c.data_mut().refund += outcome.result.gas.refunded();
+        c.data_mut().refund += outcome.refund;
     }
-    return_gas(c, returned)?;
-    let len = outcome.result.output.len() as u32;
-    c.data_mut().return_data = outcome.result.output;
+    return_gas(c, outcome.gas_left)?;
+    let len = outcome.output.len() as u32;
+    c.data_mut().return_data = outcome.output;
     write_u32(c, ret_len_ptr, len)?;
     Ok(if ok { 0 } else { 1 })
 }
@@ -665,25 +601,17 @@ fn do_create(
     let left = gas_left(c);
     let gas_limit = left - left / 64;
     forward_gas(c, gas_limit)?;
-    let st = c.data_mut();
-    let scheme = match salt {
-        Some(salt) => CreateScheme::Create2 { salt },
-        None => CreateScheme::Create,
-    };
-    let inputs = CreateInputs::new(st.address, scheme, value, code, gas_limit, 0);
-    let result = run_child(st.ctx, &st.pre, FrameInput::Create(Box::new(inputs))).map_err(fatal)?;
-    let FrameResult::Create(outcome) = result else {
-        return Err(fatal("create returned a call result"));
-    };
-    let returned = outcome.result.gas.remaining();
-    return_gas(c, returned)?;
-    let ok = outcome.result.is_ok();
+    let caller = c.data().address;
+    let request = CreateRequest { caller, code, value, salt, gas_limit };
+    let outcome = c.data_mut().host.create(request).map_err(fatal)?;
+    return_gas(c, outcome.gas_left)?;
+    let ok = outcome.success;
     if ok {
-        c.data_mut().refund += outcome.result.gas.refunded();
+        c.data_mut().refund += outcome.refund;
     }
-    let address = if ok { outcome.address.unwrap_or_default() } else { Address::ZERO };
+    let address = if ok { outcome.created.unwrap_or_default() } else { Address::ZERO };
     // Nitro hands back revert data of a failed constructor; a success leaves none.
-    let data = if outcome.result.is_revert() { outcome.result.output } else { Bytes::new() };
+    let data = if outcome.reverted { outcome.output } else { Bytes::new() };
     let len = data.len() as u32;
     c.data_mut().return_data = data;
     write(c, contract_ptr, address.as_slice())?;
@@ -744,10 +672,7 @@ fn emit_log(mut c: C<'_, '_>, data_ptr: u32, len: u32, topics: u32) -> R {
     let (topic_bytes, data) = bytes.split_at(topics as usize * 32);
     let topics = topic_bytes.chunks(32).map(B256::from_slice).collect();
     let address = c.data().address;
-    c.data_mut()
-        .ctx
-        .journal_mut()
-        .log(Log { address, data: LogData::new_unchecked(topics, Bytes::copy_from_slice(data)) });
+    c.data_mut().host.log(address, topics, Bytes::copy_from_slice(data));
     Ok(())
 }
 
@@ -759,14 +684,12 @@ fn account_balance(mut c: C<'_, '_>, address_ptr: u32, dest: u32) -> R {
     let address = read_address(&c, address_ptr)?;
     let cost = access_account(&mut c, address)?;
     charge_gas(&mut c, cost)?;
-    let balance =
-        c.data_mut().ctx.journal_mut().load_account(address).map_err(fatal)?.data.info.balance;
+    let balance = c.data_mut().host.balance(address).map_err(fatal)?;
     write_word(&mut c, dest, balance)
 }
 
 fn code_of(c: &mut C<'_, '_>, address: Address) -> R<Bytes> {
-    let code = c.data_mut().ctx.journal_mut().code(address).map_err(fatal)?;
-    Ok(code.data)
+    c.data_mut().host.code(address).map_err(fatal)
 }
 
 fn account_code(mut c: C<'_, '_>, address_ptr: u32, offset: u32, size: u32, dest: u32) -> R<u32> {
@@ -794,7 +717,7 @@ fn account_codehash(mut c: C<'_, '_>, address_ptr: u32, dest: u32) -> R {
     let address = read_address(&c, address_ptr)?;
     let cost = access_account(&mut c, address)?;
     charge_gas(&mut c, cost)?;
-    let hash = c.data_mut().ctx.journal_mut().code_hash(address).map_err(fatal)?.data;
+    let hash = c.data_mut().host.code_hash(address).map_err(fatal)?;
     write(&mut c, dest, hash.as_slice())
 }
 
@@ -822,11 +745,8 @@ fn pay_for_memory_grow(mut c: C<'_, '_>, pages: u32) -> R {
     if pages == 0 {
         return Ok(());
     }
-    let (open, ever) = {
-        let frames = c.data().pre.frames.borrow();
-        (frames.open_pages, frames.ever_pages)
-    };
-    let Some(gas) = ink::memory_gas(open, ever, pages) else {
+    let held = c.data().host.pages();
+    let Some(gas) = ink::memory_gas(held.open, held.ever, pages) else {
         c.set_fuel(0)?;
         return Err(Error::host(Escape::OutOfInk));
     };
@@ -834,9 +754,8 @@ fn pay_for_memory_grow(mut c: C<'_, '_>, pages: u32) -> R {
     take_ink(&mut c, ink::gas_to_ink(gas))?;
     let st = c.data_mut();
     st.grown_pages = st.grown_pages.saturating_add(pages);
-    let mut frames = st.pre.frames.borrow_mut();
-    frames.open_pages = open.saturating_add(pages);
-    frames.ever_pages = frames.ever_pages.max(frames.open_pages);
+    let open = held.open.saturating_add(pages);
+    st.host.set_pages(Pages { open, ever: held.ever.max(open) });
     Ok(())
 }
 
@@ -845,34 +764,34 @@ fn pay_for_memory_grow(mut c: C<'_, '_>, pages: u32) -> R {
 
 fn block_basefee(mut c: C<'_, '_>, dest: u32) -> R {
     charge_ink(&mut c, HOSTIO_INK + PTR_INK)?;
-    let fee = U256::from(c.data().ctx.block().basefee());
+    let fee = U256::from(c.data().host.env().basefee);
     write_word(&mut c, dest, fee)
 }
 
 fn chainid(mut c: C<'_, '_>) -> R<u64> {
     charge_ink(&mut c, HOSTIO_INK)?;
-    Ok(c.data().ctx.cfg.chain_id)
+    Ok(c.data().host.env().chain_id)
 }
 
 fn block_coinbase(mut c: C<'_, '_>, dest: u32) -> R {
     charge_ink(&mut c, HOSTIO_INK + PTR_INK)?;
-    let coinbase = c.data().ctx.block().beneficiary();
+    let coinbase = c.data().host.env().coinbase;
     write(&mut c, dest, coinbase.as_slice())
 }
 
 fn block_gas_limit(mut c: C<'_, '_>) -> R<u64> {
     charge_ink(&mut c, HOSTIO_INK)?;
-    Ok(c.data().ctx.block().gas_limit())
+    Ok(c.data().host.env().gas_limit)
 }
 
 fn block_number(mut c: C<'_, '_>) -> R<u64> {
     charge_ink(&mut c, HOSTIO_INK)?;
-    Ok(c.data().ctx.block().number().saturating_to())
+    Ok(c.data().host.env().number)
 }
 
 fn block_timestamp(mut c: C<'_, '_>) -> R<u64> {
     charge_ink(&mut c, HOSTIO_INK)?;
-    Ok(c.data().ctx.block().timestamp().saturating_to())
+    Ok(c.data().host.env().timestamp)
 }
 
 fn contract_address(mut c: C<'_, '_>, dest: u32) -> R {
@@ -900,14 +819,13 @@ fn msg_value(mut c: C<'_, '_>, dest: u32) -> R {
 
 fn tx_gas_price(mut c: C<'_, '_>, dest: u32) -> R {
     charge_ink(&mut c, HOSTIO_INK + PTR_INK)?;
-    let ctx = &c.data().ctx;
-    let price = ctx.tx().effective_gas_price(u128::from(ctx.block().basefee()));
-    write_word(&mut c, dest, U256::from(price))
+    let price = c.data().host.env().gas_price;
+    write_word(&mut c, dest, price)
 }
 
 fn tx_origin(mut c: C<'_, '_>, dest: u32) -> R {
     charge_ink(&mut c, HOSTIO_INK + PTR_INK)?;
-    let origin = c.data().ctx.tx().caller();
+    let origin = c.data().host.env().origin;
     write(&mut c, dest, origin.as_slice())
 }
 

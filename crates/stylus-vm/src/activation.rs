@@ -4,13 +4,10 @@
 //! workspace's shared `tidepool-activation` validator plugs in, so the node and the build
 //! tooling reject exactly the same modules.
 
-use revm::primitives::B256;
+use alloy_primitives::{keccak256, B256};
 use wasmi::Engine;
 
-use crate::{
-    arbwasm,
-    program::{self, ActivationInfo, Compiled, ProgramError},
-};
+use crate::program::{self, ActivationInfo, Compiled, ProgramError};
 
 /// Decompresses and validates `code`, returning the wasm length, the compiled module with its
 /// module hash, and the activation record to store.
@@ -31,5 +28,10 @@ pub fn check(
         tidepool_activation::activate(code).map_err(|e| ProgramError::Invalid(e.to_string()))?;
     let wasm = activated.wasm;
     let (compiled, info) = program::validate_and_compile(engine, &wasm)?;
-    Ok((wasm.len(), (compiled, arbwasm::module_hash(&wasm)), info))
+    Ok((wasm.len(), (compiled, module_hash(&wasm)), info))
+}
+
+/// Module hash recorded at activation: keccak256 of the decompressed wasm.
+pub fn module_hash(wasm: &[u8]) -> B256 {
+    keccak256(wasm)
 }

@@ -3,7 +3,7 @@
 //! On Nitro a cached program (placed there by the CacheManager auction or the chain owner)
 //! pays the lower cached entry price on every call, not only on a repeat call within a
 //! transaction. Benchmarks need both prices, so the node keeps the flag per code hash and
-//! the entry cost in [`crate::stylus`] reads it.
+//! the entry cost in [`super::stylus`] reads it.
 //!
 //! Deviation: a dev chain has no chain owner or CacheManager contract, so any caller may
 //! cache or evict; `isCacheManager` answers true for every address and `allCacheManagers`
@@ -16,10 +16,11 @@ use revm::{
     primitives::{address, keccak256, Address, Bytes, Log, B256, U256},
 };
 
-use crate::{
+use tidepool_stylus_vm::ink;
+
+use super::{
     arbwasm::{self, IArbWasm},
-    evm::Ctx,
-    ink, stylus,
+    context::Ctx,
 };
 
 /// Address of the ArbWasmCache precompile.
@@ -104,7 +105,7 @@ fn dispatch(
                 acc.data.info.code_hash
             };
             // Only current activations can be cached, as on Nitro.
-            match stylus::activation(ctx, code_hash)? {
+            match arbwasm::activation(ctx, code_hash)? {
                 Some(info) if info.version == ink::STYLUS_VERSION => {
                     set_cached(ctx, inputs, code_hash, true)?
                 }

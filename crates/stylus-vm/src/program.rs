@@ -1,4 +1,4 @@
-//! Stylus programs: decompression, activation checks, activation records kept in state, and
+//! Stylus programs: decompression, activation checks, the activation record's format, and
 //! the cache of compiled wasmi modules (one compilation per code hash).
 
 use std::{
@@ -7,10 +7,10 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use revm::primitives::{keccak256, B256, U256};
+use alloy_primitives::{B256, U256};
 use wasmi::{CompilationMode, Config, Engine, ExternType, Module, ValType};
 
-use crate::{host, ink};
+use crate::{hostio, ink};
 
 /// First three bytes of every Stylus program's code.
 pub const STYLUS_PREFIX: [u8; 3] = [0xEF, 0xF0, 0x00];
@@ -78,22 +78,6 @@ impl ActivationInfo {
             activated_at: (limbs[1] >> 32) | ((limbs[2] & 0xFFFF_FFFF) << 32),
         })
     }
-}
-
-/// Storage slot (in the ArbWasm account) holding the activation record of `code_hash`.
-pub fn record_slot(code_hash: B256) -> U256 {
-    let mut buf = [0u8; 48];
-    buf[..32].copy_from_slice(code_hash.as_slice());
-    buf[32..].copy_from_slice(b"tidepool.program");
-    U256::from_be_bytes(keccak256(buf).0)
-}
-
-/// Storage slot (in the ArbWasm account) holding the module hash of `code_hash`.
-pub fn module_hash_slot(code_hash: B256) -> U256 {
-    let mut buf = [0u8; 48];
-    buf[..32].copy_from_slice(code_hash.as_slice());
-    buf[32..].copy_from_slice(b"tidepool.modhash");
-    U256::from_be_bytes(keccak256(buf).0)
 }
 
 /// Whether `code` carries the Stylus prefix.
@@ -190,7 +174,7 @@ pub fn validate_and_compile(
             )));
         };
         functions += 1;
-        let Some(expected) = host::signature(import.module(), import.name()) else {
+        let Some(expected) = hostio::signature(import.module(), import.name()) else {
             return Err(ProgramError::Invalid(format!(
                 "unknown import {}.{}",
                 import.module(),

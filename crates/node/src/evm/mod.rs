@@ -1,0 +1,21 @@
+//! The revm glue: the context every transaction runs in, the precompile provider that
+//! routes calls to Stylus programs, ArbWasm and ArbWasmCache, and the Stylus VM's host over
+//! the transaction's journal (child calls and creates on the same journal).
+//!
+//! Dependencies point one way (`tests/modules.rs` checks it): `context` (the revm types)
+//! and `frames` (per-transaction bookkeeping) at the bottom; `host` (the VM's host over the
+//! journal), `arbwasm` and `arbwasmcache` on them; `stylus` (entering a program) on those;
+//! `precompiles` (the provider and the EVMs) on top. `host` runs child frames through the
+//! `ChildFrames` trait, which the provider implements, instead of importing it.
+
+pub mod arbwasm;
+pub mod arbwasmcache;
+mod context;
+mod frames;
+mod host;
+mod precompiles;
+mod stylus;
+
+pub use context::{Ctx, Db, SPEC};
+pub use frames::FrameProfile;
+pub use precompiles::{build_evm, Precompiles, TopEvm};

@@ -1,0 +1,261 @@
+//! The namespaces' implementation over one shared [`Chain`]: each method locks the chain for
+//! its whole duration, so requests are answered one at a time, in order.
+
+use std::sync::Arc;
+
+use alloy_eips::{BlockId, BlockNumberOrTag};
+use alloy_primitives::{Address, Bytes, B256, U256, U64};
+use alloy_rpc_types_eth::{
+    state::StateOverride, Block, FeeHistory, Filter, Log, TransactionReceipt, TransactionRequest,
+};
+use jsonrpsee::core::RpcResult;
+use parking_lot::Mutex;
+
+use super::{
+    api::{
+        AnvilApiServer, EthApiServer, EvmApiServer, Lenient, NetApiServer, Quantity,
+        RpcTransaction, Web3ApiServer,
+    },
+    convert::{block_number, fee_history, get_logs, rpc_block, rpc_receipt, rpc_tx},
+};
+use crate::chain::{Chain, ChainError, StateDump};
+
+/// Shared node state behind the RPC methods.
+pub type Shared = Arc<Mutex<Chain>>;
+
+/// Client version reported by `web3_clientVersion`.
+pub const CLIENT_VERSION: &str = concat!("tidepool-node/v", env!("CARGO_PKG_VERSION"));
+
+/// Most blocks one `anvil_mine` call mines.
+const MAX_MINED: u64 = 10_000;
+
+/// Serves every namespace over one chain.
+#[derive(Clone)]
+pub struct Rpc {
+    chain: Shared,
+}
+
+impl Rpc {
+    /// The RPC over `chain`.
+    pub fn new(chain: Shared) -> Self {
+        Self { chain }
+    }
+}
+
+impl Web3ApiServer for Rpc {
+    fn client_version(&self) -> RpcResult<String> {
+        Ok(CLIENT_VERSION.to_string())
+    }
+}
+
+impl NetApiServer for Rpc {
+    fn version(&self) -> RpcResult<String> {
+        Ok(self.chain.lock().config().chain_id.to_string())
+    }
+
+    fn listening(&self) -> RpcResult<bool> {
+        Ok(true)
+    }
+}
+
+impl EthApiServer for Rpc {
+    fn syncing(&self) -> RpcResult<bool> {
+        Ok(false)
+    }
+
+    fn chain_id(&self) -> RpcResult<U64> {
+        Ok(U64::from(self.chain.lock().config().chain_id))
+    }
+
+    fn block_number(&self) -> RpcResult<U64> {
+        Ok(U64::from(self.chain.lock().block_number()))
+    }
+
+    fn accounts(&self) -> RpcResult<Vec<Address>> {
+        Ok(self.chain.lock().accounts())
+    }
+
+    fn coinbase(&self) -> RpcResult<Address> {
+        Ok(Address::ZERO)
+    }
+
+    fn gas_price(&self) -> RpcResult<U256> {
+        Ok(U256::from(self.chain.lock().next_base_fee()))
+    }
+
+    fn max_priority_fee_per_gas(&self) -> RpcResult<U256> {
+        Ok(U256::ZERO)
+    }
+
+    fn balance(&self, address: Address, block: Option<BlockId>) -> RpcResult<U256> {
+        let c = self.chain.lock();
+        let block = block_number(&c, block)?;
+        Ok(c.account(address, block)?.balance)
+    }
+
+    fn transaction_count(&self, address: Address, block: Option<BlockId>) -> RpcResult<U64> {
+        let c = self.chain.lock();
+        let block = block_number(&c, block)?;
+        Ok(U64::from(c.account(address, block)?.nonce))
+    }
+
+    fn code(&self, address: Address, block: Option<BlockId>) -> RpcResult<Bytes> {
+        let c = self.chain.lock();
+        let block = block_number(&c, block)?;
+        Ok(c.code(address, block)?)
+    }
+
+    fn storage_at(&self, address: Address, slot: U256, block: Option<BlockId>) -> RpcResult<B256> {
+        let c = self.chain.lock();
+        let block = block_number(&c, block)?;
+        Ok(B256::from(c.storage(address, slot, block)?))
+    }
+
+    fn fee_history(
+        &self,
+        count: U64,
+        newest: BlockNumberOrTag,
+        percentiles: Option<Vec<f64>>,
+    ) -> RpcResult<FeeHistory> {
+        fee_history(&self.chain.lock(), count.to(), newest, percentiles)
+    }
+
+    fn call(
+        &self,
+        request: TransactionRequest,
+        block: Option<BlockId>,
+        overrides: Option<StateOverride>,
+    ) -> RpcResult<Bytes> {
+        let mut c = self.chain.lock();
+        let n = block_number(&c, block)?;
+        let out = c.call(request, BlockNumberOrTag::Number(n), overrides)?;
+        if out.success {
+            Ok(out.output)
+        } else {
+            Err(ChainError::Reverted(out.output).into())
+        }
+    }
+
+    fn estimate_gas(
+        &self,
+        request: TransactionRequest,
+        block: Option<BlockId>,
+        overrides: Option<StateOverride>,
+    ) -> RpcResult<U64> {
+        let mut c = self.chain.lock();
+        let n = block_number(&c, block)?;
+        Ok(U64::from(c.estimate_gas(request, BlockNumberOrTag::Number(n), overrides)?))
+    }
+
+    fn send_raw_transaction(&self, raw: Bytes) -> RpcResult<B256> {
+        Ok(self.chain.lock().send_raw(&raw)?)
+    }
+
+    fn send_transaction(&self, request: TransactionRequest) -> RpcResult<B256> {
+        Ok(self.chain.lock().send_request(request)?)
+    }
+
+    fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<TransactionReceipt>> {
+        let c = self.chain.lock();
+        Ok(c.tx(&hash).map(|tx| rpc_receipt(&c, hash, tx)))
+    }
+
+    fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<RpcTransaction>> {
+        let c = self.chain.lock();
+        Ok(c.tx(&hash).map(|tx| rpc_tx(&c, tx)))
+    }
+
+    fn block_by_number(
+        &self,
+        number: BlockNumberOrTag,
+        full: Option<bool>,
+    ) -> RpcResult<Option<Block<RpcTransaction>>> {
+        let c = self.chain.lock();
+        let Ok(n) = c.resolve(number) else {
+            return Ok(None);
+        };
+        Ok(c.block(n).map(|b| rpc_block(&c, b, full.unwrap_or(false))))
+    }
+
+    fn block_by_hash(
+        &self,
+        hash: B256,
+        full: Option<bool>,
+    ) -> RpcResult<Option<Block<RpcTransaction>>> {
+        let c = self.chain.lock();
+        Ok(c.block_by_hash(hash).map(|b| rpc_block(&c, b, full.unwrap_or(false))))
+    }
+
+    fn logs(&self, filter: Filter) -> RpcResult<Vec<Log>> {
+        get_logs(&self.chain.lock(), filter)
+    }
+}
+
+impl EvmApiServer for Rpc {
+    fn snapshot(&self) -> RpcResult<U64> {
+        Ok(U64::from(self.chain.lock().snapshot()))
+    }
+
+    fn revert(&self, id: U64) -> RpcResult<bool> {
+        Ok(self.chain.lock().revert(id.to()))
+    }
+
+    fn mine(&self, timestamp: Option<Lenient<U64>>) -> RpcResult<U64> {
+        let timestamp = timestamp.and_then(|t| t.0).map(|t| t.to());
+        self.chain.lock().mine_empty(timestamp);
+        Ok(U64::ZERO)
+    }
+
+    fn increase_time(&self, seconds: Quantity) -> RpcResult<i64> {
+        Ok(self.chain.lock().increase_time(seconds.get() as i64))
+    }
+
+    fn set_next_block_timestamp(&self, timestamp: Quantity) -> RpcResult<()> {
+        self.chain.lock().set_next_timestamp(timestamp.get());
+        Ok(())
+    }
+}
+
+impl AnvilApiServer for Rpc {
+    fn mine(&self, count: Option<U64>) -> RpcResult<()> {
+        let mut c = self.chain.lock();
+        for _ in 0..count.map(|n| n.to::<u64>()).unwrap_or(1).min(MAX_MINED) {
+            c.mine_empty(None);
+        }
+        Ok(())
+    }
+
+    fn set_balance(&self, address: Address, balance: U256) -> RpcResult<bool> {
+        self.chain.lock().set_balance(address, balance);
+        Ok(true)
+    }
+
+    fn set_code(&self, address: Address, code: Bytes) -> RpcResult<bool> {
+        self.chain.lock().set_code(address, code)?;
+        Ok(true)
+    }
+
+    fn set_nonce(&self, address: Address, nonce: U64) -> RpcResult<bool> {
+        self.chain.lock().set_nonce(address, nonce.to());
+        Ok(true)
+    }
+
+    fn set_storage_at(&self, address: Address, slot: U256, value: B256) -> RpcResult<bool> {
+        self.chain.lock().set_storage(address, slot, value.into())?;
+        Ok(true)
+    }
+
+    fn impersonate_account(&self, address: Address) -> RpcResult<()> {
+        self.chain.lock().impersonate(address, true);
+        Ok(())
+    }
+
+    fn stop_impersonating_account(&self, address: Address) -> RpcResult<()> {
+        self.chain.lock().impersonate(address, false);
+        Ok(())
+    }
+
+    fn dump_state(&self) -> RpcResult<StateDump> {
+        Ok(self.chain.lock().dump())
+    }
+}
