@@ -35,6 +35,19 @@ node crates/node/tests/solidity/compile.js --check
 step "tidepool build (wasm, Nitro activation rules, size limit)"
 cargo run -q -p tidepool-cli -- build
 
+step "tidepool build again compiles nothing (the main job's second start takes seconds)"
+# Cargo announces each crate it compiles with a "Compiling" line on stderr; a fresh tree has
+# none. A build that recompiles every time (as one did, when two contracts' builds undid each
+# other) fails here instead of costing minutes at every start of scripts/build.sh.
+if ! again=$(cargo run -q -p tidepool-cli -- build 2>&1 >/dev/null); then
+  printf '%s\n' "$again" >&2
+  exit 1
+fi
+if grep -E '^ +Compiling ' <<<"$again"; then
+  echo "test: a second tidepool build compiled the crates above" >&2
+  exit 1
+fi
+
 step "tidepool abi --check (abi/ matches the contracts)"
 cargo run -q -p tidepool-cli -- abi --check
 
