@@ -34,6 +34,7 @@ fn main() -> std::process::ExitCode {
                 name: "WithdrawalQueue",
                 fmt_abi: parameter_structs,
                 fmt_constructor: no_constructor,
+                program: None,
             },
         ],
         tidepool_withdrawal_queue::abi_items::items()

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use alloy_primitives::{address, Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolStruct, SolValue};
 use tidepool_common::testing::{sign_digest, signer, TestHost};
+use tidepool_oracle::programs::OracleAdmin;
 use tidepool_oracle::{roles, Oracle, OracleReportLimits, ReportData};
-use tidepool_oracle_admin::OracleAdmin;
 use tidepool_pool::{
     interfaces::{IVault, IWithdrawalQueue},
     roles as pool_roles, Pool,

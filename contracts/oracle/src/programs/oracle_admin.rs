@@ -1,13 +1,8 @@
-//! The accounting oracle's management, run by delegatecall on the oracle's storage: the
-//! committee, the frame length, the consensus version, the sanity limits, roles, and the
-//! views of all of them.
-//!
-//! # Why the oracle is two contracts
-//! Nitro refuses programs over 24,576 bytes of compressed code, and the whole oracle compiles
-//! to about 31 KB. The oracle keeps what a report needs (`initialize`, `submitReport`); its
-//! `#[fallback]` delegatecalls this contract for every other selector, so
-//! a report costs no extra call and integrators see one address and one ABI
-//! (`abi/IOracle.sol`, written by this crate's export-abi binary, which sees both).
+//! The `oracle-admin` program: the oracle's management, run by delegatecall on the oracle's
+//! storage: the committee, the frame length, the consensus version, the sanity limits,
+//! roles, and the views of all of them. The `oracle` program's `#[fallback]` delegatecalls it
+//! for every selector it does not serve (see the crate docs, "Why the oracle is two
+//! programs").
 //!
 //! # Storage
 //! [`OracleAdmin`] has exactly one field, the oracle's own storage struct, so under the
@@ -18,10 +13,6 @@
 //! Its own storage is never initialised (only the oracle has `initialize`): `setUp` refuses
 //! (`NotInitialized`), every other state-changing function reverts
 //! (`AccessControlUnauthorizedAccount`) and the views read zeros.
-#![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
-#![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
-
-extern crate alloc;
 
 use alloc::{vec, vec::Vec};
 use core::ops::{Deref, DerefMut};
@@ -35,18 +26,20 @@ use tidepool_common::{
     eip712, initializable,
 };
 use tidepool_math::oracle::{ChainConfig, FrameConfig};
-use tidepool_oracle::{
+
+use crate::{
     check_quorum, errors::*, roles, MemberAdded, MemberRemoved, Oracle, OracleReportLimits,
     ReportData, DEFAULT_LIMITS, NAME, U64, VERSION,
 };
 
 /// The oracle's storage, seen by the management code: one field, so every slot is the
 /// oracle's.
-#[entrypoint]
 #[storage]
 pub struct OracleAdmin {
     oracle: Oracle,
 }
+
+tidepool_common::program_storage!(OracleAdmin);
 
 impl Deref for OracleAdmin {
     type Target = Oracle;

@@ -1,9 +1,13 @@
 //! Prints the oracle's Solidity interface (`--sol`) or JSON ABI (`--json`): the functions of
-//! the oracle and of this contract, which integrators all call at the oracle's address.
-//! Needs `--features export-abi`; `tidepool abi` writes both files to abi/.
+//! both its programs, which integrators all call at the oracle's address, each noted with
+//! the program serving it. Needs `--features export-abi`; `tidepool abi` writes both files
+//! to abi/.
 use std::fmt;
 
 use stylus_sdk::abi::export::internal::InnerTypes;
+use tidepool_abi_export::{sdk_abi, SdkAbi};
+use tidepool_oracle::{programs::OracleAdmin, Oracle};
+use tidepool_programs::Program;
 
 /// Declares `ReportData`: the SDK's interface printer declares the structs of return types
 /// only, and `ReportData` is only ever a parameter.
@@ -22,12 +26,13 @@ fn main() -> std::process::ExitCode {
     tidepool_abi_export::run_merged(
         "Oracle",
         &[
-            tidepool_abi_export::sdk_abi!(tidepool_oracle::Oracle),
-            tidepool_abi_export::sdk_abi!(tidepool_oracle_admin::OracleAdmin),
-            tidepool_abi_export::SdkAbi {
+            sdk_abi!(Oracle, Program::Oracle.name()),
+            sdk_abi!(OracleAdmin, Program::OracleAdmin.name()),
+            SdkAbi {
                 name: "Oracle",
                 fmt_abi: report_data_struct,
                 fmt_constructor: nothing,
+                program: None,
             },
         ],
         tidepool_oracle::abi_items::items(),
