@@ -5,11 +5,10 @@ use alloy_sol_types::SolEvent as _;
 use stylus_sdk::prelude::*;
 use tidepool_common::abi::{emit, AsWord};
 use tidepool_math::stake_limit::{self, StakeLimit};
-use tidepool_pool::{errors::*, events::*, PoolError};
 
-use crate::PoolAdmin;
+use crate::{errors::*, events::*, Pool, PoolError};
 
-impl PoolAdmin {
+impl Pool {
     pub(crate) fn set_stake_limit(
         &mut self,
         max_stake_limit: U256,

@@ -7,11 +7,10 @@ use stylus_sdk::{
     prelude::*,
 };
 use tidepool_common::abi::{emit, AsWord};
-use tidepool_pool::{errors::*, events::*, interfaces::IWithdrawalQueue, PoolError, DEPOSIT_SIZE};
 
-use crate::PoolAccounting;
+use crate::{errors::*, events::*, interfaces::IWithdrawalQueue, Pool, PoolError, DEPOSIT_SIZE};
 
-impl PoolAccounting {
+impl Pool {
     /// Buffered ETH minus the ETH that unfinalised withdrawal requests are owed.
     pub(crate) fn depositable_ether(&self) -> Result<U256, PoolError> {
         let queue = self.withdrawal_queue.get();

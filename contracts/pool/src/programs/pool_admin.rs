@@ -1,22 +1,12 @@
-//! Configuration, protocol switches and roles of Tidepool's pool, with their views: the
-//! stake limit and staking pause, the fee and its split, the positive-rebase cap, `stop` and
-//! `resume`, the treasury and staking-module addresses, role management and EIP-5267's
-//! `eip712Domain`.
+//! The `pool-admin` program: the pool's configuration, protocol switches and roles, with their
+//! views: the stake limit and staking pause, the fee and its split, the positive-rebase cap,
+//! `stop` and `resume`, the treasury and staking-module addresses, role management and
+//! EIP-5267's `eip712Domain`. `pool-accounting`'s fallback delegatecalls it, so these
+//! functions run on the pool's storage at the pool's address (see the crate docs).
 //!
-//! The pool's fallback delegatecalls `PoolAccounting`, whose fallback delegatecalls this
-//! contract, so these functions run on the pool's storage at the pool's address. See
-//! `contracts/pool-accounting` for why the pool is split, how the storage is shared and how
-//! reentrancy is guarded.
-//!
-//! Called at its own address, the contract finds no roles (its storage is never
-//! initialised): every state-changing function reverts with
-//! `AccessControlUnauthorizedAccount` and the views read zeros.
-#![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
-#![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
-
-extern crate alloc;
-
-mod stake_limit;
+//! Called at its own address, the program finds no roles (its storage is never initialised):
+//! every state-changing function reverts with `AccessControlUnauthorizedAccount` and the views
+//! read zeros.
 
 use alloc::{string::String, vec, vec::Vec};
 use core::ops::{Deref, DerefMut};
@@ -25,14 +15,16 @@ use alloy_primitives::{aliases::B8, Address, FixedBytes, B256, U256};
 use alloy_sol_types::SolEvent as _;
 use stylus_sdk::prelude::*;
 use tidepool_common::abi::emit;
-use tidepool_pool::{errors::*, events::*, roles, Pool, PoolError, NAME, VERSION};
+
+use crate::{errors::*, events::*, roles, Pool, PoolError, NAME, VERSION};
 
 /// The pool's storage, seen by the admin code: one field, so every slot is the pool's.
-#[entrypoint]
 #[storage]
 pub struct PoolAdmin {
     pool: Pool,
 }
+
+tidepool_common::program_storage!(PoolAdmin);
 
 impl Deref for PoolAdmin {
     type Target = Pool;

@@ -1,54 +1,35 @@
-//! The pool's accounting: applying oracle reports (consensus-layer state, vault pulls,
-//! withdrawal finalisation, fees, the rebase) and depositing buffered ETH to the staking
-//! module, with their views.
-//!
-//! # Why the pool is three contracts
-//! Nitro refuses programs over 24,576 bytes of compressed code, and the whole pool compiles
-//! to about 32 KB. So `Pool` keeps what users call every day (the token, permits, shares
-//! and staking); its `#[fallback]` delegatecalls this contract, and this contract's
-//! `#[fallback]` delegatecalls `PoolAdmin` (configuration, switches, roles). A report costs
-//! one delegatecall, a configuration change two. The pool's address is the only one
-//! integrators use; `abi/IPool.sol` lists the functions of all three.
-//!
-//! # Storage
-//! [`PoolAccounting`] and `PoolAdmin` each have exactly one field, the pool's own storage
-//! struct, so under the pool's delegatecall every field is read and written at the pool's
-//! slots. Native tests run the three contracts over one `TestVM` to check this.
-//!
-//! # Called at its own address
-//! The contract's own storage is never initialised (only the pool has `initialize`), so a
-//! direct call finds no oracle, no roles, no admin contract and no funds: every
-//! state-changing function reverts (`NotOracle`, `AccessControlUnauthorizedAccount`,
-//! `NotInitialized`) and the views read zeros.
-//!
-//! # Reentrancy
-//! Nitro flags a call as reentrant when its acting address already has an open called frame
-//! (delegated frames do not count), so under the pool's delegatecall the flag is the one the
-//! pool's own frame sees. The pool's fallback checks it once, before delegating: no
-//! accounting or admin function, views included, runs inside a call the pool itself made
-//! (vault payouts during a report go to the pool's own `receiveVaultFunds`, which accepts
-//! only such calls).
-#![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
-#![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
-
-extern crate alloc;
-
-mod report;
-mod staking;
+//! The `pool-accounting` program: applying oracle reports (consensus-layer state, vault
+//! pulls, withdrawal finalisation, fees, the rebase) and depositing buffered ETH to the
+//! staking module, with their views, run by delegatecall on the pool's storage. Its
+//! `#[fallback]` delegatecalls `pool-admin` (see the crate docs, "Why the pool is three
+//! programs").
 
 use alloc::{vec, vec::Vec};
 use core::ops::{Deref, DerefMut};
 
-use alloy_primitives::U256;
+use alloy_primitives::{Address, U256};
 use stylus_sdk::prelude::*;
+use tidepool_common::program::Delegate;
 use tidepool_math::rate::RateReport;
-use tidepool_pool::{errors::*, roles, Pool, PoolError};
+
+use crate::{accounting, errors::*, roles, Pool, PoolError};
 
 /// The pool's storage, seen by the accounting code: one field, so every slot is the pool's.
-#[entrypoint]
 #[storage]
 pub struct PoolAccounting {
     pool: Pool,
+}
+
+tidepool_common::program_storage!(PoolAccounting);
+
+// SAFETY: `admin_contract` is set once, in the pool's `initialize`, by the proven deployer, to
+// code checked to exist: the `pool-admin` program, whose program type wraps `Pool`. (At this
+// program's own address it is zero: its storage is never initialised.)
+#[allow(unsafe_code)]
+unsafe impl Delegate for PoolAccounting {
+    fn next_program(&self) -> Address {
+        self.admin_contract.get()
+    }
 }
 
 impl Deref for PoolAccounting {
@@ -142,7 +123,7 @@ impl PoolAccounting {
             return Err(NotOracle { caller }.into());
         }
         self.when_not_stopped()?;
-        self.apply_report(report::Report {
+        self.apply_report(accounting::Report {
             timestamp: report_timestamp,
             time_elapsed,
             cl_validators,
@@ -192,7 +173,6 @@ impl PoolAccounting {
     #[fallback]
     #[payable]
     pub fn fallback(&mut self, calldata: &[u8]) -> stylus_sdk::ArbResult {
-        let admin = self.admin_contract.get();
-        self.delegate(admin, calldata)
+        self.delegate(calldata)
     }
 }

@@ -29,14 +29,12 @@ use tidepool_math::{
     rebase_limit::RebaseLimiter,
 };
 
-use tidepool_pool::{
+use crate::{
     errors::*,
     events::*,
     interfaces::{IVault, IWithdrawalQueue},
-    PoolError, DEPOSIT_SIZE,
+    Pool, PoolError, DEPOSIT_SIZE,
 };
-
-use crate::PoolAccounting;
 
 /// The report as `handleOracleReport` receives it.
 pub(crate) struct Report {
@@ -57,7 +55,7 @@ struct Finalization {
     shares_to_burn: U256,
 }
 
-impl PoolAccounting {
+impl Pool {
     pub(crate) fn apply_report(
         &mut self,
         report: Report,
