@@ -86,7 +86,7 @@ fn contract_files(root: &Path, contract: &ContractSpec) -> Result<Vec<Generated>
 fn export(root: &Path, contract: &ContractSpec, flag: &str) -> Result<String> {
     let mut cmd = Command::new(cargo());
     cmd.current_dir(root)
-        .args(["run", "-q", "-p", contract.abi_package, "--features", EXPORT_ABI_FEATURE])
+        .args(["run", "-q", "-p", contract.package, "--features", EXPORT_ABI_FEATURE])
         .args(["--bin", contract.abi_bin, "--", flag])
         .stderr(Stdio::inherit());
     let output = cmd.output().context("running cargo")?;
@@ -94,7 +94,7 @@ fn export(root: &Path, contract: &ContractSpec, flag: &str) -> Result<String> {
         bail!(
             "{}: `cargo run -p {} -- {flag}` failed ({})",
             contract.name,
-            contract.abi_package,
+            contract.package,
             output.status
         );
     }

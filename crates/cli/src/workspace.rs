@@ -206,10 +206,10 @@ impl Workspace {
 
 /// Why `contract`'s export-abi binary cannot be run, if it cannot.
 fn check_abi_binary(contract: &ContractSpec, members: &BTreeMap<&str, &Package>) -> Vec<String> {
-    let Some(package) = members.get(contract.abi_package) else {
+    let Some(package) = members.get(contract.package) else {
         return vec![format!(
-            "contract {}: its ABI crate {} is not a workspace member",
-            contract.name, contract.abi_package
+            "contract {}: its crate {} is not a workspace member",
+            contract.name, contract.package
         )];
     };
     let mut problems = Vec::new();
@@ -217,13 +217,13 @@ fn check_abi_binary(contract: &ContractSpec, members: &BTreeMap<&str, &Package>)
     if !bin.is_some_and(|b| b.required_features.iter().any(|f| f == EXPORT_ABI_FEATURE)) {
         problems.push(format!(
             "contract {}: {} has no binary {} behind its `{EXPORT_ABI_FEATURE}` feature",
-            contract.name, contract.abi_package, contract.abi_bin
+            contract.name, contract.package, contract.abi_bin
         ));
     }
     if !package.dependencies.iter().any(|d| d.name == ABI_EXPORT_CRATE) {
         problems.push(format!(
             "contract {}: {} does not use {ABI_EXPORT_CRATE} (see README, \"Adding a contract\")",
-            contract.name, contract.abi_package
+            contract.name, contract.package
         ));
     }
     problems
@@ -248,24 +248,16 @@ mod tests {
         };
         for contract in &CONTRACTS {
             for p in contract.programs.iter().filter(|p| Some(p.package) != skip) {
-                if p.package != contract.abi_package {
-                    add(p.package, p.dir, lib(p.package, "cdylib"), "");
-                }
+                add(p.package, p.dir, lib(p.package, "cdylib"), "");
             }
-            let abi_crate_is_a_program =
-                contract.programs.iter().find(|p| p.package == contract.abi_package);
             let bin = format!(
                 r#"{{"name": "{}", "kind": ["bin"], "required-features": ["export-abi"]}}"#,
                 contract.abi_bin
             );
-            let (dir, kind) = match abi_crate_is_a_program {
-                Some(p) => (p.dir.to_string(), "cdylib"),
-                None => (format!("contracts/{}", contract.name), "lib"),
-            };
             add(
-                contract.abi_package,
-                &dir,
-                format!("{}, {bin}", lib(contract.abi_package, kind)),
+                contract.package,
+                &format!("contracts/{}", contract.name),
+                format!("{}, {bin}", lib(contract.package, "lib")),
                 r#"{"name": "tidepool-abi-export"}"#,
             );
         }

@@ -81,9 +81,8 @@ pub struct ContractSpec {
     pub name: &'static str,
     /// The crate with its storage, logic and tests.
     pub package: &'static str,
-    /// The crate whose `export-abi` binary prints its merged ABI (`abi/I<Name>.sol`).
-    pub abi_package: &'static str,
-    /// That binary.
+    /// That crate's `export-abi` binary, which prints the contract's ABI merged over its
+    /// programs (`abi/I<Name>.sol`, `abi/<Name>.json`).
     pub abi_bin: &'static str,
     /// Its programs, the front program first, then each one its predecessor's fallback
     /// delegates to.
@@ -128,7 +127,6 @@ pub const CONTRACTS: [ContractSpec; 6] = [
         contract: Contract::Pool,
         name: "pool",
         package: "tidepool-pool",
-        abi_package: "tidepool-pool",
         abi_bin: "tidepool-pool-abi",
         programs: &[
             program(
@@ -158,7 +156,6 @@ pub const CONTRACTS: [ContractSpec; 6] = [
         contract: Contract::Vault,
         name: "vault",
         package: "tidepool-vault",
-        abi_package: "tidepool-vault",
         abi_bin: "tidepool-vault-abi",
         programs: &[program(
             Program::Vault,
@@ -172,28 +169,27 @@ pub const CONTRACTS: [ContractSpec; 6] = [
         contract: Contract::WithdrawalQueue,
         name: "withdrawal-queue",
         package: "tidepool-withdrawal-queue",
-        abi_package: "tidepool-withdrawal-queue-ledger",
-        abi_bin: "tidepool-withdrawal-queue-ledger-abi",
+        abi_bin: "tidepool-withdrawal-queue-abi",
         programs: &[
             program(
                 Program::WithdrawalQueue,
                 "withdrawal-queue",
-                "tidepool-withdrawal-queue",
-                "contracts/withdrawal-queue",
+                "tidepool-withdrawal-queue-program",
+                "contracts/withdrawal-queue/programs/withdrawal-queue",
                 MAX_CODE_SIZE,
             ),
             program(
                 Program::WithdrawalQueueLedger,
                 "withdrawal-queue-ledger",
-                "tidepool-withdrawal-queue-ledger",
-                "contracts/withdrawal-queue-ledger",
+                "tidepool-withdrawal-queue-ledger-program",
+                "contracts/withdrawal-queue/programs/withdrawal-queue-ledger",
                 MAX_CODE_SIZE,
             ),
             program(
                 Program::WithdrawalQueueAdmin,
                 "withdrawal-queue-admin",
-                "tidepool-withdrawal-queue-admin",
-                "contracts/withdrawal-queue-admin",
+                "tidepool-withdrawal-queue-admin-program",
+                "contracts/withdrawal-queue/programs/withdrawal-queue-admin",
                 MAX_CODE_SIZE,
             ),
         ],
@@ -202,7 +198,6 @@ pub const CONTRACTS: [ContractSpec; 6] = [
         contract: Contract::Oracle,
         name: "oracle",
         package: "tidepool-oracle",
-        abi_package: "tidepool-oracle",
         abi_bin: "tidepool-oracle-abi",
         programs: &[
             program(
@@ -225,7 +220,6 @@ pub const CONTRACTS: [ContractSpec; 6] = [
         contract: Contract::Wrapped,
         name: "wrapped",
         package: "tidepool-wrapped",
-        abi_package: "tidepool-wrapped",
         abi_bin: "tidepool-wrapped-abi",
         programs: &[program(
             Program::Wrapped,
@@ -239,7 +233,6 @@ pub const CONTRACTS: [ContractSpec; 6] = [
         contract: Contract::RateFeed,
         name: "rate-feed",
         package: "tidepool-rate-feed",
-        abi_package: "tidepool-rate-feed",
         abi_bin: "tidepool-rate-feed-abi",
         programs: &[program(
             Program::RateFeed,

@@ -1,12 +1,17 @@
 //! Prints the withdrawal queue's Solidity interface (`--sol`) or JSON ABI (`--json`): the
-//! functions of the queue, this contract and `WithdrawalQueueAdmin`, which integrators all
-//! call at the queue's address, with the pool's and the wrapped token's errors the queue
-//! passes on from requests.
+//! functions of its three programs, which integrators all call at the queue's address, each
+//! noted with the program serving it, with the pool's and the wrapped token's errors the
+//! queue passes on from requests.
 //! Needs `--features export-abi`; `tidepool abi` writes both files to abi/.
 use std::fmt;
 
 use stylus_sdk::abi::export::internal::InnerTypes;
 use tidepool_abi_export::{sdk_abi, SdkAbi};
+use tidepool_programs::Program;
+use tidepool_withdrawal_queue::{
+    programs::{WithdrawalQueueAdmin, WithdrawalQueueLedger},
+    WithdrawalQueue,
+};
 
 /// stylus-sdk declares the structs of return types only; `PermitInput` is only ever a
 /// parameter, so its declaration (as the SDK's own derive writes it) is added as one more
@@ -27,9 +32,9 @@ fn main() -> std::process::ExitCode {
     tidepool_abi_export::run_merged(
         "WithdrawalQueue",
         &[
-            sdk_abi!(tidepool_withdrawal_queue::WithdrawalQueue),
-            sdk_abi!(tidepool_withdrawal_queue_ledger::WithdrawalQueueLedger),
-            sdk_abi!(tidepool_withdrawal_queue_admin::WithdrawalQueueAdmin),
+            sdk_abi!(WithdrawalQueue, Program::WithdrawalQueue.name()),
+            sdk_abi!(WithdrawalQueueLedger, Program::WithdrawalQueueLedger.name()),
+            sdk_abi!(WithdrawalQueueAdmin, Program::WithdrawalQueueAdmin.name()),
             SdkAbi {
                 name: "WithdrawalQueue",
                 fmt_abi: parameter_structs,

@@ -1,28 +1,13 @@
-//! The withdrawal queue's third program: ticket metadata (`name`, `symbol`, `tokenURI`,
+//! The `withdrawal-queue-admin` program: ticket metadata (`name`, `symbol`, `tokenURI`,
 //! `supportsInterface`), the status, hint and claimable views wallets and oracle tooling
-//! read, the oracle's `calculateFinalizationBatches`, pausing and roles.
+//! read, the oracle's `calculateFinalizationBatches`, pausing and roles. The ledger's
+//! fallback delegatecalls it, so these functions run on the queue's storage at the queue's
+//! address (two delegatecalls: nothing here is on a path contracts call in transactions).
 //!
-//! The queue's fallback delegatecalls `WithdrawalQueueLedger`, whose fallback delegatecalls
-//! this contract, so these functions run on the queue's storage at the queue's address (two
-//! delegatecalls: nothing here is on a path contracts call in transactions). See
-//! `contracts/withdrawal-queue-ledger` for why the queue is split and how the storage is
-//! shared.
-//!
-//! Called at its own address, the contract finds no roles and no requests (its storage is
+//! Called at its own address, the program finds no roles and no requests (its storage is
 //! never initialised): pausing and role changes revert with
-//! `AccessControlUnauthorizedAccount` and the views read an empty queue.
-//!
-//! Nothing here calls out. The crate is built with the SDK's `reentrant` feature, as the
-//! queue is: Nitro does not count a delegated frame, so this code sees the queue frame's own
-//! reentrancy flag, and the queue allows reentrant calls on purpose (a ticket receiver may read
-//! the queue's views from `onERC721Received`); a guard here would refuse them.
-#![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
-#![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
-
-extern crate alloc;
-
-mod batches;
-mod metadata;
+//! `AccessControlUnauthorizedAccount` and the views read an empty queue. Nothing here calls
+//! out.
 
 use alloc::{string::String, vec, vec::Vec};
 use core::ops::{Deref, DerefMut};
@@ -30,11 +15,10 @@ use core::ops::{Deref, DerefMut};
 use alloy_primitives::{Address, FixedBytes, B256, U256};
 use alloy_sol_types::sol;
 use stylus_sdk::prelude::*;
-use tidepool_withdrawal_queue::{
-    errors::RequestIdsNotSorted, ledger::small, roles, QueueError, WithdrawalQueue, NAME, SYMBOL,
-};
 
-pub use batches::BatchesCalculationState;
+use crate::{errors::RequestIdsNotSorted, roles, QueueError, WithdrawalQueue, NAME, SYMBOL};
+
+pub use crate::batches::BatchesCalculationState;
 
 sol! {
     /// One request as `getWithdrawalStatus` reports it (Lido's layout).
@@ -50,11 +34,12 @@ sol! {
 }
 
 /// The queue's storage, seen by the admin code: one field, so every slot is the queue's.
-#[entrypoint]
 #[storage]
 pub struct WithdrawalQueueAdmin {
     queue: WithdrawalQueue,
 }
+
+tidepool_common::program_storage!(WithdrawalQueueAdmin);
 
 impl Deref for WithdrawalQueueAdmin {
     type Target = WithdrawalQueue;
@@ -175,7 +160,7 @@ impl WithdrawalQueueAdmin {
         hints: Vec<U256>,
     ) -> Result<Vec<U256>, QueueError> {
         if request_ids.len() != hints.len() {
-            return Err(tidepool_withdrawal_queue::length_mismatch(request_ids.len(), hints.len()));
+            return Err(crate::length_mismatch(request_ids.len(), hints.len()));
         }
         let last_finalized = self.counters().1;
         let mut amounts = Vec::with_capacity(request_ids.len());
@@ -378,22 +363,5 @@ impl WithdrawalQueueAdmin {
     /// `RoleRevoked` when it was held.
     pub fn renounce_role(&mut self, role: B256, confirmation: Address) -> Result<(), QueueError> {
         Ok(self.access.renounce_role(role, confirmation)?)
-    }
-}
-
-impl WithdrawalQueueAdmin {
-    fn only_role(&self, role: B256) -> Result<(), QueueError> {
-        Ok(self.access.only_role(role, self.vm().msg_sender())?)
-    }
-
-    /// When request `id` was finalized and its checkpoint, if it was.
-    fn finalization(&self, id: u64) -> Result<Option<(u64, U256)>, QueueError> {
-        if id > self.counters().1 {
-            return Ok(None);
-        }
-        let count = U256::from(self.checkpoint_count());
-        let hint = self.find_checkpoint_hint(U256::from(id), U256::from(1u8), count)?;
-        let timestamp = small(self.checkpoints.getter(hint).timestamp.get());
-        Ok(Some((timestamp, U256::from(hint))))
     }
 }

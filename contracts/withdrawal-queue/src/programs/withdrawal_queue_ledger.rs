@@ -1,39 +1,8 @@
-//! The withdrawal queue's second program: finalization (the pool calls `prefinalize` and
+//! The `withdrawal-queue-ledger` program: finalization (the pool calls `prefinalize` and
 //! `finalize` in every oracle report, `unfinalizedStETH` before deposits), the ERC-721
-//! transfers, approvals and views of the tickets, and the queue's counters.
-//!
-//! # Why the queue is three programs
-//! Nitro refuses programs over 24,576 bytes of compressed code, and the stylus-sdk router
-//! costs a few hundred bytes per public function: the queue's forty-odd functions do not fit
-//! one program, nor two. `WithdrawalQueue` keeps the transactions users send most (requests
-//! and claims); its `#[fallback]` delegatecalls this contract, whose `#[fallback]`
-//! delegatecalls `WithdrawalQueueAdmin` (metadata, status, hint and claimable views, the
-//! oracle's batch calculation, pausing, roles). What contracts call on chain is at most one
-//! delegatecall away: the pool's finalization and `unfinalizedStETH`, and the ERC-721
-//! transfers and views that marketplaces and lending protocols use. The queue's address is the only one integrators use;
-//! `abi/IWithdrawalQueue.sol` lists the functions of all three.
-//!
-//! # Storage
-//! [`WithdrawalQueueLedger`] has exactly one field, the queue's own storage struct, so under
-//! the queue's delegatecall every field is read and written at the queue's slots. Native
-//! tests run the three programs over one host to check this.
-//!
-//! # Called at its own address
-//! Its own storage is never initialised (only the queue has `initialize`): there is no pool
-//! and no request, so `finalize` reverts with `NotPool`, the views read an empty queue and the
-//! fallback reverts with `NotInitialized`.
-//!
-//! # Reentrancy
-//! The one call out is `safeTransferFrom`'s `onERC721Received`, made after the ticket has
-//! moved, with nothing read afterwards (see `contracts/withdrawal-queue`); `finalize` takes
-//! ETH and writes state only. The crate is built with the SDK's `reentrant` feature, as the queue
-//! is: Nitro does not count a delegated frame, so this code sees the queue frame's own
-//! reentrancy flag, and the queue allows reentrant calls on purpose (checks-effects-interactions
-//! instead); a guard here would refuse them.
-#![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
-#![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
-
-extern crate alloc;
+//! transfers, approvals and views of the tickets, and the queue's counters, run by
+//! delegatecall on the queue's storage. Its `#[fallback]` delegatecalls
+//! `withdrawal-queue-admin` (see the crate docs, "Why the queue is three programs").
 
 use alloc::{vec, vec::Vec};
 use core::ops::{Deref, DerefMut};
@@ -42,14 +11,28 @@ use alloy_primitives::{aliases::U64, Address, Uint, U256};
 use alloy_sol_types::SolEvent as _;
 use stylus_sdk::{abi::Bytes, prelude::*};
 use tidepool_common::abi::{emit, AsWord};
+use tidepool_common::program::Delegate;
 use tidepool_math::queue::eth_to_finalize;
-use tidepool_withdrawal_queue::{errors::*, events::*, QueueError, WithdrawalQueue};
+
+use crate::{errors::*, events::*, QueueError, WithdrawalQueue};
 
 /// The queue's storage, seen by the ledger's code: one field, so every slot is the queue's.
-#[entrypoint]
 #[storage]
 pub struct WithdrawalQueueLedger {
     queue: WithdrawalQueue,
+}
+
+tidepool_common::program_storage!(WithdrawalQueueLedger);
+
+// SAFETY: `admin_contract` is set once, in the queue's `initialize`, by the proven deployer, to
+// code checked to exist: the `withdrawal-queue-admin` program, whose program type wraps
+// `WithdrawalQueue`. (At this program's own address it is zero: its storage is never
+// initialised.)
+#[allow(unsafe_code)]
+unsafe impl Delegate for WithdrawalQueueLedger {
+    fn next_program(&self) -> Address {
+        self.admin_contract.get()
+    }
 }
 
 impl Deref for WithdrawalQueueLedger {
@@ -420,7 +403,6 @@ impl WithdrawalQueueLedger {
     #[fallback]
     #[payable]
     pub fn fallback(&mut self, calldata: &[u8]) -> stylus_sdk::ArbResult {
-        let admin = self.admin_contract.get();
-        self.delegate(admin, calldata)
+        self.delegate(calldata)
     }
 }

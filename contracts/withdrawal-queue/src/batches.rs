@@ -15,9 +15,8 @@ use alloy_primitives::U256;
 use alloy_sol_types::sol;
 use stylus_sdk::prelude::*;
 use tidepool_math::queue::eth_to_finalize;
-use tidepool_withdrawal_queue::{errors::*, ledger::small, QueueError};
 
-use crate::WithdrawalQueueAdmin;
+use crate::{errors::*, ledger::small, QueueError, WithdrawalQueue};
 
 sol! {
     /// What `calculateFinalizationBatches` carries from one call to the next.
@@ -32,7 +31,7 @@ sol! {
     }
 }
 
-impl WithdrawalQueueAdmin {
+impl WithdrawalQueue {
     /// Whether request `id` is paid less than its nominal amount at `rate`, and what it is
     /// paid.
     fn request_at_rate(&self, id: u64, rate: U256) -> Result<(bool, U256), QueueError> {

@@ -8,13 +8,12 @@
 use alloc::{string::String, vec::Vec};
 
 use alloy_primitives::U256;
-use tidepool_withdrawal_queue::{ledger::small, QueueError};
 
-use crate::WithdrawalQueueAdmin;
+use crate::{ledger::small, QueueError, WithdrawalQueue};
 
 const WEI_PER_ETH: u128 = 1_000_000_000_000_000_000;
 
-impl WithdrawalQueueAdmin {
+impl WithdrawalQueue {
     pub(crate) fn metadata(&self, token_id: U256) -> Result<String, QueueError> {
         let (id, _) = self.live_ticket(token_id)?;
         let (steth, _) = self.range(id - 1, id)?;
