@@ -56,6 +56,10 @@ macro_rules! program_storage {
 /// The body of a program's shell crate: the wasm entry point, routing every call to
 /// `$program`'s `#[public]` functions (its `#[fallback]` and `#[receive]` included).
 ///
+/// The shell must be a `cdylib` and nothing else: cargo silently builds a crate that is also
+/// a `lib` without LTO, which left dead code in every program when the contract crates were
+/// both.
+///
 /// `#[entrypoint]` on this function generates `user_entrypoint`, with the SDK's reentrancy
 /// guard unless stylus-sdk's `reentrant` feature is on (the contract crate chooses). The
 /// shell must depend on `stylus-sdk` itself (the generated code names it) and declare the
