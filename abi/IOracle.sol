@@ -76,30 +76,56 @@ interface IOracle {
     event RoleGranted(bytes32 indexed role, address indexed account, address indexed sender);
     event RoleRevoked(bytes32 indexed role, address indexed account, address indexed sender);
 
+    /// Served by: oracle-admin
     function addMember(address member, uint64 quorum) external;
+    /// Served by: oracle-admin
     function eip712Domain() external view returns (bytes1, string memory, string memory, uint256, address, bytes32, uint256[] memory);
+    /// Served by: oracle-admin
     function getChainConfig() external view returns (uint64, uint64, uint64);
+    /// Served by: oracle-admin
     function getConsensusVersion() external view returns (uint64);
+    /// Served by: oracle-admin
     function getContracts() external view returns (address, address, address, address);
+    /// Served by: oracle-admin
     function getCurrentFrame() external view returns (uint64, uint64);
+    /// Served by: oracle-admin
     function getFrameConfig() external view returns (uint64, uint64);
+    /// Served by: oracle-admin
     function getLastProcessingRefSlot() external view returns (uint64);
+    /// Served by: oracle-admin
     function getMembers() external view returns (address[] memory);
+    /// Served by: oracle-admin
     function getOracleReportLimits() external view returns (OracleReportLimits memory);
+    /// Served by: oracle-admin
     function getQuorum() external view returns (uint64);
+    /// Served by: oracle-admin
     function getRoleAdmin(bytes32 role) external view returns (bytes32);
+    /// Served by: oracle-admin
     function grantRole(bytes32 role, address account) external;
+    /// Served by: oracle-admin
     function hasRole(bytes32 role, address account) external view returns (bool);
+    /// Served by: oracle-admin
     function hashReport(ReportData memory data) external view returns (bytes32);
+    /// Served by: oracle
     function initialize(uint64 deployer_nonce, address admin, address pool, address admin_contract, uint64 consensus_version, uint64 genesis_time, uint64 seconds_per_slot, uint64 slots_per_epoch, uint64 initial_epoch, uint64 epochs_per_frame) external;
+    /// Served by: oracle-admin
     function isMember(address account) external view returns (bool);
+    /// Served by: oracle-admin
     function removeMember(address member, uint64 quorum) external;
+    /// Served by: oracle-admin
     function renounceRole(bytes32 role, address confirmation) external;
+    /// Served by: oracle-admin
     function revokeRole(bytes32 role, address account) external;
+    /// Served by: oracle-admin
     function setConsensusVersion(uint64 version) external;
+    /// Served by: oracle-admin
     function setFrameConfig(uint64 epochs_per_frame) external;
+    /// Served by: oracle-admin
     function setOracleReportLimits(OracleReportLimits memory limits) external;
+    /// Served by: oracle-admin
     function setQuorum(uint64 quorum) external;
+    /// Served by: oracle-admin
     function setUp(address admin, address pool, uint64 consensus_version, uint64 genesis_time, uint64 seconds_per_slot, uint64 slots_per_epoch, uint64 initial_epoch, uint64 epochs_per_frame) external;
+    /// Served by: oracle
     function submitReport(ReportData memory data, bytes[] memory signatures) external;
 }

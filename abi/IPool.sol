@@ -75,62 +75,120 @@ interface IPool {
 
     receive() external payable;
 
+    /// Served by: pool
     function DOMAIN_SEPARATOR() external view returns (bytes32);
+    /// Served by: pool
     function allowance(address owner, address spender) external view returns (uint256);
+    /// Served by: pool
     function approve(address spender, uint256 amount) external returns (bool);
+    /// Served by: pool
     function balanceOf(address account) external view returns (uint256);
+    /// Served by: pool
     function decimals() external view returns (uint8);
+    /// Served by: pool
     function decreaseAllowance(address spender, uint256 subtracted) external returns (bool);
+    /// Served by: pool-accounting
     function deposit(uint256 validators) external;
+    /// Served by: pool-admin
     function eip712Domain() external view returns (bytes1, string memory, string memory, uint256, address, bytes32, uint256[] memory);
+    /// Served by: pool-accounting
     function getBeaconStat() external view returns (uint256, uint256, uint256);
+    /// Served by: pool-accounting
     function getBufferedEther() external view returns (uint256);
+    /// Served by: pool-admin
     function getCurrentStakeLimit() external view returns (uint256);
+    /// Served by: pool-accounting
     function getDepositableEther() external view returns (uint256);
+    /// Served by: pool-admin
     function getFee() external view returns (uint16);
+    /// Served by: pool-admin
     function getFeeDistribution() external view returns (uint16, uint16);
+    /// Served by: pool-admin
     function getMaxPositiveRebase() external view returns (uint64);
+    /// Served by: pool-admin
     function getPoolContracts() external view returns (address, address);
+    /// Served by: pool
     function getPooledEthByShares(uint256 shares_amount) external view returns (uint256);
+    /// Served by: pool
     function getPooledEthBySharesRoundUp(uint256 shares_amount) external view returns (uint256);
+    /// Served by: pool-admin
     function getProtocolContracts() external view returns (address, address, address, address, address, address);
+    /// Served by: pool-accounting
     function getRateReport(uint256 index) external view returns (uint256, uint256);
+    /// Served by: pool-accounting
     function getRateReportCount() external view returns (uint256);
+    /// Served by: pool-admin
     function getRoleAdmin(bytes32 role) external view returns (bytes32);
+    /// Served by: pool
     function getSharesByPooledEth(uint256 eth_amount) external view returns (uint256);
+    /// Served by: pool-accounting
     function getSharesPendingBurn() external view returns (uint256);
+    /// Served by: pool-admin
     function getStakeLimitFullInfo() external view returns (bool, bool, uint256, uint256, uint256, uint256, uint256);
+    /// Served by: pool
     function getTotalPooledEther() external view returns (uint256);
+    /// Served by: pool
     function getTotalShares() external view returns (uint256);
+    /// Served by: pool-admin
     function grantRole(bytes32 role, address account) external;
+    /// Served by: pool-accounting
     function handleOracleReport(uint256 report_timestamp, uint256 time_elapsed, uint256 cl_validators, uint256 cl_balance, uint256 withdrawal_vault_balance, uint256 el_rewards_vault_balance, uint256[] memory withdrawal_finalization_batches, uint256 max_share_rate) external returns (uint256, uint256, uint256, uint256);
+    /// Served by: pool-admin
     function hasRole(bytes32 role, address account) external view returns (bool);
+    /// Served by: pool
     function increaseAllowance(address spender, uint256 added) external returns (bool);
+    /// Served by: pool
     function initialize(uint64 deployer_nonce, address admin, address oracle, address withdrawal_queue, address withdrawal_vault, address rewards_vault, address treasury, address staking_module, address accounting_contract, address admin_contract) external payable;
+    /// Served by: pool-admin
     function isStakingPaused() external view returns (bool);
+    /// Served by: pool-admin
     function isStopped() external view returns (bool);
+    /// Served by: pool
     function name() external view returns (string memory);
+    /// Served by: pool
     function nonces(address owner) external view returns (uint256);
+    /// Served by: pool-admin
     function pauseStaking() external;
+    /// Served by: pool
     function permit(address owner, address spender, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external;
+    /// Served by: pool
     function receiveVaultFunds() external payable;
+    /// Served by: pool-admin
     function removeStakingLimit() external;
+    /// Served by: pool-admin
     function renounceRole(bytes32 role, address confirmation) external;
+    /// Served by: pool-admin
     function resume() external;
+    /// Served by: pool-admin
     function resumeStaking() external;
+    /// Served by: pool-admin
     function revokeRole(bytes32 role, address account) external;
+    /// Served by: pool-admin
     function setFee(uint16 treasury_fee_bp, uint16 module_fee_bp) external;
+    /// Served by: pool-admin
     function setMaxPositiveRebase(uint64 max_positive_rebase) external;
+    /// Served by: pool-admin
     function setStakingLimit(uint256 max_stake_limit, uint256 stake_limit_increase_per_block) external;
+    /// Served by: pool-admin
     function setStakingModule(address staking_module) external;
+    /// Served by: pool-admin
     function setTreasury(address treasury) external;
+    /// Served by: pool
     function sharesOf(address account) external view returns (uint256);
+    /// Served by: pool-admin
     function stop() external;
+    /// Served by: pool
     function submit(address referral) external payable returns (uint256);
+    /// Served by: pool
     function symbol() external view returns (string memory);
+    /// Served by: pool
     function totalSupply() external view returns (uint256);
+    /// Served by: pool
     function transfer(address to, uint256 amount) external returns (bool);
+    /// Served by: pool
     function transferFrom(address from, address to, uint256 amount) external returns (bool);
+    /// Served by: pool
     function transferShares(address to, uint256 shares_amount) external returns (uint256);
+    /// Served by: pool
     function transferSharesFrom(address from, address to, uint256 shares_amount) external returns (uint256);
 }

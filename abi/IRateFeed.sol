@@ -12,11 +12,18 @@ interface IRateFeed {
 
     event Initialized(address indexed deployer);
 
+    /// Served by: rate-feed
     function decimals() external view returns (uint8);
+    /// Served by: rate-feed
     function description() external view returns (string memory);
+    /// Served by: rate-feed
     function getRoundData(uint80 round_id) external view returns (uint80, int256, uint256, uint256, uint80);
+    /// Served by: rate-feed
     function initialize(uint64 deployer_nonce, address pool) external;
+    /// Served by: rate-feed
     function latestRoundData() external view returns (uint80, int256, uint256, uint256, uint80);
+    /// Served by: rate-feed
     function pool() external view returns (address);
+    /// Served by: rate-feed
     function version() external view returns (uint256);
 }

@@ -16,7 +16,10 @@ interface IVault {
 
     receive() external payable;
 
+    /// Served by: vault
     function initialize(address pool, uint64 deployer_nonce) external;
+    /// Served by: vault
     function pool() external view returns (address);
+    /// Served by: vault
     function withdraw(uint256 amount) external;
 }

@@ -90,50 +90,96 @@ interface IWithdrawalQueue {
 
     fallback() external payable;
 
+    /// Served by: withdrawal-queue-admin
     function WSTETH() external view returns (address);
+    /// Served by: withdrawal-queue-ledger
     function approve(address to, uint256 token_id) external;
+    /// Served by: withdrawal-queue-ledger
     function balanceOf(address owner) external view returns (uint256);
+    /// Served by: withdrawal-queue-admin
     function calculateFinalizationBatches(uint256 max_share_rate, uint256 max_timestamp, uint256 max_requests_per_call, BatchesCalculationState memory state) external view returns (BatchesCalculationState memory);
+    /// Served by: withdrawal-queue
     function claimWithdrawal(uint256 request_id) external;
+    /// Served by: withdrawal-queue
     function claimWithdrawals(uint256[] memory request_ids, uint256[] memory hints) external;
+    /// Served by: withdrawal-queue
     function claimWithdrawalsTo(uint256[] memory request_ids, uint256[] memory hints, address recipient) external;
+    /// Served by: withdrawal-queue-ledger
     function finalize(uint256 last_request_id, uint256 max_share_rate) external payable;
+    /// Served by: withdrawal-queue-admin
     function findCheckpointHints(uint256[] memory request_ids, uint256 first_index, uint256 last_index) external view returns (uint256[] memory);
+    /// Served by: withdrawal-queue-ledger
     function getApproved(uint256 token_id) external view returns (address);
+    /// Served by: withdrawal-queue-admin
     function getClaimableEther(uint256[] memory request_ids, uint256[] memory hints) external view returns (uint256[] memory);
+    /// Served by: withdrawal-queue-ledger
     function getLastCheckpointIndex() external view returns (uint256);
+    /// Served by: withdrawal-queue-ledger
     function getLastFinalizedRequestId() external view returns (uint256);
+    /// Served by: withdrawal-queue-ledger
     function getLastRequestId() external view returns (uint256);
+    /// Served by: withdrawal-queue-ledger
     function getLockedEtherAmount() external view returns (uint256);
+    /// Served by: withdrawal-queue-admin
     function getQueueContracts() external view returns (address, address, address);
+    /// Served by: withdrawal-queue-admin
     function getResumeSinceTimestamp() external view returns (uint256);
+    /// Served by: withdrawal-queue-admin
     function getRoleAdmin(bytes32 role) external view returns (bytes32);
+    /// Served by: withdrawal-queue-admin
     function getWithdrawalRequests(address owner) external view returns (uint256[] memory);
+    /// Served by: withdrawal-queue-admin
     function getWithdrawalStatus(uint256[] memory request_ids) external view returns (WithdrawalRequestStatus[] memory);
+    /// Served by: withdrawal-queue-admin
     function grantRole(bytes32 role, address account) external;
+    /// Served by: withdrawal-queue-admin
     function hasRole(bytes32 role, address account) external view returns (bool);
+    /// Served by: withdrawal-queue
     function initialize(uint64 deployer_nonce, address admin, address pool, address wrapped, address ledger_contract, address admin_contract) external;
+    /// Served by: withdrawal-queue-ledger
     function isApprovedForAll(address owner, address operator) external view returns (bool);
+    /// Served by: withdrawal-queue-admin
     function isPaused() external view returns (bool);
+    /// Served by: withdrawal-queue-admin
     function name() external view returns (string memory);
+    /// Served by: withdrawal-queue-ledger
     function ownerOf(uint256 token_id) external view returns (address);
+    /// Served by: withdrawal-queue-admin
     function pauseFor(uint256 duration) external;
+    /// Served by: withdrawal-queue-admin
     function pauseUntil(uint256 pause_until_inclusive) external;
+    /// Served by: withdrawal-queue-ledger
     function prefinalize(uint256[] memory batches, uint256 max_share_rate) external view returns (uint256, uint256);
+    /// Served by: withdrawal-queue-admin
     function renounceRole(bytes32 role, address confirmation) external;
+    /// Served by: withdrawal-queue
     function requestWithdrawals(uint256[] memory amounts, address owner) external returns (uint256[] memory);
+    /// Served by: withdrawal-queue
     function requestWithdrawalsWithPermit(uint256[] memory amounts, address owner, PermitInput memory permit) external returns (uint256[] memory);
+    /// Served by: withdrawal-queue
     function requestWithdrawalsWrapped(uint256[] memory amounts, address owner) external returns (uint256[] memory);
+    /// Served by: withdrawal-queue
     function requestWithdrawalsWrappedWithPermit(uint256[] memory amounts, address owner, PermitInput memory permit) external returns (uint256[] memory);
+    /// Served by: withdrawal-queue-admin
     function resume() external;
+    /// Served by: withdrawal-queue-admin
     function revokeRole(bytes32 role, address account) external;
+    /// Served by: withdrawal-queue-ledger
     function safeTransferFrom(address from, address to, uint256 token_id) external;
+    /// Served by: withdrawal-queue-ledger
     function safeTransferFrom(address from, address to, uint256 token_id, bytes memory data) external;
+    /// Served by: withdrawal-queue-ledger
     function setApprovalForAll(address operator, bool approved) external;
+    /// Served by: withdrawal-queue-admin
     function supportsInterface(bytes4 interface_id) external view returns (bool);
+    /// Served by: withdrawal-queue-admin
     function symbol() external view returns (string memory);
+    /// Served by: withdrawal-queue-admin
     function tokenURI(uint256 token_id) external view returns (string memory);
+    /// Served by: withdrawal-queue-ledger
     function transferFrom(address from, address to, uint256 token_id) external;
+    /// Served by: withdrawal-queue-ledger
     function unfinalizedRequestNumber() external view returns (uint256);
+    /// Served by: withdrawal-queue-ledger
     function unfinalizedStETH() external view returns (uint256);
 }

@@ -28,40 +28,76 @@ interface IWrapped {
 
     receive() external payable;
 
+    /// Served by: wrapped
     function DOMAIN_SEPARATOR() external view returns (bytes32);
+    /// Served by: wrapped
     function allowance(address owner, address spender) external view returns (uint256);
+    /// Served by: wrapped
     function approve(address spender, uint256 amount) external returns (bool);
+    /// Served by: wrapped
     function asset() external view returns (address);
+    /// Served by: wrapped
     function balanceOf(address account) external view returns (uint256);
+    /// Served by: wrapped
     function convertToAssets(uint256 shares) external view returns (uint256);
+    /// Served by: wrapped
     function convertToShares(uint256 assets) external view returns (uint256);
+    /// Served by: wrapped
     function decimals() external view returns (uint8);
+    /// Served by: wrapped
     function deposit(uint256 assets, address receiver) external returns (uint256);
+    /// Served by: wrapped
     function eip712Domain() external view returns (bytes1, string memory, string memory, uint256, address, bytes32, uint256[] memory);
+    /// Served by: wrapped
     function getPooledByWrapped(uint256 wrapped_amount) external view returns (uint256);
+    /// Served by: wrapped
     function getWrappedByPooled(uint256 pooled_amount) external view returns (uint256);
+    /// Served by: wrapped
     function initialize(uint64 deployer_nonce, address pool) external;
+    /// Served by: wrapped
     function maxDeposit(address receiver) external view returns (uint256);
+    /// Served by: wrapped
     function maxMint(address receiver) external view returns (uint256);
+    /// Served by: wrapped
     function maxRedeem(address owner) external view returns (uint256);
+    /// Served by: wrapped
     function maxWithdraw(address owner) external view returns (uint256);
+    /// Served by: wrapped
     function mint(uint256 shares, address receiver) external returns (uint256);
+    /// Served by: wrapped
     function name() external view returns (string memory);
+    /// Served by: wrapped
     function nonces(address owner) external view returns (uint256);
+    /// Served by: wrapped
     function permit(address owner, address spender, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external;
+    /// Served by: wrapped
     function previewDeposit(uint256 assets) external view returns (uint256);
+    /// Served by: wrapped
     function previewMint(uint256 shares) external view returns (uint256);
+    /// Served by: wrapped
     function previewRedeem(uint256 shares) external view returns (uint256);
+    /// Served by: wrapped
     function previewWithdraw(uint256 assets) external view returns (uint256);
+    /// Served by: wrapped
     function redeem(uint256 shares, address receiver, address owner) external returns (uint256);
+    /// Served by: wrapped
     function stEthPerToken() external view returns (uint256);
+    /// Served by: wrapped
     function symbol() external view returns (string memory);
+    /// Served by: wrapped
     function tokensPerStEth() external view returns (uint256);
+    /// Served by: wrapped
     function totalAssets() external view returns (uint256);
+    /// Served by: wrapped
     function totalSupply() external view returns (uint256);
+    /// Served by: wrapped
     function transfer(address to, uint256 amount) external returns (bool);
+    /// Served by: wrapped
     function transferFrom(address from, address to, uint256 amount) external returns (bool);
+    /// Served by: wrapped
     function unwrap(uint256 wrapped_amount) external returns (uint256);
+    /// Served by: wrapped
     function withdraw(uint256 assets, address receiver, address owner) external returns (uint256);
+    /// Served by: wrapped
     function wrap(uint256 pooled_amount) external returns (uint256);
 }

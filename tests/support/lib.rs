@@ -58,7 +58,7 @@ impl World {
     /// A fresh deployment, or `None` (with a note) when the wasm has not been built. CI
     /// builds it first, so there a missing build fails instead.
     pub async fn new() -> Option<Self> {
-        if !artifacts().join("pool.code").exists() {
+        if !artifacts().join(tidepool_programs::Program::Pool.code_file()).exists() {
             assert!(std::env::var_os("CI").is_none(), "target/wasm/pool.code missing on CI");
             eprintln!("SKIPPED: run `tidepool build` first");
             return None;

@@ -54,27 +54,29 @@
 //! finalisation uses `simulatedShareRate`, which must be within the deviation limit of the
 //! actual rate on both sides.
 //!
-//! # Why the oracle is two contracts
-//! The whole oracle compiles to about 31 KB compressed, over Nitro's 24,576-byte limit. This
-//! contract keeps what a report needs (`submitReport`, and `initialize`, which must exist
-//! before anything else can be reached); its `#[fallback]` delegatecalls `OracleAdmin`
-//! (`contracts/oracle-admin`) for every other selector: committee, frames, version, limits,
-//! roles, `hashReport` and the views, on this storage. A report costs no extra call;
-//! integrators use one address and one ABI (`abi/IOracle.sol`). `initialize` proves the
-//! deployer here, records the admin contract, then runs `OracleAdmin::setUp` by
-//! delegatecall for the rest, which refuses to run at any other time.
+//! # Why the oracle is two programs
+//! The whole oracle compiles to about 31 KB compressed, over Nitro's 24,576-byte limit, so it
+//! is deployed as two programs (the table is `crates/programs`). The `oracle` program
+//! ([`programs::oracle`]) keeps what a report needs (`submitReport`, and `initialize`, which
+//! must exist before anything else can be reached); its `#[fallback]` delegatecalls the
+//! `oracle-admin` program ([`programs::oracle_admin`]) for every other selector: committee,
+//! frames, version, limits, roles, `hashReport` and the views, on this storage. A report
+//! costs no extra call; integrators use one address and one ABI (`abi/IOracle.sol`, which
+//! names the program serving each function). `initialize` proves the deployer here, records
+//! the admin program, then runs `OracleAdmin::setUp` by delegatecall for the rest, which
+//! refuses to run at any other time.
 //!
 //! # Reentrancy
 //! The SDK's guard is on: nothing the oracle calls (the pool, and through it the vaults and
 //! the queue) calls the oracle back. The reference slot is recorded before the pool's call
 //! anyway, so a report could not be applied twice even then.
-#![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 #![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
 
 extern crate alloc;
 
 pub mod errors;
 mod pool;
+pub mod programs;
 mod report;
 
 use alloc::{vec, vec::Vec};
@@ -89,7 +91,8 @@ use tidepool_common::{
     abi::{emit, AsWord},
     access_control::AccessControl,
     eip712,
-    initializable::{self, Initializable},
+    initializable::Initializable,
+    program::Delegate,
 };
 use tidepool_math::oracle::{ChainConfig, FrameConfig};
 
@@ -197,7 +200,7 @@ sol! {
 pub mod abi_items {
     use super::*;
     use tidepool_abi_export::Items;
-    use tidepool_common::access_control;
+    use tidepool_common::{access_control, initializable};
 
     /// The oracle's events and errors.
     pub fn items() -> Items {
@@ -282,176 +285,54 @@ const LIMIT_MAX: [u64; 6] =
 
 /// The oracle's storage. Small fields are grouped so that what a report reads sits in few
 /// slots: the report state with the genesis time, the frame configuration, the limits.
-#[cfg_attr(all(feature = "contract", target_arch = "wasm32"), entrypoint)]
 #[storage]
 pub struct Oracle {
-    pub init: Initializable,
-    pub access: AccessControl,
+    pub(crate) init: Initializable,
+    pub(crate) access: AccessControl,
     // One slot: read by every report.
-    pub quorum: StorageU64,
-    pub consensus_version: StorageU64,
-    pub last_processing_ref_slot: StorageU64,
-    pub genesis_time: StorageU64,
+    pub(crate) quorum: StorageU64,
+    pub(crate) consensus_version: StorageU64,
+    pub(crate) last_processing_ref_slot: StorageU64,
+    pub(crate) genesis_time: StorageU64,
     // One slot: chain and frame configuration.
-    pub seconds_per_slot: StorageU64,
-    pub slots_per_epoch: StorageU64,
-    pub initial_epoch: StorageU64,
-    pub epochs_per_frame: StorageU64,
+    pub(crate) seconds_per_slot: StorageU64,
+    pub(crate) slots_per_epoch: StorageU64,
+    pub(crate) initial_epoch: StorageU64,
+    pub(crate) epochs_per_frame: StorageU64,
     // One slot: the sanity limits.
-    pub annual_increase_bp: StorageU16,
-    pub one_off_decrease_bp: StorageU16,
-    pub share_rate_deviation_bp: StorageU16,
-    pub appeared_per_day: StorageU32,
-    pub min_report_interval: StorageU32,
-    pub max_positive_rebase: StorageU64,
+    pub(crate) annual_increase_bp: StorageU16,
+    pub(crate) one_off_decrease_bp: StorageU16,
+    pub(crate) share_rate_deviation_bp: StorageU16,
+    pub(crate) appeared_per_day: StorageU32,
+    pub(crate) min_report_interval: StorageU32,
+    pub(crate) max_positive_rebase: StorageU64,
     /// The pool, and what it pays from and finalises into (read from it once: the pool
     /// cannot change them).
-    pub pool: StorageAddress,
-    pub withdrawal_vault: StorageAddress,
-    pub rewards_vault: StorageAddress,
-    pub withdrawal_queue: StorageAddress,
-    pub members: StorageVec<StorageAddress>,
+    pub(crate) pool: StorageAddress,
+    pub(crate) withdrawal_vault: StorageAddress,
+    pub(crate) rewards_vault: StorageAddress,
+    pub(crate) withdrawal_queue: StorageAddress,
+    pub(crate) members: StorageVec<StorageAddress>,
     /// A member's position in `members` plus one; zero for non-members.
-    pub member_position: StorageMap<Address, StorageU64>,
-    /// `OracleAdmin`, whose code the fallback runs on this storage.
-    pub admin_contract: StorageAddress,
+    pub(crate) member_position: StorageMap<Address, StorageU64>,
+    /// The `oracle-admin` program, whose code the fallback runs on this storage.
+    pub(crate) admin_contract: StorageAddress,
 }
 
-// SAFETY: without the `contract` feature `Oracle` is the only field of `OracleAdmin`'s
-// top-level storage (at its slot 0), so it is top-level storage in all but name: a call that
-// borrows it mutably borrows everything. With the feature it is the program's storage, which
-// `#[entrypoint]` declares on wasm; natively `#[entrypoint]` is off because its exported
-// `user_entrypoint` would clash with oracle-admin's when both are linked.
-#[cfg(not(all(feature = "contract", target_arch = "wasm32")))]
+tidepool_common::program_storage!(Oracle);
+
+// SAFETY: `admin_contract` is set once, in `initialize`, by the proven deployer, to code
+// checked to exist: the `oracle-admin` program, whose program type wraps `Oracle`.
 #[allow(unsafe_code)]
-unsafe impl TopLevelStorage for Oracle {}
+unsafe impl Delegate for Oracle {
+    fn next_program(&self) -> Address {
+        self.admin_contract.get()
+    }
+}
 
 /// Pool calls revert with the pool's own error data, passed on unchanged, so functions that
 /// reach the pool return raw revert data.
-type Revert = Vec<u8>;
-
-#[public]
-impl Oracle {
-    // ------------------------------------------------------------------ set-up
-
-    /// Sets the oracle up, once, by the account that deployed it. The pool must already be
-    /// initialised with this oracle's address: its vaults and queue are read from it.
-    ///
-    /// # Arguments
-    /// * `deployer_nonce` - the nonce the caller deployed this contract with (proves it did).
-    /// * `admin` - receives `DEFAULT_ADMIN_ROLE` (a timelock or multisig in production).
-    /// * `pool` - the pool whose reports this oracle applies.
-    /// * `admin_contract` - the `OracleAdmin` program every other selector runs in.
-    /// * `consensus_version` - the version reports must carry, at least 1.
-    /// * `genesis_time`, `seconds_per_slot`, `slots_per_epoch` - the beacon chain (fixed).
-    /// * `initial_epoch`, `epochs_per_frame` - the first frame and the frame length.
-    ///
-    /// # Errors
-    /// * `InvalidPool` if `pool` or `admin_contract` is zero or holds no code;
-    ///   `PoolAnswerMalformed` or the
-    ///   pool's revert if it cannot be read; `InvalidChainConfig`; `InvalidFrameConfig`;
-    ///   `InvalidConsensusVersion`; `AlreadyInitialized`, `NotDeployer`.
-    ///
-    /// # Events
-    /// `Initialized`, `RoleGranted`, `ConsensusVersionSet`, `FrameConfigSet`, `QuorumSet`,
-    /// `OracleReportLimitsSet`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn initialize(
-        &mut self,
-        deployer_nonce: u64,
-        admin: Address,
-        pool: Address,
-        admin_contract: Address,
-        consensus_version: u64,
-        genesis_time: u64,
-        seconds_per_slot: u64,
-        slots_per_epoch: u64,
-        initial_epoch: u64,
-        epochs_per_frame: u64,
-    ) -> Result<(), Revert> {
-        if admin_contract.is_zero() || self.vm().code_size(admin_contract) == 0 {
-            return Err(OracleError::from(InvalidPool { pool: admin_contract }).into());
-        }
-        // The deployer proves itself here, before any foreign code runs on this storage.
-        let (this, caller) = (self.vm().contract_address(), self.vm().msg_sender());
-        self.init.initialize(this, caller, deployer_nonce).map_err(OracleError::from)?;
-        self.admin_contract.set(admin_contract);
-        // The rest of the set-up is `OracleAdmin::setUp`, run here by delegatecall (it keeps
-        // this contract small); it refuses to run at any other time.
-        let words = [
-            admin.word(),
-            pool.word(),
-            consensus_version.word(),
-            genesis_time.word(),
-            seconds_per_slot.word(),
-            slots_per_epoch.word(),
-            initial_epoch.word(),
-            epochs_per_frame.word(),
-        ];
-        let data = tidepool_common::abi::encode_error(SET_UP_SELECTOR, &words);
-        self.delegate(&data)?;
-        Ok(())
-    }
-
-    // ------------------------------------------------------------------ reports
-
-    /// Applies `data` with the signatures of at least a quorum of members: checks the
-    /// version, the frame, the signatures and the sanity limits, then calls the pool's
-    /// `handleOracleReport` (see the module docs for each rule). Anyone may submit.
-    ///
-    /// # Arguments
-    /// * `data` - the frame's report.
-    /// * `signatures` - one per signing member, ascending by signer (65-byte ECDSA, or
-    ///   `abi.encode(member, signature)` for a contract member).
-    ///
-    /// # Errors
-    /// * Frame and version: `NotInitialized`, `UnexpectedConsensusVersion`,
-    ///   `InitialEpochNotYetReached`, `RefSlotAlreadyProcessed`, `ProcessingDeadlineMissed`,
-    ///   `UnexpectedRefSlot`.
-    /// * Signatures: `InvalidSignatureLength`, `InvalidSignatureS`, `InvalidSignatureV`,
-    ///   `InvalidSignature`, `ContractSignatureRejected`, `DuplicateSigner`,
-    ///   `SignersNotAscending`, `SignerNotMember`, `QuorumNotReached`.
-    /// * Limits: `ReportTooSoon`, `ReportedValidatorsDecreased`,
-    ///   `ReportedValidatorsExceedDeposited`, `IncorrectAppearedValidators`,
-    ///   `IncorrectWithdrawalsVaultBalance`, `IncorrectELRewardsVaultBalance`,
-    ///   `IncorrectCLBalanceIncrease`, `IncorrectCLBalanceDecrease`,
-    ///   `IncorrectSimulatedShareRate`, `IncorrectPositiveTokenRebase`, `ArithmeticFailed`.
-    /// * The pool's and the queue's reverts, unchanged; `PoolAnswerMalformed`.
-    ///
-    /// # Events
-    /// The pool's report events, then `ReportAccepted`.
-    pub fn submit_report(
-        &mut self,
-        data: ReportData,
-        signatures: Vec<alloy_primitives::Bytes>,
-    ) -> Result<(), Revert> {
-        self.init.only_initialized().map_err(OracleError::from)?;
-        let ref_slot = self.check_frame(&data)?;
-        let digest = self.report_digest(&data);
-        let signers = self.verify_signatures(digest, &signatures)?;
-        self.apply_report(&data, ref_slot)?;
-        let mut words = Vec::with_capacity(signers.len() + 2);
-        words.push(U256::from(32).word());
-        words.push(U256::from(signers.len()).word());
-        words.extend(signers.iter().map(|s| s.word()));
-        emit(self.vm(), &[ReportAccepted::SIGNATURE_HASH, data.refSlot.word(), digest], &words);
-        Ok(())
-    }
-
-    /// Runs every selector this contract does not know in `OracleAdmin`'s code, on this
-    /// storage (committee, frames, version, limits, roles and their views).
-    ///
-    /// # Errors
-    /// * `NotInitialized` before initialisation (no admin contract yet);
-    /// * whatever `OracleAdmin` reverts with, unchanged (empty data for an unknown selector).
-    ///
-    /// # Events
-    /// Those of the admin function.
-    #[fallback]
-    pub fn fallback(&mut self, calldata: &[u8]) -> stylus_sdk::ArbResult {
-        self.delegate(calldata)
-    }
-}
+pub(crate) type Revert = Vec<u8>;
 
 /// The value type of `StorageU64`.
 pub type U64 = alloy_primitives::Uint<64, 1>;
@@ -470,7 +351,8 @@ pub fn check_quorum(quorum: u64, total: u64) -> Result<(), OracleError> {
 }
 
 /// `bytes4(keccak256("setUp(address,address,uint64,uint64,uint64,uint64,uint64,uint64)"))`:
-/// `OracleAdmin::set_up`, which `initialize` runs by delegatecall.
+/// [`OracleAdmin::set_up`](programs::oracle_admin::OracleAdmin::set_up), which `initialize` runs by
+/// delegatecall.
 pub const SET_UP_SELECTOR: [u8; 4] = {
     let h = eip712::keccak256_const(
         b"setUp(address,address,uint64,uint64,uint64,uint64,uint64,uint64)",
@@ -478,27 +360,8 @@ pub const SET_UP_SELECTOR: [u8; 4] = {
     [h.0[0], h.0[1], h.0[2], h.0[3]]
 };
 
-// Helpers, shared with `OracleAdmin`.
+// Helpers, shared by both programs.
 impl Oracle {
-    /// Runs `calldata` in `OracleAdmin`'s code on this storage (delegatecall) and passes its
-    /// output or revert data on unchanged; `NotInitialized` before initialisation.
-    fn delegate(&mut self, calldata: &[u8]) -> stylus_sdk::ArbResult {
-        let target = self.admin_contract.get();
-        if target.is_zero() {
-            return Err(OracleError::from(initializable::NotInitialized {}).into());
-        }
-        // SAFETY: `target` was fixed at initialisation by the proven deployer (checked to
-        // hold code) and is `OracleAdmin`, built from this workspace on this very storage
-        // layout (it wraps `Oracle`). Clearing the storage cache first hands it the current
-        // state and keeps this frame from writing stale values afterwards.
-        #[allow(unsafe_code)]
-        unsafe {
-            stylus_sdk::call::RawCall::new_delegate(self.vm())
-                .clear_storage_cache()
-                .call(target, calldata)
-        }
-    }
-
     pub fn only_role(&self, role: B256) -> Result<(), OracleError> {
         Ok(self.access.only_role(role, self.vm().msg_sender())?)
     }

@@ -13,9 +13,9 @@ use tidepool_common::testing::TestHost;
 use tidepool_math::{fee, queue::share_rate};
 use tidepool_oracle::ReportAccepted;
 use tidepool_pool::{errors::WithdrawalQueueCallFailed, events as pool_events, Pool};
+use tidepool_withdrawal_queue::programs::WithdrawalQueueAdmin;
+use tidepool_withdrawal_queue::programs::WithdrawalQueueLedger;
 use tidepool_withdrawal_queue::{roles, WithdrawalQueue};
-use tidepool_withdrawal_queue_admin::WithdrawalQueueAdmin;
-use tidepool_withdrawal_queue_ledger::WithdrawalQueueLedger;
 
 const LEDGER: Address = address!("0000000000000000000000000000000000000bed");
 const QUEUE_ADMIN: Address = address!("000000000000000000000000000000000000a0a0");

@@ -11,8 +11,8 @@ use tidepool_common::{
     signature::ERC1271_MAGIC_VALUE,
     testing::{high_s, sign_digest},
 };
+use tidepool_oracle::programs::OracleAdmin;
 use tidepool_oracle::{errors::*, roles, Oracle, ReportData, DEFAULT_LIMITS, NAME, *};
-use tidepool_oracle_admin::OracleAdmin;
 use tidepool_pool::{events::TokenRebased, roles as pool_roles};
 
 // ---------------------------------------------------------------------- set-up

@@ -12,37 +12,58 @@
 //!   `amount <= balanceOf(from)`, which also bounds the shares moved by `sharesOf(from)`;
 //! - `transferSharesFrom` spends `ceil(shares * P / S)` of allowance.
 //!
-//! Three contracts, one pool: Nitro caps a program at 24,576 compressed bytes, so this
-//! contract keeps the token, permits, shares and staking, and its `#[fallback]` delegatecalls
-//! every other selector to `PoolAccounting` (oracle reports, deposits), whose fallback
-//! delegatecalls `PoolAdmin` (configuration, switches, roles). Both run on this contract's
-//! storage (see `contracts/pool-accounting`). Integrators see one address and one ABI
-//! (`abi/IPool.sol`). Without the default `contract` feature this crate is only the storage
-//! layout and shared helpers, which is how the other two use it.
+//! # Why the pool is three programs
+//! Nitro refuses programs over 24,576 bytes of compressed code, and the whole pool compiles
+//! to about 32 KB, so it is deployed as three programs (the table is `crates/programs`). The
+//! `pool` program ([`programs::pool`]) keeps what users call every day (the token, permits,
+//! shares and staking); its `#[fallback]` delegatecalls `pool-accounting`
+//! ([`programs::pool_accounting`]: oracle reports, deposits), whose fallback delegatecalls
+//! `pool-admin` ([`programs::pool_admin`]: configuration, switches, roles). A report costs one
+//! delegatecall, a configuration change two. Integrators see one address and one ABI
+//! (`abi/IPool.sol`, which names the program serving each function).
 //!
-//! Reentrancy: the pool is built with the SDK's reentrancy guard off, because vaults pay it
-//! back through `receiveVaultFunds` while a report runs. Every state-changing entry point
-//! therefore rejects reentrant calls itself ([`Pool::non_reentrant`]), and
-//! `receiveVaultFunds` accepts only reentrant calls from a vault, i.e. pulls the pool started.
-#![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
+//! # Storage
+//! [`programs::pool_accounting::PoolAccounting`] and [`programs::pool_admin::PoolAdmin`] each
+//! have exactly one field, this crate's [`Pool`], so under the pool's delegatecall every field
+//! is read and written at the pool's slots. The helpers all programs share are methods of
+//! [`Pool`] (`accounting`, `deposits`, `stake_limit`, `staking`, `token`). Native tests run
+//! the three programs over one `TestVM` to check this.
+//!
+//! # Called at their own addresses
+//! The other two programs' own storage is never initialised (only the pool has
+//! `initialize`), so a direct call finds no oracle, no roles, no admin program and no funds:
+//! every state-changing function reverts (`NotOracle`, `AccessControlUnauthorizedAccount`,
+//! `NotInitialized`) and the views read zeros.
+//!
+//! # Reentrancy
+//! The pool is built with the SDK's reentrancy guard off, because vaults pay it back through
+//! `receiveVaultFunds` while a report runs. Every state-changing entry point therefore
+//! rejects reentrant calls itself ([`Pool::non_reentrant`]), and `receiveVaultFunds` accepts
+//! only reentrant calls from a vault, i.e. pulls the pool started. Nitro flags a call as
+//! reentrant when its acting address already has an open called frame (delegated frames do
+//! not count), so under the pool's delegatecall the flag is the one the pool's own frame
+//! sees: the pool's fallback checks it once, before delegating ([`Delegate::REENTRANT_CALL`]),
+//! so no accounting or admin function, views included, runs inside a call the pool itself
+//! made.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
 
 extern crate alloc;
 
+mod accounting;
+mod deposits;
 pub mod errors;
 pub mod events;
 pub mod interfaces;
+pub mod programs;
+mod stake_limit;
 mod staking;
 mod token;
 
-use alloc::{string::String, vec, vec::Vec};
-use alloy_sol_types::SolError as _;
-use alloy_sol_types::SolEvent as _;
-use tidepool_common::abi::{emit, AsWord};
+use alloc::{vec, vec::Vec};
 
 use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::SolEvent as _;
 use stylus_sdk::{
-    call::RawCall,
     prelude::*,
     storage::{
         StorageAddress, StorageBool, StorageMap, StorageU16, StorageU256, StorageU32, StorageU64,
@@ -50,7 +71,12 @@ use stylus_sdk::{
     },
 };
 use tidepool_common::{
-    access_control::AccessControl, eip712, erc20::Allowances, initializable, permit::Permit,
+    abi::{emit, AsWord},
+    access_control::AccessControl,
+    erc20::Allowances,
+    initializable,
+    permit::Permit,
+    program::{Delegate, RevertData},
 };
 
 pub use errors::PoolError;
@@ -180,502 +206,70 @@ pub mod abi_items {
     }
 }
 
-/// The pool's storage. Small fields are grouped so each group packs into one slot.
-///
-/// The fields are public because `PoolAccounting` and `PoolAdmin` run on this same storage:
-/// each wraps this struct as its only field, so all three see every field at the same slot.
-#[cfg_attr(all(feature = "contract", target_arch = "wasm32"), entrypoint)]
+/// The pool's storage, and the `pool` program's type. Small fields are grouped so each group
+/// packs into one slot.
 #[storage]
 pub struct Pool {
-    pub init: Initializable,
-    pub access: AccessControl,
-    pub permit: Permit,
+    pub(crate) init: Initializable,
+    pub(crate) access: AccessControl,
+    pub(crate) permit: Permit,
 
-    pub shares: StorageMap<Address, StorageU256>,
-    pub allowances: Allowances,
-    pub total_shares: StorageU256,
-    pub buffered_ether: StorageU256,
-    pub cl_balance: StorageU256,
+    pub(crate) shares: StorageMap<Address, StorageU256>,
+    pub(crate) allowances: Allowances,
+    pub(crate) total_shares: StorageU256,
+    pub(crate) buffered_ether: StorageU256,
+    pub(crate) cl_balance: StorageU256,
     /// Shares of finalised withdrawal requests, still held by the queue, whose burning the
     /// positive-rebase cap deferred to a later report.
-    pub shares_pending_burn: StorageU256,
-    pub deposited_validators: StorageU64,
-    pub cl_validators: StorageU64,
+    pub(crate) shares_pending_burn: StorageU256,
+    pub(crate) deposited_validators: StorageU64,
+    pub(crate) cl_validators: StorageU64,
 
     // One slot: Lido's packed stake-limit state.
-    pub prev_stake_limit: StorageU96,
-    pub prev_stake_block: StorageU32,
-    pub max_stake_limit: StorageU96,
-    pub max_stake_limit_growth_blocks: StorageU32,
+    pub(crate) prev_stake_limit: StorageU96,
+    pub(crate) prev_stake_block: StorageU32,
+    pub(crate) max_stake_limit: StorageU96,
+    pub(crate) max_stake_limit_growth_blocks: StorageU32,
 
     // One slot: switches and fees.
-    pub stopped: StorageBool,
-    pub staking_paused: StorageBool,
-    pub treasury_fee_bp: StorageU16,
-    pub module_fee_bp: StorageU16,
-    pub max_positive_rebase: StorageU64,
+    pub(crate) stopped: StorageBool,
+    pub(crate) staking_paused: StorageBool,
+    pub(crate) treasury_fee_bp: StorageU16,
+    pub(crate) module_fee_bp: StorageU16,
+    pub(crate) max_positive_rebase: StorageU64,
 
-    pub oracle: StorageAddress,
-    pub withdrawal_queue: StorageAddress,
-    pub withdrawal_vault: StorageAddress,
-    pub rewards_vault: StorageAddress,
-    pub treasury: StorageAddress,
-    pub staking_module: StorageAddress,
+    pub(crate) oracle: StorageAddress,
+    pub(crate) withdrawal_queue: StorageAddress,
+    pub(crate) withdrawal_vault: StorageAddress,
+    pub(crate) rewards_vault: StorageAddress,
+    pub(crate) treasury: StorageAddress,
+    pub(crate) staking_module: StorageAddress,
     /// One word per applied report, `timestamp << 192 | pooled ether per token`
     /// (`tidepool_math::rate::RateReport`): the history the rate feed publishes.
-    pub rate_reports: StorageVec<StorageU256>,
-    /// `PoolAccounting`, whose code the pool's fallback runs on this storage.
-    pub accounting_contract: StorageAddress,
-    /// `PoolAdmin`, whose code the accounting contract's fallback runs on this storage.
-    pub admin_contract: StorageAddress,
+    pub(crate) rate_reports: StorageVec<StorageU256>,
+    /// The `pool-accounting` program, whose code the pool's fallback runs on this storage.
+    pub(crate) accounting_contract: StorageAddress,
+    /// The `pool-admin` program, whose code `pool-accounting`'s fallback runs on this storage.
+    pub(crate) admin_contract: StorageAddress,
 }
 
-// `#[entrypoint]` exports `user_entrypoint`, which only a wasm program needs; natively the
-// crates that wrap this storage link it too, and two definitions of the symbol break a native
-// build of both. Native tests route with `router_entrypoint` and the impl below.
-#[cfg(all(feature = "contract", not(target_arch = "wasm32")))]
+tidepool_common::program_storage!(Pool);
+
+// SAFETY: `accounting_contract` is set once, in `initialize`, by the proven deployer, to code
+// checked to exist: the `pool-accounting` program, whose program type wraps `Pool`.
 #[allow(unsafe_code)]
-// SAFETY: with `contract` this struct is the program's top-level storage, as `#[entrypoint]`
-// would declare on wasm.
-unsafe impl TopLevelStorage for Pool {}
+unsafe impl Delegate for Pool {
+    const REENTRANT_CALL: Option<RevertData> = Some(|| PoolError::from(ReentrantCall {}).into());
+
+    fn next_program(&self) -> Address {
+        self.accounting_contract.get()
+    }
+}
 
 use initializable::Initializable;
 
-#[public]
-impl Pool {
-    // ------------------------------------------------------------------ set-up
-
-    /// Sets the pool up, once, by the account that deployed it, and locks the ETH sent as
-    /// shares at `0x…dEaD` so `totalShares` and `totalPooledEther` never return to zero (this
-    /// makes the first-depositor share-inflation attack impossible).
-    ///
-    /// # Arguments
-    /// * `deployer_nonce` - the nonce the caller deployed this contract with (proves it did).
-    /// * `admin` - receives `DEFAULT_ADMIN_ROLE`.
-    /// * `oracle` - the only caller of `handleOracleReport`.
-    /// * `withdrawal_queue`, `withdrawal_vault`, `rewards_vault`, `treasury`,
-    ///   `staking_module` - the other protocol addresses.
-    /// * `accounting_contract`, `admin_contract` - the deployed `PoolAccounting` and
-    ///   `PoolAdmin`, whose code runs on this storage for every function this contract does
-    ///   not have itself.
-    ///
-    /// # Errors
-    /// * `ZeroInitialStake` if no ETH is sent; `ZeroAddress` if any address is zero;
-    ///   `ExtensionWithoutCode` if either of those holds no code (a delegatecall to
-    ///   it would succeed doing nothing).
-    /// * `AlreadyInitialized`, `NotDeployer` from the initialisation guard.
-    ///
-    /// # Events
-    /// `Initialized`, `RoleGranted`, `Submitted`, `Transfer`, `TransferShares`, `FeeSet`,
-    /// `MaxPositiveRebaseSet`, `TreasurySet`, `StakingModuleSet`.
-    #[payable]
-    #[allow(clippy::too_many_arguments)]
-    pub fn initialize(
-        &mut self,
-        deployer_nonce: u64,
-        admin: Address,
-        oracle: Address,
-        withdrawal_queue: Address,
-        withdrawal_vault: Address,
-        rewards_vault: Address,
-        treasury: Address,
-        staking_module: Address,
-        accounting_contract: Address,
-        admin_contract: Address,
-    ) -> Result<(), PoolError> {
-        let amount = self.vm().msg_value();
-        if amount.is_zero() {
-            return Err(ZeroInitialStake {}.into());
-        }
-        let addresses = [
-            admin,
-            oracle,
-            withdrawal_queue,
-            withdrawal_vault,
-            rewards_vault,
-            treasury,
-            staking_module,
-            accounting_contract,
-            admin_contract,
-        ];
-        if addresses.iter().any(|a| a.is_zero()) {
-            return Err(ZeroAddress {}.into());
-        }
-        for extension in [accounting_contract, admin_contract] {
-            if self.vm().code_size(extension) == 0 {
-                return Err(ExtensionWithoutCode { extension }.into());
-            }
-        }
-        let (this, caller) = (self.vm().contract_address(), self.vm().msg_sender());
-        self.init.initialize(this, caller, deployer_nonce)?;
-
-        self.access._grant_role(B256::ZERO, admin);
-        self.oracle.set(oracle);
-        self.withdrawal_queue.set(withdrawal_queue);
-        self.withdrawal_vault.set(withdrawal_vault);
-        self.rewards_vault.set(rewards_vault);
-        self.accounting_contract.set(accounting_contract);
-        self.admin_contract.set(admin_contract);
-        self.set_treasury_unchecked(treasury);
-        self.set_staking_module_unchecked(staking_module);
-        self.set_fee_unchecked(DEFAULT_TREASURY_FEE_BP, DEFAULT_MODULE_FEE_BP);
-        self.set_max_positive_rebase_unchecked(DEFAULT_MAX_POSITIVE_REBASE);
-
-        // The first stake is 1:1, so the shares equal the wei sent.
-        self.buffered_ether.set(amount);
-        self.mint_shares(INITIAL_HOLDER, amount)?;
-        emit(
-            self.vm(),
-            &[Submitted::SIGNATURE_HASH, caller.word()],
-            &[amount.word(), (Address::ZERO).word()],
-        );
-        self.emit_transfer_and_shares(Address::ZERO, INITIAL_HOLDER, amount, amount);
-        emit(self.vm(), &[initializable::Initialized::SIGNATURE_HASH, caller.word()], &[]);
-        Ok(())
-    }
-
-    // ------------------------------------------------------------------ ERC-20 views
-
-    /// The token name.
-    pub fn name(&self) -> String {
-        String::from(NAME)
-    }
-
-    /// The token symbol.
-    pub fn symbol(&self) -> String {
-        String::from(SYMBOL)
-    }
-
-    /// Always 18, like ETH.
-    pub fn decimals(&self) -> u8 {
-        18
-    }
-
-    /// All pooled ETH, i.e. the sum of every balance before rounding.
-    pub fn total_supply(&self) -> U256 {
-        self.total_pooled_ether()
-    }
-
-    /// `account`'s balance: its shares at the current rate, rounded down.
-    ///
-    /// # Errors
-    /// * `ArithmeticFailed` only in unreachable states (a zero share total).
-    pub fn balance_of(&self, account: Address) -> Result<U256, PoolError> {
-        self.ether_for_shares(self.shares.get(account))
-    }
-
-    /// How many token units `spender` may move for `owner`.
-    pub fn allowance(&self, owner: Address, spender: Address) -> U256 {
-        self.allowances.allowance(owner, spender)
-    }
-
-    // ------------------------------------------------------------------ ERC-20 actions
-
-    /// Moves at least `amount` token units from the caller to `to` (see the crate docs for the
-    /// rounding rule).
-    ///
-    /// # Errors
-    /// * `ERC20InvalidReceiver` for the zero address or the pool itself.
-    /// * `ERC20InsufficientBalance` if `amount` exceeds the caller's balance.
-    /// * `ProtocolStopped`, `ReentrantCall`.
-    ///
-    /// # Events
-    /// `Transfer(from, to, amount)`, `TransferShares(from, to, shares)`.
-    pub fn transfer(&mut self, to: Address, amount: U256) -> Result<bool, PoolError> {
-        self.non_reentrant()?;
-        let from = self.vm().msg_sender();
-        self.transfer_amount(from, to, amount)?;
-        Ok(true)
-    }
-
-    /// Moves at least `amount` token units from `from` to `to`, spending `amount` of the
-    /// caller's allowance (an allowance of `type(uint256).max` is never spent).
-    ///
-    /// # Errors
-    /// * `ERC20InsufficientAllowance`, then the errors of `transfer`.
-    ///
-    /// # Events
-    /// `Transfer`, `TransferShares`; `Approval` with the remaining allowance when it changes.
-    pub fn transfer_from(
-        &mut self,
-        from: Address,
-        to: Address,
-        amount: U256,
-    ) -> Result<bool, PoolError> {
-        self.non_reentrant()?;
-        let spender = self.vm().msg_sender();
-        self.spend_allowance(from, spender, amount)?;
-        self.transfer_amount(from, to, amount)?;
-        Ok(true)
-    }
-
-    /// Sets the caller's allowance for `spender` to `amount`.
-    ///
-    /// # Errors
-    /// * `ERC20InvalidSpender` for the zero address; `ReentrantCall`.
-    ///
-    /// # Events
-    /// `Approval(owner, spender, amount)`.
-    pub fn approve(&mut self, spender: Address, amount: U256) -> Result<bool, PoolError> {
-        self.non_reentrant()?;
-        let owner = self.vm().msg_sender();
-        self.set_allowance(owner, spender, amount)?;
-        Ok(true)
-    }
-
-    /// Raises the caller's allowance for `spender` by `added`.
-    ///
-    /// # Errors
-    /// * `ERC20InvalidSpender`; `ArithmeticFailed` on overflow; `ReentrantCall`.
-    ///
-    /// # Events
-    /// `Approval` with the new allowance.
-    pub fn increase_allowance(&mut self, spender: Address, added: U256) -> Result<bool, PoolError> {
-        self.non_reentrant()?;
-        let owner = self.vm().msg_sender();
-        let current = self.allowances.allowance(owner, spender);
-        let new = current.checked_add(added).ok_or_else(arithmetic)?;
-        self.set_allowance(owner, spender, new)?;
-        Ok(true)
-    }
-
-    /// Lowers the caller's allowance for `spender` by `subtracted`.
-    ///
-    /// # Errors
-    /// * `ERC20FailedDecreaseAllowance` if that would go below zero; `ERC20InvalidSpender`;
-    ///   `ReentrantCall`.
-    ///
-    /// # Events
-    /// `Approval` with the new allowance.
-    pub fn decrease_allowance(
-        &mut self,
-        spender: Address,
-        subtracted: U256,
-    ) -> Result<bool, PoolError> {
-        self.non_reentrant()?;
-        let owner = self.vm().msg_sender();
-        let current = self.allowances.allowance(owner, spender);
-        let new = current.checked_sub(subtracted).ok_or(ERC20FailedDecreaseAllowance {
-            spender,
-            currentAllowance: current,
-            requestedDecrease: subtracted,
-        })?;
-        self.set_allowance(owner, spender, new)?;
-        Ok(true)
-    }
-
-    // ------------------------------------------------------------------ EIP-2612 / EIP-5267
-
-    /// Sets `owner`'s allowance for `spender` to `value` with `owner`'s EIP-712 signature;
-    /// contract wallets sign through EIP-1271 (the 65 bytes `r‖s‖v` are passed to their
-    /// `isValidSignature`).
-    ///
-    /// # Errors
-    /// * `ERC2612ExpiredSignature` after `deadline`; `ERC2612InvalidSigner` for any signature
-    ///   that is not `owner`'s over the current nonce; `ERC20InvalidSpender`; `ReentrantCall`.
-    ///
-    /// # Events
-    /// `Approval(owner, spender, value)`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn permit(
-        &mut self,
-        owner: Address,
-        spender: Address,
-        value: U256,
-        deadline: U256,
-        v: u8,
-        r: B256,
-        s: B256,
-    ) -> Result<(), PoolError> {
-        self.non_reentrant()?;
-        // Checked before the signature so a permit that cannot apply does not burn a nonce.
-        if spender.is_zero() {
-            return Err(ERC20InvalidSpender { spender }.into());
-        }
-        let domain = self.domain_separator();
-        self.permit.verify_and_consume(domain, owner, spender, value, deadline, v, r, s)?;
-        self.set_allowance(owner, spender, value)
-    }
-
-    /// The next permit nonce of `owner`.
-    pub fn nonces(&self, owner: Address) -> U256 {
-        self.permit.nonces(owner)
-    }
-
-    /// The EIP-712 domain separator permits are signed under.
-    #[selector(name = "DOMAIN_SEPARATOR")]
-    pub fn domain_separator(&self) -> B256 {
-        eip712::domain_separator(NAME, VERSION, self.vm().chain_id(), self.vm().contract_address())
-    }
-
-    // ------------------------------------------------------------------ shares
-
-    /// `account`'s shares.
-    pub fn shares_of(&self, account: Address) -> U256 {
-        self.shares.get(account)
-    }
-
-    /// All shares in existence.
-    pub fn get_total_shares(&self) -> U256 {
-        self.total_shares.get()
-    }
-
-    /// `bufferedEther + clBalance + transientEther`.
-    pub fn get_total_pooled_ether(&self) -> U256 {
-        self.total_pooled_ether()
-    }
-
-    /// Shares worth `eth_amount`, rounded down.
-    ///
-    /// # Errors
-    /// * `ArithmeticFailed` on overflow.
-    pub fn get_shares_by_pooled_eth(&self, eth_amount: U256) -> Result<U256, PoolError> {
-        self.shares_for_ether(eth_amount)
-    }
-
-    /// ETH worth of `shares_amount`, rounded down.
-    ///
-    /// # Errors
-    /// * `ArithmeticFailed` on overflow.
-    pub fn get_pooled_eth_by_shares(&self, shares_amount: U256) -> Result<U256, PoolError> {
-        self.ether_for_shares(shares_amount)
-    }
-
-    /// ETH worth of `shares_amount`, rounded up.
-    ///
-    /// # Errors
-    /// * `ArithmeticFailed` on overflow.
-    pub fn get_pooled_eth_by_shares_round_up(
-        &self,
-        shares_amount: U256,
-    ) -> Result<U256, PoolError> {
-        self.ether_for_shares_round_up(shares_amount)
-    }
-
-    /// Moves `shares_amount` shares from the caller to `to`; returns their token value.
-    ///
-    /// # Errors
-    /// * `ERC20InvalidReceiver`, `InsufficientShares`, `ProtocolStopped`, `ReentrantCall`.
-    ///
-    /// # Events
-    /// `Transfer(from, to, value)`, `TransferShares(from, to, shares_amount)`.
-    pub fn transfer_shares(&mut self, to: Address, shares_amount: U256) -> Result<U256, PoolError> {
-        self.non_reentrant()?;
-        let from = self.vm().msg_sender();
-        self.transfer_shares_internal(from, to, shares_amount)
-    }
-
-    /// Moves `shares_amount` shares from `from` to `to`, spending their token value rounded
-    /// up from the caller's allowance; returns that value rounded down.
-    ///
-    /// # Errors
-    /// * `ERC20InsufficientAllowance`, then the errors of `transferShares`.
-    ///
-    /// # Events
-    /// `Transfer`, `TransferShares`, and `Approval` when the allowance changes.
-    pub fn transfer_shares_from(
-        &mut self,
-        from: Address,
-        to: Address,
-        shares_amount: U256,
-    ) -> Result<U256, PoolError> {
-        self.non_reentrant()?;
-        let spender = self.vm().msg_sender();
-        let cost = self.ether_for_shares_round_up(shares_amount)?;
-        self.spend_allowance(from, spender, cost)?;
-        self.transfer_shares_internal(from, to, shares_amount)
-    }
-
-    // ------------------------------------------------------------------ staking
-
-    /// Stakes the ETH sent and mints shares at the pre-deposit rate, rounded down.
-    ///
-    /// # Arguments
-    /// * `referral` - recorded in the event only.
-    ///
-    /// # Errors
-    /// * `ZeroDeposit`, `ZeroSharesMinted`, `StakingIsPaused`, `StakeLimitExceeded`,
-    ///   `ProtocolStopped`, `ReentrantCall`.
-    ///
-    /// # Events
-    /// `Submitted`, `Transfer(0, sender, value)`, `TransferShares(0, sender, shares)`.
-    #[payable]
-    pub fn submit(&mut self, referral: Address) -> Result<U256, PoolError> {
-        self.non_reentrant()?;
-        self.stake(referral)
-    }
-
-    /// Plain ETH transfers stake too, with no referral.
-    ///
-    /// # Errors
-    /// As `submit`.
-    #[receive]
-    #[payable]
-    pub fn receive(&mut self) -> Result<(), Vec<u8>> {
-        self.non_reentrant()?;
-        self.stake(Address::ZERO)?;
-        Ok(())
-    }
-
-    /// Takes ETH a vault sends back while the pool pulls from it during a report.
-    ///
-    /// # Errors
-    /// * `UnexpectedVaultFunds` unless the caller is one of the two vaults and the pool itself
-    ///   started the call (the call is reentrant).
-    #[payable]
-    pub fn receive_vault_funds(&mut self) -> Result<(), PoolError> {
-        let sender = self.vm().msg_sender();
-        let from_vault =
-            sender == self.withdrawal_vault.get() || sender == self.rewards_vault.get();
-        if !from_vault || !self.vm().msg_reentrant() {
-            return Err(UnexpectedVaultFunds { sender }.into());
-        }
-        // The report credits the buffer with the amount it asked for; nothing to record here.
-        Ok(())
-    }
-
-    // ------------------------------------------------------------------ the other two
-
-    /// Runs every selector the pool does not know in `PoolAccounting`'s code (and, through
-    /// its fallback, `PoolAdmin`'s), on the pool's storage (delegatecall): oracle reports,
-    /// deposits, configuration, roles and their views.
-    ///
-    /// # Errors
-    /// * `ReentrantCall` for any call made while one of the pool's own calls runs, so those
-    ///   functions are never re-entered (views included);
-    /// * `NotInitialized` before `initialize`;
-    /// * whatever the delegated code reverts with, unchanged (empty data for a selector no
-    ///   part of the pool knows).
-    ///
-    /// # Events
-    /// Those of the delegated function.
-    #[fallback]
-    #[payable]
-    pub fn fallback(&mut self, calldata: &[u8]) -> stylus_sdk::ArbResult {
-        self.non_reentrant()?;
-        let accounting = self.accounting_contract.get();
-        self.delegate(accounting, calldata)
-    }
-}
-
 // Internal helpers shared by the modules.
 impl Pool {
-    /// Runs `calldata` in `target`'s code on this storage (delegatecall) and passes its output
-    /// or revert data on unchanged; `NotInitialized` when `target` is unset.
-    pub fn delegate(&mut self, target: Address, calldata: &[u8]) -> stylus_sdk::ArbResult {
-        if target.is_zero() {
-            return Err(initializable::NotInitialized {}.abi_encode());
-        }
-        // SAFETY: `target` is one of the two contracts fixed at initialisation (checked to
-        // hold code) and built from this workspace on this very storage layout (each wraps
-        // `Pool`). Clearing the storage cache first hands it the current state and keeps
-        // this frame from writing stale values afterwards.
-        #[allow(unsafe_code)]
-        unsafe {
-            RawCall::new_delegate(self.vm()).clear_storage_cache().call(target, calldata)
-        }
-    }
-
     /// Refuses a call made while one of the pool's own external calls is running.
     pub fn non_reentrant(&self) -> Result<(), PoolError> {
         if self.vm().msg_reentrant() {

@@ -133,8 +133,8 @@ fn fallback_before_initialisation_reverts() {
 fn accounting_and_admin_at_their_own_addresses_are_inert() {
     // Their own storage is never initialised: no oracle, no roles, no admin contract.
     let vm = tidepool_common::testing::TestHost::new();
-    let mut accounting = tidepool_pool_accounting::PoolAccounting::from(&vm);
-    let mut admin = tidepool_pool_admin::PoolAdmin::from(&vm);
+    let mut accounting = tidepool_pool::programs::PoolAccounting::from(&vm);
+    let mut admin = tidepool_pool::programs::PoolAdmin::from(&vm);
     vm.set_sender(ORACLE);
     let err = accounting
         .handle_oracle_report(
@@ -154,7 +154,7 @@ fn accounting_and_admin_at_their_own_addresses_are_inert() {
     assert!(matches!(err, PoolError::AccessControlUnauthorizedAccount(_)));
     // Admin selectors sent to the accounting contract find no admin contract to run.
     let out = vm
-        .route::<tidepool_pool_accounting::PoolAccounting>(&IPool::stopCall {}.abi_encode())
+        .route::<tidepool_pool::programs::PoolAccounting>(&IPool::stopCall {}.abi_encode())
         .unwrap_err();
     assert_eq!(out, initializable::NotInitialized {}.abi_encode());
     let err = admin.grant_role(B256::ZERO, ADMIN).unwrap_err();

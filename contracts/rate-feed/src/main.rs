@@ -1,8 +1,10 @@
 //! Prints the rate feed's Solidity interface (`--sol`) or JSON ABI (`--json`); needs
 //! `--features export-abi`. `tidepool abi` writes both to abi/.
+use tidepool_programs::Program;
+
 fn main() -> std::process::ExitCode {
     tidepool_abi_export::run(
-        tidepool_abi_export::sdk_abi!(tidepool_rate_feed::RateFeed),
+        tidepool_abi_export::sdk_abi!(tidepool_rate_feed::RateFeed, Program::RateFeed.name()),
         tidepool_rate_feed::abi_items::items(),
     )
 }

@@ -36,18 +36,32 @@
 //! * The oracle's `onOracleReport` hook and bunker mode are not here: Tidepool's pool does
 //!   not call such a hook.
 //!
-//! # Three programs, one queue
+//! # Why the queue is three programs
 //! Nitro refuses programs over 24,576 compressed bytes, and the stylus-sdk router costs a few
-//! hundred bytes per public function: the queue's forty-odd functions need three programs.
-//! This contract keeps the transactions users send most: requests and claims (and
-//! `initialize`). Its `#[fallback]` delegatecalls `WithdrawalQueueLedger` (crate
-//! `tidepool-withdrawal-queue-ledger`: finalization, which the pool calls in every report,
+//! hundred bytes per public function: the queue's forty-odd functions do not fit one
+//! program, nor two (as two they compiled to 25.2 KB and 22.6 KB), so it is deployed as
+//! three (the table is `crates/programs`). The `withdrawal-queue` program
+//! ([`programs::withdrawal_queue`]) keeps the transactions users send most: requests and
+//! claims (and `initialize`). Its `#[fallback]` delegatecalls `withdrawal-queue-ledger`
+//! ([`programs::withdrawal_queue_ledger`]: finalization, which the pool calls in every report,
 //! ERC-721 transfers, approvals and views, the queue's counters), whose own fallback
-//! delegatecalls `WithdrawalQueueAdmin` (crate `tidepool-withdrawal-queue-admin`: metadata,
-//! status, hint and claimable views, the oracle's batch calculation, pausing, roles). Both run on this contract's storage: each wraps
-//! [`WithdrawalQueue`] as its only field. Without the default `contract` feature this crate
-//! is only the storage layout and the shared helpers, which is how the other two use it.
-//! Integrators see one address and one ABI (`abi/IWithdrawalQueue.sol`).
+//! delegatecalls `withdrawal-queue-admin` ([`programs::withdrawal_queue_admin`]: metadata,
+//! status, hint and claimable views, the oracle's batch calculation, pausing, roles). What
+//! contracts call on chain is at most one delegatecall away. Integrators see one address and
+//! one ABI (`abi/IWithdrawalQueue.sol`, which names the program serving each function).
+//!
+//! # Storage
+//! The ledger's and the admin's program types each have exactly one field, this crate's
+//! [`WithdrawalQueue`], so under the queue's delegatecall every field is read and written at
+//! the queue's slots. The helpers all programs share are methods of [`WithdrawalQueue`]
+//! (`calls`, `ledger`, `tickets`, `batches`, `metadata`). Native tests run the three programs
+//! over one host to check this.
+//!
+//! # Called at their own addresses
+//! The other two programs' own storage is never initialised (only the queue has
+//! `initialize`): there is no pool, no request and no role, so `finalize` reverts with
+//! `NotPool`, pausing and role changes with `AccessControlUnauthorizedAccount`, the ledger's
+//! fallback with `NotInitialized`, and the views read an empty queue.
 //!
 //! # Reentrancy
 //! The queue is built with the SDK's `reentrant` feature: reentrant calls are allowed, and
@@ -65,27 +79,30 @@
 //!   written by the receiver afterwards.
 //! * Every outgoing call flushes and clears the storage cache first, so the callee and any
 //!   reentrant call read current storage and this frame reads fresh values afterwards.
+//! * `finalize` takes ETH and writes state only; nothing in the admin program calls out.
 //!
-//! The ledger and admin programs are built the same way: Nitro does not count a delegated
-//! frame, so the code the fallback hands a call to sees this frame's reentrancy flag, and a
-//! guard there would refuse the reentrant calls this program allows.
-#![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
+//! The ledger and admin programs are built the same way (one crate, one `reentrant`
+//! choice): Nitro does not count a delegated frame, so the code the fallback hands a call to
+//! sees this frame's reentrancy flag, and a guard there would refuse the reentrant calls this
+//! program allows (a ticket receiver may read the queue's views from `onERC721Received`).
 #![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
 
 extern crate alloc;
 
+mod batches;
 pub mod calls;
 pub mod errors;
 pub mod events;
 pub mod ledger;
+mod metadata;
+pub mod programs;
 pub mod tickets;
 
 use alloc::{vec, vec::Vec};
 
 use alloy_primitives::{uint, Address, B256, U256};
-use alloy_sol_types::{sol, SolError as _, SolEvent as _};
+use alloy_sol_types::sol;
 use stylus_sdk::{
-    call::RawCall,
     prelude::*,
     storage::{
         StorageAddress, StorageBool, StorageMap, StorageU128, StorageU160, StorageU64, StorageUint,
@@ -93,14 +110,13 @@ use stylus_sdk::{
     },
 };
 use tidepool_common::{
-    abi::{emit, AsWord},
-    access_control::AccessControl,
-    initializable::{self, Initializable},
-    pausable::PausableUntil,
+    access_control::AccessControl, initializable::Initializable, pausable::PausableUntil,
+    program::Delegate,
 };
 
 use errors::*;
 pub use errors::{QueueError, Revert};
+use ledger::small;
 
 /// ERC-721 name.
 pub const NAME: &str = "Tidepool tpETH Withdrawal NFT";
@@ -172,56 +188,57 @@ pub struct Checkpoint {
     pub max_share_rate: StorageU160,
 }
 
-/// The queue's storage. Small fields are grouped so each group packs into one slot.
-///
-/// The fields are public because `WithdrawalQueueLedger` and `WithdrawalQueueAdmin` run on
-/// this same storage: each wraps this struct as its only field, so all three see every field
-/// at the same slot.
-#[cfg_attr(all(feature = "contract", target_arch = "wasm32"), entrypoint)]
+/// The queue's storage, and the `withdrawal-queue` program's type. Small fields are grouped so
+/// each group packs into one slot.
 #[storage]
 pub struct WithdrawalQueue {
-    pub init: Initializable,
-    pub access: AccessControl,
-    pub pause: PausableUntil,
+    pub(crate) init: Initializable,
+    pub(crate) access: AccessControl,
+    pub(crate) pause: PausableUntil,
 
     // One slot: the pool and the checkpoint count.
-    pub pool: StorageAddress,
-    pub last_checkpoint_index: StorageU64,
+    pub(crate) pool: StorageAddress,
+    pub(crate) last_checkpoint_index: StorageU64,
 
-    /// `WithdrawalQueueLedger`, whose code this contract's fallback runs on this storage.
-    pub ledger_contract: StorageAddress,
-    /// `WithdrawalQueueAdmin`, whose code the ledger's fallback runs on this storage.
-    pub admin_contract: StorageAddress,
+    /// The `withdrawal-queue-ledger` program, whose code the queue's fallback runs on this
+    /// storage.
+    pub(crate) ledger_contract: StorageAddress,
+    /// The `withdrawal-queue-admin` program, whose code the ledger's fallback runs on this
+    /// storage.
+    pub(crate) admin_contract: StorageAddress,
     /// The wrapped token (1 token = 1 pool share) that `requestWithdrawalsWrapped` takes.
-    pub wrapped: StorageAddress,
+    pub(crate) wrapped: StorageAddress,
 
     // One slot: what every request, finalization and claim updates.
-    pub last_request_id: StorageU64,
-    pub last_finalized_request_id: StorageU64,
+    pub(crate) last_request_id: StorageU64,
+    pub(crate) last_finalized_request_id: StorageU64,
     /// ETH held for finalized, unclaimed requests.
-    pub locked_ether: StorageU128,
+    pub(crate) locked_ether: StorageU128,
 
     /// Requests by id; id 0 is never written and reads as zero sums.
-    pub requests: StorageMap<u64, Request>,
+    pub(crate) requests: StorageMap<u64, Request>,
     /// Checkpoints by index, from 1.
-    pub checkpoints: StorageMap<u64, Checkpoint>,
+    pub(crate) checkpoints: StorageMap<u64, Checkpoint>,
     /// Each owner's unclaimed tickets, unordered (a claimed or moved ticket's place is taken
     /// by the owner's last one). Its length is the owner's ERC-721 balance.
-    pub owned: StorageMap<Address, StorageVec<StorageU64>>,
+    pub(crate) owned: StorageMap<Address, StorageVec<StorageU64>>,
     /// ERC-721 single-ticket approvals.
-    pub token_approvals: StorageMap<u64, StorageAddress>,
+    pub(crate) token_approvals: StorageMap<u64, StorageAddress>,
     /// ERC-721 operators: owner → operator → approved.
-    pub operator_approvals: StorageMap<Address, StorageMap<Address, StorageBool>>,
+    pub(crate) operator_approvals: StorageMap<Address, StorageMap<Address, StorageBool>>,
 }
 
-// `#[entrypoint]` exports `user_entrypoint`, which only a wasm program needs; natively the
-// crates that wrap this storage link it too, and two definitions of the symbol break a native
-// build of both. Native tests route with `router_entrypoint` and the impl below.
-#[cfg(all(feature = "contract", not(target_arch = "wasm32")))]
+tidepool_common::program_storage!(WithdrawalQueue);
+
+// SAFETY: `ledger_contract` is set once, in `initialize`, by the proven deployer, to code
+// checked to exist: the `withdrawal-queue-ledger` program, whose program type wraps
+// `WithdrawalQueue`.
 #[allow(unsafe_code)]
-// SAFETY: with `contract` this struct is the program's top-level storage, as `#[entrypoint]`
-// would declare on wasm.
-unsafe impl TopLevelStorage for WithdrawalQueue {}
+unsafe impl Delegate for WithdrawalQueue {
+    fn next_program(&self) -> Address {
+        self.ledger_contract.get()
+    }
+}
 
 /// Every event and error of the queue (all three programs), with parameter names, for
 /// `abi/IWithdrawalQueue.sol` and `abi/WithdrawalQueue.json` (see README, "ABI files").
@@ -229,7 +246,7 @@ unsafe impl TopLevelStorage for WithdrawalQueue {}
 pub mod abi_items {
     use super::*;
     use tidepool_abi_export::Items;
-    use tidepool_common::{access_control, pausable};
+    use tidepool_common::{access_control, initializable, pausable};
 
     /// The queue's events and errors, and its fallback.
     pub fn items() -> Items {
@@ -293,296 +310,21 @@ pub mod abi_items {
     }
 }
 
-#[public]
+// Helpers shared by the programs.
 impl WithdrawalQueue {
-    // ------------------------------------------------------------------ set-up
+    pub(crate) fn only_role(&self, role: B256) -> Result<(), QueueError> {
+        Ok(self.access.only_role(role, self.vm().msg_sender())?)
+    }
 
-    /// Sets the queue up, once, by the account that deployed it. The queue starts running
-    /// (Lido's starts paused until governance resumes it; here every address it needs is
-    /// given now, so there is nothing to wait for).
-    ///
-    /// # Arguments
-    /// * `deployer_nonce` - the nonce the caller deployed this contract with (proves it did).
-    /// * `admin` - receives `DEFAULT_ADMIN_ROLE` (grants `PAUSE_ROLE` and `RESUME_ROLE`).
-    /// * `pool` - the pool whose token is redeemed; the only caller of `finalize`.
-    /// * `wrapped` - the wrapped token of `pool` (1 token = 1 share), which
-    ///   `requestWithdrawalsWrapped` takes and unwraps.
-    /// * `ledger_contract`, `admin_contract` - the deployed `WithdrawalQueueLedger` and
-    ///   `WithdrawalQueueAdmin`, whose code runs on this storage for every function this
-    ///   contract does not have itself.
-    ///
-    /// # Errors
-    /// * `ZeroAddress` if any address is zero; `ExtensionWithoutCode` if either contract
-    ///   holds no code (a delegatecall to it would succeed doing nothing).
-    /// * `AlreadyInitialized`, `NotDeployer` from the initialisation guard.
-    ///
-    /// # Events
-    /// `RoleGranted(DEFAULT_ADMIN_ROLE, admin, caller)`, `Initialized(caller)`.
-    pub fn initialize(
-        &mut self,
-        deployer_nonce: u64,
-        admin: Address,
-        pool: Address,
-        wrapped: Address,
-        ledger_contract: Address,
-        admin_contract: Address,
-    ) -> Result<(), QueueError> {
-        if [admin, pool, wrapped, ledger_contract, admin_contract].iter().any(|a| a.is_zero()) {
-            return Err(ZeroAddress {}.into());
+    /// When request `id` was finalized and its checkpoint, if it was.
+    pub(crate) fn finalization(&self, id: u64) -> Result<Option<(u64, U256)>, QueueError> {
+        if id > self.counters().1 {
+            return Ok(None);
         }
-        for extension in [ledger_contract, admin_contract] {
-            if self.vm().code_size(extension) == 0 {
-                return Err(ExtensionWithoutCode { extension }.into());
-            }
-        }
-        let (this, caller) = (self.vm().contract_address(), self.vm().msg_sender());
-        self.init.initialize(this, caller, deployer_nonce)?;
-        self.access._grant_role(B256::ZERO, admin);
-        self.pool.set(pool);
-        self.wrapped.set(wrapped);
-        self.ledger_contract.set(ledger_contract);
-        self.admin_contract.set(admin_contract);
-        emit(self.vm(), &[initializable::Initialized::SIGNATURE_HASH, caller.word()], &[]);
-        Ok(())
-    }
-
-    // ------------------------------------------------------------------ requests
-
-    /// Locks pool tokens and creates one request, with its ticket, per amount. The caller
-    /// must have approved the queue on the pool for the amounts' total.
-    ///
-    /// Each request records `amount` as its nominal ETH and `floor(amount × totalShares /
-    /// totalPooledEther)` shares; the queue takes exactly the shares recorded, which costs the
-    /// caller at most `amount` of allowance and balance (the pool rounds the allowance up from
-    /// the shares, never above the amount they were rounded down from).
-    ///
-    /// # Arguments
-    /// * `amounts` - one request per entry, each from 100 wei to 1000 ETH.
-    /// * `owner` - who gets the tickets: zero or the caller for the caller; anyone else only
-    ///   if they made the caller an operator (`setApprovalForAll`).
-    ///
-    /// # Errors
-    /// * `EmptyArray`; `RequestAmountTooSmall` (also for an amount worth no whole share);
-    ///   `RequestAmountTooLarge`; `NotApprovedByOwner`; `ResumedExpected` while paused;
-    ///   `NotInitialized`; `PoolCallFailed`; `ArithmeticFailed`.
-    /// * The pool's own revert data, unchanged, if it refuses the transfer
-    ///   (`ERC20InsufficientAllowance`, `InsufficientShares`, `ProtocolStopped`, ...).
-    ///
-    /// # Events
-    /// The pool's `Transfer`/`TransferShares` to the queue; per request
-    /// `WithdrawalRequested(id, caller, owner, amount, shares)` and `Transfer(0, owner, id)`.
-    pub fn request_withdrawals(
-        &mut self,
-        amounts: Vec<U256>,
-        owner: Address,
-    ) -> Result<Vec<U256>, Revert> {
-        let caller = self.vm().msg_sender();
-        self.request(caller, &amounts, owner)
-    }
-
-    /// `requestWithdrawals` after applying the caller's EIP-2612 permit of the pool token
-    /// for the queue. If the permit fails but the allowance it would have set is already in
-    /// place (someone submitted the same permit first), the request goes on.
-    ///
-    /// # Arguments
-    /// * `amounts`, `owner` - as `requestWithdrawals`.
-    /// * `permit` - `(value, deadline, v, r, s)` of the caller's permit for the queue.
-    ///
-    /// # Errors
-    /// * The pool's permit error, unchanged (`ERC2612ExpiredSignature`,
-    ///   `ERC2612InvalidSigner`, ...), when the permit fails and the allowance is short.
-    /// * Those of `requestWithdrawals`.
-    ///
-    /// # Events
-    /// The pool's `Approval`; those of `requestWithdrawals`.
-    pub fn request_withdrawals_with_permit(
-        &mut self,
-        amounts: Vec<U256>,
-        owner: Address,
-        permit: PermitInput,
-    ) -> Result<Vec<U256>, Revert> {
-        let (caller, pool) = (self.vm().msg_sender(), self.pool.get());
-        self.apply_permit(pool, caller, &permit, calls::pool_failed)?;
-        self.request(caller, &amounts, owner)
-    }
-
-    /// Takes wrapped tokens, unwraps them into pool shares and creates one request, with its
-    /// ticket, per wrapped amount (Lido's `requestWithdrawalsWstETH`). The caller must have
-    /// approved the queue on the wrapped token for the amounts' total.
-    ///
-    /// Each request records its wrapped amount as its shares (one wrapped token is one
-    /// share) and their value in pooled ETH, rounded down (the pool's
-    /// `getPooledEthByShares`), as its nominal ETH; the limits apply to that value. The queue
-    /// ends up holding exactly the shares recorded.
-    ///
-    /// # Arguments
-    /// * `amounts` - wrapped amounts, one request per entry, each worth 100 wei to 1000 ETH.
-    /// * `owner` - as `requestWithdrawals`.
-    ///
-    /// # Errors
-    /// * `EmptyArray`; `RequestAmountTooSmall`, `RequestAmountTooLarge` with the amount's
-    ///   value in pooled ETH; `NotApprovedByOwner`; `ResumedExpected` while paused;
-    ///   `NotInitialized`; `PoolCallFailed`; `WrappedCallFailed`; `UnwrappedSharesMismatch`
-    ///   if unwrapping did not give the queue exactly the total in shares; `ArithmeticFailed`.
-    /// * The wrapped token's or the pool's own revert data, unchanged, if it refuses the
-    ///   transfer or the unwrapping (`ERC20InsufficientAllowance`,
-    ///   `ERC20InsufficientBalance`, `ProtocolStopped`, ...).
-    ///
-    /// # Events
-    /// The wrapped token's `Approval` (allowance spent), `Transfer(caller, queue, total)`,
-    /// `Transfer(queue, 0, total)` and `Withdraw`; the pool's `Transfer`/`TransferShares` to
-    /// the queue; per request `WithdrawalRequested(id, caller, owner, amount, shares)` and
-    /// `Transfer(0, owner, id)`.
-    pub fn request_withdrawals_wrapped(
-        &mut self,
-        amounts: Vec<U256>,
-        owner: Address,
-    ) -> Result<Vec<U256>, Revert> {
-        let caller = self.vm().msg_sender();
-        self.request_wrapped(caller, &amounts, owner)
-    }
-
-    /// `requestWithdrawalsWrapped` after applying the caller's EIP-2612 permit of the
-    /// wrapped token for the queue (Lido's `requestWithdrawalsWstETHWithPermit`). If the
-    /// permit fails but the allowance it would have set is already in place (someone
-    /// submitted the same permit first), the request goes on.
-    ///
-    /// # Arguments
-    /// * `amounts`, `owner` - as `requestWithdrawalsWrapped`.
-    /// * `permit` - `(value, deadline, v, r, s)` of the caller's permit for the queue.
-    ///
-    /// # Errors
-    /// * The wrapped token's permit error, unchanged (`ERC2612ExpiredSignature`,
-    ///   `ERC2612InvalidSigner`, ...), when the permit fails and the allowance is short;
-    ///   `WrappedCallFailed` if it fails without data.
-    /// * Those of `requestWithdrawalsWrapped`.
-    ///
-    /// # Events
-    /// The wrapped token's `Approval`; those of `requestWithdrawalsWrapped`.
-    pub fn request_withdrawals_wrapped_with_permit(
-        &mut self,
-        amounts: Vec<U256>,
-        owner: Address,
-        permit: PermitInput,
-    ) -> Result<Vec<U256>, Revert> {
-        let caller = self.vm().msg_sender();
-        let wrapped = self.wrapped.get();
-        self.apply_permit(wrapped, caller, &permit, calls::wrapped_failed)?;
-        self.request_wrapped(caller, &amounts, owner)
-    }
-
-    // ------------------------------------------------------------------ claims
-
-    /// Claims finalized requests, paying each one's ETH to its ticket's owner and burning
-    /// the ticket. The caller may be the owner, the ticket's approved address or an operator
-    /// of the owner.
-    ///
-    /// # Arguments
-    /// * `request_ids` - the requests, in any order.
-    /// * `hints` - each request's checkpoint index, from `findCheckpointHints`.
-    ///
-    /// # Errors
-    /// * `EmptyArray`; `ArraysLengthMismatch`; per request `InvalidRequestId`,
-    ///   `RequestNotFoundOrNotFinalized`, `RequestAlreadyClaimed` (also for an id given
-    ///   twice), `ERC721InsufficientApproval`, `InvalidHint`; `EtherSendFailed` if an owner
-    ///   refuses the ETH.
-    ///
-    /// # Events
-    /// Per request `WithdrawalClaimed(id, owner, owner, amount)` and `Transfer(owner, 0, id)`.
-    pub fn claim_withdrawals(
-        &mut self,
-        request_ids: Vec<U256>,
-        hints: Vec<U256>,
-    ) -> Result<(), QueueError> {
-        if request_ids.len() != hints.len() {
-            return Err(length_mismatch(request_ids.len(), hints.len()));
-        }
-        self.claim(&request_ids, Some(&hints), None)
-    }
-
-    /// Claims finalized requests of the caller's tickets and sends all their ETH to
-    /// `recipient` in one transfer.
-    ///
-    /// # Arguments
-    /// * `request_ids`, `hints` - as `claimWithdrawals`.
-    /// * `recipient` - where the ETH goes.
-    ///
-    /// # Errors
-    /// * `ZeroRecipient`; `NotOwner` unless the caller owns every ticket (approved addresses
-    ///   and operators cannot redirect ETH); otherwise those of `claimWithdrawals`.
-    ///
-    /// # Events
-    /// Per request `WithdrawalClaimed(id, caller, recipient, amount)` and
-    /// `Transfer(caller, 0, id)`.
-    pub fn claim_withdrawals_to(
-        &mut self,
-        request_ids: Vec<U256>,
-        hints: Vec<U256>,
-        recipient: Address,
-    ) -> Result<(), QueueError> {
-        if recipient.is_zero() {
-            return Err(ZeroRecipient {}.into());
-        }
-        if request_ids.len() != hints.len() {
-            return Err(length_mismatch(request_ids.len(), hints.len()));
-        }
-        self.claim(&request_ids, Some(&hints), Some(recipient))
-    }
-
-    /// Claims one finalized request for its owner, finding the checkpoint by binary search
-    /// (a cost that grows with the log of the number of finalizations).
-    ///
-    /// # Arguments
-    /// * `request_id` - the request.
-    ///
-    /// # Errors
-    /// As `claimWithdrawals`, without the array errors.
-    ///
-    /// # Events
-    /// `WithdrawalClaimed(id, owner, owner, amount)`, `Transfer(owner, 0, id)`.
-    pub fn claim_withdrawal(&mut self, request_id: U256) -> Result<(), QueueError> {
-        self.claim(&[request_id], None, None)
-    }
-
-    // ------------------------------------------------------------------ the other two
-
-    /// Runs every selector this contract does not know in `WithdrawalQueueLedger`'s code
-    /// (and, through its fallback, `WithdrawalQueueAdmin`'s), on this contract's storage
-    /// (delegatecall): finalization, views, metadata, pausing and roles.
-    ///
-    /// # Arguments
-    /// * `calldata` - the whole call, selector included, passed on unchanged.
-    ///
-    /// # Errors
-    /// * `NotInitialized` before `initialize`;
-    /// * whatever the delegated code reverts with, unchanged (empty data for a selector no
-    ///   part of the queue knows).
-    ///
-    /// # Events
-    /// Those of the delegated function.
-    #[fallback]
-    #[payable]
-    pub fn fallback(&mut self, calldata: &[u8]) -> stylus_sdk::ArbResult {
-        let ledger = self.ledger_contract.get();
-        self.delegate(ledger, calldata)
-    }
-}
-
-impl WithdrawalQueue {
-    /// Runs `calldata` in `target`'s code on this storage (delegatecall) and passes its output
-    /// or revert data on unchanged; `NotInitialized` when `target` is unset.
-    pub fn delegate(&mut self, target: Address, calldata: &[u8]) -> stylus_sdk::ArbResult {
-        if target.is_zero() {
-            return Err(initializable::NotInitialized {}.abi_encode());
-        }
-        // SAFETY: `target` is one of the two contracts fixed at initialisation (checked to
-        // hold code) and built from this workspace on this very storage layout (each wraps
-        // `WithdrawalQueue`). Clearing the storage cache first hands it the current state and
-        // keeps this frame from writing stale values afterwards.
-        #[allow(unsafe_code)]
-        unsafe {
-            RawCall::new_delegate(self.vm()).clear_storage_cache().call(target, calldata)
-        }
+        let count = U256::from(self.checkpoint_count());
+        let hint = self.find_checkpoint_hint(U256::from(id), U256::from(1u8), count)?;
+        let timestamp = small(self.checkpoints.getter(hint).timestamp.get());
+        Ok(Some((timestamp, U256::from(hint))))
     }
 }
 

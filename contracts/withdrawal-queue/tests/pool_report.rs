@@ -11,12 +11,11 @@ mod world;
 use alloy_primitives::{address, Address, U256};
 use alloy_sol_types::SolEvent;
 use tidepool_common::testing::TestHost;
+use tidepool_pool::programs::{PoolAccounting, PoolAdmin};
 use tidepool_pool::{events as pool_events, roles as pool_roles, Pool};
-use tidepool_pool_accounting::PoolAccounting;
-use tidepool_pool_admin::PoolAdmin;
+use tidepool_withdrawal_queue::programs::WithdrawalQueueAdmin;
+use tidepool_withdrawal_queue::programs::WithdrawalQueueLedger;
 use tidepool_withdrawal_queue::{events::*, WithdrawalQueue};
-use tidepool_withdrawal_queue_admin::WithdrawalQueueAdmin;
-use tidepool_withdrawal_queue_ledger::WithdrawalQueueLedger;
 use world::*;
 
 /// The wrapped token: not used here (see `wrapped_requests.rs`).

@@ -11,11 +11,11 @@ use alloy_sol_types::SolError;
 use common::*;
 use tidepool_common::{access_control, initializable, pausable};
 use tidepool_pool::errors::{ERC20InsufficientAllowance, InsufficientShares, ProtocolStopped};
+use tidepool_withdrawal_queue::programs::WithdrawalRequestStatus;
 use tidepool_withdrawal_queue::{
     errors::*, events::*, roles, PermitInput, QueueError, WithdrawalQueue,
     MAX_STETH_WITHDRAWAL_AMOUNT, MIN_STETH_WITHDRAWAL_AMOUNT,
 };
-use tidepool_withdrawal_queue_admin::WithdrawalRequestStatus;
 
 fn ids(range: std::ops::RangeInclusive<u64>) -> Vec<U256> {
     range.map(U256::from).collect()
@@ -925,7 +925,7 @@ fn hint_searches_refuse_bad_input() {
 
 #[test]
 fn batches_group_requests_by_side_of_the_rate_and_respect_limits() {
-    use tidepool_withdrawal_queue_admin::BatchesCalculationState;
+    use tidepool_withdrawal_queue::programs::BatchesCalculationState;
     let mut env = Env::new();
     // Rates: 1.0, 1.0, 0.9, 0.9, 1.0 (after a recovery); finalized at 0.95.
     env.request(ALICE, &[ETH, ETH], Address::ZERO).unwrap();
@@ -981,7 +981,7 @@ fn batches_group_requests_by_side_of_the_rate_and_respect_limits() {
 
 #[test]
 fn batches_refuse_bad_states() {
-    use tidepool_withdrawal_queue_admin::BatchesCalculationState;
+    use tidepool_withdrawal_queue::programs::BatchesCalculationState;
     let mut env = Env::new();
     env.request(ALICE, &[ETH, ETH], Address::ZERO).unwrap();
     env.finalize_to(U256::from(1), env.rate());
@@ -1150,7 +1150,7 @@ impl Env {
     fn ledger_at_its_own_address(&self) -> Result<(), Vec<u8>> {
         let host = tidepool_common::testing::TestHost::new();
         host.set_contract_address(LEDGER);
-        let mut ledger = tidepool_withdrawal_queue_ledger::WithdrawalQueueLedger::from(&host);
+        let mut ledger = tidepool_withdrawal_queue::programs::WithdrawalQueueLedger::from(&host);
         host.set_sender(POOL);
         let _ = WithdrawalQueue::from(&host);
         ledger.finalize(U256::from(1), e27()).map_err(Vec::<u8>::from)

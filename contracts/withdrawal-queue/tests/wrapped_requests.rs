@@ -22,15 +22,14 @@ use tidepool_common::{
     permit::permit_struct_hash,
     testing::{sign_digest, signer, TestHost},
 };
+use tidepool_pool::programs::{PoolAccounting, PoolAdmin};
 use tidepool_pool::{errors::ProtocolStopped, roles as pool_roles, Pool};
-use tidepool_pool_accounting::PoolAccounting;
-use tidepool_pool_admin::PoolAdmin;
+use tidepool_withdrawal_queue::programs::WithdrawalQueueLedger;
+use tidepool_withdrawal_queue::programs::{WithdrawalQueueAdmin, WithdrawalRequestStatus};
 use tidepool_withdrawal_queue::{
     errors::*, events::*, roles, PermitInput, QueueError, WithdrawalQueue,
     MAX_STETH_WITHDRAWAL_AMOUNT, MIN_STETH_WITHDRAWAL_AMOUNT,
 };
-use tidepool_withdrawal_queue_admin::{WithdrawalQueueAdmin, WithdrawalRequestStatus};
-use tidepool_withdrawal_queue_ledger::WithdrawalQueueLedger;
 use tidepool_wrapped::{Withdraw, Wrapped};
 use world::*;
 

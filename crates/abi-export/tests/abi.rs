@@ -210,6 +210,7 @@ fn generate_reads_the_sdk_formatters() {
         name: "Vault",
         fmt_abi: interface,
         fmt_constructor: no_constructor,
+        program: None,
     };
     let abi = tidepool_abi_export::generate(&sdk, vault_items()).unwrap();
     assert_eq!(abi.to_solidity(), VAULT_SOL);
@@ -231,12 +232,35 @@ fn merged_contracts_list_every_part_once() {
     fn none(_: &mut fmt::Formatter<'_>) -> fmt::Result {
         Ok(())
     }
-    let part = |name, fmt_abi| SdkAbi { name, fmt_abi, fmt_constructor: none };
+    let part = |name, fmt_abi| SdkAbi { name, fmt_abi, fmt_constructor: none, program: None };
     let abi =
         generate_merged("Pool", &[part("A", first), part("B", second)], Items::new()).unwrap();
     assert_eq!(abi.interface_name(), "IPool");
     let names: Vec<_> = abi.abi.functions.keys().cloned().collect();
     assert_eq!(names, ["a", "b"]);
+    assert!(!abi.to_solidity().contains("Served by"), "no program named, no note");
+
+    // Each function is noted with the program that serves it, and only in the interface.
+    let served = |program| move |p: SdkAbi| SdkAbi { program: Some(program), ..p };
+    let abi = generate_merged(
+        "Pool",
+        &[served("pool")(part("A", first)), served("pool-admin")(part("B", second))],
+        Items::new(),
+    )
+    .unwrap();
+    assert!(
+        abi.to_solidity().ends_with(
+            "    /// Served by: pool
+    function a() external view returns (uint256);
+    /// Served by: pool-admin
+    function b(address who) external;
+}
+"
+        ),
+        "{}",
+        abi.to_solidity()
+    );
+    assert!(!abi.to_json().unwrap().contains("Served by"));
     // A selector served by two parts: the first would shadow the second on chain.
     let err = generate_merged("Pool", &[part("A", first), part("C", clashing)], Items::new())
         .unwrap_err();

@@ -1,8 +1,9 @@
 //! `tidepool abi`: the checked-in interface files under `abi/`.
 //!
-//! Each contract crate's export-abi binary (see README, "Adding a contract") prints its
-//! Solidity interface with `--sol` and JSON ABI with `--json`; this writes them to
-//! `abi/I<Name>.sol` and `abi/<Name>.json`, or with `--check` fails if they differ.
+//! Each contract of the table (`crates/programs`) has one export-abi binary (see README,
+//! "Adding a contract") that prints its Solidity interface, merged over its programs, with
+//! `--sol` and its JSON ABI with `--json`; this writes them to `abi/I<Name>.sol` and
+//! `abi/<Name>.json`, or with `--check` fails if they differ.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -10,8 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
+use tidepool_programs::{ContractSpec, CONTRACTS};
 
-use crate::workspace::{cargo, Contract, Workspace, ABI_EXPORT_CRATE, EXPORT_ABI_FEATURE};
+use crate::workspace::{cargo, Workspace, EXPORT_ABI_FEATURE};
 
 /// The directory of generated ABI files, relative to the workspace root.
 pub const ABI_DIR: &str = "abi";
@@ -34,28 +36,11 @@ struct Generated {
 
 /// Generates every contract's ABI files and writes or checks them.
 pub fn run(args: &Args) -> Result<()> {
+    // Checks that every contract's export-abi binary exists.
     let ws = Workspace::load()?;
     let mut generated = Vec::new();
-    for contract in &ws.contracts {
-        let Some(bin) = &contract.abi_bin else {
-            // The pool's other two contracts: their functions are in abi/IPool.sol, written
-            // by pool-accounting's binary (see README, "Why the pool is three contracts").
-            eprintln!(
-                "abi: {}: no binary behind an `{EXPORT_ABI_FEATURE}` feature, so no files of its \
-                 own",
-                contract.name
-            );
-            continue;
-        };
-        if !contract.uses_abi_export {
-            eprintln!(
-                "abi: skipping {}: its export-abi binary does not use {ABI_EXPORT_CRATE} \
-                 (see README, \"Adding a contract\")",
-                contract.name
-            );
-            continue;
-        }
-        generated.extend(contract_files(&ws.root, contract, bin)?);
+    for contract in &CONTRACTS {
+        generated.extend(contract_files(&ws.root, contract)?);
     }
     let abi_dir = ws.root.join(ABI_DIR);
     if args.check {
@@ -84,9 +69,9 @@ pub fn run(args: &Args) -> Result<()> {
 }
 
 /// Runs the contract's export-abi binary for both formats.
-fn contract_files(root: &Path, contract: &Contract, bin: &str) -> Result<Vec<Generated>> {
-    let sol = export(root, contract, bin, "--sol")?;
-    let json = export(root, contract, bin, "--json")?;
+fn contract_files(root: &Path, contract: &ContractSpec) -> Result<Vec<Generated>> {
+    let sol = export(root, contract, "--sol")?;
+    let json = export(root, contract, "--json")?;
     let interface = interface_name(&sol).with_context(|| {
         format!("{}: the Solidity output declares no `interface I<Name>`", contract.name)
     })?;
@@ -98,11 +83,11 @@ fn contract_files(root: &Path, contract: &Contract, bin: &str) -> Result<Vec<Gen
     ])
 }
 
-fn export(root: &Path, contract: &Contract, bin: &str, flag: &str) -> Result<String> {
+fn export(root: &Path, contract: &ContractSpec, flag: &str) -> Result<String> {
     let mut cmd = Command::new(cargo());
     cmd.current_dir(root)
-        .args(["run", "-q", "-p", &contract.package, "--features", EXPORT_ABI_FEATURE])
-        .args(["--bin", bin, "--", flag])
+        .args(["run", "-q", "-p", contract.package, "--features", EXPORT_ABI_FEATURE])
+        .args(["--bin", contract.abi_bin, "--", flag])
         .stderr(Stdio::inherit());
     let output = cmd.output().context("running cargo")?;
     if !output.status.success() {

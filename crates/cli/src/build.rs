@@ -1,26 +1,28 @@
-//! `tidepool build`: wasm for every contract, checked the way Nitro will check it.
+//! `tidepool build`: wasm for every program of the table (`crates/programs`), checked the way
+//! Nitro will check it and against the program's size budget.
 
 use std::fs;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use tidepool_activation::{
-    check_code_size, compress_program, validate, ActivationError, MAX_CODE_SIZE,
-};
+use tidepool_activation::{check_code_size, compress_program, validate, ActivationError};
 
 use crate::toolchain::{Toolchain, WASM_TARGET_DIR};
-use crate::workspace::{Contract, Workspace};
+use crate::workspace::{Program, Workspace};
 
 /// Arguments of `tidepool build`.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 pub struct Args {
-    /// Build only this contract (directory name under contracts/, or package name).
-    #[arg(long, value_name = "NAME")]
+    /// Build only this contract's programs (its name in crates/programs, e.g. `pool`).
+    #[arg(long, value_name = "NAME", conflicts_with = "program")]
     pub contract: Option<String>,
-    /// Tolerate a contract that is valid except for being over the 24,576-byte code limit,
-    /// as long as its code is at most MAX bytes: a ratchet for a known, open size problem,
-    /// so that it cannot grow while it is being fixed. Its row still says OVER LIMIT, and no
-    /// `.code` file is written for it.
+    /// Build only this program (e.g. `pool-accounting`).
+    #[arg(long, value_name = "NAME")]
+    pub program: Option<String>,
+    /// Tolerate a program that is valid except for being over the 24,576-byte code limit
+    /// (and so over its budget), as long as its code is at most MAX bytes: a ratchet for a
+    /// known, open size problem, so that it cannot grow while it is being fixed. Its row
+    /// still says OVER LIMIT, and no `.code` file is written for it.
     #[arg(long, value_name = "NAME=MAX", value_parser = parse_known_oversize)]
     pub known_oversize: Vec<(String, usize)>,
 }
@@ -31,7 +33,8 @@ fn parse_known_oversize(s: &str) -> Result<(String, usize), String> {
     Ok((name.to_string(), max))
 }
 
-/// Whether `report`'s only problem is a code size within the tolerated ceiling.
+/// Whether `report`'s only problem is a code size (over Nitro's limit, and so over its
+/// budget) within the tolerated ceiling.
 fn tolerated(report: &Report, known_oversize: &[(String, usize)]) -> bool {
     let ceiling = known_oversize.iter().find(|(name, _)| *name == report.name).map(|(_, m)| *m);
     match (ceiling, report.errors.as_slice()) {
@@ -40,15 +43,16 @@ fn tolerated(report: &Report, known_oversize: &[(String, usize)]) -> bool {
     }
 }
 
-/// Builds, validates, compresses and reports; fails if any contract would not deploy.
+/// Builds, validates, compresses and reports; fails if any program would not deploy or is
+/// over its budget.
 pub fn run(args: &Args) -> Result<()> {
     let ws = Workspace::load()?;
-    let contracts = ws.select(args.contract.as_deref())?;
+    let programs = ws.select(args.contract.as_deref(), args.program.as_deref())?;
     let toolchain = Toolchain::detect(&ws.root)?;
-    let packages: Vec<&str> = contracts.iter().map(|c| c.package.as_str()).collect();
+    let packages: Vec<&str> = programs.iter().map(|p| p.spec.package).collect();
     eprintln!("building {} with {}", packages.join(", "), toolchain.describe());
 
-    // One cargo run per contract: features unify within a build, and one contract's choice
+    // One cargo run per program: features unify within a build, and one program's choice
     // (the pool turns off the SDK's reentrancy guard) must not change another's code.
     for package in &packages {
         let mut cmd = toolchain.command(&ws.root, &[package]);
@@ -59,9 +63,9 @@ pub fn run(args: &Args) -> Result<()> {
     }
 
     let out_dir = ws.root.join(WASM_TARGET_DIR);
-    let mut reports = Vec::with_capacity(contracts.len());
-    for contract in &contracts {
-        reports.push(finish(&ws.root, &out_dir, contract)?);
+    let mut reports = Vec::with_capacity(programs.len());
+    for program in &programs {
+        reports.push(finish(&ws.root, &out_dir, program)?);
     }
     print!("{}", render_table(&reports));
 
@@ -74,24 +78,26 @@ pub fn run(args: &Args) -> Result<()> {
     let failures: Vec<String> = reports
         .iter()
         .filter(|r| !tolerated(r, &args.known_oversize))
-        .flat_map(|r| r.errors.iter().map(|e| format!("{}: {e}", r.name)))
+        .flat_map(Report::problems)
         .collect();
     if !failures.is_empty() {
         bail!("not deployable:\n  {}", failures.join("\n  "));
     }
-    println!("deployable code written to {WASM_TARGET_DIR}/<contract>.code");
+    println!("deployable code written to {WASM_TARGET_DIR}/<program>.code");
     Ok(())
 }
 
-/// Checks one built contract and writes `<name>.wasm`, and `<name>.code` when deployable
-/// (a stale `.code` is removed otherwise, so nothing undeployable is left to deploy).
-fn finish(root: &Path, out_dir: &Path, contract: &Contract) -> Result<Report> {
-    let artifact = Toolchain::artifact(root, &contract.lib_name);
+/// Checks one built program and writes `<name>.wasm`, and `<name>.code` when deployable
+/// (a stale `.code` is removed otherwise, so nothing undeployable is left to deploy). Code
+/// over its budget but within Nitro's limit is still written: it deploys, and the build
+/// fails on the budget anyway.
+fn finish(root: &Path, out_dir: &Path, program: &Program) -> Result<Report> {
+    let artifact = Toolchain::artifact(root, &program.lib_name);
     let wasm = fs::read(&artifact).with_context(|| format!("reading {}", artifact.display()))?;
-    let (report, code) = assess(&contract.name, &wasm);
-    let wasm_path = out_dir.join(format!("{}.wasm", contract.name));
+    let (report, code) = assess(program.name(), program.spec.budget, &wasm);
+    let wasm_path = out_dir.join(format!("{}.wasm", program.name()));
     fs::write(&wasm_path, &wasm).with_context(|| format!("writing {}", wasm_path.display()))?;
-    let code_path = out_dir.join(format!("{}.code", contract.name));
+    let code_path = out_dir.join(format!("{}.code", program.name()));
     match code {
         Some(code) if report.errors.is_empty() => fs::write(&code_path, code)
             .with_context(|| format!("writing {}", code_path.display()))?,
@@ -105,21 +111,49 @@ fn finish(root: &Path, out_dir: &Path, contract: &Contract) -> Result<Report> {
 /// One row of the table.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Report {
-    /// Contract name.
+    /// Program name.
     pub name: String,
     /// wasm bytes.
     pub raw: usize,
     /// Deployable code bytes (prefix, dictionary byte, brotli), when compressible.
     pub compressed: Option<usize>,
+    /// The program's budget of deployable code bytes (`crates/programs`).
+    pub budget: usize,
     /// Initial memory pages, when the module is valid.
     pub pages: Option<u64>,
     /// Why it would not deploy: the validation error and the code-size error, if any.
     pub errors: Vec<ActivationError>,
 }
 
+impl Report {
+    /// Budget minus code size (negative when over), when compressible.
+    pub fn headroom(&self) -> Option<i64> {
+        let signed = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        self.compressed.map(|c| signed(self.budget) - signed(c))
+    }
+
+    /// Whether the code is bigger than the budget.
+    pub fn over_budget(&self) -> bool {
+        self.headroom().is_some_and(|h| h < 0)
+    }
+
+    /// Every reason the build fails on this program, one line each.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems: Vec<String> =
+            self.errors.iter().map(|e| format!("{}: {e}", self.name)).collect();
+        if let (true, Some(size)) = (self.over_budget(), self.compressed) {
+            problems.push(format!(
+                "{}: {size} bytes of code, over its budget of {} bytes (crates/programs)",
+                self.name, self.budget
+            ));
+        }
+        problems
+    }
+}
+
 /// Validates and compresses `wasm`: the report, and the deployable code when there is one.
 /// Compression runs even for an invalid module so that the table still shows its size.
-pub fn assess(name: &str, wasm: &[u8]) -> (Report, Option<Vec<u8>>) {
+pub fn assess(name: &str, budget: usize, wasm: &[u8]) -> (Report, Option<Vec<u8>>) {
     let validation = validate(wasm);
     let code = compress_program(wasm);
     let size = code.as_ref().map_err(Clone::clone).and_then(|c| check_code_size(c));
@@ -132,30 +166,34 @@ pub fn assess(name: &str, wasm: &[u8]) -> (Report, Option<Vec<u8>>) {
         name: name.to_string(),
         raw: wasm.len(),
         compressed: code.as_ref().ok().map(Vec::len),
+        budget,
         pages: validation.as_ref().ok().map(|info| info.initial_pages),
         errors,
     };
     (report, code.ok())
 }
 
-/// The size table, one line per contract.
+/// The size table, one line per program.
 pub fn render_table(reports: &[Report]) -> String {
-    let header = ["contract", "raw bytes", "brotli bytes", "% of 24,576", "pages", "status"];
-    let rows: Vec<[String; 6]> = reports
+    const COLUMNS: usize = 7;
+    let header = ["program", "raw bytes", "brotli bytes", "budget", "headroom", "pages", "status"];
+    let rows: Vec<[String; COLUMNS]> = reports
         .iter()
         .map(|r| {
+            let mut reasons: Vec<String> = r.errors.iter().map(short_reason).collect();
+            if r.over_budget() {
+                reasons.push("over budget".into());
+            }
             [
                 r.name.clone(),
                 thousands(r.raw),
                 r.compressed.map_or("-".into(), thousands),
-                r.compressed.map_or("-".into(), |c| {
-                    format!("{:.1}%", c as f64 * 100.0 / MAX_CODE_SIZE as f64)
-                }),
+                thousands(r.budget),
+                r.headroom().map_or("-".into(), signed_thousands),
                 r.pages.map_or("-".into(), |p| p.to_string()),
-                if r.errors.is_empty() {
+                if reasons.is_empty() {
                     "ok".into()
                 } else {
-                    let reasons: Vec<String> = r.errors.iter().map(short_reason).collect();
                     format!("FAIL: {}", reasons.join(", "))
                 },
             ]
@@ -167,16 +205,16 @@ pub fn render_table(reports: &[Report]) -> String {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let line = |cells: [&str; 6]| {
+    let line = |cells: [&str; COLUMNS]| {
         let mut out = String::new();
         for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
-            let padded = if i == 0 || i == 5 {
+            let padded = if i == 0 || i == COLUMNS - 1 {
                 format!("{cell:<width$}")
             } else {
                 format!("{cell:>width$}")
             };
             out.push_str(&padded);
-            out.push_str(if i == 5 { "\n" } else { "  " });
+            out.push_str(if i == COLUMNS - 1 { "\n" } else { "  " });
         }
         out.trim_end().to_string() + "\n"
     };
@@ -201,6 +239,16 @@ fn short_reason(e: &ActivationError) -> String {
     }
 }
 
+/// `-1234` → `-1,234`.
+pub fn signed_thousands(n: i64) -> String {
+    let digits = thousands(usize::try_from(n.unsigned_abs()).unwrap_or(usize::MAX));
+    if n < 0 {
+        format!("-{digits}")
+    } else {
+        digits
+    }
+}
+
 /// `12345` → `12,345`.
 pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
@@ -217,6 +265,8 @@ pub fn thousands(n: usize) -> String {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use tidepool_activation::MAX_CODE_SIZE;
+
     use super::*;
 
     /// A valid program: one page, the entry point, no imports.
@@ -234,7 +284,7 @@ mod tests {
 
     #[test]
     fn good_module_is_deployable() {
-        let (report, code) = assess("tiny", GOOD);
+        let (report, code) = assess("tiny", MAX_CODE_SIZE, GOOD);
         assert_eq!(report.errors, []);
         assert_eq!(report.pages, Some(1));
         assert_eq!(report.raw, GOOD.len());
@@ -249,7 +299,7 @@ mod tests {
         // Rename the export so the entry point is missing.
         let at = no_entry.windows(4).position(|w| w == b"user").unwrap();
         no_entry[at] = b'x';
-        let (report, code) = assess("broken", &no_entry);
+        let (report, code) = assess("broken", MAX_CODE_SIZE, &no_entry);
         assert_eq!(report.errors, [ActivationError::MissingEntrypoint]);
         assert_eq!(report.pages, None);
         assert!(report.compressed.is_some() && code.is_some());
@@ -264,6 +314,15 @@ mod tests {
                 name: "vault".into(),
                 raw: 8527,
                 compressed: Some(3226),
+                budget: 8_192,
+                pages: Some(1),
+                errors: vec![],
+            },
+            Report {
+                name: "rate-feed".into(),
+                raw: 9000,
+                compressed: Some(4200),
+                budget: 4_096,
                 pages: Some(1),
                 errors: vec![],
             },
@@ -271,6 +330,7 @@ mod tests {
                 name: "withdrawal-queue".into(),
                 raw: 140_000,
                 compressed: Some(30_000),
+                budget: MAX_CODE_SIZE,
                 pages: None,
                 errors: vec![
                     ActivationError::WasmTooLarge { size: 140_000, limit: 131_072 },
@@ -281,11 +341,17 @@ mod tests {
         assert_eq!(
             render_table(&reports),
             "\
-contract          raw bytes  brotli bytes  % of 24,576  pages  status
-vault                 8,527         3,226        13.1%      1  ok
-withdrawal-queue    140,000        30,000       122.1%      -  FAIL: wasm over 128 KiB, code over 24,576 bytes
+program           raw bytes  brotli bytes  budget  headroom  pages  status
+vault                 8,527         3,226   8,192     4,966      1  ok
+rate-feed             9,000         4,200   4,096      -104      1  FAIL: over budget
+withdrawal-queue    140,000        30,000  24,576    -5,424      -  FAIL: wasm over 128 KiB, code over 24,576 bytes, over budget
 "
         );
+        assert_eq!(
+            reports[1].problems(),
+            ["rate-feed: 4200 bytes of code, over its budget of 4096 bytes (crates/programs)"]
+        );
+        assert!(reports[0].problems().is_empty());
     }
 
     #[test]
@@ -294,6 +360,7 @@ withdrawal-queue    140,000        30,000       122.1%      -  FAIL: wasm over 1
             name: "pool".into(),
             raw: 1,
             compressed: Some(size),
+            budget: MAX_CODE_SIZE,
             pages: Some(1),
             errors: vec![ActivationError::CodeTooLarge { size, limit: MAX_CODE_SIZE }],
         };
@@ -314,5 +381,25 @@ withdrawal-queue    140,000        30,000       122.1%      -  FAIL: wasm over 1
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(24_576), "24,576");
         assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(signed_thousands(-1_234), "-1,234");
+        assert_eq!(signed_thousands(12), "12");
+    }
+
+    /// The programs `tidepool build` last wrote (the test command builds before testing)
+    /// are within their budgets; skipped when nothing is built, except on CI.
+    #[test]
+    fn built_programs_are_within_their_budgets() {
+        let ws = Workspace::load().unwrap();
+        let out_dir = ws.root.join(WASM_TARGET_DIR);
+        for program in &ws.programs {
+            let path = out_dir.join(format!("{}.wasm", program.name()));
+            let Ok(wasm) = fs::read(&path) else {
+                assert!(std::env::var_os("CI").is_none(), "{} missing on CI", path.display());
+                eprintln!("SKIPPED: {} missing; run `tidepool build` first", path.display());
+                continue;
+            };
+            let (report, _) = assess(program.name(), program.spec.budget, &wasm);
+            assert!(report.problems().is_empty(), "{:?}", report.problems());
+        }
     }
 }

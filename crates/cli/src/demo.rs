@@ -54,7 +54,7 @@ struct Cast {
 pub fn run(args: &Args) -> Result<()> {
     let ws = Workspace::load()?;
     if args.rpc.is_none() && !args.skip_build {
-        build::run(&build::Args { contract: None, known_oversize: Vec::new() })?;
+        build::run(&build::Args::default())?;
     }
     let (node, url, deployer) = match &args.rpc {
         Some(url) => (None, url.clone(), args.signer.load()?),

@@ -29,8 +29,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Build every contract to wasm, check it against Nitro's activation rules, compress it
-    /// into deployable code (target/wasm/<name>.wasm and .code) and print a size table.
+    /// Build every program of the table (crates/programs) to wasm, check it against Nitro's
+    /// activation rules and its size budget, compress it into deployable code
+    /// (target/wasm/<program>.wasm and .code) and print a size table.
     Build(build::Args),
     /// Write the Solidity interface abi/I<Name>.sol and JSON ABI abi/<Name>.json of every
     /// contract, or with --check verify they are up to date.
@@ -89,6 +90,13 @@ mod tests {
             build.map(|c| c.command),
             Ok(Command::Build(build::Args { contract: Some(name), .. })) if name == "vault"
         ));
+        let build = Cli::try_parse_from(["tidepool", "build", "--program", "pool-admin"]);
+        assert!(matches!(
+            build.map(|c| c.command),
+            Ok(Command::Build(build::Args { program: Some(name), .. })) if name == "pool-admin"
+        ));
+        let both = ["tidepool", "build", "--contract", "pool", "--program", "pool-admin"];
+        assert!(Cli::try_parse_from(both).is_err());
         let check = Cli::try_parse_from(["tidepool", "abi", "--check"]);
         assert!(matches!(check.map(|c| c.command), Ok(Command::Abi(abi::Args { check: true }))));
         assert!(Cli::try_parse_from(["tidepool"]).is_err());

@@ -41,7 +41,7 @@ pub fn dev_signers(node: &tidepool_node::node::NodeHandle) -> Result<Vec<Private
 pub fn run(args: &Args) -> Result<()> {
     let ws = Workspace::load()?;
     if !args.skip_build {
-        build::run(&build::Args { contract: None, known_oversize: Vec::new() })?;
+        build::run(&build::Args::default())?;
     }
     let node =
         Node::spawn(NodeConfig { host: args.host, port: args.port, ..NodeConfig::default() })

@@ -1,11 +1,15 @@
-//! The workspace and its contracts, as `cargo metadata` describes them.
+//! The workspace and its programs: the table in `crates/programs` checked against what
+//! `cargo metadata` says, so a program crate missing from the table (or a row without its
+//! crate) stops every command that builds, exports or deploys.
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
+use tidepool_programs::{ContractSpec, ProgramSpec, CONTRACTS};
 
 /// Where the contract crates live, relative to the workspace root.
 pub const CONTRACTS_DIR: &str = "contracts";
@@ -16,30 +20,31 @@ pub const EXPORT_ABI_FEATURE: &str = "export-abi";
 /// The crate an export-abi binary must use for `tidepool abi` to understand it.
 pub const ABI_EXPORT_CRATE: &str = "tidepool-abi-export";
 
-/// A contract crate: a workspace member under `contracts/` with a `cdylib` target.
+/// A program of the table, found in the workspace.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Contract {
-    /// Directory name under `contracts/`, e.g. `vault`: the name used on the command line
-    /// and for `target/wasm/<name>.wasm`.
-    pub name: String,
-    /// Cargo package, e.g. `tidepool-vault`.
-    pub package: String,
-    /// Library target name, e.g. `tidepool_vault` (the wasm file's stem).
+pub struct Program {
+    /// Its row of the table.
+    pub spec: &'static ProgramSpec,
+    /// Its contract's row.
+    pub contract: &'static ContractSpec,
+    /// The `cdylib` target's name, e.g. `tidepool_vault_program` (the wasm file's stem).
     pub lib_name: String,
-    /// The binary that prints the ABI, if the crate has one behind the `export-abi` feature.
-    pub abi_bin: Option<String>,
-    /// Whether the crate depends on [`ABI_EXPORT_CRATE`] (so its binary takes `--sol` and
-    /// `--json` rather than printing stylus-sdk's bare interface).
-    pub uses_abi_export: bool,
 }
 
-/// The workspace root and its contracts, sorted by name.
+impl Program {
+    /// The program's name, e.g. `pool-accounting`.
+    pub fn name(&self) -> &'static str {
+        self.spec.name
+    }
+}
+
+/// The workspace root and the programs of the table.
 #[derive(Clone, Debug)]
 pub struct Workspace {
     /// The workspace root directory.
     pub root: PathBuf,
-    /// Contract crates, sorted by name.
-    pub contracts: Vec<Contract>,
+    /// Every program, in table order.
+    pub programs: Vec<Program>,
 }
 
 #[derive(Deserialize)]
@@ -56,8 +61,6 @@ struct Package {
     manifest_path: PathBuf,
     targets: Vec<Target>,
     #[serde(default)]
-    features: std::collections::BTreeMap<String, Vec<String>>,
-    #[serde(default)]
     dependencies: Vec<Dependency>,
 }
 
@@ -72,6 +75,12 @@ struct Target {
     kind: Vec<String>,
     #[serde(default, rename = "required-features")]
     required_features: Vec<String>,
+}
+
+impl Target {
+    fn is(&self, kind: &str) -> bool {
+        self.kind.iter().any(|k| k == kind)
+    }
 }
 
 /// The cargo to run: the one that launched us when run through `cargo run`, else `cargo`.
@@ -94,68 +103,130 @@ impl Workspace {
         Self::from_metadata(&json)
     }
 
-    /// Reads `cargo metadata --format-version 1` output.
+    /// Reads `cargo metadata --format-version 1` output and checks it against the table:
+    /// every program's crate is a workspace member in the table's directory with a `cdylib`
+    /// target, every `cdylib` under `contracts/` is a program of the table, and every
+    /// contract's export-abi binary exists.
     pub fn from_metadata(json: &str) -> Result<Self> {
         let metadata: Metadata =
             serde_json::from_str(json).context("parsing `cargo metadata` output")?;
-        let contracts_dir = metadata.workspace_root.join(CONTRACTS_DIR);
-        let mut contracts = Vec::new();
-        for package in &metadata.packages {
-            if !metadata.workspace_members.contains(&package.id) {
-                continue;
+        let root = metadata.workspace_root;
+        let members: BTreeMap<&str, &Package> = metadata
+            .packages
+            .iter()
+            .filter(|p| metadata.workspace_members.contains(&p.id))
+            .map(|p| (p.name.as_str(), p))
+            .collect();
+        let mut problems = Vec::new();
+
+        let mut programs = Vec::new();
+        for contract in &CONTRACTS {
+            for spec in contract.programs {
+                let Some(package) = members.get(spec.package) else {
+                    problems.push(format!(
+                        "program {}: no workspace member named {} (crates/programs lists it \
+                         at {})",
+                        spec.name, spec.package, spec.dir
+                    ));
+                    continue;
+                };
+                if package.manifest_path.parent() != Some(root.join(spec.dir).as_path()) {
+                    problems.push(format!(
+                        "program {}: {} is at {}, the table says {}",
+                        spec.name,
+                        spec.package,
+                        package.manifest_path.display(),
+                        spec.dir
+                    ));
+                }
+                match package.targets.iter().find(|t| t.is("cdylib")) {
+                    Some(lib) => programs.push(Program {
+                        spec,
+                        contract,
+                        lib_name: lib.name.replace('-', "_"),
+                    }),
+                    None => problems.push(format!(
+                        "program {}: {} has no cdylib target",
+                        spec.name, spec.package
+                    )),
+                }
             }
-            let Some(dir) = package.manifest_path.parent() else { continue };
-            if !dir.starts_with(&contracts_dir) {
-                continue;
-            }
-            let Some(lib) = package.targets.iter().find(|t| t.kind.iter().any(|k| k == "cdylib"))
-            else {
-                continue;
-            };
-            let abi_bin = package
-                .features
-                .contains_key(EXPORT_ABI_FEATURE)
-                .then(|| {
-                    package.targets.iter().find(|t| {
-                        t.kind.iter().any(|k| k == "bin")
-                            && t.required_features.iter().any(|f| f == EXPORT_ABI_FEATURE)
-                    })
-                })
-                .flatten()
-                .map(|t| t.name.clone());
-            contracts.push(Contract {
-                name: dir_name(dir)?,
-                package: package.name.clone(),
-                lib_name: lib.name.replace('-', "_"),
-                abi_bin,
-                uses_abi_export: package.dependencies.iter().any(|d| d.name == ABI_EXPORT_CRATE),
-            });
+            problems.extend(check_abi_binary(contract, &members));
         }
-        contracts.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Self { root: metadata.workspace_root, contracts })
+
+        let contracts_dir = root.join(CONTRACTS_DIR);
+        for package in members.values() {
+            let under_contracts =
+                package.manifest_path.parent().is_some_and(|dir| dir.starts_with(&contracts_dir));
+            let builds_wasm = package.targets.iter().any(|t| t.is("cdylib"));
+            let listed =
+                CONTRACTS.iter().flat_map(|c| c.programs).any(|p| p.package == package.name);
+            if under_contracts && builds_wasm && !listed {
+                problems.push(format!(
+                    "{} ({}) builds a program that the table in crates/programs does not list",
+                    package.name,
+                    package.manifest_path.display()
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            bail!("the program table and the workspace disagree:\n  {}", problems.join("\n  "));
+        }
+        Ok(Self { root, programs })
     }
 
-    /// All contracts, or the one named (by directory or package name).
-    pub fn select(&self, name: Option<&str>) -> Result<Vec<&Contract>> {
-        if self.contracts.is_empty() {
-            bail!("no contract crates (members with a cdylib target under {CONTRACTS_DIR}/)");
-        }
-        let Some(name) = name else { return Ok(self.contracts.iter().collect()) };
-        match self.contracts.iter().find(|c| c.name == name || c.package == name) {
-            Some(contract) => Ok(vec![contract]),
-            None => bail!(
-                "no contract named `{name}`; the contracts are: {}",
-                self.contracts.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
-            ),
+    /// The programs of the contract named `contract`, or the program named `program`, or
+    /// (neither given) all of them.
+    pub fn select(&self, contract: Option<&str>, program: Option<&str>) -> Result<Vec<&Program>> {
+        let names = |items: Vec<&str>| items.join(", ");
+        match (contract, program) {
+            (Some(_), Some(_)) => bail!("give a contract or a program, not both"),
+            (Some(name), None) => {
+                let selected: Vec<&Program> =
+                    self.programs.iter().filter(|p| p.contract.name == name).collect();
+                if selected.is_empty() {
+                    bail!(
+                        "no contract named `{name}`; the contracts are: {}",
+                        names(CONTRACTS.iter().map(|c| c.name).collect())
+                    );
+                }
+                Ok(selected)
+            }
+            (None, Some(name)) => match self.programs.iter().find(|p| p.name() == name) {
+                Some(program) => Ok(vec![program]),
+                None => bail!(
+                    "no program named `{name}`; the programs are: {}",
+                    names(self.programs.iter().map(Program::name).collect())
+                ),
+            },
+            (None, None) => Ok(self.programs.iter().collect()),
         }
     }
 }
 
-fn dir_name(dir: &Path) -> Result<String> {
-    dir.file_name()
-        .and_then(|n| n.to_str())
-        .map(str::to_string)
-        .with_context(|| format!("contract directory {} has no UTF-8 name", dir.display()))
+/// Why `contract`'s export-abi binary cannot be run, if it cannot.
+fn check_abi_binary(contract: &ContractSpec, members: &BTreeMap<&str, &Package>) -> Vec<String> {
+    let Some(package) = members.get(contract.package) else {
+        return vec![format!(
+            "contract {}: its crate {} is not a workspace member",
+            contract.name, contract.package
+        )];
+    };
+    let mut problems = Vec::new();
+    let bin = package.targets.iter().find(|t| t.is("bin") && t.name == contract.abi_bin);
+    if !bin.is_some_and(|b| b.required_features.iter().any(|f| f == EXPORT_ABI_FEATURE)) {
+        problems.push(format!(
+            "contract {}: {} has no binary {} behind its `{EXPORT_ABI_FEATURE}` feature",
+            contract.name, contract.package, contract.abi_bin
+        ));
+    }
+    if !package.dependencies.iter().any(|d| d.name == ABI_EXPORT_CRATE) {
+        problems.push(format!(
+            "contract {}: {} does not use {ABI_EXPORT_CRATE} (see README, \"Adding a contract\")",
+            contract.name, contract.package
+        ));
+    }
+    problems
 }
 
 #[cfg(test)]
@@ -163,72 +234,89 @@ fn dir_name(dir: &Path) -> Result<String> {
 mod tests {
     use super::*;
 
-    fn metadata() -> String {
-        let package = |name: &str, dir: &str, kinds: &str, abi: bool| {
-            let features = if abi { r#"{"export-abi": []}"# } else { "{}" };
-            let deps = if abi { r#"[{"name": "tidepool-abi-export"}]"# } else { "[]" };
-            let bin = if abi {
-                format!(
-                    r#",{{"name": "{name}-abi", "kind": ["bin"], "required-features": ["export-abi"]}}"#
-                )
-            } else {
-                String::new()
-            };
-            format!(
+    /// Metadata of a workspace at `/ws` holding every crate of the table, plus `extra`.
+    fn metadata(skip: Option<&str>, extra: &[(&str, &str)]) -> String {
+        let mut packages = Vec::new();
+        let mut add = |name: &str, dir: &str, targets: String, deps: &str| {
+            packages.push(format!(
                 r#"{{"id": "{name}", "name": "{name}", "manifest_path": "/ws/{dir}/Cargo.toml",
-                    "targets": [{{"name": "{lib}", "kind": {kinds}}}{bin}],
-                    "features": {features}, "dependencies": {deps}}}"#,
-                lib = name.replace('-', "_")
-            )
+                    "targets": [{targets}], "dependencies": [{deps}]}}"#
+            ));
         };
+        let lib = |name: &str, kind: &str| {
+            format!(r#"{{"name": "{}", "kind": ["{kind}"]}}"#, name.replace('-', "_"))
+        };
+        for contract in &CONTRACTS {
+            for p in contract.programs.iter().filter(|p| Some(p.package) != skip) {
+                add(p.package, p.dir, lib(p.package, "cdylib"), "");
+            }
+            let bin = format!(
+                r#"{{"name": "{}", "kind": ["bin"], "required-features": ["export-abi"]}}"#,
+                contract.abi_bin
+            );
+            add(
+                contract.package,
+                &format!("contracts/{}", contract.name),
+                format!("{}, {bin}", lib(contract.package, "lib")),
+                r#"{"name": "tidepool-abi-export"}"#,
+            );
+        }
+        for (name, dir) in extra {
+            add(name, dir, lib(name, "cdylib"), "");
+        }
+        add("tidepool-math", "crates/math", lib("tidepool-math", "lib"), "");
+        let ids: Vec<String> = packages
+            .iter()
+            .map(|p| p.split('"').nth(3).unwrap().to_string())
+            .map(|id| format!("\"{id}\""))
+            .collect();
         format!(
-            r#"{{"packages": [{}, {}, {}, {}], "workspace_root": "/ws",
-                "workspace_members": ["tidepool-vault", "tidepool-withdrawal-queue", "tidepool-math", "tidepool-stub"],
+            r#"{{"packages": [{}], "workspace_root": "/ws", "workspace_members": [{}],
                 "version": 1}}"#,
-            package("tidepool-vault", "contracts/vault", r#"["lib", "cdylib"]"#, true),
-            package(
-                "tidepool-withdrawal-queue",
-                "contracts/withdrawal-queue",
-                r#"["cdylib"]"#,
-                false
-            ),
-            package("tidepool-math", "crates/math", r#"["lib"]"#, false),
-            package("tidepool-stub", "contracts/stub", r#"["lib"]"#, false),
+            packages.join(", "),
+            ids.join(", ")
         )
     }
 
     #[test]
-    fn finds_contracts_under_contracts_dir() {
-        let ws = Workspace::from_metadata(&metadata()).unwrap();
+    fn finds_every_program_of_the_table() {
+        let ws = Workspace::from_metadata(&metadata(None, &[])).unwrap();
         assert_eq!(ws.root, PathBuf::from("/ws"));
-        assert_eq!(
-            ws.contracts,
-            [
-                Contract {
-                    name: "vault".into(),
-                    package: "tidepool-vault".into(),
-                    lib_name: "tidepool_vault".into(),
-                    abi_bin: Some("tidepool-vault-abi".into()),
-                    uses_abi_export: true,
-                },
-                Contract {
-                    name: "withdrawal-queue".into(),
-                    package: "tidepool-withdrawal-queue".into(),
-                    lib_name: "tidepool_withdrawal_queue".into(),
-                    abi_bin: None,
-                    uses_abi_export: false,
-                },
-            ]
-        );
+        let names: Vec<&str> = ws.programs.iter().map(Program::name).collect();
+        let table: Vec<&str> = tidepool_programs::Program::ALL.iter().map(|p| p.name()).collect();
+        assert_eq!(names, table);
+        let vault = &ws.select(None, Some("vault")).unwrap()[0];
+        assert_eq!(vault.lib_name, vault.spec.lib_name());
     }
 
     #[test]
-    fn selects_by_directory_or_package() {
-        let ws = Workspace::from_metadata(&metadata()).unwrap();
-        assert_eq!(ws.select(None).unwrap().len(), 2);
-        assert_eq!(ws.select(Some("vault")).unwrap()[0].package, "tidepool-vault");
-        assert_eq!(ws.select(Some("tidepool-vault")).unwrap()[0].name, "vault");
-        let err = ws.select(Some("pool")).unwrap_err().to_string();
-        assert!(err.contains("vault, withdrawal-queue"), "{err}");
+    fn a_program_missing_from_the_table_or_the_workspace_is_an_error() {
+        let extra = [("tidepool-stray-program", "contracts/vault/programs/stray")];
+        let err = Workspace::from_metadata(&metadata(None, &extra)).unwrap_err().to_string();
+        assert!(err.contains("tidepool-stray-program"), "{err}");
+        assert!(err.contains("does not list"), "{err}");
+        let vault = tidepool_programs::Program::Vault.spec().package;
+        let err = Workspace::from_metadata(&metadata(Some(vault), &[])).unwrap_err().to_string();
+        assert!(err.contains(&format!("no workspace member named {vault}")), "{err}");
+    }
+
+    #[test]
+    fn the_table_matches_this_workspace() {
+        Workspace::load().unwrap();
+    }
+
+    #[test]
+    fn selects_by_contract_or_program() {
+        let ws = Workspace::from_metadata(&metadata(None, &[])).unwrap();
+        assert_eq!(ws.select(None, None).unwrap().len(), tidepool_programs::Program::ALL.len());
+        let oracle: Vec<&str> =
+            ws.select(Some("oracle"), None).unwrap().iter().map(|p| p.name()).collect();
+        assert_eq!(oracle, ["oracle", "oracle-admin"]);
+        assert_eq!(ws.select(None, Some("oracle")).unwrap().len(), 1);
+        let err = ws.select(Some("nothing"), None).unwrap_err().to_string();
+        assert!(err.contains("pool, vault"), "{err}");
+        let err = ws.select(None, Some("nothing")).unwrap_err().to_string();
+        assert!(err.contains("pool, pool-accounting"), "{err}");
+        assert!(ws.select(Some("oracle"), Some("oracle")).is_err());
     }
 }

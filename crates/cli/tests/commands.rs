@@ -12,13 +12,14 @@ use alloy_primitives::{keccak256, Address};
 use tidepool_deploy::{Client, Deployment, PrivateKeySigner};
 use tidepool_interfaces::{roles::DEFAULT_ADMIN_ROLE, IPool};
 use tidepool_node::node::{Node, NodeConfig, NodeHandle};
+use tidepool_programs::Program;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn built() -> bool {
-    let ok = root().join("target/wasm/pool.code").exists();
+    let ok = root().join("target/wasm").join(Program::Pool.code_file()).exists();
     if !ok {
         assert!(std::env::var_os("CI").is_none(), "target/wasm/pool.code missing on CI");
         eprintln!("SKIPPED: run `tidepool build` first");
@@ -84,10 +85,13 @@ fn deploy_records_the_protocol_refuses_a_live_record_and_replaces_it_when_forced
     assert_eq!(first.oracle.members.len(), 3);
     assert_eq!(first.oracle.quorum, 2);
     // Every recorded code hash is the built code's.
-    for (name, file) in
-        [("pool", "pool"), ("oracle", "oracle"), ("withdrawalQueue", "withdrawal-queue")]
-    {
-        let code = std::fs::read(root().join(format!("target/wasm/{file}.code"))).expect("code");
+    for (name, program) in [
+        ("pool", Program::Pool),
+        ("oracle", Program::Oracle),
+        ("withdrawalQueue", Program::WithdrawalQueue),
+    ] {
+        let code =
+            std::fs::read(root().join("target/wasm").join(program.code_file())).expect("code");
         let (_, c) = first.contracts.iter().into_iter().find(|(n, _)| *n == name).expect("listed");
         assert_eq!(c.code_hash, keccak256(code), "{name}");
     }
@@ -431,7 +435,7 @@ fn bench_measures_every_operation_and_keeps_hand_written_text() {
         assert_eq!(row[0], row[1..].iter().sum::<i64>(), "{row:?}");
         assert!(row[5] > 0, "no wasm ran: {row:?}");
     }
-    for name in tidepool_deploy::protocol::PROGRAMS {
+    for name in Program::ALL.map(Program::name) {
         assert!(file.contains(&format!("| {name} |")), "size of {name}");
     }
 }

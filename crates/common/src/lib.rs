@@ -12,6 +12,7 @@
 //! - [`permit`]: EIP-2612 signature check and nonce for ERC-20 tokens.
 //! - [`erc20`]: ERC-20 events, ERC-6093 errors and the allowance book.
 //! - [`initializable`]: one-time initialisation by the deployer.
+//! - [`program`]: program types, delegation to a contract's next program, program shells.
 #![cfg_attr(not(any(test, feature = "export-abi", feature = "testing")), no_std)]
 
 extern crate alloc;
@@ -24,6 +25,7 @@ pub mod initializable;
 pub mod nonces;
 pub mod pausable;
 pub mod permit;
+pub mod program;
 pub mod signature;
 
 #[cfg(any(test, feature = "testing"))]

@@ -3,26 +3,27 @@
 use std::path::Path;
 
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
+use tidepool_programs::Program as Id;
 
 use crate::{Client, Error};
 use tidepool_interfaces::{IArbWasm, ARB_WASM};
 
-/// One contract's deployable code (`EF F0 00`, dictionary byte, brotli stream).
+/// One program's deployable code (`EF F0 00`, dictionary byte, brotli stream).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Program {
-    /// The contract's directory name under `contracts/` (`pool`, `withdrawal-queue`, ...).
-    pub name: String,
+    /// Which program of the table (`crates/programs`).
+    pub id: Id,
     /// The code as it will sit on chain.
     pub code: Bytes,
 }
 
 impl Program {
-    /// Reads `<dir>/<name>.code`.
+    /// Reads `<dir>/<name>.code`, as `tidepool build` writes it.
     ///
     /// # Errors
     /// [`Error::Artifact`] if the file is missing or is not Stylus code.
-    pub fn load(dir: &Path, name: &str) -> Result<Self, Error> {
-        let path = dir.join(format!("{name}.code"));
+    pub fn load(dir: &Path, id: Id) -> Result<Self, Error> {
+        let path = dir.join(id.code_file());
         let code = std::fs::read(&path)
             .map_err(|source| Error::Artifact { path: path.clone(), source })?;
         if !code.starts_with(&[0xEF, 0xF0, 0x00]) {
@@ -31,7 +32,7 @@ impl Program {
                 source: std::io::Error::other("not Stylus code (no EF F0 00 prefix)"),
             });
         }
-        Ok(Self { name: name.to_owned(), code: code.into() })
+        Ok(Self { id, code: code.into() })
     }
 
     /// The code hash ArbWasm activates, keccak-256 of the code.
@@ -81,7 +82,7 @@ pub async fn place(client: &Client, from: Address, program: &Program) -> Result<
         return Err(Error::Unexpected(format!(
             "{} landed at {address}, not at the deployer's nonce {deployer_nonce}: was another \
              transaction sent from {from} at the same time?",
-            program.name
+            program.id
         )));
     }
     Ok(Placed { address, deployer_nonce, block: receipt.block_number.unwrap_or_default() })
@@ -160,11 +161,11 @@ mod tests {
     fn loading_refuses_missing_and_non_stylus_files() {
         let dir = std::env::temp_dir().join(format!("tidepool-deploy-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
-        assert!(matches!(Program::load(&dir, "absent"), Err(Error::Artifact { .. })));
-        std::fs::write(dir.join("evm.code"), [0x60, 0x00]).expect("write");
-        assert!(matches!(Program::load(&dir, "evm"), Err(Error::Artifact { .. })));
-        std::fs::write(dir.join("ok.code"), [0xEF, 0xF0, 0x00, 0x00, 1]).expect("write");
-        let p = Program::load(&dir, "ok").expect("loads");
+        assert!(matches!(Program::load(&dir, Id::Pool), Err(Error::Artifact { .. })));
+        std::fs::write(dir.join("vault.code"), [0x60, 0x00]).expect("write");
+        assert!(matches!(Program::load(&dir, Id::Vault), Err(Error::Artifact { .. })));
+        std::fs::write(dir.join("oracle.code"), [0xEF, 0xF0, 0x00, 0x00, 1]).expect("write");
+        let p = Program::load(&dir, Id::Oracle).expect("loads");
         assert_eq!(p.code_hash(), keccak256([0xEF, 0xF0, 0x00, 0x00, 1]));
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }

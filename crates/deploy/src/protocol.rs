@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use alloy_primitives::{Address, U256};
+use tidepool_programs::Program as Id;
 
 use crate::{
     program::{self, Activation, Placed, Program},
@@ -11,20 +12,6 @@ use crate::{
 };
 use tidepool_interfaces::{roles, IOracle, IPool, IRateFeed, IVault, IWithdrawalQueue, IWrapped};
 
-/// Every program `tidepool build` makes, by directory name (the vault is placed twice).
-pub const PROGRAMS: [&str; 11] = [
-    "pool",
-    "pool-accounting",
-    "pool-admin",
-    "vault",
-    "withdrawal-queue",
-    "withdrawal-queue-ledger",
-    "withdrawal-queue-admin",
-    "oracle",
-    "oracle-admin",
-    "wrapped",
-    "rate-feed",
-];
 
 /// The beacon chain the oracle's frames follow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,14 +157,17 @@ pub async fn deploy_protocol(
     progress: &mut dyn FnMut(String),
 ) -> Result<Deployment, Error> {
     let quorum = options.quorum()?;
-    let programs = PROGRAMS
+    // Every program of the table (`crates/programs`), each loaded once (the vault is placed
+    // twice).
+    let programs = Id::ALL
         .iter()
-        .map(|name| Program::load(&options.artifacts, name))
+        .map(|id| Program::load(&options.artifacts, *id))
         .collect::<Result<Vec<_>, _>>()?;
-    let by_name = |name: &str| {
-        programs.iter().find(|p| p.name == name).ok_or_else(|| {
-            Error::Unexpected(format!("program {name} missing from the program list"))
-        })
+    let by_id = |id: Id| {
+        programs
+            .iter()
+            .find(|p| p.id == id)
+            .ok_or_else(|| Error::Unexpected(format!("program {id} missing from the program list")))
     };
     let admin = options.admin.unwrap_or(deployer);
     let treasury = options.treasury.unwrap_or(admin);
@@ -188,25 +178,25 @@ pub async fn deploy_protocol(
 
     // 1. Place every program.
     let order = [
-        ("poolAccounting", "pool-accounting"),
-        ("poolAdmin", "pool-admin"),
-        ("pool", "pool"),
-        ("rewardsVault", "vault"),
-        ("withdrawalVault", "vault"),
-        ("withdrawalQueueLedger", "withdrawal-queue-ledger"),
-        ("withdrawalQueueAdmin", "withdrawal-queue-admin"),
-        ("withdrawalQueue", "withdrawal-queue"),
-        ("wrapped", "wrapped"),
-        ("rateFeed", "rate-feed"),
-        ("oracleAdmin", "oracle-admin"),
-        ("oracle", "oracle"),
+        ("poolAccounting", Id::PoolAccounting),
+        ("poolAdmin", Id::PoolAdmin),
+        ("pool", Id::Pool),
+        ("rewardsVault", Id::Vault),
+        ("withdrawalVault", Id::Vault),
+        ("withdrawalQueueLedger", Id::WithdrawalQueueLedger),
+        ("withdrawalQueueAdmin", Id::WithdrawalQueueAdmin),
+        ("withdrawalQueue", Id::WithdrawalQueue),
+        ("wrapped", Id::Wrapped),
+        ("rateFeed", Id::RateFeed),
+        ("oracleAdmin", Id::OracleAdmin),
+        ("oracle", Id::Oracle),
     ];
     let mut placed: Vec<(&str, &Program, Placed)> = Vec::with_capacity(order.len());
-    for (role_name, program_name) in order {
-        let program = by_name(program_name)?;
+    for (role_name, id) in order {
+        let program = by_id(id)?;
         let at = program::place(client, deployer, program).await?;
         progress(format!(
-            "placed {role_name:<22} {} ({} bytes of {program_name})",
+            "placed {role_name:<22} {} ({} bytes of {id})",
             at.address,
             program.code.len()
         ));

@@ -9,6 +9,7 @@ use alloy_rpc_types_eth::TransactionRequest;
 use alloy_sol_types::{sol, SolCall, SolError};
 use common::*;
 use tidepool_node::chain::Chain;
+use tidepool_programs::Program;
 
 sol! {
     interface IVault {
@@ -24,7 +25,7 @@ sol! {
 
 #[test]
 fn built_vault_deploys_initialises_and_guards_withdrawals() {
-    let Some(wasm) = built_wasm("vault") else { return };
+    let Some(wasm) = built_wasm(Program::Vault) else { return };
     let mut chain = chain();
     let (vault, nonce) = deploy(&mut chain, &wasm);
     let pool = addr(0x9001);
@@ -123,10 +124,10 @@ struct PoolDeployment {
 }
 
 fn deploy_pool() -> Option<PoolDeployment> {
-    let pool_wasm = built_wasm("pool")?;
-    let accounting_wasm = built_wasm("pool-accounting")?;
-    let admin_wasm = built_wasm("pool-admin")?;
-    let vault_wasm = built_wasm("vault")?;
+    let pool_wasm = built_wasm(Program::Pool)?;
+    let accounting_wasm = built_wasm(Program::PoolAccounting)?;
+    let admin_wasm = built_wasm(Program::PoolAdmin)?;
+    let vault_wasm = built_wasm(Program::Vault)?;
     let mut chain = chain();
     let (admin, oracle, alice, treasury) =
         (dev(&chain, 0), dev(&chain, 1), dev(&chain, 2), addr(0x7ea5));
@@ -282,7 +283,8 @@ sol! {
 /// and unwrapping hands back exactly the shares wrapped.
 #[test]
 fn built_wrapper_and_rate_feed_follow_the_pool() {
-    let (Some(wrapped_wasm), Some(feed_wasm)) = (built_wasm("wrapped"), built_wasm("rate-feed"))
+    let (Some(wrapped_wasm), Some(feed_wasm)) =
+        (built_wasm(Program::Wrapped), built_wasm(Program::RateFeed))
     else {
         return;
     };
@@ -377,8 +379,15 @@ sol! {
 fn built_oracle_applies_a_quorum_signed_report_to_the_pool() {
     use alloy_signer::SignerSync;
     use alloy_sol_types::SolStruct;
-    let names = ["pool", "pool-accounting", "pool-admin", "vault", "oracle", "oracle-admin"];
-    let Some(wasms) = names.iter().map(|n| built_wasm(n)).collect::<Option<Vec<_>>>() else {
+    let programs = [
+        Program::Pool,
+        Program::PoolAccounting,
+        Program::PoolAdmin,
+        Program::Vault,
+        Program::Oracle,
+        Program::OracleAdmin,
+    ];
+    let Some(wasms) = programs.into_iter().map(built_wasm).collect::<Option<Vec<_>>>() else {
         return;
     };
     let mut chain = chain();

@@ -10,6 +10,7 @@ use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::{sol, SolCall, SolError};
 use common::*;
 use tidepool_node::chain::Chain;
+use tidepool_programs::Program;
 
 sol! {
     interface IPool {
@@ -70,10 +71,14 @@ fn call_from(chain: &mut Chain, from: Address, to: Address, data: Vec<u8>) -> (b
 
 #[test]
 fn built_queue_takes_requests_the_pool_finalizes_and_pays_claims() {
-    let wasm = ["pool", "pool-accounting", "pool-admin"]
+    let wasm = [Program::Pool, Program::PoolAccounting, Program::PoolAdmin]
         .into_iter()
-        .chain(["withdrawal-queue", "withdrawal-queue-ledger", "withdrawal-queue-admin"])
-        .chain(["wrapped"])
+        .chain([
+            Program::WithdrawalQueue,
+            Program::WithdrawalQueueLedger,
+            Program::WithdrawalQueueAdmin,
+        ])
+        .chain([Program::Wrapped])
         .map(built_wasm)
         .collect::<Option<Vec<_>>>();
     let Some(wasm) = wasm else { return };

@@ -9,14 +9,13 @@ use std::collections::HashMap;
 use alloy_primitives::{address, Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolStruct, SolValue};
 use tidepool_common::testing::{sign_digest, signer, TestHost};
+use tidepool_oracle::programs::OracleAdmin;
 use tidepool_oracle::{roles, Oracle, OracleReportLimits, ReportData};
-use tidepool_oracle_admin::OracleAdmin;
+use tidepool_pool::programs::{PoolAccounting, PoolAdmin};
 use tidepool_pool::{
     interfaces::{IVault, IWithdrawalQueue},
     roles as pool_roles, Pool,
 };
-use tidepool_pool_accounting::PoolAccounting;
-use tidepool_pool_admin::PoolAdmin;
 
 pub const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
 pub const ADMIN: Address = address!("00000000000000000000000000000000000000a0");

@@ -4,12 +4,11 @@
 use alloy_primitives::{address, Address, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolEvent};
 use tidepool_common::testing::TestHost;
+use tidepool_pool::programs::{PoolAccounting, PoolAdmin};
 use tidepool_pool::{
     interfaces::{IVault, IWithdrawalQueue},
     roles, Pool, PoolError,
 };
-use tidepool_pool_accounting::PoolAccounting;
-use tidepool_pool_admin::PoolAdmin;
 
 /// Gives `ACCOUNTING` and `ADMIN_CONTRACT` code, and makes delegatecalls to them run their
 /// routers on `vm`, as the chain does.

@@ -9,9 +9,9 @@ use alloy_primitives::{address, Address, B256, U256, U512};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
 use tidepool_common::testing::{IncomingCall, TestHost};
 use tidepool_pool::errors::{ERC20InsufficientAllowance, InsufficientShares, ProtocolStopped};
+use tidepool_withdrawal_queue::programs::WithdrawalQueueAdmin;
+use tidepool_withdrawal_queue::programs::WithdrawalQueueLedger;
 use tidepool_withdrawal_queue::{calls::IPoolToken, roles, QueueError, WithdrawalQueue};
-use tidepool_withdrawal_queue_admin::WithdrawalQueueAdmin;
-use tidepool_withdrawal_queue_ledger::WithdrawalQueueLedger;
 
 pub const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
 pub const ADMIN: Address = address!("00000000000000000000000000000000000000a0");
@@ -308,7 +308,7 @@ impl Env {
     /// The batch ends `calculateFinalizationBatches` gives for requests up to `last_id` at
     /// `rate` with an unlimited budget, cut at `last_id`.
     pub fn batches_to(&self, last_id: U256, rate: U256) -> Vec<U256> {
-        use tidepool_withdrawal_queue_admin::BatchesCalculationState;
+        use tidepool_withdrawal_queue::programs::BatchesCalculationState;
         let mut state = BatchesCalculationState {
             remainingEthBudget: U256::MAX,
             finished: false,

@@ -6,12 +6,11 @@ use std::{cell::RefCell, rc::Rc};
 
 use alloy_primitives::{address, Address, U256};
 use tidepool_common::testing::TestHost;
+use tidepool_pool::programs::{PoolAccounting, PoolAdmin};
 use tidepool_pool::Pool;
-use tidepool_pool_accounting::PoolAccounting;
-use tidepool_pool_admin::PoolAdmin;
+use tidepool_withdrawal_queue::programs::WithdrawalQueueAdmin;
+use tidepool_withdrawal_queue::programs::WithdrawalQueueLedger;
 use tidepool_withdrawal_queue::WithdrawalQueue;
-use tidepool_withdrawal_queue_admin::WithdrawalQueueAdmin;
-use tidepool_withdrawal_queue_ledger::WithdrawalQueueLedger;
 
 pub const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
 pub const ADMIN: Address = address!("00000000000000000000000000000000000000a0");

@@ -11,7 +11,7 @@ mod suite;
 use std::{fmt::Write as _, path::PathBuf};
 
 use anyhow::{Context, Result};
-use tidepool_deploy::protocol::PROGRAMS;
+use tidepool_programs::Program;
 
 use self::{
     lab::{Lab, Pricing},
@@ -58,16 +58,16 @@ struct Results {
 pub fn run(args: &Args) -> Result<()> {
     let ws = Workspace::load()?;
     if !args.skip_build {
-        build::run(&build::Args { contract: None, known_oversize: Vec::new() })?;
+        build::run(&build::Args::default())?;
     }
     let artifacts = ws.root.join("target/wasm");
-    let sizes = PROGRAMS
+    let sizes = Program::ALL
         .iter()
-        .map(|name| {
-            let path = artifacts.join(format!("{name}.wasm"));
+        .map(|program| {
+            let path = artifacts.join(program.wasm_file());
             let wasm = std::fs::read(&path)
                 .with_context(|| format!("reading {} (run `tidepool build`)", path.display()))?;
-            Ok(build::assess(name, &wasm).0)
+            Ok(build::assess(program.name(), program.spec().budget, &wasm).0)
         })
         .collect::<Result<Vec<_>>>()?;
     let scales = Scales {

@@ -212,11 +212,11 @@ pub fn rpc_ok(url: &str, method: &str, params: serde_json::Value) -> serde_json:
 
 // ------------------------------------------------------------ built contracts
 
-/// The built wasm of `contract`, or `None` (with a note) when `tidepool build` has not run.
-pub fn built_wasm(contract: &str) -> Option<Vec<u8>> {
+/// The built wasm of `program`, or `None` (with a note) when `tidepool build` has not run.
+pub fn built_wasm(program: tidepool_programs::Program) -> Option<Vec<u8>> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../target/wasm")
-        .join(format!("{contract}.wasm"));
+        .join(program.wasm_file());
     match std::fs::read(&path) {
         Ok(wasm) => Some(wasm),
         // CI runs `tidepool build` first, so a missing file there is a failure, not a skip.

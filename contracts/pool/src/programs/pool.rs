@@ -1,0 +1,433 @@
+//! The `pool` program, the pool's front: the token, permits, shares and staking. Every other
+//! selector goes to `pool-accounting` by delegatecall ([`Delegate`]).
+
+use alloc::{string::String, vec::Vec};
+
+use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::SolEvent as _;
+use stylus_sdk::prelude::*;
+use tidepool_common::{
+    abi::{emit, AsWord},
+    eip712, initializable,
+    program::Delegate,
+};
+
+use crate::{
+    errors::*, events::Submitted, Pool, DEFAULT_MAX_POSITIVE_REBASE, DEFAULT_MODULE_FEE_BP,
+    DEFAULT_TREASURY_FEE_BP, INITIAL_HOLDER, NAME, SYMBOL, VERSION,
+};
+
+#[public]
+impl Pool {
+    // ------------------------------------------------------------------ set-up
+
+    /// Sets the pool up, once, by the account that deployed it, and locks the ETH sent as
+    /// shares at `0x…dEaD` so `totalShares` and `totalPooledEther` never return to zero (this
+    /// makes the first-depositor share-inflation attack impossible).
+    ///
+    /// # Arguments
+    /// * `deployer_nonce` - the nonce the caller deployed this contract with (proves it did).
+    /// * `admin` - receives `DEFAULT_ADMIN_ROLE`.
+    /// * `oracle` - the only caller of `handleOracleReport`.
+    /// * `withdrawal_queue`, `withdrawal_vault`, `rewards_vault`, `treasury`,
+    ///   `staking_module` - the other protocol addresses.
+    /// * `accounting_contract`, `admin_contract` - the deployed `PoolAccounting` and
+    ///   `PoolAdmin`, whose code runs on this storage for every function this contract does
+    ///   not have itself.
+    ///
+    /// # Errors
+    /// * `ZeroInitialStake` if no ETH is sent; `ZeroAddress` if any address is zero;
+    ///   `ExtensionWithoutCode` if either of those holds no code (a delegatecall to
+    ///   it would succeed doing nothing).
+    /// * `AlreadyInitialized`, `NotDeployer` from the initialisation guard.
+    ///
+    /// # Events
+    /// `Initialized`, `RoleGranted`, `Submitted`, `Transfer`, `TransferShares`, `FeeSet`,
+    /// `MaxPositiveRebaseSet`, `TreasurySet`, `StakingModuleSet`.
+    #[payable]
+    #[allow(clippy::too_many_arguments)]
+    pub fn initialize(
+        &mut self,
+        deployer_nonce: u64,
+        admin: Address,
+        oracle: Address,
+        withdrawal_queue: Address,
+        withdrawal_vault: Address,
+        rewards_vault: Address,
+        treasury: Address,
+        staking_module: Address,
+        accounting_contract: Address,
+        admin_contract: Address,
+    ) -> Result<(), PoolError> {
+        let amount = self.vm().msg_value();
+        if amount.is_zero() {
+            return Err(ZeroInitialStake {}.into());
+        }
+        let addresses = [
+            admin,
+            oracle,
+            withdrawal_queue,
+            withdrawal_vault,
+            rewards_vault,
+            treasury,
+            staking_module,
+            accounting_contract,
+            admin_contract,
+        ];
+        if addresses.iter().any(|a| a.is_zero()) {
+            return Err(ZeroAddress {}.into());
+        }
+        for extension in [accounting_contract, admin_contract] {
+            if self.vm().code_size(extension) == 0 {
+                return Err(ExtensionWithoutCode { extension }.into());
+            }
+        }
+        let (this, caller) = (self.vm().contract_address(), self.vm().msg_sender());
+        self.init.initialize(this, caller, deployer_nonce)?;
+
+        self.access._grant_role(B256::ZERO, admin);
+        self.oracle.set(oracle);
+        self.withdrawal_queue.set(withdrawal_queue);
+        self.withdrawal_vault.set(withdrawal_vault);
+        self.rewards_vault.set(rewards_vault);
+        self.accounting_contract.set(accounting_contract);
+        self.admin_contract.set(admin_contract);
+        self.set_treasury_unchecked(treasury);
+        self.set_staking_module_unchecked(staking_module);
+        self.set_fee_unchecked(DEFAULT_TREASURY_FEE_BP, DEFAULT_MODULE_FEE_BP);
+        self.set_max_positive_rebase_unchecked(DEFAULT_MAX_POSITIVE_REBASE);
+
+        // The first stake is 1:1, so the shares equal the wei sent.
+        self.buffered_ether.set(amount);
+        self.mint_shares(INITIAL_HOLDER, amount)?;
+        emit(
+            self.vm(),
+            &[Submitted::SIGNATURE_HASH, caller.word()],
+            &[amount.word(), (Address::ZERO).word()],
+        );
+        self.emit_transfer_and_shares(Address::ZERO, INITIAL_HOLDER, amount, amount);
+        emit(self.vm(), &[initializable::Initialized::SIGNATURE_HASH, caller.word()], &[]);
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------ ERC-20 views
+
+    /// The token name.
+    pub fn name(&self) -> String {
+        String::from(NAME)
+    }
+
+    /// The token symbol.
+    pub fn symbol(&self) -> String {
+        String::from(SYMBOL)
+    }
+
+    /// Always 18, like ETH.
+    pub fn decimals(&self) -> u8 {
+        18
+    }
+
+    /// All pooled ETH, i.e. the sum of every balance before rounding.
+    pub fn total_supply(&self) -> U256 {
+        self.total_pooled_ether()
+    }
+
+    /// `account`'s balance: its shares at the current rate, rounded down.
+    ///
+    /// # Errors
+    /// * `ArithmeticFailed` only in unreachable states (a zero share total).
+    pub fn balance_of(&self, account: Address) -> Result<U256, PoolError> {
+        self.ether_for_shares(self.shares.get(account))
+    }
+
+    /// How many token units `spender` may move for `owner`.
+    pub fn allowance(&self, owner: Address, spender: Address) -> U256 {
+        self.allowances.allowance(owner, spender)
+    }
+
+    // ------------------------------------------------------------------ ERC-20 actions
+
+    /// Moves at least `amount` token units from the caller to `to` (see the crate docs for the
+    /// rounding rule).
+    ///
+    /// # Errors
+    /// * `ERC20InvalidReceiver` for the zero address or the pool itself.
+    /// * `ERC20InsufficientBalance` if `amount` exceeds the caller's balance.
+    /// * `ProtocolStopped`, `ReentrantCall`.
+    ///
+    /// # Events
+    /// `Transfer(from, to, amount)`, `TransferShares(from, to, shares)`.
+    pub fn transfer(&mut self, to: Address, amount: U256) -> Result<bool, PoolError> {
+        self.non_reentrant()?;
+        let from = self.vm().msg_sender();
+        self.transfer_amount(from, to, amount)?;
+        Ok(true)
+    }
+
+    /// Moves at least `amount` token units from `from` to `to`, spending `amount` of the
+    /// caller's allowance (an allowance of `type(uint256).max` is never spent).
+    ///
+    /// # Errors
+    /// * `ERC20InsufficientAllowance`, then the errors of `transfer`.
+    ///
+    /// # Events
+    /// `Transfer`, `TransferShares`; `Approval` with the remaining allowance when it changes.
+    pub fn transfer_from(
+        &mut self,
+        from: Address,
+        to: Address,
+        amount: U256,
+    ) -> Result<bool, PoolError> {
+        self.non_reentrant()?;
+        let spender = self.vm().msg_sender();
+        self.spend_allowance(from, spender, amount)?;
+        self.transfer_amount(from, to, amount)?;
+        Ok(true)
+    }
+
+    /// Sets the caller's allowance for `spender` to `amount`.
+    ///
+    /// # Errors
+    /// * `ERC20InvalidSpender` for the zero address; `ReentrantCall`.
+    ///
+    /// # Events
+    /// `Approval(owner, spender, amount)`.
+    pub fn approve(&mut self, spender: Address, amount: U256) -> Result<bool, PoolError> {
+        self.non_reentrant()?;
+        let owner = self.vm().msg_sender();
+        self.set_allowance(owner, spender, amount)?;
+        Ok(true)
+    }
+
+    /// Raises the caller's allowance for `spender` by `added`.
+    ///
+    /// # Errors
+    /// * `ERC20InvalidSpender`; `ArithmeticFailed` on overflow; `ReentrantCall`.
+    ///
+    /// # Events
+    /// `Approval` with the new allowance.
+    pub fn increase_allowance(&mut self, spender: Address, added: U256) -> Result<bool, PoolError> {
+        self.non_reentrant()?;
+        let owner = self.vm().msg_sender();
+        let current = self.allowances.allowance(owner, spender);
+        let new = current.checked_add(added).ok_or_else(arithmetic)?;
+        self.set_allowance(owner, spender, new)?;
+        Ok(true)
+    }
+
+    /// Lowers the caller's allowance for `spender` by `subtracted`.
+    ///
+    /// # Errors
+    /// * `ERC20FailedDecreaseAllowance` if that would go below zero; `ERC20InvalidSpender`;
+    ///   `ReentrantCall`.
+    ///
+    /// # Events
+    /// `Approval` with the new allowance.
+    pub fn decrease_allowance(
+        &mut self,
+        spender: Address,
+        subtracted: U256,
+    ) -> Result<bool, PoolError> {
+        self.non_reentrant()?;
+        let owner = self.vm().msg_sender();
+        let current = self.allowances.allowance(owner, spender);
+        let new = current.checked_sub(subtracted).ok_or(ERC20FailedDecreaseAllowance {
+            spender,
+            currentAllowance: current,
+            requestedDecrease: subtracted,
+        })?;
+        self.set_allowance(owner, spender, new)?;
+        Ok(true)
+    }
+
+    // ------------------------------------------------------------------ EIP-2612 / EIP-5267
+
+    /// Sets `owner`'s allowance for `spender` to `value` with `owner`'s EIP-712 signature;
+    /// contract wallets sign through EIP-1271 (the 65 bytes `r‖s‖v` are passed to their
+    /// `isValidSignature`).
+    ///
+    /// # Errors
+    /// * `ERC2612ExpiredSignature` after `deadline`; `ERC2612InvalidSigner` for any signature
+    ///   that is not `owner`'s over the current nonce; `ERC20InvalidSpender`; `ReentrantCall`.
+    ///
+    /// # Events
+    /// `Approval(owner, spender, value)`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn permit(
+        &mut self,
+        owner: Address,
+        spender: Address,
+        value: U256,
+        deadline: U256,
+        v: u8,
+        r: B256,
+        s: B256,
+    ) -> Result<(), PoolError> {
+        self.non_reentrant()?;
+        // Checked before the signature so a permit that cannot apply does not burn a nonce.
+        if spender.is_zero() {
+            return Err(ERC20InvalidSpender { spender }.into());
+        }
+        let domain = self.domain_separator();
+        self.permit.verify_and_consume(domain, owner, spender, value, deadline, v, r, s)?;
+        self.set_allowance(owner, spender, value)
+    }
+
+    /// The next permit nonce of `owner`.
+    pub fn nonces(&self, owner: Address) -> U256 {
+        self.permit.nonces(owner)
+    }
+
+    /// The EIP-712 domain separator permits are signed under.
+    #[selector(name = "DOMAIN_SEPARATOR")]
+    pub fn domain_separator(&self) -> B256 {
+        eip712::domain_separator(NAME, VERSION, self.vm().chain_id(), self.vm().contract_address())
+    }
+
+    // ------------------------------------------------------------------ shares
+
+    /// `account`'s shares.
+    pub fn shares_of(&self, account: Address) -> U256 {
+        self.shares.get(account)
+    }
+
+    /// All shares in existence.
+    pub fn get_total_shares(&self) -> U256 {
+        self.total_shares.get()
+    }
+
+    /// `bufferedEther + clBalance + transientEther`.
+    pub fn get_total_pooled_ether(&self) -> U256 {
+        self.total_pooled_ether()
+    }
+
+    /// Shares worth `eth_amount`, rounded down.
+    ///
+    /// # Errors
+    /// * `ArithmeticFailed` on overflow.
+    pub fn get_shares_by_pooled_eth(&self, eth_amount: U256) -> Result<U256, PoolError> {
+        self.shares_for_ether(eth_amount)
+    }
+
+    /// ETH worth of `shares_amount`, rounded down.
+    ///
+    /// # Errors
+    /// * `ArithmeticFailed` on overflow.
+    pub fn get_pooled_eth_by_shares(&self, shares_amount: U256) -> Result<U256, PoolError> {
+        self.ether_for_shares(shares_amount)
+    }
+
+    /// ETH worth of `shares_amount`, rounded up.
+    ///
+    /// # Errors
+    /// * `ArithmeticFailed` on overflow.
+    pub fn get_pooled_eth_by_shares_round_up(
+        &self,
+        shares_amount: U256,
+    ) -> Result<U256, PoolError> {
+        self.ether_for_shares_round_up(shares_amount)
+    }
+
+    /// Moves `shares_amount` shares from the caller to `to`; returns their token value.
+    ///
+    /// # Errors
+    /// * `ERC20InvalidReceiver`, `InsufficientShares`, `ProtocolStopped`, `ReentrantCall`.
+    ///
+    /// # Events
+    /// `Transfer(from, to, value)`, `TransferShares(from, to, shares_amount)`.
+    pub fn transfer_shares(&mut self, to: Address, shares_amount: U256) -> Result<U256, PoolError> {
+        self.non_reentrant()?;
+        let from = self.vm().msg_sender();
+        self.transfer_shares_internal(from, to, shares_amount)
+    }
+
+    /// Moves `shares_amount` shares from `from` to `to`, spending their token value rounded
+    /// up from the caller's allowance; returns that value rounded down.
+    ///
+    /// # Errors
+    /// * `ERC20InsufficientAllowance`, then the errors of `transferShares`.
+    ///
+    /// # Events
+    /// `Transfer`, `TransferShares`, and `Approval` when the allowance changes.
+    pub fn transfer_shares_from(
+        &mut self,
+        from: Address,
+        to: Address,
+        shares_amount: U256,
+    ) -> Result<U256, PoolError> {
+        self.non_reentrant()?;
+        let spender = self.vm().msg_sender();
+        let cost = self.ether_for_shares_round_up(shares_amount)?;
+        self.spend_allowance(from, spender, cost)?;
+        self.transfer_shares_internal(from, to, shares_amount)
+    }
+
+    // ------------------------------------------------------------------ staking
+
+    /// Stakes the ETH sent and mints shares at the pre-deposit rate, rounded down.
+    ///
+    /// # Arguments
+    /// * `referral` - recorded in the event only.
+    ///
+    /// # Errors
+    /// * `ZeroDeposit`, `ZeroSharesMinted`, `StakingIsPaused`, `StakeLimitExceeded`,
+    ///   `ProtocolStopped`, `ReentrantCall`.
+    ///
+    /// # Events
+    /// `Submitted`, `Transfer(0, sender, value)`, `TransferShares(0, sender, shares)`.
+    #[payable]
+    pub fn submit(&mut self, referral: Address) -> Result<U256, PoolError> {
+        self.non_reentrant()?;
+        self.stake(referral)
+    }
+
+    /// Plain ETH transfers stake too, with no referral.
+    ///
+    /// # Errors
+    /// As `submit`.
+    #[receive]
+    #[payable]
+    pub fn receive(&mut self) -> Result<(), Vec<u8>> {
+        self.non_reentrant()?;
+        self.stake(Address::ZERO)?;
+        Ok(())
+    }
+
+    /// Takes ETH a vault sends back while the pool pulls from it during a report.
+    ///
+    /// # Errors
+    /// * `UnexpectedVaultFunds` unless the caller is one of the two vaults and the pool itself
+    ///   started the call (the call is reentrant).
+    #[payable]
+    pub fn receive_vault_funds(&mut self) -> Result<(), PoolError> {
+        let sender = self.vm().msg_sender();
+        let from_vault =
+            sender == self.withdrawal_vault.get() || sender == self.rewards_vault.get();
+        if !from_vault || !self.vm().msg_reentrant() {
+            return Err(UnexpectedVaultFunds { sender }.into());
+        }
+        // The report credits the buffer with the amount it asked for; nothing to record here.
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------ the other two
+
+    /// Runs every selector the pool does not know in `pool-accounting`'s code (and, through
+    /// its fallback, `pool-admin`'s), on the pool's storage (delegatecall): oracle reports,
+    /// deposits, configuration, roles and their views.
+    ///
+    /// # Errors
+    /// * `ReentrantCall` for any call made while one of the pool's own calls runs, so those
+    ///   functions are never re-entered (views included);
+    /// * `NotInitialized` before `initialize`;
+    /// * whatever the delegated code reverts with, unchanged (empty data for a selector no
+    ///   part of the pool knows).
+    ///
+    /// # Events
+    /// Those of the delegated function.
+    #[fallback]
+    #[payable]
+    pub fn fallback(&mut self, calldata: &[u8]) -> stylus_sdk::ArbResult {
+        self.delegate(calldata)
+    }
+}

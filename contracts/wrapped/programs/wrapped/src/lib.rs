@@ -1,0 +1,5 @@
+//! The `wrapped` program: the whole wrapped token.
+#![no_std]
+#![no_main]
+
+tidepool_common::program_entrypoint!(tidepool_wrapped::Wrapped);
