@@ -12,7 +12,6 @@ use crate::{
 };
 use tidepool_interfaces::{roles, IOracle, IPool, IRateFeed, IVault, IWithdrawalQueue, IWrapped};
 
-
 /// The beacon chain the oracle's frames follow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BeaconConfig {
