@@ -103,22 +103,8 @@ pub const NAME: &str = "Tidepool Accounting Oracle";
 /// EIP-712 domain version.
 pub const VERSION: &str = "1";
 
-/// Roles, `keccak256` of their names.
-pub mod roles {
-    use alloy_primitives::B256;
-    use tidepool_common::eip712::keccak256_const;
-
-    /// Adds and removes members, sets the quorum.
-    pub const MANAGE_MEMBERS_AND_QUORUM_ROLE: B256 =
-        keccak256_const(b"MANAGE_MEMBERS_AND_QUORUM_ROLE");
-    /// Changes the frame length.
-    pub const MANAGE_FRAME_CONFIG_ROLE: B256 = keccak256_const(b"MANAGE_FRAME_CONFIG_ROLE");
-    /// Changes the consensus version reports must carry.
-    pub const MANAGE_CONSENSUS_VERSION_ROLE: B256 =
-        keccak256_const(b"MANAGE_CONSENSUS_VERSION_ROLE");
-    /// Changes the sanity limits.
-    pub const MANAGE_LIMITS_ROLE: B256 = keccak256_const(b"MANAGE_LIMITS_ROLE");
-}
+/// Roles: `keccak256` of their names, declared once in `tidepool-interfaces`.
+pub use tidepool_interfaces::roles::oracle as roles;
 
 sol! {
     #![sol(abi)]

@@ -101,27 +101,8 @@ pub const DEFAULT_TREASURY_FEE_BP: u16 = 500;
 /// See [`DEFAULT_TREASURY_FEE_BP`].
 pub const DEFAULT_MODULE_FEE_BP: u16 = 500;
 
-/// Roles (keccak256 of the name, as in OpenZeppelin and Lido).
-pub mod roles {
-    use alloy_primitives::B256;
-    use stylus_sdk::keccak_const::Keccak256;
-
-    const fn id(name: &[u8]) -> B256 {
-        B256::new(Keccak256::new().update(name).finalize())
-    }
-    /// May pause staking.
-    pub const STAKING_PAUSE_ROLE: B256 = id(b"STAKING_PAUSE_ROLE");
-    /// May resume staking and set or remove the stake limit.
-    pub const STAKING_CONTROL_ROLE: B256 = id(b"STAKING_CONTROL_ROLE");
-    /// May stop the whole protocol.
-    pub const PAUSE_ROLE: B256 = id(b"PAUSE_ROLE");
-    /// May resume the whole protocol.
-    pub const RESUME_ROLE: B256 = id(b"RESUME_ROLE");
-    /// May send buffered ETH to the staking module.
-    pub const DEPOSIT_ROLE: B256 = id(b"DEPOSIT_ROLE");
-    /// May set the fee, its split and the positive-rebase cap.
-    pub const FEE_MANAGER_ROLE: B256 = id(b"FEE_MANAGER_ROLE");
-}
+/// Roles: `keccak256` of their names, declared once in `tidepool-interfaces`.
+pub use tidepool_interfaces::roles::pool as roles;
 
 /// Every event and error of the pool, with parameter names, for `abi/IPool.sol` and
 /// `abi/Pool.json` (see README, "ABI files").

@@ -130,19 +130,8 @@ pub const MAX_STETH_WITHDRAWAL_AMOUNT: U256 = uint!(1_000_000_000_000_000_000_00
 /// The last request id the storage layout can hold (checkpoints keep ids in 56 bits).
 pub const MAX_REQUEST_ID: u64 = (1 << 56) - 1;
 
-/// Roles (keccak256 of the name, as in OpenZeppelin and Lido).
-pub mod roles {
-    use alloy_primitives::B256;
-    use stylus_sdk::keccak_const::Keccak256;
-
-    const fn id(name: &[u8]) -> B256 {
-        B256::new(Keccak256::new().update(name).finalize())
-    }
-    /// May pause requests and finalization.
-    pub const PAUSE_ROLE: B256 = id(b"PAUSE_ROLE");
-    /// May resume them.
-    pub const RESUME_ROLE: B256 = id(b"RESUME_ROLE");
-}
+/// Roles: `keccak256` of their names, declared once in `tidepool-interfaces`.
+pub use tidepool_interfaces::roles::withdrawal_queue as roles;
 
 sol! {
     /// An EIP-2612 permit of the pool token, for `requestWithdrawalsWithPermit`, or of the

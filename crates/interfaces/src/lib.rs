@@ -8,7 +8,7 @@
 //! contract use these types; nobody redeclares a callee's interface.
 //!
 //! Also here: each contract's role ids ([`roles`]) and the part of Arbitrum's `ArbWasm`
-//! precompile that deployment uses ([`IArbWasm`]).
+//! precompile ([`IArbWasm`]), which deployment calls and the local node implements.
 #![no_std]
 #![allow(missing_docs)] // the sol! items carry the interfaces' own names
 
@@ -48,12 +48,33 @@ sol!(
 );
 
 sol! {
-    /// Arbitrum's precompile for Stylus programs (`0x…71`): the part deployment needs.
+    /// Arbitrum's precompile for Stylus programs (`0x…71`), as far as the local node
+    /// implements it; deployment uses `activateProgram` and the version views.
     #[sol(all_derives)]
     interface IArbWasm {
         function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
         function stylusVersion() external view returns (uint16 version);
+        function inkPrice() external view returns (uint32 price);
+        function maxStackDepth() external view returns (uint32 depth);
+        function freePages() external view returns (uint16 pages);
+        function pageGas() external view returns (uint16 gas);
+        function pageRamp() external view returns (uint64 ramp);
+        function pageLimit() external view returns (uint16 limit);
+        function minInitGas() external view returns (uint64 gas, uint64 cached);
+        function initCostScalar() external view returns (uint64 percent);
+        function expiryDays() external view returns (uint16 _days);
+        function keepaliveDays() external view returns (uint16 _days);
+        function blockCacheSize() external view returns (uint16 count);
         function codehashVersion(bytes32 codehash) external view returns (uint16 version);
+        function codehashKeepalive(bytes32 codehash) external payable;
+        function codehashAsmSize(bytes32 codehash) external view returns (uint32 size);
+        function programVersion(address program) external view returns (uint16 version);
+        function programInitGas(address program) external view returns (uint64 gas, uint64 gasWhenCached);
+        function programMemoryFootprint(address program) external view returns (uint16 footprint);
+        function programTimeLeft(address program) external view returns (uint64 _secs);
+
+        event ProgramActivated(bytes32 indexed codehash, bytes32 moduleHash, address program, uint256 dataFee, uint16 version);
+        event ProgramLifetimeExtended(bytes32 indexed codehash, uint256 dataFee);
 
         error ProgramNotWasm();
         error ProgramNotActivated();

@@ -6,7 +6,7 @@ use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolInterface};
 use revm::{
     context_interface::{Block, ContextTr, JournalTr},
     interpreter::{CallInputs, Gas, InstructionResult, InterpreterResult},
-    primitives::{address, keccak256, Address, Bytes, Log, B256, U256},
+    primitives::{keccak256, Address, Bytes, Log, B256, U256},
 };
 use tidepool_stylus_vm::{
     ink,
@@ -16,7 +16,7 @@ use tidepool_stylus_vm::{
 use super::context::Ctx;
 
 /// Address of the ArbWasm precompile.
-pub const ADDRESS: Address = address!("0000000000000000000000000000000000000071");
+pub const ADDRESS: Address = tidepool_interfaces::ARB_WASM;
 
 /// Gas for any ArbWasm view.
 pub const VIEW_GAS: u64 = 800;
@@ -26,46 +26,11 @@ pub const ACTIVATION_BASE_GAS: u64 = 1_100_000;
 pub const ACTIVATION_BYTE_GAS: u64 = 10;
 
 sol! {
-    /// The subset of Nitro's `ArbWasm` interface this node implements.
-    #[sol(all_derives)]
-    interface IArbWasm {
-        function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
-        function stylusVersion() external view returns (uint16 version);
-        function inkPrice() external view returns (uint32 price);
-        function maxStackDepth() external view returns (uint32 depth);
-        function freePages() external view returns (uint16 pages);
-        function pageGas() external view returns (uint16 gas);
-        function pageRamp() external view returns (uint64 ramp);
-        function pageLimit() external view returns (uint16 limit);
-        function minInitGas() external view returns (uint64 gas, uint64 cached);
-        function initCostScalar() external view returns (uint64 percent);
-        function expiryDays() external view returns (uint16 _days);
-        function keepaliveDays() external view returns (uint16 _days);
-        function blockCacheSize() external view returns (uint16 count);
-        function codehashVersion(bytes32 codehash) external view returns (uint16 version);
-        function codehashKeepalive(bytes32 codehash) external payable;
-        function codehashAsmSize(bytes32 codehash) external view returns (uint32 size);
-        function programVersion(address program) external view returns (uint16 version);
-        function programInitGas(address program) external view returns (uint64 gas, uint64 gasWhenCached);
-        function programMemoryFootprint(address program) external view returns (uint16 footprint);
-        function programTimeLeft(address program) external view returns (uint64 _secs);
-
-        event ProgramActivated(bytes32 indexed codehash, bytes32 moduleHash, address program, uint256 dataFee, uint16 version);
-        event ProgramLifetimeExtended(bytes32 indexed codehash, uint256 dataFee);
-
-        error ProgramNotWasm();
-        error ProgramNotActivated();
-        error ProgramNeedsUpgrade(uint16 version, uint16 stylusVersion);
-        error ProgramExpired(uint64 ageInSeconds);
-        error ProgramUpToDate();
-        error ProgramKeepaliveTooSoon(uint64 ageInSeconds);
-        error ProgramInsufficientValue(uint256 have, uint256 want);
-    }
-
     /// Solidity's `Error(string)`, for activation failures that carry a validator message.
     error Error(string message);
 }
 
+pub use tidepool_interfaces::IArbWasm;
 use IArbWasm::IArbWasmCalls as Calls;
 
 /// Storage slot (in the ArbWasm account) holding the activation record of `code_hash`.
