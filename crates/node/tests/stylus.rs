@@ -95,16 +95,16 @@ fn each_frame_reports_where_its_gas_went() {
     };
     assert_eq!(frame.program, c);
     let init = tidepool_node::ink::init_cost(wat::parse_str(counter()).expect("wat").len());
-    assert!(frame.entry_gas >= tidepool_node::ink::entry_gas(init, false));
+    assert!(frame.gas.entry_gas >= tidepool_node::ink::entry_gas(init, false));
     // A cold SLOAD (2,100) and a non-zero to non-zero SSTORE (2,900) at EVM prices.
-    assert_eq!(frame.evm_gas, 5_000);
-    assert!(frame.hostio_gas > 0 && frame.wasm_gas > 0);
-    assert_eq!(frame.calls_gas, 0);
-    let parts = frame.entry_gas
-        + frame.memory_gas
-        + frame.wasm_gas
-        + frame.hostio_gas
-        + frame.evm_gas
-        + frame.calls_gas;
+    assert_eq!(frame.gas.evm_gas, 5_000);
+    assert!(frame.gas.hostio_gas > 0 && frame.gas.wasm_gas > 0);
+    assert_eq!(frame.gas.calls_gas, 0);
+    let parts = frame.gas.entry_gas
+        + frame.gas.memory_gas
+        + frame.gas.wasm_gas
+        + frame.gas.hostio_gas
+        + frame.gas.evm_gas
+        + frame.gas.calls_gas;
     assert!(parts.abs_diff(tx.gas_used - 21_000) <= 2, "{parts} vs {}", tx.gas_used - 21_000);
 }

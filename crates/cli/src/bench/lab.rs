@@ -59,11 +59,11 @@ impl Breakdown {
     fn of(gas_used: u64, frames: &[FrameProfile]) -> Self {
         let mut b = Self::default();
         for f in frames {
-            b.entry += f.entry_gas;
-            b.memory += f.memory_gas;
-            b.wasm += f.wasm_gas;
-            b.hostio += f.hostio_gas;
-            b.evm += f.evm_gas;
+            b.entry += f.gas.entry_gas;
+            b.memory += f.gas.memory_gas;
+            b.wasm += f.gas.wasm_gas;
+            b.hostio += f.gas.hostio_gas;
+            b.evm += f.gas.evm_gas;
         }
         let stylus = b.entry + b.memory + b.wasm + b.hostio + b.evm;
         b.transaction =

@@ -7,42 +7,15 @@ use std::collections::HashSet;
 use revm::primitives::{Address, B256};
 use tidepool_stylus_vm::{FrameGas, Pages};
 
-/// Where one program frame's gas went. Ink is converted to gas rounding up, so the parts
-/// can differ from the frame's total by a gas or two.
+/// One program frame of a transaction and where its gas went.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FrameProfile {
     /// The program's address (its code's, for a delegated frame).
     pub program: Address,
     /// Call depth of the frame.
     pub depth: usize,
-    /// Entry (cached or not) plus the initial memory pages.
-    pub entry_gas: u64,
-    /// Pages grown while running.
-    pub memory_gas: u64,
-    /// Executing wasm instructions.
-    pub wasm_gas: u64,
-    /// Host I/O calls' own prices.
-    pub hostio_gas: u64,
-    /// EVM work at EVM prices: storage, logs, account access, fixed call costs.
-    pub evm_gas: u64,
-    /// Frames it called, in all.
-    pub calls_gas: u64,
-}
-
-impl FrameProfile {
-    /// The profile of the frame of `program` at `depth` that spent `gas`.
-    pub fn new(program: Address, depth: usize, gas: FrameGas) -> Self {
-        Self {
-            program,
-            depth,
-            entry_gas: gas.entry_gas,
-            memory_gas: gas.memory_gas,
-            wasm_gas: gas.wasm_gas,
-            hostio_gas: gas.hostio_gas,
-            evm_gas: gas.evm_gas,
-            calls_gas: gas.calls_gas,
-        }
-    }
+    /// The frame's gas by part (entry, memory, wasm, host I/O, EVM work, calls).
+    pub gas: FrameGas,
 }
 
 /// Per-transaction bookkeeping shared by every frame of one transaction.

@@ -6,7 +6,9 @@ use std::{cell::RefCell, rc::Rc};
 use revm::{
     context_interface::{Block, ContextTr, JournalTr, Transaction},
     handler::FrameResult,
-    interpreter::{CallInput, CallInputs, CallValue, CreateInputs, CreateScheme, FrameInput},
+    interpreter::{
+        CallInput, CallInputs, CallValue, CreateInputs, CreateScheme, FrameInput, InterpreterResult,
+    },
     primitives::{Address, Bytes, Log, LogData, B256, U256},
 };
 use tidepool_stylus_vm::{
@@ -141,15 +143,7 @@ impl Host for EvmHost<'_> {
         let FrameResult::Call(outcome) = result else {
             return Err(fatal("call returned a create result"));
         };
-        let r = outcome.result;
-        Ok(FrameOutcome {
-            success: r.is_ok(),
-            reverted: r.is_revert(),
-            gas_left: r.gas.remaining(),
-            refund: r.gas.refunded(),
-            output: r.output,
-            created: None,
-        })
+        Ok(frame_outcome(outcome.result, None))
     }
 
     fn create(&mut self, create: CreateRequest) -> HostResult<FrameOutcome> {
@@ -172,15 +166,7 @@ impl Host for EvmHost<'_> {
         let FrameResult::Create(outcome) = result else {
             return Err(fatal("create returned a call result"));
         };
-        let r = outcome.result;
-        Ok(FrameOutcome {
-            success: r.is_ok(),
-            reverted: r.is_revert(),
-            gas_left: r.gas.remaining(),
-            refund: r.gas.refunded(),
-            output: r.output,
-            created: outcome.address,
-        })
+        Ok(frame_outcome(outcome.result, outcome.address))
     }
 
     fn env(&self) -> Env {
@@ -204,5 +190,17 @@ impl Host for EvmHost<'_> {
 
     fn set_pages(&mut self, pages: Pages) {
         self.frames.borrow_mut().pages = pages;
+    }
+}
+
+/// What a child frame's result tells the program that made it.
+fn frame_outcome(r: InterpreterResult, created: Option<Address>) -> FrameOutcome {
+    FrameOutcome {
+        success: r.is_ok(),
+        reverted: r.is_revert(),
+        gas_left: r.gas.remaining(),
+        refund: r.gas.refunded(),
+        output: r.output,
+        created,
     }
 }

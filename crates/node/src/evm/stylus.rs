@@ -100,7 +100,7 @@ pub(crate) fn run(
             if !gas.record_regular_cost(gas_limit - gas_left) {
                 return Ok(halt(InstructionResult::OutOfGas, gas_limit));
             }
-            let profile = FrameProfile::new(inputs.bytecode_address, depth, spent);
+            let profile = FrameProfile { program: inputs.bytecode_address, depth, gas: spent };
             programs.frames.borrow_mut().profile.push(profile);
             if success {
                 gas.record_refund(refund);
