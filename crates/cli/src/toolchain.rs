@@ -105,6 +105,10 @@ impl Toolchain {
             .env(LIB_METADATA.0, LIB_METADATA.1)
             .env_remove("RUSTFLAGS")
             .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            // scripts/test.sh lints the native build by making clippy-driver the workspace's
+            // compiler; the wasm build must use its own toolchain's rustc, unwrapped.
+            .env_remove("RUSTC_WORKSPACE_WRAPPER")
+            .env_remove("CLIPPY_ARGS")
             .args(["build", "--profile", PROFILE, "--target", WASM_TARGET]);
         for package in packages {
             cmd.args(["-p", package]);
