@@ -36,8 +36,10 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use alloy_json_abi::{
-    Error, Event, Fallback, InternalType, JsonAbi, Param, Receive, StateMutability, ToSolConfig,
+    Error, Event, Fallback, Function, InternalType, JsonAbi, Param, Receive, StateMutability,
+    ToSolConfig,
 };
+use alloy_primitives::FixedBytes;
 use alloy_sol_types::{JsonAbiExt, SolError, SolEvent};
 
 pub use alloy_json_abi;
@@ -146,15 +148,8 @@ impl Items {
     /// declaration is checked against `E`'s topic, so it cannot drift from the Rust type.
     #[must_use]
     pub fn event_declared<E: SolEvent>(mut self, declaration: &str) -> Self {
-        match Event::parse(declaration) {
-            Ok(event) if event.selector() == E::SIGNATURE_HASH => self.events.push(event),
-            Ok(event) => self.problems.push(AbiExportError::SelectorMismatch {
-                declaration: declaration.to_string(),
-                expected: E::SIGNATURE_HASH.to_string(),
-                found: event.selector().to_string(),
-            }),
-            Err(e) => self.problems.push(declaration_error(declaration, e)),
-        }
+        let event = self.check_declared(declaration, E::SIGNATURE_HASH.to_string());
+        self.events.extend(event);
         self
     }
 
@@ -162,16 +157,25 @@ impl Items {
     /// `error NotDeployer(address caller, uint64 nonce)`, checked against `E`'s selector.
     #[must_use]
     pub fn error_declared<E: SolError>(mut self, declaration: &str) -> Self {
-        match Error::parse(declaration) {
-            Ok(error) if error.selector() == E::SELECTOR => self.errors.push(error),
-            Ok(error) => self.problems.push(AbiExportError::SelectorMismatch {
-                declaration: declaration.to_string(),
-                expected: alloy_primitives::FixedBytes(E::SELECTOR).to_string(),
-                found: error.selector().to_string(),
-            }),
-            Err(e) => self.problems.push(declaration_error(declaration, e)),
-        }
+        let error = self.check_declared(declaration, FixedBytes(E::SELECTOR).to_string());
+        self.errors.extend(error);
         self
+    }
+
+    /// `declaration` parsed, if its selector (hex) is `expected`; otherwise `None`, with the
+    /// problem kept for [`generate`] to report.
+    fn check_declared<T: AbiItem>(&mut self, declaration: &str, expected: String) -> Option<T> {
+        let problem = match T::parse(declaration) {
+            Ok(item) if item.selector_hex() == expected => return Some(item),
+            Ok(item) => AbiExportError::SelectorMismatch {
+                declaration: declaration.to_string(),
+                expected,
+                found: item.selector_hex(),
+            },
+            Err(e) => declaration_error(declaration, e),
+        };
+        self.problems.push(problem);
+        None
     }
 
     /// Declares a `receive() external payable` (a `#[receive]` function).
@@ -188,6 +192,57 @@ impl Items {
             Some(if payable { StateMutability::Payable } else { StateMutability::NonPayable });
         self
     }
+}
+
+/// What [`Items`] and [`from_parts`] need of an ABI function, event or error: reading one
+/// from its Solidity declaration, its selector (an event's topic), and filing it under its
+/// name once.
+trait AbiItem: Sized {
+    /// The item's kind as `Duplicate` names it.
+    const KIND: &'static str;
+    fn parse(declaration: &str) -> Result<Self, alloy_json_abi::parser::Error>;
+    fn selector_hex(&self) -> String;
+    fn name(&self) -> &str;
+    fn signature(&self) -> String;
+}
+
+/// Implements [`AbiItem`] with the inherent methods the three alloy-json-abi types share.
+macro_rules! impl_item {
+    ($($ty:ident => $kind:literal),+) => {$(
+        impl AbiItem for $ty {
+            const KIND: &'static str = $kind;
+            fn parse(declaration: &str) -> Result<Self, alloy_json_abi::parser::Error> {
+                $ty::parse(declaration)
+            }
+            fn selector_hex(&self) -> String {
+                self.selector().to_string()
+            }
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn signature(&self) -> String {
+                $ty::signature(self)
+            }
+        }
+    )+};
+}
+
+impl_item!(Function => "function", Event => "event", Error => "error");
+
+/// Files `items` under their names in `by_name`, refusing a signature already `seen`.
+fn file_once<T: AbiItem>(
+    seen: &mut BTreeSet<(&'static str, String)>,
+    items: Vec<T>,
+    by_name: &mut BTreeMap<String, Vec<T>>,
+) -> Result<(), AbiExportError> {
+    for item in items {
+        let signature = item.signature();
+        if !seen.insert((T::KIND, signature.clone())) {
+            return Err(AbiExportError::Duplicate { kind: T::KIND, signature });
+        }
+        by_name.entry(item.name().to_string()).or_default().push(item);
+    }
+    Ok(())
 }
 
 fn declaration_error(declaration: &str, e: impl fmt::Display) -> AbiExportError {
@@ -304,28 +359,9 @@ fn from_parts(
     abi.receive = items.receive.then_some(Receive { state_mutability: StateMutability::Payable });
     abi.fallback = items.fallback.map(|state_mutability| Fallback { state_mutability });
     let mut seen = BTreeSet::new();
-    for function in iface.functions {
-        let signature = function.signature();
-        if !seen.insert(("function", signature.clone())) {
-            return Err(AbiExportError::Duplicate { kind: "function", signature });
-        }
-        abi.functions.entry(function.name.clone()).or_default().push(function);
-    }
-
-    for event in items.events {
-        let signature = event.signature();
-        if !seen.insert(("event", signature.clone())) {
-            return Err(AbiExportError::Duplicate { kind: "event", signature });
-        }
-        abi.events.entry(event.name.clone()).or_default().push(event);
-    }
-    for error in items.errors {
-        let signature = error.signature();
-        if !seen.insert(("error", signature.clone())) {
-            return Err(AbiExportError::Duplicate { kind: "error", signature });
-        }
-        abi.errors.entry(error.name.clone()).or_default().push(error);
-    }
+    file_once(&mut seen, iface.functions, &mut abi.functions)?;
+    file_once(&mut seen, items.events, &mut abi.events)?;
+    file_once(&mut seen, items.errors, &mut abi.errors)?;
     for signature in iface.errors {
         if !seen.contains(&("error", signature.clone())) {
             return Err(AbiExportError::MissingError { signature });

@@ -15,7 +15,7 @@ pub const EMPTY_DICTIONARY: u8 = 0x00;
 pub const STYLUS_DICTIONARY: u8 = 0x01;
 
 /// Largest code an account may hold (EIP-170), so the largest deployable compressed program.
-pub const MAX_CODE_SIZE: usize = 24_576;
+pub use tidepool_programs::MAX_CODE_SIZE;
 
 /// Largest wasm Nitro decompresses for activation (its `MaxWasmSize` default).
 pub const MAX_DECOMPRESSED_SIZE: usize = 128 * 1024;

@@ -155,46 +155,25 @@ fn malformed(e: wasmparser::BinaryReaderError) -> ActivationError {
     ActivationError::InvalidWasm { message: e.message().to_string(), offset: e.offset() }
 }
 
+/// Every item of a section, in order; a section's entries are read whole or not at all.
+fn items<T>(
+    section: impl IntoIterator<Item = wasmparser::Result<T>>,
+) -> Result<Vec<T>, ActivationError> {
+    section.into_iter().map(|item| item.map_err(malformed)).collect()
+}
+
 impl<'a> Module<'a> {
     fn parse(wasm: &'a [u8]) -> Result<Self, ActivationError> {
         let mut m = Module::default();
         for payload in Parser::new(0).parse_all(wasm) {
             match payload.map_err(malformed)? {
-                Payload::TypeSection(s) => {
-                    for ty in s.into_iter_err_on_gc_types() {
-                        m.types.push(ty.map_err(malformed)?);
-                    }
-                }
-                Payload::ImportSection(s) => {
-                    for import in s {
-                        m.imports.push(import.map_err(malformed)?);
-                    }
-                }
-                Payload::FunctionSection(s) => {
-                    for ty in s {
-                        m.functions.push(ty.map_err(malformed)?);
-                    }
-                }
-                Payload::TableSection(s) => {
-                    for table in s {
-                        m.tables.push(table.map_err(malformed)?.ty);
-                    }
-                }
-                Payload::MemorySection(s) => {
-                    for memory in s {
-                        m.memories.push(memory.map_err(malformed)?);
-                    }
-                }
-                Payload::GlobalSection(s) => {
-                    for global in s {
-                        m.globals.push(global.map_err(malformed)?.ty);
-                    }
-                }
-                Payload::ExportSection(s) => {
-                    for export in s {
-                        m.exports.push(export.map_err(malformed)?);
-                    }
-                }
+                Payload::TypeSection(s) => m.types.extend(items(s.into_iter_err_on_gc_types())?),
+                Payload::ImportSection(s) => m.imports.extend(items(s)?),
+                Payload::FunctionSection(s) => m.functions.extend(items(s)?),
+                Payload::TableSection(s) => m.tables.extend(items(s)?.into_iter().map(|t| t.ty)),
+                Payload::MemorySection(s) => m.memories.extend(items(s)?),
+                Payload::GlobalSection(s) => m.globals.extend(items(s)?.into_iter().map(|g| g.ty)),
+                Payload::ExportSection(s) => m.exports.extend(items(s)?),
                 Payload::StartSection { func, .. } => m.start = Some(func),
                 Payload::ElementSection(s) => {
                     for element in s {

@@ -207,12 +207,7 @@ impl AccessControl {
             return false;
         }
         self.roles.setter(role).members.insert(account, true);
-        let sender = self.vm().msg_sender();
-        emit(
-            self.vm(),
-            &[RoleGranted::SIGNATURE_HASH, role.word(), account.word(), sender.word()],
-            &[],
-        );
+        self.emit_membership(RoleGranted::SIGNATURE_HASH, role, account);
         true
     }
 
@@ -232,13 +227,15 @@ impl AccessControl {
         }
         // Deleting (not writing false) refunds the slot.
         self.roles.setter(role).members.delete(account);
-        let sender = self.vm().msg_sender();
-        emit(
-            self.vm(),
-            &[RoleRevoked::SIGNATURE_HASH, role.word(), account.word(), sender.word()],
-            &[],
-        );
+        self.emit_membership(RoleRevoked::SIGNATURE_HASH, role, account);
         true
+    }
+
+    /// Emits `RoleGranted` or `RoleRevoked` (by `signature_hash`): both carry the role, the
+    /// account and `msg_sender` as indexed topics, in that order, and no data.
+    fn emit_membership(&self, signature_hash: B256, role: B256, account: Address) {
+        let sender = self.vm().msg_sender();
+        emit(self.vm(), &[signature_hash, role.word(), account.word(), sender.word()], &[]);
     }
 }
 
@@ -263,6 +260,16 @@ mod tests {
         (data.topics().to_vec(), data.data.to_vec())
     }
 
+    /// The log of `RoleGranted(role, account, sender)`.
+    fn granted(role: B256, account: Address, sender: Address) -> (Vec<B256>, Vec<u8>) {
+        log_of(&RoleGranted { role, account, sender })
+    }
+
+    /// The log of `RoleRevoked(role, account, sender)`.
+    fn revoked(role: B256, account: Address, sender: Address) -> (Vec<B256>, Vec<u8>) {
+        log_of(&RoleRevoked { role, account, sender })
+    }
+
     /// An `AccessControl` in which `ADMIN` holds the default admin role, logs cleared.
     fn setup() -> (TestVM, AccessControl) {
         let vm = TestVM::default();
@@ -271,6 +278,15 @@ mod tests {
         assert!(ac._grant_role(DEFAULT_ADMIN_ROLE, ADMIN));
         vm.clear_mocks();
         (vm, ac)
+    }
+
+    /// [`setup`] with `MINTER` granted to `holder` by the admin, logs cleared; returns the role.
+    fn setup_minter(holder: Address) -> (TestVM, AccessControl, B256) {
+        let (vm, mut ac) = setup();
+        let minter = role("MINTER");
+        ac.grant_role(minter, holder).expect("admin grants");
+        vm.clear_mocks();
+        (vm, ac, minter)
     }
 
     #[test]
@@ -289,10 +305,7 @@ mod tests {
         vm.set_sender(ADMIN);
         assert!(ac._grant_role(DEFAULT_ADMIN_ROLE, BOB));
         assert!(!ac._grant_role(DEFAULT_ADMIN_ROLE, BOB));
-        assert_eq!(
-            vm.get_emitted_logs(),
-            vec![log_of(&RoleGranted { role: DEFAULT_ADMIN_ROLE, account: BOB, sender: ADMIN })]
-        );
+        assert_eq!(vm.get_emitted_logs(), vec![granted(DEFAULT_ADMIN_ROLE, BOB, ADMIN)]);
     }
 
     #[test]
@@ -306,19 +319,13 @@ mod tests {
         assert!(!ac.has_role(minter, ALICE));
         assert_eq!(
             vm.get_emitted_logs(),
-            vec![
-                log_of(&RoleGranted { role: minter, account: ALICE, sender: ADMIN }),
-                log_of(&RoleRevoked { role: minter, account: ALICE, sender: ADMIN }),
-            ]
+            vec![granted(minter, ALICE, ADMIN), revoked(minter, ALICE, ADMIN),]
         );
     }
 
     #[test]
     fn repeated_grant_and_revoke_change_nothing_and_log_nothing() {
-        let (vm, mut ac) = setup();
-        let minter = role("MINTER");
-        ac.grant_role(minter, ALICE).expect("admin grants");
-        vm.clear_mocks();
+        let (vm, mut ac, minter) = setup_minter(ALICE);
         assert_eq!(ac.grant_role(minter, ALICE), Ok(()));
         assert!(ac.has_role(minter, ALICE));
         ac.revoke_role(minter, ALICE).expect("admin revokes");
@@ -331,10 +338,7 @@ mod tests {
 
     #[test]
     fn non_admin_cannot_grant_or_revoke() {
-        let (vm, mut ac) = setup();
-        let minter = role("MINTER");
-        ac.grant_role(minter, BOB).expect("admin grants");
-        vm.clear_mocks();
+        let (vm, mut ac, minter) = setup_minter(BOB);
         vm.set_sender(ALICE);
         let unauthorized = || {
             Err(Error::UnauthorizedAccount(AccessControlUnauthorizedAccount {
@@ -351,9 +355,7 @@ mod tests {
 
     #[test]
     fn holding_a_role_does_not_let_one_grant_it() {
-        let (vm, mut ac) = setup();
-        let minter = role("MINTER");
-        ac.grant_role(minter, ALICE).expect("admin grants");
+        let (vm, mut ac, minter) = setup_minter(ALICE);
         vm.set_sender(ALICE);
         assert!(matches!(ac.grant_role(minter, BOB), Err(Error::UnauthorizedAccount(_))));
     }
@@ -404,10 +406,7 @@ mod tests {
 
     #[test]
     fn renounce_requires_own_address() {
-        let (vm, mut ac) = setup();
-        let minter = role("MINTER");
-        ac.grant_role(minter, ALICE).expect("admin grants");
-        vm.clear_mocks();
+        let (vm, mut ac, minter) = setup_minter(ALICE);
         vm.set_sender(ALICE);
         assert_eq!(
             ac.renounce_role(minter, BOB),
@@ -418,10 +417,7 @@ mod tests {
 
         assert_eq!(ac.renounce_role(minter, ALICE), Ok(()));
         assert!(!ac.has_role(minter, ALICE));
-        assert_eq!(
-            vm.get_emitted_logs(),
-            vec![log_of(&RoleRevoked { role: minter, account: ALICE, sender: ALICE })]
-        );
+        assert_eq!(vm.get_emitted_logs(), vec![revoked(minter, ALICE, ALICE)]);
     }
 
     #[test]

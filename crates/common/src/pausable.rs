@@ -193,6 +193,9 @@ mod tests {
         (data.topics().to_vec(), data.data.to_vec())
     }
 
+    /// One way of pausing, for the table-driven tests.
+    type Pause = fn(&mut PausableUntil) -> Result<(), Error>;
+
     fn setup() -> (TestVM, PausableUntil) {
         let vm = TestVM::default();
         vm.set_block_timestamp(NOW);
@@ -227,22 +230,44 @@ mod tests {
     }
 
     #[test]
-    fn pause_for_zero_is_rejected() {
-        let (vm, mut p) = setup();
-        assert_eq!(p.pause_for(0), Err(ZeroPauseDuration {}.into()));
-        assert!(!p.is_paused());
-        assert!(vm.get_emitted_logs().is_empty());
+    fn rejected_pauses_change_nothing() {
+        let cases: [(&str, Pause, Error); 2] = [
+            ("pause_for(0)", |p| p.pause_for(0), ZeroPauseDuration {}.into()),
+            (
+                "pause_until(NOW - 1)",
+                |p| p.pause_until(NOW - 1),
+                PauseUntilMustBeInFuture {}.into(),
+            ),
+        ];
+        for (call, pause, error) in cases {
+            let (vm, mut p) = setup();
+            assert_eq!(pause(&mut p), Err(error), "{call}");
+            assert!(!p.is_paused(), "{call}");
+            assert!(vm.get_emitted_logs().is_empty(), "{call}");
+        }
     }
 
     #[test]
-    fn pause_infinitely_until_resumed() {
+    fn infinite_and_overlong_pauses_last_until_resumed() {
+        let cases: [(&str, Pause); 3] = [
+            ("pause_for(PAUSE_INFINITELY)", |p| p.pause_for(PAUSE_INFINITELY)),
+            // An overlong duration saturates to the infinite one.
+            ("pause_for(u64::MAX - 1)", |p| p.pause_for(u64::MAX - 1)),
+            ("pause_until(PAUSE_INFINITELY)", |p| p.pause_until(PAUSE_INFINITELY)),
+        ];
+        let infinite = log_of(&Paused { duration: U256::from(PAUSE_INFINITELY) });
+        for (call, pause) in cases {
+            let (vm, mut p) = setup();
+            assert_eq!(pause(&mut p), Ok(()), "{call}");
+            assert_eq!(p.get_resume_since_timestamp(), PAUSE_INFINITELY, "{call}");
+            assert_eq!(vm.get_emitted_logs(), vec![infinite.clone()], "{call}");
+        }
+    }
+
+    #[test]
+    fn infinite_pause_ends_only_by_resume() {
         let (vm, mut p) = setup();
-        assert_eq!(p.pause_for(PAUSE_INFINITELY), Ok(()));
-        assert_eq!(p.get_resume_since_timestamp(), PAUSE_INFINITELY);
-        assert_eq!(
-            vm.get_emitted_logs(),
-            vec![log_of(&Paused { duration: U256::from(PAUSE_INFINITELY) })]
-        );
+        p.pause_for(PAUSE_INFINITELY).expect("running");
         vm.set_block_timestamp(u64::MAX - 1);
         assert!(p.is_paused());
 
@@ -252,17 +277,6 @@ mod tests {
         assert!(!p.is_paused());
         assert_eq!(p.get_resume_since_timestamp(), NOW + 5);
         assert_eq!(vm.get_emitted_logs(), vec![log_of(&Resumed {})]);
-    }
-
-    #[test]
-    fn overlong_duration_saturates_to_infinite() {
-        let (vm, mut p) = setup();
-        assert_eq!(p.pause_for(u64::MAX - 1), Ok(()));
-        assert_eq!(p.get_resume_since_timestamp(), PAUSE_INFINITELY);
-        assert_eq!(
-            vm.get_emitted_logs(),
-            vec![log_of(&Paused { duration: U256::from(PAUSE_INFINITELY) })]
-        );
     }
 
     #[test]
@@ -306,25 +320,6 @@ mod tests {
         assert_eq!(p.pause_until(NOW), Ok(()));
         assert!(p.is_paused());
         assert_eq!(vm.get_emitted_logs(), vec![log_of(&Paused { duration: U256::from(1) })]);
-    }
-
-    #[test]
-    fn pause_until_past_is_rejected() {
-        let (vm, mut p) = setup();
-        assert_eq!(p.pause_until(NOW - 1), Err(PauseUntilMustBeInFuture {}.into()));
-        assert!(!p.is_paused());
-        assert!(vm.get_emitted_logs().is_empty());
-    }
-
-    #[test]
-    fn pause_until_infinitely() {
-        let (vm, mut p) = setup();
-        assert_eq!(p.pause_until(PAUSE_INFINITELY), Ok(()));
-        assert_eq!(p.get_resume_since_timestamp(), PAUSE_INFINITELY);
-        assert_eq!(
-            vm.get_emitted_logs(),
-            vec![log_of(&Paused { duration: U256::from(PAUSE_INFINITELY) })]
-        );
     }
 
     #[test]

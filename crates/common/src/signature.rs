@@ -224,6 +224,24 @@ mod tests {
         (27 + u8::from(sig.v()), sig.r().into(), sig.s().into())
     }
 
+    /// What most tests start from: a host, signer 1, the digest of "message" and signer 1's
+    /// signature of it.
+    struct Signed {
+        vm: TestHost,
+        key: PrivateKeySigner,
+        digest: B256,
+        v: u8,
+        r: B256,
+        s: B256,
+    }
+
+    fn signed_message() -> Signed {
+        let key = signer(1);
+        let digest = keccak256("message");
+        let (v, r, s) = signed(&key, digest);
+        Signed { vm: TestHost::default(), key, digest, v, r, s }
+    }
+
     fn magic_word() -> Vec<u8> {
         let mut word = vec![0u8; 32];
         word[..4].copy_from_slice(&ERC1271_MAGIC_VALUE);
@@ -270,10 +288,7 @@ mod tests {
 
     #[test]
     fn recovers_real_signer() {
-        let vm = TestHost::default();
-        let key = signer(1);
-        let digest = keccak256("message");
-        let (v, r, s) = signed(&key, digest);
+        let Signed { vm, key, digest, v, r, s } = signed_message();
         assert_eq!(recover(&vm, digest, v, r, s), Ok(key.address()));
         assert_eq!(recover_packed(&vm, digest, &pack_signature(v, r, s)), Ok(key.address()));
         // Another digest recovers someone else, not an error: only comparison tells.
@@ -291,10 +306,7 @@ mod tests {
 
     #[test]
     fn rejects_high_s() {
-        let vm = TestHost::default();
-        let key = signer(1);
-        let digest = keccak256("message");
-        let (v, r, s) = signed(&key, digest);
+        let Signed { vm, key, digest, v, r, s } = signed_message();
         let (v2, s2) = high_s(v, s);
         // The precompile itself would accept the twin and recover the same key.
         assert_eq!(vm.ecrecover(digest, v2, r, s2), Some(key.address()));
@@ -304,10 +316,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_v() {
-        let vm = TestHost::default();
-        let key = signer(1);
-        let digest = keccak256("message");
-        let (v, r, s) = signed(&key, digest);
+        let Signed { vm, digest, v, r, s, .. } = signed_message();
         for bad in [0u8, 1, 26, 29, 255] {
             assert_eq!(
                 recover(&vm, digest, bad, r, s),
@@ -369,10 +378,8 @@ mod tests {
 
     #[test]
     fn eoa_signature_check() {
-        let vm = TestHost::default();
-        let (key, other) = (signer(1), signer(2));
-        let digest = keccak256("message");
-        let (v, r, s) = signed(&key, digest);
+        let Signed { vm, key, digest, v, r, s } = signed_message();
+        let other = signer(2);
         let sig = pack_signature(v, r, s);
         assert!(is_valid_signature_now(&vm, key.address(), digest, &sig));
         assert!(!is_valid_signature_now(&vm, other.address(), digest, &sig));
@@ -425,11 +432,8 @@ mod tests {
     fn a_wallets_key_signature_is_not_enough() {
         // An account with code is judged by its code alone, even if the signature is a valid
         // ECDSA signature by the same address bytes.
-        let vm = TestHost::default();
-        let key = signer(1);
+        let Signed { vm, key, digest, v, r, s } = signed_message();
         vm.set_code(key.address(), vec![0xfe]);
-        let digest = keccak256("message");
-        let (v, r, s) = signed(&key, digest);
         assert!(!is_valid_signature_now(&vm, key.address(), digest, &pack_signature(v, r, s)));
     }
 

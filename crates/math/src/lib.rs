@@ -189,6 +189,23 @@ pub(crate) mod test_util {
         ]
     }
 
+    /// Checks that `down` and `up` are the floor and the ceiling of `a * b / d`: each on its
+    /// side of the exact quotient, `down` the largest such value, and at most one apart.
+    pub fn check_brackets(
+        down: U256,
+        up: U256,
+        a: U256,
+        b: U256,
+        d: U256,
+    ) -> Result<(), TestCaseError> {
+        let exact = wide(a) * wide(b);
+        prop_assert!(wide(down) * wide(d) <= exact);
+        prop_assert!((wide(down) + wide(U256::from(1u8))) * wide(d) > exact);
+        prop_assert!(wide(up) * wide(d) >= exact);
+        prop_assert!(up == down || up == down + U256::from(1u8));
+        Ok(())
+    }
+
     /// Like [`amount`] but never zero, for totals used as denominators.
     pub fn nonzero_amount() -> impl Strategy<Value = U256> {
         amount().prop_map(|x| if x.is_zero() { U256::from(1u8) } else { x })
@@ -197,7 +214,7 @@ pub(crate) mod test_util {
 
 #[cfg(test)]
 mod tests {
-    use super::test_util::{amount, nonzero_amount, u, wide};
+    use super::test_util::{amount, check_brackets, nonzero_amount, u, wide};
     use super::*;
     use proptest::prelude::*;
 
@@ -245,13 +262,8 @@ mod tests {
         fn mul_div_brackets_the_exact_quotient(
             a in amount(), b in amount(), d in nonzero_amount()
         ) {
-            let down = mul_div(a, b, d).expect("u128 inputs fit");
-            let up = mul_div_up(a, b, d).expect("u128 inputs fit");
-            let exact = wide(a) * wide(b);
-            prop_assert!(wide(down) * wide(d) <= exact);
-            prop_assert!((wide(down) + wide(U256::from(1u8))) * wide(d) > exact);
-            prop_assert!(wide(up) * wide(d) >= exact);
-            prop_assert!(up == down || up == down + U256::from(1u8));
+            // u128 inputs always fit.
+            check_brackets(mul_div(a, b, d)?, mul_div_up(a, b, d)?, a, b, d)?;
         }
 
         #[test]

@@ -163,24 +163,31 @@ pub fn check_cl_balance(
     time_elapsed: u64,
 ) -> Result<(), Breach> {
     if post >= principal {
-        let increase = post - principal;
         let base = if principal.is_zero() { DEPOSIT_SIZE } else { principal };
         let max = mul_div(
             base,
             U256::from(u128::from(annual_increase_bp) * u128::from(time_elapsed)),
             U256::from(u128::from(BASIS_POINTS) * u128::from(SECONDS_PER_YEAR)),
         )?;
-        if increase > max {
-            return Err(Breach::ClBalanceIncrease { increase, max });
-        }
+        at_most(post - principal, max, |increase, max| Breach::ClBalanceIncrease { increase, max })
     } else {
-        let decrease = principal - post;
         let max = mul_div(principal, U256::from(one_off_decrease_bp), U256::from(BASIS_POINTS))?;
-        if decrease > max {
-            return Err(Breach::ClBalanceDecrease { decrease, max });
-        }
+        at_most(principal - post, max, |decrease, max| Breach::ClBalanceDecrease { decrease, max })
     }
-    Ok(())
+}
+
+/// The comparison every limit here makes (see the module docs): `value <= bound` passes; a
+/// larger value is the breach `over` builds from the two.
+fn at_most<T: PartialOrd>(
+    value: T,
+    bound: T,
+    over: impl FnOnce(T, T) -> Breach,
+) -> Result<(), Breach> {
+    if value > bound {
+        Err(over(value, bound))
+    } else {
+        Ok(())
+    }
 }
 
 /// The most validators that may appear in `time_elapsed` seconds at `per_day`:
@@ -200,10 +207,7 @@ pub fn check_appeared_validators(
     time_elapsed: u64,
 ) -> Result<(), Breach> {
     let max = max_appeared_validators(per_day, time_elapsed);
-    if appeared > max {
-        return Err(Breach::AppearedValidators { appeared, max });
-    }
-    Ok(())
+    at_most(appeared, max, |appeared, max| Breach::AppearedValidators { appeared, max })
 }
 
 /// Checks that `simulated` deviates from `actual` by at most
@@ -226,10 +230,7 @@ pub fn check_share_rate(
     } else {
         actual - simulated
     };
-    if deviation > max {
-        return Err(Breach::ShareRate { simulated, actual });
-    }
-    Ok(())
+    at_most(deviation, max, |_, _| Breach::ShareRate { simulated, actual })
 }
 
 /// Checks that the share rate rose by at most `max_positive_rebase` (1e9 = 100%) of
@@ -260,10 +261,10 @@ pub fn check_positive_rebase(
         return Ok(());
     }
     let max_rate = capped.max(cl_rate()?);
-    if post_rate > max_rate {
-        return Err(Breach::PositiveRebase { post_rate, max_rate });
-    }
-    Ok(())
+    at_most(post_rate, max_rate, |post_rate, max_rate| Breach::PositiveRebase {
+        post_rate,
+        max_rate,
+    })
 }
 
 /// The share rate (1e27) a report produced before its withdrawal finalisation: the ether

@@ -112,7 +112,7 @@ pub fn shares_to_deliver(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_util::{amount, nonzero_amount, u, wide};
+    use crate::test_util::{amount, check_brackets, nonzero_amount, u, wide};
     use proptest::prelude::*;
 
     const ETH: u128 = 1_000_000_000_000_000_000;
@@ -178,21 +178,12 @@ mod tests {
         fn rounding_brackets_the_exact_value(
             x in amount(), s in nonzero_amount(), p in nonzero_amount()
         ) {
-            let down = shares_for_ether(x, s, p).expect("u128 inputs never fail");
-            let up = shares_for_ether_round_up(x, s, p).expect("u128 inputs never fail");
-            let exact = wide(x) * wide(s);
-            prop_assert!(wide(down) * wide(p) <= exact);
-            prop_assert!(wide(up) * wide(p) >= exact);
-            prop_assert!(up - down <= u(1));
-            prop_assert_eq!(up == down, exact % wide(p) == wide(U256::ZERO));
+            // u128 inputs never fail.
+            let (down, up) = (shares_for_ether(x, s, p)?, shares_for_ether_round_up(x, s, p)?);
+            check_brackets(down, up, x, s, p)?;
+            prop_assert_eq!(up == down, (wide(x) * wide(s)) % wide(p) == wide(U256::ZERO));
 
-            let down = ether_for_shares(x, s, p).expect("u128 inputs never fail");
-            let up = ether_for_shares_round_up(x, s, p).expect("u128 inputs never fail");
-            let exact = wide(x) * wide(p);
-            prop_assert!(wide(down) * wide(s) <= exact);
-            prop_assert!((wide(down) + wide(u(1))) * wide(s) > exact);
-            prop_assert!(wide(up) * wide(s) >= exact);
-            prop_assert!(up - down <= u(1));
+            check_brackets(ether_for_shares(x, s, p)?, ether_for_shares_round_up(x, s, p)?, x, p, s)?;
         }
 
         #[test]

@@ -128,10 +128,8 @@ fn view<C: SolCall>(chain: &mut Chain, at: Address, c: C) -> C::Return {
 
 #[test]
 fn solidity_and_stylus_call_each_other() {
-    let mut chain = chain();
     let (stylus_counter, relay_at) = (addr(0x51), addr(0x52));
-    deploy_wat(&mut chain, stylus_counter, &counter());
-    deploy_wat(&mut chain, relay_at, &relay());
+    let mut chain = chain_with(&[(stylus_counter, counter()), (relay_at, relay())]);
     let counter = create(&mut chain, Counter::BYTECODE.clone());
     let n = chain.block_number();
     assert_eq!(chain.code(counter, n).expect("code"), Counter::DEPLOYED_BYTECODE);
@@ -184,11 +182,9 @@ fn failing() -> String {
 
 #[test]
 fn reverts_roll_back_and_carry_data() {
-    let mut chain = chain();
     let (bad, relay_at, stylus_counter) = (addr(0x53), addr(0x52), addr(0x51));
-    deploy_wat(&mut chain, bad, &failing());
-    deploy_wat(&mut chain, relay_at, &relay());
-    deploy_wat(&mut chain, stylus_counter, &counter());
+    let mut chain =
+        chain_with(&[(bad, failing()), (relay_at, relay()), (stylus_counter, counter())]);
     let reverter = create(&mut chain, Reverter::BYTECODE.clone());
     let me = dev(&chain, 0);
 
@@ -262,9 +258,8 @@ fn reverts_roll_back_and_carry_data() {
 
 #[test]
 fn reentrancy_flag_spans_evm_frames() {
-    let mut chain = chain();
     let relay_at = addr(0x56);
-    deploy_wat(&mut chain, relay_at, &relay());
+    let mut chain = chain_with(&[(relay_at, relay())]);
     let probe = create(&mut chain, ReentrancyProbe::BYTECODE.clone());
 
     let (ok, out) = call(&mut chain, relay_at, vec![]);
@@ -291,9 +286,8 @@ fn reentrancy_flag_spans_evm_frames() {
 /// delegated frames act for their caller without adding to its count).
 #[test]
 fn solidity_proxy_delegatecalls_stylus() {
-    let mut chain = chain();
     let actor_at = addr(0x60);
-    deploy_wat(&mut chain, actor_at, &actor());
+    let mut chain = chain_with(&[(actor_at, actor())]);
     let init = [DelegateProxy::BYTECODE.as_ref(), &actor_at.abi_encode()].concat();
     let proxy = create(&mut chain, init);
     let reverter = create(&mut chain, Reverter::BYTECODE.clone());
@@ -349,10 +343,8 @@ fn solidity_proxy_delegatecalls_stylus() {
 /// a Stylus module).
 #[test]
 fn stylus_delegatecalls_stylus() {
-    let mut chain = chain();
     let (actor_at, proxy) = (addr(0x60), addr(0x61));
-    deploy_wat(&mut chain, actor_at, &actor());
-    deploy_wat(&mut chain, proxy, &delegator());
+    let mut chain = chain_with(&[(actor_at, actor()), (proxy, delegator())]);
     let me = dev(&chain, 0);
     let value = U256::from(77);
 
@@ -384,13 +376,9 @@ fn stylus_delegatecalls_stylus() {
 
 #[test]
 fn host_context_known_answers() {
-    let mut chain = chain();
     let p = addr(0x57);
-    deploy_wat(
-        &mut chain,
-        p,
-        &program(
-            r#"
+    let wat = program(
+        r#"
     (i64.store (i32.const 1000) (call $chainid))
     (i64.store (i32.const 1008) (call $number))
     (call $sender (i32.const 1016))
@@ -411,8 +399,8 @@ fn host_context_known_answers() {
     (call $mod (i32.const 1220) (i32.const 1252))
     (call $write_result (i32.const 1000) (i32.const 252))
     (i32.const 0)"#,
-        ),
     );
+    let mut chain = chain_with(&[(p, wat)]);
     let me = dev(&chain, 0);
     let (ok, out) = call(&mut chain, p, vec![]);
     assert!(ok, "{out:?}");
@@ -439,9 +427,8 @@ fn host_context_known_answers() {
 /// outside the node.
 #[test]
 fn host_accounts_math_calls_and_memory_known_answers() {
-    let mut chain = chain();
     let (p, stylus_counter, funded) = (addr(0x59), addr(0x51), addr(0xB0B));
-    deploy_wat(&mut chain, stylus_counter, &counter());
+    let mut chain = chain_with(&[(stylus_counter, counter())]);
     let counter = create(&mut chain, Counter::BYTECODE.clone());
     chain.set_balance(funded, U256::from(123_456));
     let init = Counter::BYTECODE.as_ref();
@@ -547,26 +534,31 @@ fn host_accounts_math_calls_and_memory_known_answers() {
 /// and nothing after the call runs.
 #[test]
 fn exit_early_status_decides_success() {
-    let mut chain = chain();
     let p = addr(0x5A);
-    deploy_wat(
-        &mut chain,
-        p,
-        &program(
-            r#"
+    let wat = program(
+        r#"
     (call $read_args (i32.const 0))
     (i32.store16 (i32.const 100) (i32.const 0x6261))
     (call $write_result (i32.const 100) (i32.const 2))
     (call $exit_early (i32.load8_u (i32.const 0)))
     unreachable"#,
-        ),
     );
+    let mut chain = chain_with(&[(p, wat)]);
     let (ok, out) = call(&mut chain, p, vec![0]);
     assert!(ok);
     assert_eq!(out.as_ref(), b"ab");
     let (ok, out) = call(&mut chain, p, vec![3]);
     assert!(!ok);
     assert_eq!(out.as_ref(), b"ab");
+}
+
+/// A fresh chain with each `(address, WAT module)` deployed.
+fn chain_with(programs: &[(Address, String)]) -> Chain {
+    let mut chain = chain();
+    for (at, wat) in programs {
+        deploy_wat(&mut chain, *at, wat);
+    }
+    chain
 }
 
 fn escape(bytes: &[u8]) -> String {

@@ -6,22 +6,12 @@ mod common;
 
 use alloy_primitives::{Address, Bytes, TxKind, U256};
 use alloy_rpc_types_eth::TransactionRequest;
-use alloy_sol_types::{sol, SolCall, SolError};
+use alloy_sol_types::{SolCall, SolError};
 use common::*;
+use tidepool_interfaces::IOracle::ReportData;
+use tidepool_interfaces::{roles, IOracle, IPool, IRateFeed, IVault, IWrapped};
 use tidepool_node::chain::Chain;
 use tidepool_programs::Program;
-
-sol! {
-    interface IVault {
-        function initialize(address pool, uint64 deployer_nonce) external;
-        function pool() external view returns (address);
-        function withdraw(uint256 amount) external;
-    }
-    #[derive(Debug, PartialEq, Eq)]
-    error NotPool(address caller);
-    #[derive(Debug, PartialEq, Eq)]
-    error NotDeployer(address caller, uint64 nonce);
-}
 
 #[test]
 fn built_vault_deploys_initialises_and_guards_withdrawals() {
@@ -47,8 +37,8 @@ fn built_vault_deploys_initialises_and_guards_withdrawals() {
         .expect("call");
     assert!(!out.success);
     assert_eq!(
-        NotDeployer::abi_decode(&out.output).expect("NotDeployer"),
-        NotDeployer { caller: stranger, nonce }
+        IVault::NotDeployer::abi_decode(&out.output).expect("NotDeployer"),
+        IVault::NotDeployer { caller: stranger, nonce }
     );
     let (_, ok) = send(&mut chain, vault, init);
     assert!(ok, "deployer initialises");
@@ -64,28 +54,7 @@ fn built_vault_deploys_initialises_and_guards_withdrawals() {
     let (ok, out) =
         call(&mut chain, vault, IVault::withdrawCall { amount: U256::from(1) }.abi_encode());
     assert!(!ok);
-    assert_eq!(NotPool::abi_decode(&out).expect("NotPool").caller, dev(&chain, 0));
-}
-
-sol! {
-    interface IPool {
-        function initialize(uint64 deployer_nonce, address admin, address oracle, address withdrawal_queue, address withdrawal_vault, address rewards_vault, address treasury, address staking_module, address accounting_contract, address admin_contract) external payable;
-        function submit(address referral) external payable returns (uint256);
-        function balanceOf(address account) external view returns (uint256);
-        function sharesOf(address account) external view returns (uint256);
-        function getTotalPooledEther() external view returns (uint256);
-        function getTotalShares() external view returns (uint256);
-        function getBufferedEther() external view returns (uint256);
-        function getFee() external view returns (uint16);
-        function setFee(uint16 treasury_fee_bp, uint16 module_fee_bp) external;
-        function getPoolContracts() external view returns (address, address);
-        function grantRole(bytes32 role, address account) external;
-        function handleOracleReport(uint256 report_timestamp, uint256 time_elapsed, uint256 cl_validators, uint256 cl_balance, uint256 withdrawal_vault_balance, uint256 el_rewards_vault_balance, uint256[] withdrawal_finalization_batches, uint256 max_share_rate) external returns (uint256, uint256, uint256, uint256);
-    }
-    #[derive(Debug, PartialEq, Eq)]
-    error AccessControlUnauthorizedAccount(address account, bytes32 neededRole);
-    #[derive(Debug, PartialEq, Eq)]
-    error NotOracle(address caller);
+    assert_eq!(IVault::NotPool::abi_decode(&out).expect("NotPool").caller, dev(&chain, 0));
 }
 
 /// Sends a transaction from `from` and returns its receipt; a failed one is first replayed
@@ -107,6 +76,35 @@ fn transact(
     };
     let hash = chain.send_request(request).expect("send");
     chain.tx(&hash).expect("mined").clone()
+}
+
+/// The accounts a pool is initialised with in these tests. Neither deployment here has a
+/// withdrawal queue, a separate withdrawal vault or a staking module, so fixed plain accounts
+/// stand for them.
+struct PoolWiring {
+    admin: Address,
+    oracle: Address,
+    rewards_vault: Address,
+    treasury: Address,
+    accounting: Address,
+    admin_contract: Address,
+}
+
+impl PoolWiring {
+    fn initialize(&self, deployer_nonce: u64) -> IPool::initializeCall {
+        IPool::initializeCall {
+            deployer_nonce,
+            admin: self.admin,
+            oracle: self.oracle,
+            withdrawal_queue: addr(0x9002),
+            withdrawal_vault: addr(0x9003),
+            rewards_vault: self.rewards_vault,
+            treasury: self.treasury,
+            staking_module: addr(0x9004),
+            accounting_contract: self.accounting,
+            admin_contract: self.admin_contract,
+        }
+    }
 }
 
 /// A pool deployed from the built wasm of its three contracts, with a rewards vault, as a
@@ -138,18 +136,8 @@ fn deploy_pool() -> Option<PoolDeployment> {
     let init = IVault::initializeCall { pool, deployer_nonce: vault_nonce }.abi_encode();
     assert!(transact(&mut chain, admin, rewards_vault, init, U256::ZERO).success);
     let eth = U256::from(10u64).pow(U256::from(18));
-    let init = IPool::initializeCall {
-        deployer_nonce: pool_nonce,
-        admin,
-        oracle,
-        withdrawal_queue: addr(0x9002),
-        withdrawal_vault: addr(0x9003),
-        rewards_vault,
-        treasury,
-        staking_module: addr(0x9004),
-        accounting_contract: accounting,
-        admin_contract,
-    };
+    let wiring = PoolWiring { admin, oracle, rewards_vault, treasury, accounting, admin_contract };
+    let init = wiring.initialize(pool_nonce);
     assert!(transact(&mut chain, admin, pool, init.abi_encode(), eth).success, "initialize");
     let contracts = view(&mut chain, pool, IPool::getPoolContractsCall {});
     assert_eq!((contracts._0, contracts._1), (accounting, admin_contract));
@@ -203,9 +191,9 @@ fn built_pool_runs_its_accounting_and_admin_by_delegatecall() {
     let set_fee = IPool::setFeeCall { treasury_fee_bp: 1_000, module_fee_bp: 0 }.abi_encode();
     let (ok, out) = call_from(chain, alice, pool, set_fee.clone());
     assert!(!ok);
-    let denied = AccessControlUnauthorizedAccount::abi_decode(&out).expect("role error");
+    let denied = IPool::AccessControlUnauthorizedAccount::abi_decode(&out).expect("role error");
     assert_eq!(denied.account, alice);
-    let fee_manager = alloy_primitives::keccak256("FEE_MANAGER_ROLE");
+    let fee_manager = roles::pool::FEE_MANAGER_ROLE;
     assert_eq!(denied.neededRole, fee_manager);
     let grant = IPool::grantRoleCall { role: fee_manager, account: admin }.abi_encode();
     assert!(transact(chain, admin, pool, grant, U256::ZERO).success, "grantRole");
@@ -220,7 +208,7 @@ fn built_pool_runs_its_accounting_and_admin_by_delegatecall() {
     let report = rewards_report(1_700_000_000, rewards);
     let (ok, out) = call_from(chain, alice, pool, report.clone());
     assert!(!ok);
-    assert_eq!(NotOracle::abi_decode(&out).expect("NotOracle").caller, alice);
+    assert_eq!(IPool::NotOracle::abi_decode(&out).expect("NotOracle").caller, alice);
     let mined = transact(chain, oracle, pool, report, U256::ZERO);
     assert!(mined.success, "handleOracleReport");
     // Lido's cap: at most 0.075% of the pooled ether per report.
@@ -246,35 +234,13 @@ fn built_pool_runs_its_accounting_and_admin_by_delegatecall() {
     };
     let (ok, out) = call_from(chain, oracle, accounting_contract, direct.abi_encode());
     assert!(!ok);
-    assert_eq!(NotOracle::abi_decode(&out).expect("NotOracle").caller, oracle);
+    assert_eq!(IPool::NotOracle::abi_decode(&out).expect("NotOracle").caller, oracle);
 }
 
 fn call_from(chain: &mut Chain, from: Address, to: Address, data: Vec<u8>) -> (bool, Bytes) {
     let out =
         chain.call(req(from, to, data), alloy_eips::BlockNumberOrTag::Latest, None).expect("call");
     (out.success, out.output)
-}
-
-sol! {
-    interface IWrapped {
-        function initialize(uint64 deployer_nonce, address pool) external;
-        function wrap(uint256 pooled_amount) external returns (uint256);
-        function unwrap(uint256 wrapped_amount) external returns (uint256);
-        function balanceOf(address account) external view returns (uint256);
-        function totalSupply() external view returns (uint256);
-        function stEthPerToken() external view returns (uint256);
-        function previewRedeem(uint256 shares) external view returns (uint256);
-        function redeem(uint256 shares, address receiver, address owner) external returns (uint256);
-    }
-    interface IRateFeed {
-        function initialize(uint64 deployer_nonce, address pool) external;
-        function latestRoundData() external view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
-    }
-    interface IPoolToken {
-        function approve(address spender, uint256 amount) external returns (bool);
-    }
-    #[derive(Debug, PartialEq, Eq)]
-    error RoundNotFound(uint80 roundId);
 }
 
 /// The wrapper and the rate feed, built and deployed next to a real pool: wrapping takes
@@ -300,11 +266,11 @@ fn built_wrapper_and_rate_feed_follow_the_pool() {
     assert!(transact(chain, admin, feed, init, U256::ZERO).success);
     let (ok, out) = call(chain, feed, IRateFeed::latestRoundDataCall {}.abi_encode());
     assert!(!ok, "no round before the first report");
-    assert_eq!(RoundNotFound::abi_decode(&out).expect("RoundNotFound").roundId, 0);
+    assert_eq!(IRateFeed::RoundNotFound::abi_decode(&out).expect("RoundNotFound").roundId, 0);
 
     let submit = IPool::submitCall { referral: Address::ZERO }.abi_encode();
     assert!(transact(chain, alice, pool, submit, U256::from(10u64) * eth).success);
-    let approve = IPoolToken::approveCall { spender: wrapped, amount: U256::MAX }.abi_encode();
+    let approve = IPool::approveCall { spender: wrapped, amount: U256::MAX }.abi_encode();
     assert!(transact(chain, alice, pool, approve, U256::ZERO).success);
     let wrap = IWrapped::wrapCall { pooled_amount: U256::from(4u64) * eth }.abi_encode();
     assert!(transact(chain, alice, wrapped, wrap, U256::ZERO).success, "wrap");
@@ -320,15 +286,19 @@ fn built_wrapper_and_rate_feed_follow_the_pool() {
     assert!(mined.success, "report");
     let per_token = view(chain, wrapped, IWrapped::stEthPerTokenCall {});
     assert!(per_token > eth, "the report raised the wrapped token's value");
+    // `abi/IRateFeed.sol` leaves the outputs unnamed: (roundId, answer, startedAt, updatedAt,
+    // answeredInRound), Chainlink's order.
     let round = view(chain, feed, IRateFeed::latestRoundDataCall {});
+    let (round_id, answer, updated_at, answered_in_round) =
+        (round._0, round._1, round._3, round._4);
     let first = alloy_primitives::aliases::U80::from(1u8);
-    assert_eq!((round.roundId, round.answeredInRound), (first, first));
-    assert_eq!(round.answer.into_raw(), per_token, "the feed answers the recorded rate");
-    assert_eq!(round.updatedAt, U256::from(1_700_000_000u64));
+    assert_eq!((round_id, answered_in_round), (first, first));
+    assert_eq!(answer.into_raw(), per_token, "the feed answers the recorded rate");
+    assert_eq!(updated_at, U256::from(1_700_000_000u64));
     // Staking moves the live rate by rounding dust at most; the feed keeps its round.
     let submit = IPool::submitCall { referral: Address::ZERO }.abi_encode();
     assert!(transact(chain, admin, pool, submit, U256::from(3u64) * eth + U256::from(1u8)).success);
-    assert_eq!(view(chain, feed, IRateFeed::latestRoundDataCall {}).answer.into_raw(), per_token);
+    assert_eq!(view(chain, feed, IRateFeed::latestRoundDataCall {})._1.into_raw(), per_token);
 
     // Unwrapping hands back exactly the shares wrapped, worth more now.
     let shares_before = view(chain, pool, IPool::sharesOfCall { account: alice });
@@ -339,30 +309,6 @@ fn built_wrapper_and_rate_feed_follow_the_pool() {
     assert!(value > U256::from(5u64) * eth);
     assert_eq!(view(chain, wrapped, IWrapped::totalSupplyCall {}), U256::ZERO);
     assert_eq!(view(chain, pool, IPool::sharesOfCall { account: wrapped }), U256::ZERO);
-}
-
-sol! {
-    /// The oracle's signed report (EIP-712 type `ReportData`), as members build it.
-    #[derive(Debug)]
-    struct ReportData {
-        uint256 consensusVersion;
-        uint256 refSlot;
-        uint256 numValidators;
-        uint256 clBalanceGwei;
-        uint256 withdrawalVaultBalance;
-        uint256 elRewardsVaultBalance;
-        uint256[] withdrawalFinalizationBatches;
-        uint256 simulatedShareRate;
-        bool isBunkerMode;
-    }
-    interface IOracle {
-        function initialize(uint64 deployer_nonce, address admin, address pool, address admin_contract, uint64 consensus_version, uint64 genesis_time, uint64 seconds_per_slot, uint64 slots_per_epoch, uint64 initial_epoch, uint64 epochs_per_frame) external;
-        function addMember(address member, uint64 quorum) external;
-        function getCurrentFrame() external view returns (uint64, uint64);
-        function getLastProcessingRefSlot() external view returns (uint64);
-        function hashReport(ReportData data) external view returns (bytes32);
-        function submitReport(ReportData data, bytes[] signatures) external;
-    }
 }
 
 /// The oracle (both programs) and the pool (its three programs and a real rewards vault), built,
@@ -394,31 +340,27 @@ fn built_oracle_applies_a_quorum_signed_report_to_the_pool() {
     let chain = &mut chain;
     let (admin, alice, relayer, treasury) =
         (dev(chain, 0), dev(chain, 1), dev(chain, 2), addr(0x7ea5));
-    let module = addr(0x9004);
     let (accounting, _) = deploy(chain, &wasms[1]);
     let (pool_admin, _) = deploy(chain, &wasms[2]);
     let (pool, pool_nonce) = deploy(chain, &wasms[0]);
     // One vault program (a second copy would not activate again: same code hash); the
-    // withdrawal vault stays empty in this report, so a plain account stands for it.
-    let withdrawal_vault = addr(0x9003);
+    // withdrawal vault stays empty in this report, so a plain account stands for it
+    // (`PoolWiring::initialize`).
     let (rewards_vault, rv_nonce) = deploy(chain, &wasms[3]);
     let (oracle_admin, _) = deploy(chain, &wasms[5]);
     let (oracle, oracle_nonce) = deploy(chain, &wasms[4]);
     let init = IVault::initializeCall { pool, deployer_nonce: rv_nonce }.abi_encode();
     assert!(transact(chain, admin, rewards_vault, init, U256::ZERO).success);
     let eth = U256::from(10u64).pow(U256::from(18));
-    let init = IPool::initializeCall {
-        deployer_nonce: pool_nonce,
+    let wiring = PoolWiring {
         admin,
         oracle,
-        withdrawal_queue: addr(0x9002),
-        withdrawal_vault,
         rewards_vault,
         treasury,
-        staking_module: module,
-        accounting_contract: accounting,
+        accounting,
         admin_contract: pool_admin,
     };
+    let init = wiring.initialize(pool_nonce);
     assert!(transact(chain, admin, pool, init.abi_encode(), eth).success, "pool initialize");
 
     // Frames of one day; the chain is 10 s into frame 1 (frame 0 was never reported).
@@ -439,8 +381,8 @@ fn built_oracle_applies_a_quorum_signed_report_to_the_pool() {
     let mined = transact(chain, admin, oracle, init.abi_encode(), U256::ZERO);
     assert!(mined.success, "oracle initialize");
     eprintln!("oracle initialize: gasUsed {}", mined.gas_used);
-    let role = alloy_primitives::keccak256("MANAGE_MEMBERS_AND_QUORUM_ROLE");
-    let grant = IPool::grantRoleCall { role, account: admin }.abi_encode();
+    let role = roles::oracle::MANAGE_MEMBERS_AND_QUORUM_ROLE;
+    let grant = IOracle::grantRoleCall { role, account: admin }.abi_encode();
     assert!(transact(chain, admin, oracle, grant, U256::ZERO).success, "grant on the oracle");
     let keys: Vec<alloy_signer_local::PrivateKeySigner> = (1..=9u8)
         .map(|n| {

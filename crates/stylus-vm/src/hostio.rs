@@ -41,12 +41,8 @@ struct Slot {
 pub(crate) struct Frame<'a> {
     pub host: &'a mut dyn Host,
     pub memory: Option<Memory>,
-    pub address: Address,
-    pub caller: Address,
-    pub value: U256,
-    pub args: Bytes,
-    pub is_static: bool,
-    pub reentrant: bool,
+    /// The call this frame runs: whose storage, for whom, with what value and data.
+    pub msg: Message,
     pub output: Vec<u8>,
     pub return_data: Bytes,
     cache: HashMap<B256, Slot>,
@@ -78,12 +74,7 @@ impl<'a> Frame<'a> {
         Self {
             host,
             memory: None,
-            address: message.address,
-            caller: message.caller,
-            value: message.value,
-            args: message.args,
-            is_static: message.is_static,
-            reentrant: message.reentrant,
+            msg: message,
             output: Vec::new(),
             return_data: Bytes::new(),
             cache: HashMap::new(),
@@ -168,8 +159,8 @@ pub(crate) fn make_func(store: &mut Store<Frame<'_>>, module: &str, name: &str) 
         ("vm_hooks", "transient_load_bytes32") => Func::wrap(s, transient_load_bytes32),
         ("vm_hooks", "transient_store_bytes32") => Func::wrap(s, transient_store_bytes32),
         ("vm_hooks", "call_contract") => Func::wrap(s, call_contract),
-        ("vm_hooks", "delegate_call_contract") => Func::wrap(s, delegate_call_contract),
-        ("vm_hooks", "static_call_contract") => Func::wrap(s, static_call_contract),
+        ("vm_hooks", "delegate_call_contract") => Func::wrap(s, valueless_call(Kind::Delegate)),
+        ("vm_hooks", "static_call_contract") => Func::wrap(s, valueless_call(Kind::Static)),
         ("vm_hooks", "create1") => Func::wrap(s, create1),
         ("vm_hooks", "create2") => Func::wrap(s, create2),
         ("vm_hooks", "read_return_data") => Func::wrap(s, read_return_data),
@@ -317,7 +308,7 @@ fn access_account(c: &mut C<'_, '_>, address: Address) -> R<u64> {
 }
 
 fn deny_in_static(c: &C<'_, '_>, what: &str) -> R {
-    if c.data().is_static {
+    if c.data().msg.is_static {
         return Err(trap(format!("{what} in a static call")));
     }
     Ok(())
@@ -331,7 +322,7 @@ const fn words(len: u64) -> u64 {
 // Arguments, results, exit.
 
 fn read_args(mut c: C<'_, '_>, ptr: u32) -> R {
-    let args = c.data().args.clone();
+    let args = c.data().msg.args.clone();
     charge_ink(
         &mut c,
         HOSTIO_INK + ink::READ_ARGS_BYTE_INK * (args.len() as u64).saturating_sub(32),
@@ -364,7 +355,7 @@ fn storage_load_bytes32(mut c: C<'_, '_>, key_ptr: u32, dest: u32) -> R {
         let value = slot.value;
         return write(&mut c, dest, value.as_slice());
     }
-    let address = c.data().address;
+    let address = c.data().msg.address;
     let (value, cold) = c.data_mut().host.sload(address, key.into()).map_err(fatal)?;
     charge_gas(&mut c, if cold { 2_100 } else { 100 })?;
     let value = B256::from(value.to_be_bytes::<32>());
@@ -421,7 +412,7 @@ fn storage_flush_cache(mut c: C<'_, '_>, clear: u32) -> R {
     if !order.is_empty() {
         deny_in_static(&c, "storage write")?;
     }
-    let address = c.data().address;
+    let address = c.data().msg.address;
     for key in order {
         let Some(slot) = c.data().cache.get(&key).copied() else {
             continue;
@@ -457,7 +448,7 @@ fn transient_load_bytes32(mut c: C<'_, '_>, key_ptr: u32, dest: u32) -> R {
     charge_ink(&mut c, HOSTIO_INK + 2 * PTR_INK)?;
     charge_gas(&mut c, 100)?;
     let key = read32(&c, key_ptr)?;
-    let address = c.data().address;
+    let address = c.data().msg.address;
     let value = c.data_mut().host.tload(address, key.into());
     write_word(&mut c, dest, value)
 }
@@ -468,7 +459,7 @@ fn transient_store_bytes32(mut c: C<'_, '_>, key_ptr: u32, value_ptr: u32) -> R 
     charge_gas(&mut c, 100)?;
     let key = read32(&c, key_ptr)?;
     let value = read32(&c, value_ptr)?;
-    let address = c.data().address;
+    let address = c.data().msg.address;
     c.data_mut().host.tstore(address, key.into(), U256::from_be_bytes(value.0));
     Ok(())
 }
@@ -517,10 +508,13 @@ fn do_call(
         gas_limit += 2_300;
     }
     let st = c.data_mut();
+    let msg = &st.msg;
     let (scheme, target_address, caller, value, is_static) = match kind {
-        Kind::Call => (CallScheme::Call, target, st.address, value, st.is_static),
-        Kind::Delegate => (CallScheme::DelegateCall, st.address, st.caller, st.value, st.is_static),
-        Kind::Static => (CallScheme::StaticCall, target, st.address, U256::ZERO, true),
+        Kind::Call => (CallScheme::Call, target, msg.address, value, msg.is_static),
+        Kind::Delegate => {
+            (CallScheme::DelegateCall, msg.address, msg.caller, msg.value, msg.is_static)
+        }
+        Kind::Static => (CallScheme::StaticCall, target, msg.address, U256::ZERO, true),
     };
     let request = CallRequest {
         scheme,
@@ -557,26 +551,14 @@ fn call_contract(
     do_call(&mut c, Kind::Call, contract, data, data_len, value, gas, ret_len)
 }
 
-fn delegate_call_contract(
-    mut c: C<'_, '_>,
-    contract: u32,
-    data: u32,
-    data_len: u32,
-    gas: u64,
-    ret_len: u32,
-) -> R<u32> {
-    do_call(&mut c, Kind::Delegate, contract, data, data_len, U256::ZERO, gas, ret_len)
-}
-
-fn static_call_contract(
-    mut c: C<'_, '_>,
-    contract: u32,
-    data: u32,
-    data_len: u32,
-    gas: u64,
-    ret_len: u32,
-) -> R<u32> {
-    do_call(&mut c, Kind::Static, contract, data, data_len, U256::ZERO, gas, ret_len)
+/// `delegate_call_contract` or `static_call_contract`: a call that moves no value, so its
+/// import has no value pointer (`call_contract` less one parameter).
+fn valueless_call(
+    kind: Kind,
+) -> impl Fn(C<'_, '_>, u32, u32, u32, u64, u32) -> R<u32> + Send + Sync + 'static {
+    move |mut c, contract, data, data_len, gas, ret_len| {
+        do_call(&mut c, kind, contract, data, data_len, U256::ZERO, gas, ret_len)
+    }
 }
 
 fn do_create(
@@ -601,7 +583,7 @@ fn do_create(
     let left = gas_left(c);
     let gas_limit = left - left / 64;
     forward_gas(c, gas_limit)?;
-    let caller = c.data().address;
+    let caller = c.data().msg.address;
     let request = CreateRequest { caller, code, value, salt, gas_limit };
     let outcome = c.data_mut().host.create(request).map_err(fatal)?;
     return_gas(c, outcome.gas_left)?;
@@ -671,7 +653,7 @@ fn emit_log(mut c: C<'_, '_>, data_ptr: u32, len: u32, topics: u32) -> R {
     charge_gas(&mut c, 375 + 375 * u64::from(topics) + 8 * data_len)?;
     let (topic_bytes, data) = bytes.split_at(topics as usize * 32);
     let topics = topic_bytes.chunks(32).map(B256::from_slice).collect();
-    let address = c.data().address;
+    let address = c.data().msg.address;
     c.data_mut().host.log(address, topics, Bytes::copy_from_slice(data));
     Ok(())
 }
@@ -679,11 +661,18 @@ fn emit_log(mut c: C<'_, '_>, data_ptr: u32, len: u32, topics: u32) -> R {
 // ---------------------------------------------------------------------------------------
 // Accounts.
 
+/// What every account host I/O does first, in this order: charge its `ink`, read the address
+/// at `address_ptr`, then charge the EVM's warm or cold access gas for it plus `extra_gas`.
+fn access_account_at(c: &mut C<'_, '_>, ink: u64, address_ptr: u32, extra_gas: u64) -> R<Address> {
+    charge_ink(c, ink)?;
+    let address = read_address(c, address_ptr)?;
+    let cost = access_account(c, address)?;
+    charge_gas(c, cost + extra_gas)?;
+    Ok(address)
+}
+
 fn account_balance(mut c: C<'_, '_>, address_ptr: u32, dest: u32) -> R {
-    charge_ink(&mut c, HOSTIO_INK + 2 * PTR_INK)?;
-    let address = read_address(&c, address_ptr)?;
-    let cost = access_account(&mut c, address)?;
-    charge_gas(&mut c, cost)?;
+    let address = access_account_at(&mut c, HOSTIO_INK + 2 * PTR_INK, address_ptr, 0)?;
     let balance = c.data_mut().host.balance(address).map_err(fatal)?;
     write_word(&mut c, dest, balance)
 }
@@ -693,10 +682,8 @@ fn code_of(c: &mut C<'_, '_>, address: Address) -> R<Bytes> {
 }
 
 fn account_code(mut c: C<'_, '_>, address_ptr: u32, offset: u32, size: u32, dest: u32) -> R<u32> {
-    charge_ink(&mut c, HOSTIO_INK + 2 * PTR_INK)?;
-    let address = read_address(&c, address_ptr)?;
-    let cost = access_account(&mut c, address)?;
-    charge_gas(&mut c, cost + 3 * words(u64::from(size)))?;
+    let copy_gas = 3 * words(u64::from(size));
+    let address = access_account_at(&mut c, HOSTIO_INK + 2 * PTR_INK, address_ptr, copy_gas)?;
     let code = code_of(&mut c, address)?;
     let start = (offset as usize).min(code.len());
     let end = start.saturating_add(size as usize).min(code.len());
@@ -705,18 +692,12 @@ fn account_code(mut c: C<'_, '_>, address_ptr: u32, offset: u32, size: u32, dest
 }
 
 fn account_code_size(mut c: C<'_, '_>, address_ptr: u32) -> R<u32> {
-    charge_ink(&mut c, HOSTIO_INK + PTR_INK)?;
-    let address = read_address(&c, address_ptr)?;
-    let cost = access_account(&mut c, address)?;
-    charge_gas(&mut c, cost)?;
+    let address = access_account_at(&mut c, HOSTIO_INK + PTR_INK, address_ptr, 0)?;
     Ok(code_of(&mut c, address)?.len() as u32)
 }
 
 fn account_codehash(mut c: C<'_, '_>, address_ptr: u32, dest: u32) -> R {
-    charge_ink(&mut c, HOSTIO_INK + 2 * PTR_INK)?;
-    let address = read_address(&c, address_ptr)?;
-    let cost = access_account(&mut c, address)?;
-    charge_gas(&mut c, cost)?;
+    let address = access_account_at(&mut c, HOSTIO_INK + 2 * PTR_INK, address_ptr, 0)?;
     let hash = c.data_mut().host.code_hash(address).map_err(fatal)?;
     write(&mut c, dest, hash.as_slice())
 }
@@ -796,24 +777,24 @@ fn block_timestamp(mut c: C<'_, '_>) -> R<u64> {
 
 fn contract_address(mut c: C<'_, '_>, dest: u32) -> R {
     charge_ink(&mut c, HOSTIO_INK + PTR_INK)?;
-    let address = c.data().address;
+    let address = c.data().msg.address;
     write(&mut c, dest, address.as_slice())
 }
 
 fn msg_reentrant(mut c: C<'_, '_>) -> R<u32> {
     charge_ink(&mut c, HOSTIO_INK)?;
-    Ok(u32::from(c.data().reentrant))
+    Ok(u32::from(c.data().msg.reentrant))
 }
 
 fn msg_sender(mut c: C<'_, '_>, dest: u32) -> R {
     charge_ink(&mut c, HOSTIO_INK + PTR_INK)?;
-    let sender = c.data().caller;
+    let sender = c.data().msg.caller;
     write(&mut c, dest, sender.as_slice())
 }
 
 fn msg_value(mut c: C<'_, '_>, dest: u32) -> R {
     charge_ink(&mut c, HOSTIO_INK + PTR_INK)?;
-    let value = c.data().value;
+    let value = c.data().msg.value;
     write_word(&mut c, dest, value)
 }
 
@@ -884,17 +865,17 @@ fn native_keccak256(mut c: C<'_, '_>, ptr: u32, len: u32, dest: u32) -> R {
 
 fn log_txt(c: C<'_, '_>, ptr: u32, len: u32) -> R {
     let text = read(&c, ptr, len)?;
-    eprintln!("stylus {}: {}", c.data().address, String::from_utf8_lossy(&text));
+    eprintln!("stylus {}: {}", c.data().msg.address, String::from_utf8_lossy(&text));
     Ok(())
 }
 
 fn log_i32(c: C<'_, '_>, value: i32) -> R {
-    eprintln!("stylus {}: {value}", c.data().address);
+    eprintln!("stylus {}: {value}", c.data().msg.address);
     Ok(())
 }
 
 fn log_i64(c: C<'_, '_>, value: i64) -> R {
-    eprintln!("stylus {}: {value}", c.data().address);
+    eprintln!("stylus {}: {value}", c.data().msg.address);
     Ok(())
 }
 

@@ -85,189 +85,73 @@ const fn op(ink: u64) -> u8 {
     }
 }
 
+/// Sets each listed operator of the cost table `$c` to `$cost`: one row of the published
+/// table, written as a price and the operators that cost it.
+macro_rules! price {
+    ($c:ident, $cost:expr => $($operator:ident),+) => {
+        $($c.$operator = $cost;)+
+    };
+}
+
 /// Operator costs for wasmi, in fuel units of [`INK_PER_FUEL`] ink, from the public table.
 ///
 /// Operators the table does not list (floats, SIMD and other proposals Nitro rejects at
 /// activation) cost the maximum, so a module that slipped through still runs out of ink fast.
-// Assigning field by field keeps the code in the order of the published table.
+// One `price!` row per price within each section of the published table, in its order.
 #[allow(clippy::field_reassign_with_default)]
 pub fn operator_costs() -> OperatorCost {
     let mut c = OperatorCost::default();
     // Start from "everything is prohibitively expensive" by listing the fields we price; the
     // rest keep wasmi's default of 1 and are overwritten below where Nitro rejects them.
-    c.unreachable = op(1);
-    c.nop = op(1);
-    c.block = op(1);
-    c.loop_ = op(1);
-    c.if_ = op(765);
-    c.else_ = op(1);
-    c.end = op(1);
-    c.br = op(765);
-    c.br_if = op(765);
-    c.br_table = op(2_400);
-    c.return_ = op(1);
-    c.call = op(3_800);
-    c.call_indirect = op(13_610);
-    c.drop = op(9);
-    c.select = op(1_250);
-    c.typed_select = op(1_250);
-    c.local_get = op(75);
-    c.local_set = op(210);
-    c.local_tee = op(75);
-    c.global_get = op(225);
-    c.global_set = op(575);
-    for load32 in [
-        &mut c.i32_load,
-        &mut c.i32_load8_s,
-        &mut c.i32_load8_u,
-        &mut c.i32_load16_s,
-        &mut c.i32_load16_u,
-    ] {
-        *load32 = op(670);
-    }
-    for load64 in [
-        &mut c.i64_load,
-        &mut c.i64_load8_s,
-        &mut c.i64_load8_u,
-        &mut c.i64_load16_s,
-        &mut c.i64_load16_u,
-        &mut c.i64_load32_s,
-        &mut c.i64_load32_u,
-    ] {
-        *load64 = op(680);
-    }
-    for store32 in [&mut c.i32_store, &mut c.i32_store8, &mut c.i32_store16] {
-        *store32 = op(825);
-    }
-    for store64 in [&mut c.i64_store, &mut c.i64_store8, &mut c.i64_store16, &mut c.i64_store32] {
-        *store64 = op(950);
-    }
-    c.memory_size = op(3_000);
-    c.memory_grow = op(8_050);
-    c.i32_const = op(1);
-    c.i64_const = op(1);
-    for cmp32 in [
-        &mut c.i32_eqz,
-        &mut c.i32_eq,
-        &mut c.i32_ne,
-        &mut c.i32_lt_s,
-        &mut c.i32_lt_u,
-        &mut c.i32_gt_s,
-        &mut c.i32_gt_u,
-        &mut c.i32_le_s,
-        &mut c.i32_le_u,
-        &mut c.i32_ge_s,
-        &mut c.i32_ge_u,
-    ] {
-        *cmp32 = op(170);
-    }
-    for cmp64 in [
-        &mut c.i64_eqz,
-        &mut c.i64_eq,
-        &mut c.i64_ne,
-        &mut c.i64_lt_s,
-        &mut c.i64_lt_u,
-        &mut c.i64_gt_s,
-        &mut c.i64_gt_u,
-        &mut c.i64_le_s,
-        &mut c.i64_le_u,
-        &mut c.i64_ge_s,
-        &mut c.i64_ge_u,
-    ] {
-        *cmp64 = op(225);
-    }
-    c.i32_clz = op(210);
-    c.i32_ctz = op(210);
-    c.i32_popcnt = op(2_650);
-    for cheap32 in [
-        &mut c.i32_add,
-        &mut c.i32_sub,
-        &mut c.i32_and,
-        &mut c.i32_or,
-        &mut c.i32_xor,
-        &mut c.i32_shl,
-        &mut c.i32_shr_s,
-        &mut c.i32_shr_u,
-        &mut c.i32_rotl,
-        &mut c.i32_rotr,
-    ] {
-        *cheap32 = op(70);
-    }
-    c.i32_mul = op(160);
-    for div32 in [&mut c.i32_div_s, &mut c.i32_div_u, &mut c.i32_rem_s, &mut c.i32_rem_u] {
-        *div32 = op(1_120);
-    }
-    c.i64_clz = op(210);
-    c.i64_ctz = op(210);
-    c.i64_popcnt = op(6_000);
-    for cheap64 in [
-        &mut c.i64_add,
-        &mut c.i64_sub,
-        &mut c.i64_and,
-        &mut c.i64_or,
-        &mut c.i64_xor,
-        &mut c.i64_shl,
-        &mut c.i64_shr_s,
-        &mut c.i64_shr_u,
-        &mut c.i64_rotl,
-        &mut c.i64_rotr,
-    ] {
-        *cheap64 = op(100);
-    }
-    c.i64_mul = op(160);
-    for div64 in [&mut c.i64_div_s, &mut c.i64_div_u, &mut c.i64_rem_s, &mut c.i64_rem_u] {
-        *div64 = op(1_270);
-    }
-    for conv in [
-        &mut c.i32_wrap_i64,
-        &mut c.i64_extend_i32_s,
-        &mut c.i64_extend_i32_u,
-        &mut c.i32_extend8_s,
-        &mut c.i32_extend16_s,
-        &mut c.i64_extend8_s,
-        &mut c.i64_extend16_s,
-        &mut c.i64_extend32_s,
-    ] {
-        *conv = op(100);
-    }
+    // Control flow.
+    price!(c, op(1) => unreachable, nop, block, loop_, else_, end, return_);
+    price!(c, op(765) => if_, br, br_if);
+    price!(c, op(2_400) => br_table);
+    price!(c, op(3_800) => call);
+    price!(c, op(13_610) => call_indirect);
+    // Stack, locals and globals.
+    price!(c, op(9) => drop);
+    price!(c, op(1_250) => select, typed_select);
+    price!(c, op(75) => local_get, local_tee);
+    price!(c, op(210) => local_set);
+    price!(c, op(225) => global_get);
+    price!(c, op(575) => global_set);
+    // Memory.
+    price!(c, op(670) => i32_load, i32_load8_s, i32_load8_u, i32_load16_s, i32_load16_u);
+    price!(c, op(680) => i64_load, i64_load8_s, i64_load8_u, i64_load16_s, i64_load16_u,
+        i64_load32_s, i64_load32_u);
+    price!(c, op(825) => i32_store, i32_store8, i32_store16);
+    price!(c, op(950) => i64_store, i64_store8, i64_store16, i64_store32);
+    price!(c, op(3_000) => memory_size);
+    price!(c, op(8_050) => memory_grow);
+    price!(c, op(1) => i32_const, i64_const);
+    price!(c, op(170) => i32_eqz, i32_eq, i32_ne, i32_lt_s, i32_lt_u, i32_gt_s, i32_gt_u, i32_le_s,
+        i32_le_u, i32_ge_s, i32_ge_u);
+    price!(c, op(225) => i64_eqz, i64_eq, i64_ne, i64_lt_s, i64_lt_u, i64_gt_s, i64_gt_u, i64_le_s,
+        i64_le_u, i64_ge_s, i64_ge_u);
+    // Integer arithmetic: i32 and i64 side by side where they cost the same.
+    price!(c, op(210) => i32_clz, i32_ctz, i64_clz, i64_ctz);
+    price!(c, op(2_650) => i32_popcnt);
+    price!(c, op(6_000) => i64_popcnt);
+    price!(c, op(70) => i32_add, i32_sub, i32_and, i32_or, i32_xor, i32_shl, i32_shr_s, i32_shr_u,
+        i32_rotl, i32_rotr);
+    price!(c, op(100) => i64_add, i64_sub, i64_and, i64_or, i64_xor, i64_shl, i64_shr_s, i64_shr_u,
+        i64_rotl, i64_rotr);
+    price!(c, op(160) => i32_mul, i64_mul);
+    price!(c, op(1_120) => i32_div_s, i32_div_u, i32_rem_s, i32_rem_u);
+    price!(c, op(1_270) => i64_div_s, i64_div_u, i64_rem_s, i64_rem_u);
+    // Conversions between the integer types.
+    price!(c, op(100) => i32_wrap_i64, i64_extend_i32_s, i64_extend_i32_u, i32_extend8_s,
+        i32_extend16_s, i64_extend8_s, i64_extend16_s, i64_extend32_s);
     // Bulk memory: the base price here, the per-byte part through wasmi's copy cost.
-    c.memory_copy = op(950);
-    c.memory_fill = op(950);
-    c.memory_init = op(950);
-    c.data_drop = op(1);
+    price!(c, op(950) => memory_copy, memory_fill, memory_init);
+    price!(c, op(1) => data_drop);
     // Floats are valid wasm but Nitro prices them out; activation rejects them anyway.
-    for float in [
-        &mut c.f32_load,
-        &mut c.f64_load,
-        &mut c.f32_store,
-        &mut c.f64_store,
-        &mut c.f32_const,
-        &mut c.f64_const,
-        &mut c.f32_add,
-        &mut c.f64_add,
-        &mut c.f32_sub,
-        &mut c.f64_sub,
-        &mut c.f32_mul,
-        &mut c.f64_mul,
-        &mut c.f32_div,
-        &mut c.f64_div,
-        &mut c.f32_sqrt,
-        &mut c.f64_sqrt,
-        &mut c.f32_convert_i32_s,
-        &mut c.f32_convert_i32_u,
-        &mut c.f32_convert_i64_s,
-        &mut c.f32_convert_i64_u,
-        &mut c.f64_convert_i32_s,
-        &mut c.f64_convert_i32_u,
-        &mut c.f64_convert_i64_s,
-        &mut c.f64_convert_i64_u,
-        &mut c.i32_trunc_f32_s,
-        &mut c.i32_trunc_f64_s,
-        &mut c.i64_trunc_f32_s,
-        &mut c.i64_trunc_f64_s,
-    ] {
-        *float = u8::MAX;
-    }
+    price!(c, u8::MAX => f32_load, f64_load, f32_store, f64_store, f32_const, f64_const, f32_add,
+        f64_add, f32_sub, f64_sub, f32_mul, f64_mul, f32_div, f64_div, f32_sqrt, f64_sqrt,
+        f32_convert_i32_s, f32_convert_i32_u, f32_convert_i64_s, f32_convert_i64_u,
+        f64_convert_i32_s, f64_convert_i32_u, f64_convert_i64_s, f64_convert_i64_u, i32_trunc_f32_s,
+        i32_trunc_f64_s, i64_trunc_f32_s, i64_trunc_f64_s);
     c
 }
 
@@ -324,12 +208,17 @@ mod tests {
     #[test]
     fn published_prices_scale_to_fuel() {
         let c = operator_costs();
-        assert_eq!(c.i32_add, 3);
-        assert_eq!(c.call, 152);
-        assert_eq!(c.local_get, 3);
-        assert_eq!(c.i64_popcnt, 240);
-        assert_eq!(c.call_indirect, 255);
-        assert_eq!(c.f64_add, 255);
+        // (operator, its cost in fuel, the fuel its published ink price scales to)
+        for (operator, cost, fuel) in [
+            ("i32.add", c.i32_add, 3),
+            ("call", c.call, 152),
+            ("local.get", c.local_get, 3),
+            ("i64.popcnt", c.i64_popcnt, 240),
+            ("call_indirect", c.call_indirect, 255),
+            ("f64.add", c.f64_add, 255),
+        ] {
+            assert_eq!(cost, fuel, "{operator}");
+        }
     }
 
     #[test]

@@ -12,14 +12,12 @@ use wasmi::{CompilationMode, Config, Engine, ExternType, Module, ValType};
 
 use crate::{hostio, ink};
 
-/// First three bytes of every Stylus program's code.
-pub const STYLUS_PREFIX: [u8; 3] = [0xEF, 0xF0, 0x00];
-/// Most bytes a deployed program's code may have (EIP-170's limit, as on Arbitrum).
-pub const MAX_CODE_SIZE: usize = 24_576;
-/// Most bytes a program may decompress to (Nitro's default cap).
-pub const MAX_WASM_SIZE: usize = 128 * 1024;
+// The code format and Nitro's limits, as the shared validator declares them.
+pub use tidepool_activation::{
+    MAX_CODE_SIZE, MAX_DECOMPRESSED_SIZE as MAX_WASM_SIZE, STYLUS_PREFIX,
+};
 /// Most functions a module may define (Nitro's limit).
-pub const MAX_FUNCTIONS: usize = 4096;
+pub const MAX_FUNCTIONS: usize = tidepool_activation::limits::FUNCTIONS as usize;
 
 /// Why a program cannot be activated or run.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]

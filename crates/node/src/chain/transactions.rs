@@ -235,28 +235,25 @@ impl Chain {
 }
 
 fn sign(signer: &PrivateKeySigner, typed: TypedTransaction) -> Result<TxEnvelope, ChainError> {
-    let sign_err = |e: alloy_signer::Error| ChainError::Signature(e.to_string());
     Ok(match typed {
-        TypedTransaction::Legacy(mut tx) => {
-            let sig = signer.sign_transaction_sync(&mut tx).map_err(sign_err)?;
-            TxEnvelope::Legacy(tx.into_signed(sig))
-        }
-        TypedTransaction::Eip2930(mut tx) => {
-            let sig = signer.sign_transaction_sync(&mut tx).map_err(sign_err)?;
-            TxEnvelope::Eip2930(tx.into_signed(sig))
-        }
-        TypedTransaction::Eip1559(mut tx) => {
-            let sig = signer.sign_transaction_sync(&mut tx).map_err(sign_err)?;
-            TxEnvelope::Eip1559(tx.into_signed(sig))
-        }
-        TypedTransaction::Eip7702(mut tx) => {
-            let sig = signer.sign_transaction_sync(&mut tx).map_err(sign_err)?;
-            TxEnvelope::Eip7702(tx.into_signed(sig))
-        }
+        TypedTransaction::Legacy(tx) => TxEnvelope::Legacy(sign_one(signer, tx)?),
+        TypedTransaction::Eip2930(tx) => TxEnvelope::Eip2930(sign_one(signer, tx)?),
+        TypedTransaction::Eip1559(tx) => TxEnvelope::Eip1559(sign_one(signer, tx)?),
+        TypedTransaction::Eip7702(tx) => TxEnvelope::Eip7702(sign_one(signer, tx)?),
         TypedTransaction::Eip4844(_) => {
             return Err(ChainError::Invalid("blob transactions are not supported".into()))
         }
     })
+}
+
+/// One transaction of any type signed by `signer`: what every arm of [`sign`] does.
+fn sign_one<T: SignableTransaction<Signature>>(
+    signer: &PrivateKeySigner,
+    mut tx: T,
+) -> Result<Signed<T>, ChainError> {
+    let sig =
+        signer.sign_transaction_sync(&mut tx).map_err(|e| ChainError::Signature(e.to_string()))?;
+    Ok(tx.into_signed(sig))
 }
 
 fn wrap_unsigned(typed: TypedTransaction) -> TxEnvelope {

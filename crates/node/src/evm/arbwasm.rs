@@ -90,6 +90,23 @@ fn active(ctx: &mut Ctx, code_hash: B256) -> Result<Result<ActivationInfo, Vec<u
     })
 }
 
+/// The activation of the code `program` holds, as [`active`] gives it for a code hash.
+fn active_program(
+    ctx: &mut Ctx,
+    program: Address,
+) -> Result<Result<ActivationInfo, Vec<u8>>, String> {
+    let (hash, _) = code_hash_of(ctx, program)?;
+    active(ctx, hash)
+}
+
+/// A view of one activation: its encoded value, or the revert data saying why there is none.
+fn answer(view: Result<Vec<u8>, Vec<u8>>) -> Result<Out, String> {
+    match view {
+        Ok(data) => ok(data),
+        Err(data) => fail(data),
+    }
+}
+
 fn time_left(ctx: &Ctx, info: &ActivationInfo) -> u64 {
     let now: u64 = ctx.block().timestamp().saturating_to();
     let lifetime = u64::from(ink::EXPIRY_DAYS) * 86_400;
@@ -150,54 +167,37 @@ fn dispatch(
         Calls::blockCacheSize(_) => {
             ok(blockCacheSizeCall::abi_encode_returns(&ink::BLOCK_CACHE_SIZE))
         }
-        Calls::codehashVersion(c) => match active(ctx, c.codehash)? {
-            Ok(info) => ok(codehashVersionCall::abi_encode_returns(&info.version)),
-            Err(data) => fail(data),
-        },
-        Calls::codehashAsmSize(c) => match active(ctx, c.codehash)? {
-            Ok(info) => ok(codehashAsmSizeCall::abi_encode_returns(&info.asm_size)),
-            Err(data) => fail(data),
-        },
-        Calls::codehashKeepalive(c) => match active(ctx, c.codehash)? {
-            // Programs never expire here within a dev chain's life, so keepalive is always
-            // "too soon", as on Nitro for a recently activated program.
-            Ok(_) => fail(ProgramKeepaliveTooSoon { ageInSeconds: 0 }.abi_encode()),
-            Err(data) => fail(data),
-        },
-        Calls::programVersion(c) => {
-            let (hash, _) = code_hash_of(ctx, c.program)?;
-            match active(ctx, hash)? {
-                Ok(info) => ok(programVersionCall::abi_encode_returns(&info.version)),
-                Err(data) => fail(data),
-            }
-        }
-        Calls::programInitGas(c) => {
-            let (hash, _) = code_hash_of(ctx, c.program)?;
-            match active(ctx, hash)? {
-                Ok(info) => {
-                    let init = u64::from(info.init_cost);
-                    ok(programInitGasCall::abi_encode_returns(&programInitGasReturn {
-                        gas: ink::entry_gas(init, false),
-                        gasWhenCached: ink::entry_gas(init, true),
-                    }))
-                }
-                Err(data) => fail(data),
-            }
-        }
-        Calls::programMemoryFootprint(c) => {
-            let (hash, _) = code_hash_of(ctx, c.program)?;
-            match active(ctx, hash)? {
-                Ok(info) => ok(programMemoryFootprintCall::abi_encode_returns(&info.footprint)),
-                Err(data) => fail(data),
-            }
-        }
-        Calls::programTimeLeft(c) => {
-            let (hash, _) = code_hash_of(ctx, c.program)?;
-            match active(ctx, hash)? {
-                Ok(info) => ok(programTimeLeftCall::abi_encode_returns(&time_left(ctx, &info))),
-                Err(data) => fail(data),
-            }
-        }
+        Calls::codehashVersion(c) => answer(
+            active(ctx, c.codehash)?.map(|i| codehashVersionCall::abi_encode_returns(&i.version)),
+        ),
+        Calls::codehashAsmSize(c) => answer(
+            active(ctx, c.codehash)?.map(|i| codehashAsmSizeCall::abi_encode_returns(&i.asm_size)),
+        ),
+        // Programs never expire here within a dev chain's life, so keepalive is always "too
+        // soon", as on Nitro for a recently activated program.
+        Calls::codehashKeepalive(c) => fail(match active(ctx, c.codehash)? {
+            Ok(_) => ProgramKeepaliveTooSoon { ageInSeconds: 0 }.abi_encode(),
+            Err(data) => data,
+        }),
+        Calls::programVersion(c) => answer(
+            active_program(ctx, c.program)?
+                .map(|i| programVersionCall::abi_encode_returns(&i.version)),
+        ),
+        Calls::programInitGas(c) => answer(active_program(ctx, c.program)?.map(|info| {
+            let init = u64::from(info.init_cost);
+            programInitGasCall::abi_encode_returns(&programInitGasReturn {
+                gas: ink::entry_gas(init, false),
+                gasWhenCached: ink::entry_gas(init, true),
+            })
+        })),
+        Calls::programMemoryFootprint(c) => answer(
+            active_program(ctx, c.program)?
+                .map(|i| programMemoryFootprintCall::abi_encode_returns(&i.footprint)),
+        ),
+        Calls::programTimeLeft(c) => answer(
+            active_program(ctx, c.program)?
+                .map(|i| programTimeLeftCall::abi_encode_returns(&time_left(ctx, &i))),
+        ),
     }
 }
 

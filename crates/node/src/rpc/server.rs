@@ -18,7 +18,7 @@ use super::{
     },
     convert::{block_number, fee_history, get_logs, rpc_block, rpc_receipt, rpc_tx},
 };
-use crate::chain::{Chain, ChainError, StateDump};
+use crate::chain::{Chain, ChainError, MinedBlock, StateDump};
 
 /// Shared node state behind the RPC methods.
 pub type Shared = Arc<Mutex<Chain>>;
@@ -39,6 +39,28 @@ impl Rpc {
     /// The RPC over `chain`.
     pub fn new(chain: Shared) -> Self {
         Self { chain }
+    }
+
+    /// Runs `f` on the chain at `block` (the latest when absent) as a block number, holding
+    /// the lock throughout so the block cannot change under it.
+    fn at_block<T>(
+        &self,
+        block: Option<BlockId>,
+        f: impl FnOnce(&mut Chain, u64) -> Result<T, ChainError>,
+    ) -> RpcResult<T> {
+        let mut c = self.chain.lock();
+        let n = block_number(&c, block)?;
+        Ok(f(&mut c, n)?)
+    }
+
+    /// The block `find` picks, as RPC JSON with full transactions when `full` says so.
+    fn find_block(
+        &self,
+        full: Option<bool>,
+        find: impl FnOnce(&Chain) -> Option<&MinedBlock>,
+    ) -> Option<Block<RpcTransaction>> {
+        let c = self.chain.lock();
+        find(&c).map(|b| rpc_block(&c, b, full.unwrap_or(false)))
     }
 }
 
@@ -88,27 +110,19 @@ impl EthApiServer for Rpc {
     }
 
     fn balance(&self, address: Address, block: Option<BlockId>) -> RpcResult<U256> {
-        let c = self.chain.lock();
-        let block = block_number(&c, block)?;
-        Ok(c.account(address, block)?.balance)
+        self.at_block(block, |c, n| Ok(c.account(address, n)?.balance))
     }
 
     fn transaction_count(&self, address: Address, block: Option<BlockId>) -> RpcResult<U64> {
-        let c = self.chain.lock();
-        let block = block_number(&c, block)?;
-        Ok(U64::from(c.account(address, block)?.nonce))
+        self.at_block(block, |c, n| Ok(U64::from(c.account(address, n)?.nonce)))
     }
 
     fn code(&self, address: Address, block: Option<BlockId>) -> RpcResult<Bytes> {
-        let c = self.chain.lock();
-        let block = block_number(&c, block)?;
-        Ok(c.code(address, block)?)
+        self.at_block(block, |c, n| c.code(address, n))
     }
 
     fn storage_at(&self, address: Address, slot: U256, block: Option<BlockId>) -> RpcResult<B256> {
-        let c = self.chain.lock();
-        let block = block_number(&c, block)?;
-        Ok(B256::from(c.storage(address, slot, block)?))
+        self.at_block(block, |c, n| Ok(B256::from(c.storage(address, slot, n)?)))
     }
 
     fn fee_history(
@@ -126,9 +140,8 @@ impl EthApiServer for Rpc {
         block: Option<BlockId>,
         overrides: Option<StateOverride>,
     ) -> RpcResult<Bytes> {
-        let mut c = self.chain.lock();
-        let n = block_number(&c, block)?;
-        let out = c.call(request, BlockNumberOrTag::Number(n), overrides)?;
+        let out =
+            self.at_block(block, |c, n| c.call(request, BlockNumberOrTag::Number(n), overrides))?;
         if out.success {
             Ok(out.output)
         } else {
@@ -142,9 +155,9 @@ impl EthApiServer for Rpc {
         block: Option<BlockId>,
         overrides: Option<StateOverride>,
     ) -> RpcResult<U64> {
-        let mut c = self.chain.lock();
-        let n = block_number(&c, block)?;
-        Ok(U64::from(c.estimate_gas(request, BlockNumberOrTag::Number(n), overrides)?))
+        self.at_block(block, |c, n| {
+            Ok(U64::from(c.estimate_gas(request, BlockNumberOrTag::Number(n), overrides)?))
+        })
     }
 
     fn send_raw_transaction(&self, raw: Bytes) -> RpcResult<B256> {
@@ -170,11 +183,8 @@ impl EthApiServer for Rpc {
         number: BlockNumberOrTag,
         full: Option<bool>,
     ) -> RpcResult<Option<Block<RpcTransaction>>> {
-        let c = self.chain.lock();
-        let Ok(n) = c.resolve(number) else {
-            return Ok(None);
-        };
-        Ok(c.block(n).map(|b| rpc_block(&c, b, full.unwrap_or(false))))
+        // A tag that names no block yet (a future number) finds none rather than failing.
+        Ok(self.find_block(full, |c| c.resolve(number).ok().and_then(|n| c.block(n))))
     }
 
     fn block_by_hash(
@@ -182,8 +192,7 @@ impl EthApiServer for Rpc {
         hash: B256,
         full: Option<bool>,
     ) -> RpcResult<Option<Block<RpcTransaction>>> {
-        let c = self.chain.lock();
-        Ok(c.block_by_hash(hash).map(|b| rpc_block(&c, b, full.unwrap_or(false))))
+        Ok(self.find_block(full, |c| c.block_by_hash(hash)))
     }
 
     fn logs(&self, filter: Filter) -> RpcResult<Vec<Log>> {

@@ -44,9 +44,7 @@ pub fn send_value(
     data: impl Into<Bytes>,
     value: U256,
 ) -> (B256, bool) {
-    let from = dev(chain, 0);
-    let mut r = req(from, to, data);
-    r.value = Some(value);
+    let mut r = value_req(chain, to, data, value);
     r.gas = Some(5_000_000);
     let hash = chain.send_request(r).expect("send");
     let ok = chain.tx(&hash).expect("mined").success;
@@ -64,11 +62,21 @@ pub fn call_value(
     data: impl Into<Bytes>,
     value: U256,
 ) -> (bool, Bytes) {
-    let from = dev(chain, 0);
-    let mut r = req(from, to, data);
-    r.value = Some(value);
-    let out = chain.call(r, BlockNumberOrTag::Latest, None).expect("call");
+    let out = chain.call(value_req(chain, to, data, value), BlockNumberOrTag::Latest, None);
+    let out = out.expect("call");
     (out.success, out.output)
+}
+
+/// A request from dev account 0 sending `value`: what `send_value` and `call_value` share.
+fn value_req(
+    chain: &Chain,
+    to: Address,
+    data: impl Into<Bytes>,
+    value: U256,
+) -> TransactionRequest {
+    let mut r = req(dev(chain, 0), to, data);
+    r.value = Some(value);
+    r
 }
 
 /// Deploys `init` (creation code with any constructor arguments appended) with a CREATE
