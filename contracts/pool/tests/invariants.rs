@@ -54,32 +54,12 @@ const BASIS_POINTS: u64 = 10_000;
 /// treasury and the module, and the rate history (its length and the new entry).
 const MAX_REPORT_SLOTS: usize = 10;
 
-fn e27() -> U256 {
-    U256::from(10u64).pow(U256::from(27))
-}
-
 fn u(x: impl Into<u128>) -> U256 {
     U256::from(x.into())
 }
 
 fn wide(x: U256) -> U512 {
     U512::from(x)
-}
-
-fn narrow(x: U512) -> U256 {
-    assert!(x >> 256 == U512::ZERO, "{x} does not fit 256 bits");
-    U256::from_limbs_slice(&x.as_limbs()[..4])
-}
-
-/// `floor(a * b / c)` with a 512-bit product.
-fn mul_div(a: U256, b: U256, c: U256) -> U256 {
-    narrow(wide(a) * wide(b) / wide(c))
-}
-
-/// `ceil(a * b / c)` with a 512-bit product.
-fn mul_div_up(a: U256, b: U256, c: U256) -> U256 {
-    let (p, c) = (wide(a) * wide(b), wide(c));
-    narrow(p.div_ceil(c))
 }
 
 // ---------------------------------------------------------------- operations
@@ -312,7 +292,7 @@ impl Run {
         env.as_(ADMIN);
         env.admin.set_fee(config.treasury_bp, config.module_bp).expect("fee");
         env.admin.set_max_positive_rebase(config.max_positive_rebase).expect("cap");
-        let mut accounts: Vec<Address> = (1..=N_USERS as u8).map(key_address).collect();
+        let mut accounts: Vec<Address> = (1..=N_USERS as u8).map(key).collect();
         accounts.extend([DEAD, TREASURY, MODULE, QUEUE]);
         let run = Run {
             env,

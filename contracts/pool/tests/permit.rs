@@ -12,7 +12,6 @@ use common::*;
 use tidepool_common::{
     permit::{permit_struct_hash, ERC2612ExpiredSignature, ERC2612InvalidSigner},
     signature::{pack_signature, ERC1271_MAGIC_VALUE},
-    testing::high_s,
 };
 use tidepool_pool::{errors::*, events::*, PoolError};
 
@@ -31,7 +30,7 @@ sol! {
 }
 
 fn owner() -> Address {
-    key_address(OWNER_KEY)
+    key(OWNER_KEY)
 }
 
 /// A pool where the key-1 owner holds 10 ETH, and a deadline an hour ahead.
@@ -227,13 +226,13 @@ fn another_keys_signature_is_rejected_and_names_that_key() {
     let (mut env, deadline) = setup();
     let sig = env.sign_permit(OTHER_KEY, owner(), BOB, ETH, deadline);
     let err = env.assert_reverts_unchanged(|e| e.permit_as(BOB, owner(), BOB, ETH, deadline, sig));
-    assert_eq!(err, invalid_signer(key_address(OTHER_KEY), owner()));
+    assert_eq!(err, invalid_signer(key(OTHER_KEY), owner()));
     // The other key cannot permit for itself with the owner's nonce either: its own permit is
     // accepted only for its own account.
-    let sig = env.sign_permit(OTHER_KEY, key_address(OTHER_KEY), BOB, ETH, deadline);
-    env.permit_as(BOB, key_address(OTHER_KEY), BOB, ETH, deadline, sig).unwrap();
+    let sig = env.sign_permit(OTHER_KEY, key(OTHER_KEY), BOB, ETH, deadline);
+    env.permit_as(BOB, key(OTHER_KEY), BOB, ETH, deadline, sig).unwrap();
     assert_eq!(env.pool.allowance(owner(), BOB), U256::ZERO);
-    assert_eq!(env.pool.allowance(key_address(OTHER_KEY), BOB), ETH);
+    assert_eq!(env.pool.allowance(key(OTHER_KEY), BOB), ETH);
 }
 
 #[test]
@@ -324,7 +323,7 @@ fn every_signed_field_is_bound() {
         (owner(), CAROL, ETH, deadline),
         (owner(), BOB, ETH + U256::from(1), deadline),
         (owner(), BOB, ETH, deadline + U256::from(1)),
-        (key_address(OTHER_KEY), BOB, ETH, deadline),
+        (key(OTHER_KEY), BOB, ETH, deadline),
     ];
     for (o, spender, value, dl) in cases {
         let err = env.assert_reverts_unchanged(|e| e.permit_as(BOB, o, spender, value, dl, sig));

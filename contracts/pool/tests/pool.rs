@@ -48,7 +48,7 @@ fn initialize_cannot_run_twice() {
 
 #[test]
 fn initialize_cannot_be_front_run() {
-    let vm = tidepool_common::testing::TestHost::new();
+    let vm = TestHost::new();
     vm.set_contract_address(DEPLOYER.create(0));
     let mut pool = Pool::from(&vm);
     install_pool_contracts(&vm);
@@ -66,7 +66,7 @@ fn initialize_cannot_be_front_run() {
 
 #[test]
 fn initialize_rejects_zero_stake_and_zero_addresses() {
-    let vm = tidepool_common::testing::TestHost::new();
+    let vm = TestHost::new();
     vm.set_contract_address(DEPLOYER.create(0));
     vm.set_sender(DEPLOYER);
     let mut pool = Pool::from(&vm);
@@ -124,7 +124,7 @@ fn fallback_refuses_unknown_selectors_and_reentrant_calls() {
 
 #[test]
 fn fallback_before_initialisation_reverts() {
-    let vm = tidepool_common::testing::TestHost::new();
+    let vm = TestHost::new();
     let out = vm.route::<Pool>(&IPool::getFeeCall {}.abi_encode()).unwrap_err();
     assert_eq!(out, initializable::NotInitialized {}.abi_encode());
 }
@@ -132,7 +132,7 @@ fn fallback_before_initialisation_reverts() {
 #[test]
 fn accounting_and_admin_at_their_own_addresses_are_inert() {
     // Their own storage is never initialised: no oracle, no roles, no admin contract.
-    let vm = tidepool_common::testing::TestHost::new();
+    let vm = TestHost::new();
     let mut accounting = tidepool_pool::programs::PoolAccounting::from(&vm);
     let mut admin = tidepool_pool::programs::PoolAdmin::from(&vm);
     vm.set_sender(ORACLE);
