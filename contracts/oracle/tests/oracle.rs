@@ -9,7 +9,6 @@ use tidepool_common::{
     access_control::AccessControlUnauthorizedAccount,
     initializable::{AlreadyInitialized, NotDeployer, NotInitialized},
     signature::ERC1271_MAGIC_VALUE,
-    testing::{high_s, sign_digest},
 };
 use tidepool_oracle::programs::OracleAdmin;
 use tidepool_oracle::{errors::*, roles, Oracle, ReportData, DEFAULT_LIMITS, NAME, *};
@@ -47,11 +46,10 @@ fn initialises_once_with_lido_defaults() {
 
 #[test]
 fn initialisation_is_guarded_and_validated() {
-    let vm = tidepool_common::testing::TestHost::new();
+    let vm = TestHost::new();
     vm.set_contract_address(oracle_address());
-    vm.set_code(pool_address(), vec![0xef, 0xf0, 0x00]);
-    vm.set_code(ORACLE_ADMIN, vec![0xef, 0xf0, 0x00]);
-    vm.on_delegate(ORACLE_ADMIN, |host, calldata| host.route::<OracleAdmin>(calldata));
+    vm.set_code(pool_address(), program_code());
+    install::<OracleAdmin>(&vm, ORACLE_ADMIN);
     // A failed initialisation reverts: each attempt starts from empty storage, as on chain.
     let attempt = |from: Address, nonce, pool, admin_contract, sps| {
         vm.clear_storage();

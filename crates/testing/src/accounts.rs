@@ -43,6 +43,8 @@ pub const ACCOUNTING: Address = address!("0000000000000000000000000000000000000a
 pub const POOL_ADMIN: Address = address!("00000000000000000000000000000000000000ad");
 /// The queue's ledger program.
 pub const LEDGER: Address = address!("0000000000000000000000000000000000000bed");
+/// The queue's admin program.
+pub const QUEUE_ADMIN: Address = address!("000000000000000000000000000000000000a0a0");
 /// The oracle's admin program.
 pub const ORACLE_ADMIN: Address = address!("00000000000000000000000000000000000000ae");
 

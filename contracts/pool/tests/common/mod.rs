@@ -297,7 +297,6 @@ pub mod typed {
     }
 }
 
-
 /// Storage slots whose value differs between two snapshots (an absent slot reads as zero).
 pub fn changed_slots(
     before: &std::collections::HashMap<U256, B256>,
