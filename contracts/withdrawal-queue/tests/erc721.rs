@@ -216,7 +216,7 @@ fn transfers_refuse_bad_input() {
 /// Makes `RECEIVER` a contract answering `onERC721Received` with `answer`, recording the
 /// calldata it gets.
 fn receiver(env: &Env, answer: Result<Vec<u8>, Vec<u8>>) -> Rc<RefCell<Vec<Vec<u8>>>> {
-    env.vm.set_code(RECEIVER, vec![0xef, 0xf0, 0x00]);
+    env.vm.set_code(RECEIVER, program_code());
     let seen: Rc<RefCell<Vec<Vec<u8>>>> = Rc::default();
     let record = seen.clone();
     env.vm.on_call(RECEIVER, move |call| {
@@ -463,18 +463,14 @@ fn roles_are_granted_revoked_and_renounced_by_the_right_accounts() {
 type Outcomes = Rc<RefCell<Vec<Result<Vec<u8>, Vec<u8>>>>>;
 
 /// Runs the queue's router on the env's host as a call from `from`.
-fn reenter(
-    host: &tidepool_common::testing::TestHost,
-    from: Address,
-    data: Vec<u8>,
-) -> Result<Vec<u8>, Vec<u8>> {
+fn reenter(host: &TestHost, from: Address, data: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
     host.enter(from, U256::ZERO, || host.route::<WithdrawalQueue>(&data))
 }
 
 /// `RECEIVER` owns tickets 1 and 2, both finalized.
 fn receiver_with_finalized_tickets() -> Env {
     let mut env = Env::new();
-    env.vm.set_code(RECEIVER, vec![0xef, 0xf0, 0x00]);
+    env.vm.set_code(RECEIVER, program_code());
     env.as_(RECEIVER);
     env.ledger.set_approval_for_all(ALICE, true).unwrap();
     env.request(ALICE, &[ETH, eth(2)], RECEIVER).unwrap();
@@ -514,7 +510,7 @@ fn an_eth_recipient_reentering_sees_finished_state() {
 #[test]
 fn a_ticket_receiver_reentering_finds_the_ticket_already_its_own() {
     let mut env = Env::new();
-    env.vm.set_code(RECEIVER, vec![0xef, 0xf0, 0x00]);
+    env.vm.set_code(RECEIVER, program_code());
     let id = env.request_one(ALICE, ETH);
     env.finalize_to(id, env.rate());
     let host = env.vm.clone();

@@ -12,41 +12,23 @@
 
 mod world;
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    ops::{Deref, DerefMut},
+};
 
-use alloy_primitives::{Address, B256, U256, U512};
+use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
 use proptest::prelude::*;
-use tidepool_common::{
-    eip712, erc20, pausable,
-    permit::permit_struct_hash,
-    testing::{sign_digest, signer, TestHost},
-};
-use tidepool_pool::programs::{PoolAccounting, PoolAdmin};
+use tidepool_common::{eip712, erc20, pausable, permit::permit_struct_hash};
 use tidepool_pool::{errors::ProtocolStopped, roles as pool_roles, Pool};
-use tidepool_withdrawal_queue::programs::WithdrawalQueueLedger;
-use tidepool_withdrawal_queue::programs::{WithdrawalQueueAdmin, WithdrawalRequestStatus};
+use tidepool_withdrawal_queue::programs::WithdrawalRequestStatus;
 use tidepool_withdrawal_queue::{
     errors::*, events::*, roles, PermitInput, QueueError, WithdrawalQueue,
     MAX_STETH_WITHDRAWAL_AMOUNT, MIN_STETH_WITHDRAWAL_AMOUNT,
 };
 use tidepool_wrapped::{Withdraw, Wrapped};
 use world::*;
-
-const NOW: u64 = 1_700_000_000;
-
-fn mul_div(a: U256, b: U256, c: U256) -> U256 {
-    let q = U512::from(a) * U512::from(b) / U512::from(c);
-    U256::from_limbs_slice(&q.as_limbs()[..4])
-}
-
-fn pool_address() -> Address {
-    DEPLOYER.create(0)
-}
-
-fn queue_address() -> Address {
-    DEPLOYER.create(1)
-}
 
 fn wrapped_address() -> Address {
     DEPLOYER.create(2)
@@ -65,21 +47,26 @@ sol! {
 
 type Storage = HashMap<U256, B256>;
 
+/// The pool and the queue ([`Protocol`]) with the real wrapped token on a third host.
 struct World {
-    pool_host: TestHost,
-    queue_host: TestHost,
+    p: Protocol,
     wrapped_host: TestHost,
-    pool: Pool,
-    accounting: PoolAccounting,
-    pool_admin: PoolAdmin,
-    queue: WithdrawalQueue,
-    ledger: WithdrawalQueueLedger,
-    admin: WithdrawalQueueAdmin,
     wrapped: Wrapped,
-    /// ETH each account received: `(to, amount)`.
-    received: world::Payments,
     /// The consensus-layer balance last reported.
     cl_balance: U256,
+}
+
+impl Deref for World {
+    type Target = Protocol;
+    fn deref(&self) -> &Protocol {
+        &self.p
+    }
+}
+
+impl DerefMut for World {
+    fn deref_mut(&mut self) -> &mut Protocol {
+        &mut self.p
+    }
 }
 
 impl World {
@@ -87,72 +74,23 @@ impl World {
     /// validator is deposited and seen by a report at 32 ETH (so later reports can move the
     /// rate with consensus-layer rewards or losses).
     fn new() -> Self {
-        let pool_host = TestHost::new();
-        let queue_host = TestHost::new();
-        let wrapped_host = TestHost::new();
-        for (host, address) in [
-            (&pool_host, pool_address()),
-            (&queue_host, queue_address()),
-            (&wrapped_host, wrapped_address()),
-        ] {
-            host.set_contract_address(address);
-            host.set_chain_id(412346);
-            host.set_block_timestamp(NOW);
-        }
-        // Who calls whom: the pool calls the queue (finalization); the queue calls the pool
-        // and the wrapper; the wrapper calls the pool.
-        world::wire_pool_and_queue(&pool_host, pool_address(), &queue_host, queue_address());
-        let pool_side = pool_host.clone();
-        wrapped_host.on_call(pool_address(), move |call| pool_side.route_call::<Pool>(call));
-        wrapped_host.set_code(pool_address(), vec![0xef, 0xf0, 0x00]);
-        let wrapped_side = wrapped_host.clone();
-        queue_host.on_call(wrapped_address(), move |call| wrapped_side.route_call::<Wrapped>(call));
-        let received = world::record_payments(&[
-            (&pool_host, MODULE),
-            (&queue_host, ALICE),
-            (&queue_host, BOB),
-            (&queue_host, signer(1).address()),
-        ]);
+        let p = Protocol::new(wrapped_address(), &[ALICE, BOB, signer(1).address()]);
+        let wrapped_host = contract_host(wrapped_address());
+        // Who calls whom: besides the pool and the queue calling each other, the queue calls
+        // the wrapper, and the wrapper calls the pool.
+        serve::<Pool>(&wrapped_host, pool_address(), &p.pool_host);
+        serve::<Wrapped>(&p.queue_host, wrapped_address(), &wrapped_host);
 
         let mut w = World {
-            pool: Pool::from(&pool_host),
-            accounting: PoolAccounting::from(&pool_host),
-            pool_admin: PoolAdmin::from(&pool_host),
-            queue: WithdrawalQueue::from(&queue_host),
-            ledger: WithdrawalQueueLedger::from(&queue_host),
-            admin: WithdrawalQueueAdmin::from(&queue_host),
+            p,
             wrapped: Wrapped::from(&wrapped_host),
-            pool_host,
-            queue_host,
             wrapped_host,
-            received,
             cl_balance: U256::ZERO,
         };
-        w.pool_host.set_sender(DEPLOYER);
-        w.pool_host.set_value(ETH);
-        w.pool
-            .initialize(
-                0,
-                ADMIN,
-                ORACLE,
-                queue_address(),
-                VAULT,
-                REWARDS,
-                TREASURY,
-                MODULE,
-                ACCOUNTING,
-                POOL_ADMIN,
-            )
-            .unwrap();
-        w.pool_host.set_value(U256::ZERO);
         w.pool_host.set_sender(ADMIN);
-        for role in [pool_roles::DEPOSIT_ROLE, pool_roles::PAUSE_ROLE, pool_roles::RESUME_ROLE] {
+        for role in [pool_roles::PAUSE_ROLE, pool_roles::RESUME_ROLE] {
             w.pool_admin.grant_role(role, ADMIN).unwrap();
         }
-        w.queue_host.set_sender(DEPLOYER);
-        w.queue
-            .initialize(1, ADMIN, pool_address(), wrapped_address(), LEDGER, QUEUE_ADMIN)
-            .unwrap();
         w.queue_host.set_sender(ADMIN);
         for role in [roles::PAUSE_ROLE, roles::RESUME_ROLE] {
             w.admin.grant_role(role, ADMIN).unwrap();
@@ -165,13 +103,6 @@ impl World {
         w.accounting.deposit(U256::from(1)).unwrap();
         w.report(eth(32), vec![], U256::ZERO);
         w
-    }
-
-    fn stake(&mut self, who: Address, amount: U256) {
-        self.pool_host.set_sender(who);
-        self.pool_host.set_value(amount);
-        self.pool.submit(Address::ZERO).unwrap();
-        self.pool_host.set_value(U256::ZERO);
     }
 
     /// `who` wraps `pooled` of its pool tokens; returns the wrapped tokens minted.
@@ -235,38 +166,11 @@ impl World {
         err
     }
 
-    /// The pool's share rate in 1e27 precision, rounded down.
-    fn rate(&self) -> U256 {
-        mul_div(self.pool.get_total_pooled_ether(), e27(), self.pool.get_total_shares())
-    }
-
     /// An oracle report of the one validator at `cl_balance`, finalizing up to the last of
     /// `batches` at `rate`.
     fn report(&mut self, cl_balance: U256, batches: Vec<U256>, rate: U256) {
-        self.pool_host.set_sender(ORACLE);
-        self.accounting
-            .handle_oracle_report(
-                U256::from(NOW + 86_400),
-                U256::from(86_400),
-                U256::from(1),
-                cl_balance,
-                U256::ZERO,
-                U256::ZERO,
-                batches,
-                rate,
-            )
-            .unwrap();
+        self.p.report(1, cl_balance, batches, rate);
         self.cl_balance = cl_balance;
-    }
-
-    /// Claims `ids` for `who`; returns the ETH `who` received by it.
-    fn claim(&mut self, who: Address, ids: &[U256]) -> U256 {
-        let last = self.ledger.get_last_checkpoint_index();
-        let hints = self.admin.find_checkpoint_hints(ids.to_vec(), U256::from(1), last).unwrap();
-        let before = self.received.borrow().len();
-        self.queue_host.set_sender(who);
-        self.queue.claim_withdrawals(ids.to_vec(), hints).unwrap();
-        self.received.borrow()[before..].iter().filter(|(to, _)| *to == who).map(|(_, v)| *v).sum()
     }
 }
 
