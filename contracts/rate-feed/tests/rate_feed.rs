@@ -3,15 +3,13 @@
 // Tests may unwrap: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
-use alloy_primitives::{address, aliases::U80, Address, I256, U256};
+use alloy_primitives::{aliases::U80, I256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolValue};
-use tidepool_common::{initializable, testing::TestHost};
+use tidepool_common::initializable;
 use tidepool_rate_feed::{
     FeedError, InvalidPool, PoolAnswerMalformed, RateFeed, RoundNotFound, DESCRIPTION,
 };
-
-const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
-const POOL: Address = address!("0000000000000000000000000000000000000b01");
+use tidepool_testing::*;
 
 sol! {
     interface IPoolRates {
@@ -29,11 +27,8 @@ sol! {
 }
 
 fn feed() -> (TestHost, RateFeed) {
-    let vm = TestHost::new();
-    vm.set_contract_address(DEPLOYER.create(0));
-    vm.set_code(POOL, vec![0xef, 0xf0, 0x00]);
+    let vm = beside_mocked_pool(0);
     let mut feed = RateFeed::from(&vm);
-    vm.set_sender(DEPLOYER);
     feed.initialize(0, POOL).unwrap();
     (vm, feed)
 }
@@ -68,7 +63,7 @@ fn initialise_once_with_a_real_pool() {
     let mut feed = RateFeed::from(&vm);
     vm.set_sender(DEPLOYER);
     assert_eq!(feed.initialize(0, POOL), Err(FeedError::InvalidPool(InvalidPool { pool: POOL })));
-    vm.set_code(POOL, vec![0xef, 0xf0, 0x00]);
+    vm.set_code(POOL, program_code());
     feed.initialize(0, POOL).unwrap();
     assert_eq!(feed.pool(), POOL);
     assert_eq!(

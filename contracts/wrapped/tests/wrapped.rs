@@ -4,20 +4,16 @@
 // Tests may unwrap: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
-use alloy_primitives::{address, Address, U256};
+use alloy_primitives::{Address, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
 use proptest::prelude::*;
 use tidepool_common::{
     erc20::{Approval, Transfer},
     initializable,
-    testing::TestHost,
 };
+use tidepool_testing::*;
 use tidepool_wrapped::{errors::*, pool::IPool, Deposit, Withdraw, Wrapped, NAME};
 
-const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
-const POOL: Address = address!("0000000000000000000000000000000000000b01");
-const ALICE: Address = address!("00000000000000000000000000000000000a11ce");
-const BOB: Address = address!("0000000000000000000000000000000000000b0b");
 const E18: u128 = 1_000_000_000_000_000_000;
 
 sol! {
@@ -49,11 +45,8 @@ struct Env {
 impl Env {
     /// A wrapper over a pool holding `pooled` ether for `shares` shares.
     fn new(pooled: U256, shares: U256) -> Self {
-        let vm = TestHost::new();
-        vm.set_contract_address(DEPLOYER.create(3));
-        vm.set_code(POOL, vec![0xef, 0xf0, 0x00]);
+        let vm = beside_mocked_pool(3);
         let mut wrapped = Wrapped::from(&vm);
-        vm.set_sender(DEPLOYER);
         wrapped.initialize(3, POOL).unwrap();
         let env = Env { vm, wrapped };
         env.set_rate(pooled, shares);
@@ -123,7 +116,7 @@ fn initialise_once_by_the_deployer_with_a_real_pool() {
     assert_eq!(wrapped.initialize(3, Address::ZERO), Err(err(InvalidPool { pool: Address::ZERO })));
     // An address without code would make every pool call "succeed" with no data.
     assert_eq!(wrapped.initialize(3, POOL), Err(err(InvalidPool { pool: POOL })));
-    vm.set_code(POOL, vec![0xef, 0xf0, 0x00]);
+    vm.set_code(POOL, program_code());
     vm.set_sender(ALICE);
     assert_eq!(
         wrapped.initialize(3, POOL),

@@ -27,6 +27,19 @@ pub fn contract_host(address: Address) -> TestHost {
     host
 }
 
+/// A host for the contract `DEPLOYER` creates with `nonce`, next to a [`POOL`] that has code
+/// (a test mocks its answers), with `DEPLOYER` as the sender: ready for `initialize`.
+///
+/// [`POOL`]: crate::accounts::POOL
+pub fn beside_mocked_pool(nonce: u64) -> TestHost {
+    use crate::accounts::{DEPLOYER, POOL};
+    let host = TestHost::new();
+    host.set_contract_address(DEPLOYER.create(nonce));
+    host.set_code(POOL, program_code());
+    host.set_sender(DEPLOYER);
+    host
+}
+
 /// A contract's router type, which the host can run (every `#[entrypoint]` or `#[public]`
 /// storage type of ours).
 pub trait Program:
