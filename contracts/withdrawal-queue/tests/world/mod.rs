@@ -60,15 +60,23 @@ impl Protocol {
         accounts.extend(payees.iter().map(|payee| (&queue_host, *payee)));
         let received = record_payments(&accounts);
 
+        // Each contract's programs over its own host (storage).
+        let (pool, accounting, pool_admin) =
+            (Pool::from(&pool_host), PoolAccounting::from(&pool_host), PoolAdmin::from(&pool_host));
+        let (queue, ledger, admin) = (
+            WithdrawalQueue::from(&queue_host),
+            WithdrawalQueueLedger::from(&queue_host),
+            WithdrawalQueueAdmin::from(&queue_host),
+        );
         let mut p = Protocol {
-            pool: Pool::from(&pool_host),
-            accounting: PoolAccounting::from(&pool_host),
-            pool_admin: PoolAdmin::from(&pool_host),
-            queue: WithdrawalQueue::from(&queue_host),
-            ledger: WithdrawalQueueLedger::from(&queue_host),
-            admin: WithdrawalQueueAdmin::from(&queue_host),
             pool_host,
             queue_host,
+            pool,
+            accounting,
+            pool_admin,
+            queue,
+            ledger,
+            admin,
             received,
         };
         p.pool_host.set_sender(DEPLOYER);
