@@ -56,10 +56,9 @@ fn mock_wallet(env: &Env, digest: B256, sig: (u8, B256, B256), answer: Result<Ve
     env.vm.mock_static_call(WALLET, calldata, answer);
 }
 
+/// `ERC1271_MAGIC_VALUE` as the wallet returns it: a left-aligned `bytes4` word.
 fn magic_word() -> Vec<u8> {
-    let mut word = vec![0u8; 32];
-    word[..4].copy_from_slice(&ERC1271_MAGIC_VALUE);
-    word
+    B256::right_padding_from(&ERC1271_MAGIC_VALUE).to_vec()
 }
 
 // ---------------------------------------------------------------- domain and digest
@@ -90,13 +89,7 @@ fn domain_separator_is_alloys_eip712_domain() {
     assert_eq!(fields.0, [0x0f], "name, version, chainId, verifyingContract");
     assert_eq!(salt, B256::ZERO);
     assert!(extensions.is_empty());
-    let rebuilt = alloy_sol_types::Eip712Domain::new(
-        Some(name.into()),
-        Some(version.into()),
-        Some(chain_id),
-        Some(contract),
-        None,
-    );
+    let rebuilt = tidepool_interfaces::eip712::domain(name, version, chain_id, contract);
     assert_eq!(rebuilt.separator(), expected);
 
     // Bound to the chain: after a fork to another chain id, the separator follows.

@@ -686,13 +686,18 @@ fn withdrawal_vault_covers_exited_validator_without_fee() {
     assert_eq!(env.accounting.get_buffered_ether(), eth(5) + eth(32));
 }
 
-#[test]
-fn report_finalizes_withdrawals_and_burns_queue_shares() {
+/// [`env_with_validators`] where Bob queued 4 ETH worth of shares: the queue holds them.
+fn env_with_queued_shares() -> (Env, U256) {
     let mut env = env_with_validators();
-    // Bob queued 4 ETH worth of shares: the queue holds them.
     let queued = env.pool.get_shares_by_pooled_eth(eth(4)).unwrap();
     env.as_(BOB);
     env.pool.transfer_shares(QUEUE, queued).unwrap();
+    (env, queued)
+}
+
+#[test]
+fn report_finalizes_withdrawals_and_burns_queue_shares() {
+    let (mut env, queued) = env_with_queued_shares();
     let alice_before = env.balance(ALICE);
     let rate = U256::from(10).pow(U256::from(27)); // 1 ETH per share, the current rate
     env.mock_finalization(&[U256::from(1)], rate, eth(4), queued);
@@ -712,10 +717,7 @@ fn report_finalizes_withdrawals_and_burns_queue_shares() {
 
 #[test]
 fn discounted_finalization_defers_burning_beyond_the_cap() {
-    let mut env = env_with_validators();
-    let queued = env.pool.get_shares_by_pooled_eth(eth(4)).unwrap();
-    env.as_(BOB);
-    env.pool.transfer_shares(QUEUE, queued).unwrap();
+    let (mut env, queued) = env_with_queued_shares();
     // Finalised at half the rate: 2 ETH leave, burning all shares would lift the rate ~2%.
     let half = U256::from(10).pow(U256::from(27)) / U256::from(2);
     env.mock_finalization(&[U256::from(1)], half, eth(2), queued);

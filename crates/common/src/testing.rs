@@ -208,9 +208,11 @@ impl TestHost {
         (!out.is_empty()).then(|| Address::from_slice(&out[12..]))
     }
 
-    fn static_call(&self, to: Address, data: &[u8]) -> (u8, Vec<u8>) {
+    /// What a static call answers: its output or its revert data (empty when nothing
+    /// answers `to`, as a strict mock requires).
+    fn static_call(&self, to: Address, data: &[u8]) -> Result<Vec<u8>, Vec<u8>> {
         if to == ECRECOVER {
-            return (0, precompile_ecrecover(data));
+            return Ok(precompile_ecrecover(data));
         }
         if let Some(handler) = self.handler(to) {
             let call = IncomingCall {
@@ -219,16 +221,24 @@ impl TestHost {
                 calldata: data.to_vec(),
                 is_static: true,
             };
-            return match handler(&call) {
-                Ok(out) => (0, out),
-                Err(out) => (1, out),
-            };
+            return handler(&call);
         }
-        match self.vm.snapshot().static_call_returns.get(&(to, data.to_vec())) {
-            Some(Ok(out)) => (0, out.clone()),
-            Some(Err(out)) => (1, out.clone()),
+        let mocked = self.vm.snapshot().static_call_returns.get(&(to, data.to_vec())).cloned();
+        mocked.unwrap_or_else(|| Err(Vec::new()))
+    }
+
+    /// Ends a call the way the host ABI does: the call's return data becomes readable and its
+    /// length goes to `outs_len`; the status is 0 for success and 1 for a revert. `None`
+    /// (nothing answers the target) reverts with empty data.
+    fn answer(&self, result: Option<Result<Vec<u8>, Vec<u8>>>, outs_len: &mut usize) -> u8 {
+        let (status, out) = match result {
+            Some(Ok(out)) => (0, out),
+            Some(Err(out)) => (1, out),
             None => (1, Vec::new()),
-        }
+        };
+        *outs_len = out.len();
+        *self.return_data.borrow_mut() = Some(out);
+        status
     }
 }
 
@@ -372,14 +382,7 @@ unsafe impl UnsafeCallAccess for TestHost {
             })),
             None => self.vm.snapshot().call_returns.get(&(to, data, value)).cloned(),
         };
-        let (status, out) = match result {
-            Some(Ok(out)) => (0, out),
-            Some(Err(out)) => (1, out),
-            None => (1, Vec::new()),
-        };
-        *outs_len = out.len();
-        *self.return_data.borrow_mut() = Some(out);
-        status
+        self.answer(result, outs_len)
     }
     unsafe fn static_call_contract(
         &self,
@@ -391,10 +394,8 @@ unsafe impl UnsafeCallAccess for TestHost {
     ) -> u8 {
         let to = Address::from_slice(slice::from_raw_parts(to, 20));
         let data = slice::from_raw_parts(data, data_len);
-        let (status, out) = self.static_call(to, data);
-        *outs_len = out.len();
-        *self.return_data.borrow_mut() = Some(out);
-        status
+        let result = self.static_call(to, data);
+        self.answer(Some(result), outs_len)
     }
     unsafe fn delegate_call_contract(
         &self,
@@ -409,16 +410,7 @@ unsafe impl UnsafeCallAccess for TestHost {
         let data = slice::from_raw_parts(data, data_len);
         let handler =
             self.delegates.borrow().iter().find(|(a, _)| *a == to).map(|(_, h)| h.clone());
-        let (status, out) = match handler {
-            Some(handler) => match handler(self, data) {
-                Ok(out) => (0, out),
-                Err(out) => (1, out),
-            },
-            None => (1, Vec::new()),
-        };
-        *outs_len = out.len();
-        *self.return_data.borrow_mut() = Some(out);
-        status
+        self.answer(handler.map(|handler| handler(self, data)), outs_len)
     }
 }
 

@@ -253,12 +253,12 @@ impl Env {
 
     /// The digest members sign, by alloy's EIP-712 encoder (independent of the oracle's).
     pub fn digest(&self, data: &ReportData) -> B256 {
-        let domain = alloy_sol_types::Eip712Domain::new(
-            Some(tidepool_oracle::NAME.into()),
-            Some(tidepool_oracle::VERSION.into()),
-            Some(U256::from(CHAIN_ID)),
-            Some(oracle_address()),
-            None,
+        let (name, version) = (tidepool_oracle::NAME, tidepool_oracle::VERSION);
+        let domain = tidepool_interfaces::eip712::domain(
+            name,
+            version,
+            U256::from(CHAIN_ID),
+            oracle_address(),
         );
         data.eip712_signing_hash(&domain)
     }

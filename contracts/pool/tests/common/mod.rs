@@ -3,6 +3,7 @@
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolEvent};
+use tidepool_interfaces::eip712;
 use tidepool_pool::programs::{PoolAccounting, PoolAdmin};
 use tidepool_pool::{
     interfaces::{IVault, IWithdrawalQueue},
@@ -283,15 +284,8 @@ pub fn role(name: &str) -> B256 {
 
 /// EIP-712 types hashed by alloy's encoder, independently of the pool's own hashing.
 pub mod typed {
+    pub use tidepool_interfaces::eip712::Permit;
     alloy_sol_types::sol! {
-        /// EIP-2612's signed message; the name is part of the type hash.
-        struct Permit {
-            address owner;
-            address spender;
-            uint256 value;
-            uint256 nonce;
-            uint256 deadline;
-        }
         /// EIP-1271, as the pool asks a contract wallet.
         function isValidSignature(bytes32 hash, bytes signature) returns (bytes4);
     }
@@ -323,13 +317,8 @@ impl Env {
 
     /// The pool's EIP-712 domain as a wallet builds it (alloy), from the chain and address.
     pub fn alloy_domain(&self) -> alloy_sol_types::Eip712Domain {
-        alloy_sol_types::Eip712Domain::new(
-            Some(tidepool_pool::NAME.into()),
-            Some(tidepool_pool::VERSION.into()),
-            Some(U256::from(self.vm.snapshot().chain_id)),
-            Some(self.pool_address()),
-            None,
-        )
+        let chain_id = U256::from(self.vm.snapshot().chain_id);
+        eip712::domain(tidepool_pool::NAME, tidepool_pool::VERSION, chain_id, self.pool_address())
     }
 
     /// The digest a wallet signs for this permit, by alloy's EIP-712 encoder.
