@@ -117,7 +117,7 @@ fn permit_digest_is_alloys_signing_hash() {
         tidepool_common::eip712::typed_data_hash(env.pool.domain_separator(), struct_hash),
         alloy_digest
     );
-    assert_eq!(env.permit_digest(owner(), spender, value, nonce, deadline), alloy_digest);
+    assert_eq!(env.permit_digest((owner(), spender, value, nonce, deadline)), alloy_digest);
     // The signature helper signs what it claims: the precompile recovers the owner.
     let (v, r, s) = sign_digest(OWNER_KEY, alloy_digest);
     assert_eq!(env.vm.ecrecover(alloy_digest, v, r, s), Some(owner()));
@@ -238,7 +238,7 @@ fn replayed_permit_is_rejected_unchanged() {
     env.pool.transfer_from(owner(), BOB, ETH).unwrap();
     let err = env.assert_reverts_unchanged(|e| e.permit_as(BOB, owner(), BOB, ETH, deadline, sig));
     // Checked against nonce 1, the signature recovers to an unrelated account.
-    let digest = env.permit_digest(owner(), BOB, ETH, U256::from(1), deadline);
+    let digest = env.permit_digest((owner(), BOB, ETH, U256::from(1), deadline));
     let stranger = env.vm.ecrecover(digest, sig.0, sig.1, sig.2).unwrap();
     assert_ne!(stranger, owner());
     assert_eq!(err, invalid_signer(stranger, owner()));
@@ -252,7 +252,7 @@ fn high_s_twin_and_bad_v_are_rejected_unchanged() {
     let (v, r, s) = env.sign_permit(OWNER_KEY, owner(), BOB, ETH, deadline);
     let (v2, s2) = high_s(v, s);
     // The precompile alone would take the twin for the owner's signature.
-    let digest = env.permit_digest(owner(), BOB, ETH, U256::ZERO, deadline);
+    let digest = env.permit_digest((owner(), BOB, ETH, U256::ZERO, deadline));
     assert_eq!(env.vm.ecrecover(digest, v2, r, s2), Some(owner()));
     let err = env
         .assert_reverts_unchanged(|e| e.permit_as(BOB, owner(), BOB, ETH, deadline, (v2, r, s2)));
@@ -325,7 +325,7 @@ fn every_signed_field_is_bound() {
         assert_ne!(e.signer, o);
     }
     // A permit signed for a future nonce is no good now.
-    let digest = env.permit_digest(owner(), BOB, ETH, U256::from(1), deadline);
+    let digest = env.permit_digest((owner(), BOB, ETH, U256::from(1), deadline));
     let future = sign_digest(OWNER_KEY, digest);
     let err =
         env.assert_reverts_unchanged(|e| e.permit_as(BOB, owner(), BOB, ETH, deadline, future));
@@ -373,7 +373,7 @@ fn zero_owner_with_garbage_signature_is_rejected() {
 fn contract_wallet_permit_accepted_on_magic_value() {
     let (mut env, deadline) = setup();
     env.vm.set_code(WALLET, vec![0xfe]);
-    let digest = env.permit_digest(WALLET, BOB, eth(7), U256::ZERO, deadline);
+    let digest = env.permit_digest((WALLET, BOB, eth(7), U256::ZERO, deadline));
     // Wallet signatures are opaque to the pool: any bytes the wallet approves, passed as
     // r‖s‖v, not even a valid ECDSA encoding.
     let sig = (1u8, B256::repeat_byte(0x11), B256::repeat_byte(0x22));
@@ -393,7 +393,7 @@ fn contract_wallet_permit_accepted_on_magic_value() {
 fn contract_wallet_permit_rejected_without_magic_value() {
     let (mut env, deadline) = setup();
     env.vm.set_code(WALLET, vec![0xfe]);
-    let digest = env.permit_digest(WALLET, BOB, ETH, U256::ZERO, deadline);
+    let digest = env.permit_digest((WALLET, BOB, ETH, U256::ZERO, deadline));
     let sig = (27u8, B256::repeat_byte(0x11), B256::repeat_byte(0x22));
     let mut magic_then_garbage = magic_word();
     magic_then_garbage[31] = 1;
@@ -411,7 +411,7 @@ fn contract_wallet_permit_rejected_without_magic_value() {
         assert_eq!(err, invalid_signer(Address::ZERO, WALLET), "answer {answer:?}");
     }
     // The wallet approving another digest (another spender) does not help.
-    let other = env.permit_digest(WALLET, CAROL, ETH, U256::ZERO, deadline);
+    let other = env.permit_digest((WALLET, CAROL, ETH, U256::ZERO, deadline));
     env.vm.clear_mocks();
     mock_wallet(&env, other, sig, Ok(magic_word()));
     let err = env.assert_reverts_unchanged(|e| e.permit_as(BOB, WALLET, BOB, ETH, deadline, sig));

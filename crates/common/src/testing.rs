@@ -414,81 +414,61 @@ unsafe impl UnsafeCallAccess for TestHost {
     }
 }
 
+/// Host functions this host answers as the inner `TestVM` does: each named method forwards
+/// its arguments to the method of the same name there.
+macro_rules! forward_to_vm {
+    ($($name:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)?;)*) => {
+        $(fn $name(&self, $($arg: $ty),*) $(-> $ret)? {
+            self.vm.$name($($arg),*)
+        })*
+    };
+}
+
 impl BlockAccess for TestHost {
-    fn block_basefee(&self) -> U256 {
-        self.vm.block_basefee()
-    }
-    fn block_coinbase(&self) -> Address {
-        self.vm.block_coinbase()
-    }
-    fn block_number(&self) -> u64 {
-        self.vm.block_number()
-    }
-    fn block_timestamp(&self) -> u64 {
-        self.vm.block_timestamp()
-    }
-    fn block_gas_limit(&self) -> u64 {
-        self.vm.block_gas_limit()
+    forward_to_vm! {
+        block_basefee() -> U256;
+        block_coinbase() -> Address;
+        block_number() -> u64;
+        block_timestamp() -> u64;
+        block_gas_limit() -> u64;
     }
 }
 
 impl ChainAccess for TestHost {
-    fn chain_id(&self) -> u64 {
-        self.vm.chain_id()
-    }
+    forward_to_vm! { chain_id() -> u64; }
 }
 
 impl AccountAccess for TestHost {
-    fn balance(&self, account: Address) -> U256 {
-        self.vm.balance(account)
-    }
-    fn contract_address(&self) -> Address {
-        self.vm.contract_address()
-    }
-    fn code(&self, account: Address) -> Vec<u8> {
-        self.vm.code(account)
-    }
-    fn code_size(&self, account: Address) -> usize {
-        self.vm.code_size(account)
-    }
-    fn code_hash(&self, account: Address) -> B256 {
-        self.vm.code_hash(account)
+    forward_to_vm! {
+        balance(account: Address) -> U256;
+        contract_address() -> Address;
+        code(account: Address) -> Vec<u8>;
+        code_size(account: Address) -> usize;
+        code_hash(account: Address) -> B256;
     }
 }
 
 impl MemoryAccess for TestHost {
-    fn pay_for_memory_grow(&self, pages: u16) {
-        self.vm.pay_for_memory_grow(pages)
-    }
+    forward_to_vm! { pay_for_memory_grow(pages: u16); }
 }
 
 impl MessageAccess for TestHost {
-    fn msg_sender(&self) -> Address {
-        self.vm.msg_sender()
+    forward_to_vm! {
+        msg_sender() -> Address;
+        msg_value() -> U256;
+        tx_origin() -> Address;
     }
     fn msg_reentrant(&self) -> bool {
         self.reentrant.get()
     }
-    fn msg_value(&self) -> U256 {
-        self.vm.msg_value()
-    }
-    fn tx_origin(&self) -> Address {
-        self.vm.tx_origin()
-    }
 }
 
 impl MeteringAccess for TestHost {
-    fn evm_gas_left(&self) -> u64 {
-        self.vm.evm_gas_left()
-    }
-    fn evm_ink_left(&self) -> u64 {
-        self.vm.evm_ink_left()
-    }
-    fn tx_gas_price(&self) -> U256 {
-        self.vm.tx_gas_price()
-    }
-    fn tx_ink_price(&self) -> u32 {
-        self.vm.tx_ink_price()
+    forward_to_vm! {
+        evm_gas_left() -> u64;
+        evm_ink_left() -> u64;
+        tx_gas_price() -> U256;
+        tx_ink_price() -> u32;
     }
 }
 

@@ -318,6 +318,11 @@ impl Env {
         assert_eq!(before_pool, storage(&self.pool_vm), "pool storage changed");
     }
 
+    /// [`Env::assert_rejected`] with the first `n` members' signatures.
+    pub fn assert_signed_rejected<E: SolError>(&self, n: usize, data: &ReportData, expected: E) {
+        self.assert_rejected(data, self.quorum_signatures(n, data), expected);
+    }
+
     /// Decoded events of type `E` emitted by the oracle.
     pub fn events<E: SolEvent>(&self) -> Vec<E> {
         self.vm.events()

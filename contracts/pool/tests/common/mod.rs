@@ -282,6 +282,9 @@ pub fn role(name: &str) -> B256 {
 
 // ---------------------------------------------------------------- real signatures (permit)
 
+/// A permit's `(owner, spender, value, nonce, deadline)`.
+pub type PermitFields = (Address, Address, U256, U256, U256);
+
 /// EIP-712 types hashed by alloy's encoder, independently of the pool's own hashing.
 pub mod typed {
     pub use tidepool_interfaces::eip712::Permit;
@@ -321,15 +324,9 @@ impl Env {
         eip712::domain(tidepool_pool::NAME, tidepool_pool::VERSION, chain_id, self.pool_address())
     }
 
-    /// The digest a wallet signs for this permit, by alloy's EIP-712 encoder.
-    pub fn permit_digest(
-        &self,
-        owner: Address,
-        spender: Address,
-        value: U256,
-        nonce: U256,
-        deadline: U256,
-    ) -> B256 {
+    /// The digest a wallet signs for a permit `(owner, spender, value, nonce, deadline)`, by
+    /// alloy's EIP-712 encoder.
+    pub fn permit_digest(&self, (owner, spender, value, nonce, deadline): PermitFields) -> B256 {
         use alloy_sol_types::SolStruct;
         typed::Permit { owner, spender, value, nonce, deadline }
             .eip712_signing_hash(&self.alloy_domain())
@@ -345,7 +342,7 @@ impl Env {
         deadline: U256,
     ) -> (u8, B256, B256) {
         let nonce = self.pool.nonces(owner);
-        sign_digest(key, self.permit_digest(owner, spender, value, nonce, deadline))
+        sign_digest(key, self.permit_digest((owner, spender, value, nonce, deadline)))
     }
 
     /// `permit` sent by `relayer` (anyone may submit a signed permit).
