@@ -54,6 +54,26 @@ pub struct IncomingCall {
 /// Code a call to a registered target runs: the output or the revert data.
 pub type CallHandler = Rc<dyn Fn(&IncomingCall) -> Result<Vec<u8>, Vec<u8>>>;
 
+/// A contract's router type, which the host can run: every `#[entrypoint]` or `#[public]`
+/// storage type.
+pub trait Program:
+    Router<Self>
+    + StorageType
+    + TopLevelStorage
+    + std::borrow::BorrowMut<<Self as Router<Self>>::Storage>
+    + ValueDenier
+{
+}
+
+impl<C> Program for C where
+    C: Router<C>
+        + StorageType
+        + TopLevelStorage
+        + std::borrow::BorrowMut<<C as Router<C>>::Storage>
+        + ValueDenier
+{
+}
+
 /// A `TestVM` whose calls are answered faithfully; see the module docs.
 #[derive(Clone, Default)]
 pub struct TestHost {
@@ -139,14 +159,7 @@ impl TestHost {
     /// Runs contract `C`'s router over this host with `calldata`: what a delegatecall to
     /// `C`'s code does (its code, this storage). Typically the body of an
     /// [`TestHost::on_delegate`] handler.
-    pub fn route<C>(&self, calldata: &[u8]) -> Result<Vec<u8>, Vec<u8>>
-    where
-        C: Router<C>
-            + StorageType
-            + TopLevelStorage
-            + std::borrow::BorrowMut<<C as Router<C>>::Storage>,
-        C: ValueDenier,
-    {
+    pub fn route<C: Program>(&self, calldata: &[u8]) -> Result<Vec<u8>, Vec<u8>> {
         stylus_sdk::abi::router_entrypoint::<C, C>(
             calldata.to_vec(),
             stylus_sdk::host::VM { host: Box::new(self.clone()) },
@@ -156,14 +169,7 @@ impl TestHost {
     /// Runs contract `C`'s router over this host (its own storage) as `call`, entered as
     /// [`TestHost::enter`] does: what the chain does when another contract calls `C` at this
     /// host's address. Typically the body of an [`TestHost::on_call`] handler.
-    pub fn route_call<C>(&self, call: &IncomingCall) -> Result<Vec<u8>, Vec<u8>>
-    where
-        C: Router<C>
-            + StorageType
-            + TopLevelStorage
-            + std::borrow::BorrowMut<<C as Router<C>>::Storage>,
-        C: ValueDenier,
-    {
+    pub fn route_call<C: Program>(&self, call: &IncomingCall) -> Result<Vec<u8>, Vec<u8>> {
         self.enter(call.caller, call.value, || self.route::<C>(&call.calldata))
     }
 

@@ -5,8 +5,7 @@
 use std::{cell::RefCell, rc::Rc};
 
 use alloy_primitives::{Address, U256};
-use stylus_sdk::{abi::Router, prelude::*};
-use tidepool_common::testing::TestHost;
+use tidepool_common::testing::{Program, TestHost};
 
 /// The chain id every test host runs on (the local node's).
 pub const CHAIN_ID: u64 = 412_346;
@@ -38,26 +37,6 @@ pub fn beside_mocked_pool(nonce: u64) -> TestHost {
     host.set_code(POOL, program_code());
     host.set_sender(DEPLOYER);
     host
-}
-
-/// A contract's router type, which the host can run (every `#[entrypoint]` or `#[public]`
-/// storage type of ours).
-pub trait Program:
-    Router<Self>
-    + StorageType
-    + TopLevelStorage
-    + std::borrow::BorrowMut<<Self as Router<Self>>::Storage>
-    + ValueDenier
-{
-}
-
-impl<C> Program for C where
-    C: Router<C>
-        + StorageType
-        + TopLevelStorage
-        + std::borrow::BorrowMut<<C as Router<C>>::Storage>
-        + ValueDenier
-{
 }
 
 /// Gives `at` program code on `host` and makes delegatecalls to it run `P`'s router on `host`'s
