@@ -31,10 +31,17 @@ pub fn contract_host(address: Address) -> TestHost {
 ///
 /// [`POOL`]: crate::accounts::POOL
 pub fn beside_mocked_pool(nonce: u64) -> TestHost {
-    use crate::accounts::{DEPLOYER, POOL};
+    let host = deployed(nonce);
+    host.set_code(crate::accounts::POOL, program_code());
+    host
+}
+
+/// A host for the contract `DEPLOYER` creates with `nonce`, with `DEPLOYER` as the sender:
+/// ready for `initialize`.
+pub fn deployed(nonce: u64) -> TestHost {
+    use crate::accounts::DEPLOYER;
     let host = TestHost::new();
     host.set_contract_address(DEPLOYER.create(nonce));
-    host.set_code(POOL, program_code());
     host.set_sender(DEPLOYER);
     host
 }

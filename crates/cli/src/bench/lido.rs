@@ -13,44 +13,72 @@ from source with its own settings (solc 0.4.24 / 0.6.12 / 0.8.9, optimizer 200 r
 mainnet's proxies and stake limit, on anvil 1.7.1 (Prague); receipt `gasUsed`, each operation \
 its own transaction.";
 
+/// Which of our benchmark conditions a Lido figure stands for.
+#[derive(Clone, Copy)]
+enum When {
+    /// Any condition.
+    Any,
+    /// A condition that starts with this.
+    StartsWith(&'static str),
+    /// A condition that contains this.
+    Contains(&'static str),
+}
+
+impl When {
+    fn holds(self, condition: &str) -> bool {
+        match self {
+            When::Any => true,
+            When::StartsWith(prefix) => condition.starts_with(prefix),
+            When::Contains(part) => condition.contains(part),
+        }
+    }
+}
+
+use When::{Any, Contains, StartsWith};
+
+/// `(operation, condition, gas, note)`: the first row that matches applies; the note says
+/// how loose the match is (empty when exact).
+const FIGURES: &[(&str, When, u64, &str)] = &[
+    ("submit", StartsWith("first"), 93_854, ""),
+    ("submit", Any, 76_754, ""),
+    ("transfer", Contains("new"), 84_302, ""),
+    ("transfer", Any, 67_190, ""),
+    ("transferShares", Contains("new"), 84_040, ""),
+    ("transferShares", Any, 66_928, ""),
+    ("approve", StartsWith("new"), 65_450, ""),
+    ("approve", Any, 48_350, ""),
+    ("transferFrom", Any, 74_086, ""),
+    ("permit", StartsWith("first"), 104_627, ""),
+    ("permit", Any, 70_427, ""),
+    ("wrap", Contains("first"), 108_882, ""),
+    ("wrap", Any, 91_782, ""),
+    ("unwrap", StartsWith("partial"), 91_194, ""),
+    ("unwrap", Any, 86_394, ""),
+    ("ERC-4626 deposit", Any, 91_782, "wstETH has no ERC-4626: its repeat wrap"),
+    ("ERC-4626 redeem", Any, 91_194, "wstETH has no ERC-4626: its partial unwrap"),
+    ("requestWithdrawals", Contains("first"), 214_913, ""),
+    ("requestWithdrawals", StartsWith("10"), 1_230_202, ""),
+    ("requestWithdrawals", Any, 197_813, ""),
+    ("finalize", Any, 107_334, "any batch size: 107,322-107,334"),
+    ("claimWithdrawals", Contains("latest"), 69_990, ""),
+    ("claimWithdrawals", StartsWith("10"), 323_939, ""),
+    ("claimWithdrawals", Contains("old"), 89_798, "Lido's old request had 1,002 checkpoints"),
+    ("claimWithdrawal", Any, 71_592, "latest batch: 71,592-86,892"),
+    (
+        "submitReport",
+        StartsWith("quorum 5"),
+        761_035,
+        "5 HashConsensus votes (659,772 per frame, 9 members) + submitReportData with \
+         accounting stubbed out (101,263): a lower bound",
+    ),
+];
+
 /// Lido's gas for our `operation` in `condition`, with a note when the match is loose.
 pub fn reference(operation: &str, condition: &str) -> Option<(u64, &'static str)> {
-    let exact = |gas| Some((gas, ""));
-    match (operation, condition) {
-        ("submit", c) if c.starts_with("first") => exact(93_854),
-        ("submit", _) => exact(76_754),
-        ("transfer", c) if c.contains("new") => exact(84_302),
-        ("transfer", _) => exact(67_190),
-        ("transferShares", c) if c.contains("new") => exact(84_040),
-        ("transferShares", _) => exact(66_928),
-        ("approve", c) if c.starts_with("new") => exact(65_450),
-        ("approve", _) => exact(48_350),
-        ("transferFrom", _) => exact(74_086),
-        ("permit", c) if c.starts_with("first") => exact(104_627),
-        ("permit", _) => exact(70_427),
-        ("wrap", c) if c.contains("first") => exact(108_882),
-        ("wrap", _) => exact(91_782),
-        ("unwrap", c) if c.starts_with("partial") => exact(91_194),
-        ("unwrap", _) => exact(86_394),
-        ("ERC-4626 deposit", _) => Some((91_782, "wstETH has no ERC-4626: its repeat wrap")),
-        ("ERC-4626 redeem", _) => Some((91_194, "wstETH has no ERC-4626: its partial unwrap")),
-        ("requestWithdrawals", c) if c.contains("first") => exact(214_913),
-        ("requestWithdrawals", c) if c.starts_with("10") => exact(1_230_202),
-        ("requestWithdrawals", _) => exact(197_813),
-        ("finalize", _) => Some((107_334, "any batch size: 107,322-107,334")),
-        ("claimWithdrawals", c) if c.contains("latest") => exact(69_990),
-        ("claimWithdrawals", c) if c.starts_with("10") => exact(323_939),
-        ("claimWithdrawals", c) if c.contains("old") => {
-            Some((89_798, "Lido's old request had 1,002 checkpoints"))
-        }
-        ("claimWithdrawal", _) => Some((71_592, "latest batch: 71,592-86,892")),
-        ("submitReport", c) if c.starts_with("quorum 5") => Some((
-            761_035,
-            "5 HashConsensus votes (659,772 per frame, 9 members) + submitReportData with \
-             accounting stubbed out (101,263): a lower bound",
-        )),
-        _ => None,
-    }
+    FIGURES
+        .iter()
+        .find(|(op, when, _, _)| *op == operation && when.holds(condition))
+        .map(|&(_, _, gas, note)| (gas, note))
 }
 
 #[cfg(test)]
