@@ -13,72 +13,29 @@ from source with its own settings (solc 0.4.24 / 0.6.12 / 0.8.9, optimizer 200 r
 mainnet's proxies and stake limit, on anvil 1.7.1 (Prague); receipt `gasUsed`, each operation \
 its own transaction.";
 
-/// Which of our benchmark conditions a Lido figure stands for.
-#[derive(Clone, Copy)]
-enum When {
-    /// Any condition.
-    Any,
-    /// A condition that starts with this.
-    StartsWith(&'static str),
-    /// A condition that contains this.
-    Contains(&'static str),
-}
-
-impl When {
-    fn holds(self, condition: &str) -> bool {
-        match self {
-            When::Any => true,
-            When::StartsWith(prefix) => condition.starts_with(prefix),
-            When::Contains(part) => condition.contains(part),
-        }
-    }
-}
-
-use When::{Any, Contains, StartsWith};
-
-/// `(operation, condition, gas, note)`: the first row that matches applies; the note says
-/// how loose the match is (empty when exact).
-const FIGURES: &[(&str, When, u64, &str)] = &[
-    ("submit", StartsWith("first"), 93_854, ""),
-    ("submit", Any, 76_754, ""),
-    ("transfer", Contains("new"), 84_302, ""),
-    ("transfer", Any, 67_190, ""),
-    ("transferShares", Contains("new"), 84_040, ""),
-    ("transferShares", Any, 66_928, ""),
-    ("approve", StartsWith("new"), 65_450, ""),
-    ("approve", Any, 48_350, ""),
-    ("transferFrom", Any, 74_086, ""),
-    ("permit", StartsWith("first"), 104_627, ""),
-    ("permit", Any, 70_427, ""),
-    ("wrap", Contains("first"), 108_882, ""),
-    ("wrap", Any, 91_782, ""),
-    ("unwrap", StartsWith("partial"), 91_194, ""),
-    ("unwrap", Any, 86_394, ""),
-    ("ERC-4626 deposit", Any, 91_782, "wstETH has no ERC-4626: its repeat wrap"),
-    ("ERC-4626 redeem", Any, 91_194, "wstETH has no ERC-4626: its partial unwrap"),
-    ("requestWithdrawals", Contains("first"), 214_913, ""),
-    ("requestWithdrawals", StartsWith("10"), 1_230_202, ""),
-    ("requestWithdrawals", Any, 197_813, ""),
-    ("finalize", Any, 107_334, "any batch size: 107,322-107,334"),
-    ("claimWithdrawals", Contains("latest"), 69_990, ""),
-    ("claimWithdrawals", StartsWith("10"), 323_939, ""),
-    ("claimWithdrawals", Contains("old"), 89_798, "Lido's old request had 1,002 checkpoints"),
-    ("claimWithdrawal", Any, 71_592, "latest batch: 71,592-86,892"),
-    (
-        "submitReport",
-        StartsWith("quorum 5"),
-        761_035,
-        "5 HashConsensus votes (659,772 per frame, 9 members) + submitReportData with \
-         accounting stubbed out (101,263): a lower bound",
-    ),
-];
+/// Lido's figures: `operation \t conditions \t gas \t note` a line (see the file's header).
+const FIGURES: &str = include_str!("lido.tsv");
 
 /// Lido's gas for our `operation` in `condition`, with a note when the match is loose.
 pub fn reference(operation: &str, condition: &str) -> Option<(u64, &'static str)> {
     FIGURES
-        .iter()
-        .find(|(op, when, _, _)| *op == operation && when.holds(condition))
-        .map(|&(_, _, gas, note)| (gas, note))
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let mut fields = line.split('\t');
+            Some((fields.next()?, fields.next()?, fields.next()?, fields.next().unwrap_or("")))
+        })
+        .find(|&(op, when, _, _)| op == operation && holds(when, condition))
+        .and_then(|(_, _, gas, note)| Some((gas.parse().ok()?, note)))
+}
+
+/// Whether a figure's conditions (`any`, `starts <text>`, `contains <text>`) cover ours.
+fn holds(when: &str, condition: &str) -> bool {
+    match when.split_once(' ') {
+        Some(("starts", prefix)) => condition.starts_with(prefix),
+        Some(("contains", part)) => condition.contains(part),
+        _ => when == "any",
+    }
 }
 
 #[cfg(test)]
@@ -101,5 +58,12 @@ mod tests {
         );
         assert_eq!(reference("submitReport", "quorum 3 of 7, accounting included"), None);
         assert_eq!(reference("mint", "anything"), None);
+        let (gas, note) = reference("submitReport", "quorum 5 of 9").expect("listed");
+        assert_eq!(gas, 761_035);
+        assert!(note.ends_with("a lower bound"), "{note}");
+        assert_eq!(
+            reference("finalize", "any").map(|r| r.1),
+            Some("any batch size: 107,322-107,334")
+        );
     }
 }
