@@ -258,25 +258,39 @@ struct Quoted(u64);
 
 impl<'de> Deserialize<'de> for Quoted {
     fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl de::Visitor<'_> for Visitor {
-            type Value = Quoted;
+        let visitor = TextVisitor {
+            expecting: "a decimal uint64 string",
+            parse: |s| parse_decimal(s).map(Quoted),
+            from_u64: Some(Quoted),
+        };
+        deserializer.deserialize_any(visitor)
+    }
+}
 
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a decimal uint64 string")
-            }
+/// Reads a value the beacon API writes as a string, with `parse`; with `from_u64`, a bare JSON
+/// number too.
+struct TextVisitor<T> {
+    expecting: &'static str,
+    parse: fn(&str) -> Option<T>,
+    from_u64: Option<fn(u64) -> T>,
+}
 
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Quoted, E> {
-                parse_decimal(s)
-                    .map(Quoted)
-                    .ok_or_else(|| E::invalid_value(de::Unexpected::Str(s), &self))
-            }
+impl<T> de::Visitor<'_> for TextVisitor<T> {
+    type Value = T;
 
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Quoted, E> {
-                Ok(Quoted(n))
-            }
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.expecting)
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
+        (self.parse)(s).ok_or_else(|| E::invalid_value(de::Unexpected::Str(s), &self))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<T, E> {
+        match self.from_u64 {
+            Some(from_u64) => Ok(from_u64(n)),
+            None => Err(E::invalid_type(de::Unexpected::Unsigned(n), &self)),
         }
-        deserializer.deserialize_any(Visitor)
     }
 }
 
@@ -296,19 +310,12 @@ struct Hex32(B256);
 
 impl<'de> Deserialize<'de> for Hex32 {
     fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl de::Visitor<'_> for Visitor {
-            type Value = Hex32;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("32 bytes as 0x-prefixed hex")
-            }
-
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Hex32, E> {
-                parse_hex32(s).ok_or_else(|| E::invalid_value(de::Unexpected::Str(s), &self))
-            }
-        }
-        deserializer.deserialize_str(Visitor)
+        let visitor = TextVisitor {
+            expecting: "32 bytes as 0x-prefixed hex",
+            parse: parse_hex32,
+            from_u64: None,
+        };
+        deserializer.deserialize_str(visitor)
     }
 }
 
