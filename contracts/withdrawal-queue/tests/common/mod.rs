@@ -29,6 +29,14 @@ pub fn qerr(e: impl Into<QueueError>) -> Vec<u8> {
     e.into().into()
 }
 
+/// Revert data of `account` lacking `role`.
+pub fn unauthorized(account: Address, role: B256) -> Vec<u8> {
+    qerr(tidepool_common::access_control::AccessControlUnauthorizedAccount {
+        account,
+        neededRole: role,
+    })
+}
+
 /// Revert data of any `sol!` error.
 pub fn serr<E: SolError>(e: E) -> Vec<u8> {
     e.abi_encode()
@@ -339,6 +347,18 @@ impl Env {
         let err = f(self).expect_err("call should revert");
         assert_eq!(before, self.vm.snapshot().storage, "a failed call changed storage");
         err.into()
+    }
+
+    /// [`Env::reverts_unchanged`] for a call from `who`.
+    pub fn reverts_unchanged_as<T: core::fmt::Debug, E: Into<Vec<u8>>>(
+        &mut self,
+        who: Address,
+        f: impl FnOnce(&mut Self) -> Result<T, E>,
+    ) -> Vec<u8> {
+        self.reverts_unchanged(|e| {
+            e.as_(who);
+            f(e)
+        })
     }
 
     /// Routes raw calldata through the queue's ABI router as a transaction from `from` with
