@@ -328,11 +328,14 @@ fn token_uri_describes_the_ticket_on_chain() {
 
 // ---------------------------------------------------------------- pausing and roles
 
+/// A way of pausing the queue.
+type Pause = fn(&mut Env) -> Result<(), QueueError>;
+
 #[test]
 fn pausing_needs_its_roles_and_ends_on_time_or_on_resume() {
     let mut env = Env::new();
     // Either way of pausing needs the role.
-    let pauses: [fn(&mut Env) -> Result<(), QueueError>; 2] =
+    let pauses: [Pause; 2] =
         [|e| e.admin.pause_for(U256::from(10)), |e| e.admin.pause_until(U256::MAX)];
     for pause in pauses {
         let err = env.reverts_unchanged_as(BOB, pause);
