@@ -4,7 +4,7 @@
 
 use alloy_primitives::{Address, Bytes, U256};
 use tidepool_deploy::{report::Observation, Client};
-use tidepool_e2e::{eth, milli, reverted, World};
+use tidepool_e2e::{eth, milli, reverted, Addresses, World};
 use tidepool_interfaces::IPool;
 
 #[tokio::test]

@@ -7,7 +7,7 @@
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::sol;
 use tidepool_deploy::{report::Observation, Client};
-use tidepool_e2e::{eth, milli, reverted, World};
+use tidepool_e2e::{eth, milli, reverted, Addresses, World};
 use tidepool_interfaces::{IPool, IWrapped};
 
 sol! {

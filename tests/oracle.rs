@@ -5,7 +5,7 @@
 
 use alloy_primitives::{Address, Bytes, U256};
 use tidepool_deploy::{report::Observation, Client};
-use tidepool_e2e::{eth, key, milli, reverted, World};
+use tidepool_e2e::{eth, key, milli, reverted, Addresses, World};
 use tidepool_interfaces::{roles, IOracle, IPool, IWithdrawalQueue};
 
 const GWEI_PER_ETH: u64 = 1_000_000_000;

@@ -8,7 +8,7 @@ use tidepool_deploy::{
     report::{Observation, RATE_PRECISION},
     Client, Receipt,
 };
-use tidepool_e2e::{eth, milli, reverted, World};
+use tidepool_e2e::{eth, milli, reverted, Addresses, World};
 use tidepool_interfaces::{roles, IPool, IWithdrawalQueue};
 
 const GWEI_PER_ETH: u64 = 1_000_000_000;

@@ -33,6 +33,9 @@ pub fn key(label: &str) -> PrivateKeySigner {
     PrivateKeySigner::from_bytes(&keccak256(format!("tidepool e2e: {label}"))).expect("key")
 }
 
+/// Where the contracts are: `w.pool()`, `w.queue()`, ...
+pub use tidepool_deploy::Addresses;
+
 /// A deployment and the people who use it.
 pub struct World {
     pub client: Client,
@@ -52,6 +55,12 @@ pub struct World {
 /// Where `tidepool build` writes the code.
 fn artifacts() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasm")
+}
+
+impl Addresses for World {
+    fn deployment(&self) -> &Deployment {
+        &self.d
+    }
 }
 
 impl World {
@@ -116,22 +125,6 @@ impl World {
             module,
             _node: node,
         })
-    }
-
-    pub fn pool(&self) -> Address {
-        self.d.contracts.pool.address
-    }
-
-    pub fn queue(&self) -> Address {
-        self.d.contracts.withdrawal_queue.address
-    }
-
-    pub fn oracle(&self) -> Address {
-        self.d.contracts.oracle.address
-    }
-
-    pub fn wrapped(&self) -> Address {
-        self.d.contracts.wrapped.address
     }
 
     /// Sends `call` to `to` from `from` with no value.

@@ -4,12 +4,9 @@
 
 mod common;
 
-use std::{cell::RefCell, rc::Rc};
-
 use alloy_primitives::{address, Address, U256};
 use alloy_sol_types::SolError;
 use common::*;
-use tidepool_common::testing::TestHost;
 use tidepool_math::{fee, queue::share_rate};
 use tidepool_oracle::ReportAccepted;
 use tidepool_pool::{errors::WithdrawalQueueCallFailed, events as pool_events, Pool};
@@ -17,17 +14,10 @@ use tidepool_withdrawal_queue::programs::WithdrawalQueueAdmin;
 use tidepool_withdrawal_queue::programs::WithdrawalQueueLedger;
 use tidepool_withdrawal_queue::{roles, WithdrawalQueue};
 
-const LEDGER: Address = address!("0000000000000000000000000000000000000bed");
-const QUEUE_ADMIN: Address = address!("000000000000000000000000000000000000a0a0");
 /// The queue's wrapped token: not used here, any non-zero address.
 const WRAPPED: Address = address!("00000000000000000000000000000000000000b2");
-const BOB: Address = address!("0000000000000000000000000000000000000b0b");
 /// Deploys the queue at [`QUEUE`] with its first transaction.
 const QUEUE_DEPLOYER: Address = address!("00000000000000000000000000000000000000d1");
-
-fn e27() -> U256 {
-    U256::from(10u8).pow(U256::from(27u8))
-}
 
 /// The real queue at [`QUEUE`], on its own host, wired to the pool both ways (and to the
 /// oracle, which reads `prefinalize`).
@@ -37,7 +27,7 @@ struct Queue {
     ledger: WithdrawalQueueLedger,
     admin: WithdrawalQueueAdmin,
     /// ETH the queue paid out: `(to, amount)`.
-    paid: Rc<RefCell<Vec<(Address, U256)>>>,
+    paid: Payments,
 }
 
 impl Queue {
@@ -50,30 +40,13 @@ impl Queue {
         let host = TestHost::new();
         host.set_contract_address(QUEUE);
         host.set_chain_id(CHAIN_ID);
-        for (target, ledger) in [(LEDGER, true), (QUEUE_ADMIN, false)] {
-            host.set_code(target, vec![0xef, 0xf0, 0x00]);
-            host.on_delegate(target, move |host, calldata| {
-                if ledger {
-                    host.route::<WithdrawalQueueLedger>(calldata)
-                } else {
-                    host.route::<WithdrawalQueueAdmin>(calldata)
-                }
-            });
-        }
+        install::<WithdrawalQueueLedger>(&host, LEDGER);
+        install::<WithdrawalQueueAdmin>(&host, QUEUE_ADMIN);
         for caller in [&env.pool_vm, &env.vm] {
-            let queue_side = host.clone();
-            caller.on_call(QUEUE, move |call| queue_side.route_call::<WithdrawalQueue>(call));
+            serve::<WithdrawalQueue>(caller, QUEUE, &host);
         }
-        let pool_side = env.pool_vm.clone();
-        host.on_call(pool_address(), move |call| pool_side.route_call::<Pool>(call));
-        let paid: Rc<RefCell<Vec<(Address, U256)>>> = Rc::default();
-        for account in [ALICE, BOB] {
-            let log = paid.clone();
-            host.on_call(account, move |call| {
-                log.borrow_mut().push((account, call.value));
-                Ok(vec![])
-            });
-        }
+        serve::<Pool>(&host, pool_address(), &env.pool_vm);
+        let paid = record_payments(&[(&host, ALICE), (&host, BOB)]);
         let mut queue = Queue {
             queue: WithdrawalQueue::from(&host),
             ledger: WithdrawalQueueLedger::from(&host),

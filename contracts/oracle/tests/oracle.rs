@@ -9,7 +9,6 @@ use tidepool_common::{
     access_control::AccessControlUnauthorizedAccount,
     initializable::{AlreadyInitialized, NotDeployer, NotInitialized},
     signature::ERC1271_MAGIC_VALUE,
-    testing::{high_s, sign_digest},
 };
 use tidepool_oracle::programs::OracleAdmin;
 use tidepool_oracle::{errors::*, roles, Oracle, ReportData, DEFAULT_LIMITS, NAME, *};
@@ -47,11 +46,10 @@ fn initialises_once_with_lido_defaults() {
 
 #[test]
 fn initialisation_is_guarded_and_validated() {
-    let vm = tidepool_common::testing::TestHost::new();
+    let vm = TestHost::new();
     vm.set_contract_address(oracle_address());
-    vm.set_code(pool_address(), vec![0xef, 0xf0, 0x00]);
-    vm.set_code(ORACLE_ADMIN, vec![0xef, 0xf0, 0x00]);
-    vm.on_delegate(ORACLE_ADMIN, |host, calldata| host.route::<OracleAdmin>(calldata));
+    vm.set_code(pool_address(), program_code());
+    install::<OracleAdmin>(&vm, ORACLE_ADMIN);
     // A failed initialisation reverts: each attempt starts from empty storage, as on chain.
     let attempt = |from: Address, nonce, pool, admin_contract, sps| {
         vm.clear_storage();
@@ -184,9 +182,9 @@ fn a_halting_quorum_stops_reports() {
     env.as_(ADMIN);
     env.admin.set_quorum(6).expect("quorum above members");
     let data = env.report(320 * 1_000_000_000);
-    env.assert_rejected(
+    env.assert_signed_rejected(
+        5,
         &data,
-        env.quorum_signatures(5, &data),
         QuorumNotReached { signatures: U256::from(5), quorum: U256::from(6) },
     );
 }
@@ -201,31 +199,31 @@ fn frames_and_their_errors() {
     let mut data = env.report(320 * 1_000_000_000);
     let current = U256::from(env.ref_slot(1));
     data.refSlot = current + U256::from(1);
-    env.assert_rejected(
+    env.assert_signed_rejected(
+        3,
         &data,
-        env.quorum_signatures(3, &data),
         UnexpectedRefSlot { expected: current, received: current + U256::from(1) },
     );
     let mut data = env.report(320 * 1_000_000_000);
     data.consensusVersion = U256::from(2);
-    env.assert_rejected(
+    env.assert_signed_rejected(
+        3,
         &data,
-        env.quorum_signatures(3, &data),
         UnexpectedConsensusVersion { expected: U256::from(1), received: U256::from(2) },
     );
     // Frame 0's report in frame 1: its deadline passed.
     let mut data = env.report(320 * 1_000_000_000);
     data.refSlot = U256::from(env.ref_slot(0));
-    env.assert_rejected(
+    env.assert_signed_rejected(
+        3,
         &data,
-        env.quorum_signatures(3, &data),
         ProcessingDeadlineMissed { refSlot: U256::from(env.ref_slot(0)), deadline: current },
     );
     // Before the initial epoch nothing can be reported.
     env.set_time(GENESIS);
     assert_eq!(env.admin.get_current_frame(), Err(InitialEpochNotYetReached {}.into()));
     let data = ReportData { refSlot: current, ..env_report_template() };
-    env.assert_rejected(&data, env.quorum_signatures(3, &data), InitialEpochNotYetReached {});
+    env.assert_signed_rejected(3, &data, InitialEpochNotYetReached {});
 }
 
 fn env_report_template() -> ReportData {
@@ -318,9 +316,9 @@ fn a_quorum_signed_report_is_applied_once() {
         signatures,
         RefSlotAlreadyProcessed { refSlot: data.refSlot, lastProcessingRefSlot: data.refSlot },
     );
-    env.assert_rejected(
+    env.assert_signed_rejected(
+        7,
         &data,
-        env.quorum_signatures(7, &data),
         RefSlotAlreadyProcessed { refSlot: data.refSlot, lastProcessingRefSlot: data.refSlot },
     );
 
@@ -532,16 +530,16 @@ fn validator_and_vault_limits() {
     let env = Env::new(5, 3);
     let mut data = env.report(352_000_000_000);
     data.numValidators = U256::from(11);
-    env.assert_rejected(
+    env.assert_signed_rejected(
+        3,
         &data,
-        env.quorum_signatures(3, &data),
         ReportedValidatorsExceedDeposited { deposited: U256::from(10), reported: U256::from(11) },
     );
     env.set_limits(|l| l.appearedValidatorsPerDayLimit = U256::from(9));
     let data = env.report(320_000_000_000);
-    env.assert_rejected(
+    env.assert_signed_rejected(
+        3,
         &data,
-        env.quorum_signatures(3, &data),
         IncorrectAppearedValidators { appeared: U256::from(10), maxAppeared: U256::from(9) },
     );
     env.set_limits(|l| l.appearedValidatorsPerDayLimit = U256::from(10));
@@ -549,16 +547,16 @@ fn validator_and_vault_limits() {
     env.fund_vaults(eth(1), eth(2));
     let mut data = env.report(320_000_000_000);
     data.withdrawalVaultBalance = eth(1) + U256::from(1);
-    env.assert_rejected(
+    env.assert_signed_rejected(
+        3,
         &data,
-        env.quorum_signatures(3, &data),
         IncorrectWithdrawalsVaultBalance { reported: eth(1) + U256::from(1), actual: eth(1) },
     );
     let mut data = env.report(320_000_000_000);
     data.elRewardsVaultBalance = eth(2) + U256::from(1);
-    env.assert_rejected(
+    env.assert_signed_rejected(
+        3,
         &data,
-        env.quorum_signatures(3, &data),
         IncorrectELRewardsVaultBalance { reported: eth(2) + U256::from(1), actual: eth(2) },
     );
     // At the boundaries: exactly 10 validators, exactly the vaults' balances (the pool takes
@@ -572,9 +570,9 @@ fn validator_and_vault_limits() {
     env.set_time(env.frame_start(2));
     let mut data = env.report(319_000_000_000);
     data.numValidators = U256::from(9);
-    env.assert_rejected(
+    env.assert_signed_rejected(
+        3,
         &data,
-        env.quorum_signatures(3, &data),
         ReportedValidatorsDecreased { previous: U256::from(10), reported: U256::from(9) },
     );
 }
@@ -589,9 +587,9 @@ fn reports_too_close_together_are_refused() {
     env.admin.set_frame_config(10).expect("short frames");
     env.set_time(env.frame_start(1) + 10 * 32 * 12);
     let data = env.report(320_000_000_000);
-    env.assert_rejected(
+    env.assert_signed_rejected(
+        3,
         &data,
-        env.quorum_signatures(3, &data),
         ReportTooSoon { timeElapsed: U256::from(3_840), minimum: U256::from(43_200) },
     );
     env.set_limits(|l| l.minReportInterval = U256::from(3_840));

@@ -54,32 +54,12 @@ const BASIS_POINTS: u64 = 10_000;
 /// treasury and the module, and the rate history (its length and the new entry).
 const MAX_REPORT_SLOTS: usize = 10;
 
-fn e27() -> U256 {
-    U256::from(10u64).pow(U256::from(27))
-}
-
 fn u(x: impl Into<u128>) -> U256 {
     U256::from(x.into())
 }
 
 fn wide(x: U256) -> U512 {
     U512::from(x)
-}
-
-fn narrow(x: U512) -> U256 {
-    assert!(x >> 256 == U512::ZERO, "{x} does not fit 256 bits");
-    U256::from_limbs_slice(&x.as_limbs()[..4])
-}
-
-/// `floor(a * b / c)` with a 512-bit product.
-fn mul_div(a: U256, b: U256, c: U256) -> U256 {
-    narrow(wide(a) * wide(b) / wide(c))
-}
-
-/// `ceil(a * b / c)` with a 512-bit product.
-fn mul_div_up(a: U256, b: U256, c: U256) -> U256 {
-    let (p, c) = (wide(a) * wide(b), wide(c));
-    narrow(p.div_ceil(c))
 }
 
 // ---------------------------------------------------------------- operations
@@ -312,7 +292,7 @@ impl Run {
         env.as_(ADMIN);
         env.admin.set_fee(config.treasury_bp, config.module_bp).expect("fee");
         env.admin.set_max_positive_rebase(config.max_positive_rebase).expect("cap");
-        let mut accounts: Vec<Address> = (1..=N_USERS as u8).map(key_address).collect();
+        let mut accounts: Vec<Address> = (1..=N_USERS as u8).map(key).collect();
         accounts.extend([DEAD, TREASURY, MODULE, QUEUE]);
         let run = Run {
             env,
@@ -444,10 +424,10 @@ impl Run {
                 self.transfer_shares(&pre, from, to, &portion)
             }
             Op::TransferFrom { owner, spender, to, portion, grant } => {
-                self.transfer_from(&pre, owner, spender, to, &portion, grant)
+                self.spend_from(&pre, owner, spender, to, &portion, grant, false)
             }
             Op::TransferSharesFrom { owner, spender, to, portion, grant } => {
-                self.transfer_shares_from(&pre, owner, spender, to, &portion, grant)
+                self.spend_from(&pre, owner, spender, to, &portion, grant, true)
             }
             Op::Permit { owner, spender, value, relayer, fault } => {
                 self.permit(owner, spender, value.map_or(U256::MAX, u), relayer, fault)
@@ -620,7 +600,11 @@ impl Run {
         allowance
     }
 
-    fn transfer_from(
+    /// `transferFrom` of `portion` of the owner's balance (`shares` false) or
+    /// `transferSharesFrom` of `portion` of its shares (`shares` true), after `grant`ing the
+    /// spender an allowance relative to what the call spends.
+    #[allow(clippy::too_many_arguments)]
+    fn spend_from(
         &mut self,
         pre: &View,
         owner_i: usize,
@@ -628,66 +612,51 @@ impl Run {
         to_i: usize,
         portion: &Portion,
         mut grant: Grant,
+        shares: bool,
     ) {
-        let balance = pre.balances[owner_i];
-        let amount = portion.of(balance);
-        if amount > balance && matches!(grant, Grant::Exact) {
+        let held = if shares { pre.shares[owner_i] } else { pre.balances[owner_i] };
+        let amount = portion.of(held);
+        if amount > held && matches!(grant, Grant::Exact) {
             grant = Grant::Infinite; // see the module docs
         }
         let (owner, spender, to) = (self.user(owner_i), self.user(spender_i), self.user(to_i));
-        let allowance = self.grant(owner, spender, amount, grant);
-        let call = |e: &mut Env| {
-            e.as_(spender);
-            e.pool.transfer_from(owner, to, amount)
-        };
-        if allowance < amount {
-            let err = ERC20InsufficientAllowance { spender, allowance, needed: amount };
-            return self.expect_err(err.into(), call);
-        }
-        if amount > balance {
-            let err = ERC20InsufficientBalance { sender: owner, balance, needed: amount };
-            return self.expect_err(err.into(), call);
-        }
-        assert!(call(&mut self.env).expect("transferFrom"));
-        let left = if allowance == U256::MAX { U256::MAX } else { allowance - amount };
-        assert_eq!(self.env.pool.allowance(owner, spender), left, "allowance spent by amount");
-        self.after_transfer(pre, owner_i, to_i, amount);
-    }
-
-    fn transfer_shares_from(
-        &mut self,
-        pre: &View,
-        owner_i: usize,
-        spender_i: usize,
-        to_i: usize,
-        portion: &Portion,
-        mut grant: Grant,
-    ) {
-        let held = pre.shares[owner_i];
-        let shares = portion.of(held);
-        if shares > held && matches!(grant, Grant::Exact) {
-            grant = Grant::Infinite; // see the module docs
-        }
-        let (owner, spender, to) = (self.user(owner_i), self.user(spender_i), self.user(to_i));
-        // The allowance is spent in token units, rounded up: the spender never gets a discount.
-        let cost = mul_div_up(shares, pre.total_pooled, pre.total_shares);
+        // Shares spend the allowance in token units, rounded up: the spender never gets a
+        // discount.
+        let cost =
+            if shares { mul_div_up(amount, pre.total_pooled, pre.total_shares) } else { amount };
         let allowance = self.grant(owner, spender, cost, grant);
         let call = |e: &mut Env| {
             e.as_(spender);
-            e.pool.transfer_shares_from(owner, to, shares)
+            if shares {
+                e.pool.transfer_shares_from(owner, to, amount)
+            } else {
+                // `transferFrom` returns true or reverts; the value moved is checked after.
+                e.pool.transfer_from(owner, to, amount).map(|ok| {
+                    assert!(ok, "transferFrom returns true");
+                    amount
+                })
+            }
         };
         if allowance < cost {
             let err = ERC20InsufficientAllowance { spender, allowance, needed: cost };
             return self.expect_err(err.into(), call);
         }
-        if shares > held {
-            let err = InsufficientShares { account: owner, shares: held, needed: shares };
-            return self.expect_err(err.into(), call);
+        if amount > held {
+            let err: PoolError = if shares {
+                InsufficientShares { account: owner, shares: held, needed: amount }.into()
+            } else {
+                ERC20InsufficientBalance { sender: owner, balance: held, needed: amount }.into()
+            };
+            return self.expect_err(err, call);
         }
-        let value = call(&mut self.env).expect("transferSharesFrom");
+        let value = call(&mut self.env).expect("transferFrom or transferSharesFrom");
         let left = if allowance == U256::MAX { U256::MAX } else { allowance - cost };
         assert_eq!(self.env.pool.allowance(owner, spender), left, "allowance spent by the cost");
-        self.after_transfer_shares(pre, owner_i, to_i, shares, value);
+        if shares {
+            self.after_transfer_shares(pre, owner_i, to_i, amount, value);
+        } else {
+            self.after_transfer(pre, owner_i, to_i, amount);
+        }
     }
 
     /// A permit signed by the owner's real key; `fault` 0 makes it expired, 1 signs it with

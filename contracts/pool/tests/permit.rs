@@ -12,7 +12,6 @@ use common::*;
 use tidepool_common::{
     permit::{permit_struct_hash, ERC2612ExpiredSignature, ERC2612InvalidSigner},
     signature::{pack_signature, ERC1271_MAGIC_VALUE},
-    testing::high_s,
 };
 use tidepool_pool::{errors::*, events::*, PoolError};
 
@@ -31,7 +30,7 @@ sol! {
 }
 
 fn owner() -> Address {
-    key_address(OWNER_KEY)
+    key(OWNER_KEY)
 }
 
 /// A pool where the key-1 owner holds 10 ETH, and a deadline an hour ahead.
@@ -57,10 +56,9 @@ fn mock_wallet(env: &Env, digest: B256, sig: (u8, B256, B256), answer: Result<Ve
     env.vm.mock_static_call(WALLET, calldata, answer);
 }
 
+/// `ERC1271_MAGIC_VALUE` as the wallet returns it: a left-aligned `bytes4` word.
 fn magic_word() -> Vec<u8> {
-    let mut word = vec![0u8; 32];
-    word[..4].copy_from_slice(&ERC1271_MAGIC_VALUE);
-    word
+    B256::right_padding_from(&ERC1271_MAGIC_VALUE).to_vec()
 }
 
 // ---------------------------------------------------------------- domain and digest
@@ -91,13 +89,7 @@ fn domain_separator_is_alloys_eip712_domain() {
     assert_eq!(fields.0, [0x0f], "name, version, chainId, verifyingContract");
     assert_eq!(salt, B256::ZERO);
     assert!(extensions.is_empty());
-    let rebuilt = alloy_sol_types::Eip712Domain::new(
-        Some(name.into()),
-        Some(version.into()),
-        Some(chain_id),
-        Some(contract),
-        None,
-    );
+    let rebuilt = tidepool_interfaces::eip712::domain(name, version, chain_id, contract);
     assert_eq!(rebuilt.separator(), expected);
 
     // Bound to the chain: after a fork to another chain id, the separator follows.
@@ -125,7 +117,7 @@ fn permit_digest_is_alloys_signing_hash() {
         tidepool_common::eip712::typed_data_hash(env.pool.domain_separator(), struct_hash),
         alloy_digest
     );
-    assert_eq!(env.permit_digest(owner(), spender, value, nonce, deadline), alloy_digest);
+    assert_eq!(env.permit_digest((owner(), spender, value, nonce, deadline)), alloy_digest);
     // The signature helper signs what it claims: the precompile recovers the owner.
     let (v, r, s) = sign_digest(OWNER_KEY, alloy_digest);
     assert_eq!(env.vm.ecrecover(alloy_digest, v, r, s), Some(owner()));
@@ -227,13 +219,13 @@ fn another_keys_signature_is_rejected_and_names_that_key() {
     let (mut env, deadline) = setup();
     let sig = env.sign_permit(OTHER_KEY, owner(), BOB, ETH, deadline);
     let err = env.assert_reverts_unchanged(|e| e.permit_as(BOB, owner(), BOB, ETH, deadline, sig));
-    assert_eq!(err, invalid_signer(key_address(OTHER_KEY), owner()));
+    assert_eq!(err, invalid_signer(key(OTHER_KEY), owner()));
     // The other key cannot permit for itself with the owner's nonce either: its own permit is
     // accepted only for its own account.
-    let sig = env.sign_permit(OTHER_KEY, key_address(OTHER_KEY), BOB, ETH, deadline);
-    env.permit_as(BOB, key_address(OTHER_KEY), BOB, ETH, deadline, sig).unwrap();
+    let sig = env.sign_permit(OTHER_KEY, key(OTHER_KEY), BOB, ETH, deadline);
+    env.permit_as(BOB, key(OTHER_KEY), BOB, ETH, deadline, sig).unwrap();
     assert_eq!(env.pool.allowance(owner(), BOB), U256::ZERO);
-    assert_eq!(env.pool.allowance(key_address(OTHER_KEY), BOB), ETH);
+    assert_eq!(env.pool.allowance(key(OTHER_KEY), BOB), ETH);
 }
 
 #[test]
@@ -246,7 +238,7 @@ fn replayed_permit_is_rejected_unchanged() {
     env.pool.transfer_from(owner(), BOB, ETH).unwrap();
     let err = env.assert_reverts_unchanged(|e| e.permit_as(BOB, owner(), BOB, ETH, deadline, sig));
     // Checked against nonce 1, the signature recovers to an unrelated account.
-    let digest = env.permit_digest(owner(), BOB, ETH, U256::from(1), deadline);
+    let digest = env.permit_digest((owner(), BOB, ETH, U256::from(1), deadline));
     let stranger = env.vm.ecrecover(digest, sig.0, sig.1, sig.2).unwrap();
     assert_ne!(stranger, owner());
     assert_eq!(err, invalid_signer(stranger, owner()));
@@ -260,7 +252,7 @@ fn high_s_twin_and_bad_v_are_rejected_unchanged() {
     let (v, r, s) = env.sign_permit(OWNER_KEY, owner(), BOB, ETH, deadline);
     let (v2, s2) = high_s(v, s);
     // The precompile alone would take the twin for the owner's signature.
-    let digest = env.permit_digest(owner(), BOB, ETH, U256::ZERO, deadline);
+    let digest = env.permit_digest((owner(), BOB, ETH, U256::ZERO, deadline));
     assert_eq!(env.vm.ecrecover(digest, v2, r, s2), Some(owner()));
     let err = env
         .assert_reverts_unchanged(|e| e.permit_as(BOB, owner(), BOB, ETH, deadline, (v2, r, s2)));
@@ -324,7 +316,7 @@ fn every_signed_field_is_bound() {
         (owner(), CAROL, ETH, deadline),
         (owner(), BOB, ETH + U256::from(1), deadline),
         (owner(), BOB, ETH, deadline + U256::from(1)),
-        (key_address(OTHER_KEY), BOB, ETH, deadline),
+        (key(OTHER_KEY), BOB, ETH, deadline),
     ];
     for (o, spender, value, dl) in cases {
         let err = env.assert_reverts_unchanged(|e| e.permit_as(BOB, o, spender, value, dl, sig));
@@ -333,7 +325,7 @@ fn every_signed_field_is_bound() {
         assert_ne!(e.signer, o);
     }
     // A permit signed for a future nonce is no good now.
-    let digest = env.permit_digest(owner(), BOB, ETH, U256::from(1), deadline);
+    let digest = env.permit_digest((owner(), BOB, ETH, U256::from(1), deadline));
     let future = sign_digest(OWNER_KEY, digest);
     let err =
         env.assert_reverts_unchanged(|e| e.permit_as(BOB, owner(), BOB, ETH, deadline, future));
@@ -381,7 +373,7 @@ fn zero_owner_with_garbage_signature_is_rejected() {
 fn contract_wallet_permit_accepted_on_magic_value() {
     let (mut env, deadline) = setup();
     env.vm.set_code(WALLET, vec![0xfe]);
-    let digest = env.permit_digest(WALLET, BOB, eth(7), U256::ZERO, deadline);
+    let digest = env.permit_digest((WALLET, BOB, eth(7), U256::ZERO, deadline));
     // Wallet signatures are opaque to the pool: any bytes the wallet approves, passed as
     // r‖s‖v, not even a valid ECDSA encoding.
     let sig = (1u8, B256::repeat_byte(0x11), B256::repeat_byte(0x22));
@@ -401,7 +393,7 @@ fn contract_wallet_permit_accepted_on_magic_value() {
 fn contract_wallet_permit_rejected_without_magic_value() {
     let (mut env, deadline) = setup();
     env.vm.set_code(WALLET, vec![0xfe]);
-    let digest = env.permit_digest(WALLET, BOB, ETH, U256::ZERO, deadline);
+    let digest = env.permit_digest((WALLET, BOB, ETH, U256::ZERO, deadline));
     let sig = (27u8, B256::repeat_byte(0x11), B256::repeat_byte(0x22));
     let mut magic_then_garbage = magic_word();
     magic_then_garbage[31] = 1;
@@ -419,7 +411,7 @@ fn contract_wallet_permit_rejected_without_magic_value() {
         assert_eq!(err, invalid_signer(Address::ZERO, WALLET), "answer {answer:?}");
     }
     // The wallet approving another digest (another spender) does not help.
-    let other = env.permit_digest(WALLET, CAROL, ETH, U256::ZERO, deadline);
+    let other = env.permit_digest((WALLET, CAROL, ETH, U256::ZERO, deadline));
     env.vm.clear_mocks();
     mock_wallet(&env, other, sig, Ok(magic_word()));
     let err = env.assert_reverts_unchanged(|e| e.permit_as(BOB, WALLET, BOB, ETH, deadline, sig));

@@ -48,7 +48,7 @@ fn initialize_cannot_run_twice() {
 
 #[test]
 fn initialize_cannot_be_front_run() {
-    let vm = tidepool_common::testing::TestHost::new();
+    let vm = TestHost::new();
     vm.set_contract_address(DEPLOYER.create(0));
     let mut pool = Pool::from(&vm);
     install_pool_contracts(&vm);
@@ -66,7 +66,7 @@ fn initialize_cannot_be_front_run() {
 
 #[test]
 fn initialize_rejects_zero_stake_and_zero_addresses() {
-    let vm = tidepool_common::testing::TestHost::new();
+    let vm = TestHost::new();
     vm.set_contract_address(DEPLOYER.create(0));
     vm.set_sender(DEPLOYER);
     let mut pool = Pool::from(&vm);
@@ -124,7 +124,7 @@ fn fallback_refuses_unknown_selectors_and_reentrant_calls() {
 
 #[test]
 fn fallback_before_initialisation_reverts() {
-    let vm = tidepool_common::testing::TestHost::new();
+    let vm = TestHost::new();
     let out = vm.route::<Pool>(&IPool::getFeeCall {}.abi_encode()).unwrap_err();
     assert_eq!(out, initializable::NotInitialized {}.abi_encode());
 }
@@ -132,7 +132,7 @@ fn fallback_before_initialisation_reverts() {
 #[test]
 fn accounting_and_admin_at_their_own_addresses_are_inert() {
     // Their own storage is never initialised: no oracle, no roles, no admin contract.
-    let vm = tidepool_common::testing::TestHost::new();
+    let vm = TestHost::new();
     let mut accounting = tidepool_pool::programs::PoolAccounting::from(&vm);
     let mut admin = tidepool_pool::programs::PoolAdmin::from(&vm);
     vm.set_sender(ORACLE);
@@ -686,13 +686,18 @@ fn withdrawal_vault_covers_exited_validator_without_fee() {
     assert_eq!(env.accounting.get_buffered_ether(), eth(5) + eth(32));
 }
 
-#[test]
-fn report_finalizes_withdrawals_and_burns_queue_shares() {
+/// [`env_with_validators`] where Bob queued 4 ETH worth of shares: the queue holds them.
+fn env_with_queued_shares() -> (Env, U256) {
     let mut env = env_with_validators();
-    // Bob queued 4 ETH worth of shares: the queue holds them.
     let queued = env.pool.get_shares_by_pooled_eth(eth(4)).unwrap();
     env.as_(BOB);
     env.pool.transfer_shares(QUEUE, queued).unwrap();
+    (env, queued)
+}
+
+#[test]
+fn report_finalizes_withdrawals_and_burns_queue_shares() {
+    let (mut env, queued) = env_with_queued_shares();
     let alice_before = env.balance(ALICE);
     let rate = U256::from(10).pow(U256::from(27)); // 1 ETH per share, the current rate
     env.mock_finalization(&[U256::from(1)], rate, eth(4), queued);
@@ -712,10 +717,7 @@ fn report_finalizes_withdrawals_and_burns_queue_shares() {
 
 #[test]
 fn discounted_finalization_defers_burning_beyond_the_cap() {
-    let mut env = env_with_validators();
-    let queued = env.pool.get_shares_by_pooled_eth(eth(4)).unwrap();
-    env.as_(BOB);
-    env.pool.transfer_shares(QUEUE, queued).unwrap();
+    let (mut env, queued) = env_with_queued_shares();
     // Finalised at half the rate: 2 ETH leave, burning all shares would lift the rate ~2%.
     let half = U256::from(10).pow(U256::from(27)) / U256::from(2);
     env.mock_finalization(&[U256::from(1)], half, eth(2), queued);
@@ -753,22 +755,20 @@ fn report_errors_change_nothing() {
         )
     });
     assert_eq!(err, PoolError::NotOracle(NotOracle { caller: ALICE }));
-    let err = env.assert_reverts_unchanged(|e| e.report(2, eth(96), U256::ZERO, U256::ZERO));
-    assert_eq!(
-        err,
-        PoolError::ReportedValidatorsDecreased(ReportedValidatorsDecreased {
-            previous: U256::from(3),
-            reported: U256::from(2)
-        })
-    );
-    let err = env.assert_reverts_unchanged(|e| e.report(4, eth(128), U256::ZERO, U256::ZERO));
-    assert_eq!(
-        err,
-        PoolError::ReportedValidatorsExceedDeposited(ReportedValidatorsExceedDeposited {
-            deposited: U256::from(3),
-            reported: U256::from(4)
-        })
-    );
+    // Fewer validators than seen, more than deposited (3 of each so far).
+    let (three, two, four) = (U256::from(3), U256::from(2), U256::from(4));
+    for (validators, balance, expected) in [
+        (2, eth(96), ReportedValidatorsDecreased { previous: three, reported: two }.into()),
+        (
+            4,
+            eth(128),
+            ReportedValidatorsExceedDeposited { deposited: three, reported: four }.into(),
+        ),
+    ] {
+        let err =
+            env.assert_reverts_unchanged(|e| e.report(validators, balance, U256::ZERO, U256::ZERO));
+        assert_eq!(err, expected);
+    }
     // Finalisation needing more than the buffer holds.
     let rate = U256::from(10).pow(U256::from(27));
     env.mock_finalization(&[U256::from(1)], rate, eth(6), U256::ZERO);

@@ -3,15 +3,13 @@
 // Tests may unwrap: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
-use alloy_primitives::{address, aliases::U80, Address, I256, U256};
+use alloy_primitives::{aliases::U80, I256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolValue};
-use tidepool_common::{initializable, testing::TestHost};
+use tidepool_common::initializable;
 use tidepool_rate_feed::{
     FeedError, InvalidPool, PoolAnswerMalformed, RateFeed, RoundNotFound, DESCRIPTION,
 };
-
-const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
-const POOL: Address = address!("0000000000000000000000000000000000000b01");
+use tidepool_testing::*;
 
 sol! {
     interface IPoolRates {
@@ -29,11 +27,8 @@ sol! {
 }
 
 fn feed() -> (TestHost, RateFeed) {
-    let vm = TestHost::new();
-    vm.set_contract_address(DEPLOYER.create(0));
-    vm.set_code(POOL, vec![0xef, 0xf0, 0x00]);
+    let vm = beside_mocked_pool(0);
     let mut feed = RateFeed::from(&vm);
-    vm.set_sender(DEPLOYER);
     feed.initialize(0, POOL).unwrap();
     (vm, feed)
 }
@@ -57,18 +52,22 @@ fn history(vm: &TestHost, reports: &[(u64, U256)]) {
     vm.mock_static_call(POOL, past, Err(RateReportNotFound { index: count }.abi_encode()));
 }
 
+/// Round `id` as `getRoundData` answers it: the report's rate, started and updated at its
+/// time, answered in the same round.
+fn round(id: U80, rate: U256, time: u64) -> (U80, I256, U256, U256, U80) {
+    (id, I256::from_raw(rate), U256::from(time), U256::from(time), id)
+}
+
 fn not_found(round: u64) -> Vec<u8> {
     FeedError::from(RoundNotFound { roundId: U80::from(round) }).into()
 }
 
 #[test]
 fn initialise_once_with_a_real_pool() {
-    let vm = TestHost::new();
-    vm.set_contract_address(DEPLOYER.create(0));
+    let vm = deployed(0);
     let mut feed = RateFeed::from(&vm);
-    vm.set_sender(DEPLOYER);
     assert_eq!(feed.initialize(0, POOL), Err(FeedError::InvalidPool(InvalidPool { pool: POOL })));
-    vm.set_code(POOL, vec![0xef, 0xf0, 0x00]);
+    vm.set_code(POOL, program_code());
     feed.initialize(0, POOL).unwrap();
     assert_eq!(feed.pool(), POOL);
     assert_eq!(
@@ -86,27 +85,9 @@ fn rounds_are_reports_and_answers_are_the_recorded_rates() {
         (U256::from(1_000_100_000_000_000_000u64), U256::from(1_000_200_000_000_000_000u64));
     history(&vm, &[(1_700_000_000, r1), (1_700_086_400, r2)]);
     let two = U80::from(2);
-    assert_eq!(
-        feed.latest_round_data(),
-        Ok((
-            two,
-            I256::from_raw(r2),
-            U256::from(1_700_086_400u64),
-            U256::from(1_700_086_400u64),
-            two
-        ))
-    );
+    assert_eq!(feed.latest_round_data(), Ok(round(two, r2, 1_700_086_400)));
     let one = U80::from(1);
-    assert_eq!(
-        feed.get_round_data(one),
-        Ok((
-            one,
-            I256::from_raw(r1),
-            U256::from(1_700_000_000u64),
-            U256::from(1_700_000_000u64),
-            one
-        ))
-    );
+    assert_eq!(feed.get_round_data(one), Ok(round(one, r1, 1_700_000_000)));
     assert_eq!(feed.get_round_data(U80::ZERO), Err(not_found(0)));
     assert_eq!(feed.get_round_data(U80::from(3)), Err(not_found(3)));
 }

@@ -5,18 +5,16 @@
 
 use alloy_primitives::{address, Address, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
-use tidepool_common::{initializable, testing::TestHost};
+use tidepool_common::initializable;
+use tidepool_testing::*;
 use tidepool_vault::{
     InsufficientVaultBalance, NotPool, PoolRejectedFunds, Vault, VaultError, Withdrawn,
     ZeroPoolAddress,
 };
 
-const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
-const POOL: Address = address!("0000000000000000000000000000000000000b01");
 const STRANGER: Address = address!("0000000000000000000000000000000000000bad");
 /// The nonce `DEPLOYER` deployed the vault with.
 const NONCE: u64 = 7;
-const ETH: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
 
 sol! {
     /// The vault's ABI as the pool and deploy scripts call it.
@@ -324,8 +322,4 @@ fn unknown_selectors_are_refused() {
     env.vm.set_value(ETH);
     assert!(env.route(vec![0x12, 0x34, 0x56, 0x78]).is_err());
     assert!(env.route(vec![0x01]).is_err());
-}
-
-fn eth(n: u64) -> U256 {
-    U256::from(n) * ETH
 }

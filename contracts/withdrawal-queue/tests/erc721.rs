@@ -12,7 +12,9 @@ use alloy_primitives::{address, Address, FixedBytes, B256, U256};
 use alloy_sol_types::{SolCall, SolError, SolValue};
 use common::*;
 use tidepool_common::{access_control, pausable};
-use tidepool_withdrawal_queue::{errors::*, events::*, roles, WithdrawalQueue, NAME, SYMBOL};
+use tidepool_withdrawal_queue::{
+    errors::*, events::*, roles, QueueError, WithdrawalQueue, NAME, SYMBOL,
+};
 
 /// A contract account (it has code), so `safeTransferFrom` asks it.
 const RECEIVER: Address = address!("0000000000000000000000000000000000c0de01");
@@ -96,20 +98,12 @@ fn owners_and_operators_approve_others_do_not() {
     assert_eq!(env.ledger.get_approved(U256::from(2)), Ok(DAVE));
 
     // The single-ticket approval does not let Bob approve others.
-    let err = env.reverts_unchanged(|e| {
-        e.as_(BOB);
-        e.ledger.approve(BOB, one())
-    });
+    let err = env.reverts_unchanged_as(BOB, |e| e.ledger.approve(BOB, one()));
     assert_eq!(err, qerr(ERC721InvalidApprover { approver: BOB }));
-    let err = env.reverts_unchanged(|e| {
-        e.as_(ALICE);
-        e.ledger.approve(BOB, U256::from(9))
-    });
+    let err = env.reverts_unchanged_as(ALICE, |e| e.ledger.approve(BOB, U256::from(9)));
     assert_eq!(err, qerr(ERC721NonexistentToken { tokenId: U256::from(9) }));
-    let err = env.reverts_unchanged(|e| {
-        e.as_(ALICE);
-        e.ledger.set_approval_for_all(Address::ZERO, true)
-    });
+    let err =
+        env.reverts_unchanged_as(ALICE, |e| e.ledger.set_approval_for_all(Address::ZERO, true));
     assert_eq!(err, qerr(ERC721InvalidOperator { operator: Address::ZERO }));
 
     env.as_(ALICE);
@@ -197,26 +191,20 @@ fn transfers_refuse_bad_input() {
         ),
     ];
     for (caller, from, to, id, expected) in cases {
-        let err = env.reverts_unchanged(|e| {
-            e.as_(caller);
-            e.ledger.transfer_from(from, to, id)
-        });
+        let err = env.reverts_unchanged_as(caller, |e| e.ledger.transfer_from(from, to, id));
         assert_eq!(err, expected);
     }
     // A claimed ticket is gone.
     env.finalize_to(one(), env.rate());
     env.claim(ALICE, &[one()]).unwrap();
-    let err = env.reverts_unchanged(|e| {
-        e.as_(ALICE);
-        e.ledger.transfer_from(ALICE, BOB, one())
-    });
+    let err = env.reverts_unchanged_as(ALICE, |e| e.ledger.transfer_from(ALICE, BOB, one()));
     assert_eq!(err, qerr(ERC721NonexistentToken { tokenId: one() }));
 }
 
 /// Makes `RECEIVER` a contract answering `onERC721Received` with `answer`, recording the
 /// calldata it gets.
 fn receiver(env: &Env, answer: Result<Vec<u8>, Vec<u8>>) -> Rc<RefCell<Vec<Vec<u8>>>> {
-    env.vm.set_code(RECEIVER, vec![0xef, 0xf0, 0x00]);
+    env.vm.set_code(RECEIVER, program_code());
     let seen: Rc<RefCell<Vec<Vec<u8>>>> = Rc::default();
     let record = seen.clone();
     env.vm.on_call(RECEIVER, move |call| {
@@ -340,45 +328,24 @@ fn token_uri_describes_the_ticket_on_chain() {
 
 // ---------------------------------------------------------------- pausing and roles
 
+/// A way of pausing the queue.
+type Pause = fn(&mut Env) -> Result<(), QueueError>;
+
 #[test]
 fn pausing_needs_its_roles_and_ends_on_time_or_on_resume() {
     let mut env = Env::new();
-    let err = env.reverts_unchanged(|e| {
-        e.as_(BOB);
-        e.admin.pause_for(U256::from(10))
-    });
-    assert_eq!(
-        err,
-        qerr(access_control::AccessControlUnauthorizedAccount {
-            account: BOB,
-            neededRole: roles::PAUSE_ROLE
-        })
-    );
-    let err = env.reverts_unchanged(|e| {
-        e.as_(BOB);
-        e.admin.pause_until(U256::MAX)
-    });
-    assert_eq!(
-        err,
-        qerr(access_control::AccessControlUnauthorizedAccount {
-            account: BOB,
-            neededRole: roles::PAUSE_ROLE
-        })
-    );
-    let err = env.reverts_unchanged(|e| {
-        e.as_(ADMIN);
-        e.admin.resume()
-    });
+    // Either way of pausing needs the role.
+    let pauses: [Pause; 2] =
+        [|e| e.admin.pause_for(U256::from(10)), |e| e.admin.pause_until(U256::MAX)];
+    for pause in pauses {
+        let err = env.reverts_unchanged_as(BOB, pause);
+        assert_eq!(err, unauthorized(BOB, roles::PAUSE_ROLE));
+    }
+    let err = env.reverts_unchanged_as(ADMIN, |e| e.admin.resume());
     assert_eq!(err, qerr(pausable::PausedExpected {}));
-    let err = env.reverts_unchanged(|e| {
-        e.as_(ADMIN);
-        e.admin.pause_for(U256::ZERO)
-    });
+    let err = env.reverts_unchanged_as(ADMIN, |e| e.admin.pause_for(U256::ZERO));
     assert_eq!(err, qerr(pausable::ZeroPauseDuration {}));
-    let err = env.reverts_unchanged(|e| {
-        e.as_(ADMIN);
-        e.admin.pause_until(U256::from(NOW - 1))
-    });
+    let err = env.reverts_unchanged_as(ADMIN, |e| e.admin.pause_until(U256::from(NOW - 1)));
     assert_eq!(err, qerr(pausable::PauseUntilMustBeInFuture {}));
 
     env.as_(ADMIN);
@@ -386,10 +353,7 @@ fn pausing_needs_its_roles_and_ends_on_time_or_on_resume() {
     assert!(env.admin.is_paused());
     assert_eq!(env.admin.get_resume_since_timestamp(), U256::from(NOW + 10));
     assert_eq!(env.events::<pausable::Paused>()[0].duration, U256::from(10));
-    let err = env.reverts_unchanged(|e| {
-        e.as_(ADMIN);
-        e.admin.pause_for(U256::from(10))
-    });
+    let err = env.reverts_unchanged_as(ADMIN, |e| e.admin.pause_for(U256::from(10)));
     assert_eq!(err, qerr(pausable::ResumedExpected {}));
     env.vm.set_block_timestamp(NOW + 10);
     assert!(!env.admin.is_paused());
@@ -397,17 +361,8 @@ fn pausing_needs_its_roles_and_ends_on_time_or_on_resume() {
     env.as_(ADMIN);
     env.admin.pause_until(U256::MAX).unwrap();
     assert_eq!(env.admin.get_resume_since_timestamp(), U256::from(u64::MAX));
-    let err = env.reverts_unchanged(|e| {
-        e.as_(BOB);
-        e.admin.resume()
-    });
-    assert_eq!(
-        err,
-        qerr(access_control::AccessControlUnauthorizedAccount {
-            account: BOB,
-            neededRole: roles::RESUME_ROLE
-        })
-    );
+    let err = env.reverts_unchanged_as(BOB, |e| e.admin.resume());
+    assert_eq!(err, unauthorized(BOB, roles::RESUME_ROLE));
     env.as_(ADMIN);
     env.admin.resume().unwrap();
     assert!(!env.admin.is_paused());
@@ -418,35 +373,14 @@ fn pausing_needs_its_roles_and_ends_on_time_or_on_resume() {
 fn roles_are_granted_revoked_and_renounced_by_the_right_accounts() {
     let mut env = Env::new();
     assert_eq!(env.admin.get_role_admin(roles::PAUSE_ROLE), B256::ZERO);
-    let err = env.reverts_unchanged(|e| {
-        e.as_(BOB);
-        e.admin.grant_role(roles::PAUSE_ROLE, BOB)
-    });
-    assert_eq!(
-        err,
-        qerr(access_control::AccessControlUnauthorizedAccount {
-            account: BOB,
-            neededRole: B256::ZERO
-        })
-    );
+    let err = env.reverts_unchanged_as(BOB, |e| e.admin.grant_role(roles::PAUSE_ROLE, BOB));
+    assert_eq!(err, unauthorized(BOB, B256::ZERO));
     env.as_(ADMIN);
     env.admin.grant_role(roles::PAUSE_ROLE, BOB).unwrap();
     assert!(env.admin.has_role(roles::PAUSE_ROLE, BOB));
-    let err = env.reverts_unchanged(|e| {
-        e.as_(BOB);
-        e.admin.revoke_role(roles::PAUSE_ROLE, ADMIN)
-    });
-    assert_eq!(
-        err,
-        qerr(access_control::AccessControlUnauthorizedAccount {
-            account: BOB,
-            neededRole: B256::ZERO
-        })
-    );
-    let err = env.reverts_unchanged(|e| {
-        e.as_(BOB);
-        e.admin.renounce_role(roles::PAUSE_ROLE, ADMIN)
-    });
+    let err = env.reverts_unchanged_as(BOB, |e| e.admin.revoke_role(roles::PAUSE_ROLE, ADMIN));
+    assert_eq!(err, unauthorized(BOB, B256::ZERO));
+    let err = env.reverts_unchanged_as(BOB, |e| e.admin.renounce_role(roles::PAUSE_ROLE, ADMIN));
     assert_eq!(err, qerr(access_control::AccessControlBadConfirmation {}));
     env.as_(BOB);
     env.admin.renounce_role(roles::PAUSE_ROLE, BOB).unwrap();
@@ -463,18 +397,14 @@ fn roles_are_granted_revoked_and_renounced_by_the_right_accounts() {
 type Outcomes = Rc<RefCell<Vec<Result<Vec<u8>, Vec<u8>>>>>;
 
 /// Runs the queue's router on the env's host as a call from `from`.
-fn reenter(
-    host: &tidepool_common::testing::TestHost,
-    from: Address,
-    data: Vec<u8>,
-) -> Result<Vec<u8>, Vec<u8>> {
+fn reenter(host: &TestHost, from: Address, data: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
     host.enter(from, U256::ZERO, || host.route::<WithdrawalQueue>(&data))
 }
 
 /// `RECEIVER` owns tickets 1 and 2, both finalized.
 fn receiver_with_finalized_tickets() -> Env {
     let mut env = Env::new();
-    env.vm.set_code(RECEIVER, vec![0xef, 0xf0, 0x00]);
+    env.vm.set_code(RECEIVER, program_code());
     env.as_(RECEIVER);
     env.ledger.set_approval_for_all(ALICE, true).unwrap();
     env.request(ALICE, &[ETH, eth(2)], RECEIVER).unwrap();
@@ -514,7 +444,7 @@ fn an_eth_recipient_reentering_sees_finished_state() {
 #[test]
 fn a_ticket_receiver_reentering_finds_the_ticket_already_its_own() {
     let mut env = Env::new();
-    env.vm.set_code(RECEIVER, vec![0xef, 0xf0, 0x00]);
+    env.vm.set_code(RECEIVER, program_code());
     let id = env.request_one(ALICE, ETH);
     env.finalize_to(id, env.rate());
     let host = env.vm.clone();

@@ -1148,7 +1148,7 @@ impl Env {
 
     /// `finalize` called on the ledger program at its own address (fresh storage), by the pool.
     fn ledger_at_its_own_address(&self) -> Result<(), Vec<u8>> {
-        let host = tidepool_common::testing::TestHost::new();
+        let host = TestHost::new();
         host.set_contract_address(LEDGER);
         let mut ledger = tidepool_withdrawal_queue::programs::WithdrawalQueueLedger::from(&host);
         host.set_sender(POOL);

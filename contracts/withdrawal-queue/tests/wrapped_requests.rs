@@ -14,39 +14,18 @@ mod world;
 
 use std::collections::HashMap;
 
-use alloy_primitives::{Address, B256, U256, U512};
+use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
 use proptest::prelude::*;
-use tidepool_common::{
-    eip712, erc20, pausable,
-    permit::permit_struct_hash,
-    testing::{sign_digest, signer, TestHost},
-};
-use tidepool_pool::programs::{PoolAccounting, PoolAdmin};
+use tidepool_common::{eip712, erc20, pausable, permit::permit_struct_hash};
 use tidepool_pool::{errors::ProtocolStopped, roles as pool_roles, Pool};
-use tidepool_withdrawal_queue::programs::WithdrawalQueueLedger;
-use tidepool_withdrawal_queue::programs::{WithdrawalQueueAdmin, WithdrawalRequestStatus};
+use tidepool_withdrawal_queue::programs::WithdrawalRequestStatus;
 use tidepool_withdrawal_queue::{
     errors::*, events::*, roles, PermitInput, QueueError, WithdrawalQueue,
     MAX_STETH_WITHDRAWAL_AMOUNT, MIN_STETH_WITHDRAWAL_AMOUNT,
 };
 use tidepool_wrapped::{Withdraw, Wrapped};
 use world::*;
-
-const NOW: u64 = 1_700_000_000;
-
-fn mul_div(a: U256, b: U256, c: U256) -> U256 {
-    let q = U512::from(a) * U512::from(b) / U512::from(c);
-    U256::from_limbs_slice(&q.as_limbs()[..4])
-}
-
-fn pool_address() -> Address {
-    DEPLOYER.create(0)
-}
-
-fn queue_address() -> Address {
-    DEPLOYER.create(1)
-}
 
 fn wrapped_address() -> Address {
     DEPLOYER.create(2)
@@ -65,19 +44,11 @@ sol! {
 
 type Storage = HashMap<U256, B256>;
 
+/// The pool and the queue ([`Protocol`]) with the real wrapped token on a third host.
 struct World {
-    pool_host: TestHost,
-    queue_host: TestHost,
+    p: Protocol,
     wrapped_host: TestHost,
-    pool: Pool,
-    accounting: PoolAccounting,
-    pool_admin: PoolAdmin,
-    queue: WithdrawalQueue,
-    ledger: WithdrawalQueueLedger,
-    admin: WithdrawalQueueAdmin,
     wrapped: Wrapped,
-    /// ETH each account received: `(to, amount)`.
-    received: world::Payments,
     /// The consensus-layer balance last reported.
     cl_balance: U256,
 }
@@ -87,97 +58,41 @@ impl World {
     /// validator is deposited and seen by a report at 32 ETH (so later reports can move the
     /// rate with consensus-layer rewards or losses).
     fn new() -> Self {
-        let pool_host = TestHost::new();
-        let queue_host = TestHost::new();
-        let wrapped_host = TestHost::new();
-        for (host, address) in [
-            (&pool_host, pool_address()),
-            (&queue_host, queue_address()),
-            (&wrapped_host, wrapped_address()),
-        ] {
-            host.set_contract_address(address);
-            host.set_chain_id(412346);
-            host.set_block_timestamp(NOW);
-        }
-        // Who calls whom: the pool calls the queue (finalization); the queue calls the pool
-        // and the wrapper; the wrapper calls the pool.
-        world::wire_pool_and_queue(&pool_host, pool_address(), &queue_host, queue_address());
-        let pool_side = pool_host.clone();
-        wrapped_host.on_call(pool_address(), move |call| pool_side.route_call::<Pool>(call));
-        wrapped_host.set_code(pool_address(), vec![0xef, 0xf0, 0x00]);
-        let wrapped_side = wrapped_host.clone();
-        queue_host.on_call(wrapped_address(), move |call| wrapped_side.route_call::<Wrapped>(call));
-        let received = world::record_payments(&[
-            (&pool_host, MODULE),
-            (&queue_host, ALICE),
-            (&queue_host, BOB),
-            (&queue_host, signer(1).address()),
-        ]);
+        let p = Protocol::new(wrapped_address(), &[ALICE, BOB, signer(1).address()]);
+        let wrapped_host = contract_host(wrapped_address());
+        // Who calls whom: besides the pool and the queue calling each other, the queue calls
+        // the wrapper, and the wrapper calls the pool.
+        serve::<Pool>(&wrapped_host, pool_address(), &p.pool_host);
+        serve::<Wrapped>(&p.queue_host, wrapped_address(), &wrapped_host);
 
         let mut w = World {
-            pool: Pool::from(&pool_host),
-            accounting: PoolAccounting::from(&pool_host),
-            pool_admin: PoolAdmin::from(&pool_host),
-            queue: WithdrawalQueue::from(&queue_host),
-            ledger: WithdrawalQueueLedger::from(&queue_host),
-            admin: WithdrawalQueueAdmin::from(&queue_host),
+            p,
             wrapped: Wrapped::from(&wrapped_host),
-            pool_host,
-            queue_host,
             wrapped_host,
-            received,
             cl_balance: U256::ZERO,
         };
-        w.pool_host.set_sender(DEPLOYER);
-        w.pool_host.set_value(ETH);
-        w.pool
-            .initialize(
-                0,
-                ADMIN,
-                ORACLE,
-                queue_address(),
-                VAULT,
-                REWARDS,
-                TREASURY,
-                MODULE,
-                ACCOUNTING,
-                POOL_ADMIN,
-            )
-            .unwrap();
-        w.pool_host.set_value(U256::ZERO);
-        w.pool_host.set_sender(ADMIN);
-        for role in [pool_roles::DEPOSIT_ROLE, pool_roles::PAUSE_ROLE, pool_roles::RESUME_ROLE] {
-            w.pool_admin.grant_role(role, ADMIN).unwrap();
+        w.p.pool_host.set_sender(ADMIN);
+        for role in [pool_roles::PAUSE_ROLE, pool_roles::RESUME_ROLE] {
+            w.p.pool_admin.grant_role(role, ADMIN).unwrap();
         }
-        w.queue_host.set_sender(DEPLOYER);
-        w.queue
-            .initialize(1, ADMIN, pool_address(), wrapped_address(), LEDGER, QUEUE_ADMIN)
-            .unwrap();
-        w.queue_host.set_sender(ADMIN);
+        w.p.queue_host.set_sender(ADMIN);
         for role in [roles::PAUSE_ROLE, roles::RESUME_ROLE] {
-            w.admin.grant_role(role, ADMIN).unwrap();
+            w.p.admin.grant_role(role, ADMIN).unwrap();
         }
         w.wrapped_host.set_sender(DEPLOYER);
         w.wrapped.initialize(2, pool_address()).unwrap();
 
-        w.stake(ALICE, eth(200));
-        w.pool_host.set_sender(ADMIN);
-        w.accounting.deposit(U256::from(1)).unwrap();
+        w.p.stake(ALICE, eth(200));
+        w.p.pool_host.set_sender(ADMIN);
+        w.p.accounting.deposit(U256::from(1)).unwrap();
         w.report(eth(32), vec![], U256::ZERO);
         w
     }
 
-    fn stake(&mut self, who: Address, amount: U256) {
-        self.pool_host.set_sender(who);
-        self.pool_host.set_value(amount);
-        self.pool.submit(Address::ZERO).unwrap();
-        self.pool_host.set_value(U256::ZERO);
-    }
-
     /// `who` wraps `pooled` of its pool tokens; returns the wrapped tokens minted.
     fn wrap(&mut self, who: Address, pooled: U256) -> U256 {
-        self.pool_host.set_sender(who);
-        self.pool.approve(wrapped_address(), U256::MAX).unwrap();
+        self.p.pool_host.set_sender(who);
+        self.p.pool.approve(wrapped_address(), U256::MAX).unwrap();
         self.wrapped_host.set_sender(who);
         self.wrapped.wrap(pooled).unwrap()
     }
@@ -189,7 +104,7 @@ impl World {
     }
 
     fn storage(&self) -> [Storage; 3] {
-        [&self.pool_host, &self.queue_host, &self.wrapped_host].map(|h| h.snapshot().storage)
+        [&self.p.pool_host, &self.p.queue_host, &self.wrapped_host].map(|h| h.snapshot().storage)
     }
 
     /// Runs `f` as one transaction: on failure every host's storage is put back.
@@ -201,7 +116,7 @@ impl World {
         let result = f(self);
         if result.is_err() {
             for (host, storage) in
-                [&self.pool_host, &self.queue_host, &self.wrapped_host].into_iter().zip(before)
+                [&self.p.pool_host, &self.p.queue_host, &self.wrapped_host].into_iter().zip(before)
             {
                 host.clear_storage();
                 for (key, word) in storage {
@@ -222,7 +137,8 @@ impl World {
         let calldata =
             IQueue::requestWithdrawalsWrappedCall { amounts: amounts.to_vec(), owner }.abi_encode();
         self.transaction(|w| {
-            w.queue_host.enter(who, U256::ZERO, || w.queue_host.route::<WithdrawalQueue>(&calldata))
+            w.p.queue_host
+                .enter(who, U256::ZERO, || w.p.queue_host.route::<WithdrawalQueue>(&calldata))
         })
         .map(|out| <Vec<U256>>::abi_decode(&out).unwrap())
     }
@@ -235,38 +151,11 @@ impl World {
         err
     }
 
-    /// The pool's share rate in 1e27 precision, rounded down.
-    fn rate(&self) -> U256 {
-        mul_div(self.pool.get_total_pooled_ether(), e27(), self.pool.get_total_shares())
-    }
-
     /// An oracle report of the one validator at `cl_balance`, finalizing up to the last of
     /// `batches` at `rate`.
     fn report(&mut self, cl_balance: U256, batches: Vec<U256>, rate: U256) {
-        self.pool_host.set_sender(ORACLE);
-        self.accounting
-            .handle_oracle_report(
-                U256::from(NOW + 86_400),
-                U256::from(86_400),
-                U256::from(1),
-                cl_balance,
-                U256::ZERO,
-                U256::ZERO,
-                batches,
-                rate,
-            )
-            .unwrap();
+        self.p.report(1, cl_balance, batches, rate);
         self.cl_balance = cl_balance;
-    }
-
-    /// Claims `ids` for `who`; returns the ETH `who` received by it.
-    fn claim(&mut self, who: Address, ids: &[U256]) -> U256 {
-        let last = self.ledger.get_last_checkpoint_index();
-        let hints = self.admin.find_checkpoint_hints(ids.to_vec(), U256::from(1), last).unwrap();
-        let before = self.received.borrow().len();
-        self.queue_host.set_sender(who);
-        self.queue.claim_withdrawals(ids.to_vec(), hints).unwrap();
-        self.received.borrow()[before..].iter().filter(|(to, _)| *to == who).map(|(_, v)| *v).sum()
     }
 }
 
@@ -290,16 +179,16 @@ fn wrapped_requests_hold_exactly_the_shares_unwrapped() {
     let mut w = World::new();
     // Rewards move the rate off 1, to an awkward value.
     w.report(eth(32) + U256::from(123_456_789_012_345_679u64), vec![], U256::ZERO);
-    assert!(w.pool.get_total_pooled_ether() != w.pool.get_total_shares());
+    assert!(w.p.pool.get_total_pooled_ether() != w.p.pool.get_total_shares());
     let minted = w.wrap(ALICE, eth(50));
     let amounts = [ETH + U256::from(1), eth(3) + U256::from(17), U256::from(100_000)];
     let total: U256 = amounts.iter().copied().sum();
     w.approve_queue(ALICE, total + U256::from(5));
     let queue = queue_address();
-    let wrapped_shares = w.pool.shares_of(wrapped_address());
+    let wrapped_shares = w.p.pool.shares_of(wrapped_address());
     let supply = w.wrapped.total_supply();
-    let value_given = w.pool.get_pooled_eth_by_shares(total).unwrap();
-    w.queue_host.clear_calls();
+    let value_given = w.p.pool.get_pooled_eth_by_shares(total).unwrap();
+    w.p.queue_host.clear_calls();
 
     let ids = w.request_wrapped(ALICE, &amounts, Address::ZERO).unwrap();
     assert_eq!(ids, [1u64, 2, 3].map(U256::from));
@@ -307,9 +196,9 @@ fn wrapped_requests_hold_exactly_the_shares_unwrapped() {
     // Each request: shares = the wrapped amount, ETH = the pool's value of them, rounded
     // down.
     let nominal: Vec<U256> =
-        amounts.iter().map(|a| w.pool.get_pooled_eth_by_shares(*a).unwrap()).collect();
+        amounts.iter().map(|a| w.p.pool.get_pooled_eth_by_shares(*a).unwrap()).collect();
     assert!(nominal.iter().zip(&amounts).all(|(n, a)| n > a), "a share is worth more than 1");
-    let statuses = w.admin.get_withdrawal_status(ids.clone()).unwrap();
+    let statuses = w.p.admin.get_withdrawal_status(ids.clone()).unwrap();
     for (i, status) in statuses.iter().enumerate() {
         assert_eq!(
             *status,
@@ -323,7 +212,7 @@ fn wrapped_requests_hold_exactly_the_shares_unwrapped() {
             }
         );
     }
-    let requested = events::<WithdrawalRequested>(&w.queue_host);
+    let requested = events::<WithdrawalRequested>(&w.p.queue_host);
     assert_eq!(requested.len(), 3);
     for (i, e) in requested.iter().enumerate() {
         assert_eq!(
@@ -331,12 +220,12 @@ fn wrapped_requests_hold_exactly_the_shares_unwrapped() {
             (ids[i], ALICE, ALICE, nominal[i], amounts[i])
         );
     }
-    let minted_tickets = ticket_transfers(&w.queue_host);
+    let minted_tickets = ticket_transfers(&w.p.queue_host);
     assert_eq!(
         minted_tickets.iter().map(|t| (t.from, t.to, t.tokenId)).collect::<Vec<_>>(),
         ids.iter().map(|id| (Address::ZERO, ALICE, *id)).collect::<Vec<_>>()
     );
-    assert_eq!(w.ledger.balance_of(ALICE), Ok(U256::from(3)));
+    assert_eq!(w.p.ledger.balance_of(ALICE), Ok(U256::from(3)));
 
     // Wrapped tokens: Alice's balance, the supply and the allowance fell by the total; the
     // queue keeps none.
@@ -345,13 +234,13 @@ fn wrapped_requests_hold_exactly_the_shares_unwrapped() {
     assert_eq!(w.wrapped.balance_of(queue), U256::ZERO);
     assert_eq!(w.wrapped.allowance(ALICE, queue), U256::from(5));
     // Pool shares: exactly the total moved from the wrapper to the queue, nothing else.
-    assert_eq!(w.pool.shares_of(queue), total);
-    assert_eq!(w.pool.shares_of(wrapped_address()), wrapped_shares - total);
-    assert!(w.wrapped.total_supply() <= w.pool.shares_of(wrapped_address()));
+    assert_eq!(w.p.pool.shares_of(queue), total);
+    assert_eq!(w.p.pool.shares_of(wrapped_address()), wrapped_shares - total);
+    assert!(w.wrapped.total_supply() <= w.p.pool.shares_of(wrapped_address()));
     // The requests are worth no more than the wrapped tokens given.
     let sum: U256 = nominal.iter().copied().sum();
     assert!(sum <= value_given);
-    assert_eq!(w.ledger.unfinalized_steth(), Ok(sum));
+    assert_eq!(w.p.ledger.unfinalized_steth(), Ok(sum));
     // The wrapper saw one transfer to the queue and one unwrap by it.
     let transfers = events::<erc20::Transfer>(&w.wrapped_host);
     let last_two: Vec<_> =
@@ -363,7 +252,7 @@ fn wrapped_requests_hold_exactly_the_shares_unwrapped() {
         (queue, queue, queue, value_given, total)
     );
     // The queue made exactly two calls, both to the wrapper.
-    let calls: Vec<Address> = w.queue_host.calls().iter().map(|c| c.0).collect();
+    let calls: Vec<Address> = w.p.queue_host.calls().iter().map(|c| c.0).collect();
     assert_eq!(calls, [wrapped_address(), wrapped_address()]);
 }
 
@@ -374,19 +263,19 @@ fn tickets_of_wrapped_requests_can_go_to_a_consenting_owner() {
     w.approve_queue(ALICE, U256::MAX);
     let err = w.refused(ALICE, &[ETH], BOB);
     assert_eq!(err, qerr(NotApprovedByOwner { caller: ALICE, owner: BOB }));
-    w.queue_host.set_sender(BOB);
-    w.ledger.set_approval_for_all(ALICE, true).unwrap();
+    w.p.queue_host.set_sender(BOB);
+    w.p.ledger.set_approval_for_all(ALICE, true).unwrap();
     let ids = w.request_wrapped(ALICE, &[ETH], BOB).unwrap();
-    assert_eq!(w.ledger.owner_of(ids[0]), Ok(BOB));
-    let e = events::<WithdrawalRequested>(&w.queue_host).pop().unwrap();
+    assert_eq!(w.p.ledger.owner_of(ids[0]), Ok(BOB));
+    let e = events::<WithdrawalRequested>(&w.p.queue_host).pop().unwrap();
     assert_eq!((e.requestor, e.owner), (ALICE, BOB));
     // The view of the wrapped token, through the queue's address (two delegatecalls).
-    let out = w
-        .queue_host
-        .enter(BOB, U256::ZERO, || {
-            w.queue_host.route::<WithdrawalQueue>(&IQueue::WSTETHCall {}.abi_encode())
-        })
-        .unwrap();
+    let out =
+        w.p.queue_host
+            .enter(BOB, U256::ZERO, || {
+                w.p.queue_host.route::<WithdrawalQueue>(&IQueue::WSTETHCall {}.abi_encode())
+            })
+            .unwrap();
     assert_eq!(Address::abi_decode(&out).unwrap(), wrapped_address());
 }
 
@@ -395,12 +284,12 @@ fn tickets_of_wrapped_requests_can_go_to_a_consenting_owner() {
 #[test]
 fn limits_apply_to_the_value_in_pooled_eth() {
     let mut w = World::new();
-    w.stake(ALICE, eth(1_500));
+    w.p.stake(ALICE, eth(1_500));
     // 300 ETH of rewards on about 1,733: a share is worth about 1.16 ETH after fees.
     w.report(eth(32) + eth(300), vec![], U256::ZERO);
     let minted = w.wrap(ALICE, eth(1_400));
     w.approve_queue(ALICE, U256::MAX);
-    let (s, p) = (w.pool.get_total_shares(), w.pool.get_total_pooled_ether());
+    let (s, p) = (w.p.pool.get_total_shares(), w.p.pool.get_total_pooled_ether());
     let value = |shares: U256| mul_div(shares, p, s);
     // The fewest shares worth the minimum, and the most worth the maximum.
     let smallest = (MIN_STETH_WITHDRAWAL_AMOUNT * s).div_ceil(p);
@@ -434,7 +323,7 @@ fn limits_apply_to_the_value_in_pooled_eth() {
 
     // Both bounds are inclusive.
     let ids = w.request_wrapped(ALICE, &[smallest, largest], Address::ZERO).unwrap();
-    let statuses = w.admin.get_withdrawal_status(ids).unwrap();
+    let statuses = w.p.admin.get_withdrawal_status(ids).unwrap();
     assert_eq!(statuses[0].amountOfStETH, value(smallest));
     assert_eq!(statuses[1].amountOfStETH, value(largest));
     assert_eq!(w.wrapped.balance_of(ALICE), minted - smallest - largest);
@@ -475,11 +364,11 @@ fn the_wrapped_tokens_refusals_pass_through_unchanged() {
     );
     // The pool's refusal of the unwrapping's share transfer reaches the caller too, and the
     // transfer to the queue that preceded it is undone with the rest.
-    w.pool_host.set_sender(ADMIN);
-    w.pool_admin.stop().unwrap();
+    w.p.pool_host.set_sender(ADMIN);
+    w.p.pool_admin.stop().unwrap();
     assert_eq!(w.refused(ALICE, &[ETH], Address::ZERO), ProtocolStopped {}.abi_encode());
-    w.pool_host.set_sender(ADMIN);
-    w.pool_admin.resume().unwrap();
+    w.p.pool_host.set_sender(ADMIN);
+    w.p.pool_admin.resume().unwrap();
     w.request_wrapped(ALICE, &[ETH], Address::ZERO).unwrap();
 }
 
@@ -488,11 +377,11 @@ fn wrapped_requests_wait_while_the_queue_is_paused() {
     let mut w = World::new();
     w.wrap(ALICE, eth(10));
     w.approve_queue(ALICE, U256::MAX);
-    w.queue_host.set_sender(ADMIN);
-    w.admin.pause_for(U256::from(3_600)).unwrap();
+    w.p.queue_host.set_sender(ADMIN);
+    w.p.admin.pause_for(U256::from(3_600)).unwrap();
     assert_eq!(w.refused(ALICE, &[ETH], Address::ZERO), qerr(pausable::ResumedExpected {}));
-    w.queue_host.set_sender(ADMIN);
-    w.admin.resume().unwrap();
+    w.p.queue_host.set_sender(ADMIN);
+    w.p.admin.resume().unwrap();
     assert_eq!(w.request_wrapped(ALICE, &[ETH], Address::ZERO).unwrap(), [U256::from(1)]);
 }
 
@@ -502,7 +391,7 @@ fn wrapped_requests_wait_while_the_queue_is_paused() {
 fn wrapped_requests_with_permit_apply_it_and_survive_a_front_run() {
     let mut w = World::new();
     let holder = signer(1).address();
-    w.stake(holder, eth(20));
+    w.p.stake(holder, eth(20));
     w.wrap(holder, eth(10));
     let queue = queue_address();
     let deadline = U256::from(NOW + 3_600);
@@ -517,8 +406,8 @@ fn wrapped_requests_with_permit_apply_it_and_survive_a_front_run() {
     };
     let request = |w: &mut World, permit: PermitInput| {
         w.transaction(|w| {
-            w.queue_host.set_sender(holder);
-            w.queue.request_withdrawals_wrapped_with_permit(vec![ETH, ETH], Address::ZERO, permit)
+            w.p.queue_host.set_sender(holder);
+            w.p.queue.request_withdrawals_wrapped_with_permit(vec![ETH, ETH], Address::ZERO, permit)
         })
     };
 
@@ -526,7 +415,7 @@ fn wrapped_requests_with_permit_apply_it_and_survive_a_front_run() {
     assert_eq!(request(&mut w, permit.clone()).unwrap(), [1u64, 2].map(U256::from));
     assert_eq!(w.wrapped.nonces(holder), U256::from(1));
     assert_eq!(w.wrapped.allowance(holder, queue), U256::ZERO);
-    assert_eq!(w.pool.shares_of(queue), eth(2));
+    assert_eq!(w.p.pool.shares_of(queue), eth(2));
 
     // Someone submits the next permit first: the request goes on with the allowance it set.
     let permit = sign(&w, eth(2));
@@ -545,7 +434,7 @@ fn wrapped_requests_with_permit_apply_it_and_survive_a_front_run() {
     let before = w.storage();
     assert_eq!(request(&mut w, permit).unwrap_err(), refusal);
     assert_eq!(before, w.storage());
-    assert_eq!(w.ledger.get_last_request_id(), U256::from(4));
+    assert_eq!(w.p.ledger.get_last_request_id(), U256::from(4));
 }
 
 // ---------------------------------------------------------------- finalization and claims
@@ -558,45 +447,45 @@ fn a_report_finalizes_wrapped_requests_and_claims_pay_their_eth() {
     w.approve_queue(ALICE, U256::MAX);
     let amounts = [eth(7) + U256::from(3), U256::from(5_555), eth(11)];
     let alice = w.request_wrapped(ALICE, &amounts, Address::ZERO).unwrap();
-    let nominal: Vec<U256> = w
-        .admin
-        .get_withdrawal_status(alice.clone())
-        .unwrap()
-        .iter()
-        .map(|s| s.amountOfStETH)
-        .collect();
+    let nominal: Vec<U256> =
+        w.p.admin
+            .get_withdrawal_status(alice.clone())
+            .unwrap()
+            .iter()
+            .map(|s| s.amountOfStETH)
+            .collect();
 
     // More rewards; the report finalizes all three at the rate before it (as Lido's
     // simulated rate excludes the report's own rewards): each pays the smaller of its
     // nominal ETH and its shares at that rate.
-    let rate = w.rate();
+    let rate = w.p.rate();
     w.report(w.cl_balance + eth(1), vec![alice[2]], rate);
-    assert_eq!(w.ledger.get_last_finalized_request_id(), alice[2]);
+    assert_eq!(w.p.ledger.get_last_finalized_request_id(), alice[2]);
     let expected: Vec<U256> = amounts
         .iter()
         .zip(&nominal)
         .map(|(shares, nominal)| (*nominal).min(mul_div(*shares, rate, e27())))
         .collect();
-    assert!(w.ledger.get_locked_ether_amount() >= expected.iter().copied().sum::<U256>());
+    assert!(w.p.ledger.get_locked_ether_amount() >= expected.iter().copied().sum::<U256>());
     // The report burns the shares as far as its rebase cap allows (the rest later).
-    assert!(w.pool.shares_of(queue_address()) <= amounts.iter().copied().sum::<U256>());
-    let claimable = w.admin.get_claimable_ether(alice.clone(), vec![U256::from(1); 3]).unwrap();
+    assert!(w.p.pool.shares_of(queue_address()) <= amounts.iter().copied().sum::<U256>());
+    let claimable = w.p.admin.get_claimable_ether(alice.clone(), vec![U256::from(1); 3]).unwrap();
     assert_eq!(claimable, expected);
     for (id, amount) in alice.iter().zip(&expected) {
-        assert_eq!(w.claim(ALICE, &[*id]), *amount);
+        assert_eq!(w.p.claim(ALICE, &[*id]), *amount);
     }
-    assert_eq!(w.ledger.balance_of(ALICE), Ok(U256::ZERO));
+    assert_eq!(w.p.ledger.balance_of(ALICE), Ok(U256::ZERO));
 
     // A loss before finalization is borne by the request: Bob's pays at the lower rate.
-    w.stake(BOB, eth(30));
+    w.p.stake(BOB, eth(30));
     w.wrap(BOB, eth(20));
     w.approve_queue(BOB, U256::MAX);
     let bob = w.request_wrapped(BOB, &[eth(4)], Address::ZERO).unwrap();
-    let bob_nominal = w.admin.get_withdrawal_status(bob.clone()).unwrap()[0].amountOfStETH;
+    let bob_nominal = w.p.admin.get_withdrawal_status(bob.clone()).unwrap()[0].amountOfStETH;
     let after_loss =
-        mul_div(w.pool.get_total_pooled_ether() - eth(2), e27(), w.pool.get_total_shares());
+        mul_div(w.p.pool.get_total_pooled_ether() - eth(2), e27(), w.p.pool.get_total_shares());
     w.report(w.cl_balance - eth(2), bob.clone(), after_loss);
-    let paid = w.claim(BOB, &bob);
+    let paid = w.p.claim(BOB, &bob);
     assert_eq!(paid, mul_div(eth(4), after_loss, e27()));
     assert!(paid < bob_nominal);
     assert_eq!(w.wrapped.balance_of(ALICE), minted - amounts.iter().copied().sum::<U256>());
@@ -631,9 +520,9 @@ proptest! {
         w.approve_queue(ALICE, U256::MAX);
         let amounts: Vec<U256> = amounts.into_iter().map(U256::from).collect();
         let total: U256 = amounts.iter().copied().sum();
-        let value_given = w.pool.get_pooled_eth_by_shares(total).unwrap();
+        let value_given = w.p.pool.get_pooled_eth_by_shares(total).unwrap();
         let values: Vec<U256> =
-            amounts.iter().map(|a| w.pool.get_pooled_eth_by_shares(*a).unwrap()).collect();
+            amounts.iter().map(|a| w.p.pool.get_pooled_eth_by_shares(*a).unwrap()).collect();
         let queue = queue_address();
 
         match w.request_wrapped(ALICE, &amounts, Address::ZERO) {
@@ -643,13 +532,13 @@ proptest! {
                     err,
                     qerr(RequestAmountTooSmall { amountOfStETH: *small.unwrap() })
                 );
-                prop_assert_eq!(w.pool.shares_of(queue), U256::ZERO);
+                prop_assert_eq!(w.p.pool.shares_of(queue), U256::ZERO);
                 prop_assert_eq!(w.wrapped.balance_of(ALICE), minted);
             }
             Ok(ids) => {
-                prop_assert_eq!(w.pool.shares_of(queue), total);
+                prop_assert_eq!(w.p.pool.shares_of(queue), total);
                 prop_assert_eq!(w.wrapped.balance_of(ALICE), minted - total);
-                let statuses = w.admin.get_withdrawal_status(ids.clone()).unwrap();
+                let statuses = w.p.admin.get_withdrawal_status(ids.clone()).unwrap();
                 let mut recorded = U256::ZERO;
                 for (i, status) in statuses.iter().enumerate() {
                     prop_assert_eq!(status.amountOfShares, amounts[i]);
@@ -657,12 +546,12 @@ proptest! {
                     recorded += status.amountOfStETH;
                 }
                 prop_assert!(recorded <= value_given);
-                prop_assert_eq!(w.ledger.unfinalized_steth(), Ok(recorded));
+                prop_assert_eq!(w.p.ledger.unfinalized_steth(), Ok(recorded));
 
                 // Finalize at the current rate and claim everything.
-                let rate = w.rate();
+                let rate = w.p.rate();
                 w.report(w.cl_balance, vec![*ids.last().unwrap()], rate);
-                let paid = w.claim(ALICE, &ids);
+                let paid = w.p.claim(ALICE, &ids);
                 prop_assert!(paid <= recorded);
                 prop_assert!(paid <= value_given);
             }

@@ -4,20 +4,16 @@
 // Tests may unwrap: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
-use alloy_primitives::{address, Address, U256};
+use alloy_primitives::{Address, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
 use proptest::prelude::*;
 use tidepool_common::{
     erc20::{Approval, Transfer},
     initializable,
-    testing::TestHost,
 };
+use tidepool_testing::*;
 use tidepool_wrapped::{errors::*, pool::IPool, Deposit, Withdraw, Wrapped, NAME};
 
-const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
-const POOL: Address = address!("0000000000000000000000000000000000000b01");
-const ALICE: Address = address!("00000000000000000000000000000000000a11ce");
-const BOB: Address = address!("0000000000000000000000000000000000000b0b");
 const E18: u128 = 1_000_000_000_000_000_000;
 
 sol! {
@@ -49,11 +45,8 @@ struct Env {
 impl Env {
     /// A wrapper over a pool holding `pooled` ether for `shares` shares.
     fn new(pooled: U256, shares: U256) -> Self {
-        let vm = TestHost::new();
-        vm.set_contract_address(DEPLOYER.create(3));
-        vm.set_code(POOL, vec![0xef, 0xf0, 0x00]);
+        let vm = beside_mocked_pool(3);
         let mut wrapped = Wrapped::from(&vm);
-        vm.set_sender(DEPLOYER);
         wrapped.initialize(3, POOL).unwrap();
         let env = Env { vm, wrapped };
         env.set_rate(pooled, shares);
@@ -116,14 +109,12 @@ fn err<E: SolError>(e: E) -> Vec<u8> {
 
 #[test]
 fn initialise_once_by_the_deployer_with_a_real_pool() {
-    let vm = TestHost::new();
-    vm.set_contract_address(DEPLOYER.create(3));
+    let vm = deployed(3);
     let mut wrapped = Wrapped::from(&vm);
-    vm.set_sender(DEPLOYER);
     assert_eq!(wrapped.initialize(3, Address::ZERO), Err(err(InvalidPool { pool: Address::ZERO })));
     // An address without code would make every pool call "succeed" with no data.
     assert_eq!(wrapped.initialize(3, POOL), Err(err(InvalidPool { pool: POOL })));
-    vm.set_code(POOL, vec![0xef, 0xf0, 0x00]);
+    vm.set_code(POOL, program_code());
     vm.set_sender(ALICE);
     assert_eq!(
         wrapped.initialize(3, POOL),
@@ -441,16 +432,20 @@ fn rate() -> impl Strategy<Value = (U256, U256)> {
     })
 }
 
+/// A [`rate`] and an amount from 1 wei to 1,000 ether.
+fn rate_and_amount() -> impl Strategy<Value = (U256, U256, U256)> {
+    (rate(), 1u128..(1_000 * E18))
+        .prop_map(|((pooled, shares), amount)| (pooled, shares, u(amount)))
+}
+
 proptest! {
     /// Deposit then redeem everything: the pool shares handed back never exceed the shares
     /// the pool moved in (`ceil(assets * S / P)` for the `transferFrom` of `assets`).
     #[test]
     fn deposit_then_redeem_never_creates_value(
-        (pooled, shares) in rate(),
-        assets in 1u128..(1_000 * E18),
+        (pooled, shares, assets) in rate_and_amount(),
     ) {
         let mut env = Env::new(pooled, shares);
-        let assets = u(assets);
         let taken = ceil_div(assets * shares, pooled);
         let preview = env.wrapped.preview_deposit(assets).unwrap();
         env.as_(ALICE);
@@ -478,11 +473,9 @@ proptest! {
     /// withdrawing burns at least the shares the pool will move out.
     #[test]
     fn mint_then_withdraw_never_creates_value(
-        (pooled, shares) in rate(),
-        want in 1u128..(1_000 * E18),
+        (pooled, shares, want) in rate_and_amount(),
     ) {
         let mut env = Env::new(pooled, shares);
-        let want = u(want);
         let cost = env.wrapped.preview_mint(want).unwrap();
         prop_assert!(cost * shares >= want * pooled, "mint undercharged");
         env.as_(ALICE);

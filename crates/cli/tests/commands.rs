@@ -37,6 +37,11 @@ fn dev_key(node: &NodeHandle, i: usize) -> String {
     format!("0x{}", alloy_primitives::hex::encode(node.chain().lock().signers()[i].to_bytes()))
 }
 
+/// A fresh node and scratch directory `name`, or `None` when the wasm is not built.
+fn node_and_scratch(name: &str) -> Option<(NodeHandle, PathBuf)> {
+    built().then(|| (Node::spawn(NodeConfig::ephemeral()).expect("node"), scratch(name)))
+}
+
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("tidepool-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -59,11 +64,7 @@ fn record(dir: &Path, chain_id: u64) -> Deployment {
 
 #[test]
 fn deploy_records_the_protocol_refuses_a_live_record_and_replaces_it_when_forced() {
-    if !built() {
-        return;
-    }
-    let node = Node::spawn(NodeConfig::ephemeral()).expect("node");
-    let out = scratch("deploy");
+    let Some((node, out)) = node_and_scratch("deploy") else { return };
     let members: Vec<String> =
         (5..8).map(|i| node.chain().lock().signers()[i].address().to_string()).collect();
     let deploy = |force: bool| {
@@ -109,11 +110,7 @@ fn deploy_records_the_protocol_refuses_a_live_record_and_replaces_it_when_forced
 
 #[test]
 fn deploy_from_a_keystore_hands_the_admin_role_over() {
-    if !built() {
-        return;
-    }
-    let node = Node::spawn(NodeConfig::ephemeral()).expect("node");
-    let out = scratch("keystore");
+    let Some((node, out)) = node_and_scratch("keystore") else { return };
     let key = node.chain().lock().signers()[3].to_bytes();
     let (deployer, _) = PrivateKeySigner::encrypt_keystore(
         &out,
@@ -239,11 +236,7 @@ fn up_deploys_to_a_node_that_serves_cast() {
 #[test]
 fn oracle_commands_build_sign_and_submit_a_report_from_beacon_files() {
     use tidepool_committee::beacon::fixtures;
-    if !built() {
-        return;
-    }
-    let node = Node::spawn(NodeConfig::ephemeral()).expect("node");
-    let out = scratch("oracle");
+    let Some((node, out)) = node_and_scratch("oracle") else { return };
     let members: Vec<String> = (5..8).map(|i| dev_key(&node, i)).collect();
     let mut deploy = tidepool();
     deploy

@@ -124,7 +124,7 @@ pub fn summarize<R: Read>(
         what: "validators response".into(),
         message: if error.is_io() { format!("read failed: {error}") } else { error.to_string() },
     };
-    ResponseSeed(&mut scan).deserialize(&mut deserializer).map_err(json_error)?;
+    ScanSeed(&mut scan, Level::Response).deserialize(&mut deserializer).map_err(json_error)?;
     deserializer.end().map_err(json_error)?;
     if scan.reported != Some(scan.summary.scanned) {
         (scan.progress)(scan.summary.scanned);
@@ -161,24 +161,41 @@ impl Scan<'_> {
     }
 }
 
-/// The top-level object: only `data` is read, wherever it comes among the other fields.
-struct ResponseSeed<'s, 'a>(&'s mut Scan<'a>);
+/// Where the streaming reader is in a validators response.
+#[derive(Clone, Copy)]
+enum Level {
+    /// The top-level object: only `data` is read, wherever it comes among the other fields.
+    Response,
+    /// The `data` array, folded into the [`Scan`] entry by entry instead of collected.
+    Data,
+}
 
-impl<'de> DeserializeSeed<'de> for ResponseSeed<'_, '_> {
+/// Reads one [`Level`] of the response into the scan.
+struct ScanSeed<'s, 'a>(&'s mut Scan<'a>, Level);
+
+impl<'de> DeserializeSeed<'de> for ScanSeed<'_, '_> {
     type Value = ();
 
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
+        match self.1 {
+            Level::Response => deserializer.deserialize_map(self),
+            Level::Data => deserializer.deserialize_seq(self),
+        }
     }
 }
 
-impl<'de> de::Visitor<'de> for ResponseSeed<'_, '_> {
+impl<'de> de::Visitor<'de> for ScanSeed<'_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a validators response object with a `data` array")
+        f.write_str(match self.1 {
+            Level::Response => "a validators response object with a `data` array",
+            Level::Data => "an array of validators",
+        })
     }
 
+    /// The response object (a map anywhere else is refused, as by any seed expecting a
+    /// sequence).
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         #[derive(Deserialize)]
         #[serde(field_identifier, rename_all = "snake_case")]
@@ -187,12 +204,15 @@ impl<'de> de::Visitor<'de> for ResponseSeed<'_, '_> {
             #[serde(other)]
             Other,
         }
+        if let Level::Data = self.1 {
+            return Err(de::Error::invalid_type(de::Unexpected::Map, &self));
+        }
         let mut seen_data = false;
         while let Some(key) = map.next_key::<Key>()? {
             match key {
                 Key::Data if seen_data => return Err(de::Error::duplicate_field("data")),
                 Key::Data => {
-                    map.next_value_seed(DataSeed(&mut *self.0))?;
+                    map.next_value_seed(ScanSeed(&mut *self.0, Level::Data))?;
                     seen_data = true;
                 }
                 Key::Other => {
@@ -206,27 +226,12 @@ impl<'de> de::Visitor<'de> for ResponseSeed<'_, '_> {
             Err(de::Error::missing_field("data"))
         }
     }
-}
 
-/// The `data` array, folded into the [`Scan`] entry by entry instead of collected.
-struct DataSeed<'s, 'a>(&'s mut Scan<'a>);
-
-impl<'de> DeserializeSeed<'de> for DataSeed<'_, '_> {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de> de::Visitor<'de> for DataSeed<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("an array of validators")
-    }
-
+    /// The `data` array.
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        if let Level::Response = self.1 {
+            return Err(de::Error::invalid_type(de::Unexpected::Seq, &self));
+        }
         while let Some(entry) = seq.next_element::<Entry>()? {
             self.0.add(entry).map_err(de::Error::custom)?;
         }
@@ -253,25 +258,39 @@ struct Quoted(u64);
 
 impl<'de> Deserialize<'de> for Quoted {
     fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl de::Visitor<'_> for Visitor {
-            type Value = Quoted;
+        let visitor = TextVisitor {
+            expecting: "a decimal uint64 string",
+            parse: |s| parse_decimal(s).map(Quoted),
+            from_u64: Some(Quoted),
+        };
+        deserializer.deserialize_any(visitor)
+    }
+}
 
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a decimal uint64 string")
-            }
+/// Reads a value the beacon API writes as a string, with `parse`; with `from_u64`, a bare JSON
+/// number too.
+struct TextVisitor<T> {
+    expecting: &'static str,
+    parse: fn(&str) -> Option<T>,
+    from_u64: Option<fn(u64) -> T>,
+}
 
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Quoted, E> {
-                parse_decimal(s)
-                    .map(Quoted)
-                    .ok_or_else(|| E::invalid_value(de::Unexpected::Str(s), &self))
-            }
+impl<T> de::Visitor<'_> for TextVisitor<T> {
+    type Value = T;
 
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Quoted, E> {
-                Ok(Quoted(n))
-            }
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.expecting)
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
+        (self.parse)(s).ok_or_else(|| E::invalid_value(de::Unexpected::Str(s), &self))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<T, E> {
+        match self.from_u64 {
+            Some(from_u64) => Ok(from_u64(n)),
+            None => Err(E::invalid_type(de::Unexpected::Unsigned(n), &self)),
         }
-        deserializer.deserialize_any(Visitor)
     }
 }
 
@@ -291,19 +310,12 @@ struct Hex32(B256);
 
 impl<'de> Deserialize<'de> for Hex32 {
     fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl de::Visitor<'_> for Visitor {
-            type Value = Hex32;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("32 bytes as 0x-prefixed hex")
-            }
-
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Hex32, E> {
-                parse_hex32(s).ok_or_else(|| E::invalid_value(de::Unexpected::Str(s), &self))
-            }
-        }
-        deserializer.deserialize_str(Visitor)
+        let visitor = TextVisitor {
+            expecting: "32 bytes as 0x-prefixed hex",
+            parse: parse_hex32,
+            from_u64: None,
+        };
+        deserializer.deserialize_str(visitor)
     }
 }
 

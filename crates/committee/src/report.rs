@@ -16,11 +16,9 @@ use tidepool_deploy::{
     Client, Deployment, PrivateKeySigner, Receipt, SignerSync,
 };
 use tidepool_interfaces::{IOracle, IPool};
+use tidepool_math::oracle_report::{self, GWEI};
 
 use crate::beacon::{BeaconError, BeaconSource, ValidatorSummary};
-
-/// Gwei in one ether, and 32 ether in gwei (one deposit).
-const DEPOSIT_GWEI: u64 = 32_000_000_000;
 
 /// Why building, signing or submitting failed.
 #[derive(Debug, thiserror::Error)]
@@ -241,12 +239,13 @@ pub async fn build(
 ) -> Result<ReportFile, CommitteeError> {
     let oracle = d.contracts.oracle.address;
     let (ref_slot, deadline_slot) = current_frame(client, d).await?;
-    // Lido's order: (slotsPerEpoch, secondsPerSlot, genesisTime).
-    let chain = client.view(oracle, IOracle::getChainConfigCall {}).await?;
-    let (seconds_per_slot, genesis) = (chain._1, chain._2);
+    let chain = reports::chain_config(client, oracle).await?;
     let beacon_genesis = beacon.genesis_time().await?;
-    if beacon_genesis != genesis {
-        return Err(CommitteeError::GenesisMismatch { beacon: beacon_genesis, oracle: genesis });
+    if beacon_genesis != chain.genesis_time {
+        return Err(CommitteeError::GenesisMismatch {
+            beacon: beacon_genesis,
+            oracle: chain.genesis_time,
+        });
     }
     if let Some(finalized) = beacon.finalized_slot().await? {
         if finalized < ref_slot {
@@ -255,7 +254,8 @@ pub async fn build(
     }
     let ValidatorSummary { scanned, validators, balance_gwei } =
         beacon.validators(ref_slot, d.contracts.withdrawal_vault.address, progress).await?;
-    let ref_time = genesis.saturating_add(ref_slot.saturating_mul(seconds_per_slot));
+    // The report's timestamp, as the oracle will compute it; beyond u64, no block is that late.
+    let ref_time = oracle_report::report_timestamp(&chain, ref_slot).unwrap_or(u64::MAX);
     let state_block = client
         .last_block_at(d.block, ref_time)
         .await?
@@ -271,10 +271,12 @@ pub async fn build(
                 .await?;
             let (seen_before, balance_before) = (stat._1, stat._2);
             let appeared = U256::from(validators).saturating_sub(seen_before);
-            let principal = balance_before + appeared * U256::from(DEPOSIT_GWEI) * gwei();
+            // The oracle's own test of a loss: less than the principal it judges balances by.
+            let principal =
+                oracle_report::cl_principal(balance_before, appeared).unwrap_or(U256::MAX);
             let withdrawn =
                 client.balance_at(d.contracts.withdrawal_vault.address, Some(state_block)).await?;
-            U256::from(balance_gwei) * gwei() + withdrawn < principal
+            U256::from(balance_gwei) * GWEI + withdrawn < principal
         }
     };
     let seen = Observation {
@@ -295,10 +297,6 @@ pub async fn build(
         data: prepared.data.clone(),
         digest,
     })
-}
-
-fn gwei() -> U256 {
-    U256::from(1_000_000_000u64)
 }
 
 /// Signs `report` with `key`, after checking its digest and that its frame is running.
@@ -438,9 +436,9 @@ pub struct Status {
 pub async fn status(client: &Client, d: &Deployment) -> Result<Status, CommitteeError> {
     let oracle = d.contracts.oracle.address;
     let (ref_slot, deadline_slot) = current_frame(client, d).await?;
-    let chain = client.view(oracle, IOracle::getChainConfigCall {}).await?;
+    let chain = reports::chain_config(client, oracle).await?;
     let (_, now) = client.latest_block().await?;
-    let current_slot = now.saturating_sub(chain._2) / chain._1.max(1);
+    let current_slot = chain.slot_at(now).unwrap_or(0);
     Ok(Status {
         ref_slot,
         deadline_slot,

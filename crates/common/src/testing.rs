@@ -54,6 +54,26 @@ pub struct IncomingCall {
 /// Code a call to a registered target runs: the output or the revert data.
 pub type CallHandler = Rc<dyn Fn(&IncomingCall) -> Result<Vec<u8>, Vec<u8>>>;
 
+/// A contract's router type, which the host can run: every `#[entrypoint]` or `#[public]`
+/// storage type.
+pub trait Program:
+    Router<Self>
+    + StorageType
+    + TopLevelStorage
+    + std::borrow::BorrowMut<<Self as Router<Self>>::Storage>
+    + ValueDenier
+{
+}
+
+impl<C> Program for C where
+    C: Router<C>
+        + StorageType
+        + TopLevelStorage
+        + std::borrow::BorrowMut<<C as Router<C>>::Storage>
+        + ValueDenier
+{
+}
+
 /// A `TestVM` whose calls are answered faithfully; see the module docs.
 #[derive(Clone, Default)]
 pub struct TestHost {
@@ -139,14 +159,7 @@ impl TestHost {
     /// Runs contract `C`'s router over this host with `calldata`: what a delegatecall to
     /// `C`'s code does (its code, this storage). Typically the body of an
     /// [`TestHost::on_delegate`] handler.
-    pub fn route<C>(&self, calldata: &[u8]) -> Result<Vec<u8>, Vec<u8>>
-    where
-        C: Router<C>
-            + StorageType
-            + TopLevelStorage
-            + std::borrow::BorrowMut<<C as Router<C>>::Storage>,
-        C: ValueDenier,
-    {
+    pub fn route<C: Program>(&self, calldata: &[u8]) -> Result<Vec<u8>, Vec<u8>> {
         stylus_sdk::abi::router_entrypoint::<C, C>(
             calldata.to_vec(),
             stylus_sdk::host::VM { host: Box::new(self.clone()) },
@@ -156,14 +169,7 @@ impl TestHost {
     /// Runs contract `C`'s router over this host (its own storage) as `call`, entered as
     /// [`TestHost::enter`] does: what the chain does when another contract calls `C` at this
     /// host's address. Typically the body of an [`TestHost::on_call`] handler.
-    pub fn route_call<C>(&self, call: &IncomingCall) -> Result<Vec<u8>, Vec<u8>>
-    where
-        C: Router<C>
-            + StorageType
-            + TopLevelStorage
-            + std::borrow::BorrowMut<<C as Router<C>>::Storage>,
-        C: ValueDenier,
-    {
+    pub fn route_call<C: Program>(&self, call: &IncomingCall) -> Result<Vec<u8>, Vec<u8>> {
         self.enter(call.caller, call.value, || self.route::<C>(&call.calldata))
     }
 
@@ -208,9 +214,11 @@ impl TestHost {
         (!out.is_empty()).then(|| Address::from_slice(&out[12..]))
     }
 
-    fn static_call(&self, to: Address, data: &[u8]) -> (u8, Vec<u8>) {
+    /// What a static call answers: its output or its revert data (empty when nothing
+    /// answers `to`, as a strict mock requires).
+    fn static_call(&self, to: Address, data: &[u8]) -> Result<Vec<u8>, Vec<u8>> {
         if to == ECRECOVER {
-            return (0, precompile_ecrecover(data));
+            return Ok(precompile_ecrecover(data));
         }
         if let Some(handler) = self.handler(to) {
             let call = IncomingCall {
@@ -219,16 +227,24 @@ impl TestHost {
                 calldata: data.to_vec(),
                 is_static: true,
             };
-            return match handler(&call) {
-                Ok(out) => (0, out),
-                Err(out) => (1, out),
-            };
+            return handler(&call);
         }
-        match self.vm.snapshot().static_call_returns.get(&(to, data.to_vec())) {
-            Some(Ok(out)) => (0, out.clone()),
-            Some(Err(out)) => (1, out.clone()),
+        let mocked = self.vm.snapshot().static_call_returns.get(&(to, data.to_vec())).cloned();
+        mocked.unwrap_or_else(|| Err(Vec::new()))
+    }
+
+    /// Ends a call the way the host ABI does: the call's return data becomes readable and its
+    /// length goes to `outs_len`; the status is 0 for success and 1 for a revert. `None`
+    /// (nothing answers the target) reverts with empty data.
+    fn answer(&self, result: Option<Result<Vec<u8>, Vec<u8>>>, outs_len: &mut usize) -> u8 {
+        let (status, out) = match result {
+            Some(Ok(out)) => (0, out),
+            Some(Err(out)) => (1, out),
             None => (1, Vec::new()),
-        }
+        };
+        *outs_len = out.len();
+        *self.return_data.borrow_mut() = Some(out);
+        status
     }
 }
 
@@ -372,14 +388,7 @@ unsafe impl UnsafeCallAccess for TestHost {
             })),
             None => self.vm.snapshot().call_returns.get(&(to, data, value)).cloned(),
         };
-        let (status, out) = match result {
-            Some(Ok(out)) => (0, out),
-            Some(Err(out)) => (1, out),
-            None => (1, Vec::new()),
-        };
-        *outs_len = out.len();
-        *self.return_data.borrow_mut() = Some(out);
-        status
+        self.answer(result, outs_len)
     }
     unsafe fn static_call_contract(
         &self,
@@ -391,10 +400,8 @@ unsafe impl UnsafeCallAccess for TestHost {
     ) -> u8 {
         let to = Address::from_slice(slice::from_raw_parts(to, 20));
         let data = slice::from_raw_parts(data, data_len);
-        let (status, out) = self.static_call(to, data);
-        *outs_len = out.len();
-        *self.return_data.borrow_mut() = Some(out);
-        status
+        let result = self.static_call(to, data);
+        self.answer(Some(result), outs_len)
     }
     unsafe fn delegate_call_contract(
         &self,
@@ -409,94 +416,65 @@ unsafe impl UnsafeCallAccess for TestHost {
         let data = slice::from_raw_parts(data, data_len);
         let handler =
             self.delegates.borrow().iter().find(|(a, _)| *a == to).map(|(_, h)| h.clone());
-        let (status, out) = match handler {
-            Some(handler) => match handler(self, data) {
-                Ok(out) => (0, out),
-                Err(out) => (1, out),
-            },
-            None => (1, Vec::new()),
-        };
-        *outs_len = out.len();
-        *self.return_data.borrow_mut() = Some(out);
-        status
+        self.answer(handler.map(|handler| handler(self, data)), outs_len)
     }
 }
 
+/// Host functions this host answers as the inner `TestVM` does: each named method forwards
+/// its arguments to the method of the same name there.
+macro_rules! forward_to_vm {
+    ($($name:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)?;)*) => {
+        $(fn $name(&self, $($arg: $ty),*) $(-> $ret)? {
+            self.vm.$name($($arg),*)
+        })*
+    };
+}
+
 impl BlockAccess for TestHost {
-    fn block_basefee(&self) -> U256 {
-        self.vm.block_basefee()
-    }
-    fn block_coinbase(&self) -> Address {
-        self.vm.block_coinbase()
-    }
-    fn block_number(&self) -> u64 {
-        self.vm.block_number()
-    }
-    fn block_timestamp(&self) -> u64 {
-        self.vm.block_timestamp()
-    }
-    fn block_gas_limit(&self) -> u64 {
-        self.vm.block_gas_limit()
+    forward_to_vm! {
+        block_basefee() -> U256;
+        block_coinbase() -> Address;
+        block_number() -> u64;
+        block_timestamp() -> u64;
+        block_gas_limit() -> u64;
     }
 }
 
 impl ChainAccess for TestHost {
-    fn chain_id(&self) -> u64 {
-        self.vm.chain_id()
-    }
+    forward_to_vm! { chain_id() -> u64; }
 }
 
 impl AccountAccess for TestHost {
-    fn balance(&self, account: Address) -> U256 {
-        self.vm.balance(account)
-    }
-    fn contract_address(&self) -> Address {
-        self.vm.contract_address()
-    }
-    fn code(&self, account: Address) -> Vec<u8> {
-        self.vm.code(account)
-    }
-    fn code_size(&self, account: Address) -> usize {
-        self.vm.code_size(account)
-    }
-    fn code_hash(&self, account: Address) -> B256 {
-        self.vm.code_hash(account)
+    forward_to_vm! {
+        balance(account: Address) -> U256;
+        contract_address() -> Address;
+        code(account: Address) -> Vec<u8>;
+        code_size(account: Address) -> usize;
+        code_hash(account: Address) -> B256;
     }
 }
 
 impl MemoryAccess for TestHost {
-    fn pay_for_memory_grow(&self, pages: u16) {
-        self.vm.pay_for_memory_grow(pages)
-    }
+    forward_to_vm! { pay_for_memory_grow(pages: u16); }
 }
 
 impl MessageAccess for TestHost {
-    fn msg_sender(&self) -> Address {
-        self.vm.msg_sender()
+    forward_to_vm! {
+        msg_sender() -> Address;
+        msg_value() -> U256;
+        tx_origin() -> Address;
     }
     fn msg_reentrant(&self) -> bool {
         self.reentrant.get()
     }
-    fn msg_value(&self) -> U256 {
-        self.vm.msg_value()
-    }
-    fn tx_origin(&self) -> Address {
-        self.vm.tx_origin()
-    }
 }
 
 impl MeteringAccess for TestHost {
-    fn evm_gas_left(&self) -> u64 {
-        self.vm.evm_gas_left()
-    }
-    fn evm_ink_left(&self) -> u64 {
-        self.vm.evm_ink_left()
-    }
-    fn tx_gas_price(&self) -> U256 {
-        self.vm.tx_gas_price()
-    }
-    fn tx_ink_price(&self) -> u32 {
-        self.vm.tx_ink_price()
+    forward_to_vm! {
+        evm_gas_left() -> u64;
+        evm_ink_left() -> u64;
+        tx_gas_price() -> U256;
+        tx_ink_price() -> u32;
     }
 }
 

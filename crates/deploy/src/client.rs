@@ -161,12 +161,7 @@ impl Client {
         call: C,
         value: U256,
     ) -> Result<Receipt, Error> {
-        let tx = TransactionRequest::default()
-            .with_from(from)
-            .with_to(to)
-            .with_input(call.abi_encode())
-            .with_value(value);
-        self.send_request(C::SIGNATURE, tx).await
+        self.send_input(C::SIGNATURE, from, to, call.abi_encode().into(), value).await
     }
 
     /// Sends plain ether (with `data`, possibly empty) from `from` to `to`.
@@ -180,12 +175,24 @@ impl Client {
         value: U256,
         data: Bytes,
     ) -> Result<Receipt, Error> {
+        self.send_input("ether transfer", from, to, data, value).await
+    }
+
+    /// Sends `input` with `value` from `from` to `to`; `what` names it in errors.
+    async fn send_input(
+        &self,
+        what: &str,
+        from: Address,
+        to: Address,
+        input: Bytes,
+        value: U256,
+    ) -> Result<Receipt, Error> {
         let tx = TransactionRequest::default()
             .with_from(from)
             .with_to(to)
-            .with_value(value)
-            .with_input(data);
-        self.send_request("ether transfer", tx).await
+            .with_input(input)
+            .with_value(value);
+        self.send_request(what, tx).await
     }
 
     /// Deploys `init_code` from `from` with CREATE; returns the new address and the receipt.

@@ -29,7 +29,7 @@ pub use alloy_signer_local::PrivateKeySigner;
 pub use client::{Client, Receipt};
 pub use error::{decode_revert, Error};
 pub use protocol::{deploy_and_record, deploy_protocol, BeaconConfig, DeployOptions};
-pub use record::{ContractRecord, Deployment};
+pub use record::{Addresses, ContractRecord, Deployment};
 
 /// Ether in wei.
 pub const ETHER: alloy_primitives::U256 =

@@ -3,21 +3,13 @@
 use alloy_primitives::{Address, B256, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use alloy_sol_types::{sol, Eip712Domain, SolStruct};
+use alloy_sol_types::SolStruct;
 
 use crate::{Client, Error};
-use tidepool_interfaces::IPool;
-
-sol! {
-    /// EIP-2612's signed approval; the name is part of the type hash.
-    struct Permit {
-        address owner;
-        address spender;
-        uint256 value;
-        uint256 nonce;
-        uint256 deadline;
-    }
-}
+use tidepool_interfaces::{
+    eip712::{self, Permit},
+    IPool,
+};
 
 /// A signature split the way `permit(owner, spender, value, deadline, v, r, s)` takes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,13 +37,7 @@ pub async fn sign(
 ) -> Result<PermitSignature, Error> {
     let fields = client.view(token, IPool::eip712DomainCall {}).await?;
     let nonce = client.view(token, IPool::noncesCall { owner: owner.address() }).await?;
-    let domain = Eip712Domain::new(
-        Some(fields._1.into()),
-        Some(fields._2.into()),
-        Some(fields._3),
-        Some(fields._4),
-        None,
-    );
+    let domain = eip712::domain(fields._1, fields._2, fields._3, fields._4);
     let permit = Permit { owner: owner.address(), spender, value, nonce, deadline };
     let signature = owner
         .sign_hash_sync(&permit.eip712_signing_hash(&domain))

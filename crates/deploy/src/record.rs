@@ -109,6 +109,39 @@ pub struct Deployment {
     pub oracle: OracleSetup,
 }
 
+/// The protocol's main addresses, for whatever holds a deployment (the record itself, the
+/// end-to-end tests' world, the benchmark lab): implementors say where the record is.
+pub trait Addresses {
+    /// The deployment's record.
+    fn deployment(&self) -> &Deployment;
+
+    /// The pool (the staked-ether token).
+    fn pool(&self) -> Address {
+        self.deployment().contracts.pool.address
+    }
+
+    /// The withdrawal queue.
+    fn queue(&self) -> Address {
+        self.deployment().contracts.withdrawal_queue.address
+    }
+
+    /// The accounting oracle.
+    fn oracle(&self) -> Address {
+        self.deployment().contracts.oracle.address
+    }
+
+    /// The wrapped token.
+    fn wrapped(&self) -> Address {
+        self.deployment().contracts.wrapped.address
+    }
+}
+
+impl Addresses for Deployment {
+    fn deployment(&self) -> &Deployment {
+        self
+    }
+}
+
 impl Deployment {
     /// `<dir>/<chain-id>.json`.
     pub fn path(dir: &Path, chain_id: u64) -> PathBuf {

@@ -5,16 +5,20 @@
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use alloy_sol_types::{eip712_domain, Eip712Domain, SolStruct};
+use alloy_sol_types::{Eip712Domain, SolStruct};
+use tidepool_math::{
+    oracle::ChainConfig,
+    oracle_report::{self, DOMAIN_NAME, DOMAIN_VERSION, GWEI},
+};
 
 use crate::{Client, Deployment, Error, Receipt};
-use tidepool_interfaces::{IOracle, IPool, IWithdrawalQueue};
+use tidepool_interfaces::{eip712, IOracle, IPool, IWithdrawalQueue};
 
 /// `ReportData` as the oracle's ABI defines it.
 pub type ReportData = IOracle::ReportData;
 
 /// The share rate's unit: ether per 1e27 shares.
-pub const RATE_PRECISION: U256 = U256::from_limbs([0x9fd0_803c_e800_0000, 0x033b_2e3c, 0, 0]);
+pub const RATE_PRECISION: U256 = tidepool_math::SHARE_RATE_PRECISION;
 
 /// What the committee observed on the beacon chain at the reference slot.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -49,12 +53,7 @@ pub struct PreparedReport {
 
 /// The EIP-712 domain reports are signed in.
 pub fn domain(chain_id: u64, oracle: Address) -> Eip712Domain {
-    eip712_domain! {
-        name: "Tidepool Accounting Oracle",
-        version: "1",
-        chain_id: chain_id,
-        verifying_contract: oracle,
-    }
+    eip712::domain(DOMAIN_NAME, DOMAIN_VERSION, U256::from(chain_id), oracle)
 }
 
 /// The digest committee members sign (the oracle's `hashReport`).
@@ -85,12 +84,10 @@ pub fn sign(
         .collect()
 }
 
-/// `pooled * 1e27 / shares`, rounded down (the oracle's unit).
+/// `pooled * 1e27 / shares`, rounded down (the oracle's unit), as the oracle computes it;
+/// zero when there are no shares (nothing to rate) or the rate overflows.
 pub fn share_rate(pooled: U256, shares: U256) -> U256 {
-    if shares.is_zero() {
-        return U256::ZERO;
-    }
-    pooled.saturating_mul(RATE_PRECISION) / shares
+    tidepool_math::queue::share_rate(pooled, shares).unwrap_or(U256::ZERO)
 }
 
 /// Builds the report for the frame now running from `seen`.
@@ -126,20 +123,15 @@ pub async fn prepare_at(
     let (oracle, pool, queue) = (c.oracle.address, c.pool.address, c.withdrawal_queue.address);
     let frame = client.view(oracle, IOracle::getCurrentFrameCall {}).await?;
     let (ref_slot, deadline_slot) = (frame._0, frame._1);
-    let chain = client.view(oracle, IOracle::getChainConfigCall {}).await?;
-    // Lido's order: (slotsPerEpoch, secondsPerSlot, genesisTime).
-    let (slots_per_epoch, seconds_per_slot, genesis) = (chain._0, chain._1, chain._2);
+    let chain = chain_config(client, oracle).await?;
     let epochs_per_frame = client.view(oracle, IOracle::getFrameConfigCall {}).await?._1;
     let version = client.view(oracle, IOracle::getConsensusVersionCall {}).await?;
     let last = client.view(oracle, IOracle::getLastProcessingRefSlotCall {}).await?;
-    // The oracle measures a first report over one frame.
-    let from = if last == 0 {
-        ref_slot.saturating_sub(epochs_per_frame.saturating_mul(slots_per_epoch))
-    } else {
-        last
-    };
-    let elapsed = ref_slot.saturating_sub(from).saturating_mul(seconds_per_slot);
-    let timestamp = genesis.saturating_add(ref_slot.saturating_mul(seconds_per_slot));
+    // The window and the timestamp the oracle will pass the pool for this report.
+    let elapsed = oracle_report::time_elapsed(&chain, epochs_per_frame, last, ref_slot)
+        .ok_or_else(|| beyond_u64("the time the report covers"))?;
+    let timestamp = oracle_report::report_timestamp(&chain, ref_slot)
+        .ok_or_else(|| beyond_u64("the report's timestamp"))?;
     let withdrawal_vault_balance = match seen.withdrawal_vault_balance {
         Some(b) => b,
         None => client.balance_at(c.withdrawal_vault.address, at).await?,
@@ -148,7 +140,7 @@ pub async fn prepare_at(
         Some(b) => b,
         None => client.balance_at(c.rewards_vault.address, at).await?,
     };
-    let cl_balance = U256::from(seen.cl_balance_gwei) * U256::from(1_000_000_000u64);
+    let cl_balance = U256::from(seen.cl_balance_gwei) * GWEI;
     let zero = U256::ZERO;
 
     let simulation = IPool::handleOracleReportCall {
@@ -175,7 +167,7 @@ pub async fn prepare_at(
             client.call_at(None, pool, IPool::getTotalPooledEtherCall {}, zero, at).await?;
         let pre_shares = client.call_at(None, pool, IPool::getTotalSharesCall {}, zero, at).await?;
         let pre_rate = share_rate(pre_pooled, pre_shares);
-        let rate = if seen.bunker { simulated.min(pre_rate) } else { simulated };
+        let rate = oracle_report::finalization_rate(simulated, pre_rate, seen.bunker);
         // What the pool will hold: its buffer plus what the report pulls from the vaults.
         let buffered = client.call_at(None, pool, IPool::getBufferedEtherCall {}, zero, at).await?;
         let budget = buffered.saturating_add(post._2).saturating_add(post._3);
@@ -211,6 +203,25 @@ pub async fn prepare_at(
         post_total_pooled,
         post_total_shares,
     })
+}
+
+/// The oracle's beacon-chain timing.
+///
+/// # Errors
+/// The view's error.
+pub async fn chain_config(client: &Client, oracle: Address) -> Result<ChainConfig, Error> {
+    let chain = client.view(oracle, IOracle::getChainConfigCall {}).await?;
+    // Lido's order: (slotsPerEpoch, secondsPerSlot, genesisTime).
+    Ok(ChainConfig {
+        slots_per_epoch: chain._0,
+        seconds_per_slot: chain._1,
+        genesis_time: chain._2,
+    })
+}
+
+/// The oracle's configuration puts a report's time beyond `u64`: it could never take one.
+fn beyond_u64(what: &str) -> Error {
+    Error::Unexpected(format!("{what} overflows u64 with this oracle's configuration"))
 }
 
 /// Submits `data` with `signatures` from `from` (anyone may relay a signed report).

@@ -14,6 +14,8 @@
 
 use alloy_sol_types::sol;
 
+pub mod eip712;
+
 sol!(
     #[sol(all_derives)]
     "../../abi/IPool.sol"

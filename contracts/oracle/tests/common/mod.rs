@@ -8,7 +8,6 @@ use std::collections::HashMap;
 
 use alloy_primitives::{address, Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolStruct, SolValue};
-use tidepool_common::testing::{sign_digest, signer, TestHost};
 use tidepool_oracle::programs::OracleAdmin;
 use tidepool_oracle::{roles, Oracle, OracleReportLimits, ReportData};
 use tidepool_pool::programs::{PoolAccounting, PoolAdmin};
@@ -16,22 +15,11 @@ use tidepool_pool::{
     interfaces::{IVault, IWithdrawalQueue},
     roles as pool_roles, Pool,
 };
+pub use tidepool_testing::*;
 
-pub const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
-pub const ADMIN: Address = address!("00000000000000000000000000000000000000a0");
 /// The queue: the first contract `0x…d1` deploys (the end-to-end test runs a real one there).
 pub const QUEUE: Address = address!("c5806ea76348d369460284f39e7b65027e6052ba");
-pub const WITHDRAWAL_VAULT: Address = address!("0000000000000000000000000000000000000022");
-pub const REWARDS_VAULT: Address = address!("0000000000000000000000000000000000000033");
-pub const TREASURY: Address = address!("0000000000000000000000000000000000000044");
-pub const MODULE: Address = address!("0000000000000000000000000000000000000055");
-pub const ACCOUNTING: Address = address!("0000000000000000000000000000000000000acc");
-pub const ADMIN_CONTRACT: Address = address!("00000000000000000000000000000000000000ad");
-pub const ALICE: Address = address!("00000000000000000000000000000000000a11ce");
-pub const ORACLE_ADMIN: Address = address!("00000000000000000000000000000000000000ae");
-pub const RELAYER: Address = address!("0000000000000000000000000000000000000e1a");
 
-pub const CHAIN_ID: u64 = 412346;
 pub const GENESIS: u64 = 1_600_000_000;
 pub const SECONDS_PER_SLOT: u64 = 12;
 pub const SLOTS_PER_EPOCH: u64 = 32;
@@ -40,24 +28,12 @@ pub const INITIAL_EPOCH: u64 = 1;
 pub const EPOCHS_PER_FRAME: u64 = 225;
 pub const CONSENSUS_VERSION: u64 = 1;
 
-pub const ETH: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
-pub const GWEI: U256 = U256::from_limbs([1_000_000_000, 0, 0, 0]);
-
-pub fn eth(n: u64) -> U256 {
-    U256::from(n) * ETH
-}
-
 /// The pool's deployer and address: `DEPLOYER`'s first CREATE; the oracle is the second.
 pub fn pool_address() -> Address {
     DEPLOYER.create(0)
 }
 pub fn oracle_address() -> Address {
     DEPLOYER.create(1)
-}
-
-/// The account of test key `n`.
-pub fn key(n: u8) -> Address {
-    signer(n).address()
 }
 
 sol! {
@@ -122,13 +98,10 @@ impl Env {
     /// an oracle whose members are test keys 1..=`n` with `quorum`; time in frame 1 (frame 0
     /// is the first; frame 1 starts a day later), nothing reported.
     pub fn new(n: u8, quorum: u64) -> Self {
-        let pool_vm = TestHost::new();
-        pool_vm.set_contract_address(pool_address());
-        pool_vm.set_chain_id(CHAIN_ID);
+        // Both clocks are set to frame 0 below.
+        let pool_vm = contract_host(pool_address());
         pool_vm.set_block_number(100);
-        let vm = TestHost::new();
-        vm.set_contract_address(oracle_address());
-        vm.set_chain_id(CHAIN_ID);
+        let vm = contract_host(oracle_address());
         vm.set_block_number(100);
         let mut env = Env {
             oracle: Oracle::from(&vm),
@@ -168,37 +141,17 @@ impl Env {
     /// Pool code on the oracle's host runs the pool's router on the pool's host, with the
     /// oracle as sender; a revert restores the pool's storage.
     fn install_pool(&self) {
-        self.vm.set_code(ORACLE_ADMIN, vec![0xef, 0xf0, 0x00]);
-        self.vm.on_delegate(ORACLE_ADMIN, |host, calldata| host.route::<OracleAdmin>(calldata));
-        self.vm.set_code(pool_address(), vec![0xef, 0xf0, 0x00]);
-        let pool_vm = self.pool_vm.clone();
-        self.vm.on_call(pool_address(), move |call| pool_vm.route_call::<Pool>(call));
-        for contract in [ACCOUNTING, ADMIN_CONTRACT] {
-            self.pool_vm.set_code(contract, vec![0xef, 0xf0, 0x00]);
-        }
-        self.pool_vm
-            .on_delegate(ACCOUNTING, |host, calldata| host.route::<PoolAccounting>(calldata));
-        self.pool_vm
-            .on_delegate(ADMIN_CONTRACT, |host, calldata| host.route::<PoolAdmin>(calldata));
+        install::<OracleAdmin>(&self.vm, ORACLE_ADMIN);
+        serve::<Pool>(&self.vm, pool_address(), &self.pool_vm);
+        install::<PoolAccounting>(&self.pool_vm, ACCOUNTING);
+        install::<PoolAdmin>(&self.pool_vm, POOL_ADMIN);
     }
 
     fn init_pool(&mut self) {
         self.pool_vm.set_sender(DEPLOYER);
         self.pool_vm.set_value(ETH);
-        self.pool
-            .initialize(
-                0,
-                ADMIN,
-                oracle_address(),
-                QUEUE,
-                WITHDRAWAL_VAULT,
-                REWARDS_VAULT,
-                TREASURY,
-                MODULE,
-                ACCOUNTING,
-                ADMIN_CONTRACT,
-            )
-            .expect("pool initialize");
+        let accounts = PoolAccounts { oracle: oracle_address(), ..PoolAccounts::with_queue(QUEUE) };
+        initialize_pool!(self.pool, 0, accounts).expect("pool initialize");
         self.pool_vm.set_sender(ADMIN);
         self.pool_vm.set_value(U256::ZERO);
         self.pool_admin.grant_role(pool_roles::DEPOSIT_ROLE, ADMIN).expect("grant");
@@ -300,12 +253,12 @@ impl Env {
 
     /// The digest members sign, by alloy's EIP-712 encoder (independent of the oracle's).
     pub fn digest(&self, data: &ReportData) -> B256 {
-        let domain = alloy_sol_types::Eip712Domain::new(
-            Some(tidepool_oracle::NAME.into()),
-            Some(tidepool_oracle::VERSION.into()),
-            Some(U256::from(CHAIN_ID)),
-            Some(oracle_address()),
-            None,
+        let (name, version) = (tidepool_oracle::NAME, tidepool_oracle::VERSION);
+        let domain = tidepool_interfaces::eip712::domain(
+            name,
+            version,
+            U256::from(CHAIN_ID),
+            oracle_address(),
         );
         data.eip712_signing_hash(&domain)
     }
@@ -363,6 +316,11 @@ impl Env {
         assert_eq!(err, expected.abi_encode(), "wrong revert (got {})", hex(&err));
         assert_eq!(before, storage(&self.vm), "oracle storage changed");
         assert_eq!(before_pool, storage(&self.pool_vm), "pool storage changed");
+    }
+
+    /// [`Env::assert_rejected`] with the first `n` members' signatures.
+    pub fn assert_signed_rejected<E: SolError>(&self, n: usize, data: &ReportData, expected: E) {
+        self.assert_rejected(data, self.quorum_signatures(n, data), expected);
     }
 
     /// Decoded events of type `E` emitted by the oracle.

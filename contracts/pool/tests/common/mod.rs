@@ -1,46 +1,28 @@
 //! Test harness: a pool initialised on a `TestVM`, with the other protocol contracts mocked.
 #![allow(dead_code, missing_docs)]
 
-use alloy_primitives::{address, Address, B256, U256};
+use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolEvent};
-use tidepool_common::testing::TestHost;
+use tidepool_interfaces::eip712;
 use tidepool_pool::programs::{PoolAccounting, PoolAdmin};
 use tidepool_pool::{
     interfaces::{IVault, IWithdrawalQueue},
     roles, Pool, PoolError,
 };
 
-/// Gives `ACCOUNTING` and `ADMIN_CONTRACT` code, and makes delegatecalls to them run their
-/// routers on `vm`, as the chain does.
+pub use tidepool_testing::*;
+
+/// Installs the pool's accounting and admin programs on `vm` at `ACCOUNTING` and
+/// `ADMIN_CONTRACT`, as the chain has them.
 pub fn install_pool_contracts(vm: &TestHost) {
-    for contract in [ACCOUNTING, ADMIN_CONTRACT] {
-        vm.set_code(contract, vec![0xef, 0xf0, 0x00]);
-    }
-    vm.on_delegate(ACCOUNTING, |host, calldata| host.route::<PoolAccounting>(calldata));
-    vm.on_delegate(ADMIN_CONTRACT, |host, calldata| host.route::<PoolAdmin>(calldata));
+    install::<PoolAccounting>(vm, ACCOUNTING);
+    install::<PoolAdmin>(vm, ADMIN_CONTRACT);
 }
 
-pub const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
-pub const ADMIN: Address = address!("00000000000000000000000000000000000000a0");
-pub const ORACLE: Address = address!("000000000000000000000000000000000000000a");
-pub const QUEUE: Address = address!("0000000000000000000000000000000000000011");
-pub const WITHDRAWAL_VAULT: Address = address!("0000000000000000000000000000000000000022");
-pub const REWARDS_VAULT: Address = address!("0000000000000000000000000000000000000033");
-pub const TREASURY: Address = address!("0000000000000000000000000000000000000044");
-pub const MODULE: Address = address!("0000000000000000000000000000000000000055");
-pub const ACCOUNTING: Address = address!("0000000000000000000000000000000000000acc");
-pub const ADMIN_CONTRACT: Address = address!("00000000000000000000000000000000000000ad");
-pub const ALICE: Address = address!("00000000000000000000000000000000000a11ce");
-pub const BOB: Address = address!("0000000000000000000000000000000000000b0b");
-pub const CAROL: Address = address!("00000000000000000000000000000000000ca201");
-pub const DEAD: Address = address!("000000000000000000000000000000000000dead");
+/// The pool's admin program (the name `initialize` and `getPoolContracts` use).
+pub const ADMIN_CONTRACT: Address = POOL_ADMIN;
 
-pub const ETH: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
 pub const INITIAL_STAKE: U256 = ETH;
-
-pub fn eth(n: u64) -> U256 {
-    U256::from(n) * ETH
-}
 
 sol! {
     /// The pool's public ABI as integrators call it; routing tests check the Lido names.
@@ -78,51 +60,16 @@ sol! {
 }
 
 /// The addresses `initialize` takes after the deployer's nonce.
-#[derive(Clone, Copy)]
-pub struct InitArgs {
-    pub admin: Address,
-    pub oracle: Address,
-    pub queue: Address,
-    pub withdrawal_vault: Address,
-    pub rewards_vault: Address,
-    pub treasury: Address,
-    pub module: Address,
-    pub accounting: Address,
-    pub admin_contract: Address,
+pub use tidepool_testing::PoolAccounts as InitArgs;
+
+/// `pool.initialize(nonce, …these addresses)`, as a method of [`InitArgs`].
+pub trait Initialize {
+    fn initialize(&self, pool: &mut Pool, nonce: u64) -> Result<(), PoolError>;
 }
 
-impl Default for InitArgs {
-    /// The addresses [`Env`] wires the pool with.
-    fn default() -> Self {
-        InitArgs {
-            admin: ADMIN,
-            oracle: ORACLE,
-            queue: QUEUE,
-            withdrawal_vault: WITHDRAWAL_VAULT,
-            rewards_vault: REWARDS_VAULT,
-            treasury: TREASURY,
-            module: MODULE,
-            accounting: ACCOUNTING,
-            admin_contract: ADMIN_CONTRACT,
-        }
-    }
-}
-
-impl InitArgs {
-    /// `pool.initialize(nonce, …these addresses)`.
-    pub fn initialize(&self, pool: &mut Pool, nonce: u64) -> Result<(), PoolError> {
-        pool.initialize(
-            nonce,
-            self.admin,
-            self.oracle,
-            self.queue,
-            self.withdrawal_vault,
-            self.rewards_vault,
-            self.treasury,
-            self.module,
-            self.accounting,
-            self.admin_contract,
-        )
+impl Initialize for InitArgs {
+    fn initialize(&self, pool: &mut Pool, nonce: u64) -> Result<(), PoolError> {
+        tidepool_testing::initialize_pool!(pool, nonce, *self)
     }
 }
 
@@ -140,11 +87,8 @@ pub struct Env {
 
 impl Env {
     pub fn new() -> Self {
-        let vm = TestHost::new();
-        vm.set_contract_address(DEPLOYER.create(0));
-        vm.set_chain_id(412346);
+        let vm = contract_host(DEPLOYER.create(0));
         vm.set_block_number(100);
-        vm.set_block_timestamp(1_700_000_000);
         let mut pool = Pool::from(&vm);
         let accounting = PoolAccounting::from(&vm);
         let admin = PoolAdmin::from(&vm);
@@ -338,28 +282,17 @@ pub fn role(name: &str) -> B256 {
 
 // ---------------------------------------------------------------- real signatures (permit)
 
+/// A permit's `(owner, spender, value, nonce, deadline)`.
+pub type PermitFields = (Address, Address, U256, U256, U256);
+
 /// EIP-712 types hashed by alloy's encoder, independently of the pool's own hashing.
 pub mod typed {
+    pub use tidepool_interfaces::eip712::Permit;
     alloy_sol_types::sol! {
-        /// EIP-2612's signed message; the name is part of the type hash.
-        struct Permit {
-            address owner;
-            address spender;
-            uint256 value;
-            uint256 nonce;
-            uint256 deadline;
-        }
         /// EIP-1271, as the pool asks a contract wallet.
         function isValidSignature(bytes32 hash, bytes signature) returns (bytes4);
     }
 }
-
-/// The account of test key `n` (`tidepool_common::testing::signer(n)`).
-pub fn key_address(n: u8) -> Address {
-    tidepool_common::testing::signer(n).address()
-}
-
-pub use tidepool_common::testing::sign_digest;
 
 /// Storage slots whose value differs between two snapshots (an absent slot reads as zero).
 pub fn changed_slots(
@@ -387,24 +320,13 @@ impl Env {
 
     /// The pool's EIP-712 domain as a wallet builds it (alloy), from the chain and address.
     pub fn alloy_domain(&self) -> alloy_sol_types::Eip712Domain {
-        alloy_sol_types::Eip712Domain::new(
-            Some(tidepool_pool::NAME.into()),
-            Some(tidepool_pool::VERSION.into()),
-            Some(U256::from(self.vm.snapshot().chain_id)),
-            Some(self.pool_address()),
-            None,
-        )
+        let chain_id = U256::from(self.vm.snapshot().chain_id);
+        eip712::domain(tidepool_pool::NAME, tidepool_pool::VERSION, chain_id, self.pool_address())
     }
 
-    /// The digest a wallet signs for this permit, by alloy's EIP-712 encoder.
-    pub fn permit_digest(
-        &self,
-        owner: Address,
-        spender: Address,
-        value: U256,
-        nonce: U256,
-        deadline: U256,
-    ) -> B256 {
+    /// The digest a wallet signs for a permit `(owner, spender, value, nonce, deadline)`, by
+    /// alloy's EIP-712 encoder.
+    pub fn permit_digest(&self, (owner, spender, value, nonce, deadline): PermitFields) -> B256 {
         use alloy_sol_types::SolStruct;
         typed::Permit { owner, spender, value, nonce, deadline }
             .eip712_signing_hash(&self.alloy_domain())
@@ -420,7 +342,7 @@ impl Env {
         deadline: U256,
     ) -> (u8, B256, B256) {
         let nonce = self.pool.nonces(owner);
-        sign_digest(key, self.permit_digest(owner, spender, value, nonce, deadline))
+        sign_digest(key, self.permit_digest((owner, spender, value, nonce, deadline)))
     }
 
     /// `permit` sent by `relayer` (anyone may submit a signed permit).

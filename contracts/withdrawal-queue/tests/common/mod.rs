@@ -5,53 +5,36 @@
 
 use std::{cell::RefCell, collections::HashMap, rc::Rc};
 
-use alloy_primitives::{address, Address, B256, U256, U512};
+use alloy_primitives::{address, Address, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
-use tidepool_common::testing::{IncomingCall, TestHost};
 use tidepool_pool::errors::{ERC20InsufficientAllowance, InsufficientShares, ProtocolStopped};
+pub use tidepool_testing::*;
 use tidepool_withdrawal_queue::programs::WithdrawalQueueAdmin;
 use tidepool_withdrawal_queue::programs::WithdrawalQueueLedger;
 use tidepool_withdrawal_queue::{calls::IPoolToken, roles, QueueError, WithdrawalQueue};
 
-pub const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
-pub const ADMIN: Address = address!("00000000000000000000000000000000000000a0");
+/// The pool, answered by [`FakePool`].
 pub const POOL: Address = address!("00000000000000000000000000000000000000b1");
 /// The wrapped token's address; nothing answers there unless a test installs a handler.
 pub const WRAPPED: Address = address!("00000000000000000000000000000000000000b2");
-pub const LEDGER: Address = address!("0000000000000000000000000000000000000bed");
-pub const ADMIN_CONTRACT: Address = address!("00000000000000000000000000000000000000ad");
-pub const ALICE: Address = address!("00000000000000000000000000000000000a11ce");
-pub const BOB: Address = address!("0000000000000000000000000000000000000b0b");
-pub const CAROL: Address = address!("00000000000000000000000000000000000ca201");
-pub const DAVE: Address = address!("000000000000000000000000000000000000da7e");
+/// The queue's admin program (the name `initialize` and `getQueueContracts` use).
+pub const ADMIN_CONTRACT: Address = QUEUE_ADMIN;
 /// Accounts that accept ETH.
 pub const USERS: [Address; 4] = [ALICE, BOB, CAROL, DAVE];
 /// An account whose every call reverts: it refuses ETH.
 pub const REJECTER: Address = address!("0000000000000000000000000000000000000666");
 
-pub const ETH: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
-
-pub fn eth(n: u64) -> U256 {
-    U256::from(n) * ETH
-}
-
-pub fn e27() -> U256 {
-    U256::from(10u8).pow(U256::from(27u8))
-}
-
-pub fn mul_div(a: U256, b: U256, c: U256) -> U256 {
-    let q = U512::from(a) * U512::from(b) / U512::from(c);
-    U256::from_limbs_slice(&q.as_limbs()[..4])
-}
-
-pub fn mul_div_up(a: U256, b: U256, c: U256) -> U256 {
-    let q = (U512::from(a) * U512::from(b)).div_ceil(U512::from(c));
-    U256::from_limbs_slice(&q.as_limbs()[..4])
-}
-
 /// Revert data of a queue error.
 pub fn qerr(e: impl Into<QueueError>) -> Vec<u8> {
     e.into().into()
+}
+
+/// Revert data of `account` lacking `role`.
+pub fn unauthorized(account: Address, role: B256) -> Vec<u8> {
+    qerr(tidepool_common::access_control::AccessControlUnauthorizedAccount {
+        account,
+        neededRole: role,
+    })
 }
 
 /// Revert data of any `sol!` error.
@@ -170,13 +153,10 @@ impl FakePool {
 
 // ---------------------------------------------------------------- the queue
 
-/// Makes delegatecalls to `LEDGER` and `ADMIN_CONTRACT` run their routers on `vm`.
+/// Installs the queue's ledger and admin programs on `vm` at `LEDGER` and `ADMIN_CONTRACT`.
 pub fn install_queue_programs(vm: &TestHost) {
-    for contract in [LEDGER, ADMIN_CONTRACT] {
-        vm.set_code(contract, vec![0xef, 0xf0, 0x00]);
-    }
-    vm.on_delegate(LEDGER, |host, calldata| host.route::<WithdrawalQueueLedger>(calldata));
-    vm.on_delegate(ADMIN_CONTRACT, |host, calldata| host.route::<WithdrawalQueueAdmin>(calldata));
+    install::<WithdrawalQueueLedger>(vm, LEDGER);
+    install::<WithdrawalQueueAdmin>(vm, ADMIN_CONTRACT);
 }
 
 /// A queue initialised by `DEPLOYER` for `POOL` and `WRAPPED`, both roles granted to `ADMIN`, and a pool
@@ -192,8 +172,6 @@ pub struct Env {
     pub admin: WithdrawalQueueAdmin,
     pub pool: Rc<RefCell<FakePool>>,
 }
-
-pub const NOW: u64 = 1_700_000_000;
 
 impl Env {
     pub fn new() -> Self {
@@ -213,10 +191,7 @@ impl Env {
 
     /// The three programs and the pool model, before `initialize`.
     pub fn uninitialised() -> Self {
-        let vm = TestHost::new();
-        vm.set_contract_address(DEPLOYER.create(0));
-        vm.set_chain_id(412346);
-        vm.set_block_timestamp(NOW);
+        let vm = contract_host(DEPLOYER.create(0));
         let queue = WithdrawalQueue::from(&vm);
         let ledger = WithdrawalQueueLedger::from(&vm);
         let admin = WithdrawalQueueAdmin::from(&vm);
@@ -372,6 +347,18 @@ impl Env {
         let err = f(self).expect_err("call should revert");
         assert_eq!(before, self.vm.snapshot().storage, "a failed call changed storage");
         err.into()
+    }
+
+    /// [`Env::reverts_unchanged`] for a call from `who`.
+    pub fn reverts_unchanged_as<T: core::fmt::Debug, E: Into<Vec<u8>>>(
+        &mut self,
+        who: Address,
+        f: impl FnOnce(&mut Self) -> Result<T, E>,
+    ) -> Vec<u8> {
+        self.reverts_unchanged(|e| {
+            e.as_(who);
+            f(e)
+        })
     }
 
     /// Routes raw calldata through the queue's ABI router as a transaction from `from` with

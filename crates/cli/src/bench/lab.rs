@@ -12,7 +12,7 @@ use anyhow::{bail, ensure, Context, Result};
 use tidepool_deploy::{
     decode_revert, deploy_protocol,
     report::{self, Observation},
-    Client, DeployOptions, Deployment, PrivateKeySigner, ETHER,
+    Addresses, Client, DeployOptions, Deployment, PrivateKeySigner, ETHER,
 };
 use tidepool_interfaces::{IOracle, IPool, IWithdrawalQueue};
 use tidepool_node::{
@@ -104,6 +104,12 @@ pub fn ether(n: u64) -> U256 {
     U256::from(n) * ETHER
 }
 
+impl Addresses for Lab {
+    fn deployment(&self) -> &Deployment {
+        &self.d
+    }
+}
+
 impl Lab {
     /// Starts a node, deploys the protocol from `artifacts` with a 5-member committee at
     /// quorum 3, and marks every program cached when `pricing` says so.
@@ -158,18 +164,6 @@ impl Lab {
             node.stop().context("stopping the node")?;
         }
         Ok(())
-    }
-
-    pub fn pool(&self) -> Address {
-        self.d.contracts.pool.address
-    }
-
-    pub fn queue(&self) -> Address {
-        self.d.contracts.withdrawal_queue.address
-    }
-
-    pub fn wrapped(&self) -> Address {
-        self.d.contracts.wrapped.address
     }
 
     /// Sends `call` from `from` with `value`; its gas used. Fails on a revert, with the

@@ -3,7 +3,7 @@
 
 use alloy_primitives::{Address, U256};
 use anyhow::{ensure, Result};
-use tidepool_deploy::permit;
+use tidepool_deploy::{permit, Addresses};
 use tidepool_interfaces::{IPool, IWithdrawalQueue, IWrapped};
 
 use super::lab::{ether, milli, Breakdown, Lab, Sent, SEATED};
