@@ -5,12 +5,13 @@
 //! `--sol` and its JSON ABI with `--json`; this writes them to `abi/I<Name>.sol` and
 //! `abi/<Name>.json`, or with `--check` fails if they differ.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
+use serde::Deserialize;
 use tidepool_programs::{ContractSpec, CONTRACTS};
 
 use crate::workspace::{cargo, Workspace, EXPORT_ABI_FEATURE};
@@ -38,9 +39,13 @@ struct Generated {
 pub fn run(args: &Args) -> Result<()> {
     // Checks that every contract's export-abi binary exists.
     let ws = Workspace::load()?;
+    let exporters = build_exporters(&ws.root)?;
     let mut generated = Vec::new();
     for contract in &CONTRACTS {
-        generated.extend(contract_files(&ws.root, contract)?);
+        let exe = exporters.get(contract.abi_bin).with_context(|| {
+            format!("{}: cargo built no binary {}", contract.name, contract.abi_bin)
+        })?;
+        generated.extend(contract_files(&ws.root, contract, exe)?);
     }
     let abi_dir = ws.root.join(ABI_DIR);
     if args.check {
@@ -68,10 +73,56 @@ pub fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
+/// Builds every contract's export-abi binary in one cargo invocation and returns each
+/// binary's path by name. One invocation resolves features once, so the dependencies the
+/// exporters share are compiled once rather than once per contract (each `cargo run -p X
+/// --features export-abi` resolved its own feature set and rebuilt them).
+fn build_exporters(root: &Path) -> Result<BTreeMap<String, PathBuf>> {
+    let mut cmd = Command::new(cargo());
+    cmd.current_dir(root).args(["build", "-q", "--message-format=json-render-diagnostics"]);
+    for contract in &CONTRACTS {
+        cmd.args(["-p", contract.package, "--bin", contract.abi_bin])
+            .args(["--features", &format!("{}/{EXPORT_ABI_FEATURE}", contract.package)]);
+    }
+    let output = cmd.stderr(Stdio::inherit()).output().context("running cargo")?;
+    if !output.status.success() {
+        bail!("building the export-abi binaries failed ({})", output.status);
+    }
+    let stdout = String::from_utf8(output.stdout).context("cargo's output is not UTF-8")?;
+    executables(&stdout)
+}
+
+/// A line of cargo's JSON messages; only built artifacts with an executable matter here.
+#[derive(Deserialize)]
+struct Message {
+    reason: String,
+    target: Option<Target>,
+    executable: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+struct Target {
+    name: String,
+}
+
+/// The executables named in cargo's `--message-format=json` output, by target name.
+fn executables(json_lines: &str) -> Result<BTreeMap<String, PathBuf>> {
+    let mut found = BTreeMap::new();
+    for line in json_lines.lines().filter(|l| l.starts_with('{')) {
+        let message: Message = serde_json::from_str(line).context("reading cargo's messages")?;
+        if let (true, Some(target), Some(exe)) =
+            (message.reason == "compiler-artifact", message.target, message.executable)
+        {
+            found.insert(target.name, exe);
+        }
+    }
+    Ok(found)
+}
+
 /// Runs the contract's export-abi binary for both formats.
-fn contract_files(root: &Path, contract: &ContractSpec) -> Result<Vec<Generated>> {
-    let sol = export(root, contract, "--sol")?;
-    let json = export(root, contract, "--json")?;
+fn contract_files(root: &Path, contract: &ContractSpec, exe: &Path) -> Result<Vec<Generated>> {
+    let sol = export(root, contract, exe, "--sol")?;
+    let json = export(root, contract, exe, "--json")?;
     let interface = interface_name(&sol).with_context(|| {
         format!("{}: the Solidity output declares no `interface I<Name>`", contract.name)
     })?;
@@ -83,20 +134,15 @@ fn contract_files(root: &Path, contract: &ContractSpec) -> Result<Vec<Generated>
     ])
 }
 
-fn export(root: &Path, contract: &ContractSpec, flag: &str) -> Result<String> {
-    let mut cmd = Command::new(cargo());
-    cmd.current_dir(root)
-        .args(["run", "-q", "-p", contract.package, "--features", EXPORT_ABI_FEATURE])
-        .args(["--bin", contract.abi_bin, "--", flag])
-        .stderr(Stdio::inherit());
-    let output = cmd.output().context("running cargo")?;
+fn export(root: &Path, contract: &ContractSpec, exe: &Path, flag: &str) -> Result<String> {
+    let output = Command::new(exe)
+        .current_dir(root)
+        .arg(flag)
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("running {}", exe.display()))?;
     if !output.status.success() {
-        bail!(
-            "{}: `cargo run -p {} -- {flag}` failed ({})",
-            contract.name,
-            contract.package,
-            output.status
-        );
+        bail!("{}: `{} {flag}` failed ({})", contract.name, contract.abi_bin, output.status);
     }
     String::from_utf8(output.stdout)
         .with_context(|| format!("{}: output is not UTF-8", contract.name))
@@ -160,6 +206,20 @@ mod tests {
         assert_eq!(interface_name("interface IPool is IERC20 {").as_deref(), Some("IPool"));
         assert_eq!(interface_name("contract Vault {}"), None);
         assert_eq!(interface_name("interface Vault {}"), None);
+    }
+
+    #[test]
+    fn executables_come_from_built_artifacts_only() {
+        let lines = [
+            r#"{"reason":"compiler-artifact","target":{"name":"tidepool-math"},"executable":null}"#,
+            r#"{"reason":"compiler-artifact","target":{"name":"tidepool-pool-abi"},"executable":"/t/debug/tidepool-pool-abi"}"#,
+            r#"{"reason":"build-finished","success":true}"#,
+        ]
+        .join("\n");
+        let found = executables(&lines).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found["tidepool-pool-abi"], PathBuf::from("/t/debug/tidepool-pool-abi"));
+        assert!(executables("{not json").is_err());
     }
 
     #[test]
