@@ -107,9 +107,9 @@ pub const VERSION: &str = "1";
 pub use tidepool_interfaces::roles::oracle as roles;
 
 sol! {
-    #![sol(abi)]
+    #![sol(abi, extra_derives(Debug, PartialEq, Eq))]
     /// One frame's report, as members sign it (EIP-712 type `ReportData`).
-    #[derive(Debug, PartialEq, Eq, AbiType)]
+    #[derive(AbiType)]
     struct ReportData {
         /// Must equal the oracle's consensus version.
         uint256 consensusVersion;
@@ -133,7 +133,7 @@ sol! {
     }
 
     /// The sanity limits (`getOracleReportLimits`, `setOracleReportLimits`).
-    #[derive(Debug, PartialEq, Eq, AbiType)]
+    #[derive(AbiType)]
     struct OracleReportLimits {
         /// Largest yearly growth of the consensus-layer balance, bp, pro-rated by time.
         uint256 annualBalanceIncreaseBPLimit;
@@ -149,23 +149,20 @@ sol! {
         uint256 minReportInterval;
     }
 
+}
+
+tidepool_common::solidity_events! {
     /// `member` joined; the committee now has `newTotalMembers` and quorum `newQuorum`.
-    #[derive(Debug, PartialEq, Eq)]
     event MemberAdded(address indexed member, uint256 newTotalMembers, uint256 newQuorum);
     /// `member` left; the committee now has `newTotalMembers` and quorum `newQuorum`.
-    #[derive(Debug, PartialEq, Eq)]
     event MemberRemoved(address indexed member, uint256 newTotalMembers, uint256 newQuorum);
     /// The quorum changed from `prevQuorum` to `newQuorum` (`totalMembers` members).
-    #[derive(Debug, PartialEq, Eq)]
     event QuorumSet(uint256 newQuorum, uint256 totalMembers, uint256 prevQuorum);
     /// Frames now start at `newInitialEpoch` and last `newEpochsPerFrame` epochs.
-    #[derive(Debug, PartialEq, Eq)]
     event FrameConfigSet(uint256 newInitialEpoch, uint256 newEpochsPerFrame);
     /// Reports must now carry consensus version `version`.
-    #[derive(Debug, PartialEq, Eq)]
     event ConsensusVersionSet(uint256 indexed version, uint256 indexed prevVersion);
     /// The sanity limits changed (fields as in `OracleReportLimits`).
-    #[derive(Debug, PartialEq, Eq)]
     event OracleReportLimitsSet(
         uint256 annualBalanceIncreaseBPLimit,
         uint256 oneOffCLBalanceDecreaseBPLimit,
@@ -176,7 +173,6 @@ sol! {
     );
     /// The report for `refSlot`, EIP-712 digest `reportHash`, was applied with the
     /// signatures of `signers` (ascending).
-    #[derive(Debug, PartialEq, Eq)]
     event ReportAccepted(uint256 indexed refSlot, bytes32 indexed reportHash, address[] signers);
 }
 
@@ -190,58 +186,12 @@ pub mod abi_items {
 
     /// The oracle's events and errors.
     pub fn items() -> Items {
-        Items::new()
-            .event::<MemberAdded>()
-            .event::<MemberRemoved>()
-            .event::<QuorumSet>()
-            .event::<FrameConfigSet>()
-            .event::<ConsensusVersionSet>()
-            .event::<OracleReportLimitsSet>()
-            .event::<ReportAccepted>()
+        let items = Items::new()
             .event::<initializable::Initialized>()
             .event::<access_control::RoleGranted>()
             .event::<access_control::RoleRevoked>()
-            .event::<access_control::RoleAdminChanged>()
-            .error::<InvalidPool>()
-            .error::<PoolAnswerMalformed>()
-            .error::<InvalidChainConfig>()
-            .error::<InvalidFrameConfig>()
-            .error::<InvalidConsensusVersion>()
-            .error::<ZeroMemberAddress>()
-            .error::<DuplicateMember>()
-            .error::<NonMember>()
-            .error::<QuorumTooSmall>()
-            .error::<UnexpectedConsensusVersion>()
-            .error::<InitialEpochNotYetReached>()
-            .error::<UnexpectedRefSlot>()
-            .error::<ProcessingDeadlineMissed>()
-            .error::<RefSlotAlreadyProcessed>()
-            .error::<InvalidSignatureLength>()
-            .error::<InvalidSignatureS>()
-            .error::<InvalidSignatureV>()
-            .error::<InvalidSignature>()
-            .error::<ContractSignatureRejected>()
-            .error::<SignerNotMember>()
-            .error::<DuplicateSigner>()
-            .error::<SignersNotAscending>()
-            .error::<QuorumNotReached>()
-            .error::<IncorrectLimitValue>()
-            .error::<ReportTooSoon>()
-            .error::<ReportedValidatorsDecreased>()
-            .error::<ReportedValidatorsExceedDeposited>()
-            .error::<IncorrectAppearedValidators>()
-            .error::<IncorrectCLBalanceIncrease>()
-            .error::<IncorrectCLBalanceDecrease>()
-            .error::<IncorrectWithdrawalsVaultBalance>()
-            .error::<IncorrectELRewardsVaultBalance>()
-            .error::<IncorrectSimulatedShareRate>()
-            .error::<IncorrectPositiveTokenRebase>()
-            .error::<ArithmeticFailed>()
-            .error::<access_control::AccessControlUnauthorizedAccount>()
-            .error::<access_control::AccessControlBadConfirmation>()
-            .error::<initializable::AlreadyInitialized>()
-            .error::<initializable::NotDeployer>()
-            .error::<initializable::NotInitialized>()
+            .event::<access_control::RoleAdminChanged>();
+        OracleError::abi_errors(abi_events(items))
     }
 }
 
