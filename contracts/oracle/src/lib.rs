@@ -40,9 +40,9 @@
 //!
 //! # Sanity limits
 //! Checked before anything moves, with Lido's mainnet values as defaults (see
-//! [`DEFAULT_LIMITS`]). Two of them can only be measured on what the pool did (the share rate
-//! after the report), so they are checked right after the pool's call: a failure reverts the
-//! whole transaction, the pool's changes included, so nothing moves then either.
+//! [`Limits::LIDO_DEFAULTS`]). Two of them can only be measured on what the pool did (the
+//! share rate after the report), so they are checked right after the pool's call: a failure
+//! reverts the whole transaction, the pool's changes included, so nothing moves then either.
 //!
 //! # Bunker mode
 //! When the committee flags the report as bunker mode (losses are still unfolding, e.g. a
@@ -95,6 +95,7 @@ use tidepool_common::{
     program::Delegate,
 };
 use tidepool_math::oracle::{ChainConfig, FrameConfig};
+pub use tidepool_math::oracle_limits::OracleReportLimits as Limits;
 
 use errors::*;
 
@@ -182,42 +183,16 @@ tidepool_common::solidity_events! {
 pub mod abi_items {
     use super::*;
     use tidepool_abi_export::Items;
-    use tidepool_common::{access_control, initializable};
 
     /// The oracle's events and errors.
     pub fn items() -> Items {
-        let items = Items::new()
-            .event::<initializable::Initialized>()
-            .event::<access_control::RoleGranted>()
-            .event::<access_control::RoleRevoked>()
-            .event::<access_control::RoleAdminChanged>();
-        OracleError::abi_errors(abi_events(items))
+        OracleError::abi_items(abi_events(Items::new()))
     }
 }
 
-/// Lido's mainnet values, in the order of `OracleReportLimits`:
-/// - annual consensus-layer balance increase 1,000 bp (10% a year): well above real staking
-///   yields (about 3%), well below what a fabricated balance would need to matter;
-/// - one-off consensus-layer decrease 500 bp (5%): a correlated slashing of a large part of
-///   the validators, beyond which a human should look first;
-/// - 43,200 appeared validators a day: Lido's deposit throughput (one block's worth of
-///   deposits every 12 s at most), far above anything the pool can deposit;
-/// - simulated share rate deviation 50 bp (0.5%): the off-chain simulation and the chain
-///   differ only by rounding and by blocks between simulation and submission;
-/// - maximum positive token rebase 750,000 (0.075% per report, as the pool's own default
-///   cap): the pool smooths vault withdrawals, execution-layer rewards and share burns down
-///   to its own cap, and this check refuses a report whose rate still rose further, unless
-///   consensus-layer growth alone explains it (that growth cannot be held back, is bounded by
-///   the annual limit, and refusing it would stall reports for good after missed frames);
-/// - minimum report interval 43,200 s (12 h; not a Lido limit): with daily frames two
-///   reports are at least a day apart anyway, so this only binds when frames are shortened,
-///   where it stops the per-report caps from being compounded by reporting often.
-pub const DEFAULT_LIMITS: [u64; 6] = [1_000, 500, 43_200, 50, 750_000, 43_200];
-
-/// Upper bounds of the limits, same order: basis points at most 100%, validators and
-/// seconds within their storage width, the rebase at most 100%.
-const LIMIT_MAX: [u64; 6] =
-    [10_000, 10_000, u32::MAX as u64, 10_000, tidepool_math::LIMITER_PRECISION, u32::MAX as u64];
+/// The default sanity limits: Lido's mainnet values (see
+/// [`Limits::LIDO_DEFAULTS`] for why each).
+pub const DEFAULT_LIMITS: Limits = Limits::LIDO_DEFAULTS;
 
 /// The oracle's storage. Small fields are grouped so that what a report reads sits in few
 /// slots: the report state with the genesis time, the frame configuration, the limits.
@@ -324,41 +299,47 @@ impl Oracle {
             .ok_or_else(|| InitialEpochNotYetReached {}.into())
     }
 
-    /// `[annual, decrease, appeared, deviation, rebase, interval]`, as stored.
-    pub fn limits(&self) -> [u64; 6] {
-        [
-            self.annual_increase_bp.get().to(),
-            self.one_off_decrease_bp.get().to(),
-            self.appeared_per_day.get().to(),
-            self.share_rate_deviation_bp.get().to(),
-            self.max_positive_rebase.get().to(),
-            self.min_report_interval.get().to(),
-        ]
+    /// The sanity limits, as stored.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            annual_balance_increase_bp_limit: self.annual_increase_bp.get().to(),
+            one_off_cl_balance_decrease_bp_limit: self.one_off_decrease_bp.get().to(),
+            appeared_validators_per_day_limit: self.appeared_per_day.get().to(),
+            simulated_share_rate_deviation_bp_limit: self.share_rate_deviation_bp.get().to(),
+            max_positive_token_rebase: self.max_positive_rebase.get().to(),
+            min_report_interval: self.min_report_interval.get().to(),
+        }
     }
 
+    /// Checks `values` (in `OracleReportLimits` order) against [`Limits::MAX`], stores and
+    /// logs them.
     pub fn store_limits(&mut self, values: [U256; 6]) -> Result<(), OracleError> {
+        let max = Limits::MAX.to_array();
         let mut v = [0u64; 6];
         for (i, value) in values.iter().enumerate() {
-            let max = LIMIT_MAX[i];
-            if *value > U256::from(max) {
+            if *value > U256::from(max[i]) {
                 return Err(IncorrectLimitValue {
                     index: U256::from(i),
                     value: *value,
-                    max: U256::from(max),
+                    max: U256::from(max[i]),
                 }
                 .into());
             }
             v[i] = value.to();
         }
+        let v = Limits::from_array(v);
         // Each value is within its field's width, checked above.
-        self.annual_increase_bp.set(alloy_primitives::Uint::from(v[0] as u16));
-        self.one_off_decrease_bp.set(alloy_primitives::Uint::from(v[1] as u16));
-        self.appeared_per_day.set(alloy_primitives::Uint::from(v[2] as u32));
-        self.share_rate_deviation_bp.set(alloy_primitives::Uint::from(v[3] as u16));
-        self.max_positive_rebase.set(U64::from(v[4]));
-        self.min_report_interval.set(alloy_primitives::Uint::from(v[5] as u32));
-        let words = values.map(|x| x.word());
-        emit(self.vm(), &[OracleReportLimitsSet::SIGNATURE_HASH], &words);
+        self.annual_increase_bp
+            .set(alloy_primitives::Uint::from(v.annual_balance_increase_bp_limit as u16));
+        self.one_off_decrease_bp
+            .set(alloy_primitives::Uint::from(v.one_off_cl_balance_decrease_bp_limit as u16));
+        self.appeared_per_day
+            .set(alloy_primitives::Uint::from(v.appeared_validators_per_day_limit as u32));
+        self.share_rate_deviation_bp
+            .set(alloy_primitives::Uint::from(v.simulated_share_rate_deviation_bp_limit as u16));
+        self.max_positive_rebase.set(U64::from(v.max_positive_token_rebase));
+        self.min_report_interval.set(alloy_primitives::Uint::from(v.min_report_interval as u32));
+        emit(self.vm(), &[OracleReportLimitsSet::SIGNATURE_HASH], &values.map(|x| x.word()));
         Ok(())
     }
 

@@ -110,18 +110,10 @@ pub use tidepool_interfaces::roles::pool as roles;
 pub mod abi_items {
     use super::*;
     use tidepool_abi_export::Items;
-    use tidepool_common::access_control;
 
     /// The pool's events and errors, and its `receive`.
     pub fn items() -> Items {
-        let items = Items::new()
-            .event::<events::Transfer>()
-            .event::<events::Approval>()
-            .event::<initializable::Initialized>()
-            .event::<access_control::RoleGranted>()
-            .event::<access_control::RoleRevoked>()
-            .event::<access_control::RoleAdminChanged>();
-        PoolError::abi_errors(events::abi_events(items)).receive()
+        PoolError::abi_items(events::abi_events(Items::new())).receive()
     }
 }
 

@@ -51,8 +51,7 @@ pub mod abi_items {
 
     /// The vault's events and errors, and its `receive`.
     pub fn items() -> Items {
-        let items = abi_events(Items::new().event::<tidepool_common::initializable::Initialized>());
-        VaultError::abi_errors(items).receive()
+        VaultError::abi_items(abi_events(Items::new())).receive()
     }
 }
 

@@ -235,18 +235,10 @@ unsafe impl Delegate for WithdrawalQueue {
 pub mod abi_items {
     use super::*;
     use tidepool_abi_export::Items;
-    use tidepool_common::{access_control, initializable, pausable};
 
     /// The queue's events and errors, and its fallback.
     pub fn items() -> Items {
-        let items = Items::new()
-            .event::<initializable::Initialized>()
-            .event::<access_control::RoleGranted>()
-            .event::<access_control::RoleRevoked>()
-            .event::<access_control::RoleAdminChanged>()
-            .event::<pausable::Paused>()
-            .event::<pausable::Resumed>();
-        QueueError::abi_errors(events::abi_events(items)).fallback(true)
+        QueueError::abi_items(events::abi_events(Items::new())).fallback(true)
     }
 }
 

@@ -69,13 +69,10 @@ tidepool_common::solidity_events! {
 pub mod abi_items {
     use super::*;
     use tidepool_abi_export::Items;
-    use tidepool_common::{erc20, initializable};
 
     /// The wrapper's events and errors, and its `receive`.
     pub fn items() -> Items {
-        let items = Items::new().event::<Transfer>().event::<erc20::Approval>();
-        let items = abi_events(items.event::<initializable::Initialized>());
-        WrappedError::abi_errors(items).receive()
+        WrappedError::abi_items(abi_events(Items::new())).receive()
     }
 }
 

@@ -88,14 +88,15 @@ pub fn emit<H: Host + ?Sized>(host: &H, topics: &[B256], data: &[B256]) {
 ///
 /// Each line `Name(type field, ...)` is one error of the contract; only static field types
 /// (integers, `address`, `bool`, `bytesN`) are supported. After the enum, `components { ... }`
-/// names the common components whose errors the contract passes on: each adds its errors as
-/// leaf variants (the ABI lists every error by name) and `From` its error enum, so `?` on a
-/// component call flattens. Components: `initializable`, `access_control`, `pausable`,
+/// names the common components the contract embeds: each adds its errors as leaf variants
+/// (the ABI lists every error by name) and `From` its error enum, so `?` on a component call
+/// flattens, and its events to the ABI list. Components: `initializable`, `access_control`, `pausable`,
 /// `erc20` (the six ERC-6093 token errors), `permit` (EIP-2612 and its nonce).
 ///
 /// The macro writes `From<Error>` for each variant, `From<Enum> for Vec<u8>` (which the
-/// Stylus router uses to revert) and, with the `export-abi` feature, `Enum::abi_errors`,
-/// which adds every error to the caller's `tidepool_abi_export::Items`.
+/// Stylus router uses to revert) and, with the `export-abi` feature, `Enum::abi_items`,
+/// which adds every error and the components' events to the caller's
+/// `tidepool_abi_export::Items`.
 ///
 /// ```ignore
 /// solidity_errors! {
@@ -125,12 +126,13 @@ macro_rules! solidity_errors {
             $( $(#[$vmeta])* error $name($($sty $field),*); )*
         }
         $crate::solidity_errors! {
-            @munch [$(#[$meta])* $vis $enum] [$( $name($name) { $($field)* } )*] $($($component)*)?
+            @munch [$(#[$meta])* $vis $enum] [$( $name($name) { $($field)* } )*] []
+            $($($component)*)?
         }
     };
 
     // Each component adds its leaf errors and `From` its error enum.
-    (@munch $head:tt [$($acc:tt)*] initializable $($rest:ident)*) => {
+    (@munch $head:tt [$($acc:tt)*] [$($ev:tt)*] initializable $($rest:ident)*) => {
         $crate::solidity_errors!(@from $head $crate::initializable::Error {
             AlreadyInitialized NotDeployer NotInitialized
         });
@@ -138,9 +140,9 @@ macro_rules! solidity_errors {
             AlreadyInitialized($crate::initializable::AlreadyInitialized) {}
             NotDeployer($crate::initializable::NotDeployer) { caller nonce }
             NotInitialized($crate::initializable::NotInitialized) {}
-        ] $($rest)* }
+        ] [$($ev)* $crate::initializable::Initialized,] $($rest)* }
     };
-    (@munch $head:tt [$($acc:tt)*] access_control $($rest:ident)*) => {
+    (@munch $head:tt [$($acc:tt)*] [$($ev:tt)*] access_control $($rest:ident)*) => {
         $crate::solidity_errors!(@from $head $crate::access_control::Error {
             UnauthorizedAccount BadConfirmation
         });
@@ -149,9 +151,14 @@ macro_rules! solidity_errors {
                 $crate::access_control::AccessControlUnauthorizedAccount
             ) { account neededRole }
             AccessControlBadConfirmation($crate::access_control::AccessControlBadConfirmation) {}
+        ] [
+            $($ev)*
+            $crate::access_control::RoleGranted,
+            $crate::access_control::RoleRevoked,
+            $crate::access_control::RoleAdminChanged,
         ] $($rest)* }
     };
-    (@munch $head:tt [$($acc:tt)*] pausable $($rest:ident)*) => {
+    (@munch $head:tt [$($acc:tt)*] [$($ev:tt)*] pausable $($rest:ident)*) => {
         $crate::solidity_errors!(@from $head $crate::pausable::Error {
             ResumedExpected PausedExpected ZeroPauseDuration PauseUntilMustBeInFuture
         });
@@ -160,9 +167,9 @@ macro_rules! solidity_errors {
             PausedExpected($crate::pausable::PausedExpected) {}
             ZeroPauseDuration($crate::pausable::ZeroPauseDuration) {}
             PauseUntilMustBeInFuture($crate::pausable::PauseUntilMustBeInFuture) {}
-        ] $($rest)* }
+        ] [$($ev)* $crate::pausable::Paused, $crate::pausable::Resumed,] $($rest)* }
     };
-    (@munch $head:tt [$($acc:tt)*] erc20 $($rest:ident)*) => {
+    (@munch $head:tt [$($acc:tt)*] [$($ev:tt)*] erc20 $($rest:ident)*) => {
         $crate::solidity_errors!(@from $head $crate::erc20::Error {
             InsufficientAllowance InvalidApprover InvalidSpender
         });
@@ -177,9 +184,9 @@ macro_rules! solidity_errors {
             }
             ERC20InvalidApprover($crate::erc20::ERC20InvalidApprover) { approver }
             ERC20InvalidSpender($crate::erc20::ERC20InvalidSpender) { spender }
-        ] $($rest)* }
+        ] [$($ev)* $crate::erc20::Transfer, $crate::erc20::Approval,] $($rest)* }
     };
-    (@munch $head:tt [$($acc:tt)*] permit $($rest:ident)*) => {
+    (@munch $head:tt [$($acc:tt)*] [$($ev:tt)*] permit $($rest:ident)*) => {
         $crate::solidity_errors!(@from $head $crate::permit::Error {
             ExpiredSignature InvalidSigner NonceOverflow
         });
@@ -187,7 +194,7 @@ macro_rules! solidity_errors {
             ERC2612ExpiredSignature($crate::permit::ERC2612ExpiredSignature) { deadline }
             ERC2612InvalidSigner($crate::permit::ERC2612InvalidSigner) { signer owner }
             NonceOverflow($crate::nonces::NonceOverflow) { account }
-        ] $($rest)* }
+        ] [$($ev)*] $($rest)* }
     };
 
     // `From` a component's error enum, whose every variant wraps a leaf error of the enum.
@@ -206,6 +213,7 @@ macro_rules! solidity_errors {
     (
         @munch [$(#[$meta:meta])* $vis:vis $enum:ident]
         [$( $variant:ident($ty:path) { $($f:ident)* } )*]
+        [$($event:path,)*]
     ) => {
         $(#[$meta])*
         #[derive(Debug, PartialEq, Eq)]
@@ -229,9 +237,10 @@ macro_rules! solidity_errors {
 
         #[cfg(feature = "export-abi")]
         impl $enum {
-            /// `items` with every error of the enum, for the ABI files.
-            pub fn abi_errors(items: tidepool_abi_export::Items) -> tidepool_abi_export::Items {
-                items $( .error::<$ty>() )*
+            /// `items` with every error of the enum and every event of its components, for
+            /// the ABI files.
+            pub fn abi_items(items: tidepool_abi_export::Items) -> tidepool_abi_export::Items {
+                items $( .error::<$ty>() )* $( .event::<$event>() )*
             }
         }
 

@@ -87,12 +87,7 @@ impl Allowances {
         if spender.is_zero() {
             return Err(Error::InvalidSpender(ERC20InvalidSpender { spender }));
         }
-        self.allowed.setter(owner).setter(spender).set(amount);
-        emit(
-            self.vm(),
-            &[Approval::SIGNATURE_HASH, owner.word(), spender.word()],
-            &[amount.word()],
-        );
+        self.set(owner, spender, amount);
         Ok(())
     }
 
@@ -115,13 +110,18 @@ impl Allowances {
         let remaining = current.checked_sub(amount).ok_or(Error::InsufficientAllowance(
             ERC20InsufficientAllowance { spender, allowance: current, needed: amount },
         ))?;
-        self.allowed.setter(owner).setter(spender).set(remaining);
+        self.set(owner, spender, remaining);
+        Ok(())
+    }
+
+    /// Writes the allowance and logs it: what approving and spending both end with.
+    fn set(&mut self, owner: Address, spender: Address, amount: U256) {
+        self.allowed.setter(owner).setter(spender).set(amount);
         emit(
             self.vm(),
             &[Approval::SIGNATURE_HASH, owner.word(), spender.word()],
-            &[remaining.word()],
+            &[amount.word()],
         );
-        Ok(())
     }
 }
 
