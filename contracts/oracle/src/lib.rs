@@ -40,9 +40,9 @@
 //!
 //! # Sanity limits
 //! Checked before anything moves, with Lido's mainnet values as defaults (see
-//! [`DEFAULT_LIMITS`]). Two of them can only be measured on what the pool did (the share rate
-//! after the report), so they are checked right after the pool's call: a failure reverts the
-//! whole transaction, the pool's changes included, so nothing moves then either.
+//! [`Limits::LIDO_DEFAULTS`]). Two of them can only be measured on what the pool did (the
+//! share rate after the report), so they are checked right after the pool's call: a failure
+//! reverts the whole transaction, the pool's changes included, so nothing moves then either.
 //!
 //! # Bunker mode
 //! When the committee flags the report as bunker mode (losses are still unfolding, e.g. a
@@ -95,6 +95,7 @@ use tidepool_common::{
     program::Delegate,
 };
 use tidepool_math::oracle::{ChainConfig, FrameConfig};
+pub use tidepool_math::oracle_limits::OracleReportLimits as Limits;
 
 use errors::*;
 
@@ -107,9 +108,9 @@ pub const VERSION: &str = "1";
 pub use tidepool_interfaces::roles::oracle as roles;
 
 sol! {
-    #![sol(abi)]
+    #![sol(abi, extra_derives(Debug, PartialEq, Eq))]
     /// One frame's report, as members sign it (EIP-712 type `ReportData`).
-    #[derive(Debug, PartialEq, Eq, AbiType)]
+    #[derive(AbiType)]
     struct ReportData {
         /// Must equal the oracle's consensus version.
         uint256 consensusVersion;
@@ -133,7 +134,7 @@ sol! {
     }
 
     /// The sanity limits (`getOracleReportLimits`, `setOracleReportLimits`).
-    #[derive(Debug, PartialEq, Eq, AbiType)]
+    #[derive(AbiType)]
     struct OracleReportLimits {
         /// Largest yearly growth of the consensus-layer balance, bp, pro-rated by time.
         uint256 annualBalanceIncreaseBPLimit;
@@ -149,23 +150,20 @@ sol! {
         uint256 minReportInterval;
     }
 
+}
+
+tidepool_common::solidity_events! {
     /// `member` joined; the committee now has `newTotalMembers` and quorum `newQuorum`.
-    #[derive(Debug, PartialEq, Eq)]
     event MemberAdded(address indexed member, uint256 newTotalMembers, uint256 newQuorum);
     /// `member` left; the committee now has `newTotalMembers` and quorum `newQuorum`.
-    #[derive(Debug, PartialEq, Eq)]
     event MemberRemoved(address indexed member, uint256 newTotalMembers, uint256 newQuorum);
     /// The quorum changed from `prevQuorum` to `newQuorum` (`totalMembers` members).
-    #[derive(Debug, PartialEq, Eq)]
     event QuorumSet(uint256 newQuorum, uint256 totalMembers, uint256 prevQuorum);
     /// Frames now start at `newInitialEpoch` and last `newEpochsPerFrame` epochs.
-    #[derive(Debug, PartialEq, Eq)]
     event FrameConfigSet(uint256 newInitialEpoch, uint256 newEpochsPerFrame);
     /// Reports must now carry consensus version `version`.
-    #[derive(Debug, PartialEq, Eq)]
     event ConsensusVersionSet(uint256 indexed version, uint256 indexed prevVersion);
     /// The sanity limits changed (fields as in `OracleReportLimits`).
-    #[derive(Debug, PartialEq, Eq)]
     event OracleReportLimitsSet(
         uint256 annualBalanceIncreaseBPLimit,
         uint256 oneOffCLBalanceDecreaseBPLimit,
@@ -176,7 +174,6 @@ sol! {
     );
     /// The report for `refSlot`, EIP-712 digest `reportHash`, was applied with the
     /// signatures of `signers` (ascending).
-    #[derive(Debug, PartialEq, Eq)]
     event ReportAccepted(uint256 indexed refSlot, bytes32 indexed reportHash, address[] signers);
 }
 
@@ -186,88 +183,16 @@ sol! {
 pub mod abi_items {
     use super::*;
     use tidepool_abi_export::Items;
-    use tidepool_common::{access_control, initializable};
 
     /// The oracle's events and errors.
     pub fn items() -> Items {
-        Items::new()
-            .event::<MemberAdded>()
-            .event::<MemberRemoved>()
-            .event::<QuorumSet>()
-            .event::<FrameConfigSet>()
-            .event::<ConsensusVersionSet>()
-            .event::<OracleReportLimitsSet>()
-            .event::<ReportAccepted>()
-            .event::<initializable::Initialized>()
-            .event::<access_control::RoleGranted>()
-            .event::<access_control::RoleRevoked>()
-            .event::<access_control::RoleAdminChanged>()
-            .error::<InvalidPool>()
-            .error::<PoolAnswerMalformed>()
-            .error::<InvalidChainConfig>()
-            .error::<InvalidFrameConfig>()
-            .error::<InvalidConsensusVersion>()
-            .error::<ZeroMemberAddress>()
-            .error::<DuplicateMember>()
-            .error::<NonMember>()
-            .error::<QuorumTooSmall>()
-            .error::<UnexpectedConsensusVersion>()
-            .error::<InitialEpochNotYetReached>()
-            .error::<UnexpectedRefSlot>()
-            .error::<ProcessingDeadlineMissed>()
-            .error::<RefSlotAlreadyProcessed>()
-            .error::<InvalidSignatureLength>()
-            .error::<InvalidSignatureS>()
-            .error::<InvalidSignatureV>()
-            .error::<InvalidSignature>()
-            .error::<ContractSignatureRejected>()
-            .error::<SignerNotMember>()
-            .error::<DuplicateSigner>()
-            .error::<SignersNotAscending>()
-            .error::<QuorumNotReached>()
-            .error::<IncorrectLimitValue>()
-            .error::<ReportTooSoon>()
-            .error::<ReportedValidatorsDecreased>()
-            .error::<ReportedValidatorsExceedDeposited>()
-            .error::<IncorrectAppearedValidators>()
-            .error::<IncorrectCLBalanceIncrease>()
-            .error::<IncorrectCLBalanceDecrease>()
-            .error::<IncorrectWithdrawalsVaultBalance>()
-            .error::<IncorrectELRewardsVaultBalance>()
-            .error::<IncorrectSimulatedShareRate>()
-            .error::<IncorrectPositiveTokenRebase>()
-            .error::<ArithmeticFailed>()
-            .error::<access_control::AccessControlUnauthorizedAccount>()
-            .error::<access_control::AccessControlBadConfirmation>()
-            .error::<initializable::AlreadyInitialized>()
-            .error::<initializable::NotDeployer>()
-            .error::<initializable::NotInitialized>()
+        OracleError::abi_items(abi_events(Items::new()))
     }
 }
 
-/// Lido's mainnet values, in the order of `OracleReportLimits`:
-/// - annual consensus-layer balance increase 1,000 bp (10% a year): well above real staking
-///   yields (about 3%), well below what a fabricated balance would need to matter;
-/// - one-off consensus-layer decrease 500 bp (5%): a correlated slashing of a large part of
-///   the validators, beyond which a human should look first;
-/// - 43,200 appeared validators a day: Lido's deposit throughput (one block's worth of
-///   deposits every 12 s at most), far above anything the pool can deposit;
-/// - simulated share rate deviation 50 bp (0.5%): the off-chain simulation and the chain
-///   differ only by rounding and by blocks between simulation and submission;
-/// - maximum positive token rebase 750,000 (0.075% per report, as the pool's own default
-///   cap): the pool smooths vault withdrawals, execution-layer rewards and share burns down
-///   to its own cap, and this check refuses a report whose rate still rose further, unless
-///   consensus-layer growth alone explains it (that growth cannot be held back, is bounded by
-///   the annual limit, and refusing it would stall reports for good after missed frames);
-/// - minimum report interval 43,200 s (12 h; not a Lido limit): with daily frames two
-///   reports are at least a day apart anyway, so this only binds when frames are shortened,
-///   where it stops the per-report caps from being compounded by reporting often.
-pub const DEFAULT_LIMITS: [u64; 6] = [1_000, 500, 43_200, 50, 750_000, 43_200];
-
-/// Upper bounds of the limits, same order: basis points at most 100%, validators and
-/// seconds within their storage width, the rebase at most 100%.
-const LIMIT_MAX: [u64; 6] =
-    [10_000, 10_000, u32::MAX as u64, 10_000, tidepool_math::LIMITER_PRECISION, u32::MAX as u64];
+/// The default sanity limits: Lido's mainnet values (see
+/// [`Limits::LIDO_DEFAULTS`] for why each).
+pub const DEFAULT_LIMITS: Limits = Limits::LIDO_DEFAULTS;
 
 /// The oracle's storage. Small fields are grouped so that what a report reads sits in few
 /// slots: the report state with the genesis time, the frame configuration, the limits.
@@ -374,41 +299,47 @@ impl Oracle {
             .ok_or_else(|| InitialEpochNotYetReached {}.into())
     }
 
-    /// `[annual, decrease, appeared, deviation, rebase, interval]`, as stored.
-    pub fn limits(&self) -> [u64; 6] {
-        [
-            self.annual_increase_bp.get().to(),
-            self.one_off_decrease_bp.get().to(),
-            self.appeared_per_day.get().to(),
-            self.share_rate_deviation_bp.get().to(),
-            self.max_positive_rebase.get().to(),
-            self.min_report_interval.get().to(),
-        ]
+    /// The sanity limits, as stored.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            annual_balance_increase_bp_limit: self.annual_increase_bp.get().to(),
+            one_off_cl_balance_decrease_bp_limit: self.one_off_decrease_bp.get().to(),
+            appeared_validators_per_day_limit: self.appeared_per_day.get().to(),
+            simulated_share_rate_deviation_bp_limit: self.share_rate_deviation_bp.get().to(),
+            max_positive_token_rebase: self.max_positive_rebase.get().to(),
+            min_report_interval: self.min_report_interval.get().to(),
+        }
     }
 
+    /// Checks `values` (in `OracleReportLimits` order) against [`Limits::MAX`], stores and
+    /// logs them.
     pub fn store_limits(&mut self, values: [U256; 6]) -> Result<(), OracleError> {
+        let max = Limits::MAX.to_array();
         let mut v = [0u64; 6];
         for (i, value) in values.iter().enumerate() {
-            let max = LIMIT_MAX[i];
-            if *value > U256::from(max) {
+            if *value > U256::from(max[i]) {
                 return Err(IncorrectLimitValue {
                     index: U256::from(i),
                     value: *value,
-                    max: U256::from(max),
+                    max: U256::from(max[i]),
                 }
                 .into());
             }
             v[i] = value.to();
         }
+        let v = Limits::from_array(v);
         // Each value is within its field's width, checked above.
-        self.annual_increase_bp.set(alloy_primitives::Uint::from(v[0] as u16));
-        self.one_off_decrease_bp.set(alloy_primitives::Uint::from(v[1] as u16));
-        self.appeared_per_day.set(alloy_primitives::Uint::from(v[2] as u32));
-        self.share_rate_deviation_bp.set(alloy_primitives::Uint::from(v[3] as u16));
-        self.max_positive_rebase.set(U64::from(v[4]));
-        self.min_report_interval.set(alloy_primitives::Uint::from(v[5] as u32));
-        let words = values.map(|x| x.word());
-        emit(self.vm(), &[OracleReportLimitsSet::SIGNATURE_HASH], &words);
+        self.annual_increase_bp
+            .set(alloy_primitives::Uint::from(v.annual_balance_increase_bp_limit as u16));
+        self.one_off_decrease_bp
+            .set(alloy_primitives::Uint::from(v.one_off_cl_balance_decrease_bp_limit as u16));
+        self.appeared_per_day
+            .set(alloy_primitives::Uint::from(v.appeared_validators_per_day_limit as u32));
+        self.share_rate_deviation_bp
+            .set(alloy_primitives::Uint::from(v.simulated_share_rate_deviation_bp_limit as u16));
+        self.max_positive_rebase.set(U64::from(v.max_positive_token_rebase));
+        self.min_report_interval.set(alloy_primitives::Uint::from(v.min_report_interval as u32));
+        emit(self.vm(), &[OracleReportLimitsSet::SIGNATURE_HASH], &values.map(|x| x.word()));
         Ok(())
     }
 

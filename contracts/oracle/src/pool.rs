@@ -5,29 +5,14 @@
 use alloc::vec::Vec;
 
 use alloy_primitives::{Address, U256};
-use alloy_sol_types::{sol, SolCall};
+use alloy_sol_types::SolCall;
 use stylus_sdk::{
     call::{call, static_call},
     prelude::*,
 };
+use tidepool_interfaces::{IPool, IWithdrawalQueue};
 
 use crate::{errors::*, Oracle, Revert};
-
-sol! {
-    /// The part of the pool the oracle uses (abi/IPool.sol has all of it).
-    interface IPool {
-        function getBeaconStat() external view returns (uint256, uint256, uint256);
-        function getTotalPooledEther() external view returns (uint256);
-        function getTotalShares() external view returns (uint256);
-        function getSharesPendingBurn() external view returns (uint256);
-        function getProtocolContracts() external view returns (address, address, address, address, address, address);
-        function handleOracleReport(uint256 reportTimestamp, uint256 timeElapsed, uint256 clValidators, uint256 clBalance, uint256 withdrawalVaultBalance, uint256 elRewardsVaultBalance, uint256[] withdrawalFinalizationBatches, uint256 maxShareRate) external returns (uint256, uint256, uint256, uint256);
-    }
-    /// The part of the withdrawal queue the oracle uses.
-    interface IWithdrawalQueue {
-        function prefinalize(uint256[] batches, uint256 maxShareRate) external view returns (uint256 ethToLock, uint256 sharesToBurn);
-    }
-}
 
 /// The arguments of `handleOracleReport`.
 pub(crate) struct PoolReport {

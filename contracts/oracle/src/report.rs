@@ -152,8 +152,8 @@ impl Oracle {
     /// Checks the limits, calls the pool, checks what the pool did.
     pub(crate) fn apply_report(&mut self, data: &ReportData, ref_slot: u64) -> Result<(), Revert> {
         let chain = self.chain_config();
-        let [annual_bp, decrease_bp, per_day, deviation_bp, max_rebase, min_interval] =
-            self.limits();
+        let limits = self.limits();
+        let min_interval = limits.min_report_interval;
         let last: u64 = self.last_processing_ref_slot.get().to();
         // The first report covers one frame; later ones the time since the last applied.
         let from = if last == 0 {
@@ -190,8 +190,12 @@ impl Oracle {
             .into());
         }
         let appeared = reported - pre_validators;
-        oracle::check_appeared_validators(appeared.saturating_to(), per_day, elapsed)
-            .map_err(OracleError::from)?;
+        oracle::check_appeared_validators(
+            appeared.saturating_to(),
+            limits.appeared_validators_per_day_limit,
+            elapsed,
+        )
+        .map_err(OracleError::from)?;
 
         // Vaults: a report may not claim more than they hold now (they only grow between the
         // reference slot and now, except by the pool's own pulls, which only reports make).
@@ -221,8 +225,14 @@ impl Oracle {
             .and_then(|d| d.checked_add(pre_cl_balance))
             .ok_or_else(arithmetic)?;
         let post = cl_balance.checked_add(data.withdrawalVaultBalance).ok_or_else(arithmetic)?;
-        oracle::check_cl_balance(principal, post, annual_bp as u16, decrease_bp as u16, elapsed)
-            .map_err(OracleError::from)?;
+        oracle::check_cl_balance(
+            principal,
+            post,
+            limits.annual_balance_increase_bp_limit as u16,
+            limits.one_off_cl_balance_decrease_bp_limit as u16,
+            elapsed,
+        )
+        .map_err(OracleError::from)?;
 
         // The finalisation rate, and what finalisation will take (for the share-rate check).
         let (pre_pooled, pre_shares) = self.pool_totals()?;
@@ -279,7 +289,7 @@ impl Oracle {
             oracle::check_share_rate(
                 data.simulatedShareRate,
                 actual_rate,
-                deviation_bp as u16,
+                limits.simulated_share_rate_deviation_bp_limit as u16,
                 data.isBunkerMode,
             )
             .map_err(OracleError::from)?;
@@ -291,8 +301,13 @@ impl Oracle {
                 .ok_or(tidepool_math::MathError::Overflow)?;
             share_rate(pooled, pre_shares)
         };
-        oracle::check_positive_rebase(pre_rate, actual_rate, max_rebase, cl_rate)
-            .map_err(OracleError::from)?;
+        oracle::check_positive_rebase(
+            pre_rate,
+            actual_rate,
+            limits.max_positive_token_rebase,
+            cl_rate,
+        )
+        .map_err(OracleError::from)?;
         Ok(())
     }
 }

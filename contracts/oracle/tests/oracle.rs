@@ -35,7 +35,7 @@ fn initialises_once_with_lido_defaults() {
             limits.maxPositiveTokenRebase,
             limits.minReportInterval,
         ],
-        DEFAULT_LIMITS.map(U256::from)
+        DEFAULT_LIMITS.to_array().map(U256::from)
     );
     let domain = env.admin.eip712_domain();
     assert_eq!(

@@ -1,11 +1,9 @@
 //! The pool's events. Names and fields follow Lido's stETH where the meaning is the same, so
 //! indexers written for Lido read Tidepool unchanged.
 
-use alloy_sol_types::sol;
 pub use tidepool_common::erc20::{Approval, Transfer};
 
-sol! {
-    #![sol(abi)]
+tidepool_common::solidity_events! {
     /// `sharesValue` shares moved; always paired with a `Transfer` of their token value.
     event TransferShares(address indexed from, address indexed to, uint256 sharesValue);
     /// `sharesAmount` shares of `account` burnt: worth `preRebaseTokenAmount` before the

@@ -12,29 +12,26 @@ pub mod programs;
 
 use alloc::{vec, vec::Vec};
 
-use alloy_sol_types::sol;
 use stylus_sdk::prelude::*;
 use stylus_sdk::storage::StorageAddress;
-use tidepool_common::initializable::{self, Initializable};
+use tidepool_common::initializable::Initializable;
 
-sol! {
-    // `abi`: each item also describes itself as JSON ABI (with parameter names) for the
-    // generated ABI files; only the export-abi binary calls that code, so no wasm bytes.
-    #![sol(abi)]
+tidepool_common::solidity_errors! {
+    /// Errors of the vault.
+    pub enum VaultError {
+        /// The caller is not the pool.
+        NotPool(address caller),
+        /// `withdraw` asked for more than the vault holds.
+        InsufficientVaultBalance(uint256 requested, uint256 available),
+        /// The pool address given at initialisation is zero.
+        ZeroPoolAddress(),
+        /// The pool refused the ETH sent back to it.
+        PoolRejectedFunds(),
+    }
+    components { initializable }
+}
 
-    /// The caller is not the pool.
-    #[derive(Debug, PartialEq, Eq)]
-    error NotPool(address caller);
-    /// `withdraw` asked for more than the vault holds.
-    #[derive(Debug, PartialEq, Eq)]
-    error InsufficientVaultBalance(uint256 requested, uint256 available);
-    /// The pool address given at initialisation is zero.
-    #[derive(Debug, PartialEq, Eq)]
-    error ZeroPoolAddress();
-    /// The pool refused the ETH sent back to it.
-    #[derive(Debug, PartialEq, Eq)]
-    error PoolRejectedFunds();
-
+tidepool_common::solidity_events! {
     /// ETH moved from the vault to the pool.
     event Withdrawn(address indexed pool, uint256 amount);
 }
@@ -42,35 +39,6 @@ sol! {
 sol_interface! {
     interface IPoolReceiver {
         function receiveVaultFunds() external payable;
-    }
-}
-
-/// Errors of the vault.
-#[derive(SolidityError, Debug, PartialEq, Eq)]
-pub enum VaultError {
-    /// See [`NotPool`].
-    NotPool(NotPool),
-    /// See [`InsufficientVaultBalance`].
-    InsufficientVaultBalance(InsufficientVaultBalance),
-    /// See [`ZeroPoolAddress`].
-    ZeroPoolAddress(ZeroPoolAddress),
-    /// See [`PoolRejectedFunds`].
-    PoolRejectedFunds(PoolRejectedFunds),
-    /// See [`initializable::AlreadyInitialized`].
-    AlreadyInitialized(initializable::AlreadyInitialized),
-    /// See [`initializable::NotDeployer`].
-    NotDeployer(initializable::NotDeployer),
-    /// See [`initializable::NotInitialized`].
-    NotInitialized(initializable::NotInitialized),
-}
-
-impl From<initializable::Error> for VaultError {
-    fn from(e: initializable::Error) -> Self {
-        match e {
-            initializable::Error::AlreadyInitialized(e) => Self::AlreadyInitialized(e),
-            initializable::Error::NotDeployer(e) => Self::NotDeployer(e),
-            initializable::Error::NotInitialized(e) => Self::NotInitialized(e),
-        }
     }
 }
 
@@ -83,17 +51,7 @@ pub mod abi_items {
 
     /// The vault's events and errors, and its `receive`.
     pub fn items() -> Items {
-        Items::new()
-            .event::<Withdrawn>()
-            .event::<initializable::Initialized>()
-            .error::<NotPool>()
-            .error::<InsufficientVaultBalance>()
-            .error::<ZeroPoolAddress>()
-            .error::<PoolRejectedFunds>()
-            .error::<initializable::AlreadyInitialized>()
-            .error::<initializable::NotDeployer>()
-            .error::<initializable::NotInitialized>()
-            .receive()
+        VaultError::abi_items(abi_events(Items::new())).receive()
     }
 }
 

@@ -11,6 +11,9 @@ use stylus_sdk::{
     prelude::*,
 };
 use tidepool_common::abi::{emit, encode_error, AsWord};
+// The pool token and the wrapped token as the queue calls them (tests also match calldata
+// against these names).
+pub use tidepool_interfaces::{IPool as IPoolToken, IWrapped as IWrappedToken};
 use tidepool_math::shares::{ether_for_shares, shares_for_ether};
 
 use crate::{
@@ -19,23 +22,6 @@ use crate::{
 };
 
 sol! {
-    /// The pool token as the queue uses it (see `abi/IPool.sol`).
-    interface IPoolToken {
-        function getTotalShares() external view returns (uint256);
-        function getTotalPooledEther() external view returns (uint256);
-        function sharesOf(address account) external view returns (uint256);
-        function allowance(address owner, address spender) external view returns (uint256);
-        function transferSharesFrom(address from, address to, uint256 sharesAmount) external returns (uint256);
-        function permit(address owner, address spender, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external;
-    }
-
-    /// The wrapped token as the queue uses it (see `abi/IWrapped.sol`); its `allowance` and
-    /// `permit` have the pool token's selectors.
-    interface IWrappedToken {
-        function transferFrom(address from, address to, uint256 amount) external returns (bool);
-        function unwrap(uint256 wrappedAmount) external returns (uint256);
-    }
-
     /// What `safeTransferFrom` asks a contract receiving a ticket.
     interface IERC721Receiver {
         function onERC721Received(address operator, address from, uint256 tokenId, bytes data) external returns (bytes4);

@@ -1,10 +1,7 @@
 //! The queue's events. Queue events keep Lido's names and fields, ERC-721 and ERC-4906
 //! events are the standard ones, so indexers and wallets read Tidepool unchanged.
 
-use alloy_sol_types::sol;
-
-sol! {
-    #![sol(abi)]
+tidepool_common::solidity_events! {
     /// `requestor` locked `amountOfStETH` (as `amountOfShares` shares) in request `requestId`,
     /// whose ticket `owner` holds.
     event WithdrawalRequested(uint256 indexed requestId, address indexed requestor, address indexed owner, uint256 amountOfStETH, uint256 amountOfShares);

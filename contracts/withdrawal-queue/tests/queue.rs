@@ -347,7 +347,7 @@ fn install_wrapper(env: &Env, script: ScriptedWrapper) {
         }
         if selector == IWrappedToken::unwrapCall::SELECTOR {
             let amount =
-                IWrappedToken::unwrapCall::abi_decode(&call.calldata).unwrap().wrappedAmount;
+                IWrappedToken::unwrapCall::abi_decode(&call.calldata).unwrap().wrapped_amount;
             *pool.borrow_mut().shares.entry(call.caller).or_default() += amount - script.short;
         }
         Ok(U256::from(1).to_be_bytes::<32>().to_vec())
@@ -380,7 +380,7 @@ fn wrapped_requests_pull_then_unwrap_the_total_and_record_its_shares() {
                     .abi_encode(),
                 U256::ZERO
             ),
-            (WRAPPED, IWrappedToken::unwrapCall { wrappedAmount: total }.abi_encode(), U256::ZERO),
+            (WRAPPED, IWrappedToken::unwrapCall { wrapped_amount: total }.abi_encode(), U256::ZERO),
         ]
     );
     let statuses = env.admin.get_withdrawal_status(ids).unwrap();

@@ -35,7 +35,7 @@ pub mod pool;
 use alloc::{vec, vec::Vec};
 
 use alloy_primitives::{Address, U256};
-use alloy_sol_types::{sol, SolEvent as _};
+use alloy_sol_types::SolEvent as _;
 use stylus_sdk::{
     prelude::*,
     storage::{StorageAddress, StorageMap, StorageU256},
@@ -56,13 +56,10 @@ pub const SYMBOL: &str = "wtpETH";
 /// EIP-712 domain version.
 pub const VERSION: &str = "1";
 
-sol! {
-    #![sol(abi)]
+tidepool_common::solidity_events! {
     /// ERC-4626: `sender` deposited `assets` pool tokens and `owner` received `shares`.
-    #[derive(Debug, PartialEq, Eq)]
     event Deposit(address indexed sender, address indexed owner, uint256 assets, uint256 shares);
     /// ERC-4626: `sender` burnt `owner`'s `shares` and `receiver` got `assets` pool tokens.
-    #[derive(Debug, PartialEq, Eq)]
     event Withdraw(address indexed sender, address indexed receiver, address indexed owner, uint256 assets, uint256 shares);
 }
 
@@ -72,33 +69,10 @@ sol! {
 pub mod abi_items {
     use super::*;
     use tidepool_abi_export::Items;
-    use tidepool_common::{erc20, initializable, nonces, permit};
 
     /// The wrapper's events and errors, and its `receive`.
     pub fn items() -> Items {
-        Items::new()
-            .event::<Transfer>()
-            .event::<tidepool_common::erc20::Approval>()
-            .event::<Deposit>()
-            .event::<Withdraw>()
-            .event::<initializable::Initialized>()
-            .error::<erc20::ERC20InsufficientBalance>()
-            .error::<erc20::ERC20InvalidSender>()
-            .error::<erc20::ERC20InvalidReceiver>()
-            .error::<erc20::ERC20InsufficientAllowance>()
-            .error::<erc20::ERC20InvalidApprover>()
-            .error::<erc20::ERC20InvalidSpender>()
-            .error::<ZeroAmount>()
-            .error::<InvalidPool>()
-            .error::<PoolAnswerMalformed>()
-            .error::<ArithmeticFailed>()
-            .error::<initializable::AlreadyInitialized>()
-            .error::<initializable::NotDeployer>()
-            .error::<initializable::NotInitialized>()
-            .error::<permit::ERC2612ExpiredSignature>()
-            .error::<permit::ERC2612InvalidSigner>()
-            .error::<nonces::NonceOverflow>()
-            .receive()
+        WrappedError::abi_items(abi_events(Items::new())).receive()
     }
 }
 

@@ -5,27 +5,15 @@
 use alloc::vec::Vec;
 
 use alloy_primitives::{Address, U256};
-use alloy_sol_types::{sol, SolCall};
+use alloy_sol_types::SolCall;
 use stylus_sdk::{
     call::{call, static_call},
     prelude::*,
 };
+// Public: tests match the calldata sent to the pool against it.
+pub use tidepool_interfaces::IPool;
 
 use crate::{errors::*, Revert, Wrapped};
-
-sol! {
-    /// The part of the pool the wrapper uses (abi/IPool.sol has all of it).
-    interface IPool {
-        function getTotalShares() external view returns (uint256);
-        function getTotalPooledEther() external view returns (uint256);
-        function balanceOf(address account) external view returns (uint256);
-        function isStopped() external view returns (bool);
-        function transfer(address to, uint256 amount) external returns (bool);
-        function transferFrom(address from, address to, uint256 amount) external returns (bool);
-        function transferShares(address to, uint256 sharesAmount) external returns (uint256);
-        function submit(address referral) external payable returns (uint256);
-    }
-}
 
 pub(crate) fn transfer(to: Address, amount: U256) -> Vec<u8> {
     IPool::transferCall { to, amount }.abi_encode()
@@ -36,7 +24,7 @@ pub(crate) fn transfer_from(from: Address, to: Address, amount: U256) -> Vec<u8>
 }
 
 pub(crate) fn transfer_shares(to: Address, shares_amount: U256) -> Vec<u8> {
-    IPool::transferSharesCall { to, sharesAmount: shares_amount }.abi_encode()
+    IPool::transferSharesCall { to, shares_amount }.abi_encode()
 }
 
 /// The single word a view or call returned.

@@ -158,7 +158,7 @@ fn unwrap_hands_over_exactly_the_shares_burnt() {
     let mut env = Env::new(u(3 * E18), u(2 * E18));
     let minted = env.wrap(ALICE, u(E18));
     env.vm.clear_calls();
-    let data = IPool::transferSharesCall { to: ALICE, sharesAmount: minted }.abi_encode();
+    let data = IPool::transferSharesCall { to: ALICE, shares_amount: minted }.abi_encode();
     env.pool_accepts(data.clone(), u(E18 - 1));
     let value = env.wrapped.unwrap(minted).unwrap();
     // floor(666_666_666_666_666_666 * 1.5)
@@ -362,7 +362,7 @@ fn erc4626_actions_match_their_previews_and_round_against_the_caller() {
     let pays = env.wrapped.preview_redeem(left).unwrap();
     assert_eq!(pays, left * pooled / shares);
     env.pool_accepts(
-        IPool::transferSharesCall { to: ALICE, sharesAmount: left }.abi_encode(),
+        IPool::transferSharesCall { to: ALICE, shares_amount: left }.abi_encode(),
         pays,
     );
     assert_eq!(env.wrapped.redeem(left, ALICE, ALICE), Ok(pays));
@@ -383,7 +383,7 @@ fn withdrawing_for_another_owner_spends_its_allowance() {
     env.wrapped.approve(BOB, u(15)).unwrap();
     env.as_(BOB);
     env.pool_accepts(
-        IPool::transferSharesCall { to: BOB, sharesAmount: u(10) }.abi_encode(),
+        IPool::transferSharesCall { to: BOB, shares_amount: u(10) }.abi_encode(),
         u(10),
     );
     assert_eq!(env.wrapped.redeem(u(10), BOB, ALICE), Ok(u(10)));
@@ -457,7 +457,7 @@ proptest! {
                 let pays = env.wrapped.preview_redeem(minted).unwrap();
                 prop_assert!(pays <= assets, "redeem pays {} for a deposit of {}", pays, assets);
                 env.pool_accepts(
-                    IPool::transferSharesCall { to: ALICE, sharesAmount: minted }.abi_encode(),
+                    IPool::transferSharesCall { to: ALICE, shares_amount: minted }.abi_encode(),
                     pays,
                 );
                 prop_assert_eq!(env.wrapped.redeem(minted, ALICE, ALICE), Ok(pays));

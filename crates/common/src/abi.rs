@@ -16,6 +16,8 @@ use stylus_sdk::stylus_core::Host;
 #[doc(hidden)]
 pub use alloc::vec::Vec as __Vec;
 #[doc(hidden)]
+pub use alloy_sol_types::sol as __sol;
+#[doc(hidden)]
 pub use alloy_sol_types::SolError as __SolError;
 
 /// A static ABI value as its 32-byte word.
@@ -80,21 +82,32 @@ pub fn emit<H: Host + ?Sized>(host: &H, topics: &[B256], data: &[B256]) {
     let _ = host.raw_log(topics, &bytes);
 }
 
-/// Declares a contract's error enum and its compact revert encoding.
+/// Declares a contract's errors, once each: the `sol!` error (selector, ABI description), the
+/// contract's error enum with a variant per error, the compact revert encoding, and the list
+/// the ABI files are made from.
 ///
-/// Each variant wraps the `sol!` error of the same name (or a path to it) and lists that
-/// error's fields in declaration order; only static fields are supported. The macro writes the
-/// enum, `From<Error>` for each variant, and `From<Enum> for Vec<u8>`, which the Stylus router
-/// uses to revert.
+/// Each line `Name(type field, ...)` is one error of the contract; only static field types
+/// (integers, `address`, `bool`, `bytesN`) are supported. After the enum, `components { ... }`
+/// names the common components the contract embeds: each adds its errors as leaf variants
+/// (the ABI lists every error by name) and `From` its error enum, so `?` on a component call
+/// flattens, and its events to the ABI list. Components: `initializable`, `access_control`, `pausable`,
+/// `erc20` (the six ERC-6093 token errors), `permit` (EIP-2612 and its nonce).
+///
+/// The macro writes `From<Error>` for each variant, `From<Enum> for Vec<u8>` (which the
+/// Stylus router uses to revert) and, with the `export-abi` feature, `Enum::abi_items`,
+/// which adds every error and the components' events to the caller's
+/// `tidepool_abi_export::Items`.
 ///
 /// ```ignore
 /// solidity_errors! {
 ///     /// Every way a call can fail.
 ///     pub enum MyError {
-///         ZeroAmount(ZeroAmount) {},
-///         NotOwner(NotOwner) { caller },
-///         Unauthorized(access_control::AccessControlUnauthorizedAccount) { account, neededRole },
+///         /// The amount was zero.
+///         ZeroAmount(),
+///         /// `caller` is not the owner.
+///         NotOwner(address caller),
 ///     }
+///     components { initializable, access_control }
 /// }
 /// ```
 #[macro_export]
@@ -102,8 +115,105 @@ macro_rules! solidity_errors {
     (
         $(#[$meta:meta])*
         $vis:vis enum $enum:ident {
-            $( $variant:ident($ty:path) { $($field:ident),* $(,)? } ),* $(,)?
+            $( $(#[$vmeta:meta])* $name:ident ( $($sty:ident $field:ident),* $(,)? ) ),* $(,)?
         }
+        $( components { $($component:ident),* $(,)? } )?
+    ) => {
+        $crate::abi::__sol! {
+            // `abi`: each error also describes itself as JSON ABI (with parameter names) for
+            // the generated ABI files; only the export-abi binary calls that code.
+            #![sol(abi, extra_derives(Debug, PartialEq, Eq))]
+            $( $(#[$vmeta])* error $name($($sty $field),*); )*
+        }
+        $crate::solidity_errors! {
+            @munch [$(#[$meta])* $vis $enum] [$( $name($name) { $($field)* } )*] []
+            $($($component)*)?
+        }
+    };
+
+    // Each component adds its leaf errors and `From` its error enum.
+    (@munch $head:tt [$($acc:tt)*] [$($ev:tt)*] initializable $($rest:ident)*) => {
+        $crate::solidity_errors!(@from $head $crate::initializable::Error {
+            AlreadyInitialized NotDeployer NotInitialized
+        });
+        $crate::solidity_errors! { @munch $head [$($acc)*
+            AlreadyInitialized($crate::initializable::AlreadyInitialized) {}
+            NotDeployer($crate::initializable::NotDeployer) { caller nonce }
+            NotInitialized($crate::initializable::NotInitialized) {}
+        ] [$($ev)* $crate::initializable::Initialized,] $($rest)* }
+    };
+    (@munch $head:tt [$($acc:tt)*] [$($ev:tt)*] access_control $($rest:ident)*) => {
+        $crate::solidity_errors!(@from $head $crate::access_control::Error {
+            UnauthorizedAccount BadConfirmation
+        });
+        $crate::solidity_errors! { @munch $head [$($acc)*
+            AccessControlUnauthorizedAccount(
+                $crate::access_control::AccessControlUnauthorizedAccount
+            ) { account neededRole }
+            AccessControlBadConfirmation($crate::access_control::AccessControlBadConfirmation) {}
+        ] [
+            $($ev)*
+            $crate::access_control::RoleGranted,
+            $crate::access_control::RoleRevoked,
+            $crate::access_control::RoleAdminChanged,
+        ] $($rest)* }
+    };
+    (@munch $head:tt [$($acc:tt)*] [$($ev:tt)*] pausable $($rest:ident)*) => {
+        $crate::solidity_errors!(@from $head $crate::pausable::Error {
+            ResumedExpected PausedExpected ZeroPauseDuration PauseUntilMustBeInFuture
+        });
+        $crate::solidity_errors! { @munch $head [$($acc)*
+            ResumedExpected($crate::pausable::ResumedExpected) {}
+            PausedExpected($crate::pausable::PausedExpected) {}
+            ZeroPauseDuration($crate::pausable::ZeroPauseDuration) {}
+            PauseUntilMustBeInFuture($crate::pausable::PauseUntilMustBeInFuture) {}
+        ] [$($ev)* $crate::pausable::Paused, $crate::pausable::Resumed,] $($rest)* }
+    };
+    (@munch $head:tt [$($acc:tt)*] [$($ev:tt)*] erc20 $($rest:ident)*) => {
+        $crate::solidity_errors!(@from $head $crate::erc20::Error {
+            InsufficientAllowance InvalidApprover InvalidSpender
+        });
+        $crate::solidity_errors! { @munch $head [$($acc)*
+            ERC20InsufficientBalance($crate::erc20::ERC20InsufficientBalance) {
+                sender balance needed
+            }
+            ERC20InvalidSender($crate::erc20::ERC20InvalidSender) { sender }
+            ERC20InvalidReceiver($crate::erc20::ERC20InvalidReceiver) { receiver }
+            ERC20InsufficientAllowance($crate::erc20::ERC20InsufficientAllowance) {
+                spender allowance needed
+            }
+            ERC20InvalidApprover($crate::erc20::ERC20InvalidApprover) { approver }
+            ERC20InvalidSpender($crate::erc20::ERC20InvalidSpender) { spender }
+        ] [$($ev)* $crate::erc20::Transfer, $crate::erc20::Approval,] $($rest)* }
+    };
+    (@munch $head:tt [$($acc:tt)*] [$($ev:tt)*] permit $($rest:ident)*) => {
+        $crate::solidity_errors!(@from $head $crate::permit::Error {
+            ExpiredSignature InvalidSigner NonceOverflow
+        });
+        $crate::solidity_errors! { @munch $head [$($acc)*
+            ERC2612ExpiredSignature($crate::permit::ERC2612ExpiredSignature) { deadline }
+            ERC2612InvalidSigner($crate::permit::ERC2612InvalidSigner) { signer owner }
+            NonceOverflow($crate::nonces::NonceOverflow) { account }
+        ] [$($ev)*] $($rest)* }
+    };
+
+    // `From` a component's error enum, whose every variant wraps a leaf error of the enum.
+    (@from [$(#[$meta:meta])* $vis:vis $enum:ident] $error:path { $($variant:ident)* }) => {
+        impl From<$error> for $enum {
+            fn from(e: $error) -> Self {
+                type Component = $error;
+                match e {
+                    $( Component::$variant(e) => e.into(), )*
+                }
+            }
+        }
+    };
+
+    // All variants gathered: the enum and its encoding.
+    (
+        @munch [$(#[$meta:meta])* $vis:vis $enum:ident]
+        [$( $variant:ident($ty:path) { $($f:ident)* } )*]
+        [$($event:path,)*]
     ) => {
         $(#[$meta])*
         #[derive(Debug, PartialEq, Eq)]
@@ -125,6 +235,15 @@ macro_rules! solidity_errors {
         #[cfg(feature = "export-abi")]
         impl stylus_sdk::abi::export::internal::InnerTypes for $enum {}
 
+        #[cfg(feature = "export-abi")]
+        impl $enum {
+            /// `items` with every error of the enum and every event of its components, for
+            /// the ABI files.
+            pub fn abi_items(items: tidepool_abi_export::Items) -> tidepool_abi_export::Items {
+                items $( .error::<$ty>() )* $( .event::<$event>() )*
+            }
+        }
+
         impl From<$enum> for $crate::abi::__Vec<u8> {
             #[allow(unused_variables)]
             fn from(e: $enum) -> $crate::abi::__Vec<u8> {
@@ -133,11 +252,38 @@ macro_rules! solidity_errors {
                     $(
                         $enum::$variant(e) => $crate::abi::encode_error(
                             <$ty as $crate::abi::__SolError>::SELECTOR,
-                            &[$( e.$field.word() ),*],
+                            &[$( e.$f.word() ),*],
                         ),
                     )*
                 }
             }
+        }
+    };
+}
+
+/// Declares a contract's own events, once each: the `sol!` events (topics, ABI description)
+/// and, with the `export-abi` feature, `abi_events`, which adds them all to the caller's
+/// `tidepool_abi_export::Items`. Emit sites pack them with [`emit`].
+///
+/// ```ignore
+/// solidity_events! {
+///     /// `amount` wei left the vault.
+///     event Withdrawn(address indexed pool, uint256 amount);
+/// }
+/// ```
+#[macro_export]
+macro_rules! solidity_events {
+    ($( $(#[$meta:meta])* event $name:ident $fields:tt; )*) => {
+        $crate::abi::__sol! {
+            // `abi`: as in `solidity_errors!`.
+            #![sol(abi, extra_derives(Debug, PartialEq, Eq))]
+            $( $(#[$meta])* event $name $fields; )*
+        }
+
+        /// `items` with every event declared here, for the ABI files.
+        #[cfg(feature = "export-abi")]
+        pub fn abi_events(items: tidepool_abi_export::Items) -> tidepool_abi_export::Items {
+            items $( .event::<$name>() )*
         }
     };
 }
@@ -150,19 +296,18 @@ mod tests {
     use stylus_sdk::testing::TestVM;
 
     sol! {
-        #[derive(Debug, PartialEq, Eq)]
-        error Sample(address who, uint256 amount, bytes32 tag, uint64 small, bool flag);
-        #[derive(Debug, PartialEq, Eq)]
-        error Empty();
         event Moved(address indexed from, address indexed to, uint256 value, uint16 bp);
     }
 
     crate::solidity_errors! {
         /// Test enum.
         pub enum TestError {
-            Sample(Sample) { who, amount, tag, small, flag },
-            Empty(Empty) {},
+            /// Every static field type.
+            Sample(address who, uint256 amount, bytes32 tag, uint64 small, bool flag),
+            /// No fields.
+            Empty(),
         }
+        components { initializable, pausable }
     }
 
     #[test]
@@ -179,6 +324,18 @@ mod tests {
         assert_eq!(Sample::abi_decode(&ours).expect("decodes"), e);
         let empty: Vec<u8> = TestError::Empty(Empty {}).into();
         assert_eq!(empty, Empty {}.abi_encode());
+    }
+
+    #[test]
+    fn component_errors_flatten_into_leaf_variants() {
+        use crate::{initializable, pausable};
+        let e = initializable::NotDeployer { caller: Address::repeat_byte(3), nonce: 7 };
+        let flat = TestError::from(initializable::Error::NotDeployer(e.clone()));
+        assert_eq!(flat, TestError::NotDeployer(e.clone()));
+        assert_eq!(Vec::<u8>::from(flat), e.abi_encode());
+        let paused =
+            TestError::from(pausable::Error::ResumedExpected(pausable::ResumedExpected {}));
+        assert_eq!(Vec::<u8>::from(paused), pausable::ResumedExpected {}.abi_encode());
     }
 
     #[test]

@@ -23,14 +23,12 @@ pub const PERMIT_TYPEHASH: B256 = keccak256_const(
 );
 
 sol! {
-    #![sol(abi)]
+    #![sol(abi, extra_derives(Debug, PartialEq, Eq))]
     /// The permit's `deadline` has passed.
-    #[derive(Debug, PartialEq, Eq)]
     error ERC2612ExpiredSignature(uint256 deadline);
     /// The signature is not `owner`'s. `signer` is the account the ECDSA signature recovers to
     /// (a wrong key, or a message differing in some field), or zero when it recovers to
     /// nothing (malformed, high `s`, bad `v`) or when a contract wallet refused it.
-    #[derive(Debug, PartialEq, Eq)]
     error ERC2612InvalidSigner(address signer, address owner);
 }
 

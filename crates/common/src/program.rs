@@ -53,6 +53,46 @@ macro_rules! program_storage {
     };
 }
 
+/// Declares a program type that wraps its contract's storage struct: a `#[storage]` struct
+/// whose only field is `$storage` (so every slot is the contract's, as [`program_storage!`]
+/// requires, which it also implements), with `Deref` and `DerefMut` to it, so the program's
+/// functions read the contract's fields and call its helpers as the first program does.
+///
+/// `$storage` is a plain name (`Pool`, not a path): `#[storage]` lays out only fields whose
+/// type it can read, and a type passed through as a macro fragment is opaque to it.
+///
+/// ```ignore
+/// tidepool_common::program_type! {
+///     /// The pool's storage, seen by the admin code.
+///     pub struct PoolAdmin { pool: Pool }
+/// }
+/// ```
+#[macro_export]
+macro_rules! program_type {
+    ($(#[$meta:meta])* $vis:vis struct $program:ident { $field:ident: $storage:ident $(,)? }) => {
+        $(#[$meta])*
+        #[$crate::program::__private::stylus_sdk::prelude::storage]
+        $vis struct $program {
+            $field: $storage,
+        }
+
+        $crate::program_storage!($program);
+
+        impl ::core::ops::Deref for $program {
+            type Target = $storage;
+            fn deref(&self) -> &$storage {
+                &self.$field
+            }
+        }
+
+        impl ::core::ops::DerefMut for $program {
+            fn deref_mut(&mut self) -> &mut $storage {
+                &mut self.$field
+            }
+        }
+    };
+}
+
 /// The body of a program's shell crate: the wasm entry point, routing every call to
 /// `$program`'s `#[public]` functions (its `#[fallback]` and `#[receive]` included).
 ///

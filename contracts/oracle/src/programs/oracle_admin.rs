@@ -15,7 +15,6 @@
 //! (`AccessControlUnauthorizedAccount`) and the views read zeros.
 
 use alloc::{vec, vec::Vec};
-use core::ops::{Deref, DerefMut};
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolEvent as _;
@@ -32,26 +31,10 @@ use crate::{
     ReportData, DEFAULT_LIMITS, NAME, U64, VERSION,
 };
 
-/// The oracle's storage, seen by the management code: one field, so every slot is the
-/// oracle's.
-#[storage]
-pub struct OracleAdmin {
-    oracle: Oracle,
-}
-
-tidepool_common::program_storage!(OracleAdmin);
-
-impl Deref for OracleAdmin {
-    type Target = Oracle;
-    fn deref(&self) -> &Oracle {
-        &self.oracle
-    }
-}
-
-impl DerefMut for OracleAdmin {
-    fn deref_mut(&mut self) -> &mut Oracle {
-        &mut self.oracle
-    }
+tidepool_common::program_type! {
+    /// The oracle's storage, seen by the management code: one field, so every slot is the
+    /// oracle's.
+    pub struct OracleAdmin { oracle: Oracle }
 }
 
 #[public]
@@ -111,7 +94,7 @@ impl OracleAdmin {
         self.store_consensus_version(consensus_version)?;
         self.store_frame_config(FrameConfig { initial_epoch, epochs_per_frame })?;
         self.store_quorum(1);
-        self.store_limits(DEFAULT_LIMITS.map(U256::from))?;
+        self.store_limits(DEFAULT_LIMITS.to_array().map(U256::from))?;
         Ok(())
     }
 
@@ -292,7 +275,7 @@ impl OracleAdmin {
 
     /// The sanity limits.
     pub fn get_oracle_report_limits(&self) -> OracleReportLimits {
-        let [a, b, c, d, e, f] = self.limits();
+        let [a, b, c, d, e, f] = self.limits().to_array();
         OracleReportLimits {
             annualBalanceIncreaseBPLimit: U256::from(a),
             oneOffCLBalanceDecreaseBPLimit: U256::from(b),

@@ -5,7 +5,6 @@
 //! programs").
 
 use alloc::{vec, vec::Vec};
-use core::ops::{Deref, DerefMut};
 
 use alloy_primitives::{Address, U256};
 use stylus_sdk::prelude::*;
@@ -14,13 +13,10 @@ use tidepool_math::rate::RateReport;
 
 use crate::{accounting, errors::*, roles, Pool, PoolError};
 
-/// The pool's storage, seen by the accounting code: one field, so every slot is the pool's.
-#[storage]
-pub struct PoolAccounting {
-    pool: Pool,
+tidepool_common::program_type! {
+    /// The pool's storage, seen by the accounting code: one field, so every slot is the pool's.
+    pub struct PoolAccounting { pool: Pool }
 }
-
-tidepool_common::program_storage!(PoolAccounting);
 
 // SAFETY: `admin_contract` is set once, in the pool's `initialize`, by the proven deployer, to
 // code checked to exist: the `pool-admin` program, whose program type wraps `Pool`. (At this
@@ -29,19 +25,6 @@ tidepool_common::program_storage!(PoolAccounting);
 unsafe impl Delegate for PoolAccounting {
     fn next_program(&self) -> Address {
         self.admin_contract.get()
-    }
-}
-
-impl Deref for PoolAccounting {
-    type Target = Pool;
-    fn deref(&self) -> &Pool {
-        &self.pool
-    }
-}
-
-impl DerefMut for PoolAccounting {
-    fn deref_mut(&mut self) -> &mut Pool {
-        &mut self.pool
     }
 }
 

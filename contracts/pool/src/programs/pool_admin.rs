@@ -9,7 +9,6 @@
 //! read zeros.
 
 use alloc::{string::String, vec, vec::Vec};
-use core::ops::{Deref, DerefMut};
 
 use alloy_primitives::{aliases::B8, Address, FixedBytes, B256, U256};
 use alloy_sol_types::SolEvent as _;
@@ -18,25 +17,9 @@ use tidepool_common::abi::emit;
 
 use crate::{errors::*, events::*, roles, Pool, PoolError, NAME, VERSION};
 
-/// The pool's storage, seen by the admin code: one field, so every slot is the pool's.
-#[storage]
-pub struct PoolAdmin {
-    pool: Pool,
-}
-
-tidepool_common::program_storage!(PoolAdmin);
-
-impl Deref for PoolAdmin {
-    type Target = Pool;
-    fn deref(&self) -> &Pool {
-        &self.pool
-    }
-}
-
-impl DerefMut for PoolAdmin {
-    fn deref_mut(&mut self) -> &mut Pool {
-        &mut self.pool
-    }
+tidepool_common::program_type! {
+    /// The pool's storage, seen by the admin code: one field, so every slot is the pool's.
+    pub struct PoolAdmin { pool: Pool }
 }
 
 #[public]

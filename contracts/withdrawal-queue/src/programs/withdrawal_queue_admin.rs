@@ -10,7 +10,6 @@
 //! out.
 
 use alloc::{string::String, vec, vec::Vec};
-use core::ops::{Deref, DerefMut};
 
 use alloy_primitives::{Address, FixedBytes, B256, U256};
 use alloy_sol_types::sol;
@@ -33,25 +32,9 @@ sol! {
     }
 }
 
-/// The queue's storage, seen by the admin code: one field, so every slot is the queue's.
-#[storage]
-pub struct WithdrawalQueueAdmin {
-    queue: WithdrawalQueue,
-}
-
-tidepool_common::program_storage!(WithdrawalQueueAdmin);
-
-impl Deref for WithdrawalQueueAdmin {
-    type Target = WithdrawalQueue;
-    fn deref(&self) -> &WithdrawalQueue {
-        &self.queue
-    }
-}
-
-impl DerefMut for WithdrawalQueueAdmin {
-    fn deref_mut(&mut self) -> &mut WithdrawalQueue {
-        &mut self.queue
-    }
+tidepool_common::program_type! {
+    /// The queue's storage, seen by the admin code: one field, so every slot is the queue's.
+    pub struct WithdrawalQueueAdmin { queue: WithdrawalQueue }
 }
 
 #[public]

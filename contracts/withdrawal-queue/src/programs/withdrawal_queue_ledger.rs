@@ -5,7 +5,6 @@
 //! `withdrawal-queue-admin` (see the crate docs, "Why the queue is three programs").
 
 use alloc::{vec, vec::Vec};
-use core::ops::{Deref, DerefMut};
 
 use alloy_primitives::{aliases::U64, Address, Uint, U256};
 use alloy_sol_types::SolEvent as _;
@@ -16,13 +15,10 @@ use tidepool_math::queue::eth_to_finalize;
 
 use crate::{errors::*, events::*, QueueError, WithdrawalQueue};
 
-/// The queue's storage, seen by the ledger's code: one field, so every slot is the queue's.
-#[storage]
-pub struct WithdrawalQueueLedger {
-    queue: WithdrawalQueue,
+tidepool_common::program_type! {
+    /// The queue's storage, seen by the ledger's code: one field, so every slot is the queue's.
+    pub struct WithdrawalQueueLedger { queue: WithdrawalQueue }
 }
-
-tidepool_common::program_storage!(WithdrawalQueueLedger);
 
 // SAFETY: `admin_contract` is set once, in the queue's `initialize`, by the proven deployer, to
 // code checked to exist: the `withdrawal-queue-admin` program, whose program type wraps
@@ -32,19 +28,6 @@ tidepool_common::program_storage!(WithdrawalQueueLedger);
 unsafe impl Delegate for WithdrawalQueueLedger {
     fn next_program(&self) -> Address {
         self.admin_contract.get()
-    }
-}
-
-impl Deref for WithdrawalQueueLedger {
-    type Target = WithdrawalQueue;
-    fn deref(&self) -> &WithdrawalQueue {
-        &self.queue
-    }
-}
-
-impl DerefMut for WithdrawalQueueLedger {
-    fn deref_mut(&mut self) -> &mut WithdrawalQueue {
-        &mut self.queue
     }
 }
 

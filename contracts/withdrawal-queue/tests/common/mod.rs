@@ -113,7 +113,7 @@ impl FakePool {
                     return Err(ProtocolStopped {}.abi_encode());
                 }
                 let spender = call.caller;
-                let cost = mul_div_up(c.sharesAmount, self.total_pooled, self.total_shares);
+                let cost = mul_div_up(c.shares_amount, self.total_pooled, self.total_shares);
                 let allowance =
                     self.allowances.get(&(c.from, spender)).copied().unwrap_or_default();
                 if allowance < cost {
@@ -121,20 +121,20 @@ impl FakePool {
                         .abi_encode());
                 }
                 let held = self.shares_of(c.from);
-                if held < c.sharesAmount {
+                if held < c.shares_amount {
                     return Err(InsufficientShares {
                         account: c.from,
                         shares: held,
-                        needed: c.sharesAmount,
+                        needed: c.shares_amount,
                     }
                     .abi_encode());
                 }
                 if allowance != U256::MAX {
                     self.allowances.insert((c.from, spender), allowance - cost);
                 }
-                self.shares.insert(c.from, held - c.sharesAmount);
-                *self.shares.entry(c.to).or_default() += c.sharesAmount;
-                Ok(mul_div(c.sharesAmount, self.total_pooled, self.total_shares)
+                self.shares.insert(c.from, held - c.shares_amount);
+                *self.shares.entry(c.to).or_default() += c.shares_amount;
+                Ok(mul_div(c.shares_amount, self.total_pooled, self.total_shares)
                     .to_be_bytes::<32>()
                     .to_vec())
             }
