@@ -32,8 +32,10 @@ if ! RUSTC_WORKSPACE_WRAPPER="$(rustup which clippy-driver 2>/dev/null)"; then
 fi
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 
-step "clippy -D warnings while building every target (cargo build --workspace --all-targets)"
-cargo build --workspace --all-targets
+# `--all-targets` would add `--benches`, which builds each cdylib program shell's lib as a
+# bench harness (it has no `main`); the workspace has no bench targets of its own.
+step "clippy -D warnings while building every target (cargo build --workspace --lib --bins --tests)"
+cargo build --workspace --lib --bins --tests
 
 step "one alloy line (no alloy crate compiled in two versions)"
 bash scripts/one-alloy-line.sh

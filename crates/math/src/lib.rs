@@ -26,8 +26,8 @@ use alloy_primitives::U512;
 
 pub mod fee;
 pub mod oracle;
-pub mod oracle_report;
 pub mod oracle_limits;
+pub mod oracle_report;
 pub mod queue;
 pub mod rate;
 pub mod rebase_limit;
