@@ -152,6 +152,21 @@ sol! {
 
 }
 
+impl OracleReportLimits {
+    /// The six limits in declaration order: what `store_limits` takes and what
+    /// `OracleReportLimitsSet` logs.
+    pub fn to_array(&self) -> [U256; 6] {
+        [
+            self.annualBalanceIncreaseBPLimit,
+            self.oneOffCLBalanceDecreaseBPLimit,
+            self.appearedValidatorsPerDayLimit,
+            self.simulatedShareRateDeviationBPLimit,
+            self.maxPositiveTokenRebase,
+            self.minReportInterval,
+        ]
+    }
+}
+
 tidepool_common::solidity_events! {
     /// `member` joined; the committee now has `newTotalMembers` and quorum `newQuorum`.
     event MemberAdded(address indexed member, uint256 newTotalMembers, uint256 newQuorum);

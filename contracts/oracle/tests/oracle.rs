@@ -26,17 +26,7 @@ fn initialises_once_with_lido_defaults() {
     assert_eq!(env.admin.get_last_processing_ref_slot(), 0);
     assert_eq!(env.admin.get_contracts(), (pool_address(), WITHDRAWAL_VAULT, REWARDS_VAULT, QUEUE));
     let limits = env.admin.get_oracle_report_limits();
-    assert_eq!(
-        [
-            limits.annualBalanceIncreaseBPLimit,
-            limits.oneOffCLBalanceDecreaseBPLimit,
-            limits.appearedValidatorsPerDayLimit,
-            limits.simulatedShareRateDeviationBPLimit,
-            limits.maxPositiveTokenRebase,
-            limits.minReportInterval,
-        ],
-        DEFAULT_LIMITS.to_array().map(U256::from)
-    );
+    assert_eq!(limits.to_array(), DEFAULT_LIMITS.to_array().map(U256::from));
     let domain = env.admin.eip712_domain();
     assert_eq!(
         (domain.1.as_str(), domain.3, domain.4),

@@ -138,23 +138,4 @@ impl Pool {
             &[shares_amount.word()],
         );
     }
-
-    pub fn set_allowance(
-        &mut self,
-        owner: Address,
-        spender: Address,
-        amount: U256,
-    ) -> Result<(), PoolError> {
-        Ok(self.allowances.approve(owner, spender, amount)?)
-    }
-
-    /// Spends `amount` of `spender`'s allowance over `owner`; an infinite allowance stays.
-    pub fn spend_allowance(
-        &mut self,
-        owner: Address,
-        spender: Address,
-        amount: U256,
-    ) -> Result<(), PoolError> {
-        Ok(self.allowances.spend(owner, spender, amount)?)
-    }
 }

@@ -3,29 +3,12 @@
 //! noted with the program serving it, with the pool's and the wrapped token's errors the
 //! queue passes on from requests.
 //! Needs `--features export-abi`; `tidepool abi` writes both files to abi/.
-use std::fmt;
-
-use stylus_sdk::abi::export::internal::InnerTypes;
-use tidepool_abi_export::{sdk_abi, SdkAbi};
+use tidepool_abi_export::{parameter_structs, sdk_abi};
 use tidepool_programs::Program;
 use tidepool_withdrawal_queue::{
     programs::{WithdrawalQueueAdmin, WithdrawalQueueLedger},
     WithdrawalQueue,
 };
-
-/// stylus-sdk declares the structs of return types only; `PermitInput` is only ever a
-/// parameter, so its declaration (as the SDK's own derive writes it) is added as one more
-/// part of the interface.
-fn parameter_structs(f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    for item in <tidepool_withdrawal_queue::PermitInput as InnerTypes>::inner_types() {
-        writeln!(f, "\n    {}", item.name)?;
-    }
-    Ok(())
-}
-
-fn no_constructor(_: &mut fmt::Formatter<'_>) -> fmt::Result {
-    Ok(())
-}
 
 fn main() -> std::process::ExitCode {
     use tidepool_pool::errors as pool;
@@ -35,12 +18,7 @@ fn main() -> std::process::ExitCode {
             sdk_abi!(WithdrawalQueue, Program::WithdrawalQueue.name()),
             sdk_abi!(WithdrawalQueueLedger, Program::WithdrawalQueueLedger.name()),
             sdk_abi!(WithdrawalQueueAdmin, Program::WithdrawalQueueAdmin.name()),
-            SdkAbi {
-                name: "WithdrawalQueue",
-                fmt_abi: parameter_structs,
-                fmt_constructor: no_constructor,
-                program: None,
-            },
+            parameter_structs!("WithdrawalQueue", tidepool_withdrawal_queue::PermitInput),
         ],
         tidepool_withdrawal_queue::abi_items::items()
             .error::<pool::ERC20InsufficientAllowance>()

@@ -447,6 +447,32 @@ macro_rules! sdk_abi {
     };
 }
 
+/// An [`SdkAbi`] part that declares struct `$ty` and the structs inside it. The SDK's
+/// printer declares the structs of return types only, so a struct that is only ever a
+/// parameter (the oracle's `ReportData`, the queue's `PermitInput`) is added as a part of
+/// its own, named like the contract. Expands in the export-abi binary, which depends on
+/// `stylus_sdk` with `export-abi`.
+#[macro_export]
+macro_rules! parameter_structs {
+    ($name:expr, $ty:ty) => {{
+        fn declare(f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            for item in <$ty as ::stylus_sdk::abi::export::internal::InnerTypes>::inner_types() {
+                writeln!(f, "\n    {}", item.name)?;
+            }
+            Ok(())
+        }
+        fn no_constructor(_: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            Ok(())
+        }
+        $crate::SdkAbi {
+            name: $name,
+            fmt_abi: declare,
+            fmt_constructor: no_constructor,
+            program: None,
+        }
+    }};
+}
+
 /// [`from_sdk_output`] with the interface printed by the SDK.
 ///
 /// # Errors

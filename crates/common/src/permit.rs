@@ -149,14 +149,9 @@ mod tests {
     };
 
     mod abi {
+        // The wallet-side Permit type, so the contract's digest is checked against it.
+        pub use tidepool_interfaces::eip712::Permit;
         alloy_sol_types::sol! {
-            struct Permit {
-                address owner;
-                address spender;
-                uint256 value;
-                uint256 nonce;
-                uint256 deadline;
-            }
             function isValidSignature(bytes32 hash, bytes signature) returns (bytes4);
         }
     }

@@ -296,7 +296,10 @@ fn solidity_proxy_delegatecalls_stylus() {
     let value = U256::from(1_234);
 
     // An account calls the proxy with value: the Stylus code runs as the proxy, once.
-    let (ok, out) = call_value(&mut chain, proxy, vec![], value);
+    let (ok, out) = {
+        let r = value_req(&chain, proxy, vec![], value);
+        eth_call(&mut chain, r)
+    };
     assert!(ok, "{out}");
     let expect = Seen { sender: me, value, this: proxy, count: 1, reentrant: false };
     assert_eq!(seen(&out), expect);
@@ -348,7 +351,10 @@ fn stylus_delegatecalls_stylus() {
     let me = dev(&chain, 0);
     let value = U256::from(77);
 
-    let (ok, out) = call_value(&mut chain, proxy, via(actor_at, []), value);
+    let (ok, out) = {
+        let r = value_req(&chain, proxy, via(actor_at, []), value);
+        eth_call(&mut chain, r)
+    };
     assert!(ok, "{out}");
     let expect = Seen { sender: me, value, this: proxy, count: 1, reentrant: false };
     assert_eq!(seen(&out), expect);

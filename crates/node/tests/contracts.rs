@@ -237,12 +237,6 @@ fn built_pool_runs_its_accounting_and_admin_by_delegatecall() {
     assert_eq!(IPool::NotOracle::abi_decode(&out).expect("NotOracle").caller, oracle);
 }
 
-fn call_from(chain: &mut Chain, from: Address, to: Address, data: Vec<u8>) -> (bool, Bytes) {
-    let out =
-        chain.call(req(from, to, data), alloy_eips::BlockNumberOrTag::Latest, None).expect("call");
-    (out.success, out.output)
-}
-
 /// The wrapper and the rate feed, built and deployed next to a real pool: wrapping takes
 /// pool tokens and mints shares, plain ETH is staked and wrapped in one step, a report
 /// raises the wrapped token's value and opens one feed round at exactly the recorded rate,

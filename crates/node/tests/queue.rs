@@ -63,12 +63,6 @@ fn transact(chain: &mut Chain, from: Address, to: Address, data: Vec<u8>, value:
     mined.gas_used
 }
 
-fn call_from(chain: &mut Chain, from: Address, to: Address, data: Vec<u8>) -> (bool, Bytes) {
-    let out =
-        chain.call(req(from, to, data), alloy_eips::BlockNumberOrTag::Latest, None).expect("call");
-    (out.success, out.output)
-}
-
 #[test]
 fn built_queue_takes_requests_the_pool_finalizes_and_pays_claims() {
     let wasm = [Program::Pool, Program::PoolAccounting, Program::PoolAdmin]

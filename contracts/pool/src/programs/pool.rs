@@ -180,7 +180,7 @@ impl Pool {
     ) -> Result<bool, PoolError> {
         self.non_reentrant()?;
         let spender = self.vm().msg_sender();
-        self.spend_allowance(from, spender, amount)?;
+        self.allowances.spend(from, spender, amount)?;
         self.transfer_amount(from, to, amount)?;
         Ok(true)
     }
@@ -195,7 +195,7 @@ impl Pool {
     pub fn approve(&mut self, spender: Address, amount: U256) -> Result<bool, PoolError> {
         self.non_reentrant()?;
         let owner = self.vm().msg_sender();
-        self.set_allowance(owner, spender, amount)?;
+        self.allowances.approve(owner, spender, amount)?;
         Ok(true)
     }
 
@@ -211,7 +211,7 @@ impl Pool {
         let owner = self.vm().msg_sender();
         let current = self.allowances.allowance(owner, spender);
         let new = current.checked_add(added).ok_or_else(arithmetic)?;
-        self.set_allowance(owner, spender, new)?;
+        self.allowances.approve(owner, spender, new)?;
         Ok(true)
     }
 
@@ -236,7 +236,7 @@ impl Pool {
             currentAllowance: current,
             requestedDecrease: subtracted,
         })?;
-        self.set_allowance(owner, spender, new)?;
+        self.allowances.approve(owner, spender, new)?;
         Ok(true)
     }
 
@@ -270,7 +270,7 @@ impl Pool {
         }
         let domain = self.domain_separator();
         self.permit.verify_and_consume(domain, owner, spender, value, deadline, v, r, s)?;
-        self.set_allowance(owner, spender, value)
+        Ok(self.allowances.approve(owner, spender, value)?)
     }
 
     /// The next permit nonce of `owner`.
@@ -358,7 +358,7 @@ impl Pool {
         self.non_reentrant()?;
         let spender = self.vm().msg_sender();
         let cost = self.ether_for_shares_round_up(shares_amount)?;
-        self.spend_allowance(from, spender, cost)?;
+        self.allowances.spend(from, spender, cost)?;
         self.transfer_shares_internal(from, to, shares_amount)
     }
 

@@ -33,50 +33,50 @@ pub fn req(from: Address, to: Address, data: impl Into<Bytes>) -> TransactionReq
 /// Sends a transaction from dev account 0 and returns (hash, success).
 pub fn send(chain: &mut Chain, to: Address, data: impl Into<Bytes>) -> (B256, bool) {
     let from = dev(chain, 0);
-    let hash = chain.send_request(req(from, to, data)).expect("send");
-    let ok = chain.tx(&hash).expect("mined").success;
-    (hash, ok)
+    mine(chain, req(from, to, data))
 }
 
+/// [`send`] with `value` attached and 5M gas.
 pub fn send_value(
     chain: &mut Chain,
     to: Address,
     data: impl Into<Bytes>,
     value: U256,
 ) -> (B256, bool) {
-    let mut r = value_req(chain, to, data, value);
-    r.gas = Some(5_000_000);
+    let r = TransactionRequest { gas: Some(5_000_000), ..value_req(chain, to, data, value) };
+    mine(chain, r)
+}
+
+/// Sends `r` and returns (hash, success) of the mined transaction.
+fn mine(chain: &mut Chain, r: TransactionRequest) -> (B256, bool) {
     let hash = chain.send_request(r).expect("send");
-    let ok = chain.tx(&hash).expect("mined").success;
-    (hash, ok)
+    (hash, chain.tx(&hash).expect("mined").success)
+}
+
+/// An `eth_call` from `from`; returns (success, output).
+pub fn call_from(chain: &mut Chain, from: Address, to: Address, data: Vec<u8>) -> (bool, Bytes) {
+    eth_call(chain, req(from, to, data))
 }
 
 pub fn call(chain: &mut Chain, to: Address, data: impl Into<Bytes>) -> (bool, Bytes) {
-    call_value(chain, to, data, U256::ZERO)
+    let r = value_req(chain, to, data, U256::ZERO);
+    eth_call(chain, r)
 }
 
-/// An `eth_call` from dev account 0 sending `value`; returns (success, output).
-pub fn call_value(
-    chain: &mut Chain,
-    to: Address,
-    data: impl Into<Bytes>,
-    value: U256,
-) -> (bool, Bytes) {
-    let out = chain.call(value_req(chain, to, data, value), BlockNumberOrTag::Latest, None);
-    let out = out.expect("call");
+/// `eth_call` of `r` at the latest block; returns (success, output).
+pub fn eth_call(chain: &mut Chain, r: TransactionRequest) -> (bool, Bytes) {
+    let out = chain.call(r, BlockNumberOrTag::Latest, None).expect("call");
     (out.success, out.output)
 }
 
-/// A request from dev account 0 sending `value`: what `send_value` and `call_value` share.
-fn value_req(
+/// A request from dev account 0 sending `value` (for [`eth_call`] or [`send_value`]).
+pub fn value_req(
     chain: &Chain,
     to: Address,
     data: impl Into<Bytes>,
     value: U256,
 ) -> TransactionRequest {
-    let mut r = req(dev(chain, 0), to, data);
-    r.value = Some(value);
-    r
+    TransactionRequest { value: Some(value), ..req(dev(chain, 0), to, data) }
 }
 
 /// Deploys `init` (creation code with any constructor arguments appended) with a CREATE
