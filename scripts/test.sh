@@ -32,10 +32,30 @@ if ! RUSTC_WORKSPACE_WRAPPER="$(rustup which clippy-driver 2>/dev/null)"; then
 fi
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 
+step "clippy -D warnings while building the tidepool command (cargo build -p tidepool-cli)"
+cargo build -p tidepool-cli
+
+# The wasm build has its own target directory (target/wasm) and toolchain, so it runs beside
+# the rest of the native build: each program's final link-time optimisation is one
+# single-threaded rustc, and the native build's tail (big crates, links) leaves a core idle.
+step "tidepool build (wasm, Nitro activation rules, size limit), in the background"
+wasm_log=$(mktemp)
+cargo run -q -p tidepool-cli -- build >"$wasm_log" 2>&1 &
+wasm_pid=$!
+trap 'kill "$wasm_pid" 2>/dev/null || true; rm -f "$wasm_log"' EXIT
+
 # `--all-targets` would add `--benches`, which builds each cdylib program shell's lib as a
 # bench harness (it has no `main`); the workspace has no bench targets of its own.
 step "clippy -D warnings while building every target (cargo build --workspace --lib --bins --tests)"
 cargo build --workspace --lib --bins --tests
+
+step "tidepool build finished"
+if ! wait "$wasm_pid"; then
+  cat "$wasm_log"
+  echo "test: tidepool build failed" >&2
+  exit 1
+fi
+cat "$wasm_log"
 
 step "one alloy line (no alloy crate compiled in two versions)"
 bash scripts/one-alloy-line.sh
@@ -45,9 +65,6 @@ bash crates/node/scripts/install-tools.sh
 
 step "Solidity test artifacts match their sources (pinned solcjs)"
 node crates/node/tests/solidity/compile.js --check
-
-step "tidepool build (wasm, Nitro activation rules, size limit)"
-cargo run -q -p tidepool-cli -- build
 
 step "tidepool build again compiles nothing (the main job's second start takes seconds)"
 # Cargo announces each crate it compiles with a "Compiling" line on stderr; a fresh tree has
