@@ -9,8 +9,8 @@
 //! grant and revoke, in every contract that embeds this. The `RoleGranted` and `RoleRevoked`
 //! events give the full history to anyone who needs the current list.
 //!
-//! The component exposes nothing by itself; [`with_role_functions!`] adds `hasRole`,
-//! `getRoleAdmin`, `grantRole`, `revokeRole` and `renounceRole` to a program's `#[public]` impl.
+//! The component exposes nothing by itself; the embedding contract forwards `hasRole`,
+//! `getRoleAdmin`, `grantRole`, `revokeRole` and `renounceRole` to it from its `#[public]` impl.
 
 use crate::abi::{emit, AsWord};
 use alloc::{vec, vec::Vec};
@@ -449,70 +449,4 @@ mod tests {
         let encoded: Vec<u8> = Error::BadConfirmation(AccessControlBadConfirmation {}).into();
         assert_eq!(encoded, keccak256("AccessControlBadConfirmation()")[..4].to_vec());
     }
-}
-
-/// Appends AccessControl's five external functions (`hasRole`, `getRoleAdmin`, `grantRole`,
-/// `revokeRole`, `renounceRole`) to a program's `#[public] impl`, served from its `access`
-/// field with errors converted into the contract's `$error` enum. Each admin program of the
-/// pool, queue and oracle serves them; written here once. Wrap the whole impl:
-/// `with_role_functions! { PoolError; #[public] impl PoolAdmin { ... } }`. The macro expands
-/// before `#[public]` runs, so the router sees ordinary methods. `Address` and `B256` are the
-/// caller's (alloy's) types in scope.
-#[macro_export]
-macro_rules! with_role_functions {
-    (
-        $error:ident;
-        $(#[$meta:meta])*
-        impl $program:ident { $($items:tt)* }
-    ) => {
-        $(#[$meta])*
-        impl $program {
-            $($items)*
-
-            /// Whether `account` holds `role`.
-            pub fn has_role(&self, role: B256, account: Address) -> bool {
-                self.access.has_role(role, account)
-            }
-
-            /// Grants `role` to `account`.
-            ///
-            /// # Errors
-            /// * `AccessControlUnauthorizedAccount` unless the caller holds the role's admin
-            ///   role.
-            ///
-            /// # Events
-            /// `RoleGranted` when it was not held.
-            pub fn grant_role(&mut self, role: B256, account: Address) -> Result<(), $error> {
-                Ok(self.access.grant_role(role, account)?)
-            }
-
-            /// The role that administers `role`.
-            pub fn get_role_admin(&self, role: B256) -> B256 {
-                self.access.get_role_admin(role)
-            }
-
-            /// Revokes `role` from `account`.
-            ///
-            /// # Errors
-            /// * `AccessControlUnauthorizedAccount` unless the caller holds the role's admin
-            ///   role.
-            ///
-            /// # Events
-            /// `RoleRevoked` when it was held.
-            pub fn revoke_role(&mut self, role: B256, account: Address) -> Result<(), $error> {
-                Ok(self.access.revoke_role(role, account)?)
-            }
-
-            /// Gives up the caller's `role`; `confirmation` must be the caller.
-            ///
-            /// # Errors
-            /// * `AccessControlBadConfirmation` if `confirmation` is not the caller.
-            ///
-            /// # Events
-            /// `RoleRevoked` when it was held.
-            pub fn renounce_role(&mut self, role: B256, confirmation: Address) -> Result<(), $error> {
-                Ok(self.access.renounce_role(role, confirmation)?)
-            }
-        }
-    };
 }

@@ -37,8 +37,6 @@ tidepool_common::program_type! {
     pub struct OracleAdmin { oracle: Oracle }
 }
 
-tidepool_common::with_role_functions! {
-OracleError;
 #[public]
 impl OracleAdmin {
     // ------------------------------------------------------------------ set-up
@@ -321,5 +319,47 @@ impl OracleAdmin {
     pub fn eip712_domain(&self) -> eip712::Eip712Domain {
         eip712::eip712_domain(NAME, VERSION, self.vm().chain_id(), self.vm().contract_address())
     }
-}
+
+    /// Whether `account` holds `role`.
+    pub fn has_role(&self, role: B256, account: Address) -> bool {
+        self.access.has_role(role, account)
+    }
+
+    /// The role that administers `role`.
+    pub fn get_role_admin(&self, role: B256) -> B256 {
+        self.access.get_role_admin(role)
+    }
+
+    /// Grants `role` to `account`.
+    ///
+    /// # Errors
+    /// * `AccessControlUnauthorizedAccount` without the role's admin role.
+    ///
+    /// # Events
+    /// `RoleGranted` if `account` did not hold it.
+    pub fn grant_role(&mut self, role: B256, account: Address) -> Result<(), OracleError> {
+        Ok(self.access.grant_role(role, account)?)
+    }
+
+    /// Revokes `role` from `account`.
+    ///
+    /// # Errors
+    /// * `AccessControlUnauthorizedAccount` without the role's admin role.
+    ///
+    /// # Events
+    /// `RoleRevoked` if `account` held it.
+    pub fn revoke_role(&mut self, role: B256, account: Address) -> Result<(), OracleError> {
+        Ok(self.access.revoke_role(role, account)?)
+    }
+
+    /// Gives up `role`; `confirmation` must be the caller.
+    ///
+    /// # Errors
+    /// * `AccessControlBadConfirmation`.
+    ///
+    /// # Events
+    /// `RoleRevoked` if the caller held it.
+    pub fn renounce_role(&mut self, role: B256, confirmation: Address) -> Result<(), OracleError> {
+        Ok(self.access.renounce_role(role, confirmation)?)
+    }
 }

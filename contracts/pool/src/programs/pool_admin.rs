@@ -22,8 +22,6 @@ tidepool_common::program_type! {
     pub struct PoolAdmin { pool: Pool }
 }
 
-tidepool_common::with_role_functions! {
-PoolError;
 #[public]
 impl PoolAdmin {
     /// EIP-5267: the fields of the EIP-712 domain.
@@ -277,5 +275,47 @@ impl PoolAdmin {
         self.set_staking_module_unchecked(staking_module);
         Ok(())
     }
-}
+
+    /// Whether `account` holds `role`.
+    pub fn has_role(&self, role: B256, account: Address) -> bool {
+        self.access.has_role(role, account)
+    }
+
+    /// The role that administers `role`.
+    pub fn get_role_admin(&self, role: B256) -> B256 {
+        self.access.get_role_admin(role)
+    }
+
+    /// Grants `role` to `account`.
+    ///
+    /// # Errors
+    /// * `AccessControlUnauthorizedAccount` unless the caller holds the role's admin role.
+    ///
+    /// # Events
+    /// `RoleGranted` when it was not held.
+    pub fn grant_role(&mut self, role: B256, account: Address) -> Result<(), PoolError> {
+        Ok(self.access.grant_role(role, account)?)
+    }
+
+    /// Revokes `role` from `account`.
+    ///
+    /// # Errors
+    /// * `AccessControlUnauthorizedAccount` unless the caller holds the role's admin role.
+    ///
+    /// # Events
+    /// `RoleRevoked` when it was held.
+    pub fn revoke_role(&mut self, role: B256, account: Address) -> Result<(), PoolError> {
+        Ok(self.access.revoke_role(role, account)?)
+    }
+
+    /// Gives up the caller's `role`; `confirmation` must be the caller.
+    ///
+    /// # Errors
+    /// * `AccessControlBadConfirmation` if `confirmation` is not the caller.
+    ///
+    /// # Events
+    /// `RoleRevoked` when it was held.
+    pub fn renounce_role(&mut self, role: B256, confirmation: Address) -> Result<(), PoolError> {
+        Ok(self.access.renounce_role(role, confirmation)?)
+    }
 }

@@ -37,8 +37,6 @@ tidepool_common::program_type! {
     pub struct WithdrawalQueueAdmin { queue: WithdrawalQueue }
 }
 
-tidepool_common::with_role_functions! {
-QueueError;
 #[public]
 impl WithdrawalQueueAdmin {
     // ------------------------------------------------------------------ metadata
@@ -289,5 +287,64 @@ impl WithdrawalQueueAdmin {
     pub fn get_resume_since_timestamp(&self) -> U256 {
         U256::from(self.pause.get_resume_since_timestamp())
     }
-}
+
+    // ------------------------------------------------------------------ roles
+
+    /// Whether `account` holds `role`.
+    ///
+    /// # Arguments
+    /// * `role`, `account` - what and who.
+    pub fn has_role(&self, role: B256, account: Address) -> bool {
+        self.access.has_role(role, account)
+    }
+
+    /// The role that administers `role`.
+    ///
+    /// # Arguments
+    /// * `role` - the role.
+    pub fn get_role_admin(&self, role: B256) -> B256 {
+        self.access.get_role_admin(role)
+    }
+
+    /// Grants `role` to `account`.
+    ///
+    /// # Arguments
+    /// * `role`, `account` - what and to whom.
+    ///
+    /// # Errors
+    /// * `AccessControlUnauthorizedAccount` unless the caller holds the role's admin role.
+    ///
+    /// # Events
+    /// `RoleGranted` when it was not held.
+    pub fn grant_role(&mut self, role: B256, account: Address) -> Result<(), QueueError> {
+        Ok(self.access.grant_role(role, account)?)
+    }
+
+    /// Revokes `role` from `account`.
+    ///
+    /// # Arguments
+    /// * `role`, `account` - what and from whom.
+    ///
+    /// # Errors
+    /// * `AccessControlUnauthorizedAccount` unless the caller holds the role's admin role.
+    ///
+    /// # Events
+    /// `RoleRevoked` when it was held.
+    pub fn revoke_role(&mut self, role: B256, account: Address) -> Result<(), QueueError> {
+        Ok(self.access.revoke_role(role, account)?)
+    }
+
+    /// Gives up the caller's `role`.
+    ///
+    /// # Arguments
+    /// * `role` - the role; `confirmation` - must be the caller.
+    ///
+    /// # Errors
+    /// * `AccessControlBadConfirmation` if `confirmation` is not the caller.
+    ///
+    /// # Events
+    /// `RoleRevoked` when it was held.
+    pub fn renounce_role(&mut self, role: B256, confirmation: Address) -> Result<(), QueueError> {
+        Ok(self.access.renounce_role(role, confirmation)?)
+    }
 }
