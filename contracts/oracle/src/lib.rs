@@ -358,6 +358,13 @@ impl Oracle {
         Ok(())
     }
 
+    /// Logs a membership change (`MemberAdded` or `MemberRemoved`, by `event`) with the new
+    /// member count, then sets the quorum: the end of both `addMember` and `removeMember`.
+    pub fn membership_changed(&mut self, event: B256, member: Address, total: u64, quorum: u64) {
+        emit(self.vm(), &[event, member.word()], &[total.word(), quorum.word()]);
+        self.store_quorum(quorum);
+    }
+
     pub fn store_quorum(&mut self, quorum: u64) {
         let previous: u64 = self.quorum.get().to();
         if previous == quorum {

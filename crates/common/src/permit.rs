@@ -422,42 +422,39 @@ mod tests {
         vm.mock_static_call(WALLET, calldata, Ok(answer));
     }
 
-    #[test]
-    fn contract_wallet_permit_accepted_on_magic_value() {
+    /// A contract wallet at `WALLET` that answers `answer` to `isValidSignature` over nonce
+    /// 0's digest; returns the component and the result of the wallet's first permit.
+    fn wallet_permit(v: u8, answer: Vec<u8>) -> (Permit, Result<(), Error>) {
         let Setup { vm, mut permit, domain, .. } = setup();
         vm.set_code(WALLET, vec![0xfe]);
         let (value, deadline) = (U256::from(1000), U256::from(NOW + 60));
         // Wallet signatures are opaque to the token: any bytes the wallet approves.
-        let (v, r, s) = (1u8, B256::repeat_byte(0x11), B256::repeat_byte(0x22));
+        let (r, s) = (B256::repeat_byte(0x11), B256::repeat_byte(0x22));
         let digest = wallet_digest(&vm, WALLET, SPENDER, value, U256::ZERO, deadline);
+        mock_wallet(&vm, digest, v, r, s, answer);
+        let first = permit.verify_and_consume(domain, WALLET, SPENDER, value, deadline, v, r, s);
+        // Approved for nonce 0 only: the wallet is asked about nonce 1's digest next.
+        if first.is_ok() {
+            let again =
+                permit.verify_and_consume(domain, WALLET, SPENDER, value, deadline, v, r, s);
+            assert_eq!(again, invalid_signer(Address::ZERO, WALLET));
+        }
+        (permit, first)
+    }
+
+    #[test]
+    fn contract_wallet_permit_accepted_on_magic_value() {
         let mut magic = vec![0u8; 32];
         magic[..4].copy_from_slice(&abi::isValidSignatureCall::SELECTOR);
-        mock_wallet(&vm, digest, v, r, s, magic);
-
-        assert_eq!(
-            permit.verify_and_consume(domain, WALLET, SPENDER, value, deadline, v, r, s),
-            Ok(())
-        );
+        let (permit, first) = wallet_permit(1, magic);
+        assert_eq!(first, Ok(()));
         assert_eq!(permit.nonces(WALLET), U256::from(1));
-        // Approved for nonce 0 only: the wallet is asked about nonce 1's digest next.
-        assert_eq!(
-            permit.verify_and_consume(domain, WALLET, SPENDER, value, deadline, v, r, s),
-            invalid_signer(Address::ZERO, WALLET)
-        );
     }
 
     #[test]
     fn contract_wallet_permit_rejected_without_magic_value() {
-        let Setup { vm, mut permit, domain, .. } = setup();
-        vm.set_code(WALLET, vec![0xfe]);
-        let (value, deadline) = (U256::from(1000), U256::from(NOW + 60));
-        let (v, r, s) = (27u8, B256::repeat_byte(0x11), B256::repeat_byte(0x22));
-        let digest = wallet_digest(&vm, WALLET, SPENDER, value, U256::ZERO, deadline);
-        mock_wallet(&vm, digest, v, r, s, vec![0xff; 32]);
-        assert_eq!(
-            permit.verify_and_consume(domain, WALLET, SPENDER, value, deadline, v, r, s),
-            invalid_signer(Address::ZERO, WALLET)
-        );
+        let (permit, first) = wallet_permit(27, vec![0xff; 32]);
+        assert_eq!(first, invalid_signer(Address::ZERO, WALLET));
         assert_eq!(permit.nonces(WALLET), U256::ZERO);
     }
 

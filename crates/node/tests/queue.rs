@@ -6,7 +6,7 @@
 
 mod common;
 
-use alloy_primitives::{Address, Bytes, U256};
+use alloy_primitives::{Address, U256};
 use alloy_sol_types::{sol, SolCall, SolError};
 use common::*;
 use tidepool_node::chain::Chain;

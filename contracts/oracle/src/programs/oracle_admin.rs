@@ -144,12 +144,7 @@ impl OracleAdmin {
         check_quorum(quorum, total)?;
         self.members.push(member);
         self.member_position.setter(member).set(U64::from(total));
-        emit(
-            self.vm(),
-            &[MemberAdded::SIGNATURE_HASH, member.word()],
-            &[total.word(), quorum.word()],
-        );
-        self.store_quorum(quorum);
+        self.membership_changed(MemberAdded::SIGNATURE_HASH, member, total, quorum);
         Ok(())
     }
 
@@ -179,12 +174,7 @@ impl OracleAdmin {
             self.member_position.setter(last).set(U64::from(position));
         }
         self.member_position.delete(member);
-        emit(
-            self.vm(),
-            &[MemberRemoved::SIGNATURE_HASH, member.word()],
-            &[total.word(), quorum.word()],
-        );
-        self.store_quorum(quorum);
+        self.membership_changed(MemberRemoved::SIGNATURE_HASH, member, total, quorum);
         Ok(())
     }
 
