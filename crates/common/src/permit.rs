@@ -177,21 +177,16 @@ mod tests {
     }
 
     /// The digest a wallet signs, computed by alloy's EIP-712 encoder, not ours.
-    fn wallet_digest(
-        vm: &TestHost,
-        owner: Address,
-        spender: Address,
-        value: U256,
-        nonce: U256,
-        deadline: U256,
-    ) -> B256 {
+    /// (`SPENDER` is the spender of every permit these tests sign.)
+    fn wallet_digest(vm: &TestHost, owner: Address, value: U256, nonce: U256, until: U256) -> B256 {
         let domain = eip712_domain! {
             name: NAME,
             version: "1",
             chain_id: vm.chain_id(),
             verifying_contract: vm.contract_address(),
         };
-        abi::Permit { owner, spender, value, nonce, deadline }.eip712_signing_hash(&domain)
+        let permit = abi::Permit { owner, spender: SPENDER, value, nonce, deadline: until };
+        permit.eip712_signing_hash(&domain)
     }
 
     fn sign(key: &PrivateKeySigner, digest: B256) -> (u8, B256, B256) {
@@ -208,7 +203,7 @@ mod tests {
         nonce: u64,
         deadline: U256,
     ) -> (u8, B256, B256) {
-        let digest = wallet_digest(vm, owner, SPENDER, value, U256::from(nonce), deadline);
+        let digest = wallet_digest(vm, owner, value, U256::from(nonce), deadline);
         sign(key, digest)
     }
 
@@ -282,7 +277,7 @@ mod tests {
             .verify_and_consume(domain, owner.address(), SPENDER, value, deadline, v, r, s)
             .expect("first use");
         // Checked now against nonce 1, the signature recovers to some unrelated key.
-        let digest = wallet_digest(&vm, owner.address(), SPENDER, value, U256::from(1), deadline);
+        let digest = wallet_digest(&vm, owner.address(), value, U256::from(1), deadline);
         let stranger = vm.ecrecover(digest, v, r, s).expect("recovers some key");
         assert_ne!(stranger, owner.address());
         assert_eq!(
@@ -359,7 +354,7 @@ mod tests {
         let (value, deadline) = (U256::from(1000), U256::from(NOW + 60));
         let (v, r, s) = signed_permit(&vm, &owner, owner.address(), value, 0, deadline);
         let (v2, s2) = high_s(v, s);
-        let digest = wallet_digest(&vm, owner.address(), SPENDER, value, U256::ZERO, deadline);
+        let digest = wallet_digest(&vm, owner.address(), value, U256::ZERO, deadline);
         // The precompile alone would accept the twin as the owner's.
         assert_eq!(vm.ecrecover(digest, v2, r, s2), Some(owner.address()));
         assert_eq!(
@@ -430,7 +425,7 @@ mod tests {
         let (value, deadline) = (U256::from(1000), U256::from(NOW + 60));
         // Wallet signatures are opaque to the token: any bytes the wallet approves.
         let (r, s) = (B256::repeat_byte(0x11), B256::repeat_byte(0x22));
-        let digest = wallet_digest(&vm, WALLET, SPENDER, value, U256::ZERO, deadline);
+        let digest = wallet_digest(&vm, WALLET, value, U256::ZERO, deadline);
         mock_wallet(&vm, digest, v, r, s, answer);
         let first = permit.verify_and_consume(domain, WALLET, SPENDER, value, deadline, v, r, s);
         // Approved for nonce 0 only: the wallet is asked about nonce 1's digest next.

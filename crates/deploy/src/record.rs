@@ -48,21 +48,21 @@ pub struct Contracts {
 }
 
 impl Contracts {
-    /// `(name, record)` for each contract, in deployment order.
-    pub fn iter(&self) -> [(&'static str, ContractRecord); 12] {
+    /// Every contract's record (their names are the JSON keys serde writes).
+    pub fn all(&self) -> [ContractRecord; 12] {
         [
-            ("poolAccounting", self.pool_accounting),
-            ("poolAdmin", self.pool_admin),
-            ("pool", self.pool),
-            ("rewardsVault", self.rewards_vault),
-            ("withdrawalVault", self.withdrawal_vault),
-            ("withdrawalQueueLedger", self.withdrawal_queue_ledger),
-            ("withdrawalQueueAdmin", self.withdrawal_queue_admin),
-            ("withdrawalQueue", self.withdrawal_queue),
-            ("wrapped", self.wrapped),
-            ("rateFeed", self.rate_feed),
-            ("oracleAdmin", self.oracle_admin),
-            ("oracle", self.oracle),
+            self.pool,
+            self.pool_accounting,
+            self.pool_admin,
+            self.rewards_vault,
+            self.withdrawal_vault,
+            self.withdrawal_queue,
+            self.withdrawal_queue_ledger,
+            self.withdrawal_queue_admin,
+            self.oracle,
+            self.oracle_admin,
+            self.wrapped,
+            self.rate_feed,
         ]
     }
 }
@@ -185,7 +185,7 @@ impl Deployment {
         if client.chain_id() != self.chain_id {
             return Ok(false);
         }
-        for (_, c) in self.contracts.iter() {
+        for c in self.contracts.all() {
             if alloy_primitives::keccak256(client.code(c.address).await?) != c.code_hash {
                 return Ok(false);
             }
