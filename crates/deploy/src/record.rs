@@ -48,22 +48,44 @@ pub struct Contracts {
 }
 
 impl Contracts {
-    /// Every contract's record (their names are the JSON keys serde writes).
+    /// The contracts' names (their JSON keys), in deployment order.
+    pub const NAMES: [&'static str; 12] = [
+        "poolAccounting",
+        "poolAdmin",
+        "pool",
+        "rewardsVault",
+        "withdrawalVault",
+        "withdrawalQueueLedger",
+        "withdrawalQueueAdmin",
+        "withdrawalQueue",
+        "wrapped",
+        "rateFeed",
+        "oracleAdmin",
+        "oracle",
+    ];
+
+    /// Every contract's record, in the order of [`Self::NAMES`].
     pub fn all(&self) -> [ContractRecord; 12] {
         [
-            self.pool,
             self.pool_accounting,
             self.pool_admin,
+            self.pool,
             self.rewards_vault,
             self.withdrawal_vault,
-            self.withdrawal_queue,
             self.withdrawal_queue_ledger,
             self.withdrawal_queue_admin,
-            self.oracle,
-            self.oracle_admin,
+            self.withdrawal_queue,
             self.wrapped,
             self.rate_feed,
+            self.oracle_admin,
+            self.oracle,
         ]
+    }
+
+    /// `(name, record)` for each contract, in deployment order.
+    pub fn iter(&self) -> [(&'static str, ContractRecord); 12] {
+        let records = self.all();
+        core::array::from_fn(|i| (Self::NAMES[i], records[i]))
     }
 }
 
@@ -191,5 +213,31 @@ impl Deployment {
             }
         }
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `NAMES` are the keys serde writes, each naming its own record.
+    #[test]
+    fn names_are_the_json_keys_of_their_records() {
+        let record = |i: u8| ContractRecord {
+            address: Address::repeat_byte(i),
+            code_hash: B256::repeat_byte(i),
+        };
+        let json = serde_json::json!(Contracts::NAMES
+            .iter()
+            .zip(1u8..)
+            .map(|(name, i)| (
+                name.to_string(),
+                serde_json::to_value(record(i)).expect("serialises")
+            ))
+            .collect::<serde_json::Map<_, _>>());
+        let contracts: Contracts = serde_json::from_value(json).expect("every name is a field");
+        for (i, (name, c)) in contracts.iter().into_iter().enumerate() {
+            assert_eq!((name, c), (Contracts::NAMES[i], record(i as u8 + 1)));
+        }
     }
 }
