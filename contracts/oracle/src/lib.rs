@@ -99,10 +99,10 @@ pub use tidepool_math::oracle_limits::OracleReportLimits as Limits;
 
 use errors::*;
 
-/// EIP-712 domain name.
-pub const NAME: &str = "Tidepool Accounting Oracle";
+/// EIP-712 domain name (the committee's tools sign in the same, from the same constant).
+pub const NAME: &str = tidepool_math::oracle_report::DOMAIN_NAME;
 /// EIP-712 domain version.
-pub const VERSION: &str = "1";
+pub const VERSION: &str = tidepool_math::oracle_report::DOMAIN_VERSION;
 
 /// Roles: `keccak256` of their names, declared once in `tidepool-interfaces`.
 pub use tidepool_interfaces::roles::oracle as roles;

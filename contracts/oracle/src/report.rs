@@ -9,10 +9,7 @@ use alloc::vec::Vec;
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use stylus_sdk::prelude::*;
 use tidepool_common::{eip712, signature};
-use tidepool_math::{
-    oracle::{self, DEPOSIT_SIZE},
-    queue::share_rate,
-};
+use tidepool_math::{oracle, oracle_report, queue::share_rate};
 
 use crate::{errors::*, pool::PoolReport, Oracle, ReportData, Revert, NAME, U64, VERSION};
 
@@ -24,8 +21,6 @@ uint256[] withdrawalFinalizationBatches,uint256 simulatedShareRate,bool isBunker
 );
 const NAME_HASH: B256 = eip712::keccak256_const(NAME.as_bytes());
 const VERSION_HASH: B256 = eip712::keccak256_const(VERSION.as_bytes());
-/// Wei per gwei.
-const GWEI: U256 = U256::from_limbs([1_000_000_000, 0, 0, 0]);
 
 /// Length of an `abi.encode(address, bytes)` head: the address, the offset, the length.
 const WRAPPED_HEAD: usize = 96;
@@ -156,14 +151,9 @@ impl Oracle {
         let min_interval = limits.min_report_interval;
         let last: u64 = self.last_processing_ref_slot.get().to();
         // The first report covers one frame; later ones the time since the last applied.
-        let from = if last == 0 {
-            ref_slot.saturating_sub(
-                self.epochs_per_frame.get().to::<u64>().saturating_mul(chain.slots_per_epoch),
-            )
-        } else {
-            last
-        };
-        let elapsed = chain.seconds_between(from, ref_slot).ok_or_else(arithmetic)?;
+        let epochs_per_frame = self.epochs_per_frame.get().to::<u64>();
+        let elapsed = oracle_report::time_elapsed(&chain, epochs_per_frame, last, ref_slot)
+            .ok_or_else(arithmetic)?;
         if elapsed < min_interval {
             return Err(OracleError::from(ReportTooSoon {
                 timeElapsed: U256::from(elapsed),
@@ -219,11 +209,10 @@ impl Oracle {
         }
 
         // Consensus-layer balance against its principal.
-        let cl_balance = data.clBalanceGwei.checked_mul(GWEI).ok_or_else(arithmetic)?;
-        let principal = appeared
-            .checked_mul(DEPOSIT_SIZE)
-            .and_then(|d| d.checked_add(pre_cl_balance))
-            .ok_or_else(arithmetic)?;
+        let cl_balance =
+            data.clBalanceGwei.checked_mul(oracle_report::GWEI).ok_or_else(arithmetic)?;
+        let principal =
+            oracle_report::cl_principal(pre_cl_balance, appeared).ok_or_else(arithmetic)?;
         let post = cl_balance.checked_add(data.withdrawalVaultBalance).ok_or_else(arithmetic)?;
         oracle::check_cl_balance(
             principal,
@@ -238,11 +227,8 @@ impl Oracle {
         let (pre_pooled, pre_shares) = self.pool_totals()?;
         let pre_rate = share_rate(pre_pooled, pre_shares).map_err(OracleError::from)?;
         let finalizing = !data.withdrawalFinalizationBatches.is_empty();
-        let max_share_rate = if data.isBunkerMode {
-            data.simulatedShareRate.min(pre_rate)
-        } else {
-            data.simulatedShareRate
-        };
+        let max_share_rate =
+            oracle_report::finalization_rate(data.simulatedShareRate, pre_rate, data.isBunkerMode);
         let (locked, to_burn, pending_before) = if finalizing {
             let (locked, to_burn) =
                 self.queue_prefinalize(&data.withdrawalFinalizationBatches, max_share_rate)?;
@@ -253,12 +239,8 @@ impl Oracle {
 
         // Effects before the call: the frame is spent whatever happens next in this call.
         self.last_processing_ref_slot.set(U64::from(ref_slot));
-        let report_timestamp = U256::from(
-            chain
-                .genesis_time
-                .checked_add(ref_slot.checked_mul(chain.seconds_per_slot).ok_or_else(arithmetic)?)
-                .ok_or_else(arithmetic)?,
-        );
+        let report_timestamp =
+            U256::from(oracle_report::report_timestamp(&chain, ref_slot).ok_or_else(arithmetic)?);
         let (post_pooled, post_shares) = self.pool_handle_report(PoolReport {
             report_timestamp,
             time_elapsed: U256::from(elapsed),
