@@ -16,6 +16,8 @@
 #![warn(missing_docs)]
 
 mod code;
+pub mod costs;
+pub mod fragments;
 pub mod hostio;
 mod validate;
 
@@ -24,6 +26,7 @@ pub use code::{
     BROTLI_WINDOW, EMPTY_DICTIONARY, MAX_CODE_SIZE, MAX_DECOMPRESSED_SIZE, STYLUS_DICTIONARY,
     STYLUS_PREFIX,
 };
+pub use costs::{program_costs, ProgramCosts};
 pub use hostio::{hostio, HostIo, ValType, CONSOLE_HOSTIOS, HOSTIOS, HOST_MODULE};
 pub use validate::{
     limits, nitro_features, validate, ModuleInfo, ENTRYPOINT, MAX_INITIAL_PAGES, MEMORY_EXPORT,
@@ -226,6 +229,17 @@ pub enum ActivationError {
         /// Byte offset in the module.
         offset: usize,
     },
+    /// A root or its fragments break ArbOS 61's rules for fragmented programs.
+    #[error("fragmented program: {0}")]
+    Fragments(String),
+    /// An entry cost that does not fit Nitro's record of it ("init cost too high").
+    #[error("{what} of {value} does not fit Nitro's activation record: the program is too large")]
+    CostTooHigh {
+        /// Which cost.
+        what: &'static str,
+        /// Its value.
+        value: u64,
+    },
     /// A bulk-memory instruction Nitro's prover does not implement.
     #[error(
         "instruction {op} in function {function} (at byte {offset:#x}) is not supported by \
@@ -255,15 +269,26 @@ pub struct Activated {
     pub wasm: Vec<u8>,
     /// What validation learned about it.
     pub info: ModuleInfo,
+    /// Its entry costs.
+    pub costs: ProgramCosts,
 }
 
-/// Does what Nitro's `activateProgram` checks: decompresses deployed `code` and validates the
-/// wasm.
+/// Does what Nitro's `activateProgram` checks: decompresses deployed `code`, validates the
+/// wasm and computes its entry costs.
 ///
 /// # Errors
-/// Any [`decompress_program`] or [`validate`] error.
+/// Any [`decompress_program`], [`validate`] or [`program_costs`] error.
 pub fn activate(code: &[u8]) -> Result<Activated, ActivationError> {
-    let wasm = decompress_program(code)?;
+    activate_wasm(decompress_program(code)?)
+}
+
+/// [`activate`] for wasm already decompressed (a fragmented program's, assembled by
+/// [`fragments::Root::assemble`]).
+///
+/// # Errors
+/// Any [`validate`] or [`program_costs`] error.
+pub fn activate_wasm(wasm: Vec<u8>) -> Result<Activated, ActivationError> {
     let info = validate(&wasm)?;
-    Ok(Activated { wasm, info })
+    let costs = program_costs(&info)?;
+    Ok(Activated { wasm, info, costs })
 }

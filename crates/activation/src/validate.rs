@@ -65,6 +65,8 @@ pub struct ModuleInfo {
     pub max_pages: Option<u64>,
     /// Defined functions (not counting imports).
     pub functions: u64,
+    /// Over the defined functions, the sum of each one's parameters and results.
+    pub type_len: u64,
     /// Names of the imported host functions, in import order.
     pub imports: Vec<String>,
     /// Names of all exports, in module order.
@@ -249,6 +251,7 @@ impl<'a> Module<'a> {
             initial_pages: memory.initial,
             max_pages: memory.maximum,
             functions: self.functions.len() as u64,
+            type_len: self.type_len()?,
             imports: imports.iter().map(|h| h.name.to_string()).collect(),
             exports: self.exports.iter().map(|e| e.name.to_string()).collect(),
             entrypoint,
@@ -260,6 +263,16 @@ impl<'a> Module<'a> {
             max_locals,
             max_function_ops,
         })
+    }
+
+    /// Parameters plus results of every defined function's type, summed.
+    fn type_len(&self) -> Result<u64, ActivationError> {
+        let mut total = 0u64;
+        for &index in &self.functions {
+            let ty = self.func_type(index)?;
+            total += (ty.params().len() + ty.results().len()) as u64;
+        }
+        Ok(total)
     }
 
     /// Every import must be a `vm_hooks` function from the host-function table with exactly
