@@ -10,7 +10,8 @@ use wasmi::Engine;
 use crate::program::{self, ActivationInfo, Compiled, ProgramError};
 
 /// Decompresses and validates `code`, returning the wasm length, the compiled module with its
-/// module hash, and the activation record to store.
+/// module hash, and the activation record to store (its entry costs computed as Nitro does;
+/// `activated_at` is left for the caller).
 pub fn check(
     engine: &Engine,
     code: &[u8],
@@ -22,12 +23,23 @@ pub fn check(
             program::MAX_CODE_SIZE
         )));
     }
+    let wasm = tidepool_activation::decompress_program(code)
+        .map_err(|e| ProgramError::Invalid(e.to_string()))?;
+    check_wasm(engine, wasm)
+}
+
+/// [`check`] for decompressed wasm (a fragmented program's, assembled from its fragments).
+pub fn check_wasm(
+    engine: &Engine,
+    wasm: Vec<u8>,
+) -> Result<(usize, (Compiled, B256), ActivationInfo), ProgramError> {
     // The shared validator applies Nitro's rules (shared with the build tooling); compiling
     // then checks the module against this node's own host table and engine.
-    let activated =
-        tidepool_activation::activate(code).map_err(|e| ProgramError::Invalid(e.to_string()))?;
+    let activated = tidepool_activation::activate_wasm(wasm)
+        .map_err(|e| ProgramError::Invalid(e.to_string()))?;
+    let info = ActivationInfo::new(&activated, 0);
     let wasm = activated.wasm;
-    let (compiled, info) = program::validate_and_compile(engine, &wasm)?;
+    let compiled = program::validate_and_compile(engine, &wasm)?;
     Ok((wasm.len(), (compiled, module_hash(&wasm)), info))
 }
 

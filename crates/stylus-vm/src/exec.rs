@@ -13,8 +13,10 @@ use crate::{
 /// How the program's entry is priced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
-    /// The program's own init cost in gas, from its activation.
-    pub init_cost: u64,
+    /// The program's `init_cost` from its activation (charged on an uncached entry).
+    pub init_cost: u16,
+    /// The program's `cached_init_cost` from its activation (charged on every entry).
+    pub cached_init_cost: u16,
     /// Whether the program is warm in the node's caches (Nitro's cheaper entry).
     pub cached: bool,
 }
@@ -54,11 +56,22 @@ pub enum Outcome {
         /// Where the used gas went.
         gas: FrameGas,
     },
-    /// Ink or gas ran out (entry, memory, execution or a host I/O): all gas is consumed.
+    /// Ink or gas ran out (entry, memory, execution or a host I/O), or the returned data
+    /// would cost more EVM memory than the call's gas: all gas is consumed (Nitro's
+    /// `userOutOfInk`, the EVM's out-of-gas).
     OutOfGas,
-    /// The program trapped (bad pointer, a write in a static call, `unreachable`, ...): all
-    /// gas is consumed.
-    Trap,
+    /// The program went deeper than its stack allows: all gas is consumed (Nitro's
+    /// `userOutOfStack`, the EVM's depth error).
+    OutOfStack,
+    /// The program failed (a panic's `unreachable`, a bad pointer, a write in a static call,
+    /// any other trap): the call reverts with empty data and the unused gas goes back to the
+    /// caller, as Nitro's `userFailure` does.
+    Failure {
+        /// Gas left of the call's limit.
+        gas_left: u64,
+        /// Where the used gas went.
+        gas: FrameGas,
+    },
 }
 
 /// Runs `program` for one call with `gas_limit` gas, charging its entry and memory first.
@@ -74,7 +87,7 @@ pub fn execute(
     entry: Entry,
     gas_limit: u64,
 ) -> Result<Outcome, HostError> {
-    let mut entry_gas = ink::entry_gas(entry.init_cost, entry.cached);
+    let mut entry_gas = ink::entry_gas(entry.init_cost, entry.cached_init_cost, entry.cached);
     let held = host.pages();
     match ink::memory_gas(held.open, held.ever, program.footprint) {
         Some(mem) => entry_gas += mem,
@@ -97,18 +110,7 @@ pub fn execute(
     frame.host.set_pages(Pages { open, ..held });
     let ink_left = fuel_left.saturating_mul(ink::INK_PER_FUEL);
     let used = remaining - ink::ink_to_gas(ink_left).min(remaining);
-    let status = match run {
-        Ok(status) => status,
-        Err(err) if err.as_trap_code() == Some(TrapCode::OutOfFuel) => {
-            return Ok(Outcome::OutOfGas)
-        }
-        Err(err) => match err.downcast::<Escape>() {
-            Some(Escape::Exit(status)) => status as i32,
-            Some(Escape::OutOfInk) => return Ok(Outcome::OutOfGas),
-            Some(Escape::Fatal(err)) => return Err(err),
-            Some(Escape::Trap(_)) | None => return Ok(Outcome::Trap),
-        },
-    };
+    let gas_left = remaining - used;
     let spent = frame.spent;
     let accounted = ink::ink_to_gas(spent.hostio_ink)
         .saturating_add(spent.evm_gas)
@@ -122,13 +124,34 @@ pub fn execute(
         evm_gas: spent.evm_gas,
         calls_gas: spent.calls_gas,
     };
-    Ok(Outcome::Finished {
-        success: status == 0,
-        output: frame.output,
-        gas_left: remaining - used,
-        refund: frame.refund,
-        gas,
-    })
+    let status = match run {
+        Ok(status) => status,
+        Err(err) => match err.as_trap_code() {
+            Some(TrapCode::OutOfFuel) => return Ok(Outcome::OutOfGas),
+            Some(TrapCode::StackOverflow) => return Ok(Outcome::OutOfStack),
+            _ => match err.downcast::<Escape>() {
+                Some(Escape::Exit(status)) => status as i32,
+                Some(Escape::OutOfInk) => return Ok(Outcome::OutOfGas),
+                Some(Escape::Fatal(err)) => return Err(err),
+                Some(Escape::Trap(_)) | None => return Ok(Outcome::Failure { gas_left, gas }),
+            },
+        },
+    };
+    let output = frame.output;
+    // Returned data must cost at least what EVM memory for it would: Nitro keeps that much of
+    // the call's gas (ArbOS's Stylus fixes), and fails the call if it never had it.
+    let memory = evm_memory_gas(output.len() as u64);
+    if !output.is_empty() && gas_limit < memory {
+        return Ok(Outcome::OutOfGas);
+    }
+    let gas_left = if output.is_empty() { gas_left } else { gas_left.min(gas_limit - memory) };
+    Ok(Outcome::Finished { success: status == 0, output, gas_left, refund: frame.refund, gas })
+}
+
+/// EVM memory expansion gas for `len` bytes from zero: 3 per word plus words² / 512.
+fn evm_memory_gas(len: u64) -> u64 {
+    let words = len.div_ceil(32);
+    words * 3 + words * words / 512
 }
 
 fn instantiate_and_call(

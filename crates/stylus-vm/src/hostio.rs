@@ -8,7 +8,7 @@ use wasmi::{AsContext, Caller, Error, Extern, Func, Memory, Store, ValType};
 
 use crate::{
     host::{CallRequest, CallScheme, CreateRequest, Host, HostError, Message, Pages},
-    ink::{self, HOSTIO_INK, PTR_INK},
+    ink::{self, EVM_API_INK, HOSTIO_INK, PTR_INK},
 };
 
 /// Why a program stopped other than by returning from `user_entrypoint`.
@@ -33,8 +33,19 @@ impl wasmi::errors::HostError for Escape {}
 /// One storage slot in a program's cache.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
+    /// What the program sees.
     value: B256,
-    dirty: bool,
+    /// What the EVM holds, when known: the slot is dirty (written at the next flush) only
+    /// while the two differ, so writing back a loaded value stores nothing, as on Nitro.
+    known: Option<B256>,
+    /// Whether the slot is in the flush order already.
+    listed: bool,
+}
+
+impl Slot {
+    fn dirty(&self) -> bool {
+        self.known != Some(self.value)
+    }
 }
 
 /// Everything a running program's host I/Os can see: the host and the frame's own state.
@@ -46,8 +57,11 @@ pub(crate) struct Frame<'a> {
     pub output: Vec<u8>,
     pub return_data: Bytes,
     cache: HashMap<B256, Slot>,
-    /// Insertion order of dirty slots, so flushes are deterministic.
+    /// Insertion order of written slots, so flushes are deterministic.
     cache_order: Vec<B256>,
+    /// Storage reads and cache writes so far: Nitro's cache prices them by count.
+    reads: u32,
+    writes: u32,
     pub refund: i64,
     /// Pages this program added with `pay_for_memory_grow`.
     pub grown_pages: u16,
@@ -79,6 +93,8 @@ impl<'a> Frame<'a> {
             return_data: Bytes::new(),
             cache: HashMap::new(),
             cache_order: Vec::new(),
+            reads: 0,
+            writes: 0,
             refund: 0,
             grown_pages: 0,
             spent: Spent::default(),
@@ -250,6 +266,16 @@ fn take_ink(c: &mut C<'_, '_>, ink_cost: u64) -> R {
     c.set_fuel(fuel - need)
 }
 
+/// Fails with out-of-ink unless `gas` is left, charging nothing (Nitro's `require_gas`, the
+/// guard before work whose price is known only once done).
+fn require_gas(c: &mut C<'_, '_>, gas: u64) -> R {
+    if gas_left(c) < gas {
+        c.set_fuel(0)?;
+        return Err(Error::host(Escape::OutOfInk));
+    }
+    Ok(())
+}
+
 fn gas_left(c: &C<'_, '_>) -> u64 {
     ink::ink_to_gas(ink_left(c))
 }
@@ -304,8 +330,17 @@ fn write_word(c: &mut C<'_, '_>, ptr: u32, value: U256) -> R {
 /// EIP-2929 account access cost, loading the account into the journal.
 fn access_account(c: &mut C<'_, '_>, address: Address) -> R<u64> {
     let cold = c.data_mut().host.access_account(address).map_err(fatal)?;
-    Ok(if cold { 2_600 } else { 100 })
+    Ok(if cold { COLD_ACCOUNT_GAS } else { 100 })
 }
+
+/// EIP-2929's cold account access, which account host I/Os require to be left first.
+const COLD_ACCOUNT_GAS: u64 = 2_600;
+/// EIP-2929's cold slot access.
+const COLD_SLOAD_GAS: u64 = 2_100;
+/// EIP-2200's sentry: a store never runs on the call stipend alone.
+const SSTORE_SENTRY_GAS: u64 = 2_300;
+/// The gas part of [`EVM_API_INK`] that a storage miss charges (Nitro converts it, floored).
+const EVM_API_GAS: u64 = EVM_API_INK / ink::INK_PER_GAS;
 
 fn deny_in_static(c: &C<'_, '_>, what: &str) -> R {
     if c.data().msg.is_static {
@@ -323,25 +358,20 @@ const fn words(len: u64) -> u64 {
 
 fn read_args(mut c: C<'_, '_>, ptr: u32) -> R {
     let args = c.data().msg.args.clone();
-    charge_ink(
-        &mut c,
-        HOSTIO_INK + ink::READ_ARGS_BYTE_INK * (args.len() as u64).saturating_sub(32),
-    )?;
+    charge_ink(&mut c, HOSTIO_INK + ink::write_price(args.len() as u32))?;
     write(&mut c, ptr, &args)
 }
 
 fn write_result(mut c: C<'_, '_>, ptr: u32, len: u32) -> R {
-    charge_ink(
-        &mut c,
-        HOSTIO_INK + ink::WRITE_RESULT_BYTE_INK * u64::from(len).saturating_sub(32),
-    )?;
+    // Read once from the program and once more by the EVM side: Nitro charges both.
+    charge_ink(&mut c, HOSTIO_INK + 2 * ink::read_price(len))?;
     let out = read(&c, ptr, len)?;
     c.data_mut().output = out;
     Ok(())
 }
 
-fn exit_early(mut c: C<'_, '_>, status: u32) -> R {
-    charge_ink(&mut c, HOSTIO_INK)?;
+/// Free on Nitro: the program stops here.
+fn exit_early(_c: C<'_, '_>, status: u32) -> R {
     Err(Error::host(Escape::Exit(status)))
 }
 
@@ -350,28 +380,41 @@ fn exit_early(mut c: C<'_, '_>, status: u32) -> R {
 
 fn storage_load_bytes32(mut c: C<'_, '_>, key_ptr: u32, dest: u32) -> R {
     charge_ink(&mut c, HOSTIO_INK + 2 * PTR_INK)?;
+    require_gas(&mut c, COLD_SLOAD_GAS + ink::STORAGE_REQUIRED_ACCESS_GAS + EVM_API_GAS)?;
     let key = read32(&c, key_ptr)?;
-    if let Some(slot) = c.data().cache.get(&key) {
-        let value = slot.value;
-        return write(&mut c, dest, value.as_slice());
-    }
-    let address = c.data().msg.address;
-    let (value, cold) = c.data_mut().host.sload(address, key.into()).map_err(fatal)?;
-    charge_gas(&mut c, if cold { 2_100 } else { 100 })?;
-    let value = B256::from(value.to_be_bytes::<32>());
-    c.data_mut().cache.insert(key, Slot { value, dirty: false });
+    let st = c.data_mut();
+    st.reads = st.reads.saturating_add(1);
+    let mut gas = ink::storage_read_gas(st.reads);
+    let value = match st.cache.get(&key) {
+        Some(slot) => slot.value,
+        None => {
+            let address = st.msg.address;
+            let (value, cold) = st.host.sload(address, key.into()).map_err(fatal)?;
+            let value = B256::from(value.to_be_bytes::<32>());
+            st.cache.insert(key, Slot { value, known: Some(value), listed: false });
+            gas += if cold { COLD_SLOAD_GAS } else { 100 } + EVM_API_GAS;
+            value
+        }
+    };
+    charge_gas(&mut c, gas)?;
     write(&mut c, dest, value.as_slice())
 }
 
 fn storage_cache_bytes32(mut c: C<'_, '_>, key_ptr: u32, value_ptr: u32) -> R {
     charge_ink(&mut c, HOSTIO_INK + 2 * PTR_INK)?;
+    require_gas(&mut c, SSTORE_SENTRY_GAS + ink::STORAGE_REQUIRED_ACCESS_GAS)?;
     let key = read32(&c, key_ptr)?;
     let value = read32(&c, value_ptr)?;
     let st = c.data_mut();
-    if st.cache.insert(key, Slot { value, dirty: true }).is_none_or(|old| !old.dirty) {
+    st.writes = st.writes.saturating_add(1);
+    let gas = ink::storage_write_gas(st.writes);
+    let slot = st.cache.entry(key).or_insert(Slot { value, known: None, listed: false });
+    slot.value = value;
+    if !slot.listed {
+        slot.listed = true;
         st.cache_order.push(key);
     }
-    Ok(())
+    charge_gas(&mut c, gas)
 }
 
 /// EIP-2200/2929/3529 SSTORE gas and refund for one slot.
@@ -407,24 +450,22 @@ fn sstore_cost(original: U256, current: U256, new: U256, cold: bool) -> (u64, i6
 }
 
 fn storage_flush_cache(mut c: C<'_, '_>, clear: u32) -> R {
-    charge_ink(&mut c, HOSTIO_INK)?;
+    charge_ink(&mut c, HOSTIO_INK + EVM_API_INK)?;
+    require_gas(&mut c, SSTORE_SENTRY_GAS)?;
     let order = std::mem::take(&mut c.data_mut().cache_order);
-    if !order.is_empty() {
+    let dirty: Vec<(B256, Slot)> = order
+        .into_iter()
+        .filter_map(|key| {
+            let slot = c.data_mut().cache.get_mut(&key)?;
+            slot.listed = false;
+            slot.dirty().then_some((key, *slot))
+        })
+        .collect();
+    if !dirty.is_empty() {
         deny_in_static(&c, "storage write")?;
     }
     let address = c.data().msg.address;
-    for key in order {
-        let Some(slot) = c.data().cache.get(&key).copied() else {
-            continue;
-        };
-        if !slot.dirty {
-            continue;
-        }
-        // EIP-2200's sentry: a store never runs on the call stipend alone.
-        if gas_left(&c) <= 2_300 {
-            c.set_fuel(0)?;
-            return Err(Error::host(Escape::OutOfInk));
-        }
+    for (key, slot) in dirty {
         let write = c
             .data_mut()
             .host
@@ -435,7 +476,7 @@ fn storage_flush_cache(mut c: C<'_, '_>, clear: u32) -> R {
         let st = c.data_mut();
         st.refund += refund;
         if let Some(s) = st.cache.get_mut(&key) {
-            s.dirty = false;
+            s.known = Some(slot.value);
         }
     }
     if clear != 0 {
@@ -445,7 +486,7 @@ fn storage_flush_cache(mut c: C<'_, '_>, clear: u32) -> R {
 }
 
 fn transient_load_bytes32(mut c: C<'_, '_>, key_ptr: u32, dest: u32) -> R {
-    charge_ink(&mut c, HOSTIO_INK + 2 * PTR_INK)?;
+    charge_ink(&mut c, HOSTIO_INK + 2 * PTR_INK + EVM_API_INK)?;
     charge_gas(&mut c, 100)?;
     let key = read32(&c, key_ptr)?;
     let address = c.data().msg.address;
@@ -454,7 +495,7 @@ fn transient_load_bytes32(mut c: C<'_, '_>, key_ptr: u32, dest: u32) -> R {
 }
 
 fn transient_store_bytes32(mut c: C<'_, '_>, key_ptr: u32, value_ptr: u32) -> R {
-    charge_ink(&mut c, HOSTIO_INK + 2 * PTR_INK)?;
+    charge_ink(&mut c, HOSTIO_INK + 2 * PTR_INK + EVM_API_INK)?;
     deny_in_static(&c, "transient storage write")?;
     charge_gas(&mut c, 100)?;
     let key = read32(&c, key_ptr)?;
@@ -485,11 +526,16 @@ fn do_call(
     gas: u64,
     ret_len_ptr: u32,
 ) -> R<u32> {
-    charge_ink(c, HOSTIO_INK + 3 * PTR_INK)?;
+    // Nitro reads the data from the program, and the EVM side reads it again.
+    charge_ink(c, HOSTIO_INK + 3 * PTR_INK + EVM_API_INK + 2 * ink::read_price(data_len))?;
+    let left = gas_left(c);
     let target = read_address(c, contract_ptr)?;
     let input = Bytes::from(read(c, data_ptr, data_len)?);
-    if kind == Kind::Call && !value.is_zero() {
-        deny_in_static(c, "call with value")?;
+    if kind == Kind::Call && !value.is_zero() && c.data().msg.is_static {
+        // The EVM refuses the call (write protection): it fails without costing anything.
+        c.data_mut().return_data = Bytes::new();
+        write_u32(c, ret_len_ptr, 0)?;
+        return Ok(1);
     }
     // The program's cache is not flushed for it: the SDK flushes before calling, as on Nitro.
     let mut cost = access_account(c, target)?;
@@ -499,14 +545,22 @@ fn do_call(
             cost += 25_000;
         }
     }
+    if cost > left {
+        // The EVM side cannot pay the call's own cost: the call fails and uses all gas left.
+        charge_gas(c, left)?;
+        c.data_mut().return_data = Bytes::new();
+        write_u32(c, ret_len_ptr, 0)?;
+        return Ok(1);
+    }
     charge_gas(c, cost)?;
-    // EIP-150: the callee gets at most all but one 64th of what is left.
-    let left = gas_left(c);
-    let mut gas_limit = gas.min(left - left / 64);
-    forward_gas(c, gas_limit)?;
+    // EIP-150 as Nitro applies it: the callee gets at most 63/64 of what is left after the
+    // call's own cost. With value it also gets the 2,300 stipend, which on Nitro the caller
+    // pays for as far as the callee uses it.
+    let mut gas_limit = gas.min(left).min((left - cost) * 63 / 64);
     if !value.is_zero() {
         gas_limit += 2_300;
     }
+    forward_gas(c, gas_limit)?;
     let st = c.data_mut();
     let msg = &st.msg;
     let (scheme, target_address, caller, value, is_static) = match kind {
@@ -570,14 +624,19 @@ fn do_create(
     contract_ptr: u32,
     revert_len_ptr: u32,
 ) -> R {
-    charge_ink(c, HOSTIO_INK + 3 * PTR_INK)?;
+    let pointers = if salt.is_some() { 4 } else { 3 };
+    charge_ink(c, HOSTIO_INK + pointers * PTR_INK + EVM_API_INK + 2 * ink::read_price(code_len))?;
     deny_in_static(c, "create")?;
     let code = Bytes::from(read(c, code_ptr, code_len)?);
     let value = U256::from_be_bytes(read32(c, endowment_ptr)?.0);
-    let w = words(u64::from(code_len));
-    let mut cost = 32_000 + 2 * w;
+    // Nitro's create prices: 32,000, plus hashing the code for create2 (no EIP-3860 init-code
+    // word cost). Without that much gas the create fails the program.
+    let mut cost = 32_000;
     if salt.is_some() {
-        cost += 6 * w;
+        cost += 6 * words(u64::from(code_len));
+    }
+    if gas_left(c) < cost {
+        return Err(trap("out of gas for create"));
     }
     charge_gas(c, cost)?;
     let left = gas_left(c);
@@ -625,8 +684,9 @@ fn create2(
 }
 
 fn read_return_data(mut c: C<'_, '_>, dest: u32, offset: u32, size: u32) -> R<u32> {
-    charge_ink(&mut c, HOSTIO_INK + PTR_INK)?;
-    charge_gas(&mut c, 3 * words(u64::from(size)))?;
+    // Only the bytes that can be copied are paid for.
+    let available = (c.data().return_data.len() as u32).saturating_sub(offset);
+    charge_ink(&mut c, HOSTIO_INK + EVM_API_INK + ink::write_price(size.min(available)))?;
     let data = c.data().return_data.clone();
     let start = (offset as usize).min(data.len());
     let end = start.saturating_add(size as usize).min(data.len());
@@ -643,14 +703,15 @@ fn return_data_size(mut c: C<'_, '_>) -> R<u32> {
 // Logs.
 
 fn emit_log(mut c: C<'_, '_>, data_ptr: u32, len: u32, topics: u32) -> R {
-    charge_ink(&mut c, HOSTIO_INK)?;
-    deny_in_static(&c, "log")?;
+    charge_ink(&mut c, HOSTIO_INK + EVM_API_INK)?;
     if topics > 4 || u64::from(len) < u64::from(topics) * 32 {
         return Err(trap(format!("bad log: {topics} topics in {len} bytes")));
     }
-    let bytes = read(&c, data_ptr, len)?;
+    charge_ink(&mut c, ink::read_price(len))?;
     let data_len = u64::from(len) - u64::from(topics) * 32;
     charge_gas(&mut c, 375 + 375 * u64::from(topics) + 8 * data_len)?;
+    let bytes = read(&c, data_ptr, len)?;
+    deny_in_static(&c, "log")?;
     let (topic_bytes, data) = bytes.split_at(topics as usize * 32);
     let topics = topic_bytes.chunks(32).map(B256::from_slice).collect();
     let address = c.data().msg.address;
@@ -661,10 +722,12 @@ fn emit_log(mut c: C<'_, '_>, data_ptr: u32, len: u32, topics: u32) -> R {
 // ---------------------------------------------------------------------------------------
 // Accounts.
 
-/// What every account host I/O does first, in this order: charge its `ink`, read the address
-/// at `address_ptr`, then charge the EVM's warm or cold access gas for it plus `extra_gas`.
+/// What every account host I/O does first, in this order: charge its `ink`, require a cold
+/// access's gas to be left, read the address at `address_ptr`, then charge the EVM's warm or
+/// cold access gas for it plus `extra_gas`.
 fn access_account_at(c: &mut C<'_, '_>, ink: u64, address_ptr: u32, extra_gas: u64) -> R<Address> {
     charge_ink(c, ink)?;
+    require_gas(c, COLD_ACCOUNT_GAS)?;
     let address = read_address(c, address_ptr)?;
     let cost = access_account(c, address)?;
     charge_gas(c, cost + extra_gas)?;
@@ -672,7 +735,8 @@ fn access_account_at(c: &mut C<'_, '_>, ink: u64, address_ptr: u32, extra_gas: u
 }
 
 fn account_balance(mut c: C<'_, '_>, address_ptr: u32, dest: u32) -> R {
-    let address = access_account_at(&mut c, HOSTIO_INK + 2 * PTR_INK, address_ptr, 0)?;
+    let address =
+        access_account_at(&mut c, HOSTIO_INK + 2 * PTR_INK + EVM_API_INK, address_ptr, 0)?;
     let balance = c.data_mut().host.balance(address).map_err(fatal)?;
     write_word(&mut c, dest, balance)
 }
@@ -681,10 +745,12 @@ fn code_of(c: &mut C<'_, '_>, address: Address) -> R<Bytes> {
     c.data_mut().host.code(address).map_err(fatal)
 }
 
+/// Nitro charges the whole code's copy into the host, whatever slice is asked for.
 fn account_code(mut c: C<'_, '_>, address_ptr: u32, offset: u32, size: u32, dest: u32) -> R<u32> {
-    let copy_gas = 3 * words(u64::from(size));
-    let address = access_account_at(&mut c, HOSTIO_INK + 2 * PTR_INK, address_ptr, copy_gas)?;
+    let ink = HOSTIO_INK + EVM_API_INK;
+    let address = access_account_at(&mut c, ink, address_ptr, ink::EXTCODE_GAS)?;
     let code = code_of(&mut c, address)?;
+    charge_ink(&mut c, ink::write_price(code.len() as u32))?;
     let start = (offset as usize).min(code.len());
     let end = start.saturating_add(size as usize).min(code.len());
     write(&mut c, dest, &code[start..end])?;
@@ -692,12 +758,14 @@ fn account_code(mut c: C<'_, '_>, address_ptr: u32, offset: u32, size: u32, dest
 }
 
 fn account_code_size(mut c: C<'_, '_>, address_ptr: u32) -> R<u32> {
-    let address = access_account_at(&mut c, HOSTIO_INK + PTR_INK, address_ptr, 0)?;
+    let ink = HOSTIO_INK + EVM_API_INK;
+    let address = access_account_at(&mut c, ink, address_ptr, ink::EXTCODE_GAS)?;
     Ok(code_of(&mut c, address)?.len() as u32)
 }
 
 fn account_codehash(mut c: C<'_, '_>, address_ptr: u32, dest: u32) -> R {
-    let address = access_account_at(&mut c, HOSTIO_INK + 2 * PTR_INK, address_ptr, 0)?;
+    let address =
+        access_account_at(&mut c, HOSTIO_INK + 2 * PTR_INK + EVM_API_INK, address_ptr, 0)?;
     let hash = c.data_mut().host.code_hash(address).map_err(fatal)?;
     write(&mut c, dest, hash.as_slice())
 }
@@ -720,11 +788,12 @@ fn tx_ink_price(mut c: C<'_, '_>) -> R<u32> {
     Ok(ink::INK_PER_GAS as u32)
 }
 
+/// Only the zero-page call (the SDK's way of keeping the import) has a host I/O price; a
+/// real grow pays the memory model alone.
 fn pay_for_memory_grow(mut c: C<'_, '_>, pages: u32) -> R {
-    charge_ink(&mut c, HOSTIO_INK)?;
     let pages = pages as u16;
     if pages == 0 {
-        return Ok(());
+        return charge_ink(&mut c, HOSTIO_INK);
     }
     let held = c.data().host.pages();
     let Some(gas) = ink::memory_gas(held.open, held.ever, pages) else {
@@ -811,34 +880,37 @@ fn tx_origin(mut c: C<'_, '_>, dest: u32) -> R {
 }
 
 // ---------------------------------------------------------------------------------------
-// Math and hashing. Priced at the EVM opcode that does the same work (DIV/MOD 5 gas,
-// ADDMOD/MULMOD 8 gas, EXP 10 + 50 per exponent byte).
+// Math and hashing, at Nitro's ink prices.
 
-fn math2(c: &mut C<'_, '_>, a_ptr: u32, b_ptr: u32, gas: u64, f: fn(U256, U256) -> U256) -> R {
-    charge_ink(c, HOSTIO_INK + 2 * PTR_INK)?;
-    charge_gas(c, gas)?;
+fn math2(c: &mut C<'_, '_>, a_ptr: u32, b_ptr: u32, ink: u64, f: fn(U256, U256) -> U256) -> R {
+    charge_ink(c, HOSTIO_INK + 3 * PTR_INK + ink)?;
     let a = U256::from_be_bytes(read32(c, a_ptr)?.0);
     let b = U256::from_be_bytes(read32(c, b_ptr)?.0);
     write_word(c, a_ptr, f(a, b))
 }
 
 fn math_div(mut c: C<'_, '_>, a: u32, b: u32) -> R {
-    math2(&mut c, a, b, 5, |a, b| a.checked_div(b).unwrap_or_default())
+    math2(&mut c, a, b, ink::DIV_INK, |a, b| a.checked_div(b).unwrap_or_default())
 }
 
 fn math_mod(mut c: C<'_, '_>, a: u32, b: u32) -> R {
-    math2(&mut c, a, b, 5, |a, b| a.checked_rem(b).unwrap_or_default())
+    math2(&mut c, a, b, ink::DIV_INK, |a, b| a.checked_rem(b).unwrap_or_default())
 }
 
 fn math_pow(mut c: C<'_, '_>, a: u32, b: u32) -> R {
-    let exponent = U256::from_be_bytes(read32(&c, b)?.0);
-    let bytes = u64::from(exponent.bit_len().div_ceil(8) as u32);
-    math2(&mut c, a, b, 10 + 50 * bytes, |a, b| a.pow(b))
+    let exponent = read32(&c, b)?;
+    math2(&mut c, a, b, ink::pow_price(&exponent.0), |a, b| a.pow(b))
 }
 
-fn math3(c: &mut C<'_, '_>, a: u32, b: u32, m: u32, f: fn(U256, U256, U256) -> U256) -> R {
-    charge_ink(c, HOSTIO_INK + 3 * PTR_INK)?;
-    charge_gas(c, 8)?;
+fn math3(
+    c: &mut C<'_, '_>,
+    a: u32,
+    b: u32,
+    m: u32,
+    ink: u64,
+    f: fn(U256, U256, U256) -> U256,
+) -> R {
+    charge_ink(c, HOSTIO_INK + 4 * PTR_INK + ink)?;
     let x = U256::from_be_bytes(read32(c, a)?.0);
     let y = U256::from_be_bytes(read32(c, b)?.0);
     let n = U256::from_be_bytes(read32(c, m)?.0);
@@ -846,15 +918,15 @@ fn math3(c: &mut C<'_, '_>, a: u32, b: u32, m: u32, f: fn(U256, U256, U256) -> U
 }
 
 fn math_add_mod(mut c: C<'_, '_>, a: u32, b: u32, m: u32) -> R {
-    math3(&mut c, a, b, m, |x, y, n| x.add_mod(y, n))
+    math3(&mut c, a, b, m, ink::ADD_MOD_INK, |x, y, n| x.add_mod(y, n))
 }
 
 fn math_mul_mod(mut c: C<'_, '_>, a: u32, b: u32, m: u32) -> R {
-    math3(&mut c, a, b, m, |x, y, n| x.mul_mod(y, n))
+    math3(&mut c, a, b, m, ink::MUL_MOD_INK, |x, y, n| x.mul_mod(y, n))
 }
 
 fn native_keccak256(mut c: C<'_, '_>, ptr: u32, len: u32, dest: u32) -> R {
-    charge_ink(&mut c, ink::KECCAK_INK + ink::KECCAK_WORD_INK * words(u64::from(len)))?;
+    charge_ink(&mut c, ink::keccak_price(len))?;
     let data = read(&c, ptr, len)?;
     let hash = keccak256(data);
     write(&mut c, dest, hash.as_slice())

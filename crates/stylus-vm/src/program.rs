@@ -36,28 +36,44 @@ pub enum ProgramError {
     Invalid(String),
 }
 
-/// What activation learned about a module.
+/// What activation learned about a module: Nitro's per-program record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActivationInfo {
     /// Stylus version the program was activated for.
     pub version: u16,
-    /// The program's own init cost in gas (added, scaled, to every entry).
-    pub init_cost: u32,
+    /// Gas an uncached entry adds (scaled by `initCostScalar`), from the module's shape.
+    pub init_cost: u16,
+    /// Gas every entry adds (scaled by `cachedCostScalar`), from the module's shape.
+    pub cached_init_cost: u16,
     /// Initial memory pages.
     pub footprint: u16,
-    /// Size of the decompressed module in bytes (stands in for Nitro's asm size).
-    pub asm_size: u32,
+    /// Nitro's estimate of the compiled program's size in bytes.
+    pub asm_estimate: u32,
     /// Timestamp of activation (for `programTimeLeft`).
     pub activated_at: u64,
 }
 
 impl ActivationInfo {
+    /// The record for a module `activate` accepted, activated at `activated_at`.
+    pub fn new(activated: &tidepool_activation::Activated, activated_at: u64) -> Self {
+        Self {
+            version: ink::STYLUS_VERSION,
+            init_cost: activated.costs.init_cost,
+            cached_init_cost: activated.costs.cached_init_cost,
+            // Validation capped the initial pages far below u16::MAX.
+            footprint: u16::try_from(activated.info.initial_pages).unwrap_or(u16::MAX),
+            asm_estimate: activated.costs.asm_estimate,
+            activated_at,
+        }
+    }
+
     /// Packs the record into one storage word.
     pub fn encode(&self) -> U256 {
         U256::from(self.version)
             | (U256::from(self.init_cost) << 16)
+            | (U256::from(self.cached_init_cost) << 32)
             | (U256::from(self.footprint) << 48)
-            | (U256::from(self.asm_size) << 64)
+            | (U256::from(self.asm_estimate) << 64)
             | (U256::from(self.activated_at) << 96)
             | (U256::from(1u8) << 255)
     }
@@ -70,12 +86,29 @@ impl ActivationInfo {
         let limbs = word.as_limbs();
         Some(Self {
             version: (limbs[0] & 0xFFFF) as u16,
-            init_cost: ((limbs[0] >> 16) & 0xFFFF_FFFF) as u32,
+            init_cost: ((limbs[0] >> 16) & 0xFFFF) as u16,
+            cached_init_cost: ((limbs[0] >> 32) & 0xFFFF) as u16,
             footprint: ((limbs[0] >> 48) & 0xFFFF) as u16,
-            asm_size: (limbs[1] & 0xFFFF_FFFF) as u32,
+            asm_estimate: (limbs[1] & 0xFFFF_FFFF) as u32,
             activated_at: (limbs[1] >> 32) | ((limbs[2] & 0xFFFF_FFFF) << 32),
         })
     }
+}
+
+pub use tidepool_activation::{fragments, ProgramCosts};
+
+/// Whether `code` runs as a Stylus program: a whole program (`EF F0 00`) or the root of a
+/// fragmented one (`EF F0 02`). Fragments themselves (`EF F0 01`) are not runnable.
+pub fn is_program_code(code: &[u8]) -> bool {
+    is_stylus_program(code) || fragments::is_root(code)
+}
+
+/// The entry costs activation would store for `wasm`: Nitro's formulas over the module's
+/// shape (see `tidepool_activation::costs`).
+pub fn program_costs(wasm: &[u8]) -> Result<ProgramCosts, ProgramError> {
+    let info =
+        tidepool_activation::validate(wasm).map_err(|e| ProgramError::Invalid(e.to_string()))?;
+    tidepool_activation::program_costs(&info).map_err(|e| ProgramError::Invalid(e.to_string()))
 }
 
 /// Whether `code` carries the Stylus prefix.
@@ -151,10 +184,7 @@ pub struct Compiled {
 /// Feature checks (no SIMD, reference types, threads, multi-memory, floats, start function)
 /// come from the engine configuration; imports, exports, memory and function counts are
 /// checked here.
-pub fn validate_and_compile(
-    engine: &Engine,
-    wasm: &[u8],
-) -> Result<(Compiled, ActivationInfo), ProgramError> {
+pub fn validate_and_compile(engine: &Engine, wasm: &[u8]) -> Result<Compiled, ProgramError> {
     if wasm.len() > MAX_WASM_SIZE {
         return Err(ProgramError::Invalid(format!(
             "module is {} bytes, more than {MAX_WASM_SIZE}",
@@ -226,14 +256,7 @@ pub fn validate_and_compile(
                 ink::PAGE_LIMIT
             ))
         })?;
-    let info = ActivationInfo {
-        version: ink::STYLUS_VERSION,
-        init_cost: u32::try_from(ink::init_cost(wasm.len())).unwrap_or(u32::MAX),
-        footprint,
-        asm_size: u32::try_from(wasm.len()).unwrap_or(u32::MAX),
-        activated_at: 0,
-    };
-    Ok((Compiled { module, footprint }, info))
+    Ok(Compiled { module, footprint })
 }
 
 /// Number of functions the module defines (its function section), imports excluded.
@@ -278,17 +301,18 @@ impl ProgramCache {
         &self.engine
     }
 
-    /// The compiled module for `code_hash`, compiling `code` on a miss.
+    /// The compiled module for `code_hash`, compiling the wasm `wasm_of` gives on a miss
+    /// (activation compiles every program, so a miss means a node restarted on old state).
     pub fn get_or_compile(
         &self,
         code_hash: B256,
-        code: &[u8],
+        wasm_of: impl FnOnce() -> Result<Vec<u8>, ProgramError>,
     ) -> Result<Arc<Compiled>, ProgramError> {
         if let Some(found) = self.lock().get(&code_hash) {
             return Ok(found.clone());
         }
-        let wasm = decompress_program(code)?;
-        let (compiled, _) = validate_and_compile(&self.engine, &wasm)?;
+        let wasm = wasm_of()?;
+        let compiled = validate_and_compile(&self.engine, &wasm)?;
         let compiled = Arc::new(compiled);
         self.lock().insert(code_hash, compiled.clone());
         Ok(compiled)
@@ -324,9 +348,10 @@ mod tests {
     fn record_round_trips() {
         let info = ActivationInfo {
             version: 2,
-            init_cost: 123_456,
+            init_cost: 65_535,
+            cached_init_cost: 12_345,
             footprint: 3,
-            asm_size: 99_999,
+            asm_estimate: 4_000_000_000,
             activated_at: 1_700_000_000_123,
         };
         assert_eq!(ActivationInfo::decode(info.encode()), Some(info));
@@ -344,8 +369,8 @@ mod tests {
             decompress_program(&[0xEF, 0xF0, 0x00, 0x00, 0xFF, 0xFF]),
             Err(ProgramError::Decompress(_))
         ));
-        let (_, info) = validate_and_compile(&engine(), &wasm).expect("valid");
-        assert_eq!(info.footprint, 1);
+        let compiled = validate_and_compile(&engine(), &wasm).expect("valid");
+        assert_eq!(compiled.footprint, 1);
     }
 
     #[test]
