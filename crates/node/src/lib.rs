@@ -58,9 +58,10 @@
 //! | unit tests in `tidepool-stylus-vm` | ink table scaled to fuel, memory pricing, SSTORE pricing and refunds, activation rules, program compression, activation records, the host I/O list |
 //! | unit tests in `src/` | the reentrancy counting rule |
 //! | `tests/modules.rs` | no import cycle between the node's source files |
-//! | `tests/chains.rs` | Solidity (solc-compiled, below) and Stylus calling each other both ways and in round trips in one journal; reverts carrying custom-error data across frames and rolling back storage and logs, caught and uncaught; traps consuming all gas; non-activated code refused; the reentrancy flag through EVM frames; DELEGATECALL from a Solidity proxy and from a Stylus program into a Stylus program (storage, logs, value, msg.sender/msg.value/address, reentrancy per acting address, rollback); known answers for every one of the 42 host I/Os; `create1`/`create2` of a Solidity contract |
+//! | `tests/chains.rs` | Solidity (solc-compiled, below) and Stylus calling each other both ways and in round trips in one journal; reverts carrying custom-error data across frames and rolling back storage and logs, caught and uncaught; traps; non-activated code refused; the reentrancy flag through EVM frames; DELEGATECALL from a Solidity proxy and from a Stylus program into a Stylus program (storage, logs, value, msg.sender/msg.value/address, reentrancy per acting address, rollback); known answers for every one of the 42 host I/Os; `create1`/`create2` of a Solidity contract |
 //! | `tests/solidity.rs` | the committed artifacts in `tests/solidity/out/` are what the pinned solcjs makes of `tests/solidity/*.sol` (needs the tools below; skipped without them except on CI, and `scripts/test.sh` runs the same check) |
-//! | `tests/stylus.rs` | a WAT counter activates and counts; `eth_call` leaves state alone |
+//! | `tests/stylus.rs` | a WAT counter activates and counts; `eth_call` leaves state alone; the gap between an uncached and a cached call is exactly `initGas` |
+//! | `tests/failures.rs` | every trap kind (panic, bad pointer, out-of-bounds load, division by zero, malformed log, write in a static call) reverts with empty data and returns unused gas, called by an account and by Solidity; out of ink and out of stack consume the call's gas and a Solidity caller keeps its 1/64 |
 //! | `tests/contracts.rs` | the SDK-built vault wasm (from `tidepool build`) deploys with CREATE, activates, initialises and guards withdrawals |
 //! | `tests/rpc.rs` | JSON-RPC methods, dev methods, error codes, state dump and reload |
 //! | `tests/foundry.rs` | `cast` deploys, activates and calls a Stylus program; an EVM-only transaction sequence gives the same receipts, logs and balances here as on `anvil` |
@@ -76,7 +77,7 @@
 //!
 //! # Known deviations from Nitro
 //!
-//! The VM's own (ink rounding, init cost, memory ramp, `math_*` prices, traps, `console`)
+//! The VM's own (ink rounding, `call_indirect` and bulk-memory prices, data fee, `console`)
 //! are listed in [`tidepool_stylus_vm`]. Here:
 //!
 //! - "Cached" means marked through ArbWasmCache (which any caller may do: there is no
@@ -85,7 +86,6 @@
 //! - Activation charges no data fee (`dataFee` is 0; any value sent is refunded), programs
 //!   never expire, and `codehashKeepalive` always answers `ProgramKeepaliveTooSoon`.
 //!   Only the empty brotli dictionary (`EF F0 00 00`) is accepted.
-//! - A trap is reported by revm as `PrecompileError`.
 //! - Contract-creation frames are not counted for `msg_reentrant` (Nitro counts them). No
 //!   answer can differ: until its construction ends the new address has no code, so only
 //!   delegated frames, which never count, can act for it.

@@ -237,13 +237,14 @@ fn reverts_roll_back_and_carry_data() {
     let refused = Reverter::Refused::abi_decode(&out).expect("Refused");
     assert_eq!(refused, Reverter::Refused { code: U256::from(9), caller: me });
 
-    // A trap consumes all gas and reverts.
+    // A trap reverts with empty data and hands the unused gas back (tests/failures.rs has
+    // every kind).
     let trap = addr(0x54);
     deploy_wat(&mut chain, trap, &program("unreachable"));
     let (hash, ok) = send_value(&mut chain, trap, vec![], U256::ZERO);
     assert!(!ok);
     let mined = chain.tx(&hash).expect("mined");
-    assert_eq!(mined.gas_used, 5_000_000);
+    assert!(mined.gas_used < 100_000, "{}", mined.gas_used);
 
     // Code that was never activated cannot run. (Activation is per code hash: this code must
     // differ from every program activated above.)

@@ -439,12 +439,11 @@ fn built_oracle_applies_a_quorum_signed_report_to_the_pool() {
     assert_eq!(view(chain, oracle, IOracle::getLastProcessingRefSlotCall {}), frame._0);
     assert!(balance(chain, rewards_vault) < eth, "the report pulled rewards from the vault");
     assert!(view(chain, pool, IPool::sharesOfCall { account: treasury }) > U256::ZERO);
-    // Target (ANCHORS.md): under 250,000. Not met yet: 334,550 measured, of which the
-    // pool's own report is about 193,000 when an EOA calls it directly (same report shape);
-    // the rest is the 21,000 base and the calldata (five 65-byte signatures), the first
-    // entry of each of four programs in the transaction (oracle, pool, pool-accounting,
-    // vault: about 9,800 gas each uncached, a few hundred for repeat entries), five
-    // `ecrecover`s and the member and limit reads. This bound is a ratchet against
-    // regressions until the target is met.
-    assert!(mined.gas_used < 340_000, "a 5-signature report costs {} gas", mined.gas_used);
+    // Target (ANCHORS.md): under 250,000. Not met yet: 426,534 measured with Nitro's entry
+    // prices (334,550 under the node's former guess). Besides the 21,000 base, the calldata
+    // (five 65-byte signatures), five `ecrecover`s and the pool's own accounting, the first
+    // entry of each of the four programs in the transaction (oracle, pool, pool-accounting,
+    // vault) now pays Nitro's uncached entry, about 12,000–26,000 gas each, where the guess
+    // charged about 9,800. This bound is a ratchet against regressions until the target is met.
+    assert!(mined.gas_used < 430_000, "a 5-signature report costs {} gas", mined.gas_used);
 }

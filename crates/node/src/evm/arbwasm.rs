@@ -10,7 +10,7 @@ use revm::{
 };
 use tidepool_stylus_vm::{
     ink,
-    program::{self, ActivationInfo, ProgramCache},
+    program::{self, fragments, ActivationInfo, ProgramCache, ProgramError},
 };
 
 use super::context::Ctx;
@@ -55,6 +55,66 @@ pub(crate) fn activation(ctx: &mut Ctx, code_hash: B256) -> Result<Option<Activa
     journal.load_account(ADDRESS).map_err(|e| e.to_string())?;
     let word = journal.sload(ADDRESS, record_slot(code_hash)).map_err(|e| e.to_string())?.data;
     Ok(ActivationInfo::decode(word))
+}
+
+/// The wasm of deployed program `code`: a whole program's, or a root's assembled from its
+/// fragments. Activation passes `budget`, the gas it may spend reading fragments (Nitro
+/// charges each like `EXTCODECOPY` of the whole fragment: cold or warm access plus 3 per
+/// word, warming it); running a program whose module is not compiled yet reads them without
+/// a charge. The outer error is the node's own failure, the inner one the program's.
+pub(crate) fn program_wasm(
+    ctx: &mut Ctx,
+    code: &[u8],
+    budget: Option<&mut u64>,
+) -> Result<Result<Vec<u8>, ProgramError>, String> {
+    if !fragments::is_root(code) {
+        return Ok(program::decompress_program(code));
+    }
+    let root = match fragments::Root::parse(code) {
+        Ok(root) => root,
+        Err(e) => return Ok(Err(ProgramError::Invalid(e.to_string()))),
+    };
+    if root.fragments.len() > usize::from(fragments::MAX_FRAGMENTS) {
+        return Ok(Err(ProgramError::Invalid(format!(
+            "{} fragments, more than {}",
+            root.fragments.len(),
+            fragments::MAX_FRAGMENTS
+        ))));
+    }
+    let mut codes = Vec::with_capacity(root.fragments.len());
+    let mut budget = budget;
+    for address in &root.fragments {
+        let address = Address::from(*address);
+        let code = match budget.as_deref_mut() {
+            Some(left) => {
+                let acc =
+                    ctx.journal_mut().load_account_with_code(address).map_err(|e| e.to_string())?;
+                let access = if acc.is_cold { 2_600 } else { 100 };
+                let code = acc.data.info.code.as_ref().map(|c| c.original_bytes());
+                let code = code.unwrap_or_default();
+                let cost = access + 3 * (code.len() as u64).div_ceil(32);
+                if cost > *left {
+                    return Ok(Err(ProgramError::Invalid("out of gas reading fragments".into())));
+                }
+                *left -= cost;
+                code
+            }
+            None => {
+                use revm::Database;
+                let db = ctx.db_mut();
+                let info = db.basic(address).map_err(|e| e.to_string())?.unwrap_or_default();
+                match info.code {
+                    Some(code) => code.original_bytes(),
+                    None => {
+                        db.code_by_hash(info.code_hash).map_err(|e| e.to_string())?.original_bytes()
+                    }
+                }
+            }
+        };
+        codes.push(code);
+    }
+    let codes: Vec<&[u8]> = codes.iter().map(|c| c.as_ref()).collect();
+    Ok(root.assemble(&codes).map_err(|e| ProgramError::Invalid(e.to_string())))
 }
 
 struct Out {
@@ -155,13 +215,14 @@ fn dispatch(
         Calls::pageGas(_) => ok(pageGasCall::abi_encode_returns(&ink::PAGE_GAS)),
         Calls::pageRamp(_) => ok(pageRampCall::abi_encode_returns(&ink::PAGE_RAMP)),
         Calls::pageLimit(_) => ok(pageLimitCall::abi_encode_returns(&ink::PAGE_LIMIT)),
+        // Nitro reports the minimums in gas and the scalar in percent, not in its units.
         Calls::minInitGas(_) => ok(minInitGasCall::abi_encode_returns(&minInitGasReturn {
-            gas: ink::MIN_INIT_GAS,
-            cached: ink::MIN_CACHED_INIT_GAS,
+            gas: ink::MIN_INIT_GAS * ink::MIN_INIT_GAS_UNIT,
+            cached: ink::MIN_CACHED_INIT_GAS * ink::MIN_CACHED_GAS_UNIT,
         })),
-        Calls::initCostScalar(_) => {
-            ok(initCostScalarCall::abi_encode_returns(&ink::INIT_COST_SCALAR))
-        }
+        Calls::initCostScalar(_) => ok(initCostScalarCall::abi_encode_returns(
+            &(ink::INIT_COST_SCALAR * ink::COST_SCALAR_PERCENT),
+        )),
         Calls::expiryDays(_) => ok(expiryDaysCall::abi_encode_returns(&ink::EXPIRY_DAYS)),
         Calls::keepaliveDays(_) => ok(keepaliveDaysCall::abi_encode_returns(&ink::KEEPALIVE_DAYS)),
         Calls::blockCacheSize(_) => {
@@ -171,7 +232,8 @@ fn dispatch(
             active(ctx, c.codehash)?.map(|i| codehashVersionCall::abi_encode_returns(&i.version)),
         ),
         Calls::codehashAsmSize(c) => answer(
-            active(ctx, c.codehash)?.map(|i| codehashAsmSizeCall::abi_encode_returns(&i.asm_size)),
+            active(ctx, c.codehash)?
+                .map(|i| codehashAsmSizeCall::abi_encode_returns(&asm_size(&i))),
         ),
         // Programs never expire here within a dev chain's life, so keepalive is always "too
         // soon", as on Nitro for a recently activated program.
@@ -183,11 +245,11 @@ fn dispatch(
             active_program(ctx, c.program)?
                 .map(|i| programVersionCall::abi_encode_returns(&i.version)),
         ),
+        // As Nitro for Stylus version 2: `gas` is a whole uncached entry (both parts).
         Calls::programInitGas(c) => answer(active_program(ctx, c.program)?.map(|info| {
-            let init = u64::from(info.init_cost);
             programInitGasCall::abi_encode_returns(&programInitGasReturn {
-                gas: ink::entry_gas(init, false),
-                gasWhenCached: ink::entry_gas(init, true),
+                gas: ink::entry_gas(info.init_cost, info.cached_init_cost, false),
+                gasWhenCached: ink::entry_gas(info.init_cost, info.cached_init_cost, true),
             })
         })),
         Calls::programMemoryFootprint(c) => answer(
@@ -201,6 +263,11 @@ fn dispatch(
     }
 }
 
+/// Nitro stores the compiled size estimate in whole kilobytes, rounded up, and reports that.
+pub(crate) fn asm_size(info: &ActivationInfo) -> u32 {
+    info.asm_estimate.div_ceil(1024).saturating_mul(1024)
+}
+
 fn activate(
     programs: &ProgramCache,
     ctx: &mut Ctx,
@@ -211,7 +278,14 @@ fn activate(
         return fail(Vec::new());
     }
     let (code_hash, code) = code_hash_of(ctx, program_address)?;
-    if !program::is_stylus_program(&code) {
+    if fragments::is_fragment(&code) {
+        let message = format!(
+            "activation of {program_address} failed: a fragment cannot be activated; \
+             activate its root program instead"
+        );
+        return fail(Error { message }.abi_encode());
+    }
+    if !program::is_program_code(&code) {
         return fail(IArbWasm::ProgramNotWasm {}.abi_encode());
     }
     if let Some(info) = activation(ctx, code_hash)? {
@@ -219,7 +293,12 @@ fn activate(
             return fail(IArbWasm::ProgramUpToDate {}.abi_encode());
         }
     }
-    let checked = tidepool_stylus_vm::activation::check(programs.engine(), &code);
+    // Reading fragments is paid for out of the call's gas, before the activation's own.
+    let mut budget = inputs.gas_limit;
+    let wasm = program_wasm(ctx, &code, Some(&mut budget))?;
+    let fragments_gas = inputs.gas_limit - budget;
+    let checked =
+        wasm.and_then(|wasm| tidepool_stylus_vm::activation::check_wasm(programs.engine(), wasm));
     let (wasm_len, compiled, mut info) = match checked {
         Ok(found) => found,
         Err(e) => {
@@ -229,7 +308,7 @@ fn activate(
             )
         }
     };
-    let gas = ACTIVATION_BASE_GAS + ACTIVATION_BYTE_GAS * wasm_len as u64;
+    let gas = fragments_gas + ACTIVATION_BASE_GAS + ACTIVATION_BYTE_GAS * wasm_len as u64;
     if gas > inputs.gas_limit {
         return Ok(Out { ok: false, data: Vec::new(), gas });
     }

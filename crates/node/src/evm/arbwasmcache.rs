@@ -5,9 +5,10 @@
 //! transaction. Benchmarks need both prices, so the node keeps the flag per code hash and
 //! the entry cost in [`super::stylus`] reads it.
 //!
-//! Deviation: a dev chain has no chain owner or CacheManager contract, so any caller may
-//! cache or evict; `isCacheManager` answers true for every address and `allCacheManagers`
-//! lists none.
+//! The node's CacheManager (`cachemanager`) is the one listed by `allCacheManagers`, so
+//! `cargo stylus cache bid` works. Deviation: a dev chain has no chain owner, so any caller
+//! may also cache or evict here directly (benchmarks do); `isCacheManager` answers true for
+//! every address.
 
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolInterface};
 use revm::{
@@ -25,6 +26,9 @@ use super::{
 
 /// Address of the ArbWasmCache precompile.
 pub const ADDRESS: Address = address!("0000000000000000000000000000000000000072");
+
+/// Address of the node's CacheManager (`super::cachemanager`), the one manager listed.
+pub const CACHE_MANAGER: Address = address!("000000000000000000000000000000000000ca00");
 
 /// Gas for a view.
 pub const VIEW_GAS: u64 = arbwasm::VIEW_GAS;
@@ -92,7 +96,8 @@ fn dispatch(
     Ok(match call {
         Calls::isCacheManager(_) => (true, isCacheManagerCall::abi_encode_returns(&true), VIEW_GAS),
         Calls::allCacheManagers(_) => {
-            (true, allCacheManagersCall::abi_encode_returns(&Vec::new()), VIEW_GAS)
+            let managers = vec![CACHE_MANAGER];
+            (true, allCacheManagersCall::abi_encode_returns(&managers), VIEW_GAS)
         }
         Calls::codehashIsCached(c) => {
             let cached = is_cached(ctx, c.codehash)?;
@@ -137,12 +142,23 @@ fn set_cached(
     if is_cached(ctx, code_hash)? == cached {
         return Ok((true, Vec::new(), VIEW_GAS));
     }
+    set_cached_flag(ctx, inputs.caller, code_hash, cached)?;
+    Ok((true, Vec::new(), UPDATE_GAS))
+}
+
+/// Sets `code_hash`'s cached flag for `manager` and logs `UpdateProgramCache`.
+pub(crate) fn set_cached_flag(
+    ctx: &mut Ctx,
+    manager: Address,
+    code_hash: B256,
+    cached: bool,
+) -> Result<(), String> {
     let journal = ctx.journal_mut();
+    journal.load_account(ADDRESS).map_err(|e| e.to_string())?;
     journal
         .sstore(ADDRESS, cached_slot(code_hash), U256::from(u8::from(cached)))
         .map_err(|e| e.to_string())?;
-    let event =
-        IArbWasmCache::UpdateProgramCache { manager: inputs.caller, codehash: code_hash, cached };
+    let event = IArbWasmCache::UpdateProgramCache { manager, codehash: code_hash, cached };
     journal.log(Log { address: ADDRESS, data: event.encode_log_data() });
-    Ok((true, Vec::new(), UPDATE_GAS))
+    Ok(())
 }

@@ -1,15 +1,18 @@
 //! The revm glue: the context every transaction runs in, the precompile provider that
-//! routes calls to Stylus programs, ArbWasm and ArbWasmCache, and the Stylus VM's host over
+//! routes calls to Stylus programs, ArbWasm, ArbWasmCache, ArbOwnerPublic and the CacheManager, and the Stylus VM's host over
 //! the transaction's journal (child calls and creates on the same journal).
 //!
 //! Dependencies point one way (`tests/modules.rs` checks it): `context` (the revm types)
 //! and `frames` (per-transaction bookkeeping) at the bottom; `host` (the VM's host over the
-//! journal), `arbwasm` and `arbwasmcache` on them; `stylus` (entering a program) on those;
+//! journal), `arbwasm`, `arbwasmcache` and `arbownerpublic` on them, `cachemanager` on
+//! those; `stylus` (entering a program) on those;
 //! `precompiles` (the provider and the EVMs) on top. `host` runs child frames through the
 //! `ChildFrames` trait, which the provider implements, instead of importing it.
 
+pub mod arbownerpublic;
 pub mod arbwasm;
 pub mod arbwasmcache;
+pub mod cachemanager;
 mod context;
 mod frames;
 mod host;

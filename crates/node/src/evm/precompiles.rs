@@ -21,7 +21,7 @@ use revm::{
 use tidepool_stylus_vm::program::{self, ProgramCache};
 
 use super::{
-    arbwasm, arbwasmcache,
+    arbownerpublic, arbwasm, arbwasmcache, cachemanager,
     context::{Ctx, SPEC},
     frames::TxFrames,
     host::ChildFrames,
@@ -60,6 +60,8 @@ impl Precompiles {
         let mut warm = eth.warm_addresses().clone();
         warm.insert(arbwasm::ADDRESS);
         warm.insert(arbwasmcache::ADDRESS);
+        warm.insert(arbownerpublic::ADDRESS);
+        warm.insert(cachemanager::ADDRESS);
         Self { eth, warm, programs, frames: Rc::default() }
     }
 
@@ -80,8 +82,14 @@ impl Precompiles {
         if inputs.bytecode_address == arbwasmcache::ADDRESS {
             return arbwasmcache::run(ctx, inputs).map(Some);
         }
+        if inputs.bytecode_address == arbownerpublic::ADDRESS {
+            return Ok(Some(arbownerpublic::run(ctx, inputs)));
+        }
+        if inputs.bytecode_address == cachemanager::ADDRESS {
+            return cachemanager::run(ctx, inputs).map(Some);
+        }
         let code = inputs.known_bytecode.1.original_byte_slice();
-        if program::is_stylus_program(code) {
+        if program::is_program_code(code) {
             let code_hash = inputs.known_bytecode.0;
             let programs =
                 Programs { cache: &self.programs, frames: &self.frames, children: &*self };

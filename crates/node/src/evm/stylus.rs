@@ -9,7 +9,11 @@ use revm::{
     interpreter::{CallInputs, Gas, InstructionResult, InterpreterResult},
     primitives::{Bytes, B256},
 };
-use tidepool_stylus_vm::{ink, program::ProgramCache, Entry, Message, Outcome};
+use tidepool_stylus_vm::{
+    ink,
+    program::{ProgramCache, ProgramError},
+    Entry, Message, Outcome,
+};
 
 use super::{
     arbwasm::{self, IArbWasm},
@@ -59,9 +63,18 @@ pub(crate) fn run(
         };
         return Ok(revert(err.abi_encode(), gas));
     }
-    let code = inputs.known_bytecode.1.original_byte_slice();
-    let compiled = match programs.cache.get_or_compile(code_hash, code) {
+    let code = inputs.known_bytecode.1.original_bytes();
+    let mut fatal = None;
+    let wasm_of = || match arbwasm::program_wasm(ctx, &code, None) {
+        Ok(wasm) => wasm,
+        Err(e) => {
+            fatal = Some(e);
+            Err(ProgramError::Invalid("the node failed reading the program".into()))
+        }
+    };
+    let compiled = match programs.cache.get_or_compile(code_hash, wasm_of) {
         Ok(compiled) => compiled,
+        Err(_) if fatal.is_some() => return Err(fatal.unwrap_or_default()),
         // Activated code that no longer compiles can only mean a node bug; fail the call.
         Err(e) => return Err(format!("activated program {code_hash} does not compile: {e}")),
     };
@@ -71,7 +84,8 @@ pub(crate) fn run(
     // this transaction.
     let recent = programs.frames.borrow_mut().note_called(code_hash);
     let cached = recent || arbwasmcache::is_cached(ctx, code_hash)?;
-    let entry = Entry { init_cost: u64::from(info.init_cost), cached };
+    let entry =
+        Entry { init_cost: info.init_cost, cached_init_cost: info.cached_init_cost, cached };
 
     let depth = ctx.journal().depth();
     let message = Message {
@@ -92,22 +106,28 @@ pub(crate) fn run(
         gas_limit,
     )
     .map_err(|e| e.0)?;
-    match outcome {
-        Outcome::OutOfGas => Ok(halt(InstructionResult::OutOfGas, gas_limit)),
-        Outcome::Trap => Ok(halt(InstructionResult::PrecompileError, gas_limit)),
-        Outcome::Finished { success, output, gas_left, refund, gas: spent } => {
-            // Entry, memory and execution, all within the limit by construction.
-            if !gas.record_regular_cost(gas_limit - gas_left) {
-                return Ok(halt(InstructionResult::OutOfGas, gas_limit));
-            }
-            let profile = FrameProfile { program: inputs.bytecode_address, depth, gas: spent };
-            programs.frames.borrow_mut().profile.push(profile);
-            if success {
-                gas.record_refund(refund);
-                Ok(InterpreterResult::new(InstructionResult::Return, output.into(), gas))
-            } else {
-                Ok(revert(output, gas))
-            }
+    // Nitro's outcomes: out of ink or stack is an EVM error that consumes the call's gas; a
+    // failure (any other trap) reverts with empty data and hands the unused gas back.
+    let (result, output, gas_left, refund, spent) = match outcome {
+        Outcome::OutOfGas => return Ok(halt(InstructionResult::OutOfGas, gas_limit)),
+        Outcome::OutOfStack => return Ok(halt(InstructionResult::CallTooDeep, gas_limit)),
+        Outcome::Failure { gas_left, gas } => {
+            (InstructionResult::Revert, Vec::new(), gas_left, 0, gas)
         }
+        Outcome::Finished { success, output, gas_left, refund, gas } => {
+            let result =
+                if success { InstructionResult::Return } else { InstructionResult::Revert };
+            (result, output, gas_left, refund, gas)
+        }
+    };
+    // Entry, memory and execution, all within the limit by construction.
+    if !gas.record_regular_cost(gas_limit - gas_left) {
+        return Ok(halt(InstructionResult::OutOfGas, gas_limit));
     }
+    let profile = FrameProfile { program: inputs.bytecode_address, depth, gas: spent };
+    programs.frames.borrow_mut().profile.push(profile);
+    if result == InstructionResult::Return {
+        gas.record_refund(refund);
+    }
+    Ok(InterpreterResult::new(result, output.into(), gas))
 }
