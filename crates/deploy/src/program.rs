@@ -6,6 +6,7 @@ use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use tidepool_programs::Program as Id;
 
 use crate::{Client, Error};
+use tidepool_activation::{decompress_program, fragments, MAX_CODE_SIZE};
 use tidepool_interfaces::{IArbWasm, ARB_WASM};
 
 /// One program's deployable code (`EF F0 00`, dictionary byte, brotli stream).
@@ -68,16 +69,45 @@ pub struct Placed {
     pub deployer_nonce: u64,
     /// The block it was created in.
     pub block: u64,
+    /// Hash of the code at `address` (a fragmented program's root code), which activation
+    /// keys on.
+    pub code_hash: B256,
 }
 
-/// Deploys `program` from `from` with CREATE.
+/// Deploys `program` from `from` with CREATE. Code over one account's limit is deployed as
+/// ArbOS 61 does it: its compressed stream in fragments (each its own CREATE), then a root
+/// naming them, which is the program's address (and the one to activate).
 ///
 /// # Errors
 /// As [`Client::create`]; [`Error::Unexpected`] if the address is not `from`'s CREATE
-/// address at the nonce read before sending (another transaction from `from` raced it).
+/// address at the nonce read before sending (another transaction from `from` raced it), or
+/// if the code needs more fragments than a chain allows.
 pub async fn place(client: &Client, from: Address, program: &Program) -> Result<Placed, Error> {
+    let (init, code_hash) = if program.code.len() > MAX_CODE_SIZE {
+        let unexpected = |e: tidepool_activation::ActivationError| {
+            Error::Unexpected(format!("{} cannot be split into fragments: {e}", program.id))
+        };
+        let chunks = fragments::split_code(&program.code).map_err(unexpected)?;
+        let wasm_len = decompress_program(&program.code).map_err(unexpected)?.len();
+        let mut addresses = Vec::with_capacity(chunks.len());
+        for chunk in chunks {
+            let (address, _) = client.create(from, init_code_returning(&chunk)).await?;
+            addresses.push(address.into_array());
+        }
+        let root = fragments::Root {
+            dictionary: tidepool_activation::EMPTY_DICTIONARY,
+            decompressed_len: u32::try_from(wasm_len).map_err(|_| {
+                Error::Unexpected(format!("{} decompresses to {wasm_len} bytes", program.id))
+            })?,
+            fragments: addresses,
+        };
+        let code = root.encode();
+        (init_code_returning(&code), keccak256(&code))
+    } else {
+        (program.init_code(), program.code_hash())
+    };
     let deployer_nonce = client.nonce(from).await?;
-    let (address, receipt) = client.create(from, program.init_code()).await?;
+    let (address, receipt) = client.create(from, init).await?;
     if address != from.create(deployer_nonce) {
         return Err(Error::Unexpected(format!(
             "{} landed at {address}, not at the deployer's nonce {deployer_nonce}: was another \
@@ -85,7 +115,8 @@ pub async fn place(client: &Client, from: Address, program: &Program) -> Result<
             program.id
         )));
     }
-    Ok(Placed { address, deployer_nonce, block: receipt.block_number.unwrap_or_default() })
+    let block = receipt.block_number.unwrap_or_default();
+    Ok(Placed { address, deployer_nonce, block, code_hash })
 }
 
 /// How activation went.

@@ -205,15 +205,15 @@ pub async fn deploy_protocol(
         placed
             .iter()
             .find(|(n, _, _)| *n == name)
-            .map(|(_, p, at)| {
-                (*at, ContractRecord { address: at.address, code_hash: p.code_hash() })
+            .map(|(_, _, at)| {
+                (*at, ContractRecord { address: at.address, code_hash: at.code_hash })
             })
             .ok_or_else(|| Error::Unexpected(format!("{name} was not placed")))
     };
 
     // 2. Activate each code hash once.
-    for (name, program, at) in &placed {
-        match program::activate(client, deployer, at.address, program.code_hash()).await? {
+    for (name, _, at) in &placed {
+        match program::activate(client, deployer, at.address, at.code_hash).await? {
             Activation::AlreadyActive { version } => {
                 progress(format!("activated {name:<19} already (Stylus v{version}, same code)"))
             }
