@@ -85,4 +85,9 @@ cargo run -q -p tidepool-cli -- abi --check
 step "cargo test --workspace"
 cargo test --workspace
 
+# web3.py, viem and ethers against the node binary built above; the libraries install once
+# into the tools directory (about 2 min the first time); after that the step takes about 6 s.
+step "client libraries against the node (crates/node/scripts/clients.sh)"
+TIDEPOOL_NODE_BIN="$PWD/target/debug/tidepool-node" bash crates/node/scripts/clients.sh
+
 step "all checks passed in $((SECONDS - started)) s"

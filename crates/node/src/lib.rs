@@ -11,8 +11,8 @@
 //! |---|---|
 //! | [`tidepool_stylus_vm`] (crate) | the Stylus VM: activation rules, compilation, ink, host I/Os over its `Host` trait; no EVM inside |
 //! | [`evm`] | the revm glue: the precompile provider (Ethereum precompiles, ArbWasm, ArbWasmCache, Stylus programs), the VM's host over revm's journal, child calls and creates |
-//! | [`chain`] | the dev chain: state, blocks, mining, calls, snapshots, state files |
-//! | [`rpc`] | the JSON-RPC namespaces as typed traits and their implementation over the chain |
+//! | [`chain`] | the dev chain: state and its history, blocks, the pending pool, mining, calls, snapshots, state files |
+//! | [`rpc`] | the JSON-RPC namespaces as typed traits and their implementation over the chain, and the polled filters |
 //! | [`node`] | the HTTP server and the handle that runs it |
 //!
 //! # Using it
@@ -51,6 +51,29 @@
 //!
 //! See [`tidepool_stylus_vm`] for the host I/Os and the ink table.
 //!
+//! # What clients get beyond sending
+//!
+//! - **Mining and the pool.** A transaction whose nonce is its sender's next is mined at
+//!   once in its own block (automine), then any queued successors, each in its own block. One
+//!   with a later nonce waits in the pool (geth's "queued"; `txpool_status`,
+//!   `txpool_content`, `txpool_inspect` show it) until the gap fills; the same sender and
+//!   nonce replaces it only with both fees 10% higher (geth's price bump), else
+//!   "replacement transaction underpriced". A queued transaction that no longer executes
+//!   when its turn comes is dropped, as geth drops unexecutable ones. `"pending"` nonces
+//!   equal the latest: the pool holds only transactions behind a gap, which geth does not
+//!   count either.
+//! - **Filters.** `eth_newFilter`, `eth_newBlockFilter` and `eth_newPendingTransactionFilter`
+//!   report what blocks mined since the last `eth_getFilterChanges` hold, once each; as in
+//!   geth, only block numbers bound a log filter's changes, and a filter not polled for five
+//!   minutes is removed ("filter not found").
+//! - **State history.** Every block's state is kept: each block records the values it
+//!   overwrote (184 bytes per touched account plus 72 per written slot; empty blocks
+//!   nothing), and older states are the latest with later blocks undone.
+//!   `--prune-history N` keeps the last `N` blocks'.
+//! - **Signing.** `eth_sign`, `personal_sign`, `eth_signTypedData_v4` and
+//!   `eth_sendTransaction` sign with the dev accounts' keys; any other account is
+//!   "unknown account" (`eth_sendTransaction` also sends for impersonated accounts).
+//!
 //! # What is tested
 //!
 //! | where | what |
@@ -64,6 +87,8 @@
 //! | `tests/failures.rs` | every trap kind (panic, bad pointer, out-of-bounds load, division by zero, malformed log, write in a static call) reverts with empty data and returns unused gas, called by an account and by Solidity; out of ink and out of stack consume the call's gas and a Solidity caller keeps its 1/64 |
 //! | `tests/contracts.rs` | the SDK-built vault wasm (from `tidepool build`) deploys with CREATE, activates, initialises and guards withdrawals |
 //! | `tests/rpc.rs` | JSON-RPC methods, dev methods, error codes, state dump and reload |
+//! | `tests/rpc_pool.rs` | filters (new logs reported once, address and topic matching with wildcards and OR-lists, `toBlock`, block and pending-transaction filters, removed filters erroring, a revert), nonce gaps filled out of order mined in order, concurrent sends from one key, replacement only at a 10% higher fee, `txpool_*`, state of any past block after 1,000 blocks and `--prune-history`, `eth_sign`/`personal_sign`/`eth_signTypedData_v4` recovering to the dev account |
+//! | `scripts/clients.sh` | the same with web3.py, viem and ethers v6 (pinned in `tests/clients/`) against the binary |
 //! | `tests/foundry.rs` | `cast` deploys, activates and calls a Stylus program; an EVM-only transaction sequence gives the same receipts, logs and balances here as on `anvil` |
 //!
 //! The Solidity contracts used by `tests/chains.rs` live in `tests/solidity/`: `Counter`,

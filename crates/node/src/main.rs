@@ -39,6 +39,10 @@ struct Args {
     /// Write state to this file on shutdown (Ctrl-C).
     #[arg(long)]
     dump_state: Option<PathBuf>,
+    /// Keep the state of only the last N blocks for calls and state queries at past blocks
+    /// (by default every block's state is kept: each block stores only what it changed).
+    #[arg(long, value_name = "N")]
+    prune_history: Option<usize>,
     /// Load from and dump to the same file.
     #[arg(long, conflicts_with_all = ["load_state", "dump_state"])]
     state: Option<PathBuf>,
@@ -60,6 +64,7 @@ fn main() -> ExitCode {
             initial_base_fee: args.base_fee,
             dev_accounts: args.accounts,
             dev_balance: alloy_primitives::U256::from(args.balance) * wei,
+            state_history: args.prune_history,
             ..ChainConfig::default()
         },
         load_state,

@@ -61,8 +61,9 @@ fn standard_methods_and_errors() {
     assert_eq!(receipt["gasUsed"], json!("0x5208"));
     let r = rpc(&url, "eth_sendRawTransaction", json!([raw_1559(412_346, 0, to, 5)]));
     assert!(r["error"].is_object(), "{r}");
+    // A nonce ahead of the account's waits in the pool (tests/rpc_pool.rs) and is not mined.
     let r = rpc(&url, "eth_sendRawTransaction", json!([raw_1559(412_346, 7, to, 5)]));
-    assert!(r["error"]["message"].as_str().unwrap_or("").contains("nonce too high"), "{r}");
+    assert!(r["result"].is_string(), "{r}");
     assert_eq!(rpc_ok(&url, "eth_getBalance", json!([to])), json!("0x5"));
     assert_eq!(rpc_ok(&url, "eth_blockNumber", json!([])), json!("0x1"));
     let block = rpc_ok(&url, "eth_getBlockByNumber", json!(["latest", true]));

@@ -59,7 +59,7 @@ fn deploy(chain: &mut Chain, at: Address) -> Result<(), BoxError> {
 }
 
 fn in_process(calls: usize) -> Result<(), BoxError> {
-    let mut chain = Chain::new(ChainConfig { state_history: 0, ..ChainConfig::default() })?;
+    let mut chain = Chain::new(ChainConfig { state_history: Some(0), ..ChainConfig::default() })?;
     let counter = Address::repeat_byte(0xC0);
     deploy(&mut chain, counter)?;
     let from = chain.accounts()[0];
@@ -135,7 +135,7 @@ impl Conn {
 
 fn over_rpc(txs: usize) -> Result<(), BoxError> {
     let mut config = NodeConfig::ephemeral();
-    config.chain.state_history = 0;
+    config.chain.state_history = Some(0);
     let node = Node::spawn(config)?;
     let counter = Address::repeat_byte(0xC0);
     deploy(&mut node.chain().lock(), counter)?;

@@ -46,7 +46,7 @@ impl Chain {
         let block = self.resolve(tag)?;
         let gas_cap = self.config.block_gas_limit;
         let tx = self.call_env(&req, gas_cap);
-        let mut db = self.db_at(block)?.clone();
+        let mut db = self.db_at(block)?.into_owned();
         if let Some(overrides) = overrides {
             apply_overrides(&mut db, overrides)?;
         }

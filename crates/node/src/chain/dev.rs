@@ -18,12 +18,7 @@ impl Chain {
         let number = self.block_number() + 1;
         let timestamp = self.next_block_timestamp();
         let base_fee = self.next_base_fee();
-        if self.config.state_history > 0 {
-            self.history.push_back((number - 1, self.db.clone()));
-            while self.history.len() > self.config.state_history {
-                self.history.pop_front();
-            }
-        }
+        self.history.prune(number);
         let header = Header {
             parent_hash: self.latest().hash,
             number,
@@ -57,7 +52,6 @@ impl Chain {
                 db: self.db.clone(),
                 blocks: self.blocks.len(),
                 time_offset: self.time_offset,
-                history: self.history.clone(),
             },
         );
         id
@@ -77,7 +71,9 @@ impl Chain {
         }
         self.db = snap.db;
         self.time_offset = snap.time_offset;
-        self.history = snap.history;
+        let latest = self.block_number();
+        self.history.truncate(latest);
+        self.reverts.push(latest);
         self.next_timestamp = None;
         true
     }
@@ -105,6 +101,8 @@ impl Chain {
         let mut info = self.account(address, self.block_number()).unwrap_or_default();
         info.nonce = nonce;
         self.db.insert_account_info(address, info);
+        // Queued transactions may now be due, or stale.
+        self.promote(address);
     }
 
     /// Sets a storage slot (`anvil_setStorageAt`).

@@ -10,6 +10,8 @@ use revm::{
 };
 
 use super::{
+    history::History,
+    pool::Pool,
     types::{ChainError, DumpAccount, StateDump},
     Chain,
 };
@@ -69,7 +71,8 @@ impl Chain {
         self.blocks.clear();
         self.block_by_hash.clear();
         self.txs.clear();
-        self.history.clear();
+        self.history = History::new(dump.block_number, self.config.state_history);
+        self.pool = Pool::default();
         self.snapshots.clear();
         self.first_block = dump.block_number;
         let header = Header {

@@ -10,11 +10,13 @@ mod blocks;
 mod call;
 mod dev;
 mod dump;
+mod history;
+mod pool;
 mod state;
 mod transactions;
 mod types;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 
 use alloy_consensus::{transaction::Recovered, Header, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
@@ -29,18 +31,20 @@ use revm::{
 };
 use tidepool_stylus_vm::program::ProgramCache;
 
+pub use self::pool::{PooledTx, MAX_QUEUED, PRICE_BUMP_PERCENT};
 pub use self::types::{
     CallOutcome, ChainConfig, ChainError, DumpAccount, MinedBlock, MinedTx, StateDump, DEV_MNEMONIC,
 };
+use self::{history::History, pool::Pool};
 use crate::evm::{arbwasm, arbwasmcache, Db};
 
-/// What `evm_revert` restores: the state, the chain's length, the clock and the history.
+/// What `evm_revert` restores: the state, the chain's length and the clock (the history
+/// after the snapshot's block is dropped, so it needs no copy).
 #[derive(Clone)]
 struct Snapshot {
     db: Db,
     blocks: usize,
     time_offset: i64,
-    history: VecDeque<(u64, Db)>,
 }
 
 /// The dev chain.
@@ -55,7 +59,12 @@ pub struct Chain {
     first_block: u64,
     time_offset: i64,
     next_timestamp: Option<u64>,
-    history: VecDeque<(u64, Db)>,
+    history: History,
+    /// Transactions waiting for an earlier nonce.
+    pool: Pool,
+    /// For each `evm_revert`, the latest block it kept: filters polling blocks use this to
+    /// notice that numbers they have seen now name new blocks.
+    reverts: Vec<u64>,
     snapshots: HashMap<u64, Snapshot>,
     next_snapshot: u64,
     impersonated: HashSet<Address>,
@@ -109,6 +118,7 @@ impl Chain {
             base_fee_per_gas: Some(config.initial_base_fee),
             ..Self::empty_header()
         };
+        let history = History::new(0, config.state_history);
         let mut chain = Self {
             config,
             db,
@@ -119,7 +129,9 @@ impl Chain {
             first_block: 0,
             time_offset: 0,
             next_timestamp: None,
-            history: VecDeque::new(),
+            history,
+            pool: Pool::default(),
+            reverts: Vec::new(),
             snapshots: HashMap::new(),
             next_snapshot: 1,
             impersonated: HashSet::new(),
@@ -154,6 +166,19 @@ impl Chain {
     /// Dev accounts the node signs for.
     pub fn accounts(&self) -> Vec<Address> {
         self.signers.iter().map(|s| s.address()).collect()
+    }
+
+    /// For each `evm_revert` so far, the latest block it kept.
+    pub fn reverts(&self) -> &[u64] {
+        &self.reverts
+    }
+
+    /// The dev signer of `address`; geth's "unknown account" for any other.
+    pub fn dev_signer(&self, address: Address) -> Result<&PrivateKeySigner, ChainError> {
+        self.signers
+            .iter()
+            .find(|s| s.address() == address)
+            .ok_or(ChainError::UnknownAccount(address))
     }
 
     /// The dev signers (private keys of [`Chain::accounts`]).

@@ -1,4 +1,6 @@
-//! Accounts and storage at a block: the latest state or one kept in the history.
+//! Accounts and storage at a block: the latest state, or an older one through the history.
+
+use std::borrow::Cow;
 
 use revm::{
     primitives::{Address, Bytes, U256},
@@ -9,50 +11,39 @@ use super::{types::ChainError, Chain};
 use crate::evm::Db;
 
 impl Chain {
-    /// The state database at block `n` (latest or within the kept history).
-    pub(super) fn db_at(&self, n: u64) -> Result<&Db, ChainError> {
+    /// The state database at block `n`: the latest one, or a copy rebuilt from the history.
+    pub(super) fn db_at(&self, n: u64) -> Result<Cow<'_, Db>, ChainError> {
         if n == self.block_number() {
-            return Ok(&self.db);
+            return Ok(Cow::Borrowed(&self.db));
         }
-        self.history.iter().find(|(b, _)| *b == n).map(|(_, db)| db).ok_or_else(|| {
-            ChainError::NotFound(format!(
-                "state of block {n} is no longer kept (history of {} blocks)",
-                self.config.state_history
-            ))
-        })
+        self.history.rebuild(&self.db, n).map(Cow::Owned)
     }
 
     /// Account info at a block.
     pub fn account(&self, address: Address, block: u64) -> Result<AccountInfo, ChainError> {
-        let db = self.db_at(block)?;
-        Ok(db.cache.accounts.get(&address).map(|a| a.info.clone()).unwrap_or_default())
+        Ok(self.history.account(&self.db, address, block)?.cloned().unwrap_or_default())
     }
 
     /// Code at a block.
     pub fn code(&self, address: Address, block: u64) -> Result<Bytes, ChainError> {
-        let db = self.db_at(block)?;
-        let Some(acc) = db.cache.accounts.get(&address) else {
+        let Some(info) = self.history.account(&self.db, address, block)? else {
             return Ok(Bytes::new());
         };
-        if let Some(code) = &acc.info.code {
+        if let Some(code) = &info.code {
             return Ok(code.original_bytes());
         }
-        Ok(db
+        // Code is stored once per hash and never removed, so the latest map has old code too.
+        Ok(self
+            .db
             .cache
             .contracts
-            .get(&acc.info.code_hash)
+            .get(&info.code_hash)
             .map(|c| c.original_bytes())
             .unwrap_or_default())
     }
 
     /// A storage slot at a block.
     pub fn storage(&self, address: Address, slot: U256, block: u64) -> Result<U256, ChainError> {
-        let db = self.db_at(block)?;
-        Ok(db
-            .cache
-            .accounts
-            .get(&address)
-            .and_then(|a| a.storage.get(&slot).copied())
-            .unwrap_or_default())
+        self.history.storage(&self.db, address, slot, block)
     }
 }

@@ -1,5 +1,6 @@
 //! Transactions: decoding raw ones, signing requests for dev and impersonated accounts,
-//! executing them and mining each into its own block.
+//! admitting them (mined at once when their nonce is next, else queued in the pool until it
+//! is), executing them and mining each into its own block.
 
 use alloy_consensus::{
     transaction::SignerRecoverable, Header, SignableTransaction, Signed, Transaction as _,
@@ -19,6 +20,8 @@ use revm::{
 };
 
 use super::{
+    history::BlockDiff,
+    pool::PooledTx,
     types::{ChainError, MinedTx},
     Chain,
 };
@@ -91,24 +94,80 @@ fn tx_env_from_envelope(envelope: &TxEnvelope, from: Address) -> TxEnv {
 }
 
 impl Chain {
-    /// Decodes, checks and mines a raw signed transaction; returns its hash.
+    /// Decodes and checks a raw signed transaction and [submits](Chain::submit) it; returns
+    /// its hash.
     pub fn send_raw(&mut self, raw: &[u8]) -> Result<B256, ChainError> {
         let envelope = <TxEnvelope as alloy_eips::eip2718::Decodable2718>::decode_2718_exact(raw)
             .map_err(|e| ChainError::Decode(e.to_string()))?;
         let from = envelope.recover_signer().map_err(|e| ChainError::Signature(e.to_string()))?;
-        self.mine_tx(envelope, from)
+        self.submit(envelope, from)
     }
 
-    /// Fills, signs (dev accounts) or wraps (impersonated accounts) and mines a request.
+    /// The nonce `from`'s next transaction should have. Transactions are mined as soon as
+    /// their nonce is next, so the pool only holds ones behind a gap, which geth's pending
+    /// nonce leaves out too: this is the latest state's nonce.
+    pub fn pending_nonce(&self, from: Address) -> Result<u64, ChainError> {
+        Ok(self.account(from, self.block_number())?.nonce)
+    }
+
+    /// Admits a signed transaction: mined at once when its nonce is its sender's next (and
+    /// then any queued successors), queued in the pool when it is ahead, refused when behind.
+    pub fn submit(&mut self, envelope: TxEnvelope, from: Address) -> Result<B256, ChainError> {
+        if let Some(id) = envelope.chain_id() {
+            if id != self.config.chain_id {
+                return Err(ChainError::ChainId { expected: self.config.chain_id, got: id });
+            }
+        }
+        let hash = *envelope.tx_hash();
+        if self.txs.contains_key(&hash) || self.pool.get(&hash).is_some() {
+            return Err(ChainError::Invalid(format!("already known: transaction {hash}")));
+        }
+        if envelope.nonce() > self.pending_nonce(from)? {
+            if envelope.gas_limit() > self.config.block_gas_limit {
+                return Err(ChainError::Invalid("exceeds block gas limit".into()));
+            }
+            self.pool.insert(PooledTx { envelope, from })?;
+            return Ok(hash);
+        }
+        self.mine_tx(envelope, from)?;
+        self.promote(from);
+        Ok(hash)
+    }
+
+    /// Mines `from`'s queued transactions while the next one's nonce is due. One that no
+    /// longer executes (funds or fees changed since it was queued) is dropped, as geth drops
+    /// unexecutable transactions; its successors stay queued behind the gap it leaves.
+    pub(super) fn promote(&mut self, from: Address) {
+        loop {
+            let Ok(nonce) = self.pending_nonce(from) else { return };
+            self.pool.drop_below(from, nonce);
+            let Some(next) = self.pool.take(from, nonce) else { return };
+            if self.mine_tx(next.envelope, from).is_err() {
+                return;
+            }
+        }
+    }
+
+    /// The waiting transaction with `hash`.
+    pub fn pooled(&self, hash: &B256) -> Option<&PooledTx> {
+        self.pool.get(hash)
+    }
+
+    /// Every waiting transaction, by sender and then nonce.
+    pub fn pool(&self) -> impl Iterator<Item = &PooledTx> {
+        self.pool.iter()
+    }
+
+    /// Fills, signs (dev accounts) or wraps (impersonated accounts) and
+    /// [submits](Chain::submit) a request, as `eth_sendTransaction` does.
     pub fn send_request(&mut self, mut req: TransactionRequest) -> Result<B256, ChainError> {
         let from = req.from.ok_or_else(|| ChainError::Invalid("missing from".into()))?;
         let signer = self.signers.iter().find(|s| s.address() == from).cloned();
         if signer.is_none() && !self.impersonated.contains(&from) {
             return Err(ChainError::UnknownAccount(from));
         }
-        let latest = self.block_number();
         if req.nonce.is_none() {
-            req.nonce = Some(self.account(from, latest)?.nonce);
+            req.nonce = Some(self.pending_nonce(from)?);
         }
         req.chain_id = Some(self.config.chain_id);
         if req.gas.is_none() {
@@ -129,19 +188,12 @@ impl Chain {
             Some(signer) => sign(&signer, typed)?,
             None => wrap_unsigned(typed),
         };
-        self.mine_tx(envelope, from)
+        self.submit(envelope, from)
     }
 
+    /// Executes a checked transaction and mines it into its own block.
     fn mine_tx(&mut self, envelope: TxEnvelope, from: Address) -> Result<B256, ChainError> {
-        if let Some(id) = envelope.chain_id() {
-            if id != self.config.chain_id {
-                return Err(ChainError::ChainId { expected: self.config.chain_id, got: id });
-            }
-        }
         let hash = *envelope.tx_hash();
-        if self.txs.contains_key(&hash) {
-            return Err(ChainError::Invalid(format!("transaction {hash} already imported")));
-        }
         let number = self.block_number() + 1;
         let timestamp = self.next_block_timestamp();
         let base_fee = self.next_base_fee();
@@ -215,12 +267,7 @@ impl Chain {
         match result {
             Ok(r) => {
                 if commit {
-                    if self.config.state_history > 0 {
-                        self.history.push_back((number - 1, db.clone()));
-                        while self.history.len() > self.config.state_history {
-                            self.history.pop_front();
-                        }
-                    }
+                    self.history.push(BlockDiff::record(number, &db, &r.state));
                     db.commit(r.state);
                 }
                 self.db = db;

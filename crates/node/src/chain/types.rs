@@ -29,8 +29,9 @@ pub struct ChainConfig {
     pub dev_balance: U256,
     /// Genesis timestamp; `None` means now.
     pub genesis_timestamp: Option<u64>,
-    /// How many past blocks keep their state for `eth_call` at an older block tag.
-    pub state_history: usize,
+    /// How many past blocks keep their state for `eth_call` and the state methods at an
+    /// older block tag; `None` keeps every block's.
+    pub state_history: Option<usize>,
 }
 
 impl Default for ChainConfig {
@@ -42,7 +43,7 @@ impl Default for ChainConfig {
             dev_accounts: 10,
             dev_balance: U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64)),
             genesis_timestamp: None,
-            state_history: 64,
+            state_history: None,
         }
     }
 }
@@ -67,8 +68,8 @@ pub enum ChainError {
     /// The transaction was rejected before execution (nonce, funds, gas, fees).
     #[error("{0}")]
     Invalid(String),
-    /// `eth_sendTransaction` from an account the node holds no key for.
-    #[error("no key for account {0}; use one of eth_accounts or anvil_impersonateAccount")]
+    /// Signing or sending for an account the node holds no key for (geth's words first).
+    #[error("unknown account {0}: the node signs only for eth_accounts (and sends for accounts impersonated with anvil_impersonateAccount)")]
     UnknownAccount(Address),
     /// A block tag or hash names nothing the node has.
     #[error("{0}")]

@@ -3,11 +3,12 @@
 //! generates the parameter parsing and registration from them (`…Server` traits).
 
 use alloy_eips::{BlockId, BlockNumberOrTag};
-use alloy_primitives::{Address, Bytes, B256, U256, U64};
+use alloy_primitives::{Address, Bytes, B256, U128, U256, U64};
 use alloy_rpc_types_eth::{
-    state::StateOverride, Block, FeeHistory, Filter, Log, Transaction, TransactionReceipt,
-    TransactionRequest,
+    state::StateOverride, Block, FeeHistory, Filter, FilterChanges, Log, Transaction,
+    TransactionReceipt, TransactionRequest,
 };
+use alloy_rpc_types_txpool::{TxpoolContent, TxpoolInspect, TxpoolStatus};
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -215,4 +216,100 @@ pub trait AnvilApi {
     /// The latest state, as `--dump-state` writes it.
     #[method(name = "dumpState")]
     fn dump_state(&self) -> RpcResult<StateDump>;
+}
+
+// ---- Filters, the pool and dev-account signing (issue 16's "RPC that real clients call").
+
+/// `eth_*` polled filters, as geth keeps them (see `rpc::filters`).
+#[rpc(server, namespace = "eth")]
+pub trait EthFilterApi {
+    /// Installs a log filter (address and topics as `eth_getLogs` takes them); returns its id.
+    #[method(name = "newFilter")]
+    fn new_filter(&self, filter: Filter) -> RpcResult<U128>;
+    /// Installs a filter reporting new block hashes.
+    #[method(name = "newBlockFilter")]
+    fn new_block_filter(&self) -> RpcResult<U128>;
+    /// Installs a filter reporting the hashes of new transactions.
+    #[method(name = "newPendingTransactionFilter")]
+    fn new_pending_transaction_filter(&self) -> RpcResult<U128>;
+    /// What the filter has not reported yet: logs, or block or transaction hashes.
+    #[method(name = "getFilterChanges")]
+    fn filter_changes(&self, id: U128) -> RpcResult<FilterChanges>;
+    /// Every log a log filter matches.
+    #[method(name = "getFilterLogs")]
+    fn filter_logs(&self, id: U128) -> RpcResult<Vec<Log>>;
+    /// Removes a filter; false when there was none.
+    #[method(name = "uninstallFilter")]
+    fn uninstall_filter(&self, id: U128) -> RpcResult<bool>;
+}
+
+/// `txpool_*`: the transactions waiting for an earlier nonce, in geth's shapes. Every one is
+/// "queued": a transaction whose nonce is next is mined at once.
+#[rpc(server, namespace = "txpool")]
+pub trait TxpoolApi {
+    /// How many transactions are pending and queued.
+    #[method(name = "status")]
+    fn status(&self) -> RpcResult<TxpoolStatus>;
+    /// The waiting transactions by sender and nonce.
+    #[method(name = "content")]
+    fn content(&self) -> RpcResult<TxpoolContent<RpcTransaction>>;
+    /// One line per waiting transaction: recipient, value, gas and price.
+    #[method(name = "inspect")]
+    fn inspect(&self) -> RpcResult<TxpoolInspect>;
+}
+
+/// Data to sign: `0x`-prefixed hex, or (as some wallets send it) plain text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message(pub Bytes);
+
+impl<'de> Deserialize<'de> for Message {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(Self(match text.parse::<Bytes>() {
+            Ok(bytes) if text.starts_with("0x") => bytes,
+            _ => Bytes::from(text.into_bytes()),
+        }))
+    }
+}
+
+/// EIP-712 typed data, as a JSON object or as a string holding one (viem, ethers and
+/// MetaMask send the string).
+#[derive(Debug, Clone)]
+pub struct TypedDataParam(pub alloy_dyn_abi::eip712::TypedData);
+
+impl<'de> Deserialize<'de> for TypedDataParam {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let value = match value {
+            serde_json::Value::String(s) => serde_json::from_str(&s).map_err(D::Error::custom)?,
+            other => other,
+        };
+        serde_json::from_value(value).map(Self).map_err(D::Error::custom)
+    }
+}
+
+/// `eth_*` signing with the dev accounts' keys; any other account is geth's "unknown account".
+#[rpc(server, namespace = "eth")]
+pub trait EthSignApi {
+    /// EIP-191 personal-message signature of `message` by `address` (65 bytes, v 27 or 28).
+    #[method(name = "sign")]
+    fn sign(&self, address: Address, message: Message) -> RpcResult<Bytes>;
+    /// EIP-712 signature of typed data by `address`.
+    #[method(name = "signTypedData_v4")]
+    fn sign_typed_data_v4(&self, address: Address, data: TypedDataParam) -> RpcResult<Bytes>;
+}
+
+/// `personal_sign`: `eth_sign` with the parameters the other way round (and a password,
+/// which dev accounts do not need).
+#[rpc(server, namespace = "personal")]
+pub trait PersonalApi {
+    /// EIP-191 personal-message signature of `message` by `address`.
+    #[method(name = "sign")]
+    fn sign(
+        &self,
+        message: Message,
+        address: Address,
+        password: Option<String>,
+    ) -> RpcResult<Bytes>;
 }

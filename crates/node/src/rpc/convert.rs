@@ -1,5 +1,6 @@
 //! Chain values in their JSON-RPC shapes: transactions, receipts, blocks, fee history, logs.
 
+use alloy_consensus::transaction::Recovered;
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{B256, U256, U64};
 use alloy_rpc_types_eth::{
@@ -9,7 +10,7 @@ use alloy_rpc_types_eth::{
 use jsonrpsee::types::ErrorObjectOwned;
 
 use super::{api::RpcTransaction, error::server_error};
-use crate::chain::{recovered, Chain, MinedBlock, MinedTx};
+use crate::chain::{recovered, Chain, MinedBlock, MinedTx, PooledTx};
 
 pub(crate) fn block_number(chain: &Chain, id: Option<BlockId>) -> Result<u64, ErrorObjectOwned> {
     match id.unwrap_or(BlockId::Number(BlockNumberOrTag::Latest)) {
@@ -31,6 +32,18 @@ pub(crate) fn rpc_tx(chain: &Chain, tx: &MinedTx) -> RpcTransaction {
     };
     let block_timestamp = chain.block(tx.block_number).map(|b| U64::from(b.header.timestamp));
     RpcTransaction { inner, block_timestamp }
+}
+
+/// A transaction waiting in the pool: no block yet, as geth shows pending ones.
+pub(crate) fn rpc_pooled_tx(tx: &PooledTx) -> RpcTransaction {
+    let inner = Transaction {
+        inner: Recovered::new_unchecked(tx.envelope.clone(), tx.from),
+        block_hash: None,
+        block_number: None,
+        transaction_index: None,
+        effective_gas_price: None,
+    };
+    RpcTransaction { inner, block_timestamp: None }
 }
 
 pub(crate) fn rpc_receipt(chain: &Chain, hash: B256, tx: &MinedTx) -> TransactionReceipt {
@@ -120,27 +133,39 @@ pub(crate) fn fee_history(
     })
 }
 
-pub(crate) fn get_logs(chain: &Chain, filter: Filter) -> Result<Vec<Log>, ErrorObjectOwned> {
-    let latest = chain.block_number();
-    let (from, to) = match filter.block_option {
+/// The blocks a log filter names: `fromBlock` and `toBlock` with tags resolved against the
+/// chain and numbers as given (`None` when absent), or the one block a block hash names.
+/// `eth_getLogs` and the log filters of `eth_newFilter` both read them here.
+pub(crate) fn filter_bounds(
+    chain: &Chain,
+    option: &FilterBlockOption,
+) -> Result<(Option<u64>, Option<u64>), ErrorObjectOwned> {
+    match option {
         FilterBlockOption::AtBlockHash(h) => {
             let n = chain
-                .block_by_hash(h)
+                .block_by_hash(*h)
                 .map(|b| b.header.number)
                 .ok_or_else(|| server_error(format!("block {h} not found")))?;
-            (n, n)
+            Ok((Some(n), Some(n)))
         }
         FilterBlockOption::Range { from_block, to_block } => {
-            let resolve = |b: Option<BlockNumberOrTag>, default: u64| match b {
-                None => Ok(default),
-                Some(BlockNumberOrTag::Number(n)) => Ok(n.min(latest)),
-                Some(tag) => chain.resolve(tag),
+            let resolve = |b: &Option<BlockNumberOrTag>| match b {
+                None => Ok(None),
+                Some(BlockNumberOrTag::Number(n)) => Ok(Some(*n)),
+                Some(tag) => chain.resolve(*tag).map(Some),
             };
-            (resolve(from_block, latest)?, resolve(to_block, latest)?)
+            Ok((resolve(from_block)?, resolve(to_block)?))
         }
-    };
+    }
+}
+
+/// `eth_getLogs`: absent bounds mean the latest block, and numbers past it stop there.
+pub(crate) fn get_logs(chain: &Chain, filter: &Filter) -> Result<Vec<Log>, ErrorObjectOwned> {
+    let latest = chain.block_number();
+    let (from, to) = filter_bounds(chain, &filter.block_option)?;
+    let (from, to) = (from.unwrap_or(latest).min(latest), to.unwrap_or(latest).min(latest));
     if from > to {
         return Err(server_error(format!("invalid block range {from}..{to}")));
     }
-    Ok(chain.logs(from, to, &filter))
+    Ok(chain.logs(from, to, filter))
 }

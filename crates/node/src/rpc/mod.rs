@@ -8,12 +8,15 @@
 mod api;
 mod convert;
 mod error;
+mod filters;
 mod server;
 
 pub use api::{
-    AnvilApiServer, EthApiServer, EvmApiServer, Lenient, NetApiServer, Quantity, RpcTransaction,
-    Web3ApiServer,
+    AnvilApiServer, EthApiServer, EthFilterApiServer, EthSignApiServer, EvmApiServer, Lenient,
+    Message, NetApiServer, PersonalApiServer, Quantity, RpcTransaction, TxpoolApiServer,
+    TypedDataParam, Web3ApiServer,
 };
+pub use filters::FILTER_TIMEOUT;
 pub use server::{Rpc, Shared, CLIENT_VERSION};
 
 /// Builds the RPC module with every namespace over `chain`.
@@ -30,7 +33,11 @@ pub fn module(
     module.merge(NetApiServer::into_rpc(rpc.clone()))?;
     module.merge(EthApiServer::into_rpc(rpc.clone()))?;
     module.merge(EvmApiServer::into_rpc(rpc.clone()))?;
-    module.merge(AnvilApiServer::into_rpc(rpc))?;
+    module.merge(AnvilApiServer::into_rpc(rpc.clone()))?;
+    module.merge(EthFilterApiServer::into_rpc(rpc.clone()))?;
+    module.merge(TxpoolApiServer::into_rpc(rpc.clone()))?;
+    module.merge(EthSignApiServer::into_rpc(rpc.clone()))?;
+    module.merge(PersonalApiServer::into_rpc(rpc))?;
     Ok(module)
 }
 
@@ -65,15 +72,23 @@ mod tests {
             "eth_getBlockByHash",
             "eth_getBlockByNumber",
             "eth_getCode",
+            "eth_getFilterChanges",
+            "eth_getFilterLogs",
             "eth_getLogs",
             "eth_getStorageAt",
             "eth_getTransactionByHash",
             "eth_getTransactionCount",
             "eth_getTransactionReceipt",
             "eth_maxPriorityFeePerGas",
+            "eth_newBlockFilter",
+            "eth_newFilter",
+            "eth_newPendingTransactionFilter",
             "eth_sendRawTransaction",
             "eth_sendTransaction",
+            "eth_sign",
+            "eth_signTypedData_v4",
             "eth_syncing",
+            "eth_uninstallFilter",
             "evm_increaseTime",
             "evm_mine",
             "evm_revert",
@@ -85,6 +100,10 @@ mod tests {
             "hardhat_stopImpersonatingAccount",
             "net_listening",
             "net_version",
+            "personal_sign",
+            "txpool_content",
+            "txpool_inspect",
+            "txpool_status",
             "web3_clientVersion",
         ];
         assert_eq!(names, expected);

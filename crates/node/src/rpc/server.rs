@@ -1,22 +1,29 @@
 //! The namespaces' implementation over one shared [`Chain`]: each method locks the chain for
 //! its whole duration, so requests are answered one at a time, in order.
 
-use std::sync::Arc;
+use std::{collections::BTreeMap, sync::Arc, time::Instant};
 
+use alloy_consensus::Transaction as _;
 use alloy_eips::{BlockId, BlockNumberOrTag};
-use alloy_primitives::{Address, Bytes, B256, U256, U64};
+use alloy_primitives::{Address, Bytes, Signature, B256, U128, U256, U64};
 use alloy_rpc_types_eth::{
-    state::StateOverride, Block, FeeHistory, Filter, Log, TransactionReceipt, TransactionRequest,
+    state::StateOverride, Block, FeeHistory, Filter, FilterChanges, Log, TransactionReceipt,
+    TransactionRequest,
 };
+use alloy_rpc_types_txpool::{TxpoolContent, TxpoolInspect, TxpoolInspectSummary, TxpoolStatus};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
 use jsonrpsee::core::RpcResult;
 use parking_lot::Mutex;
 
 use super::{
     api::{
-        AnvilApiServer, EthApiServer, EvmApiServer, Lenient, NetApiServer, Quantity,
-        RpcTransaction, Web3ApiServer,
+        AnvilApiServer, EthApiServer, EthFilterApiServer, EthSignApiServer, EvmApiServer, Lenient,
+        Message, NetApiServer, PersonalApiServer, Quantity, RpcTransaction, TxpoolApiServer,
+        TypedDataParam, Web3ApiServer,
     },
-    convert::{block_number, fee_history, get_logs, rpc_block, rpc_receipt, rpc_tx},
+    convert::{block_number, fee_history, get_logs, rpc_block, rpc_pooled_tx, rpc_receipt, rpc_tx},
+    filters::{FilterKind, Filters, FILTER_TIMEOUT},
 };
 use crate::chain::{Chain, ChainError, MinedBlock, StateDump};
 
@@ -33,12 +40,14 @@ const MAX_MINED: u64 = 10_000;
 #[derive(Clone)]
 pub struct Rpc {
     chain: Shared,
+    /// Locked after `chain` when both are needed.
+    filters: Arc<Mutex<Filters>>,
 }
 
 impl Rpc {
     /// The RPC over `chain`.
     pub fn new(chain: Shared) -> Self {
-        Self { chain }
+        Self { chain, filters: Arc::new(Mutex::new(Filters::new(FILTER_TIMEOUT))) }
     }
 
     /// Runs `f` on the chain at `block` (the latest when absent) as a block number, holding
@@ -114,6 +123,9 @@ impl EthApiServer for Rpc {
     }
 
     fn transaction_count(&self, address: Address, block: Option<BlockId>) -> RpcResult<U64> {
+        if block == Some(BlockId::Number(BlockNumberOrTag::Pending)) {
+            return Ok(U64::from(self.chain.lock().pending_nonce(address)?));
+        }
         self.at_block(block, |c, n| Ok(U64::from(c.account(address, n)?.nonce)))
     }
 
@@ -175,7 +187,7 @@ impl EthApiServer for Rpc {
 
     fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<RpcTransaction>> {
         let c = self.chain.lock();
-        Ok(c.tx(&hash).map(|tx| rpc_tx(&c, tx)))
+        Ok(c.tx(&hash).map(|tx| rpc_tx(&c, tx)).or_else(|| c.pooled(&hash).map(rpc_pooled_tx)))
     }
 
     fn block_by_number(
@@ -196,7 +208,7 @@ impl EthApiServer for Rpc {
     }
 
     fn logs(&self, filter: Filter) -> RpcResult<Vec<Log>> {
-        get_logs(&self.chain.lock(), filter)
+        get_logs(&self.chain.lock(), &filter)
     }
 }
 
@@ -266,5 +278,106 @@ impl AnvilApiServer for Rpc {
 
     fn dump_state(&self) -> RpcResult<StateDump> {
         Ok(self.chain.lock().dump())
+    }
+}
+
+// ---- Filters, the pool and dev-account signing.
+
+impl Rpc {
+    fn install(&self, kind: FilterKind) -> U128 {
+        let c = self.chain.lock();
+        self.filters.lock().install(&c, kind, Instant::now())
+    }
+
+    /// Signs with `address`'s dev key.
+    fn sign_with(
+        &self,
+        address: Address,
+        sign: impl FnOnce(&PrivateKeySigner) -> alloy_signer::Result<Signature>,
+    ) -> RpcResult<Bytes> {
+        let c = self.chain.lock();
+        let signature =
+            sign(c.dev_signer(address)?).map_err(|e| ChainError::Signature(e.to_string()))?;
+        Ok(Bytes::from(signature.as_bytes()))
+    }
+}
+
+impl EthFilterApiServer for Rpc {
+    fn new_filter(&self, filter: Filter) -> RpcResult<U128> {
+        Ok(self.install(FilterKind::Logs(Box::new(filter))))
+    }
+
+    fn new_block_filter(&self) -> RpcResult<U128> {
+        Ok(self.install(FilterKind::Blocks))
+    }
+
+    fn new_pending_transaction_filter(&self) -> RpcResult<U128> {
+        Ok(self.install(FilterKind::PendingTransactions))
+    }
+
+    fn filter_changes(&self, id: U128) -> RpcResult<FilterChanges> {
+        let c = self.chain.lock();
+        self.filters.lock().changes(&c, id, Instant::now())
+    }
+
+    fn filter_logs(&self, id: U128) -> RpcResult<Vec<Log>> {
+        let c = self.chain.lock();
+        self.filters.lock().logs(&c, id, Instant::now())
+    }
+
+    fn uninstall_filter(&self, id: U128) -> RpcResult<bool> {
+        Ok(self.filters.lock().uninstall(id, Instant::now()))
+    }
+}
+
+impl TxpoolApiServer for Rpc {
+    fn status(&self) -> RpcResult<TxpoolStatus> {
+        Ok(TxpoolStatus { pending: 0, queued: self.chain.lock().pool().count() as u64 })
+    }
+
+    fn content(&self) -> RpcResult<TxpoolContent<RpcTransaction>> {
+        let mut content = TxpoolContent::default();
+        for tx in self.chain.lock().pool() {
+            let by_nonce: &mut BTreeMap<_, _> = content.queued.entry(tx.from).or_default();
+            by_nonce.insert(tx.nonce().to_string(), rpc_pooled_tx(tx));
+        }
+        Ok(content)
+    }
+
+    fn inspect(&self) -> RpcResult<TxpoolInspect> {
+        let mut inspect = TxpoolInspect::default();
+        for tx in self.chain.lock().pool() {
+            let e = &tx.envelope;
+            let summary = TxpoolInspectSummary {
+                to: e.to(),
+                value: e.value(),
+                gas: e.gas_limit(),
+                gas_price: e.max_fee_per_gas(),
+            };
+            let by_nonce: &mut BTreeMap<_, _> = inspect.queued.entry(tx.from).or_default();
+            by_nonce.insert(tx.nonce().to_string(), summary);
+        }
+        Ok(inspect)
+    }
+}
+
+impl EthSignApiServer for Rpc {
+    fn sign(&self, address: Address, message: Message) -> RpcResult<Bytes> {
+        self.sign_with(address, |s| s.sign_message_sync(&message.0))
+    }
+
+    fn sign_typed_data_v4(&self, address: Address, data: TypedDataParam) -> RpcResult<Bytes> {
+        self.sign_with(address, |s| s.sign_dynamic_typed_data_sync(&data.0))
+    }
+}
+
+impl PersonalApiServer for Rpc {
+    fn sign(
+        &self,
+        message: Message,
+        address: Address,
+        _password: Option<String>,
+    ) -> RpcResult<Bytes> {
+        EthSignApiServer::sign(self, address, message)
     }
 }
