@@ -63,6 +63,7 @@
 //! | `tests/stylus.rs` | a WAT counter activates and counts; `eth_call` leaves state alone |
 //! | `tests/contracts.rs` | the SDK-built vault wasm (from `tidepool build`) deploys with CREATE, activates, initialises and guards withdrawals |
 //! | `tests/rpc.rs` | JSON-RPC methods, dev methods, error codes, state dump and reload |
+//! | `tests/fidelity.rs` | receipts' `gasUsedForL1`/`l1BlockNumber` and `eth_getBlockReceipts`; `eth_blobBaseFee`; calldata at 4/16 gas per byte unless the EIP-7623 floor is enabled; P256 verification at `0x100` (valid, invalid, 3,450 gas, from Solidity); `eth_createAccessList` for Solidity and Stylus storage (and the gas with the list); `eth_getProof` proofs verified against the state root; `debug_traceTransaction` with `callTracer` through Solidity -> Stylus -> Solidity, logs, reverts |
 //! | `tests/foundry.rs` | `cast` deploys, activates and calls a Stylus program; an EVM-only transaction sequence gives the same receipts, logs and balances here as on `anvil` |
 //!
 //! The Solidity contracts used by `tests/chains.rs` live in `tests/solidity/`: `Counter`,
@@ -86,6 +87,21 @@
 //!   never expire, and `codehashKeepalive` always answers `ProgramKeepaliveTooSoon`.
 //!   Only the empty brotli dictionary (`EF F0 00 00`) is accepted.
 //! - A trap is reported by revm as `PrecompileError`.
+//! - Receipts carry Nitro's `gasUsedForL1` (always 0: no L1, no L1 data fee) and
+//!   `l1BlockNumber` (the block's own number, which is also what `block.number` returns in
+//!   it here; on Arbitrum both are the L1 block number). Blocks do not carry Nitro's
+//!   `l1BlockNumber`, `sendRoot` or `sendCount`.
+//! - The EIP-7623 calldata floor is off unless `--calldata-floor` (or
+//!   `ChainConfig::calldata_floor`) turns it on, as Nitro leaves it to the chain owner.
+//! - Block headers carry no real `stateRoot`. `eth_getProof` hashes the state of the asked
+//!   block into a Merkle-Patricia trie on request; its proofs verify against
+//!   `Chain::state_root` of that block, not against the header.
+//! - `debug_traceTransaction` serves geth's `callTracer` only (with `onlyTopCall` and
+//!   `withLog`), not the struct logger or other tracers. Stylus frames are CALL frames; what
+//!   happens inside a program (host I/Os) is not traced.
+//! - `eth_createAccessList` lists what the call loaded in the journal, so storage a Stylus
+//!   program touches through its host I/Os is in it; the node's own activation records
+//!   (ArbWasm, ArbWasmCache storage) are not.
 //! - Contract-creation frames are not counted for `msg_reentrant` (Nitro counts them). No
 //!   answer can differ: until its construction ends the new address has no code, so only
 //!   delegated frames, which never count, can act for it.

@@ -39,6 +39,10 @@ struct Args {
     /// Write state to this file on shutdown (Ctrl-C).
     #[arg(long)]
     dump_state: Option<PathBuf>,
+    /// Apply the EIP-7623 calldata floor (Arbitrum leaves it off unless the chain owner
+    /// enables it; so does this node by default).
+    #[arg(long)]
+    calldata_floor: bool,
     /// Load from and dump to the same file.
     #[arg(long, conflicts_with_all = ["load_state", "dump_state"])]
     state: Option<PathBuf>,
@@ -60,6 +64,7 @@ fn main() -> ExitCode {
             initial_base_fee: args.base_fee,
             dev_accounts: args.accounts,
             dev_balance: alloy_primitives::U256::from(args.balance) * wei,
+            calldata_floor: args.calldata_floor,
             ..ChainConfig::default()
         },
         load_state,

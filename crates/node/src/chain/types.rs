@@ -31,6 +31,10 @@ pub struct ChainConfig {
     pub genesis_timestamp: Option<u64>,
     /// How many past blocks keep their state for `eth_call` at an older block tag.
     pub state_history: usize,
+    /// Whether the EIP-7623 calldata floor (10/40 gas per zero/non-zero byte when a
+    /// transaction does little else) applies. Off by default, as on Arbitrum: Nitro leaves it
+    /// off unless the chain owner turns it on, so calldata costs the standard 4/16 per byte.
+    pub calldata_floor: bool,
 }
 
 impl Default for ChainConfig {
@@ -43,6 +47,7 @@ impl Default for ChainConfig {
             dev_balance: U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64)),
             genesis_timestamp: None,
             state_history: 64,
+            calldata_floor: false,
         }
     }
 }

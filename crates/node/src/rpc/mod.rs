@@ -11,8 +11,8 @@ mod error;
 mod server;
 
 pub use api::{
-    AnvilApiServer, EthApiServer, EvmApiServer, Lenient, NetApiServer, Quantity, RpcTransaction,
-    Web3ApiServer,
+    AnvilApiServer, DebugApiServer, EthApiServer, EthStateApiServer, EvmApiServer, Lenient,
+    NetApiServer, Quantity, RpcReceipt, RpcTransaction, Web3ApiServer,
 };
 pub use server::{Rpc, Shared, CLIENT_VERSION};
 
@@ -30,7 +30,9 @@ pub fn module(
     module.merge(NetApiServer::into_rpc(rpc.clone()))?;
     module.merge(EthApiServer::into_rpc(rpc.clone()))?;
     module.merge(EvmApiServer::into_rpc(rpc.clone()))?;
-    module.merge(AnvilApiServer::into_rpc(rpc))?;
+    module.merge(AnvilApiServer::into_rpc(rpc.clone()))?;
+    module.merge(EthStateApiServer::into_rpc(rpc.clone()))?;
+    module.merge(DebugApiServer::into_rpc(rpc))?;
     Ok(module)
 }
 
@@ -53,19 +55,24 @@ mod tests {
             "anvil_setNonce",
             "anvil_setStorageAt",
             "anvil_stopImpersonatingAccount",
+            "debug_traceTransaction",
             "eth_accounts",
+            "eth_blobBaseFee",
             "eth_blockNumber",
             "eth_call",
             "eth_chainId",
             "eth_coinbase",
+            "eth_createAccessList",
             "eth_estimateGas",
             "eth_feeHistory",
             "eth_gasPrice",
             "eth_getBalance",
             "eth_getBlockByHash",
             "eth_getBlockByNumber",
+            "eth_getBlockReceipts",
             "eth_getCode",
             "eth_getLogs",
+            "eth_getProof",
             "eth_getStorageAt",
             "eth_getTransactionByHash",
             "eth_getTransactionCount",

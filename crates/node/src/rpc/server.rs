@@ -6,17 +6,22 @@ use std::sync::Arc;
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, Bytes, B256, U256, U64};
 use alloy_rpc_types_eth::{
-    state::StateOverride, Block, FeeHistory, Filter, Log, TransactionReceipt, TransactionRequest,
+    state::StateOverride, AccessListResult, Block, EIP1186AccountProofResponse, FeeHistory, Filter,
+    Log, TransactionRequest,
+};
+use alloy_rpc_types_trace::geth::{
+    GethDebugBuiltInTracerType, GethDebugTracerType, GethDebugTracingOptions, GethTrace,
 };
 use jsonrpsee::core::RpcResult;
 use parking_lot::Mutex;
 
 use super::{
     api::{
-        AnvilApiServer, EthApiServer, EvmApiServer, Lenient, NetApiServer, Quantity,
-        RpcTransaction, Web3ApiServer,
+        AnvilApiServer, DebugApiServer, EthApiServer, EthStateApiServer, EvmApiServer, Lenient,
+        NetApiServer, Quantity, RpcReceipt, RpcTransaction, Web3ApiServer,
     },
     convert::{block_number, fee_history, get_logs, rpc_block, rpc_receipt, rpc_tx},
+    error::err,
 };
 use crate::chain::{Chain, ChainError, MinedBlock, StateDump};
 
@@ -168,7 +173,7 @@ impl EthApiServer for Rpc {
         Ok(self.chain.lock().send_request(request)?)
     }
 
-    fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<TransactionReceipt>> {
+    fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<RpcReceipt>> {
         let c = self.chain.lock();
         Ok(c.tx(&hash).map(|tx| rpc_receipt(&c, hash, tx)))
     }
@@ -266,5 +271,64 @@ impl AnvilApiServer for Rpc {
 
     fn dump_state(&self) -> RpcResult<StateDump> {
         Ok(self.chain.lock().dump())
+    }
+}
+
+// ---- Receipts, proofs, access lists, blob fee and call traces (issue 16) ----
+
+impl EthStateApiServer for Rpc {
+    fn block_receipts(&self, block: BlockId) -> RpcResult<Option<Vec<RpcReceipt>>> {
+        let c = self.chain.lock();
+        // A block the node does not have is `null`, as geth answers.
+        let Ok(n) = block_number(&c, Some(block)) else { return Ok(None) };
+        Ok(c.block(n).map(|b| {
+            b.txs.iter().filter_map(|h| c.tx(h).map(|tx| rpc_receipt(&c, *h, tx))).collect()
+        }))
+    }
+
+    fn create_access_list(
+        &self,
+        request: TransactionRequest,
+        block: Option<BlockId>,
+        overrides: Option<StateOverride>,
+    ) -> RpcResult<AccessListResult> {
+        self.at_block(block, |c, n| {
+            c.create_access_list(request, BlockNumberOrTag::Number(n), overrides)
+        })
+    }
+
+    fn proof(
+        &self,
+        address: Address,
+        slots: Vec<U256>,
+        block: Option<BlockId>,
+    ) -> RpcResult<EIP1186AccountProofResponse> {
+        let slots: Vec<B256> = slots.into_iter().map(B256::from).collect();
+        self.at_block(block, |c, n| c.proof(address, &slots, n))
+    }
+
+    fn blob_base_fee(&self) -> RpcResult<U256> {
+        Ok(U256::from(self.chain.lock().blob_base_fee()))
+    }
+}
+
+impl DebugApiServer for Rpc {
+    fn trace_transaction(
+        &self,
+        hash: B256,
+        options: Option<GethDebugTracingOptions>,
+    ) -> RpcResult<GethTrace> {
+        let options = options.unwrap_or_default();
+        let call_tracer =
+            GethDebugTracerType::BuiltInTracer(GethDebugBuiltInTracerType::CallTracer);
+        if options.tracer.as_ref() != Some(&call_tracer) {
+            return Err(err(-32602, "only {\"tracer\": \"callTracer\"} is supported by this node"));
+        }
+        let config = options
+            .tracer_config
+            .into_call_config()
+            .map_err(|e| err(-32602, format!("invalid callTracer config: {e}")))?;
+        let frame = self.chain.lock().trace_transaction(hash, config)?;
+        Ok(GethTrace::CallTracer(frame))
     }
 }
