@@ -82,11 +82,12 @@ fn receipts_carry_arbitrums_fields_and_blocks_list_them() {
     assert_eq!(rpc_ok(&url, "eth_blobBaseFee", json!([])), json!("0x1"));
 }
 
-/// A transfer carrying 2,000 bytes of calldata to an account without code.
+/// A transfer carrying 2,000 bytes of calldata to an account without code (not a precompile).
 fn calldata_heavy(chain: &mut Chain) -> (u64, Vec<u8>) {
     let data: Vec<u8> = (0..2_000u32).map(|i| if i % 4 == 0 { 0 } else { 0xab }).collect();
     let from = dev(chain, 0);
-    let request = TransactionRequest { gas: Some(200_000), ..req(from, addr(9), data.clone()) };
+    let request =
+        TransactionRequest { gas: Some(200_000), ..req(from, addr(0x9999), data.clone()) };
     let hash = chain.send_request(request).expect("send");
     (chain.tx(&hash).expect("mined").gas_used, data)
 }
@@ -144,7 +145,7 @@ fn access_lists_hold_what_solidity_and_stylus_code_loads() {
         let mut chain = node.chain().lock();
         let counter = create(&mut chain, Counter::BYTECODE.clone());
         let stylus = addr(0x5757);
-        deploy_wat(&mut chain, stylus, &counter());
+        deploy_wat(&mut chain, stylus, &common::counter());
         (counter, stylus)
     };
     let from = format!("{:?}", dev_signers(1).expect("signer")[0].address());
