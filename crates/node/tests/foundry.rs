@@ -14,7 +14,7 @@ use alloy_primitives::{hex, Address, Bytes, TxKind, U256};
 use common::*;
 use serde_json::{json, Value};
 use tidepool_node::{
-    chain::dev_signers,
+    chain::{dev_signers, ChainConfig},
     node::{Node, NodeConfig},
     program::compress_program,
 };
@@ -253,7 +253,10 @@ fn evm_transactions_match_anvil() {
     let _anvil = Anvil(child);
     let anvil_url = format!("http://127.0.0.1:{port}");
     wait_ready(&anvil_url);
-    let node = Node::spawn(NodeConfig::ephemeral()).expect("node");
+    // anvil runs Ethereum's Prague, which has the EIP-7623 calldata floor; the node leaves it
+    // off by default as Arbitrum does, so it is turned on for this comparison.
+    let chain = ChainConfig { calldata_floor: true, ..ChainConfig::default() };
+    let node = Node::spawn(NodeConfig { chain, ..NodeConfig::ephemeral() }).expect("node");
     let (ours, our_balances) = run_sequence(&node.url());
     let (theirs, their_balances) = run_sequence(&anvil_url);
     for (i, (a, b)) in ours.iter().zip(&theirs).enumerate() {
