@@ -64,7 +64,7 @@
 //! | `tests/contracts.rs` | the SDK-built vault wasm (from `tidepool build`) deploys with CREATE, activates, initialises and guards withdrawals |
 //! | `tests/rpc.rs` | JSON-RPC methods, dev methods, error codes, state dump and reload |
 //! | `tests/fidelity.rs` | receipts' `gasUsedForL1`/`l1BlockNumber` and `eth_getBlockReceipts`; `eth_blobBaseFee`; calldata at 4/16 gas per byte unless the EIP-7623 floor is enabled; P256 verification at `0x100` (valid, invalid, 3,450 gas, from Solidity); `eth_createAccessList` for Solidity and Stylus storage (and the gas with the list); `eth_getProof` proofs verified against the state root; `debug_traceTransaction` with `callTracer` through Solidity -> Stylus -> Solidity, logs, reverts |
-//! | `tests/foundry.rs` | `cast` deploys, activates and calls a Stylus program; an EVM-only transaction sequence gives the same receipts, logs and balances here as on `anvil` |
+//! | `tests/foundry.rs` | `cast` deploys, activates and calls a Stylus program; `cast run` replays an EVM transaction with the receipt's gas; an EVM-only transaction sequence gives the same receipts, logs and balances here as on `anvil` |
 //!
 //! The Solidity contracts used by `tests/chains.rs` live in `tests/solidity/`: `Counter`,
 //! `Reverter` (custom error), `ReentrancyProbe` and `DelegateProxy`. Their compiled
@@ -98,7 +98,12 @@
 //!   `Chain::state_root` of that block, not against the header.
 //! - `debug_traceTransaction` serves geth's `callTracer` only (with `onlyTopCall` and
 //!   `withLog`), not the struct logger or other tracers. Stylus frames are CALL frames; what
-//!   happens inside a program (host I/Os) is not traced.
+//!   happens inside a program (host I/Os) is not traced, nor are SELFDESTRUCTs in EVM code a
+//!   program calls (that nested EVM reports frame starts and ends only).
+//! - `cast run` replays in Foundry's own EVM from the parent block's state (it never asks
+//!   the node for a trace): EVM transactions replay exactly, but one that enters a Stylus
+//!   program stops there with `OpcodeNotFound` (Foundry's EVM does not run Stylus code).
+//!   `debug_traceTransaction` gives such transactions' call trees.
 //! - `eth_createAccessList` lists what the call loaded in the journal, so storage a Stylus
 //!   program touches through its host I/Os is in it; the node's own activation records
 //!   (ArbWasm, ArbWasmCache storage) are not.

@@ -105,6 +105,38 @@ fn cast_deploys_activates_and_calls_a_stylus_program() {
     assert_eq!(cast(&cast_bin, &["chain-id", "--rpc-url", &url]), "412346");
 }
 
+/// `cast run` replays a mined EVM transaction in Foundry's own EVM, from the state of the
+/// block before it (read with `eth_getBalance`/`eth_getTransactionCount`/`eth_getCode`/
+/// `eth_getStorageAt` at that block; it never calls `debug_traceTransaction`), and gets the
+/// receipt's gas. A transaction entering a Stylus program cannot replay so: Foundry's EVM
+/// does not run Stylus code (it stops at the `0xEF` prefix, `OpcodeNotFound`).
+#[test]
+fn cast_run_replays_an_evm_transaction() {
+    let Some(cast_bin) = tool("cast") else { return };
+    let node = Node::spawn(NodeConfig::ephemeral()).expect("node");
+    let url = node.url();
+    let key = format!("0x{}", hex::encode(dev_signers(1).expect("key")[0].to_bytes()));
+    let init = tidepool_deploy::program::init_code_returning(&hex::decode(LOGGER).expect("hex"));
+    let init = format!("0x{}", hex::encode(init));
+    let sent = |args: &[&str]| -> Value {
+        let base = ["send", "--rpc-url", &url, "--private-key", &key, "--json"];
+        let out = cast(&cast_bin, &[&base[..], args].concat());
+        serde_json::from_str(&out).expect("receipt json")
+    };
+    let created = sent(&["--create", &init]);
+    let logger = created["contractAddress"].as_str().expect("address").to_string();
+    let word = format!("0x{}", hex::encode(U256::from(7).to_be_bytes::<32>()));
+    let receipt = sent(&[&logger, &word]);
+    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
+    let hash = receipt["transactionHash"].as_str().expect("hash");
+    let gas =
+        u64::from_str_radix(receipt["gasUsed"].as_str().expect("gas").trim_start_matches("0x"), 16)
+            .expect("quantity");
+    let out = cast(&cast_bin, &["run", "--rpc-url", &url, hash]);
+    assert!(out.contains("Transaction successfully executed"), "{out}");
+    assert!(out.contains(&format!("Gas used: {gas}")), "the receipt's gas, {gas}: {out}");
+}
+
 /// Runtime: stores word 0 of calldata in slot 0, logs it under topic 0xaa, reverts if zero.
 const LOGGER: &str = "600035806000528060005560aa60206000a1601a5760006000fd5b00";
 
