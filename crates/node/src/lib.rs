@@ -89,7 +89,8 @@
 //! | `tests/rpc.rs` | JSON-RPC methods, dev methods, error codes, state dump and reload |
 //! | `tests/rpc_pool.rs` | filters (new logs reported once, address and topic matching with wildcards and OR-lists, `toBlock`, block and pending-transaction filters, removed filters erroring, a revert), nonce gaps filled out of order mined in order, concurrent sends from one key, replacement only at a 10% higher fee, `txpool_*`, state of any past block after 1,000 blocks and `--prune-history`, `eth_sign`/`personal_sign`/`eth_signTypedData_v4` recovering to the dev account |
 //! | `scripts/clients.sh` | the same with web3.py, viem and ethers v6 (pinned in `tests/clients/`) against the binary |
-//! | `tests/foundry.rs` | `cast` deploys, activates and calls a Stylus program; an EVM-only transaction sequence gives the same receipts, logs and balances here as on `anvil` |
+//! | `tests/fidelity.rs` | receipts' `gasUsedForL1`/`l1BlockNumber` and `eth_getBlockReceipts`; `eth_blobBaseFee`; calldata at 4/16 gas per byte unless the EIP-7623 floor is enabled; P256 verification at `0x100` (valid, invalid, 3,450 gas, from Solidity); `eth_createAccessList` for Solidity and Stylus storage (and the gas with the list); `eth_getProof` proofs verified against the state root; `debug_traceTransaction` with `callTracer` through Solidity -> Stylus -> Solidity, logs, reverts |
+//! | `tests/foundry.rs` | `cast` deploys, activates and calls a Stylus program; `cast run` replays an EVM transaction with the receipt's gas; an EVM-only transaction sequence gives the same receipts, logs and balances here as on `anvil` |
 //!
 //! The Solidity contracts used by `tests/chains.rs` live in `tests/solidity/`: `Counter`,
 //! `Reverter` (custom error), `ReentrancyProbe` and `DelegateProxy`. Their compiled
@@ -111,6 +112,26 @@
 //! - Activation charges no data fee (`dataFee` is 0; any value sent is refunded), programs
 //!   never expire, and `codehashKeepalive` always answers `ProgramKeepaliveTooSoon`.
 //!   Only the empty brotli dictionary (`EF F0 00 00`) is accepted.
+//! - Receipts carry Nitro's `gasUsedForL1` (always 0: no L1, no L1 data fee) and
+//!   `l1BlockNumber` (the block's own number, which is also what `block.number` returns in
+//!   it here; on Arbitrum both are the L1 block number). Blocks do not carry Nitro's
+//!   `l1BlockNumber`, `sendRoot` or `sendCount`.
+//! - The EIP-7623 calldata floor is off unless `--calldata-floor` (or
+//!   `ChainConfig::calldata_floor`) turns it on, as Nitro leaves it to the chain owner.
+//! - Block headers carry no real `stateRoot`. `eth_getProof` hashes the state of the asked
+//!   block into a Merkle-Patricia trie on request; its proofs verify against
+//!   `Chain::state_root` of that block, not against the header.
+//! - `debug_traceTransaction` serves geth's `callTracer` only (with `onlyTopCall` and
+//!   `withLog`), not the struct logger or other tracers. Stylus frames are CALL frames; what
+//!   happens inside a program (host I/Os) is not traced, nor are SELFDESTRUCTs in EVM code a
+//!   program calls (that nested EVM reports frame starts and ends only).
+//! - `cast run` replays in Foundry's own EVM from the parent block's state (it never asks
+//!   the node for a trace): EVM transactions replay exactly, but one that enters a Stylus
+//!   program stops there with `OpcodeNotFound` (Foundry's EVM does not run Stylus code).
+//!   `debug_traceTransaction` gives such transactions' call trees.
+//! - `eth_createAccessList` lists what the call loaded in the journal, so storage a Stylus
+//!   program touches through its host I/Os is in it; the node's own activation records
+//!   (ArbWasm, ArbWasmCache storage) are not.
 //! - Contract-creation frames are not counted for `msg_reentrant` (Nitro counts them). No
 //!   answer can differ: until its construction ends the new address has no code, so only
 //!   delegated frames, which never count, can act for it.

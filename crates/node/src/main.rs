@@ -43,6 +43,10 @@ struct Args {
     /// (by default every block's state is kept: each block stores only what it changed).
     #[arg(long, value_name = "N")]
     prune_history: Option<usize>,
+    /// Apply the EIP-7623 calldata floor (Arbitrum leaves it off unless the chain owner
+    /// enables it; so does this node by default).
+    #[arg(long)]
+    calldata_floor: bool,
     /// Load from and dump to the same file.
     #[arg(long, conflicts_with_all = ["load_state", "dump_state"])]
     state: Option<PathBuf>,
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
             dev_accounts: args.accounts,
             dev_balance: alloy_primitives::U256::from(args.balance) * wei,
             state_history: args.prune_history,
+            calldata_floor: args.calldata_floor,
             ..ChainConfig::default()
         },
         load_state,

@@ -14,7 +14,7 @@ use alloy_primitives::{hex, Address, Bytes, TxKind, U256};
 use common::*;
 use serde_json::{json, Value};
 use tidepool_node::{
-    chain::dev_signers,
+    chain::{dev_signers, ChainConfig},
     node::{Node, NodeConfig},
     program::compress_program,
 };
@@ -103,6 +103,38 @@ fn cast_deploys_activates_and_calls_a_stylus_program() {
         U256::from(2)
     );
     assert_eq!(cast(&cast_bin, &["chain-id", "--rpc-url", &url]), "412346");
+}
+
+/// `cast run` replays a mined EVM transaction in Foundry's own EVM, from the state of the
+/// block before it (read with `eth_getBalance`/`eth_getTransactionCount`/`eth_getCode`/
+/// `eth_getStorageAt` at that block; it never calls `debug_traceTransaction`), and gets the
+/// receipt's gas. A transaction entering a Stylus program cannot replay so: Foundry's EVM
+/// does not run Stylus code (it stops at the `0xEF` prefix, `OpcodeNotFound`).
+#[test]
+fn cast_run_replays_an_evm_transaction() {
+    let Some(cast_bin) = tool("cast") else { return };
+    let node = Node::spawn(NodeConfig::ephemeral()).expect("node");
+    let url = node.url();
+    let key = format!("0x{}", hex::encode(dev_signers(1).expect("key")[0].to_bytes()));
+    let init = tidepool_deploy::program::init_code_returning(&hex::decode(LOGGER).expect("hex"));
+    let init = format!("0x{}", hex::encode(init));
+    let sent = |args: &[&str]| -> Value {
+        let base = ["send", "--rpc-url", &url, "--private-key", &key, "--json"];
+        let out = cast(&cast_bin, &[&base[..], args].concat());
+        serde_json::from_str(&out).expect("receipt json")
+    };
+    let created = sent(&["--create", &init]);
+    let logger = created["contractAddress"].as_str().expect("address").to_string();
+    let word = format!("0x{}", hex::encode(U256::from(7).to_be_bytes::<32>()));
+    let receipt = sent(&[&logger, &word]);
+    assert_eq!(receipt["status"], json!("0x1"), "{receipt}");
+    let hash = receipt["transactionHash"].as_str().expect("hash");
+    let gas =
+        u64::from_str_radix(receipt["gasUsed"].as_str().expect("gas").trim_start_matches("0x"), 16)
+            .expect("quantity");
+    let out = cast(&cast_bin, &["run", "--rpc-url", &url, hash]);
+    assert!(out.contains("Transaction successfully executed"), "{out}");
+    assert!(out.contains(&format!("Gas used: {gas}")), "the receipt's gas, {gas}: {out}");
 }
 
 /// Runtime: stores word 0 of calldata in slot 0, logs it under topic 0xaa, reverts if zero.
@@ -253,7 +285,10 @@ fn evm_transactions_match_anvil() {
     let _anvil = Anvil(child);
     let anvil_url = format!("http://127.0.0.1:{port}");
     wait_ready(&anvil_url);
-    let node = Node::spawn(NodeConfig::ephemeral()).expect("node");
+    // anvil runs Ethereum's Prague, which has the EIP-7623 calldata floor; the node leaves it
+    // off by default as Arbitrum does, so it is turned on for this comparison.
+    let chain = ChainConfig { calldata_floor: true, ..ChainConfig::default() };
+    let node = Node::spawn(NodeConfig { chain, ..NodeConfig::ephemeral() }).expect("node");
     let (ours, our_balances) = run_sequence(&node.url());
     let (theirs, their_balances) = run_sequence(&anvil_url);
     for (i, (a, b)) in ours.iter().zip(&theirs).enumerate() {

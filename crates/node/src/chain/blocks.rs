@@ -53,6 +53,13 @@ impl Chain {
         )
     }
 
+    /// The blob base fee of the latest block, from its excess blob gas: the minimum (1 wei),
+    /// since the node takes no blob transactions and every header carries 0.
+    pub fn blob_base_fee(&self) -> u128 {
+        let excess = self.latest().header.excess_blob_gas.unwrap_or(0);
+        alloy_eips::eip7840::BlobParams::prague().calc_blob_fee(excess)
+    }
+
     pub(super) fn next_block_timestamp(&mut self) -> u64 {
         let prev = self.latest().header.timestamp;
         let wanted = match self.next_timestamp.take() {
@@ -80,6 +87,7 @@ impl Chain {
         cfg.chain_id = self.config.chain_id;
         // Stylus code starts with 0xEF, which EIP-3541 would refuse to deploy.
         cfg.disable_eip3541 = true;
+        cfg.disable_eip7623 = !self.config.calldata_floor;
         cfg
     }
 

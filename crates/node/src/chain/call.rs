@@ -4,7 +4,10 @@ use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::TxKind;
 use alloy_rpc_types_eth::{state::StateOverride, TransactionRequest};
 use revm::{
-    context::{result::ExecutionResult, TxEnv},
+    context::{
+        result::{ExecutionResult, ResultAndState},
+        TxEnv,
+    },
     handler::ExecuteEvm,
     primitives::U256,
     state::Bytecode,
@@ -43,9 +46,33 @@ impl Chain {
         tag: BlockNumberOrTag,
         overrides: Option<StateOverride>,
     ) -> Result<CallOutcome, ChainError> {
+        let result = self.simulate(&req, tag, overrides)?.result;
+        Ok(match result {
+            ExecutionResult::Success { output, gas, .. } => CallOutcome {
+                success: true,
+                output: output.into_data(),
+                gas_used: gas.tx_gas_used(),
+            },
+            ExecutionResult::Revert { output, gas, .. } => {
+                CallOutcome { success: false, output, gas_used: gas.tx_gas_used() }
+            }
+            ExecutionResult::Halt { reason, .. } => {
+                return Err(ChainError::Halted(format!("{reason:?}")));
+            }
+        })
+    }
+
+    /// Runs `req` as a call on the state of block `tag` (with `overrides`) and returns its
+    /// result with every account and slot it loaded; nothing is committed.
+    pub(super) fn simulate(
+        &mut self,
+        req: &TransactionRequest,
+        tag: BlockNumberOrTag,
+        overrides: Option<StateOverride>,
+    ) -> Result<ResultAndState, ChainError> {
         let block = self.resolve(tag)?;
         let gas_cap = self.config.block_gas_limit;
-        let tx = self.call_env(&req, gas_cap);
+        let tx = self.call_env(req, gas_cap);
         let mut db = self.db_at(block)?.into_owned();
         if let Some(overrides) = overrides {
             apply_overrides(&mut db, overrides)?;
@@ -69,21 +96,8 @@ impl Chain {
         cfg.disable_eip3607 = true;
         let ctx = Ctx::new(db, SPEC).with_block(env).with_cfg(cfg);
         let mut evm = build_evm(ctx, self.programs.clone());
-        let result = stacker::maybe_grow(TX_STACK_RED_ZONE, TX_STACK_SEGMENT, || evm.transact(tx))
-            .map_err(evm_error)?;
-        Ok(match result.result {
-            ExecutionResult::Success { output, gas, .. } => CallOutcome {
-                success: true,
-                output: output.into_data(),
-                gas_used: gas.tx_gas_used(),
-            },
-            ExecutionResult::Revert { output, gas, .. } => {
-                CallOutcome { success: false, output, gas_used: gas.tx_gas_used() }
-            }
-            ExecutionResult::Halt { reason, .. } => {
-                return Err(ChainError::Halted(format!("{reason:?}")));
-            }
-        })
+        stacker::maybe_grow(TX_STACK_RED_ZONE, TX_STACK_SEGMENT, || evm.transact(tx))
+            .map_err(evm_error)
     }
 
     /// Smallest gas limit with which the call succeeds (binary search, as geth does).

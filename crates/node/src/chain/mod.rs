@@ -3,15 +3,18 @@
 //! [`Chain`] is defined here with its constructor and plain accessors; each concern adds
 //! its methods in its own file: `blocks` (headers, the clock, tags, logs), `state`
 //! (accounts and storage at a block), `transactions` (signing, executing and mining),
-//! `call` (`eth_call` and gas estimation), `dev` (anvil/hardhat dev methods and snapshots)
-//! and `dump` (state files). Those files depend on this one, never the reverse.
+//! `call` (`eth_call` and gas estimation), `dev` (anvil/hardhat dev methods and snapshots),
+//! `dump` (state files), `debug` (call traces of mined transactions, access lists) and
+//! `proof` (`eth_getProof`). Those files depend on this one, never the reverse.
 
 mod blocks;
 mod call;
+mod debug;
 mod dev;
 mod dump;
 mod history;
 mod pool;
+mod proof;
 mod state;
 mod transactions;
 mod types;

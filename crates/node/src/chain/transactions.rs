@@ -76,7 +76,7 @@ fn fake_signature() -> Signature {
     Signature::new(U256::from(1), U256::from(1), false)
 }
 
-fn tx_env_from_envelope(envelope: &TxEnvelope, from: Address) -> TxEnv {
+pub(super) fn tx_env_from_envelope(envelope: &TxEnvelope, from: Address) -> TxEnv {
     TxEnv {
         tx_type: envelope.tx_type() as u8,
         caller: from,

@@ -32,6 +32,10 @@ pub struct ChainConfig {
     /// How many past blocks keep their state for `eth_call` and the state methods at an
     /// older block tag; `None` keeps every block's.
     pub state_history: Option<usize>,
+    /// Whether the EIP-7623 calldata floor (10/40 gas per zero/non-zero byte when a
+    /// transaction does little else) applies. Off by default, as on Arbitrum: Nitro leaves it
+    /// off unless the chain owner turns it on, so calldata costs the standard 4/16 per byte.
+    pub calldata_floor: bool,
 }
 
 impl Default for ChainConfig {
@@ -44,6 +48,7 @@ impl Default for ChainConfig {
             dev_balance: U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64)),
             genesis_timestamp: None,
             state_history: None,
+            calldata_floor: false,
         }
     }
 }

@@ -5,9 +5,10 @@
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, Bytes, B256, U128, U256, U64};
 use alloy_rpc_types_eth::{
-    state::StateOverride, Block, FeeHistory, Filter, FilterChanges, Log, Transaction,
-    TransactionReceipt, TransactionRequest,
+    state::StateOverride, AccessListResult, Block, EIP1186AccountProofResponse, FeeHistory, Filter,
+    FilterChanges, Log, Transaction, TransactionReceipt, TransactionRequest,
 };
+use alloy_rpc_types_trace::geth::{GethDebugTracingOptions, GethTrace};
 use alloy_rpc_types_txpool::{TxpoolContent, TxpoolInspect, TxpoolStatus};
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -25,6 +26,25 @@ pub struct RpcTransaction {
     /// Timestamp of its block.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub block_timestamp: Option<U64>,
+}
+
+/// A receipt as Arbitrum's RPC shows it: alloy's fields plus Nitro's `gasUsedForL1` and
+/// `l1BlockNumber` (which benchmarks such as OpenZeppelin's read to take the L1 part out of
+/// `gasUsed`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RpcReceipt {
+    /// The receipt.
+    #[serde(flatten)]
+    pub inner: TransactionReceipt,
+    /// Gas charged for posting the transaction to L1: always 0, since this node has no L1
+    /// and charges no L1 data fee.
+    #[serde(rename = "gasUsedForL1")]
+    pub gas_used_for_l1: U64,
+    /// The L1 block number Nitro records for the transaction's block (what `block.number`
+    /// returns inside it on Arbitrum). This node has no L1, and its `block.number` is the
+    /// block's own number, so that is what it reports.
+    pub l1_block_number: U64,
 }
 
 /// A quantity given either as a hex string or as a JSON number (dev tools send both).
@@ -146,7 +166,7 @@ pub trait EthApi {
     fn send_transaction(&self, request: TransactionRequest) -> RpcResult<B256>;
     /// A mined transaction's receipt.
     #[method(name = "getTransactionReceipt")]
-    fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<TransactionReceipt>>;
+    fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<RpcReceipt>>;
     /// A mined transaction.
     #[method(name = "getTransactionByHash")]
     fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<RpcTransaction>>;
@@ -312,4 +332,47 @@ pub trait PersonalApi {
         address: Address,
         password: Option<String>,
     ) -> RpcResult<Bytes>;
+}
+
+// ---- Receipts, proofs, access lists, blob fee and call traces (issue 16) ----
+
+/// `eth_*` beyond the send path: block receipts, proofs, access lists, the blob base fee.
+#[rpc(server, namespace = "eth")]
+pub trait EthStateApi {
+    /// Every receipt of a block, in order; `null` for a block the node does not have.
+    #[method(name = "getBlockReceipts")]
+    fn block_receipts(&self, block: BlockId) -> RpcResult<Option<Vec<RpcReceipt>>>;
+    /// The access list a call would use and its gas with that list.
+    #[method(name = "createAccessList")]
+    fn create_access_list(
+        &self,
+        request: TransactionRequest,
+        block: Option<BlockId>,
+        overrides: Option<StateOverride>,
+    ) -> RpcResult<AccessListResult>;
+    /// An account and storage slots with Merkle proofs (see `chain::Chain::proof` for the
+    /// root they verify against). Slots may be short hex quantities, as geth accepts.
+    #[method(name = "getProof")]
+    fn proof(
+        &self,
+        address: Address,
+        slots: Vec<U256>,
+        block: Option<BlockId>,
+    ) -> RpcResult<EIP1186AccountProofResponse>;
+    /// The blob base fee of the latest block (the minimum, 1 wei: the node takes no blobs).
+    #[method(name = "blobBaseFee")]
+    fn blob_base_fee(&self) -> RpcResult<U256>;
+}
+
+/// `debug_*`: call traces.
+#[rpc(server, namespace = "debug")]
+pub trait DebugApi {
+    /// A mined transaction's call tree, with geth's `callTracer` (the only tracer served)
+    /// and its `onlyTopCall` and `withLog` options.
+    #[method(name = "traceTransaction")]
+    fn trace_transaction(
+        &self,
+        hash: B256,
+        options: Option<GethDebugTracingOptions>,
+    ) -> RpcResult<GethTrace>;
 }

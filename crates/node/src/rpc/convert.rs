@@ -9,7 +9,10 @@ use alloy_rpc_types_eth::{
 };
 use jsonrpsee::types::ErrorObjectOwned;
 
-use super::{api::RpcTransaction, error::server_error};
+use super::{
+    api::{RpcReceipt, RpcTransaction},
+    error::server_error,
+};
 use crate::chain::{recovered, Chain, MinedBlock, MinedTx, PooledTx};
 
 pub(crate) fn block_number(chain: &Chain, id: Option<BlockId>) -> Result<u64, ErrorObjectOwned> {
@@ -46,7 +49,7 @@ pub(crate) fn rpc_pooled_tx(tx: &PooledTx) -> RpcTransaction {
     RpcTransaction { inner, block_timestamp: None }
 }
 
-pub(crate) fn rpc_receipt(chain: &Chain, hash: B256, tx: &MinedTx) -> TransactionReceipt {
+pub(crate) fn rpc_receipt(chain: &Chain, hash: B256, tx: &MinedTx) -> RpcReceipt {
     let timestamp = chain.block(tx.block_number).map(|b| b.header.timestamp);
     let mut index = tx.first_log_index;
     let envelope = tx.receipt_envelope().map_logs(|log| {
@@ -62,7 +65,7 @@ pub(crate) fn rpc_receipt(chain: &Chain, hash: B256, tx: &MinedTx) -> Transactio
             removed: false,
         }
     });
-    TransactionReceipt {
+    let inner = TransactionReceipt {
         inner: envelope,
         transaction_hash: hash,
         transaction_index: Some(tx.index),
@@ -75,7 +78,8 @@ pub(crate) fn rpc_receipt(chain: &Chain, hash: B256, tx: &MinedTx) -> Transactio
         from: tx.from,
         to: alloy_consensus::Transaction::to(&tx.envelope),
         contract_address: tx.contract_address,
-    }
+    };
+    RpcReceipt { inner, gas_used_for_l1: U64::ZERO, l1_block_number: U64::from(tx.block_number) }
 }
 
 pub(crate) fn rpc_block(chain: &Chain, block: &MinedBlock, full: bool) -> Block<RpcTransaction> {

@@ -12,9 +12,9 @@ mod filters;
 mod server;
 
 pub use api::{
-    AnvilApiServer, EthApiServer, EthFilterApiServer, EthSignApiServer, EvmApiServer, Lenient,
-    Message, NetApiServer, PersonalApiServer, Quantity, RpcTransaction, TxpoolApiServer,
-    TypedDataParam, Web3ApiServer,
+    AnvilApiServer, DebugApiServer, EthApiServer, EthFilterApiServer, EthSignApiServer,
+    EthStateApiServer, EvmApiServer, Lenient, Message, NetApiServer, PersonalApiServer, Quantity,
+    RpcReceipt, RpcTransaction, TxpoolApiServer, TypedDataParam, Web3ApiServer,
 };
 pub use filters::FILTER_TIMEOUT;
 pub use server::{Rpc, Shared, CLIENT_VERSION};
@@ -37,7 +37,9 @@ pub fn module(
     module.merge(EthFilterApiServer::into_rpc(rpc.clone()))?;
     module.merge(TxpoolApiServer::into_rpc(rpc.clone()))?;
     module.merge(EthSignApiServer::into_rpc(rpc.clone()))?;
-    module.merge(PersonalApiServer::into_rpc(rpc))?;
+    module.merge(PersonalApiServer::into_rpc(rpc.clone()))?;
+    module.merge(EthStateApiServer::into_rpc(rpc.clone()))?;
+    module.merge(DebugApiServer::into_rpc(rpc))?;
     Ok(module)
 }
 
@@ -60,21 +62,26 @@ mod tests {
             "anvil_setNonce",
             "anvil_setStorageAt",
             "anvil_stopImpersonatingAccount",
+            "debug_traceTransaction",
             "eth_accounts",
+            "eth_blobBaseFee",
             "eth_blockNumber",
             "eth_call",
             "eth_chainId",
             "eth_coinbase",
+            "eth_createAccessList",
             "eth_estimateGas",
             "eth_feeHistory",
             "eth_gasPrice",
             "eth_getBalance",
             "eth_getBlockByHash",
             "eth_getBlockByNumber",
+            "eth_getBlockReceipts",
             "eth_getCode",
             "eth_getFilterChanges",
             "eth_getFilterLogs",
             "eth_getLogs",
+            "eth_getProof",
             "eth_getStorageAt",
             "eth_getTransactionByHash",
             "eth_getTransactionCount",

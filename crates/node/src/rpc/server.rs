@@ -7,8 +7,11 @@ use alloy_consensus::Transaction as _;
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, Bytes, Signature, B256, U128, U256, U64};
 use alloy_rpc_types_eth::{
-    state::StateOverride, Block, FeeHistory, Filter, FilterChanges, Log, TransactionReceipt,
-    TransactionRequest,
+    state::StateOverride, AccessListResult, Block, EIP1186AccountProofResponse, FeeHistory, Filter,
+    FilterChanges, Log, TransactionRequest,
+};
+use alloy_rpc_types_trace::geth::{
+    GethDebugBuiltInTracerType, GethDebugTracerType, GethDebugTracingOptions, GethTrace,
 };
 use alloy_rpc_types_txpool::{TxpoolContent, TxpoolInspect, TxpoolInspectSummary, TxpoolStatus};
 use alloy_signer::SignerSync;
@@ -18,11 +21,12 @@ use parking_lot::Mutex;
 
 use super::{
     api::{
-        AnvilApiServer, EthApiServer, EthFilterApiServer, EthSignApiServer, EvmApiServer, Lenient,
-        Message, NetApiServer, PersonalApiServer, Quantity, RpcTransaction, TxpoolApiServer,
-        TypedDataParam, Web3ApiServer,
+        AnvilApiServer, DebugApiServer, EthApiServer, EthFilterApiServer, EthSignApiServer,
+        EthStateApiServer, EvmApiServer, Lenient, Message, NetApiServer, PersonalApiServer,
+        Quantity, RpcReceipt, RpcTransaction, TxpoolApiServer, TypedDataParam, Web3ApiServer,
     },
     convert::{block_number, fee_history, get_logs, rpc_block, rpc_pooled_tx, rpc_receipt, rpc_tx},
+    error::err,
     filters::{FilterKind, Filters, FILTER_TIMEOUT},
 };
 use crate::chain::{Chain, ChainError, MinedBlock, StateDump};
@@ -180,7 +184,7 @@ impl EthApiServer for Rpc {
         Ok(self.chain.lock().send_request(request)?)
     }
 
-    fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<TransactionReceipt>> {
+    fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<RpcReceipt>> {
         let c = self.chain.lock();
         Ok(c.tx(&hash).map(|tx| rpc_receipt(&c, hash, tx)))
     }
@@ -379,5 +383,64 @@ impl PersonalApiServer for Rpc {
         _password: Option<String>,
     ) -> RpcResult<Bytes> {
         EthSignApiServer::sign(self, address, message)
+    }
+}
+
+// ---- Receipts, proofs, access lists, blob fee and call traces (issue 16) ----
+
+impl EthStateApiServer for Rpc {
+    fn block_receipts(&self, block: BlockId) -> RpcResult<Option<Vec<RpcReceipt>>> {
+        let c = self.chain.lock();
+        // A block the node does not have is `null`, as geth answers.
+        let Ok(n) = block_number(&c, Some(block)) else { return Ok(None) };
+        Ok(c.block(n).map(|b| {
+            b.txs.iter().filter_map(|h| c.tx(h).map(|tx| rpc_receipt(&c, *h, tx))).collect()
+        }))
+    }
+
+    fn create_access_list(
+        &self,
+        request: TransactionRequest,
+        block: Option<BlockId>,
+        overrides: Option<StateOverride>,
+    ) -> RpcResult<AccessListResult> {
+        self.at_block(block, |c, n| {
+            c.create_access_list(request, BlockNumberOrTag::Number(n), overrides)
+        })
+    }
+
+    fn proof(
+        &self,
+        address: Address,
+        slots: Vec<U256>,
+        block: Option<BlockId>,
+    ) -> RpcResult<EIP1186AccountProofResponse> {
+        let slots: Vec<B256> = slots.into_iter().map(B256::from).collect();
+        self.at_block(block, |c, n| c.proof(address, &slots, n))
+    }
+
+    fn blob_base_fee(&self) -> RpcResult<U256> {
+        Ok(U256::from(self.chain.lock().blob_base_fee()))
+    }
+}
+
+impl DebugApiServer for Rpc {
+    fn trace_transaction(
+        &self,
+        hash: B256,
+        options: Option<GethDebugTracingOptions>,
+    ) -> RpcResult<GethTrace> {
+        let options = options.unwrap_or_default();
+        let call_tracer =
+            GethDebugTracerType::BuiltInTracer(GethDebugBuiltInTracerType::CallTracer);
+        if options.tracer.as_ref() != Some(&call_tracer) {
+            return Err(err(-32602, "only {\"tracer\": \"callTracer\"} is supported by this node"));
+        }
+        let config = options
+            .tracer_config
+            .into_call_config()
+            .map_err(|e| err(-32602, format!("invalid callTracer config: {e}")))?;
+        let frame = self.chain.lock().trace_transaction(hash, config)?;
+        Ok(GethTrace::CallTracer(frame))
     }
 }
