@@ -492,13 +492,6 @@ mod tests {
         assert!(!within_goal(104, 100) && !within_goal(96, 100));
     }
 
-    #[test]
-    fn the_published_calls_are_in_the_sequences() {
-        // The selectors the sequences send are the ones the figures name.
-        assert_eq!(PUBLISHED[0].function, "transfer(address,uint256)");
-        assert_eq!(PUBLISHED[1].function, "transferFrom(address,address,uint256)");
-    }
-
     /// The harness end to end, when the calibration wasm has been built (by `tidepool
     /// bench calibrate`; building it here would take minutes). Checks that it runs and
     /// measures every call, not any figure.
