@@ -85,4 +85,9 @@ cargo run -q -p tidepool-cli -- abi --check
 step "cargo test --workspace"
 cargo test --workspace
 
+step "cargo-stylus check and deploy against the node (when cargo-stylus is installed)"
+# About a second with the node built above; skipped, saying so, where cargo-stylus has not
+# been installed (its one-off install, scripts/interop.sh, is a build of most of an hour).
+TIDEPOOL_NODE_BIN=target/debug/tidepool-node bash scripts/interop.sh --if-installed
+
 step "all checks passed in $((SECONDS - started)) s"
