@@ -89,5 +89,9 @@ cargo test --workspace
 # into the tools directory (about 2 min the first time); after that the step takes about 6 s.
 step "client libraries against the node (crates/node/scripts/clients.sh)"
 TIDEPOOL_NODE_BIN="$PWD/target/debug/tidepool-node" bash crates/node/scripts/clients.sh
+step "cargo-stylus check and deploy against the node (when cargo-stylus is installed)"
+# About a second with the node built above; skipped, saying so, where cargo-stylus has not
+# been installed (its one-off install, scripts/interop.sh, is a build of most of an hour).
+TIDEPOOL_NODE_BIN=target/debug/tidepool-node bash scripts/interop.sh --if-installed
 
 step "all checks passed in $((SECONDS - started)) s"
