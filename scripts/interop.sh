@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# A real Stylus client against our node: cargo-stylus 0.10.10 (Offchain Labs' CLI, from
-# crates.io) runs `check` and `deploy --no-verify` on the vault program against a fresh
-# `tidepool-node`, then deploys the same code again, which must find it already activated.
+# A real Stylus client against our node: cargo-stylus 0.10.10 (Offchain Labs' CLI) runs
+# `check` and `deploy --no-verify` on the vault program against a fresh `tidepool-node`,
+# deploys the same code again, which must find it already activated, and caches the program
+# through the node's CacheManager (`cache status`, `cache bid`, a second bid refused).
 #
 # - cargo-stylus is installed once, into $TIDEPOOL_TOOLS/cargo-stylus-0.10.10 (default
 #   <repo>/.tools); it is a large build (wasmer, alloy): 57 minutes measured on 2 cores
@@ -104,4 +105,18 @@ log "cargo stylus deploy again (same code hash: codehashVersion must now answer)
 deploy "$work/redeploy.log"
 grep -q 'wasm already activated' "$work/redeploy.log" || { log "not reported active"; exit 1; }
 
-log "ok: cargo-stylus $version checked, deployed and activated the vault on tidepool-node"
+program="$(sed 's/\x1b\[[0-9;]*m//g' "$work/deploy.log" \
+  | grep -o 'deployed code at address: *0x[0-9a-fA-F]\{40\}' | grep -o '0x[0-9a-fA-F]\{40\}' | head -1)"
+[ -n "$program" ] || { log "no address in the deploy log"; exit 1; }
+cache() { cargo stylus cache "$@" "${verbose[@]}" -e "$url" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'; }
+log "cargo stylus cache status, bid 0, status again, bid again (the CacheManager)"
+cache status --address "$program" | tee "$work/status.log"
+grep -q 'is not yet cached' "$work/status.log" || { log "a new program reported cached"; exit 1; }
+cache bid "$program" 0 --private-key "$key" | tee "$work/bid.log"
+grep -q 'Successfully cached' "$work/bid.log" || { log "the bid did not cache the program"; exit 1; }
+cache status --address "$program" | tee "$work/status.log"
+grep -q '"is cached"' "$work/status.log" || { log "the program is not reported cached"; exit 1; }
+cache bid "$program" 0 --private-key "$key" | tee "$work/rebid.log" || true
+grep -q 'already cached' "$work/rebid.log" || { log "a second bid was not refused"; exit 1; }
+
+log "ok: cargo-stylus $version checked, deployed, activated and cached the vault on tidepool-node"
