@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
 started=$SECONDS
+# Each step with the seconds since the start, so a slow step shows in CI's log.
+step() { printf '\n==> [%d s] %s\n' "$((SECONDS - started))" "$*"; }
 
 # A CI run starts from a fresh clone and is never rebuilt incrementally: skip writing
 # incremental caches (less disk, somewhat faster builds on 2 cores).
@@ -16,6 +17,18 @@ fi
 
 step "setup (wasm toolchain)"
 bash scripts/setup.sh
+
+# The test tools (cast, anvil, solc) and the client libraries (web3.py, viem, ethers) are
+# downloads, not compilation: they install beside the build (about 2 min on a fresh machine)
+# and are waited for before the first step that needs them.
+step "test tools and client libraries, installing in the background"
+tools_log=$(mktemp)
+(bash crates/node/scripts/install-tools.sh && bash crates/node/scripts/clients.sh --install-only) \
+  >"$tools_log" 2>&1 &
+tools_pid=$!
+pids=("$tools_pid")
+logs=("$tools_log")
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -f "${logs[@]}"' EXIT
 
 step "cargo fmt --all -- --check"
 cargo fmt --all -- --check
@@ -42,7 +55,8 @@ step "tidepool build (wasm, Nitro activation rules, size limit), in the backgrou
 wasm_log=$(mktemp)
 cargo run -q -p tidepool-cli -- build >"$wasm_log" 2>&1 &
 wasm_pid=$!
-trap 'kill "$wasm_pid" 2>/dev/null || true; rm -f "$wasm_log"' EXIT
+pids+=("$wasm_pid")
+logs+=("$wasm_log")
 
 # `--all-targets` would add `--benches`, which builds each cdylib program shell's lib as a
 # bench harness (it has no `main`); the workspace has no bench targets of its own.
@@ -60,8 +74,13 @@ cat "$wasm_log"
 step "one alloy line (no alloy crate compiled in two versions)"
 bash scripts/one-alloy-line.sh
 
-step "test tools (cast, anvil and solc for the node's interoperability tests)"
-bash crates/node/scripts/install-tools.sh
+step "test tools and client libraries installed"
+if ! wait "$tools_pid"; then
+  cat "$tools_log"
+  echo "test: installing the test tools or client libraries failed" >&2
+  exit 1
+fi
+cat "$tools_log"
 
 step "Solidity test artifacts match their sources (pinned solcjs)"
 node crates/node/tests/solidity/compile.js --check
@@ -85,8 +104,7 @@ cargo run -q -p tidepool-cli -- abi --check
 step "cargo test --workspace"
 cargo test --workspace
 
-# web3.py, viem and ethers against the node binary built above; the libraries install once
-# into the tools directory (about 2 min the first time); after that the step takes about 6 s.
+# web3.py, viem and ethers (installed above) against the node binary built above: about 6 s.
 step "client libraries against the node (crates/node/scripts/clients.sh)"
 TIDEPOOL_NODE_BIN="$PWD/target/debug/tidepool-node" bash crates/node/scripts/clients.sh
 step "cargo-stylus check and deploy against the node (when cargo-stylus is installed)"

@@ -8,8 +8,19 @@
 # $TIDEPOOL_TOOLS or <workspace>/.tools): `npm ci` from the committed lock file, a venv from
 # the pinned requirements; each is redone only when its pin file changes. Uses the built
 # node binary ($TIDEPOOL_NODE_BIN, else target/debug/tidepool-node, built if missing).
+#
+# Usage: clients.sh [--install-only]
+#   --install-only  install or update the libraries and stop (scripts/test.sh does this in
+#                   the background while it compiles, then runs the checks)
 set -euo pipefail
 started=$SECONDS
+install_only=false
+for arg in "$@"; do
+  case "$arg" in
+    --install-only) install_only=true ;;
+    *) echo "clients: unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
 tools="${TIDEPOOL_TOOLS:-$root/.tools}"
 clients="${TIDEPOOL_CLIENTS:-$tools/clients}"
@@ -27,6 +38,10 @@ if ! cmp -s "$src/requirements.txt" "$clients/venv/requirements.txt"; then
   "$clients/venv/bin/pip" install --quiet --disable-pip-version-check \
     -r "$src/requirements.txt"
   cp "$src/requirements.txt" "$clients/venv/requirements.txt"
+fi
+if $install_only; then
+  echo "clients: web3.py, viem and ethers ready in $clients ($((SECONDS - started)) s)" >&2
+  exit 0
 fi
 
 node_bin="${TIDEPOOL_NODE_BIN:-$root/target/debug/tidepool-node}"

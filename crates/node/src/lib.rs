@@ -106,9 +106,10 @@
 //! The VM's own (ink rounding, `call_indirect` and bulk-memory prices, data fee, `console`)
 //! are listed in [`tidepool_stylus_vm`]. Here:
 //!
-//! - "Cached" means marked through ArbWasmCache (which any caller may do: there is no
-//!   CacheManager auction or chain owner) or already entered in this transaction, not
-//!   Nitro's per-block LRU.
+//! - "Cached" means marked through ArbWasmCache (which any caller may do: there is no chain
+//!   owner) or the CacheManager at `0x…ca00` (a bid of any value, 0 included, caches an
+//!   activated program; no eviction, decay or pausing: see `evm::cachemanager`), or already
+//!   entered in this transaction, not Nitro's per-block LRU of 32 programs.
 //! - Activation charges no data fee (`dataFee` is 0; any value sent is refunded), programs
 //!   never expire, and `codehashKeepalive` always answers `ProgramKeepaliveTooSoon`.
 //!   Only the empty brotli dictionary (`EF F0 00 00`) is accepted.
