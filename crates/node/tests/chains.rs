@@ -5,32 +5,13 @@
 //! committed `tests/solidity/out/*.json` (`tests/solidity/compile.js`; `tests/solidity.rs`
 //! checks they are current). The Stylus programs are WAT, written here.
 
+mod artifacts;
 mod common;
 use alloy_primitives::{keccak256, Address, Bytes, U256};
-use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
+use alloy_sol_types::{SolCall, SolError, SolEvent, SolValue};
+use artifacts::{Counter, DelegateProxy, ReentrancyProbe, Reverter};
 use common::*;
 use tidepool_node::chain::Chain;
-
-sol!(
-    #[sol(all_derives)]
-    Counter,
-    "tests/solidity/out/Counter.json"
-);
-sol!(
-    #[sol(all_derives)]
-    Reverter,
-    "tests/solidity/out/Reverter.json"
-);
-sol!(
-    #[sol(all_derives)]
-    ReentrancyProbe,
-    "tests/solidity/out/ReentrancyProbe.json"
-);
-sol!(
-    #[sol(all_derives)]
-    DelegateProxy,
-    "tests/solidity/out/DelegateProxy.json"
-);
 
 /// The forwarding part the test programs share: calls `args[0..20]` with `args[20..]` (no
 /// value) and returns that call's output and status.

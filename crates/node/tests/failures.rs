@@ -3,17 +3,13 @@
 //! its unused gas; running out of ink or stack consumes all of the call's gas. Each kind is
 //! called by an externally owned account and by a Solidity contract.
 
+mod artifacts;
 mod common;
 use alloy_primitives::{Address, Bytes, U256};
-use alloy_sol_types::{sol, SolCall};
+use alloy_sol_types::SolCall;
+use artifacts::Reverter;
 use common::*;
 use tidepool_node::chain::Chain;
-
-sol!(
-    #[sol(all_derives)]
-    Reverter,
-    "tests/solidity/out/Reverter.json"
-);
 
 /// Gas every transaction below is sent with.
 const LIMIT: u64 = 5_000_000;

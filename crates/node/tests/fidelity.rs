@@ -3,36 +3,22 @@
 //! `eth_blobBaseFee`, the calldata floor off by default, P256 verification at `0x100`,
 //! `eth_createAccessList`, `eth_getProof` and `debug_traceTransaction` with `callTracer`.
 
+mod artifacts;
 mod common;
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::{eip2718::Encodable2718, eip2930::AccessList};
 use alloy_network::TxSignerSync;
 use alloy_primitives::{address, hex, keccak256, Address, Bytes, TxKind, B256, U256};
 use alloy_rpc_types_eth::TransactionRequest;
-use alloy_sol_types::{sol, SolCall, SolValue};
+use alloy_sol_types::{SolCall, SolValue};
 use alloy_trie::{proof::verify_proof, Nibbles, TrieAccount};
+use artifacts::{Counter, ReentrancyProbe, Reverter};
 use common::*;
 use serde_json::{json, Value};
 use tidepool_node::{
     chain::{dev_signers, Chain, ChainConfig},
     node::{Node, NodeConfig},
 };
-
-sol!(
-    #[sol(all_derives)]
-    Counter,
-    "tests/solidity/out/Counter.json"
-);
-sol!(
-    #[sol(all_derives)]
-    Reverter,
-    "tests/solidity/out/Reverter.json"
-);
-sol!(
-    #[sol(all_derives)]
-    ReentrancyProbe,
-    "tests/solidity/out/ReentrancyProbe.json"
-);
 
 /// P256 verification (RIP-7212) at `0x100`.
 const P256: Address = address!("0000000000000000000000000000000000000100");

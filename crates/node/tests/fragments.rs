@@ -3,7 +3,7 @@
 //! count, fragment code) are enforced; `ArbOwnerPublic` at `0x6b` reports the limit.
 
 mod common;
-use alloy_primitives::{Address, Bytes};
+use alloy_primitives::{keccak256, Address, Bytes};
 use alloy_sol_types::SolCall;
 use common::*;
 use tidepool_node::{
@@ -12,17 +12,9 @@ use tidepool_node::{
     program::fragments::{self, Root},
 };
 
-/// Incompressible bytes, so the program's code is too large for one account.
+/// Incompressible bytes (a keccak chain), so the program's code is too large for one account.
 fn noise(len: usize) -> Vec<u8> {
-    let mut x = 0x9E37_79B9_7F4A_7C15u64;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
+    (0u64..).flat_map(|i| keccak256(i.to_be_bytes()).0).take(len).collect()
 }
 
 /// A program carrying `data` at address 0 that returns its first 32 bytes.

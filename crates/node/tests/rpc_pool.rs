@@ -2,21 +2,21 @@
 //! concurrent sends, replacement), state at any past block, and dev-account signing.
 //! `scripts/clients.sh` checks the same with web3.py, viem and ethers.
 
+mod artifacts;
 mod common;
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_dyn_abi::eip712::TypedData;
 use alloy_eips::eip2718::Encodable2718;
 use alloy_network::TxSignerSync;
 use alloy_primitives::{hex, Address, Signature, TxKind, B256, U256};
-use alloy_sol_types::{sol, SolCall, SolEvent};
+use alloy_sol_types::{SolCall, SolEvent};
+use artifacts::Counter;
 use common::*;
 use serde_json::{json, Value};
 use tidepool_node::{
     chain::{dev_signers, ChainConfig},
     node::{Node, NodeConfig, NodeHandle},
 };
-
-sol!(Counter, "tests/solidity/out/Counter.json");
 
 const CHAIN_ID: u64 = 412_346;
 
