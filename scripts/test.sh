@@ -63,14 +63,9 @@ logs+=("$wasm_log")
 step "clippy -D warnings while building every target (cargo build --workspace --lib --bins --tests)"
 cargo build --workspace --lib --bins --tests
 
-step "tidepool build finished"
-if ! wait "$wasm_pid"; then
-  cat "$wasm_log"
-  echo "test: tidepool build failed" >&2
-  exit 1
-fi
-cat "$wasm_log"
-
+# What follows until the wasm build is waited for needs only the native build, so it runs
+# while the wasm build's last programs (one single-threaded link-time optimisation each)
+# still compile.
 step "one alloy line (no alloy crate compiled in two versions)"
 bash scripts/one-alloy-line.sh
 
@@ -85,6 +80,17 @@ cat "$tools_log"
 step "Solidity test artifacts match their sources (pinned solcjs)"
 node crates/node/tests/solidity/compile.js --check
 
+step "tidepool abi --check (abi/ matches the contracts)"
+cargo run -q -p tidepool-cli -- abi --check
+
+step "tidepool build finished"
+if ! wait "$wasm_pid"; then
+  cat "$wasm_log"
+  echo "test: tidepool build failed" >&2
+  exit 1
+fi
+cat "$wasm_log"
+
 step "tidepool build again compiles nothing (the main job's second start takes seconds)"
 # Cargo announces each crate it compiles with a "Compiling" line on stderr; a fresh tree has
 # none. A build that recompiles every time (as one did, when two contracts' builds undid each
@@ -97,9 +103,6 @@ if grep -E '^ +Compiling ' <<<"$again"; then
   echo "test: a second tidepool build compiled the crates above" >&2
   exit 1
 fi
-
-step "tidepool abi --check (abi/ matches the contracts)"
-cargo run -q -p tidepool-cli -- abi --check
 
 step "cargo test --workspace"
 cargo test --workspace
