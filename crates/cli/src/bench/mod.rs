@@ -1,8 +1,8 @@
 //! `tidepool bench`: gas per operation with cached and uncached program pricing, the scaling
 //! curves, and contract sizes, printed and written to `docs/BENCHMARKS.md`.
 //!
-//! Gas comes from receipts on the embedded node, whose Stylus pricing models Nitro's (see
-//! the node crate's documentation for where it differs); the file says so.
+//! Gas comes from receipts on the embedded node, which prices programs as Nitro does (see
+//! the node crate's documentation for what still differs); the file says so.
 
 mod calibrate;
 mod lab;
@@ -200,11 +200,13 @@ fn render(r: &Results, command: &str) -> String {
     let _ = writeln!(
         out,
         "Gas is receipt `gasUsed` (21,000 and calldata included, refunds deducted) on the \
-         embedded node, whose Stylus pricing models Nitro's (modelled Nitro pricing: see \
-         `crates/node` for where it differs). *Cached*: every program marked through \
-         ArbWasmCache, as after a CacheManager bid; *uncached*: each program's first entry in \
-         a transaction pays the full init price. Targets: at most 0.75× Lido cached and 1.0× \
-         uncached.\n"
+         embedded node, which prices Stylus programs with Nitro's entry costs (computed at \
+         activation from each module, charged in full), ink and host I/O prices (the \
+         remaining differences are listed in `crates/node` and `crates/stylus-vm`; the \
+         \"Node against Nitro\" section below checks them against published Nitro figures). \
+         *Cached*: every program marked through ArbWasmCache, as after a CacheManager bid; \
+         *uncached*: each program's first entry in a transaction pays the full init price. \
+         Targets: at most 0.75× Lido cached and 1.0× uncached.\n"
     );
     let _ = writeln!(out, "## Operations\n");
     let _ = writeln!(
