@@ -43,6 +43,8 @@ pub enum Contract {
     Wrapped,
     /// The Chainlink-style rate feed.
     RateFeed,
+    /// Node operators and their validator keys (Lido's curated staking module role).
+    StakingModule,
 }
 
 /// A deployed Stylus program.
@@ -70,6 +72,8 @@ pub enum Program {
     Wrapped,
     /// The rate feed.
     RateFeed,
+    /// The staking module.
+    StakingModule,
 }
 
 /// A row of the table: a contract and its programs.
@@ -122,7 +126,7 @@ const fn program(
 }
 
 /// The table, in deployment-listing order.
-pub const CONTRACTS: [ContractSpec; 6] = [
+pub const CONTRACTS: [ContractSpec; 7] = [
     ContractSpec {
         contract: Contract::Pool,
         name: "pool",
@@ -242,17 +246,31 @@ pub const CONTRACTS: [ContractSpec; 6] = [
             SMALL_PROGRAM,
         )],
     },
+    ContractSpec {
+        contract: Contract::StakingModule,
+        name: "staking-module",
+        package: "tidepool-staking-module",
+        abi_bin: "tidepool-staking-module-abi",
+        programs: &[program(
+            Program::StakingModule,
+            "staking-module",
+            "tidepool-staking-module-program",
+            "contracts/staking-module/programs/staking-module",
+            MAX_CODE_SIZE,
+        )],
+    },
 ];
 
 impl Contract {
     /// Every contract, in table order.
-    pub const ALL: [Contract; 6] = [
+    pub const ALL: [Contract; 7] = [
         Contract::Pool,
         Contract::Vault,
         Contract::WithdrawalQueue,
         Contract::Oracle,
         Contract::Wrapped,
         Contract::RateFeed,
+        Contract::StakingModule,
     ];
 
     /// Its row of the table.
@@ -280,7 +298,7 @@ impl Contract {
 
 impl Program {
     /// Every program, in table order.
-    pub const ALL: [Program; 11] = [
+    pub const ALL: [Program; 12] = [
         Program::Pool,
         Program::PoolAccounting,
         Program::PoolAdmin,
@@ -292,6 +310,7 @@ impl Program {
         Program::OracleAdmin,
         Program::Wrapped,
         Program::RateFeed,
+        Program::StakingModule,
     ];
 
     /// Its row of the table, and its contract's.

@@ -1,0 +1,199 @@
+//! The staking module: who runs Tidepool's validators, and with which keys.
+//!
+//! Lido's curated module (NodeOperatorsRegistry) is the reference for the semantics. Node
+//! operators are added by governance (`MANAGE_NODE_OPERATOR_ROLE`) with a name, a reward
+//! address and a manager address; the manager uploads the operator's validator keys in
+//! batches (a 48-byte BLS public key and a 96-byte deposit signature each), and governance
+//! (`SET_VETTED_KEYS_ROLE`) approves how many of them may receive deposits (the *vetted*
+//! count). Each operator's keys form a list whose first `deposited` entries have received
+//! 32 ETH and can never change; keys above that can be removed by the manager.
+//!
+//! Two guarantees the rest of the protocol builds on:
+//! - **A key is known to the module at most once**, across all operators: adding a key the
+//!   module already holds reverts (`SigningKeyAlreadyKnown`), so the same validator can never
+//!   be funded twice or claimed by two operators.
+//! - **The module nonce changes with every change to the set of depositable keys** (keys
+//!   added or removed, a vetted count changed, an operator deactivated). Deposit guardians
+//!   sign over it, so an attestation made before a change cannot authorise a deposit after
+//!   it.
+//!
+//! This crate is the registry part of the module. Allocation of deposits to operators, the
+//! guardians' quorum, the beacon deposit contract and operator rewards build on it.
+#![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
+
+extern crate alloc;
+
+pub mod programs;
+#[cfg(test)]
+mod tests;
+
+use alloc::{vec, vec::Vec};
+
+use alloy_primitives::{B256, U64};
+use stylus_sdk::prelude::*;
+use stylus_sdk::storage::{
+    StorageAddress, StorageBool, StorageFixedBytes, StorageMap, StorageString, StorageU64,
+    StorageVec,
+};
+use tidepool_common::{access_control::AccessControl, initializable::Initializable};
+
+/// Bytes of a BLS12-381 public key (compressed G1 point).
+pub const PUBKEY_LENGTH: usize = 48;
+/// Bytes of a BLS12-381 signature (compressed G2 point).
+pub const SIGNATURE_LENGTH: usize = 96;
+/// Most keys one `addSigningKeys` or `removeSigningKeys` call may carry: each added key
+/// writes six fresh slots (about 135,000 gas), so 50 keep a batch near 7 million gas, well
+/// inside a block.
+pub const MAX_KEYS_PER_BATCH: u64 = 50;
+/// Most node operators the module holds (Lido's curated module allows 200): allocation walks
+/// every active operator, so the count bounds a deposit's gas.
+pub const MAX_NODE_OPERATORS: u64 = 200;
+/// Longest operator name, in bytes.
+pub const MAX_NAME_LENGTH: usize = 64;
+
+/// May add operators, rename them, change their reward and manager addresses, and activate
+/// and deactivate them: `keccak256("MANAGE_NODE_OPERATOR_ROLE")`.
+pub const MANAGE_NODE_OPERATOR_ROLE: B256 =
+    alloy_primitives::b256!("78523850fdd761612f46e844cf5a16bda6b3151d6ae961fd7e8e7b92bfbca7f8");
+/// May set how many of an operator's keys are vetted for deposits:
+/// `keccak256("SET_VETTED_KEYS_ROLE")`.
+pub const SET_VETTED_KEYS_ROLE: B256 =
+    alloy_primitives::b256!("3d3d011953be3de972e577992029eb9ca1342bf220fb4428e5fe96dcc4e48527");
+
+tidepool_common::solidity_errors! {
+    /// Errors of the staking module.
+    pub enum StakingModuleError {
+        /// No operator has id `nodeOperatorId`.
+        NodeOperatorNotFound(uint256 nodeOperatorId),
+        /// The module already holds `max` operators.
+        TooManyNodeOperators(uint256 max),
+        /// A name must be 1 to `maxLength` bytes; it was `length`.
+        InvalidNodeOperatorName(uint256 length, uint256 maxLength),
+        /// A reward or manager address may not be zero.
+        ZeroAddress(),
+        /// The operator is already in the asked state (`active`).
+        NodeOperatorActiveStateUnchanged(uint256 nodeOperatorId, bool active),
+        /// The operator is inactive: its keys cannot be vetted.
+        NodeOperatorInactive(uint256 nodeOperatorId),
+        /// `caller` is not the manager of operator `nodeOperatorId`.
+        NotNodeOperatorManager(uint256 nodeOperatorId, address caller),
+        /// A key batch must hold 1 to `max` keys; it held `count`.
+        InvalidKeyBatchSize(uint256 count, uint256 max),
+        /// The public keys of a batch must be `expected` bytes (48 per key); they were `actual`.
+        InvalidPubkeysLength(uint256 expected, uint256 actual),
+        /// The signatures of a batch must be `expected` bytes (96 per key); they were `actual`.
+        InvalidSignaturesLength(uint256 expected, uint256 actual),
+        /// Key `index` of the batch is all zeros.
+        EmptySigningKey(uint256 index),
+        /// The module already holds the key whose hash is `pubkeyHash` (batch index `index`).
+        SigningKeyAlreadyKnown(uint256 index, bytes32 pubkeyHash),
+        /// Keys `fromIndex` to `fromIndex + count` are not all within the operator's `total`.
+        SigningKeyOutOfRange(uint256 fromIndex, uint256 count, uint256 total),
+        /// Key `index` has been deposited (the first `deposited` keys are fixed for good).
+        SigningKeyDeposited(uint256 index, uint256 deposited),
+        /// A vetted count must lie between the deposited keys and the total keys.
+        InvalidVettedKeysCount(uint256 vetted, uint256 deposited, uint256 total),
+    }
+    components { initializable, access_control }
+}
+
+tidepool_common::solidity_events! {
+    /// Operator `nodeOperatorId` joined the module (active).
+    event NodeOperatorAdded(
+        uint256 indexed nodeOperatorId,
+        string name,
+        address rewardAddress,
+        address manager
+    );
+    /// Operator `nodeOperatorId` was renamed.
+    event NodeOperatorNameSet(uint256 indexed nodeOperatorId, string name);
+    /// Operator `nodeOperatorId`'s rewards now go to `rewardAddress`.
+    event NodeOperatorRewardAddressSet(uint256 indexed nodeOperatorId, address rewardAddress);
+    /// Operator `nodeOperatorId`'s keys are now managed by `manager`.
+    event NodeOperatorManagerSet(uint256 indexed nodeOperatorId, address manager);
+    /// Operator `nodeOperatorId` was activated or deactivated.
+    event NodeOperatorActiveSet(uint256 indexed nodeOperatorId, bool active);
+    /// Operator `nodeOperatorId` holds a new key.
+    event SigningKeyAdded(uint256 indexed nodeOperatorId, bytes pubkey);
+    /// Operator `nodeOperatorId` no longer holds `pubkey`.
+    event SigningKeyRemoved(uint256 indexed nodeOperatorId, bytes pubkey);
+    /// Operator `nodeOperatorId` now has `totalKeys` keys.
+    event TotalSigningKeysCountChanged(uint256 indexed nodeOperatorId, uint256 totalKeys);
+    /// `vettedKeys` of operator `nodeOperatorId`'s keys may now receive deposits.
+    event VettedSigningKeysCountChanged(uint256 indexed nodeOperatorId, uint256 vettedKeys);
+    /// The set of depositable keys changed: attestations over an older nonce are void.
+    event NonceChanged(uint256 nonce);
+}
+
+/// Every event and error of the module, with parameter names, for `abi/IStakingModule.sol`
+/// and `abi/StakingModule.json` (see README, "ABI files").
+#[cfg(feature = "export-abi")]
+pub mod abi_items {
+    use super::*;
+    use tidepool_abi_export::Items;
+
+    /// The module's events and errors.
+    pub fn items() -> Items {
+        StakingModuleError::abi_items(abi_events(Items::new()))
+    }
+}
+
+/// One validator key: the public key in two slots (32 + 16 bytes), the deposit signature in
+/// three.
+#[storage]
+#[derive(Erase)]
+pub struct SigningKey {
+    pub(crate) pubkey_head: StorageFixedBytes<32>,
+    pub(crate) pubkey_tail: StorageFixedBytes<16>,
+    pub(crate) signature_0: StorageFixedBytes<32>,
+    pub(crate) signature_1: StorageFixedBytes<32>,
+    pub(crate) signature_2: StorageFixedBytes<32>,
+}
+
+/// A node operator. The four counters share one slot.
+#[storage]
+pub struct NodeOperator {
+    pub(crate) active: StorageBool,
+    pub(crate) reward_address: StorageAddress,
+    pub(crate) manager: StorageAddress,
+    pub(crate) name: StorageString,
+    // One slot.
+    pub(crate) total_keys: StorageU64,
+    pub(crate) vetted_keys: StorageU64,
+    pub(crate) deposited_keys: StorageU64,
+    pub(crate) exited_keys: StorageU64,
+    pub(crate) keys: StorageVec<SigningKey>,
+}
+
+/// The module's storage, and its program type ([`programs::staking_module`]).
+#[storage]
+pub struct StakingModule {
+    pub(crate) init: Initializable,
+    pub(crate) access: AccessControl,
+    pub(crate) operators: StorageVec<NodeOperator>,
+    pub(crate) active_operators: StorageU64,
+    /// Bumped by every change to the depositable keys (see the crate docs).
+    pub(crate) nonce: StorageU64,
+    /// Whether the module holds a key, by `keccak256(pubkey)`.
+    pub(crate) known_keys: StorageMap<B256, StorageBool>,
+}
+
+tidepool_common::program_storage!(StakingModule);
+
+/// `n` as the storage counter type.
+pub(crate) fn u64_word(n: u64) -> U64 {
+    U64::from(n)
+}
+
+/// Words of a key as stored: `pubkey` (48 bytes) and `signature` (96 bytes).
+pub(crate) fn key_words(pubkey: &[u8], signature: &[u8]) -> (B256, [u8; 16], [B256; 3]) {
+    let head = B256::from_slice(&pubkey[..32]);
+    let mut tail = [0u8; 16];
+    tail.copy_from_slice(&pubkey[32..PUBKEY_LENGTH]);
+    let sig = [
+        B256::from_slice(&signature[..32]),
+        B256::from_slice(&signature[32..64]),
+        B256::from_slice(&signature[64..SIGNATURE_LENGTH]),
+    ];
+    (head, tail, sig)
+}

@@ -1,0 +1,13 @@
+//! Prints the staking module's Solidity interface (`--sol`) or JSON ABI (`--json`); needs
+//! `--features export-abi`. `tidepool abi` writes both to abi/.
+use tidepool_programs::Program;
+
+fn main() -> std::process::ExitCode {
+    tidepool_abi_export::run(
+        tidepool_abi_export::sdk_abi!(
+            tidepool_staking_module::StakingModule,
+            Program::StakingModule.name()
+        ),
+        tidepool_staking_module::abi_items::items(),
+    )
+}
