@@ -10,6 +10,7 @@
 //! it rounds and why.
 //!
 //! Modules:
+//! - [`allocation`]: which node operators receive the next validator deposits.
 //! - [`shares`]: ether ⇄ shares conversions of the rebasing token.
 //! - [`fee`]: protocol fee minted as shares on rewards, and its treasury / module split.
 //! - [`stake_limit`]: the regenerating per-block staking limit.
@@ -24,6 +25,7 @@
 pub use alloy_primitives::U256;
 use alloy_primitives::U512;
 
+pub mod allocation;
 pub mod fee;
 pub mod oracle;
 pub mod oracle_limits;
