@@ -77,7 +77,7 @@ if ! wait "$tools_pid"; then
 fi
 cat "$tools_log"
 
-step "Solidity test artifacts match their sources (pinned solcjs)"
+step "Solidity artifacts match their sources (test contracts, local deposit contract; pinned solcjs)"
 node crates/node/tests/solidity/compile.js --check
 
 step "tidepool abi --check (abi/ matches the contracts)"
