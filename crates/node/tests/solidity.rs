@@ -1,5 +1,6 @@
-//! The committed Solidity artifacts (`tests/solidity/out/*.json`, which `chains.rs` deploys)
-//! are what the pinned solcjs makes of `tests/solidity/*.sol`.
+//! The committed Solidity artifacts (`tests/solidity/out/*.json`, which `chains.rs` deploys,
+//! and `contracts/beacon-deposit/out/*.json`) are what the pinned solcjs makes of their
+//! sources.
 //!
 //! Needs Node.js and the solc that `crates/node/scripts/install-tools.sh` installs. Without
 //! them the test prints why and passes without checking, except on CI (`CI` set), where the
