@@ -29,7 +29,7 @@ mod tests;
 
 use alloc::{vec, vec::Vec};
 
-use alloy_primitives::{B256, U64};
+use alloy_primitives::{FixedBytes, B256, U64};
 use stylus_sdk::prelude::*;
 use stylus_sdk::storage::{
     StorageAddress, StorageBool, StorageFixedBytes, StorageMap, StorageString, StorageU64,
@@ -185,15 +185,79 @@ pub(crate) fn u64_word(n: u64) -> U64 {
     U64::from(n)
 }
 
-/// Words of a key as stored: `pubkey` (48 bytes) and `signature` (96 bytes).
-pub(crate) fn key_words(pubkey: &[u8], signature: &[u8]) -> (B256, [u8; 16], [B256; 3]) {
-    let head = B256::from_slice(&pubkey[..32]);
-    let mut tail = [0u8; 16];
-    tail.copy_from_slice(&pubkey[32..PUBKEY_LENGTH]);
-    let sig = [
-        B256::from_slice(&signature[..32]),
-        B256::from_slice(&signature[32..64]),
-        B256::from_slice(&signature[64..SIGNATURE_LENGTH]),
-    ];
-    (head, tail, sig)
+/// A key as stored: the public key's first 32 and last 16 bytes, the signature's 3 words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct KeyWords {
+    head: B256,
+    tail: FixedBytes<16>,
+    signature: [B256; 3],
+}
+
+impl KeyWords {
+    /// The words of `pubkey` (48 bytes) and `signature` (96 bytes).
+    pub(crate) fn new(pubkey: &[u8], signature: &[u8]) -> Self {
+        Self {
+            head: B256::from_slice(&pubkey[..32]),
+            tail: FixedBytes::from_slice(&pubkey[32..PUBKEY_LENGTH]),
+            signature: [
+                B256::from_slice(&signature[..32]),
+                B256::from_slice(&signature[32..64]),
+                B256::from_slice(&signature[64..SIGNATURE_LENGTH]),
+            ],
+        }
+    }
+
+    /// Appends the public key's 48 bytes to `out`.
+    pub(crate) fn push_pubkey(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.head.as_slice());
+        out.extend_from_slice(self.tail.as_slice());
+    }
+
+    /// Appends the signature's 96 bytes to `out`.
+    pub(crate) fn push_signature(&self, out: &mut Vec<u8>) {
+        for word in &self.signature {
+            out.extend_from_slice(word.as_slice());
+        }
+    }
+}
+
+impl SigningKey {
+    /// The stored key.
+    pub(crate) fn words(&self) -> KeyWords {
+        KeyWords {
+            head: self.pubkey_head.get(),
+            tail: self.pubkey_tail.get(),
+            signature: [self.signature_0.get(), self.signature_1.get(), self.signature_2.get()],
+        }
+    }
+
+    /// Stores `key` in this place.
+    pub(crate) fn set_words(&mut self, key: &KeyWords) {
+        self.pubkey_head.set(key.head);
+        self.pubkey_tail.set(key.tail);
+        self.signature_0.set(key.signature[0]);
+        self.signature_1.set(key.signature[1]);
+        self.signature_2.set(key.signature[2]);
+    }
+}
+
+/// An operator's state as the key rules read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct KeyCounts {
+    pub(crate) active: bool,
+    pub(crate) total: u64,
+    pub(crate) vetted: u64,
+    pub(crate) deposited: u64,
+}
+
+impl NodeOperator {
+    /// Its active flag and key counters.
+    pub(crate) fn counts(&self) -> KeyCounts {
+        KeyCounts {
+            active: self.active.get(),
+            total: self.total_keys.get().to::<u64>(),
+            vetted: self.vetted_keys.get().to::<u64>(),
+            deposited: self.deposited_keys.get().to::<u64>(),
+        }
+    }
 }

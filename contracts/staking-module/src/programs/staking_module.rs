@@ -2,21 +2,20 @@
 
 use alloc::{string::String, vec::Vec};
 
-use alloy_primitives::{keccak256, Address, FixedBytes, B256, U256};
-use stylus_sdk::{abi::Bytes, prelude::*, storage::StorageVec};
+use alloy_primitives::{keccak256, Address, B256, U256};
+use stylus_sdk::{abi::Bytes, prelude::*};
 use tidepool_common::{access_control::DEFAULT_ADMIN_ROLE, initializable};
 
 use crate::{
-    key_words, u64_word, EmptySigningKey, InvalidKeyBatchSize, InvalidNodeOperatorName,
-    InvalidPubkeysLength, InvalidSignaturesLength, InvalidVettedKeysCount, NodeOperatorActiveSet,
+    u64_word, EmptySigningKey, InvalidKeyBatchSize, InvalidNodeOperatorName, InvalidPubkeysLength,
+    InvalidSignaturesLength, InvalidVettedKeysCount, KeyCounts, KeyWords, NodeOperatorActiveSet,
     NodeOperatorActiveStateUnchanged, NodeOperatorAdded, NodeOperatorInactive,
     NodeOperatorManagerSet, NodeOperatorNameSet, NodeOperatorNotFound,
-    NodeOperatorRewardAddressSet, NonceChanged, NotNodeOperatorManager, SigningKey,
-    SigningKeyAdded, SigningKeyAlreadyKnown, SigningKeyDeposited, SigningKeyOutOfRange,
-    SigningKeyRemoved, StakingModule, StakingModuleError, TooManyNodeOperators,
-    TotalSigningKeysCountChanged, VettedSigningKeysCountChanged, ZeroAddress,
-    MANAGE_NODE_OPERATOR_ROLE, MAX_KEYS_PER_BATCH, MAX_NAME_LENGTH, MAX_NODE_OPERATORS,
-    PUBKEY_LENGTH, SET_VETTED_KEYS_ROLE, SIGNATURE_LENGTH,
+    NodeOperatorRewardAddressSet, NonceChanged, NotNodeOperatorManager, SigningKeyAdded,
+    SigningKeyAlreadyKnown, SigningKeyDeposited, SigningKeyOutOfRange, SigningKeyRemoved,
+    StakingModule, StakingModuleError, TooManyNodeOperators, TotalSigningKeysCountChanged,
+    VettedSigningKeysCountChanged, ZeroAddress, MANAGE_NODE_OPERATOR_ROLE, MAX_KEYS_PER_BATCH,
+    MAX_NAME_LENGTH, MAX_NODE_OPERATORS, PUBKEY_LENGTH, SET_VETTED_KEYS_ROLE, SIGNATURE_LENGTH,
 };
 
 type Result<T, E = StakingModuleError> = core::result::Result<T, E>;
@@ -262,15 +261,9 @@ impl StakingModule {
         let keys =
             pubkeys.chunks_exact(PUBKEY_LENGTH).zip(signatures.chunks_exact(SIGNATURE_LENGTH));
         for (hash, (pubkey, signature)) in hashes.into_iter().zip(keys) {
-            let (head, tail, sig) = key_words(pubkey, signature);
             self.known_keys.setter(hash).set(true);
             if let Some(mut op) = self.operators.setter(id) {
-                let mut key = op.keys.grow();
-                key.pubkey_head.set(head);
-                key.pubkey_tail.set(tail.into());
-                key.signature_0.set(sig[0]);
-                key.signature_1.set(sig[1]);
-                key.signature_2.set(sig[2]);
+                op.keys.grow().set_words(&KeyWords::new(pubkey, signature));
             }
             self.vm().log(SigningKeyAdded {
                 nodeOperatorId: node_operator_id,
@@ -309,14 +302,7 @@ impl StakingModule {
         let id = self.existing(node_operator_id)?;
         self.only_manager(id, node_operator_id)?;
         check_batch(count)?;
-        let (total, vetted, deposited) = {
-            let op = self.operators.getter(id).ok_or_else(|| not_found(node_operator_id))?;
-            (
-                op.total_keys.get().to::<u64>(),
-                op.vetted_keys.get().to::<u64>(),
-                op.deposited_keys.get().to::<u64>(),
-            )
-        };
+        let KeyCounts { total, vetted, deposited, .. } = self.counts(id, node_operator_id)?;
         let end = from_index.checked_add(count).filter(|end| *end <= total).ok_or(
             SigningKeyOutOfRange {
                 fromIndex: U256::from(from_index),
@@ -371,15 +357,7 @@ impl StakingModule {
     ) -> Result<()> {
         self.only(SET_VETTED_KEYS_ROLE)?;
         let id = self.existing(node_operator_id)?;
-        let (active, vetted, deposited, total) = {
-            let op = self.operators.getter(id).ok_or_else(|| not_found(node_operator_id))?;
-            (
-                op.active.get(),
-                op.vetted_keys.get().to::<u64>(),
-                op.deposited_keys.get().to::<u64>(),
-                op.total_keys.get().to::<u64>(),
-            )
-        };
+        let KeyCounts { active, total, vetted, deposited } = self.counts(id, node_operator_id)?;
         if !active {
             return Err(NodeOperatorInactive { nodeOperatorId: node_operator_id }.into());
         }
@@ -461,8 +439,7 @@ impl StakingModule {
     ) -> Result<(Bytes, Bytes, Vec<bool>)> {
         let id = self.existing(node_operator_id)?;
         let op = self.operators.getter(id).ok_or_else(|| not_found(node_operator_id))?;
-        let total = op.total_keys.get().to::<u64>();
-        let deposited = op.deposited_keys.get().to::<u64>();
+        let KeyCounts { total, deposited, .. } = op.counts();
         if offset > total {
             return Err(SigningKeyOutOfRange {
                 fromIndex: U256::from(offset),
@@ -475,11 +452,9 @@ impl StakingModule {
         let (mut pubkeys, mut signatures, mut used) = (Vec::new(), Vec::new(), Vec::new());
         for index in offset..end {
             if let Some(key) = op.keys.getter(index as usize) {
-                pubkeys.extend_from_slice(key.pubkey_head.get().as_slice());
-                pubkeys.extend_from_slice(key.pubkey_tail.get().as_slice());
-                signatures.extend_from_slice(key.signature_0.get().as_slice());
-                signatures.extend_from_slice(key.signature_1.get().as_slice());
-                signatures.extend_from_slice(key.signature_2.get().as_slice());
+                let key = key.words();
+                key.push_pubkey(&mut pubkeys);
+                key.push_signature(&mut signatures);
                 used.push(index < deposited);
             }
         }
@@ -571,6 +546,11 @@ impl StakingModule {
         }
     }
 
+    /// The active flag and key counters of operator `index` (`id`), which must exist.
+    fn counts(&self, index: usize, id: U256) -> Result<KeyCounts> {
+        self.operators.getter(index).map(|op| op.counts()).ok_or_else(|| not_found(id))
+    }
+
     /// Fails unless the caller manages operator `index`.
     fn only_manager(&self, index: usize, id: U256) -> Result<()> {
         let caller = self.vm().msg_sender();
@@ -585,10 +565,7 @@ impl StakingModule {
     fn set_active(&mut self, node_operator_id: U256, active: bool) -> Result<()> {
         self.only(MANAGE_NODE_OPERATOR_ROLE)?;
         let id = self.existing(node_operator_id)?;
-        let (was, vetted, deposited) = {
-            let op = self.operators.getter(id).ok_or_else(|| not_found(node_operator_id))?;
-            (op.active.get(), op.vetted_keys.get().to::<u64>(), op.deposited_keys.get().to::<u64>())
-        };
+        let KeyCounts { active: was, vetted, deposited, .. } = self.counts(id, node_operator_id)?;
         if was == active {
             return Err(NodeOperatorActiveStateUnchanged {
                 nodeOperatorId: node_operator_id,
@@ -621,21 +598,17 @@ impl StakingModule {
     fn take_key(&mut self, id: usize, index: usize) -> Vec<u8> {
         let Some(mut op) = self.operators.setter(id) else { return Vec::new() };
         let Some(last) = op.keys.len().checked_sub(1) else { return Vec::new() };
-        let Some(removed) = read_key(&op.keys, index) else { return Vec::new() };
+        let Some(removed) = op.keys.getter(index).map(|k| k.words()) else { return Vec::new() };
         if index != last {
-            if let (Some(moved), Some(mut key)) = (read_key(&op.keys, last), op.keys.setter(index))
-            {
-                key.pubkey_head.set(moved.0);
-                key.pubkey_tail.set(moved.1);
-                key.signature_0.set(moved.2[0]);
-                key.signature_1.set(moved.2[1]);
-                key.signature_2.set(moved.2[2]);
+            let moved = op.keys.getter(last).map(|k| k.words());
+            if let (Some(moved), Some(mut key)) = (moved, op.keys.setter(index)) {
+                key.set_words(&moved);
             }
         }
         // Erases the last place's slots (earning the storage refund) as the list shrinks.
         op.keys.erase_last();
-        let mut pubkey = removed.0.to_vec();
-        pubkey.extend_from_slice(removed.1.as_slice());
+        let mut pubkey = Vec::with_capacity(PUBKEY_LENGTH);
+        removed.push_pubkey(&mut pubkey);
         pubkey
     }
 
@@ -659,19 +632,6 @@ impl StakingModule {
         self.nonce.set(u64_word(nonce));
         self.vm().log(NonceChanged { nonce: U256::from(nonce) });
     }
-}
-
-/// A stored key's words: public key head and tail, signature.
-type KeyWords = (B256, FixedBytes<16>, [B256; 3]);
-
-fn read_key(keys: &StorageVec<SigningKey>, index: usize) -> Option<KeyWords> {
-    keys.getter(index).map(|k| {
-        (
-            k.pubkey_head.get(),
-            k.pubkey_tail.get(),
-            [k.signature_0.get(), k.signature_1.get(), k.signature_2.get()],
-        )
-    })
 }
 
 fn not_found(id: U256) -> StakingModuleError {
