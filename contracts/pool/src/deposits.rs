@@ -1,14 +1,19 @@
-//! Deposits of buffered ETH to the staking module.
+//! Deposits of buffered ETH through the staking module (which makes the beacon deposits).
 
 use alloy_primitives::{Uint, U256};
 use alloy_sol_types::{SolCall, SolEvent as _};
 use stylus_sdk::{
-    call::{static_call, transfer::transfer_eth},
+    call::{call, static_call},
     prelude::*,
 };
 use tidepool_common::abi::{emit, AsWord};
 
-use crate::{errors::*, events::*, interfaces::IWithdrawalQueue, Pool, PoolError, DEPOSIT_SIZE};
+use crate::{
+    errors::*,
+    events::*,
+    interfaces::{IStakingModule, IWithdrawalQueue},
+    Pool, PoolError, DEPOSIT_SIZE,
+};
 
 impl Pool {
     /// Buffered ETH minus the ETH that unfinalised withdrawal requests are owed.
@@ -43,8 +48,12 @@ impl Pool {
         emit(self.vm(), &[Unbuffered::SIGNATURE_HASH], &[amount.word()]);
         emit(self.vm(), &[DepositedValidatorsChanged::SIGNATURE_HASH], &[deposited.word()]);
 
+        // The module turns the ETH into one beacon deposit per key, or reverts (and so does
+        // this deposit, leaving the buffer as it was).
         let module = self.staking_module.get();
-        transfer_eth(self.vm(), module, amount)
+        let data = IStakingModule::depositCall { validators }.abi_encode();
+        let vm = self.vm().clone();
+        call(&vm, Call::new_payable(self, amount), module, &data)
             .map_err(|_| DepositTransferFailed { stakingModule: module, amount })?;
         Ok(())
     }

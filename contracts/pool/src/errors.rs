@@ -36,7 +36,8 @@ tidepool_common::solidity_errors! {
         ZeroValidators(),
         /// Buffered ETH not reserved for withdrawals is below what the deposit needs.
         InsufficientDepositableEther(uint256 requested, uint256 depositable),
-        /// The staking module refused the deposit transfer.
+        /// The staking module refused the deposit (too few depositable keys, a failed beacon
+        /// deposit; its `getStakingModuleSummary` says how many keys it can take).
         DepositTransferFailed(address stakingModule, uint256 amount),
 
         /// Only the oracle may report.

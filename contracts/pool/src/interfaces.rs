@@ -19,4 +19,10 @@ sol! {
         /// Sends `amount` wei back to the pool through `receiveVaultFunds`.
         function withdraw(uint256 amount) external;
     }
+
+    /// The staking module as the pool sees it.
+    interface IStakingModule {
+        /// Deposits `validators` keys to the beacon chain with the ETH sent (32 per key).
+        function deposit(uint256 validators) external payable;
+    }
 }

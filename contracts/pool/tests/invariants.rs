@@ -715,7 +715,7 @@ impl Run {
             (pre.shares.clone(), pre.total_shares)
         );
         assert_eq!(post.balances, pre.balances, "a deposit moves no balance");
-        assert_eq!(self.env.vm.calls(), vec![(MODULE, vec![], amount)]);
+        assert_eq!(self.env.vm.calls(), vec![(MODULE, module_deposit(amount), amount)]);
     }
 
     fn request(&mut self, pre: &View, who: usize, part: u32) {

@@ -537,7 +537,7 @@ fn deposit_errors_change_nothing() {
     );
     // The module refusing the ETH reverts the deposit.
     env.mock_unfinalized(U256::ZERO);
-    env.vm.mock_call(MODULE, vec![], eth(32), Err(vec![]));
+    env.vm.mock_call(MODULE, module_deposit(eth(32)), eth(32), Err(vec![]));
     env.as_(ADMIN);
     let err = env.accounting.deposit(U256::from(1)).unwrap_err();
     assert_eq!(

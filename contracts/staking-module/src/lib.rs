@@ -17,8 +17,28 @@
 //!   sign over it, so an attestation made before a change cannot authorise a deposit after
 //!   it.
 //!
-//! This crate is the registry part of the module. Allocation of deposits to operators, the
-//! guardians' quorum, the beacon deposit contract and operator rewards build on it.
+//! # Deposits
+//! The pool's `deposit(n)` (held by the deposit guard, which checks the guardians' quorum)
+//! sends `n × 32 ETH` to the module's `deposit(n)`. The module picks `n` keys with
+//! `tidepool_math::allocation` (fewest active validators first, never above a vetted limit or
+//! the per-operator share cap), marks them deposited, and makes one beacon deposit per key
+//! with the pool's withdrawal credentials (`0x01 ‖ 0…0 ‖ withdrawal vault`, or `0x02` for
+//! compounding validators) and the SSZ deposit data root computed on chain
+//! (`tidepool_beacon`). It deposits exactly `n` keys or reverts, so the pool's count of
+//! deposited validators is always the module's.
+//!
+//! # Rewards
+//! The pool mints the module's fee share to the module's address at each report.
+//! `distributeRewards` (anyone may call it) transfers those shares to the active operators'
+//! reward addresses pro rata to their running validators, rounding down; the remainder waits
+//! for the next distribution. Transfers rather than claims: a transfer of shares runs no code
+//! at the recipient, so no operator can block another's rewards, and there is no claim state.
+//!
+//! # Why two programs
+//! `staking-module` (deposits, rewards, summary; [`programs::staking_module`]) and
+//! `staking-module-registry` (operators, keys, vetting, roles; [`programs::registry`]), which
+//! the first reaches by delegatecall on the same storage, as the pool's programs do: together
+//! they exceed one program's 24 KB.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
 
 extern crate alloc;
@@ -32,15 +52,12 @@ use alloc::{vec, vec::Vec};
 use alloy_primitives::{FixedBytes, B256, U64};
 use stylus_sdk::prelude::*;
 use stylus_sdk::storage::{
-    StorageAddress, StorageBool, StorageFixedBytes, StorageMap, StorageString, StorageU64,
-    StorageVec,
+    StorageAddress, StorageBool, StorageFixedBytes, StorageMap, StorageString, StorageU16,
+    StorageU64, StorageVec,
 };
 use tidepool_common::{access_control::AccessControl, initializable::Initializable};
 
-/// Bytes of a BLS12-381 public key (compressed G1 point).
-pub const PUBKEY_LENGTH: usize = 48;
-/// Bytes of a BLS12-381 signature (compressed G2 point).
-pub const SIGNATURE_LENGTH: usize = 96;
+pub use tidepool_beacon::{PUBKEY_LENGTH, SIGNATURE_LENGTH};
 /// Most keys one `addSigningKeys` or `removeSigningKeys` call may carry: each added key
 /// writes six fresh slots (about 135,000 gas), so 50 keep a batch near 7 million gas, well
 /// inside a block.
@@ -50,6 +67,13 @@ pub const MAX_KEYS_PER_BATCH: u64 = 50;
 pub const MAX_NODE_OPERATORS: u64 = 200;
 /// Longest operator name, in bytes.
 pub const MAX_NAME_LENGTH: usize = 64;
+/// Most keys one `deposit` call may fund: allocation costs deposits × operators steps and each
+/// beacon deposit about 60,000 gas, so 100 keep a deposit near 7 million gas.
+pub const MAX_DEPOSITS_PER_CALL: u64 = 100;
+/// The per-operator share cap a new module starts with, in basis points of all running
+/// validators: 10%, which binds once ten operators are active (see
+/// `tidepool_math::allocation`).
+pub const DEFAULT_MAX_OPERATOR_SHARE_BP: u16 = 1_000;
 
 /// May add operators, rename them, change their reward and manager addresses, and activate
 /// and deactivate them: `keccak256("MANAGE_NODE_OPERATOR_ROLE")`.
@@ -93,6 +117,22 @@ tidepool_common::solidity_errors! {
         SigningKeyDeposited(uint256 index, uint256 deposited),
         /// A vetted count must lie between the deposited keys and the total keys.
         InvalidVettedKeysCount(uint256 vetted, uint256 deposited, uint256 total),
+        /// `caller` is not the pool: only the pool deposits.
+        NotPool(address caller),
+        /// A deposit must fund 1 to `max` keys; it asked for `count`.
+        InvalidDepositsCount(uint256 count, uint256 max),
+        /// A deposit of `count` keys must carry `expected` wei (32 ETH each); it carried `received`.
+        InvalidDepositValue(uint256 expected, uint256 received),
+        /// Only `available` keys can be deposited now (vetted limits, the share cap); `requested` were asked.
+        NotEnoughDepositableKeys(uint256 requested, uint256 available),
+        /// The beacon deposit contract refused key `keyIndex` of operator `nodeOperatorId`.
+        BeaconDepositFailed(uint256 nodeOperatorId, uint256 keyIndex),
+        /// A share cap must be 1 to 10,000 basis points; it was `shareBasisPoints`.
+        InvalidMaxOperatorShare(uint256 shareBasisPoints),
+        /// `registry` holds no code: a delegatecall to it would succeed doing nothing.
+        RegistryWithoutCode(address registry),
+        /// Reading the module's shares from the pool, or transferring them, failed.
+        PoolCallFailed(),
     }
     components { initializable, access_control }
 }
@@ -123,6 +163,14 @@ tidepool_common::solidity_events! {
     event VettedSigningKeysCountChanged(uint256 indexed nodeOperatorId, uint256 vettedKeys);
     /// The set of depositable keys changed: attestations over an older nonce are void.
     event NonceChanged(uint256 nonce);
+    /// The first `depositedKeys` of operator `nodeOperatorId`'s keys have been deposited.
+    event DepositedSigningKeysCountChanged(uint256 indexed nodeOperatorId, uint256 depositedKeys);
+    /// No operator may take a deposit that lifts it above `shareBasisPoints` of all running validators.
+    event MaxOperatorShareSet(uint256 shareBasisPoints);
+    /// Deposits go out with `withdrawalCredentials`, the pool's withdrawal vault.
+    event WithdrawalCredentialsSet(bytes32 withdrawalCredentials);
+    /// Operator `nodeOperatorId` received `shares` of the pool's token at `rewardAddress`.
+    event RewardsDistributed(uint256 indexed nodeOperatorId, address indexed rewardAddress, uint256 shares);
 }
 
 /// Every event and error of the module, with parameter names, for `abi/IStakingModule.sol`
@@ -176,9 +224,32 @@ pub struct StakingModule {
     pub(crate) nonce: StorageU64,
     /// Whether the module holds a key, by `keccak256(pubkey)`.
     pub(crate) known_keys: StorageMap<B256, StorageBool>,
+    /// The only caller of `deposit`, and the token the module's rewards are paid in.
+    pub(crate) pool: StorageAddress,
+    /// Ethereum's deposit contract (or the local chain's).
+    pub(crate) deposit_contract: StorageAddress,
+    /// Where every validator's withdrawals go: the pool's withdrawal vault.
+    pub(crate) withdrawal_credentials: StorageFixedBytes<32>,
+    /// The `staking-module-registry` program, which the fallback delegatecalls.
+    pub(crate) registry_contract: StorageAddress,
+    /// The per-operator share cap, in basis points (see `tidepool_math::allocation`).
+    pub(crate) max_operator_share_bp: StorageU16,
+    /// Keys deposited, over all operators.
+    pub(crate) deposited_validators: StorageU64,
 }
 
 tidepool_common::program_storage!(StakingModule);
+
+// SAFETY: `registry_contract` is set once, in `initialize`, by the proven deployer, to code
+// checked to exist: the `staking-module-registry` program, whose program type wraps
+// `StakingModule`. (At that program's own address it is zero: its storage is never
+// initialised.)
+#[allow(unsafe_code)]
+unsafe impl tidepool_common::program::Delegate for StakingModule {
+    fn next_program(&self) -> alloy_primitives::Address {
+        self.registry_contract.get()
+    }
+}
 
 /// `n` as the storage counter type.
 pub(crate) fn u64_word(n: u64) -> U64 {
@@ -207,17 +278,31 @@ impl KeyWords {
         }
     }
 
+    /// The public key's 48 bytes.
+    pub(crate) fn pubkey(&self) -> [u8; PUBKEY_LENGTH] {
+        let mut out = [0u8; PUBKEY_LENGTH];
+        out[..32].copy_from_slice(self.head.as_slice());
+        out[32..].copy_from_slice(self.tail.as_slice());
+        out
+    }
+
+    /// The signature's 96 bytes.
+    pub(crate) fn signature(&self) -> [u8; SIGNATURE_LENGTH] {
+        let mut out = [0u8; SIGNATURE_LENGTH];
+        for (chunk, word) in out.chunks_exact_mut(32).zip(&self.signature) {
+            chunk.copy_from_slice(word.as_slice());
+        }
+        out
+    }
+
     /// Appends the public key's 48 bytes to `out`.
     pub(crate) fn push_pubkey(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.head.as_slice());
-        out.extend_from_slice(self.tail.as_slice());
+        out.extend_from_slice(&self.pubkey());
     }
 
     /// Appends the signature's 96 bytes to `out`.
     pub(crate) fn push_signature(&self, out: &mut Vec<u8>) {
-        for word in &self.signature {
-            out.extend_from_slice(word.as_slice());
-        }
+        out.extend_from_slice(&self.signature());
     }
 }
 
@@ -248,6 +333,7 @@ pub(crate) struct KeyCounts {
     pub(crate) total: u64,
     pub(crate) vetted: u64,
     pub(crate) deposited: u64,
+    pub(crate) exited: u64,
 }
 
 impl NodeOperator {
@@ -258,6 +344,7 @@ impl NodeOperator {
             total: self.total_keys.get().to::<u64>(),
             vetted: self.vetted_keys.get().to::<u64>(),
             deposited: self.deposited_keys.get().to::<u64>(),
+            exited: self.exited_keys.get().to::<u64>(),
         }
     }
 }

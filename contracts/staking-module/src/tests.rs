@@ -2,7 +2,10 @@
 //! rejection leaves storage unchanged), removal that never touches deposited keys, vetting,
 //! the nonce, and a property test that the module never holds a key twice.
 //!
-//! In-crate, so a test can mark keys deposited (no deposit path exists yet).
+//! Then the deposit path (allocation, one beacon deposit per key with the vault's credentials
+//! and its deposit data root, all or nothing), the share cap, and rewards.
+//!
+//! In-crate, so tests can read and set storage directly.
 #![allow(clippy::unwrap_used)]
 
 use alloc::{string::String, vec::Vec};
@@ -14,7 +17,15 @@ use stylus_sdk::abi::Bytes;
 use tidepool_common::access_control::{AccessControlUnauthorizedAccount, DEFAULT_ADMIN_ROLE};
 use tidepool_testing::*;
 
-use crate::{programs::staking_module::NodeOperatorView, *};
+use crate::{
+    programs::{
+        registry::NodeOperatorView,
+        staking_module::{BEACON_DEPOSIT_SELECTOR, DEPOSIT_SIZE},
+        StakingModuleRegistry,
+    },
+    *,
+};
+use alloy_sol_types::SolCall;
 
 const NONCE: u64 = 3;
 const GOVERNANCE: Address = ADMIN;
@@ -23,9 +34,27 @@ const MANAGER_B: Address = BOB;
 const REWARDS: Address = address!("00000000000000000000000000000000000000e1");
 const STRANGER: Address = address!("0000000000000000000000000000000000000bad");
 
+alloy_sol_types::sol! {
+    /// Ethereum's deposit contract, encoded by alloy: the reference for the module's
+    /// hand-written calldata.
+    interface IDepositContract {
+        function deposit(bytes pubkey, bytes withdrawal_credentials, bytes signature, bytes32 deposit_data_root) external payable;
+    }
+}
+
+const REGISTRY: Address = address!("0000000000000000000000000000000000000e9a");
+const DEPOSIT_CONTRACT: Address = address!("00000000219ab540356cbb839cbe05303d7705fa");
+
+/// Both programs over one host: the registry's type derefs to the module's storage, so
+/// `env.module` calls either program's functions, as the fallback does on chain.
 struct Env {
     vm: TestHost,
-    module: StakingModule,
+    module: StakingModuleRegistry,
+}
+
+/// `module.initialize(...)` as the deployment does it, with `admin`.
+fn initialize(module: &mut StakingModule, admin: Address) -> Result<(), StakingModuleError> {
+    module.initialize(admin, NONCE, POOL, DEPOSIT_CONTRACT, WITHDRAWAL_VAULT, false, REGISTRY)
 }
 
 /// A deterministic, non-zero 48-byte key for `n`.
@@ -51,9 +80,10 @@ impl Env {
     fn new() -> Self {
         let vm = TestHost::new();
         vm.set_contract_address(DEPLOYER.create(NONCE));
-        let mut module = StakingModule::from(&vm);
+        install::<StakingModuleRegistry>(&vm, REGISTRY);
+        let mut module = StakingModuleRegistry::from(&vm);
         vm.set_sender(DEPLOYER);
-        module.initialize(GOVERNANCE, NONCE).unwrap();
+        initialize(&mut module, GOVERNANCE).unwrap();
         vm.set_sender(GOVERNANCE);
         module.grant_role(MANAGE_NODE_OPERATOR_ROLE, GOVERNANCE).unwrap();
         module.grant_role(SET_VETTED_KEYS_ROLE, GOVERNANCE).unwrap();
@@ -93,11 +123,46 @@ impl Env {
         op.deposited_keys.set(u64_word(n));
     }
 
+    /// Makes the deposit contract accept every deposit.
+    fn accept_deposits(&self) {
+        self.vm.on_call(DEPOSIT_CONTRACT, |_| Ok(Vec::new()));
+    }
+
+    /// The pool deposits `n` keys with `n × 32 ETH`, as a call the chain reverts on failure.
+    fn deposit(&mut self, n: u64) -> Result<(), StakingModuleError> {
+        let value = U256::from(n) * DEPOSIT_SIZE;
+        let vm = self.vm.clone();
+        let module = &mut self.module;
+        let mut result = Ok(());
+        let _ = vm.enter(POOL, value, || {
+            result = module.deposit(U256::from(n));
+            if result.is_ok() {
+                Ok(Vec::new())
+            } else {
+                Err(Vec::new())
+            }
+        });
+        result
+    }
+
+    /// The beacon deposits made so far: `(pubkey, calldata, value)`, in order.
+    fn beacon_deposits(&self) -> Vec<(Vec<u8>, Vec<u8>, U256)> {
+        self.vm
+            .calls()
+            .into_iter()
+            .filter(|(to, _, _)| *to == DEPOSIT_CONTRACT)
+            .map(|(_, data, value)| {
+                let call = IDepositContract::depositCall::abi_decode(&data).unwrap();
+                (call.pubkey.to_vec(), data, value)
+            })
+            .collect()
+    }
+
     /// Runs `f`, which must fail with `expected`, and checks storage is unchanged.
     fn rejects(
         &mut self,
         expected: impl Into<StakingModuleError>,
-        f: impl FnOnce(&mut StakingModule) -> Result<(), StakingModuleError>,
+        f: impl FnOnce(&mut StakingModuleRegistry) -> Result<(), StakingModuleError>,
     ) {
         let before = self.vm.snapshot().storage;
         let err = f(&mut self.module).expect_err("call should fail");
@@ -116,13 +181,25 @@ fn role_constants_are_the_hashes_of_their_names() {
 fn initialisation_gives_the_admin_role_once() {
     let vm = TestHost::new();
     vm.set_contract_address(DEPLOYER.create(NONCE));
-    let mut module = StakingModule::from(&vm);
+    let mut module = StakingModuleRegistry::from(&vm);
     vm.set_sender(DEPLOYER);
-    assert_eq!(module.initialize(Address::ZERO, NONCE), Err(ZeroAddress {}.into()));
-    module.initialize(GOVERNANCE, NONCE).unwrap();
+    assert_eq!(initialize(&mut module, Address::ZERO), Err(ZeroAddress {}.into()));
+    assert_eq!(
+        initialize(&mut module, GOVERNANCE),
+        Err(RegistryWithoutCode { registry: REGISTRY }.into()),
+        "a registry address without code would make every registry call a silent success"
+    );
+    install::<StakingModuleRegistry>(&vm, REGISTRY);
+    initialize(&mut module, GOVERNANCE).unwrap();
     assert!(module.has_role(DEFAULT_ADMIN_ROLE, GOVERNANCE));
     assert!(!module.has_role(MANAGE_NODE_OPERATOR_ROLE, GOVERNANCE), "granted separately");
-    assert!(module.initialize(GOVERNANCE, NONCE).is_err(), "a second initialisation");
+    assert!(initialize(&mut module, GOVERNANCE).is_err(), "a second initialisation");
+    let credentials = module.get_withdrawal_credentials();
+    assert_eq!(credentials[0], 0x01);
+    assert_eq!(&credentials[1..12], &[0u8; 11]);
+    assert_eq!(&credentials[12..], WITHDRAWAL_VAULT.as_slice());
+    assert_eq!(module.get_module_contracts(), (POOL, DEPOSIT_CONTRACT, REGISTRY));
+    assert_eq!(module.get_max_operator_share(), DEFAULT_MAX_OPERATOR_SHARE_BP);
 }
 
 #[test]
@@ -391,8 +468,8 @@ enum Step {
     Remove(u64, u64, u64),
     /// Operator, vetted count.
     Vet(u64, u64),
-    /// Operator, deposited count (as the deposit path would advance it).
-    Deposit(u64, u64),
+    /// Keys the pool deposits (through the real deposit path).
+    Deposit(u64),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -400,19 +477,22 @@ fn step() -> impl Strategy<Value = Step> {
         (0..2u64, prop::collection::vec(0..40u32, 1..6)).prop_map(|(o, k)| Step::Add(o, k)),
         (0..2u64, 0..12u64, 1..4u64).prop_map(|(o, f, c)| Step::Remove(o, f, c)),
         (0..2u64, 0..12u64).prop_map(|(o, v)| Step::Vet(o, v)),
-        (0..2u64, 0..12u64).prop_map(|(o, d)| Step::Deposit(o, d)),
+        (1..4u64).prop_map(Step::Deposit),
     ]
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
-    /// Whatever operators and governance do: no key is held twice, the known-key set is
-    /// exactly the stored keys, deposited keys never change, counters stay ordered
-    /// (deposited ≤ vetted ≤ total), and the nonce grows with every change to them.
+    /// Whatever operators, governance and the pool do: no key is held twice, no key is
+    /// deposited twice, exactly the first `deposited` keys of each operator have been funded,
+    /// the known-key set is exactly the stored keys, deposited keys never change, counters
+    /// stay ordered (deposited ≤ vetted ≤ total), and the nonce grows with every change.
     #[test]
     fn keys_are_unique_and_deposited_keys_are_fixed(steps in prop::collection::vec(step(), 1..30)) {
         let mut env = Env::new();
+        env.accept_deposits();
+        let mut ever_funded = HashSet::new();
         for step in steps {
             let nonce = env.nonce();
             let before: Vec<_> = (0..2).map(|o| env.operator(o)).collect();
@@ -431,13 +511,17 @@ proptest! {
                     env.module.set_node_operator_vetted_keys(U256::from(o), vetted).is_ok()
                         && vetted != old
                 }
-                Step::Deposit(o, n) => {
-                    // The deposit path may only take vetted keys, in order.
-                    let op = env.operator(o);
-                    if n > op.6 && n <= op.5 {
-                        env.mark_deposited(o, n);
+                Step::Deposit(n) => {
+                    let sent = env.beacon_deposits().len();
+                    let ok = env.deposit(n).is_ok();
+                    let funded = env.beacon_deposits();
+                    // All or nothing: n beacon deposits of 32 ETH, or none.
+                    prop_assert_eq!(funded.len() - sent, if ok { n as usize } else { 0 });
+                    for (key, _, value) in &funded[sent..] {
+                        prop_assert_eq!(*value, DEPOSIT_SIZE);
+                        prop_assert!(ever_funded.insert(key.clone()), "a key deposited twice");
                     }
-                    false
+                    ok
                 }
             };
             if changed {
@@ -456,7 +540,9 @@ proptest! {
                     &deposited_before[o as usize][..],
                     "a deposited key moved"
                 );
-                for key in keys {
+                for (index, key) in keys.into_iter().enumerate() {
+                    // Exactly the first `deposited` keys have been funded.
+                    prop_assert_eq!(ever_funded.contains(&key), (index as u64) < op.6);
                     prop_assert!(env.module.is_signing_key_known(key.clone().into()));
                     prop_assert!(all.insert(key), "a key held twice");
                 }
@@ -468,4 +554,237 @@ proptest! {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------- deposits
+
+/// `env` with operator 0 holding keys 0..5 and operator 1 keys 10..13, all vetted.
+fn env_with_vetted_keys() -> Env {
+    let mut env = Env::new();
+    env.add(0, &[0, 1, 2, 3, 4]).unwrap();
+    env.add(1, &[10, 11, 12]).unwrap();
+    env.as_(GOVERNANCE);
+    env.module.set_node_operator_vetted_keys(U256::ZERO, 5).unwrap();
+    env.module.set_node_operator_vetted_keys(U256::from(1), 3).unwrap();
+    env.accept_deposits();
+    env
+}
+
+#[test]
+fn the_beacon_deposit_selector_and_calldata_match_the_abi() {
+    assert_eq!(
+        BEACON_DEPOSIT_SELECTOR,
+        IDepositContract::depositCall::SELECTOR,
+        "deposit(bytes,bytes,bytes,bytes32)"
+    );
+    // The hand-written encoding against alloy's, for keys whose bytes are all distinct.
+    for n in [0u32, 7, 1_000] {
+        let key = KeyWords::new(&pubkey(n), &signature(n));
+        let credentials = tidepool_beacon::withdrawal_credentials(WITHDRAWAL_VAULT, n == 7);
+        let root = keccak256(n.to_be_bytes());
+        let ours =
+            crate::programs::staking_module::beacon_deposit_calldata(&key, credentials, root);
+        let reference = IDepositContract::depositCall {
+            pubkey: pubkey(n).into(),
+            withdrawal_credentials: credentials.to_vec().into(),
+            signature: signature(n).into(),
+            deposit_data_root: root,
+        }
+        .abi_encode();
+        assert_eq!(ours.to_vec(), reference);
+    }
+}
+
+#[test]
+fn a_deposit_funds_keys_fewest_first_with_the_vault_credentials_and_valid_roots() {
+    let mut env = env_with_vetted_keys();
+    let nonce = env.nonce();
+    assert_eq!(
+        env.module.get_staking_module_summary(),
+        (U256::ZERO, U256::ZERO, U256::from(8)),
+        "8 vetted keys can be deposited"
+    );
+    env.deposit(4).unwrap();
+    // Ties go to the lower id, then fewest running validators: 0, 1, 0, 1.
+    assert_eq!((env.operator(0).6, env.operator(1).6), (2, 2));
+    assert_eq!(env.nonce(), nonce + U256::from(1), "a deposit changes the depositable keys");
+    assert_eq!(env.module.get_staking_module_summary(), (U256::ZERO, U256::from(4), U256::from(4)));
+    let changed = env.vm.events::<DepositedSigningKeysCountChanged>();
+    assert_eq!(changed.len(), 2);
+    assert_eq!((changed[0].nodeOperatorId, changed[0].depositedKeys), (U256::ZERO, U256::from(2)));
+
+    let deposits = env.beacon_deposits();
+    let expected_keys = [0u32, 1, 10, 11];
+    assert_eq!(deposits.len(), 4);
+    let credentials = env.module.get_withdrawal_credentials();
+    for ((key, data, value), n) in deposits.iter().zip(expected_keys) {
+        assert_eq!(*key, pubkey(n));
+        assert_eq!(*value, DEPOSIT_SIZE);
+        let call = IDepositContract::depositCall::abi_decode(data).unwrap();
+        assert_eq!(call.withdrawal_credentials.to_vec(), credentials.to_vec());
+        assert_eq!(call.signature.to_vec(), signature(n));
+        let root = tidepool_beacon::deposit_data_root(
+            &pubkey(n).try_into().unwrap(),
+            &credentials,
+            tidepool_beacon::FULL_DEPOSIT_GWEI,
+            &signature(n).try_into().unwrap(),
+        );
+        assert_eq!(call.deposit_data_root, root);
+    }
+
+    // The next deposit continues where each operator stopped (operator by operator, in id
+    // order); operator 1 runs out at 3.
+    env.deposit(3).unwrap();
+    assert_eq!((env.operator(0).6, env.operator(1).6), (4, 3));
+    let keys: Vec<Vec<u8>> = env.beacon_deposits().into_iter().map(|d| d.0).collect();
+    assert_eq!(keys[4..], [pubkey(2), pubkey(3), pubkey(12)]);
+}
+
+#[test]
+fn deposit_refusals_change_nothing() {
+    let mut env = env_with_vetted_keys();
+    let stranger_call = |m: &mut StakingModuleRegistry| m.deposit(U256::from(1));
+    env.as_(STRANGER);
+    env.rejects(NotPool { caller: STRANGER }, stranger_call);
+    env.as_(POOL);
+    let max = U256::from(MAX_DEPOSITS_PER_CALL);
+    env.rejects(InvalidDepositsCount { count: U256::ZERO, max }, |m| m.deposit(U256::ZERO));
+    env.rejects(InvalidDepositsCount { count: max + U256::from(1), max }, |m| {
+        m.deposit(max + U256::from(1))
+    });
+    env.vm.set_value(DEPOSIT_SIZE);
+    env.rejects(
+        InvalidDepositValue { expected: DEPOSIT_SIZE * U256::from(2), received: DEPOSIT_SIZE },
+        |m| m.deposit(U256::from(2)),
+    );
+    env.vm.set_value(DEPOSIT_SIZE * U256::from(9));
+    env.rejects(
+        NotEnoughDepositableKeys { requested: U256::from(9), available: U256::from(8) },
+        |m| m.deposit(U256::from(9)),
+    );
+    assert!(env.beacon_deposits().is_empty());
+
+    // The deposit contract refusing a key reverts the whole deposit.
+    env.vm.on_call(DEPOSIT_CONTRACT, |_| Err(Vec::new()));
+    let before = env.vm.snapshot().storage;
+    assert_eq!(
+        env.deposit(2),
+        Err(BeaconDepositFailed { nodeOperatorId: U256::ZERO, keyIndex: U256::ZERO }.into())
+    );
+    assert_eq!(before, env.vm.snapshot().storage);
+}
+
+#[test]
+fn a_paused_operator_set_or_unvetted_keys_take_no_deposit() {
+    let mut env = env_with_vetted_keys();
+    env.as_(GOVERNANCE);
+    env.module.deactivate_node_operator(U256::ZERO).unwrap();
+    assert_eq!(env.module.get_staking_module_summary().2, U256::from(3));
+    env.deposit(3).unwrap();
+    assert_eq!((env.operator(0).6, env.operator(1).6), (0, 3), "only the active operator");
+    assert_eq!(
+        env.deposit(1),
+        Err(NotEnoughDepositableKeys { requested: U256::from(1), available: U256::ZERO }.into())
+    );
+}
+
+#[test]
+fn the_share_cap_binds_once_enough_operators_are_active() {
+    let mut env = Env::new();
+    env.as_(GOVERNANCE);
+    env.rejects(InvalidMaxOperatorShare { shareBasisPoints: U256::ZERO }, |m| {
+        m.set_max_operator_share(0)
+    });
+    env.rejects(InvalidMaxOperatorShare { shareBasisPoints: U256::from(10_001) }, |m| {
+        m.set_max_operator_share(10_001)
+    });
+    env.as_(STRANGER);
+    env.rejects(
+        AccessControlUnauthorizedAccount { account: STRANGER, neededRole: DEFAULT_ADMIN_ROLE },
+        |m| m.set_max_operator_share(5_000),
+    );
+    // Two operators under a 50% cap: only operator 0 has keys, so it may hold at most half.
+    env.as_(GOVERNANCE);
+    env.module.set_max_operator_share(5_000).unwrap();
+    assert_eq!(
+        env.vm.events::<MaxOperatorShareSet>().last().unwrap().shareBasisPoints,
+        U256::from(5_000)
+    );
+    env.add(0, &[0, 1, 2, 3]).unwrap();
+    env.add(1, &[10]).unwrap();
+    env.as_(GOVERNANCE);
+    env.module.set_node_operator_vetted_keys(U256::ZERO, 4).unwrap();
+    env.module.set_node_operator_vetted_keys(U256::from(1), 1).unwrap();
+    env.accept_deposits();
+    // 0, then 1, then 0 at 2 of 3 (within ⌈50% × 3⌉ = 2); a fourth would put operator 0 at
+    // 3 of 4, over ⌈50% × 4⌉ = 2, and operator 1 has no keys left.
+    assert_eq!(env.module.get_staking_module_summary().2, U256::from(3));
+    assert_eq!(
+        env.deposit(4),
+        Err(NotEnoughDepositableKeys { requested: U256::from(4), available: U256::from(3) }.into())
+    );
+    env.deposit(3).unwrap();
+    assert_eq!((env.operator(0).6, env.operator(1).6), (2, 1));
+}
+
+// ---------------------------------------------------------------- rewards
+
+/// Makes the pool answer `sharesOf(module)` with `shares` and accept share transfers.
+fn mock_pool_shares(env: &Env, shares: U256) {
+    env.vm.on_call(POOL, move |call| {
+        if call.calldata[..4]
+            == crate::programs::staking_module::IPoolShares::sharesOfCall::SELECTOR
+        {
+            Ok(shares.to_be_bytes::<32>().to_vec())
+        } else {
+            Ok(U256::ZERO.to_be_bytes::<32>().to_vec())
+        }
+    });
+}
+
+#[test]
+fn rewards_go_to_active_operators_pro_rata_to_running_validators() {
+    use crate::programs::staking_module::IPoolShares::transferSharesCall;
+    let mut env = Env::new();
+    env.as_(GOVERNANCE);
+    env.module.add_node_operator("gamma".into(), CAROL, MANAGER_A).unwrap();
+    env.module.set_node_operator_reward_address(U256::from(1), DAVE).unwrap();
+    env.add(0, &[0, 1]).unwrap();
+    env.add(1, &[10]).unwrap();
+    env.add(2, &[20, 21, 22]).unwrap();
+    env.as_(GOVERNANCE);
+    for (id, vetted) in [(0u64, 2u64), (1, 1), (2, 3)] {
+        env.module.set_node_operator_vetted_keys(U256::from(id), vetted).unwrap();
+    }
+    env.accept_deposits();
+    env.module.set_max_operator_share(10_000).unwrap();
+    env.deposit(6).unwrap();
+    env.as_(GOVERNANCE);
+    env.module.deactivate_node_operator(U256::from(2)).unwrap();
+
+    mock_pool_shares(&env, U256::from(1_000));
+    env.vm.clear_calls();
+    env.as_(STRANGER);
+    // 2 + 1 running validators among active operators; the inactive one gets nothing.
+    assert_eq!(env.module.distribute_rewards().unwrap(), U256::from(666 + 333));
+    let transfers: Vec<(Address, U256)> = env
+        .vm
+        .calls()
+        .into_iter()
+        .map(|(to, data, _)| {
+            assert_eq!(to, POOL);
+            let call = transferSharesCall::abi_decode(&data).unwrap();
+            (call.to, call.sharesAmount)
+        })
+        .collect();
+    assert_eq!(transfers, vec![(REWARDS, U256::from(666)), (DAVE, U256::from(333))]);
+    let paid = env.vm.events::<RewardsDistributed>();
+    assert_eq!(paid.len(), 2);
+    assert_eq!((paid[1].nodeOperatorId, paid[1].rewardAddress), (U256::from(1), DAVE));
+
+    // Nothing to pay: no transfer at all.
+    mock_pool_shares(&env, U256::ZERO);
+    env.vm.clear_calls();
+    assert_eq!(env.module.distribute_rewards().unwrap(), U256::ZERO);
+    assert!(env.vm.calls().is_empty());
 }

@@ -5,6 +5,9 @@
 //!
 //! The staking module's tooling computes deposit data roots with it before sending keys; the
 //! local chain's deposit contract and simulated beacon chain are checked against it.
+//!
+//! `no_std`: the staking module computes each deposit's root with it on chain.
+#![cfg_attr(not(test), no_std)]
 #![warn(missing_docs)]
 
 use alloy_primitives::{Address, B256};

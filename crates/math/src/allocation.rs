@@ -4,15 +4,20 @@
 //! active validators (deposited minus exited), the lowest id winning a tie, as Lido's curated
 //! module does. An operator is eligible while it is active, has vetted keys not yet deposited,
 //! and, once the module has enough active operators for the cap to be satisfiable, would not
-//! rise above `max_share_bp` of all active validators by taking the deposit: the per-operator
-//! share cap, a decentralisation guarantee enforced on chain.
+//! rise above its share limit by taking the deposit: the per-operator share cap, a
+//! decentralisation guarantee enforced on chain.
 //!
-//! The cap applies only when `active operators × max_share_bp ≥ 100%`: with fewer operators
-//! (say two, under a 25% cap) no allocation could satisfy it, and the module would stop
-//! depositing altogether. Below that count the fewest-first rule alone spreads deposits.
+//! The share limit is `max_share_bp` of all active validators *rounded up to a whole
+//! validator* ([`share_limit`]). Rounding up is what lets the module start: the first
+//! validator is 100% of one, and with exact shares no operator could ever take it. It also
+//! keeps allocation from stalling: when `active operators × max_share_bp ≥ 100%`, the limits
+//! add up to at least the total, so some operator can always take the next deposit (given
+//! keys). With fewer operators than that (say two, under a 25% cap) no allocation could
+//! satisfy the cap, and the module would stop depositing altogether; below that count the
+//! cap does not apply and the fewest-first rule alone spreads deposits.
 //!
 //! Allocation may hand out fewer deposits than asked: when every operator is out of vetted
-//! keys or at the cap. The caller deposits exactly what it was given.
+//! keys or at its limit. The caller deposits exactly what it was given.
 
 use crate::BASIS_POINTS;
 
@@ -47,6 +52,14 @@ pub fn cap_applies(active_operators: u64, max_share_bp: u16) -> bool {
     u128::from(active_operators) * u128::from(max_share_bp) >= u128::from(BASIS_POINTS)
 }
 
+/// Most active validators one operator may run when the module runs `running` of them:
+/// `max_share_bp` of `running`, rounded up (see the module docs).
+pub fn share_limit(running: u128, max_share_bp: u16) -> u128 {
+    let bp = u128::from(BASIS_POINTS);
+    // `running` is a sum of u64 counts and the cap at most 65,535: no overflow.
+    (running * u128::from(max_share_bp)).div_ceil(bp)
+}
+
 /// Adds to `given[i]` how many of `deposits` operator `i` receives and returns how many were
 /// handed out in all, which may be fewer than `deposits` (see the module docs).
 /// `max_share_bp` of 10,000 or more disables the cap. `given` starts at zero and has one entry
@@ -72,10 +85,7 @@ pub fn allocate(
             }
             let validators = u128::from(op.active_validators()) + u128::from(given[i]);
             // Taking the deposit makes it validators + 1 of running + 1.
-            if capped
-                && (validators + 1) * u128::from(BASIS_POINTS)
-                    > u128::from(max_share_bp) * (running + 1)
-            {
+            if capped && validators + 1 > share_limit(running + 1, max_share_bp) {
                 continue;
             }
             if best.is_none_or(|(_, fewest)| validators < fewest) {
@@ -140,7 +150,20 @@ mod tests {
         assert!(cap_applies(4, 2_500));
         let ops = [op(10, 3, 0), op(1, 1, 0), op(1, 0, 0), op(1, 0, 0)];
         assert_eq!(allocate(&ops, 5, 2_500), [0, 0, 1, 1]);
-        // With 3 + 1 + 1 + 1 = 6 running, operator 0 at 3/6 is over 25% and stays blocked.
+        // With 3 + 1 + 1 + 1 = 6 running, operator 0 at 3 is over ⌈25% × 7⌉ = 2 and stays
+        // blocked.
+    }
+
+    #[test]
+    fn a_capped_module_starts_from_nothing_and_never_stalls() {
+        // Exact shares would refuse the very first validator (100% of one).
+        assert_eq!(share_limit(1, 2_500), 1);
+        assert_eq!(share_limit(8, 2_500), 2);
+        assert_eq!(share_limit(9, 2_500), 3);
+        let ops = [op(10, 0, 0); 4];
+        assert_eq!(allocate(&ops, 9, 2_500), [3, 2, 2, 2]);
+        // Two operators under 50%: the third validator fits at ⌈1.5⌉ = 2.
+        assert_eq!(allocate(&[op(10, 0, 0), op(1, 0, 0)], 4, 5_000), [2, 1]);
     }
 
     fn operators() -> impl Strategy<Value = Vec<OperatorKeys>> {
@@ -179,9 +202,9 @@ mod tests {
                 }
                 if capped && *g > 0 {
                     let after = u128::from(o.active_validators() + g);
-                    // The last deposit it took was within the cap at that moment; running
-                    // only grew since, so it is still within the cap now.
-                    prop_assert!(after * 10_000 <= u128::from(cap) * running);
+                    // The last deposit it took was within its limit at that moment; running
+                    // only grew since, so it is still within its limit now.
+                    prop_assert!(after <= share_limit(running, cap));
                 }
             }
             // Fair: an operator that took deposits never ends more than one above an
@@ -197,13 +220,19 @@ mod tests {
                     }
                 }
             }
+            // Never stalls: when the cap applies and every active operator could take every
+            // deposit, all of them are handed out.
+            let plenty = ops.iter().filter(|o| o.active).all(|o| o.available() >= deposits);
+            if capped && plenty && active_ops > 0 {
+                prop_assert_eq!(total, deposits, "a capped module stalled");
+            }
             // Maximal: if short, nobody could take one more.
             if total < deposits {
                 for (o, g) in ops.iter().zip(&given) {
                     let open = o.active && *g < o.available();
                     if open && capped {
                         let after = u128::from(o.active_validators() + g + 1);
-                        prop_assert!(after * 10_000 > u128::from(cap) * (running + 1));
+                        prop_assert!(after > share_limit(running + 1, cap));
                     } else {
                         prop_assert!(!open, "short although an operator could take more");
                     }

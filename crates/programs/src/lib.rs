@@ -72,8 +72,10 @@ pub enum Program {
     Wrapped,
     /// The rate feed.
     RateFeed,
-    /// The staking module.
+    /// The staking module's front: deposits, rewards, the summary.
     StakingModule,
+    /// The staking module's operators, keys, vetting and roles.
+    StakingModuleRegistry,
 }
 
 /// A row of the table: a contract and its programs.
@@ -251,13 +253,22 @@ pub const CONTRACTS: [ContractSpec; 7] = [
         name: "staking-module",
         package: "tidepool-staking-module",
         abi_bin: "tidepool-staking-module-abi",
-        programs: &[program(
-            Program::StakingModule,
-            "staking-module",
-            "tidepool-staking-module-program",
-            "contracts/staking-module/programs/staking-module",
-            MAX_CODE_SIZE,
-        )],
+        programs: &[
+            program(
+                Program::StakingModule,
+                "staking-module",
+                "tidepool-staking-module-program",
+                "contracts/staking-module/programs/staking-module",
+                MAX_CODE_SIZE,
+            ),
+            program(
+                Program::StakingModuleRegistry,
+                "staking-module-registry",
+                "tidepool-staking-module-registry-program",
+                "contracts/staking-module/programs/staking-module-registry",
+                MAX_CODE_SIZE,
+            ),
+        ],
     },
 ];
 
@@ -298,7 +309,7 @@ impl Contract {
 
 impl Program {
     /// Every program, in table order.
-    pub const ALL: [Program; 12] = [
+    pub const ALL: [Program; 13] = [
         Program::Pool,
         Program::PoolAccounting,
         Program::PoolAdmin,
@@ -311,6 +322,7 @@ impl Program {
         Program::Wrapped,
         Program::RateFeed,
         Program::StakingModule,
+        Program::StakingModuleRegistry,
     ];
 
     /// Its row of the table, and its contract's.

@@ -52,7 +52,9 @@ impl PoolAccounting {
         )
     }
 
-    /// Sends `validators * 32 ETH` of depositable ETH to the staking module.
+    /// Sends `validators * 32 ETH` of depositable ETH to the staking module's
+    /// `deposit(validators)`, which makes one beacon deposit per key or reverts. The
+    /// `DEPOSIT_ROLE` belongs to the deposit guard, which checks the guardians' quorum first.
     ///
     /// # Errors
     /// * `ZeroValidators`; `InsufficientDepositableEther` when buffered ETH minus the
@@ -60,7 +62,7 @@ impl PoolAccounting {
     ///   without `DEPOSIT_ROLE`; `ProtocolStopped`; `ReentrantCall`.
     ///
     /// # Events
-    /// `Unbuffered(amount)`, `DepositedValidatorsChanged(total)`.
+    /// `Unbuffered(amount)`, `DepositedValidatorsChanged(total)`, and the module's.
     pub fn deposit(&mut self, validators: U256) -> Result<(), PoolError> {
         self.only_role(roles::DEPOSIT_ROLE)?;
         self.deposit_validators(validators)

@@ -6,7 +6,7 @@ use alloy_sol_types::{sol, SolCall, SolEvent};
 use tidepool_interfaces::eip712;
 use tidepool_pool::programs::{PoolAccounting, PoolAdmin};
 use tidepool_pool::{
-    interfaces::{IVault, IWithdrawalQueue},
+    interfaces::{IStakingModule, IVault, IWithdrawalQueue},
     roles, Pool, PoolError,
 };
 
@@ -23,6 +23,11 @@ pub fn install_pool_contracts(vm: &TestHost) {
 pub const ADMIN_CONTRACT: Address = POOL_ADMIN;
 
 pub const INITIAL_STAKE: U256 = ETH;
+
+/// The module's `deposit(validators)` call that sends it `amount` (32 ETH per validator).
+pub fn module_deposit(amount: U256) -> Vec<u8> {
+    IStakingModule::depositCall { validators: amount / eth(32) }.abi_encode()
+}
 
 sol! {
     /// The pool's public ABI as integrators call it; routing tests check the Lido names.
@@ -154,7 +159,7 @@ impl Env {
 
     /// The staking module accepts a deposit of `amount`.
     pub fn mock_module_accepts(&self, amount: U256) {
-        self.vm.mock_call(MODULE, vec![], amount, Ok(vec![]));
+        self.vm.mock_call(MODULE, module_deposit(amount), amount, Ok(vec![]));
     }
 
     /// Both vaults pay what the pool asks for.

@@ -1,661 +1,390 @@
-//! The `staking-module` program: the node-operator and key registry.
+//! The `staking-module` program, the module's front: set-up, deposits from the pool, operator
+//! rewards and the module summary. Every other selector goes to `staking-module-registry` by
+//! delegatecall ([`Delegate`]).
 
-use alloc::{string::String, vec::Vec};
+use alloc::{vec, vec::Vec};
 
-use alloy_primitives::{keccak256, Address, B256, U256};
-use stylus_sdk::{abi::Bytes, prelude::*};
-use tidepool_common::{access_control::DEFAULT_ADMIN_ROLE, initializable};
+use alloy_primitives::{uint, Address, B256, U256};
+use alloy_sol_types::{sol, SolCall};
+use stylus_sdk::{
+    call::{call, static_call, RawCall},
+    prelude::*,
+};
+use tidepool_common::{access_control::DEFAULT_ADMIN_ROLE, initializable, program::Delegate};
+use tidepool_math::{
+    allocation::{allocate, OperatorKeys},
+    BASIS_POINTS,
+};
 
 use crate::{
-    u64_word, EmptySigningKey, InvalidKeyBatchSize, InvalidNodeOperatorName, InvalidPubkeysLength,
-    InvalidSignaturesLength, InvalidVettedKeysCount, KeyCounts, KeyWords, NodeOperatorActiveSet,
-    NodeOperatorActiveStateUnchanged, NodeOperatorAdded, NodeOperatorInactive,
-    NodeOperatorManagerSet, NodeOperatorNameSet, NodeOperatorNotFound,
-    NodeOperatorRewardAddressSet, NonceChanged, NotNodeOperatorManager, SigningKeyAdded,
-    SigningKeyAlreadyKnown, SigningKeyDeposited, SigningKeyOutOfRange, SigningKeyRemoved,
-    StakingModule, StakingModuleError, TooManyNodeOperators, TotalSigningKeysCountChanged,
-    VettedSigningKeysCountChanged, ZeroAddress, MANAGE_NODE_OPERATOR_ROLE, MAX_KEYS_PER_BATCH,
-    MAX_NAME_LENGTH, MAX_NODE_OPERATORS, PUBKEY_LENGTH, SET_VETTED_KEYS_ROLE, SIGNATURE_LENGTH,
+    u64_word, BeaconDepositFailed, DepositedSigningKeysCountChanged, InvalidDepositValue,
+    InvalidDepositsCount, InvalidMaxOperatorShare, KeyWords, MaxOperatorShareSet,
+    NotEnoughDepositableKeys, NotPool, PoolCallFailed, RegistryWithoutCode, RewardsDistributed,
+    StakingModule, StakingModuleError, WithdrawalCredentialsSet, ZeroAddress,
+    DEFAULT_MAX_OPERATOR_SHARE_BP, MAX_DEPOSITS_PER_CALL,
 };
 
 type Result<T, E = StakingModuleError> = core::result::Result<T, E>;
 
-/// An operator as `getNodeOperator` returns it: active, name, reward address, manager, and
-/// the total, vetted, deposited and exited key counts.
-pub type NodeOperatorView = (bool, String, Address, Address, u64, u64, u64, u64);
+/// One validator's deposit, in wei.
+pub const DEPOSIT_SIZE: U256 = uint!(32_000_000_000_000_000_000_U256);
+
+/// A validator's deposit in gwei, as the deposit data root commits to it.
+const DEPOSIT_GWEI: u64 = tidepool_beacon::FULL_DEPOSIT_GWEI;
+
+sol! {
+    /// The pool's token, as the module holds and pays out its fee shares.
+    #[derive(Debug)]
+    interface IPoolShares {
+        function sharesOf(address account) external view returns (uint256);
+        function transferShares(address to, uint256 sharesAmount) external returns (uint256);
+    }
+}
+
+/// `bytes4(keccak256("deposit(bytes,bytes,bytes,bytes32)"))`: the deposit contract's entry.
+pub const BEACON_DEPOSIT_SELECTOR: [u8; 4] = [0x22, 0x89, 0x51, 0x18];
+
+/// Bytes of a beacon deposit's calldata: the selector, four head words, then the public key
+/// (length and two words), the credentials (length and one word) and the signature (length
+/// and three words).
+pub const BEACON_DEPOSIT_CALLDATA_LENGTH: usize = 4 + 32 * 4 + 32 * 3 + 32 * 2 + 32 * 4;
+
+/// The deposit contract's `deposit(pubkey, withdrawal_credentials, signature,
+/// deposit_data_root)` calldata for `key`, ABI-encoded by hand: every part has a fixed length,
+/// so the layout is a constant and a general encoder would only add code.
+pub(crate) fn beacon_deposit_calldata(
+    key: &KeyWords,
+    credentials: B256,
+    root: B256,
+) -> [u8; BEACON_DEPOSIT_CALLDATA_LENGTH] {
+    let mut out = [0u8; BEACON_DEPOSIT_CALLDATA_LENGTH];
+    out[..4].copy_from_slice(&BEACON_DEPOSIT_SELECTOR);
+    let body = &mut out[4..];
+    // Heads: offsets of the three byte strings (from the start of the arguments), the root.
+    let (pubkey_at, credentials_at, signature_at) = (0x80usize, 0xe0usize, 0x120usize);
+    for (i, offset) in [pubkey_at, credentials_at, signature_at].into_iter().enumerate() {
+        body[32 * i + 31] = offset as u8;
+        body[32 * i + 30] = (offset >> 8) as u8;
+    }
+    body[96..128].copy_from_slice(root.as_slice());
+    let mut put = |at: usize, bytes: &[u8]| {
+        body[at + 31] = bytes.len() as u8;
+        body[at + 32..at + 32 + bytes.len()].copy_from_slice(bytes);
+    };
+    put(pubkey_at, &key.pubkey());
+    put(credentials_at, credentials.as_slice());
+    put(signature_at, &key.signature());
+    out
+}
 
 #[public]
 impl StakingModule {
-    /// Sets the module up, once, by the account that deployed it: `admin` receives the
-    /// default admin role (which grants the operator and vetting roles).
+    /// Sets the module up, once, by the account that deployed it.
     ///
     /// # Arguments
-    /// * `admin` - governance: holds `DEFAULT_ADMIN_ROLE`.
+    /// * `admin` - governance: holds `DEFAULT_ADMIN_ROLE` (which grants the operator and
+    ///   vetting roles).
     /// * `deployer_nonce` - the nonce the caller deployed this contract with.
+    /// * `pool` - the only caller of `deposit`, and the token rewards are paid in.
+    /// * `deposit_contract` - the beacon deposit contract.
+    /// * `withdrawal_vault` - where validators' withdrawals go (their credentials).
+    /// * `compounding` - `0x02` credentials (EIP-7251 compounding validators) instead of `0x01`.
+    /// * `registry_contract` - the deployed `staking-module-registry` program.
     ///
     /// # Errors
-    /// * `ZeroAddress` if `admin` is zero.
+    /// * `ZeroAddress` if any address is zero; `RegistryWithoutCode`.
     /// * `AlreadyInitialized`, `NotDeployer` from the initialisation guard.
     ///
     /// # Events
-    /// * `Initialized(deployer)`, `RoleGranted(DEFAULT_ADMIN_ROLE, admin, deployer)`.
-    pub fn initialize(&mut self, admin: Address, deployer_nonce: u64) -> Result<()> {
-        if admin.is_zero() {
+    /// * `Initialized(deployer)`, `RoleGranted(DEFAULT_ADMIN_ROLE, admin, deployer)`,
+    ///   `WithdrawalCredentialsSet`, `MaxOperatorShareSet`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn initialize(
+        &mut self,
+        admin: Address,
+        deployer_nonce: u64,
+        pool: Address,
+        deposit_contract: Address,
+        withdrawal_vault: Address,
+        compounding: bool,
+        registry_contract: Address,
+    ) -> Result<()> {
+        if [admin, pool, deposit_contract, withdrawal_vault, registry_contract]
+            .iter()
+            .any(|a| a.is_zero())
+        {
             return Err(ZeroAddress {}.into());
+        }
+        if self.vm().code_size(registry_contract) == 0 {
+            return Err(RegistryWithoutCode { registry: registry_contract }.into());
         }
         let (this, caller) = (self.vm().contract_address(), self.vm().msg_sender());
         self.init.initialize(this, caller, deployer_nonce)?;
         self.vm().log(initializable::Initialized { deployer: caller });
         self.access._grant_role(DEFAULT_ADMIN_ROLE, admin);
+        self.pool.set(pool);
+        self.deposit_contract.set(deposit_contract);
+        self.registry_contract.set(registry_contract);
+        let credentials = tidepool_beacon::withdrawal_credentials(withdrawal_vault, compounding);
+        self.withdrawal_credentials.set(credentials);
+        self.vm().log(WithdrawalCredentialsSet { withdrawalCredentials: credentials });
+        self.set_share_cap(DEFAULT_MAX_OPERATOR_SHARE_BP);
         Ok(())
     }
 
-    // ---- Node operators (MANAGE_NODE_OPERATOR_ROLE) ----
+    // ---- Deposits ----
 
-    /// Adds an active node operator with no keys.
-    ///
-    /// # Arguments
-    /// * `name` - 1 to 64 bytes.
-    /// * `reward_address` - where the operator's rewards go.
-    /// * `manager` - the address that adds and removes the operator's keys.
+    /// Deposits `validators` keys with the ETH sent (32 ETH each): picks them by allocation
+    /// (fewest running validators first, ties by id, within vetted limits and the share cap),
+    /// marks them deposited, bumps the nonce, and makes one beacon deposit per key with the
+    /// module's withdrawal credentials and the key's deposit data root. All or nothing.
     ///
     /// # Errors
-    /// * `NotInitialized`; `AccessControlUnauthorizedAccount` without the role.
-    /// * `InvalidNodeOperatorName`, `ZeroAddress` (either address),
-    ///   `TooManyNodeOperators` at 200 operators.
+    /// * `NotPool` unless called by the pool; `InvalidDepositsCount` for 0 or more than 100
+    ///   keys; `InvalidDepositValue` unless exactly `validators × 32 ETH` is sent;
+    /// * `NotEnoughDepositableKeys` when allocation finds fewer keys;
+    /// * `BeaconDepositFailed` if the deposit contract refuses a key.
     ///
     /// # Events
-    /// * `NodeOperatorAdded(id, name, rewardAddress, manager)`.
-    pub fn add_node_operator(
-        &mut self,
-        name: String,
-        reward_address: Address,
-        manager: Address,
-    ) -> Result<U256> {
-        self.only(MANAGE_NODE_OPERATOR_ROLE)?;
-        check_name(&name)?;
-        if reward_address.is_zero() || manager.is_zero() {
-            return Err(ZeroAddress {}.into());
+    /// * `DepositedSigningKeysCountChanged` per operator funded, `NonceChanged`; the deposit
+    ///   contract's `DepositEvent` per key.
+    #[payable]
+    pub fn deposit(&mut self, validators: U256) -> Result<()> {
+        let caller = self.vm().msg_sender();
+        if caller != self.pool.get() || caller.is_zero() {
+            return Err(NotPool { caller }.into());
         }
-        let id = self.operators.len() as u64;
-        if id >= MAX_NODE_OPERATORS {
-            return Err(TooManyNodeOperators { max: U256::from(MAX_NODE_OPERATORS) }.into());
+        let max = U256::from(MAX_DEPOSITS_PER_CALL);
+        if validators.is_zero() || validators > max {
+            return Err(InvalidDepositsCount { count: validators, max }.into());
         }
-        let mut op = self.operators.grow();
-        op.active.set(true);
-        op.reward_address.set(reward_address);
-        op.manager.set(manager);
-        op.name.set_str(&name);
-        // At most MAX_NODE_OPERATORS: never saturates.
-        let active = self.active_operators.get().to::<u64>().saturating_add(1);
-        self.active_operators.set(u64_word(active));
-        let id = U256::from(id);
-        self.vm().log(NodeOperatorAdded {
-            nodeOperatorId: id,
-            name,
-            rewardAddress: reward_address,
-            manager,
-        });
-        Ok(id)
-    }
-
-    /// Renames an operator.
-    ///
-    /// # Errors
-    /// * `NotInitialized`; `AccessControlUnauthorizedAccount` without
-    ///   `MANAGE_NODE_OPERATOR_ROLE`; `NodeOperatorNotFound`; `InvalidNodeOperatorName`.
-    ///
-    /// # Events
-    /// * `NodeOperatorNameSet(id, name)`.
-    pub fn set_node_operator_name(&mut self, node_operator_id: U256, name: String) -> Result<()> {
-        self.only(MANAGE_NODE_OPERATOR_ROLE)?;
-        let id = self.existing(node_operator_id)?;
-        check_name(&name)?;
-        if let Some(mut op) = self.operators.setter(id) {
-            op.name.set_str(&name);
+        // At most 100 × 32 ETH: cannot overflow.
+        let expected = validators.saturating_mul(DEPOSIT_SIZE);
+        let received = self.vm().msg_value();
+        if received != expected {
+            return Err(InvalidDepositValue { expected, received }.into());
         }
-        self.vm().log(NodeOperatorNameSet { nodeOperatorId: node_operator_id, name });
-        Ok(())
-    }
-
-    /// Changes where an operator's rewards go.
-    ///
-    /// # Errors
-    /// * `NotInitialized`; `AccessControlUnauthorizedAccount` without
-    ///   `MANAGE_NODE_OPERATOR_ROLE`; `NodeOperatorNotFound`; `ZeroAddress`.
-    ///
-    /// # Events
-    /// * `NodeOperatorRewardAddressSet(id, rewardAddress)`.
-    pub fn set_node_operator_reward_address(
-        &mut self,
-        node_operator_id: U256,
-        reward_address: Address,
-    ) -> Result<()> {
-        self.only(MANAGE_NODE_OPERATOR_ROLE)?;
-        let id = self.existing(node_operator_id)?;
-        if reward_address.is_zero() {
-            return Err(ZeroAddress {}.into());
-        }
-        if let Some(mut op) = self.operators.setter(id) {
-            op.reward_address.set(reward_address);
-        }
-        self.vm().log(NodeOperatorRewardAddressSet {
-            nodeOperatorId: node_operator_id,
-            rewardAddress: reward_address,
-        });
-        Ok(())
-    }
-
-    /// Changes which address manages an operator's keys.
-    ///
-    /// # Errors
-    /// * `NotInitialized`; `AccessControlUnauthorizedAccount` without
-    ///   `MANAGE_NODE_OPERATOR_ROLE`; `NodeOperatorNotFound`; `ZeroAddress`.
-    ///
-    /// # Events
-    /// * `NodeOperatorManagerSet(id, manager)`.
-    pub fn set_node_operator_manager(
-        &mut self,
-        node_operator_id: U256,
-        manager: Address,
-    ) -> Result<()> {
-        self.only(MANAGE_NODE_OPERATOR_ROLE)?;
-        let id = self.existing(node_operator_id)?;
-        if manager.is_zero() {
-            return Err(ZeroAddress {}.into());
-        }
-        if let Some(mut op) = self.operators.setter(id) {
-            op.manager.set(manager);
-        }
-        self.vm().log(NodeOperatorManagerSet { nodeOperatorId: node_operator_id, manager });
-        Ok(())
-    }
-
-    /// Activates an inactive operator. Its vetted count stays what deactivation left (its
-    /// deposited keys): governance vets its keys again.
-    ///
-    /// # Errors
-    /// * `NotInitialized`; `AccessControlUnauthorizedAccount` without
-    ///   `MANAGE_NODE_OPERATOR_ROLE`; `NodeOperatorNotFound`;
-    ///   `NodeOperatorActiveStateUnchanged` if it is active.
-    ///
-    /// # Events
-    /// * `NodeOperatorActiveSet(id, true)`.
-    pub fn activate_node_operator(&mut self, node_operator_id: U256) -> Result<()> {
-        self.set_active(node_operator_id, true)
-    }
-
-    /// Deactivates an operator: none of its keys can be deposited any more (its vetted count
-    /// falls to its deposited count, which changes the nonce). Its deposited validators keep
-    /// running and keep counting.
-    ///
-    /// # Errors
-    /// * As `activateNodeOperator`, with `NodeOperatorActiveStateUnchanged` if it is inactive.
-    ///
-    /// # Events
-    /// * `NodeOperatorActiveSet(id, false)`; `VettedSigningKeysCountChanged` and
-    ///   `NonceChanged` if it had vetted keys not yet deposited.
-    pub fn deactivate_node_operator(&mut self, node_operator_id: U256) -> Result<()> {
-        self.set_active(node_operator_id, false)
-    }
-
-    // ---- Signing keys (the operator's manager) ----
-
-    /// Adds `count` keys to the end of an operator's list (not vetted: governance vets them).
-    ///
-    /// # Arguments
-    /// * `count` - 1 to 50.
-    /// * `pubkeys` - `count` 48-byte BLS public keys, concatenated.
-    /// * `signatures` - `count` 96-byte deposit signatures, concatenated, in the same order.
-    ///
-    /// # Errors
-    /// * `NotInitialized`; `NodeOperatorNotFound`; `NotNodeOperatorManager` unless the caller
-    ///   is the operator's manager.
-    /// * `InvalidKeyBatchSize`, `InvalidPubkeysLength`, `InvalidSignaturesLength`.
-    /// * `EmptySigningKey` for an all-zero key; `SigningKeyAlreadyKnown` for a key the module
-    ///   holds already (for any operator, or earlier in the same batch).
-    ///
-    /// # Events
-    /// * `SigningKeyAdded(id, pubkey)` per key, `TotalSigningKeysCountChanged(id, total)`,
-    ///   `NonceChanged(nonce)`.
-    pub fn add_signing_keys(
-        &mut self,
-        node_operator_id: U256,
-        count: u64,
-        pubkeys: Bytes,
-        signatures: Bytes,
-    ) -> Result<()> {
-        self.init.only_initialized()?;
-        let id = self.existing(node_operator_id)?;
-        self.only_manager(id, node_operator_id)?;
-        check_batch(count)?;
-        let n = count as usize;
-        if pubkeys.len() != n * PUBKEY_LENGTH {
-            return Err(InvalidPubkeysLength {
-                expected: U256::from(n * PUBKEY_LENGTH),
-                actual: U256::from(pubkeys.len()),
+        let requested = validators.to::<u64>();
+        let (operators, given, handed) = self.allocation(requested);
+        if handed < requested {
+            return Err(NotEnoughDepositableKeys {
+                requested: validators,
+                available: U256::from(handed),
             }
             .into());
         }
-        if signatures.len() != n * SIGNATURE_LENGTH {
-            return Err(InvalidSignaturesLength {
-                expected: U256::from(n * SIGNATURE_LENGTH),
-                actual: U256::from(signatures.len()),
+
+        // Effects first: the keys are marked deposited before any call.
+        let mut deposits: Vec<(usize, u64, u64)> = Vec::new();
+        for (id, (op, &count)) in operators.iter().zip(&given).enumerate() {
+            if count == 0 {
+                continue;
             }
-            .into());
+            let from = op.deposited;
+            let to = from.saturating_add(count);
+            if let Some(mut stored) = self.operators.setter(id) {
+                stored.deposited_keys.set(u64_word(to));
+            }
+            self.vm().log(DepositedSigningKeysCountChanged {
+                nodeOperatorId: U256::from(id),
+                depositedKeys: U256::from(to),
+            });
+            deposits.push((id, from, to));
         }
-        // Every check before any write: a failed batch changes nothing.
-        let mut hashes: Vec<B256> = Vec::with_capacity(n);
-        for (i, pubkey) in pubkeys.chunks_exact(PUBKEY_LENGTH).enumerate() {
-            if pubkey.iter().all(|b| *b == 0) {
-                return Err(EmptySigningKey { index: U256::from(i) }.into());
-            }
-            let hash = keccak256(pubkey);
-            if self.known_keys.get(hash) || hashes.contains(&hash) {
-                return Err(
-                    SigningKeyAlreadyKnown { index: U256::from(i), pubkeyHash: hash }.into()
+        let total = self.deposited_validators.get().to::<u64>().saturating_add(requested);
+        self.deposited_validators.set(u64_word(total));
+        self.bump_nonce();
+
+        let credentials = self.withdrawal_credentials.get();
+        let target = self.deposit_contract.get();
+        for (id, from, to) in deposits {
+            for index in from..to {
+                let Some(key) = self
+                    .operators
+                    .getter(id)
+                    .and_then(|op| op.keys.getter(index as usize).map(|k| k.words()))
+                else {
+                    return Err(beacon_failed(id, index));
+                };
+                let root = tidepool_beacon::deposit_data_root(
+                    &key.pubkey(),
+                    &credentials,
+                    DEPOSIT_GWEI,
+                    &key.signature(),
                 );
+                let data = beacon_deposit_calldata(&key, credentials, root);
+                // SAFETY: a plain call with value to the deposit contract fixed at
+                // initialisation; the storage cache is flushed first so nothing stale can be
+                // read through a reentrant path.
+                #[allow(unsafe_code)]
+                let sent = unsafe {
+                    RawCall::new_with_value(self.vm(), DEPOSIT_SIZE)
+                        .flush_storage_cache()
+                        .call(target, &data)
+                };
+                sent.map_err(|_| beacon_failed(id, index))?;
             }
-            hashes.push(hash);
         }
-        let keys =
-            pubkeys.chunks_exact(PUBKEY_LENGTH).zip(signatures.chunks_exact(SIGNATURE_LENGTH));
-        for (hash, (pubkey, signature)) in hashes.into_iter().zip(keys) {
-            self.known_keys.setter(hash).set(true);
-            if let Some(mut op) = self.operators.setter(id) {
-                op.keys.grow().set_words(&KeyWords::new(pubkey, signature));
-            }
-            self.vm().log(SigningKeyAdded {
-                nodeOperatorId: node_operator_id,
-                pubkey: pubkey.to_vec().into(),
-            });
-        }
-        let total = self.set_total(id);
-        self.vm().log(TotalSigningKeysCountChanged {
-            nodeOperatorId: node_operator_id,
-            totalKeys: U256::from(total),
-        });
-        self.bump_nonce();
         Ok(())
     }
 
-    /// Removes keys `from_index .. from_index + count` of an operator; none of them may have
-    /// been deposited. The list stays dense: each removed key's place is taken by the list's
-    /// last key, so key order above `from_index` changes, and the vetted count falls to
-    /// `from_index` if it was above (governance re-vets the reordered keys).
+    /// `(exitedValidators, depositedValidators, depositableKeys)`: the module's running
+    /// totals and how many keys one `deposit` could fund now (at most 100 per call).
+    pub fn get_staking_module_summary(&self) -> (U256, U256, U256) {
+        let (operators, _, depositable) = self.allocation(MAX_DEPOSITS_PER_CALL);
+        let exited: u64 = operators.iter().map(|o| o.exited).fold(0, u64::saturating_add);
+        (
+            U256::from(exited),
+            U256::from(self.deposited_validators.get().to::<u64>()),
+            U256::from(depositable),
+        )
+    }
+
+    /// The withdrawal credentials every deposit carries.
+    pub fn get_withdrawal_credentials(&self) -> B256 {
+        self.withdrawal_credentials.get()
+    }
+
+    /// `(pool, depositContract, registry)`: the addresses fixed at initialisation.
+    pub fn get_module_contracts(&self) -> (Address, Address, Address) {
+        (self.pool.get(), self.deposit_contract.get(), self.registry_contract.get())
+    }
+
+    // ---- Share cap (DEFAULT_ADMIN_ROLE) ----
+
+    /// The per-operator share cap, in basis points of all running validators.
+    pub fn get_max_operator_share(&self) -> u16 {
+        self.max_operator_share_bp.get().to::<u16>()
+    }
+
+    /// Sets the per-operator share cap: no operator takes a deposit that lifts it above
+    /// `share_basis_points` of all running validators, once the active operators can satisfy
+    /// it (see `tidepool_math::allocation`); 10,000 disables it.
     ///
     /// # Errors
-    /// * `NotInitialized`; `NodeOperatorNotFound`; `NotNodeOperatorManager`.
-    /// * `InvalidKeyBatchSize`; `SigningKeyOutOfRange` past the operator's keys;
-    ///   `SigningKeyDeposited` if `from_index` is below its deposited count.
+    /// * `NotInitialized`; `AccessControlUnauthorizedAccount` without `DEFAULT_ADMIN_ROLE`;
+    /// * `InvalidMaxOperatorShare` for 0 or more than 10,000.
     ///
     /// # Events
-    /// * `SigningKeyRemoved(id, pubkey)` per key, `TotalSigningKeysCountChanged`,
-    ///   `VettedSigningKeysCountChanged` if the vetted count fell, `NonceChanged`.
-    pub fn remove_signing_keys(
-        &mut self,
-        node_operator_id: U256,
-        from_index: u64,
-        count: u64,
-    ) -> Result<()> {
+    /// * `MaxOperatorShareSet`.
+    pub fn set_max_operator_share(&mut self, share_basis_points: u16) -> Result<()> {
+        self.only(DEFAULT_ADMIN_ROLE)?;
+        if share_basis_points == 0 || share_basis_points > BASIS_POINTS {
+            return Err(InvalidMaxOperatorShare {
+                shareBasisPoints: U256::from(share_basis_points),
+            }
+            .into());
+        }
+        self.set_share_cap(share_basis_points);
+        Ok(())
+    }
+
+    // ---- Rewards ----
+
+    /// Transfers the module's shares of the pool's token (its fee share of each report) to the
+    /// active operators' reward addresses, pro rata to their running validators (deposited
+    /// minus exited), rounding each down; the remainder stays for the next distribution.
+    /// Anyone may call it (the committee's tooling does after each report). Returns the
+    /// shares transferred.
+    ///
+    /// # Errors
+    /// * `NotInitialized`; `PoolCallFailed` if the pool cannot be read or refuses a transfer.
+    ///
+    /// # Events
+    /// * `RewardsDistributed(id, rewardAddress, shares)` per operator paid (and the pool's
+    ///   `Transfer` and `TransferShares`).
+    pub fn distribute_rewards(&mut self) -> Result<U256> {
         self.init.only_initialized()?;
-        let id = self.existing(node_operator_id)?;
-        self.only_manager(id, node_operator_id)?;
-        check_batch(count)?;
-        let KeyCounts { total, vetted, deposited, .. } = self.counts(id, node_operator_id)?;
-        let end = from_index.checked_add(count).filter(|end| *end <= total).ok_or(
-            SigningKeyOutOfRange {
-                fromIndex: U256::from(from_index),
-                count: U256::from(count),
-                total: U256::from(total),
-            },
-        )?;
-        if from_index < deposited {
-            return Err(SigningKeyDeposited {
-                index: U256::from(from_index),
-                deposited: U256::from(deposited),
+        let pool = self.pool.get();
+        let this = self.vm().contract_address();
+        let data = IPoolShares::sharesOfCall { account: this }.abi_encode();
+        let out = static_call(self.vm(), Call::new(), pool, &data).map_err(|_| pool_failed())?;
+        let shares =
+            IPoolShares::sharesOfCall::abi_decode_returns(&out).map_err(|_| pool_failed())?;
+        let mut payees: Vec<(usize, Address, u64)> = Vec::new();
+        let mut running: u128 = 0;
+        for id in 0..self.operators.len() {
+            let Some(op) = self.operators.getter(id) else { continue };
+            let counts = op.counts();
+            let validators = counts.deposited.saturating_sub(counts.exited);
+            if counts.active && validators > 0 {
+                running += u128::from(validators);
+                payees.push((id, op.reward_address.get(), validators));
             }
-            .into());
         }
-        // Highest index first, so the key moved into each hole is never one still to go.
-        for index in (from_index..end).rev() {
-            let pubkey = self.take_key(id, index as usize);
-            self.known_keys.setter(keccak256(&pubkey)).set(false);
-            self.vm()
-                .log(SigningKeyRemoved { nodeOperatorId: node_operator_id, pubkey: pubkey.into() });
+        let mut paid = U256::ZERO;
+        if running == 0 || shares.is_zero() {
+            return Ok(paid);
         }
-        let total = self.set_total(id);
-        self.vm().log(TotalSigningKeysCountChanged {
-            nodeOperatorId: node_operator_id,
-            totalKeys: U256::from(total),
-        });
-        if vetted > from_index {
-            self.set_vetted(id, from_index);
-            self.vm().log(VettedSigningKeysCountChanged {
-                nodeOperatorId: node_operator_id,
-                vettedKeys: U256::from(from_index),
+        let vm = self.vm().clone();
+        for (id, reward_address, validators) in payees {
+            // Shares below 2^128 and validators below 2^64: the product fits 256 bits.
+            let amount = shares.saturating_mul(U256::from(validators)) / U256::from(running);
+            if amount.is_zero() {
+                continue;
+            }
+            let data = IPoolShares::transferSharesCall { to: reward_address, sharesAmount: amount }
+                .abi_encode();
+            call(&vm, Call::new_mutating(self), pool, &data).map_err(|_| pool_failed())?;
+            paid += amount;
+            self.vm().log(RewardsDistributed {
+                nodeOperatorId: U256::from(id),
+                rewardAddress: reward_address,
+                shares: amount,
             });
         }
-        self.bump_nonce();
-        Ok(())
+        Ok(paid)
     }
 
-    /// Sets how many of an active operator's keys may receive deposits (its first
-    /// `vetted_keys` keys).
+    // ---- The registry ----
+
+    /// Runs every selector this program does not serve in `staking-module-registry`'s code on
+    /// the module's storage (delegatecall): operators, keys, vetting, roles and their views.
     ///
     /// # Errors
-    /// * `NotInitialized`; `AccessControlUnauthorizedAccount` without
-    ///   `SET_VETTED_KEYS_ROLE`; `NodeOperatorNotFound`; `NodeOperatorInactive`;
-    ///   `InvalidVettedKeysCount` below the deposited keys or above the total.
+    /// * `NotInitialized` before `initialize`; whatever the registry reverts with, unchanged
+    ///   (empty data for a selector neither program knows).
     ///
     /// # Events
-    /// * `VettedSigningKeysCountChanged(id, vetted)` and `NonceChanged` when it changes.
-    pub fn set_node_operator_vetted_keys(
-        &mut self,
-        node_operator_id: U256,
-        vetted_keys: u64,
-    ) -> Result<()> {
-        self.only(SET_VETTED_KEYS_ROLE)?;
-        let id = self.existing(node_operator_id)?;
-        let KeyCounts { active, total, vetted, deposited } = self.counts(id, node_operator_id)?;
-        if !active {
-            return Err(NodeOperatorInactive { nodeOperatorId: node_operator_id }.into());
-        }
-        if vetted_keys < deposited || vetted_keys > total {
-            return Err(InvalidVettedKeysCount {
-                vetted: U256::from(vetted_keys),
-                deposited: U256::from(deposited),
-                total: U256::from(total),
-            }
-            .into());
-        }
-        if vetted_keys != vetted {
-            self.set_vetted(id, vetted_keys);
-            self.vm().log(VettedSigningKeysCountChanged {
-                nodeOperatorId: node_operator_id,
-                vettedKeys: U256::from(vetted_keys),
-            });
-            self.bump_nonce();
-        }
-        Ok(())
-    }
-
-    // ---- Views ----
-
-    /// How many operators the module holds (ids are `0 .. count`).
-    pub fn get_node_operators_count(&self) -> U256 {
-        U256::from(self.operators.len())
-    }
-
-    /// How many of them are active.
-    pub fn get_active_node_operators_count(&self) -> U256 {
-        U256::from(self.active_operators.get().to::<u64>())
-    }
-
-    /// The ids `offset ..` of at most `limit` operators, for paging through them.
-    pub fn get_node_operator_ids(&self, offset: U256, limit: U256) -> Vec<U256> {
-        let count = U256::from(self.operators.len());
-        let end = offset.saturating_add(limit).min(count);
-        let mut ids = Vec::new();
-        let mut id = offset;
-        while id < end {
-            ids.push(id);
-            id += U256::from(1);
-        }
-        ids
-    }
-
-    /// An operator: (active, name, reward address, manager, total keys, vetted keys,
-    /// deposited keys, exited keys).
-    ///
-    /// # Errors
-    /// * `NodeOperatorNotFound`.
-    pub fn get_node_operator(&self, node_operator_id: U256) -> Result<NodeOperatorView> {
-        let id = self.existing(node_operator_id)?;
-        let op = self.operators.getter(id).ok_or_else(|| not_found(node_operator_id))?;
-        Ok((
-            op.active.get(),
-            op.name.get_string(),
-            op.reward_address.get(),
-            op.manager.get(),
-            op.total_keys.get().to::<u64>(),
-            op.vetted_keys.get().to::<u64>(),
-            op.deposited_keys.get().to::<u64>(),
-            op.exited_keys.get().to::<u64>(),
-        ))
-    }
-
-    /// Keys `offset ..` (at most `limit`) of an operator: their public keys and signatures
-    /// concatenated, and for each whether it has been deposited.
-    ///
-    /// # Errors
-    /// * `NodeOperatorNotFound`; `SigningKeyOutOfRange` if `offset` is past the operator's
-    ///   keys (an offset equal to the count gives empty results).
-    pub fn get_signing_keys(
-        &self,
-        node_operator_id: U256,
-        offset: u64,
-        limit: u64,
-    ) -> Result<(Bytes, Bytes, Vec<bool>)> {
-        let id = self.existing(node_operator_id)?;
-        let op = self.operators.getter(id).ok_or_else(|| not_found(node_operator_id))?;
-        let KeyCounts { total, deposited, .. } = op.counts();
-        if offset > total {
-            return Err(SigningKeyOutOfRange {
-                fromIndex: U256::from(offset),
-                count: U256::from(limit),
-                total: U256::from(total),
-            }
-            .into());
-        }
-        let end = offset.saturating_add(limit).min(total);
-        let (mut pubkeys, mut signatures, mut used) = (Vec::new(), Vec::new(), Vec::new());
-        for index in offset..end {
-            if let Some(key) = op.keys.getter(index as usize) {
-                let key = key.words();
-                key.push_pubkey(&mut pubkeys);
-                key.push_signature(&mut signatures);
-                used.push(index < deposited);
-            }
-        }
-        Ok((pubkeys.into(), signatures.into(), used))
-    }
-
-    /// Whether the module holds `pubkey` (for any operator).
-    pub fn is_signing_key_known(&self, pubkey: Bytes) -> bool {
-        self.known_keys.get(keccak256(&pubkey[..]))
-    }
-
-    /// The module nonce: changes with every change to the depositable keys.
-    pub fn get_nonce(&self) -> U256 {
-        U256::from(self.nonce.get().to::<u64>())
-    }
-
-    /// The role that may manage operators.
-    #[selector(name = "MANAGE_NODE_OPERATOR_ROLE")]
-    pub fn manage_node_operator_role(&self) -> B256 {
-        MANAGE_NODE_OPERATOR_ROLE
-    }
-
-    /// The role that may set vetted counts.
-    #[selector(name = "SET_VETTED_KEYS_ROLE")]
-    pub fn set_vetted_keys_role(&self) -> B256 {
-        SET_VETTED_KEYS_ROLE
-    }
-
-    // ---- Roles ----
-
-    /// Whether `account` holds `role`.
-    pub fn has_role(&self, role: B256, account: Address) -> bool {
-        self.access.has_role(role, account)
-    }
-
-    /// The role that administers `role`.
-    pub fn get_role_admin(&self, role: B256) -> B256 {
-        self.access.get_role_admin(role)
-    }
-
-    /// Grants `role` to `account`.
-    ///
-    /// # Errors
-    /// * `AccessControlUnauthorizedAccount` unless the caller holds the role's admin role.
-    ///
-    /// # Events
-    /// * `RoleGranted` if `account` did not hold it.
-    pub fn grant_role(&mut self, role: B256, account: Address) -> Result<()> {
-        Ok(self.access.grant_role(role, account)?)
-    }
-
-    /// Revokes `role` from `account`.
-    ///
-    /// # Errors
-    /// * `AccessControlUnauthorizedAccount` unless the caller holds the role's admin role.
-    ///
-    /// # Events
-    /// * `RoleRevoked` if `account` held it.
-    pub fn revoke_role(&mut self, role: B256, account: Address) -> Result<()> {
-        Ok(self.access.revoke_role(role, account)?)
-    }
-
-    /// Gives up the caller's `role`.
-    ///
-    /// # Errors
-    /// * `AccessControlBadConfirmation` if `confirmation` is not the caller.
-    ///
-    /// # Events
-    /// * `RoleRevoked` if the caller held it.
-    pub fn renounce_role(&mut self, role: B256, confirmation: Address) -> Result<()> {
-        Ok(self.access.renounce_role(role, confirmation)?)
+    /// Those of the delegated function.
+    #[fallback]
+    pub fn fallback(&mut self, calldata: &[u8]) -> stylus_sdk::ArbResult {
+        self.delegate(calldata)
     }
 }
 
 impl StakingModule {
-    /// Fails unless initialised and the caller holds `role`.
-    fn only(&self, role: B256) -> Result<()> {
-        self.init.only_initialized()?;
-        Ok(self.access.only_role(role, self.vm().msg_sender())?)
+    /// Every operator as allocation sees it, what it would receive of `deposits` keys, and
+    /// how many were handed out in all.
+    fn allocation(&self, deposits: u64) -> (Vec<OperatorKeys>, Vec<u64>, u64) {
+        let operators: Vec<OperatorKeys> = (0..self.operators.len())
+            .filter_map(|id| self.operators.getter(id))
+            .map(|op| {
+                let c = op.counts();
+                OperatorKeys {
+                    active: c.active,
+                    vetted: c.vetted,
+                    deposited: c.deposited,
+                    exited: c.exited,
+                }
+            })
+            .collect();
+        let mut given = vec![0u64; operators.len()];
+        let cap = self.max_operator_share_bp.get().to::<u16>();
+        let handed = allocate(&operators, deposits, cap, &mut given);
+        (operators, given, handed)
     }
 
-    /// The index of operator `id`, which must exist.
-    fn existing(&self, id: U256) -> Result<usize> {
-        let index = usize::try_from(id).map_err(|_| not_found(id))?;
-        if index < self.operators.len() {
-            Ok(index)
-        } else {
-            Err(not_found(id))
-        }
-    }
-
-    /// The active flag and key counters of operator `index` (`id`), which must exist.
-    fn counts(&self, index: usize, id: U256) -> Result<KeyCounts> {
-        self.operators.getter(index).map(|op| op.counts()).ok_or_else(|| not_found(id))
-    }
-
-    /// Fails unless the caller manages operator `index`.
-    fn only_manager(&self, index: usize, id: U256) -> Result<()> {
-        let caller = self.vm().msg_sender();
-        let manager = self.operators.getter(index).map(|op| op.manager.get());
-        if manager == Some(caller) {
-            Ok(())
-        } else {
-            Err(NotNodeOperatorManager { nodeOperatorId: id, caller }.into())
-        }
-    }
-
-    fn set_active(&mut self, node_operator_id: U256, active: bool) -> Result<()> {
-        self.only(MANAGE_NODE_OPERATOR_ROLE)?;
-        let id = self.existing(node_operator_id)?;
-        let KeyCounts { active: was, vetted, deposited, .. } = self.counts(id, node_operator_id)?;
-        if was == active {
-            return Err(NodeOperatorActiveStateUnchanged {
-                nodeOperatorId: node_operator_id,
-                active,
-            }
-            .into());
-        }
-        if let Some(mut op) = self.operators.setter(id) {
-            op.active.set(active);
-        }
-        let count = self.active_operators.get().to::<u64>();
-        // Never saturates: the count includes this operator when it was active and never
-        // exceeds the number of operators.
-        let count = if active { count.saturating_add(1) } else { count.saturating_sub(1) };
-        self.active_operators.set(u64_word(count));
-        self.vm().log(NodeOperatorActiveSet { nodeOperatorId: node_operator_id, active });
-        if !active && vetted > deposited {
-            self.set_vetted(id, deposited);
-            self.vm().log(VettedSigningKeysCountChanged {
-                nodeOperatorId: node_operator_id,
-                vettedKeys: U256::from(deposited),
-            });
-            self.bump_nonce();
-        }
-        Ok(())
-    }
-
-    /// Removes key `index` of operator `id` by moving the last key into its place; returns
-    /// the removed public key.
-    fn take_key(&mut self, id: usize, index: usize) -> Vec<u8> {
-        let Some(mut op) = self.operators.setter(id) else { return Vec::new() };
-        let Some(last) = op.keys.len().checked_sub(1) else { return Vec::new() };
-        let Some(removed) = op.keys.getter(index).map(|k| k.words()) else { return Vec::new() };
-        if index != last {
-            let moved = op.keys.getter(last).map(|k| k.words());
-            if let (Some(moved), Some(mut key)) = (moved, op.keys.setter(index)) {
-                key.set_words(&moved);
-            }
-        }
-        // Erases the last place's slots (earning the storage refund) as the list shrinks.
-        op.keys.erase_last();
-        let mut pubkey = Vec::with_capacity(PUBKEY_LENGTH);
-        removed.push_pubkey(&mut pubkey);
-        pubkey
-    }
-
-    /// Stores operator `id`'s total key count from its list and returns it.
-    fn set_total(&mut self, id: usize) -> u64 {
-        let Some(mut op) = self.operators.setter(id) else { return 0 };
-        let total = op.keys.len() as u64;
-        op.total_keys.set(u64_word(total));
-        total
-    }
-
-    fn set_vetted(&mut self, id: usize, vetted: u64) {
-        if let Some(mut op) = self.operators.setter(id) {
-            op.vetted_keys.set(u64_word(vetted));
-        }
-    }
-
-    fn bump_nonce(&mut self) {
-        // 2^64 key changes cannot happen; saturating keeps the arithmetic checked.
-        let nonce = self.nonce.get().to::<u64>().saturating_add(1);
-        self.nonce.set(u64_word(nonce));
-        self.vm().log(NonceChanged { nonce: U256::from(nonce) });
+    fn set_share_cap(&mut self, share_basis_points: u16) {
+        self.max_operator_share_bp.set(alloy_primitives::U16::from(share_basis_points));
+        self.vm().log(MaxOperatorShareSet { shareBasisPoints: U256::from(share_basis_points) });
     }
 }
 
-fn not_found(id: U256) -> StakingModuleError {
-    NodeOperatorNotFound { nodeOperatorId: id }.into()
+fn beacon_failed(id: usize, index: u64) -> StakingModuleError {
+    BeaconDepositFailed { nodeOperatorId: U256::from(id), keyIndex: U256::from(index) }.into()
 }
 
-fn check_name(name: &str) -> Result<()> {
-    if name.is_empty() || name.len() > MAX_NAME_LENGTH {
-        return Err(InvalidNodeOperatorName {
-            length: U256::from(name.len()),
-            maxLength: U256::from(MAX_NAME_LENGTH),
-        }
-        .into());
-    }
-    Ok(())
-}
-
-fn check_batch(count: u64) -> Result<()> {
-    if count == 0 || count > MAX_KEYS_PER_BATCH {
-        return Err(InvalidKeyBatchSize {
-            count: U256::from(count),
-            max: U256::from(MAX_KEYS_PER_BATCH),
-        }
-        .into());
-    }
-    Ok(())
+fn pool_failed() -> StakingModuleError {
+    PoolCallFailed {}.into()
 }

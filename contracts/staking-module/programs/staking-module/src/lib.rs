@@ -1,4 +1,5 @@
-//! The `staking-module` program: the node-operator and key registry.
+//! The `staking-module` program: set-up, deposits, rewards and the summary; every other
+//! selector goes to `staking-module-registry`.
 #![no_std]
 #![no_main]
 
