@@ -45,6 +45,8 @@ pub enum Contract {
     RateFeed,
     /// Node operators and their validator keys (Lido's curated staking module role).
     StakingModule,
+    /// The guardians' quorum in front of every deposit (Lido's DepositSecurityModule role).
+    DepositGuard,
 }
 
 /// A deployed Stylus program.
@@ -76,6 +78,8 @@ pub enum Program {
     StakingModule,
     /// The staking module's operators, keys, vetting and roles.
     StakingModuleRegistry,
+    /// The deposit guard.
+    DepositGuard,
 }
 
 /// A row of the table: a contract and its programs.
@@ -128,7 +132,7 @@ const fn program(
 }
 
 /// The table, in deployment-listing order.
-pub const CONTRACTS: [ContractSpec; 7] = [
+pub const CONTRACTS: [ContractSpec; 8] = [
     ContractSpec {
         contract: Contract::Pool,
         name: "pool",
@@ -270,11 +274,24 @@ pub const CONTRACTS: [ContractSpec; 7] = [
             ),
         ],
     },
+    ContractSpec {
+        contract: Contract::DepositGuard,
+        name: "deposit-guard",
+        package: "tidepool-deposit-guard",
+        abi_bin: "tidepool-deposit-guard-abi",
+        programs: &[program(
+            Program::DepositGuard,
+            "deposit-guard",
+            "tidepool-deposit-guard-program",
+            "contracts/deposit-guard/programs/deposit-guard",
+            MAX_CODE_SIZE,
+        )],
+    },
 ];
 
 impl Contract {
     /// Every contract, in table order.
-    pub const ALL: [Contract; 7] = [
+    pub const ALL: [Contract; 8] = [
         Contract::Pool,
         Contract::Vault,
         Contract::WithdrawalQueue,
@@ -282,6 +299,7 @@ impl Contract {
         Contract::Wrapped,
         Contract::RateFeed,
         Contract::StakingModule,
+        Contract::DepositGuard,
     ];
 
     /// Its row of the table.
@@ -309,7 +327,7 @@ impl Contract {
 
 impl Program {
     /// Every program, in table order.
-    pub const ALL: [Program; 13] = [
+    pub const ALL: [Program; 14] = [
         Program::Pool,
         Program::PoolAccounting,
         Program::PoolAdmin,
@@ -323,6 +341,7 @@ impl Program {
         Program::RateFeed,
         Program::StakingModule,
         Program::StakingModuleRegistry,
+        Program::DepositGuard,
     ];
 
     /// Its row of the table, and its contract's.
