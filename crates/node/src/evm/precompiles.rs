@@ -24,7 +24,7 @@ use revm::{
 use tidepool_stylus_vm::program::{self, ProgramCache};
 
 use super::{
-    arbownerpublic, arbwasm, arbwasmcache, cachemanager,
+    arbownerpublic, arbsys, arbwasm, arbwasmcache, cachemanager,
     context::{Ctx, SPEC},
     frames::TxFrames,
     host::ChildFrames,
@@ -83,6 +83,7 @@ impl Precompiles {
         warm.insert(arbwasm::ADDRESS);
         warm.insert(arbwasmcache::ADDRESS);
         warm.insert(arbownerpublic::ADDRESS);
+        warm.insert(arbsys::ADDRESS);
         warm.insert(cachemanager::ADDRESS);
         Self { eth, warm, programs, frames: Rc::default(), trace: TraceHook::default() }
     }
@@ -106,6 +107,9 @@ impl Precompiles {
         }
         if inputs.bytecode_address == arbownerpublic::ADDRESS {
             return Ok(Some(arbownerpublic::run(ctx, inputs)));
+        }
+        if inputs.bytecode_address == arbsys::ADDRESS {
+            return Ok(Some(arbsys::run(ctx, inputs)));
         }
         if inputs.bytecode_address == cachemanager::ADDRESS {
             return cachemanager::run(ctx, inputs).map(Some);
