@@ -4,12 +4,14 @@
 //! the deposit contract's incremental Merkle tree (`get_deposit_root`, `get_deposit_count`).
 //!
 //! Also the deposit's BLS signature ([`signing`]: the signing domain and root, verification,
-//! and deterministic keys for the local chain).
+//! and deterministic keys for the local chain) and the deposit data files node operators
+//! bring ([`deposit_data`]).
 //!
 //! The staking module's tooling computes deposit data roots with it before sending keys; the
 //! local chain's deposit contract and simulated beacon chain are checked against it.
 #![warn(missing_docs)]
 
+pub mod deposit_data;
 pub mod signing;
 
 use alloy_primitives::{Address, B256};
