@@ -3,6 +3,10 @@
 //! `DepositData` (the `deposit_data_root` every deposit carries and the contract checks), and
 //! the deposit contract's incremental Merkle tree (`get_deposit_root`, `get_deposit_count`).
 //!
+//! Also the deposit's BLS signature ([`signing`]: the signing domain and root, verification,
+//! and deterministic keys for the local chain) and the deposit data files node operators
+//! bring ([`deposit_data`]).
+//!
 //! The staking module's tooling computes deposit data roots with it before sending keys; the
 //! local chain's deposit contract and simulated beacon chain are checked against it.
 //!
@@ -10,8 +14,13 @@
 #![cfg_attr(not(test), no_std)]
 #![warn(missing_docs)]
 
+pub mod deposit_data;
+pub mod signing;
+
 use alloy_primitives::{Address, B256};
 use sha2::{Digest, Sha256};
+
+pub use signing::{verify_deposit_signature, DepositKey, ForkVersion, SignatureError};
 
 /// Bytes of a BLS12-381 public key (compressed G1 point).
 pub const PUBKEY_LENGTH: usize = 48;
@@ -47,6 +56,19 @@ pub fn hash_pair(left: &B256, right: &B256) -> B256 {
     sha256(&[left.as_slice(), right.as_slice()])
 }
 
+/// The SSZ root of a 48-byte public key: vectors longer than one chunk are padded to whole
+/// 32-byte chunks and merkleized.
+fn pubkey_root(pubkey: &[u8; PUBKEY_LENGTH]) -> B256 {
+    sha256(&[pubkey, &[0u8; 16]])
+}
+
+/// The SSZ chunk of a `uint64`: little-endian, zero-padded to 32 bytes.
+fn u64_chunk(value: u64) -> B256 {
+    let mut chunk = [0u8; 32];
+    chunk[..8].copy_from_slice(&value.to_le_bytes());
+    B256::from(chunk)
+}
+
 /// The SSZ `hash_tree_root` of `DepositData { pubkey, withdrawal_credentials, amount,
 /// signature }`: the `deposit_data_root` a deposit must carry.
 pub fn deposit_data_root(
@@ -55,15 +77,26 @@ pub fn deposit_data_root(
     amount_gwei: u64,
     signature: &[u8; SIGNATURE_LENGTH],
 ) -> B256 {
-    // Vectors longer than one chunk are padded to whole 32-byte chunks and merkleized.
-    let pubkey_root = sha256(&[pubkey, &[0u8; 16]]);
     let signature_root =
         hash_pair(&sha256(&[&signature[..64]]), &sha256(&[&signature[64..], &[0u8; 32]]));
-    let mut amount = [0u8; 32];
-    amount[..8].copy_from_slice(&amount_gwei.to_le_bytes());
     hash_pair(
-        &hash_pair(&pubkey_root, withdrawal_credentials),
-        &hash_pair(&B256::from(amount), &signature_root),
+        &hash_pair(&pubkey_root(pubkey), withdrawal_credentials),
+        &hash_pair(&u64_chunk(amount_gwei), &signature_root),
+    )
+}
+
+/// The SSZ `hash_tree_root` of `DepositMessage { pubkey, withdrawal_credentials, amount }`:
+/// the `deposit_message_root`, the object a deposit's BLS signature signs (through
+/// [`signing::signing_root`]).
+pub fn deposit_message_root(
+    pubkey: &[u8; PUBKEY_LENGTH],
+    withdrawal_credentials: &B256,
+    amount_gwei: u64,
+) -> B256 {
+    // Three fields pad to four leaves; the fourth is the zero chunk.
+    hash_pair(
+        &hash_pair(&pubkey_root(pubkey), withdrawal_credentials),
+        &hash_pair(&u64_chunk(amount_gwei), &B256::ZERO),
     )
 }
 
@@ -134,9 +167,7 @@ impl DepositTree {
             node = if size & 1 == 1 { hash_pair(branch, &node) } else { hash_pair(&node, &zero) };
             size /= 2;
         }
-        let mut count = [0u8; 32];
-        count[..8].copy_from_slice(&self.count.to_le_bytes());
-        hash_pair(&node, &B256::from(count))
+        hash_pair(&node, &u64_chunk(self.count))
     }
 }
 

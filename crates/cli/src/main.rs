@@ -9,6 +9,7 @@ mod build;
 mod demo;
 mod deploy;
 mod keys;
+mod operator;
 mod oracle;
 mod show;
 mod toolchain;
@@ -44,6 +45,9 @@ enum Command {
     Up(up::Args),
     /// Oracle committee tools: status, and building, signing and submitting reports.
     Oracle(oracle::Args),
+    /// Node operator tools: list operators and their keys, check a deposit data file and
+    /// upload its keys to the staking module, generate deterministic dev keys.
+    Operator(operator::Args),
     /// Run the life cycle (stake, report, transfer, withdraw, slash, claim) and print a
     /// table after each step.
     Demo(demo::Args),
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
         Command::Up(args) => up::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Oracle(args) => oracle::run(args),
+        Command::Operator(args) => operator::run(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {
@@ -100,5 +105,121 @@ mod tests {
         let check = Cli::try_parse_from(["tidepool", "abi", "--check"]);
         assert!(matches!(check.map(|c| c.command), Ok(Command::Abi(abi::Args { check: true }))));
         assert!(Cli::try_parse_from(["tidepool"]).is_err());
+    }
+
+    const MODULE: &str = "0x00000000000000000000000000000000000000b0";
+    const VAULT: &str = "0x00000000000000000000000000000000000000aa";
+
+    #[test]
+    fn parses_operator_keys_add() {
+        use operator::{Command as Op, KeysCommand};
+        let add = |extra: &[&str]| {
+            let base = ["tidepool", "operator", "keys", "add", "--rpc", "http://localhost:8547"];
+            let rest = ["--module", MODULE, "--operator", "3", "--deposit-data", "keys.json"];
+            let args: Vec<&str> = base.iter().chain(&rest).chain(extra).copied().collect();
+            Cli::try_parse_from(args).map(|c| c.command)
+        };
+        let parsed = add(&["--withdrawal-vault", VAULT, "--private-key", "0x01"]);
+        let Ok(Command::Operator(operator::Args {
+            command: Op::Keys(KeysCommand::Add { operator, vault, fork_version, compounding, .. }),
+        })) = parsed
+        else {
+            panic!("{parsed:?}");
+        };
+        assert_eq!(operator, 3);
+        assert_eq!(
+            vault.withdrawal_vault.map(|a| a.to_string().to_lowercase()),
+            Some(VAULT.to_owned())
+        );
+        assert_eq!(fork_version, tidepool_beacon::ForkVersion::MAINNET);
+        assert!(!compounding);
+        let parsed = add(&["--pool", VAULT, "--fork-version", "0x10000910", "--compounding"]);
+        let Ok(Command::Operator(operator::Args {
+            command: Op::Keys(KeysCommand::Add { vault, fork_version, compounding, .. }),
+        })) = parsed
+        else {
+            panic!("{parsed:?}");
+        };
+        assert!(vault.pool.is_some() && vault.withdrawal_vault.is_none());
+        assert_eq!(fork_version.to_string(), "10000910");
+        assert!(compounding);
+        // The vault is required, from exactly one source; a fork version is 4 bytes.
+        assert!(add(&[]).is_err());
+        assert!(add(&["--withdrawal-vault", VAULT, "--pool", VAULT]).is_err());
+        assert!(add(&["--deployment", "d.json", "--fork-version", "0x00"]).is_err());
+        assert!(add(&["--deployment", "d.json"]).is_ok());
+    }
+
+    #[test]
+    fn parses_operator_lists_and_generate() {
+        use operator::{Command as Op, KeysCommand};
+        let list = Cli::try_parse_from([
+            "tidepool", "operator", "list", "--rpc", "http://x", "--module", MODULE,
+        ]);
+        assert!(matches!(
+            list.map(|c| c.command),
+            Ok(Command::Operator(operator::Args { command: Op::List(_) }))
+        ));
+        let keys = Cli::try_parse_from([
+            "tidepool",
+            "operator",
+            "keys",
+            "list",
+            "--rpc",
+            "http://x",
+            "--module",
+            MODULE,
+            "--operator",
+            "0",
+        ]);
+        assert!(matches!(
+            keys.map(|c| c.command),
+            Ok(Command::Operator(operator::Args {
+                command: Op::Keys(KeysCommand::List { operator: 0, .. })
+            }))
+        ));
+        assert!(Cli::try_parse_from([
+            "tidepool",
+            "operator",
+            "keys",
+            "list",
+            "--rpc",
+            "http://x",
+            "--module",
+            "nope",
+            "--operator",
+            "0"
+        ])
+        .is_err());
+        let generate = Cli::try_parse_from([
+            "tidepool",
+            "operator",
+            "keys",
+            "generate",
+            "--seed",
+            "dev",
+            "--count",
+            "4",
+            "--withdrawal-vault",
+            VAULT,
+            "--out",
+            "keys.json",
+        ]);
+        assert!(matches!(
+            generate.map(|c| c.command),
+            Ok(Command::Operator(operator::Args {
+                command: Op::Keys(KeysCommand::Generate {
+                    count: 4,
+                    first: 0,
+                    compounding: false,
+                    ..
+                })
+            }))
+        ));
+        assert!(Cli::try_parse_from([
+            "tidepool", "operator", "keys", "generate", "--seed", "dev", "--count", "4", "--out",
+            "k.json"
+        ])
+        .is_err());
     }
 }

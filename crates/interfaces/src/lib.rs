@@ -48,6 +48,10 @@ sol!(
     #[sol(all_derives)]
     "../../abi/IRateFeed.sol"
 );
+sol!(
+    #[sol(all_derives)]
+    "../../abi/IStakingModule.sol"
+);
 
 sol! {
     /// Arbitrum's precompile for Stylus programs (`0x…71`), as far as the local node
