@@ -6,8 +6,12 @@ interface IStakingModule {
     error AccessControlBadConfirmation();
     error AccessControlUnauthorizedAccount(address account, bytes32 neededRole);
     error AlreadyInitialized();
+    error BeaconDepositFailed(uint256 nodeOperatorId, uint256 keyIndex);
     error EmptySigningKey(uint256 index);
+    error InvalidDepositValue(uint256 expected, uint256 received);
+    error InvalidDepositsCount(uint256 count, uint256 max);
     error InvalidKeyBatchSize(uint256 count, uint256 max);
+    error InvalidMaxOperatorShare(uint256 shareBasisPoints);
     error InvalidNodeOperatorName(uint256 length, uint256 maxLength);
     error InvalidPubkeysLength(uint256 expected, uint256 actual);
     error InvalidSignaturesLength(uint256 expected, uint256 actual);
@@ -16,21 +20,28 @@ interface IStakingModule {
     error NodeOperatorInactive(uint256 nodeOperatorId);
     error NodeOperatorNotFound(uint256 nodeOperatorId);
     error NotDeployer(address caller, uint64 nonce);
+    error NotEnoughDepositableKeys(uint256 requested, uint256 available);
     error NotInitialized();
     error NotNodeOperatorManager(uint256 nodeOperatorId, address caller);
+    error NotPool(address caller);
+    error PoolCallFailed();
+    error RegistryWithoutCode(address registry);
     error SigningKeyAlreadyKnown(uint256 index, bytes32 pubkeyHash);
     error SigningKeyDeposited(uint256 index, uint256 deposited);
     error SigningKeyOutOfRange(uint256 fromIndex, uint256 count, uint256 total);
     error TooManyNodeOperators(uint256 max);
     error ZeroAddress();
 
+    event DepositedSigningKeysCountChanged(uint256 indexed nodeOperatorId, uint256 depositedKeys);
     event Initialized(address indexed deployer);
+    event MaxOperatorShareSet(uint256 shareBasisPoints);
     event NodeOperatorActiveSet(uint256 indexed nodeOperatorId, bool active);
     event NodeOperatorAdded(uint256 indexed nodeOperatorId, string name, address rewardAddress, address manager);
     event NodeOperatorManagerSet(uint256 indexed nodeOperatorId, address manager);
     event NodeOperatorNameSet(uint256 indexed nodeOperatorId, string name);
     event NodeOperatorRewardAddressSet(uint256 indexed nodeOperatorId, address rewardAddress);
     event NonceChanged(uint256 nonce);
+    event RewardsDistributed(uint256 indexed nodeOperatorId, address indexed rewardAddress, uint256 shares);
     event RoleAdminChanged(bytes32 indexed role, bytes32 indexed previousAdminRole, bytes32 indexed newAdminRole);
     event RoleGranted(bytes32 indexed role, address indexed account, address indexed sender);
     event RoleRevoked(bytes32 indexed role, address indexed account, address indexed sender);
@@ -38,53 +49,68 @@ interface IStakingModule {
     event SigningKeyRemoved(uint256 indexed nodeOperatorId, bytes pubkey);
     event TotalSigningKeysCountChanged(uint256 indexed nodeOperatorId, uint256 totalKeys);
     event VettedSigningKeysCountChanged(uint256 indexed nodeOperatorId, uint256 vettedKeys);
+    event WithdrawalCredentialsSet(bytes32 withdrawalCredentials);
 
-    /// Served by: staking-module
+    /// Served by: staking-module-registry
     function MANAGE_NODE_OPERATOR_ROLE() external view returns (bytes32);
-    /// Served by: staking-module
+    /// Served by: staking-module-registry
     function SET_VETTED_KEYS_ROLE() external view returns (bytes32);
-    /// Served by: staking-module
+    /// Served by: staking-module-registry
     function activateNodeOperator(uint256 node_operator_id) external;
-    /// Served by: staking-module
+    /// Served by: staking-module-registry
     function addNodeOperator(string memory name, address reward_address, address manager) external returns (uint256);
-    /// Served by: staking-module
+    /// Served by: staking-module-registry
     function addSigningKeys(uint256 node_operator_id, uint64 count, bytes memory pubkeys, bytes memory signatures) external;
-    /// Served by: staking-module
+    /// Served by: staking-module-registry
     function deactivateNodeOperator(uint256 node_operator_id) external;
     /// Served by: staking-module
+    function deposit(uint256 validators) external payable;
+    /// Served by: staking-module
+    function distributeRewards() external returns (uint256);
+    /// Served by: staking-module-registry
     function getActiveNodeOperatorsCount() external view returns (uint256);
     /// Served by: staking-module
+    function getMaxOperatorShare() external view returns (uint16);
+    /// Served by: staking-module
+    function getModuleContracts() external view returns (address, address, address);
+    /// Served by: staking-module-registry
     function getNodeOperator(uint256 node_operator_id) external view returns (bool, string memory, address, address, uint64, uint64, uint64, uint64);
-    /// Served by: staking-module
+    /// Served by: staking-module-registry
     function getNodeOperatorIds(uint256 offset, uint256 limit) external view returns (uint256[] memory);
-    /// Served by: staking-module
+    /// Served by: staking-module-registry
     function getNodeOperatorsCount() external view returns (uint256);
-    /// Served by: staking-module
+    /// Served by: staking-module-registry
     function getNonce() external view returns (uint256);
-    /// Served by: staking-module
+    /// Served by: staking-module-registry
     function getRoleAdmin(bytes32 role) external view returns (bytes32);
-    /// Served by: staking-module
+    /// Served by: staking-module-registry
     function getSigningKeys(uint256 node_operator_id, uint64 offset, uint64 limit) external view returns (bytes memory, bytes memory, bool[] memory);
     /// Served by: staking-module
-    function grantRole(bytes32 role, address account) external;
+    function getStakingModuleSummary() external view returns (uint256, uint256, uint256);
     /// Served by: staking-module
+    function getWithdrawalCredentials() external view returns (bytes32);
+    /// Served by: staking-module-registry
+    function grantRole(bytes32 role, address account) external;
+    /// Served by: staking-module-registry
     function hasRole(bytes32 role, address account) external view returns (bool);
     /// Served by: staking-module
-    function initialize(address admin, uint64 deployer_nonce) external;
-    /// Served by: staking-module
+    function initialize(address admin, uint64 deployer_nonce, address pool, address deposit_contract, address withdrawal_vault, bool compounding, address registry_contract) external;
+    /// Served by: staking-module-registry
     function isSigningKeyKnown(bytes memory pubkey) external view returns (bool);
-    /// Served by: staking-module
+    /// Served by: staking-module-registry
     function removeSigningKeys(uint256 node_operator_id, uint64 from_index, uint64 count) external;
-    /// Served by: staking-module
+    /// Served by: staking-module-registry
     function renounceRole(bytes32 role, address confirmation) external;
-    /// Served by: staking-module
+    /// Served by: staking-module-registry
     function revokeRole(bytes32 role, address account) external;
     /// Served by: staking-module
+    function setMaxOperatorShare(uint16 share_basis_points) external;
+    /// Served by: staking-module-registry
     function setNodeOperatorManager(uint256 node_operator_id, address manager) external;
-    /// Served by: staking-module
+    /// Served by: staking-module-registry
     function setNodeOperatorName(uint256 node_operator_id, string memory name) external;
-    /// Served by: staking-module
+    /// Served by: staking-module-registry
     function setNodeOperatorRewardAddress(uint256 node_operator_id, address reward_address) external;
-    /// Served by: staking-module
+    /// Served by: staking-module-registry
     function setNodeOperatorVettedKeys(uint256 node_operator_id, uint64 vetted_keys) external;
 }

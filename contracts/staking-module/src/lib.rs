@@ -75,14 +75,9 @@ pub const MAX_DEPOSITS_PER_CALL: u64 = 100;
 /// `tidepool_math::allocation`).
 pub const DEFAULT_MAX_OPERATOR_SHARE_BP: u16 = 1_000;
 
-/// May add operators, rename them, change their reward and manager addresses, and activate
-/// and deactivate them: `keccak256("MANAGE_NODE_OPERATOR_ROLE")`.
-pub const MANAGE_NODE_OPERATOR_ROLE: B256 =
-    alloy_primitives::b256!("78523850fdd761612f46e844cf5a16bda6b3151d6ae961fd7e8e7b92bfbca7f8");
-/// May set how many of an operator's keys are vetted for deposits:
-/// `keccak256("SET_VETTED_KEYS_ROLE")`.
-pub const SET_VETTED_KEYS_ROLE: B256 =
-    alloy_primitives::b256!("3d3d011953be3de972e577992029eb9ca1342bf220fb4428e5fe96dcc4e48527");
+pub use tidepool_interfaces::roles::staking_module::{
+    MANAGE_NODE_OPERATOR_ROLE, SET_VETTED_KEYS_ROLE,
+};
 
 tidepool_common::solidity_errors! {
     /// Errors of the staking module.

@@ -10,16 +10,20 @@
 //! The staking module's tooling computes deposit data roots with it before sending keys; the
 //! local chain's deposit contract and simulated beacon chain are checked against it.
 //!
-//! `no_std`: the staking module computes each deposit's root with it on chain.
-#![cfg_attr(not(test), no_std)]
+//! Without its `signing` feature (on by default) the crate is `no_std`: the staking module
+//! computes each deposit's root with it on chain.
+#![cfg_attr(not(any(test, feature = "signing")), no_std)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "signing")]
 pub mod deposit_data;
+#[cfg(feature = "signing")]
 pub mod signing;
 
 use alloy_primitives::{Address, B256};
 use sha2::{Digest, Sha256};
 
+#[cfg(feature = "signing")]
 pub use signing::{verify_deposit_signature, DepositKey, ForkVersion, SignatureError};
 
 /// Bytes of a BLS12-381 public key (compressed G1 point).

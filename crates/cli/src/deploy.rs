@@ -33,12 +33,27 @@ pub struct Args {
     /// Receives the treasury's part of the fee (default: the admin).
     #[arg(long, value_name = "ADDRESS")]
     pub treasury: Option<Address>,
-    /// Receives validator deposits and the module's fee (default: the admin).
+    /// Use an outside staking module instead of deploying the protocol's own module and
+    /// deposit guard (it receives the deposits and the module's fee).
     #[arg(long, value_name = "ADDRESS")]
     pub staking_module: Option<Address>,
-    /// Gets the pool's DEPOSIT_ROLE (default: the admin).
-    #[arg(long, value_name = "ADDRESS")]
+    /// With --staking-module: gets the pool's DEPOSIT_ROLE (default: the admin). The
+    /// protocol's own module gives it to its deposit guard.
+    #[arg(long, value_name = "ADDRESS", requires = "staking_module")]
     pub depositor: Option<Address>,
+    /// The beacon deposit contract (Ethereum's is 0x00000000219ab540356cBB839Cbe05303d7705Fa);
+    /// default: deploy the local one (contracts/beacon-deposit).
+    #[arg(long, value_name = "ADDRESS", conflicts_with = "staking_module")]
+    pub deposit_contract: Option<Address>,
+    /// A deposit guardian (repeat for each); default: the committee members.
+    #[arg(long = "guardian", value_name = "ADDRESS", conflicts_with = "staking_module")]
+    pub guardians: Vec<Address>,
+    /// Guardian signatures a deposit needs (default: a simple majority of the guardians).
+    #[arg(long, conflicts_with = "staking_module")]
+    pub guardian_quorum: Option<u64>,
+    /// Withdrawal credentials 0x02 (compounding validators, EIP-7251) instead of 0x01.
+    #[arg(long, conflicts_with = "staking_module")]
+    pub compounding: bool,
     /// An oracle committee member (repeat for each).
     #[arg(long = "member", value_name = "ADDRESS")]
     pub members: Vec<Address>,
@@ -76,6 +91,10 @@ pub fn run(args: &Args) -> Result<()> {
         treasury: args.treasury,
         staking_module: args.staking_module,
         depositor: args.depositor,
+        deposit_contract: args.deposit_contract,
+        guardians: (!args.guardians.is_empty()).then(|| args.guardians.clone()),
+        guardian_quorum: args.guardian_quorum,
+        compounding: args.compounding,
         members: args.members.clone(),
         quorum: args.quorum,
         initial_stake: args.initial_stake_wei,

@@ -8,6 +8,7 @@ mod bench;
 mod build;
 mod demo;
 mod deploy;
+mod depositor;
 mod keys;
 mod operator;
 mod oracle;
@@ -48,6 +49,9 @@ enum Command {
     /// Node operator tools: list operators and their keys, check a deposit data file and
     /// upload its keys to the staking module, generate deterministic dev keys.
     Operator(operator::Args),
+    /// Deposit buffered ETH to validators through the deposit guard, signed by guardian
+    /// keys; without --validators, print what could be deposited and the digest to sign.
+    Deposit(depositor::Args),
     /// Run the life cycle (stake, report, transfer, withdraw, slash, claim) and print a
     /// table after each step.
     Demo(demo::Args),
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Oracle(args) => oracle::run(args),
         Command::Operator(args) => operator::run(args),
+        Command::Deposit(args) => depositor::run(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {

@@ -110,7 +110,7 @@ impl From<BunkerArg> for Bunker {
     }
 }
 
-async fn connect(
+pub(crate) async fn connect(
     chain: &ChainArgs,
     signers: Vec<tidepool_deploy::PrivateKeySigner>,
 ) -> Result<(Client, Deployment)> {

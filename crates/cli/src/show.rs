@@ -20,6 +20,16 @@ pub fn contracts(deployment: &Deployment) -> String {
     for (name, c) in deployment.contracts.iter() {
         out.push_str(&format!("  {name:<22} {}\n", c.address));
     }
+    if let Some(m) = &deployment.module {
+        for (name, address) in [
+            ("stakingModule", m.staking_module.address),
+            ("stakingModuleRegistry", m.registry.address),
+            ("depositGuard", m.deposit_guard.address),
+            ("depositContract", m.deposit_contract),
+        ] {
+            out.push_str(&format!("  {name:<22} {address}\n"));
+        }
+    }
     out
 }
 

@@ -3,13 +3,20 @@
 use std::net::IpAddr;
 
 use anyhow::{Context, Result};
-use tidepool_deploy::{deploy_and_record, Client, DeployOptions, PrivateKeySigner};
+use tidepool_deploy::{deploy_and_record, Client, DeployOptions, OperatorSetup, PrivateKeySigner};
 use tidepool_node::node::{Node, NodeConfig};
 
 use crate::{build, show, workspace::Workspace};
 
 /// Dev accounts (of the node's test mnemonic) that form the committee: 5 to 9, quorum 3.
+/// They are the deposit guardians too.
 const COMMITTEE: std::ops::RangeInclusive<usize> = 5..=9;
+/// Dev account that receives the dev operator's rewards.
+const OPERATOR_REWARDS: usize = 4;
+/// Keys of the local chain's dev operator: room for 64 validators (2,048 ETH).
+const DEV_OPERATOR_KEYS: u32 = 64;
+/// Seed of the dev operator's deterministic BLS keys (public: never use them on a real chain).
+pub const DEV_OPERATOR_SEED: &[u8] = b"tidepool local chain dev operator";
 
 /// Arguments of `tidepool up`.
 #[derive(Debug, clap::Args)]
@@ -52,10 +59,17 @@ pub fn run(args: &Args) -> Result<()> {
     let served = runtime.block_on(async {
         let client = Client::connect(&url, keys.clone()).await?;
         let committee: Vec<_> = keys[COMMITTEE].iter().map(PrivateKeySigner::address).collect();
+        let operator = OperatorSetup {
+            name: "dev operator".into(),
+            reward_address: keys[OPERATOR_REWARDS].address(),
+            key_seed: DEV_OPERATOR_SEED.to_vec(),
+            keys: DEV_OPERATOR_KEYS,
+        };
         let options = DeployOptions {
             artifacts: ws.root.join("target/wasm"),
             members: committee,
             quorum: Some(3),
+            operators: vec![operator],
             ..DeployOptions::default()
         };
         eprintln!("deploying to the local node at {url}");
@@ -76,8 +90,9 @@ pub fn run(args: &Args) -> Result<()> {
         println!("\nDev accounts (10,000 ETH each; keys from the public test mnemonic):");
         for (i, k) in keys.iter().enumerate() {
             let role = match i {
-                0 => "deployer, admin, treasury, staking module, depositor",
-                i if COMMITTEE.contains(&i) => "oracle committee (3 of 5)",
+                0 => "deployer, admin, treasury, dev operator's key manager",
+                OPERATOR_REWARDS => "dev operator's rewards",
+                i if COMMITTEE.contains(&i) => "oracle committee and deposit guardians (3 of 5)",
                 _ => "free",
             };
             println!(

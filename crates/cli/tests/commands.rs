@@ -241,7 +241,10 @@ fn oracle_commands_build_sign_and_submit_a_report_from_beacon_files() {
     let mut deploy = tidepool();
     deploy
         .args(["deploy", "--rpc", &node.url(), "--private-key", &dev_key(&node, 0), "--out"])
-        .arg(&out);
+        .arg(&out)
+        // An outside module (a dev account) the deployer deposits to directly: this test is
+        // about the report commands.
+        .args(["--staking-module", &node.chain().lock().signers()[9].address().to_string()]);
     for i in 5..8 {
         deploy.args(["--member", &node.chain().lock().signers()[i].address().to_string()]);
     }

@@ -52,10 +52,13 @@ async fn frame(name: &str) -> Option<Frame> {
     let from = deployer.address();
     let client = Client::connect(&node.url(), [deployer]).await.expect("connect");
     let members: Vec<_> = (1..=5).map(member).collect();
+    // An outside module (an account) that the deployer deposits to directly: these tests
+    // are about reports, not about the module's keys and guardians.
     let options = DeployOptions {
         artifacts: artifacts(),
         members: members.iter().map(PrivateKeySigner::address).collect(),
         quorum: Some(3),
+        staking_module: Some(member(9).address()),
         ..DeployOptions::default()
     };
     let d = deploy_protocol(&client, from, &options, &mut |_| {}).await.expect("deploy");

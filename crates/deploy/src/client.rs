@@ -341,6 +341,20 @@ impl Client {
         Ok((block.header.number, block.header.timestamp))
     }
 
+    /// The hash of block `number`.
+    ///
+    /// # Errors
+    /// [`Error::Rpc`]; [`Error::Unexpected`] if there is no such block.
+    pub async fn block_hash(&self, number: u64) -> Result<B256, Error> {
+        let block = self
+            .provider
+            .get_block_by_number(BlockNumberOrTag::Number(number))
+            .await
+            .map_err(|e| rpc_error("eth_getBlockByNumber", e))?
+            .ok_or_else(|| Error::Unexpected(format!("the node has no block {number}")))?;
+        Ok(block.header.hash)
+    }
+
     /// The last block at or after `from` whose timestamp is at most `time`, by binary search
     /// (timestamps never decrease), or `None` if block `from` is already later.
     ///

@@ -6,7 +6,8 @@ use alloy_primitives::{Address, Bytes, B256};
 use alloy_sol_types::{Panic, Revert, SolError, SolInterface};
 
 use tidepool_interfaces::{
-    IArbWasm, IOracle, IPool, IRateFeed, IVault, IWithdrawalQueue, IWrapped,
+    IArbWasm, IDepositGuard, IOracle, IPool, IRateFeed, IStakingModule, IVault, IWithdrawalQueue,
+    IWrapped,
 };
 
 /// Errors of deployment and of driving a deployed protocol.
@@ -140,6 +141,8 @@ pub fn decode_revert(data: &[u8]) -> String {
         IWrapped::IWrappedErrors,
         IRateFeed::IRateFeedErrors,
         IVault::IVaultErrors,
+        IStakingModule::IStakingModuleErrors,
+        IDepositGuard::IDepositGuardErrors,
         IArbWasm::IArbWasmErrors
     );
     format!("unknown error 0x{}", alloy_primitives::hex::encode(data))

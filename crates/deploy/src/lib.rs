@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 mod client;
+pub mod deposit;
 mod error;
 pub mod invariants;
 pub mod permit;
@@ -28,8 +29,10 @@ pub use alloy_signer::SignerSync;
 pub use alloy_signer_local::PrivateKeySigner;
 pub use client::{Client, Receipt};
 pub use error::{decode_revert, Error};
-pub use protocol::{deploy_and_record, deploy_protocol, BeaconConfig, DeployOptions};
-pub use record::{Addresses, ContractRecord, Deployment};
+pub use protocol::{
+    deploy_and_record, deploy_protocol, BeaconConfig, DeployOptions, OperatorSetup,
+};
+pub use record::{Addresses, ContractRecord, Deployment, ModuleSetup};
 
 /// Ether in wei.
 pub const ETHER: alloy_primitives::U256 =

@@ -7,10 +7,13 @@ use tidepool_programs::Program as Id;
 
 use crate::{
     program::{self, Activation, Placed, Program},
-    record::{ContractRecord, Contracts, OracleSetup},
+    record::{ContractRecord, Contracts, ModuleSetup, OracleSetup},
     Client, Deployment, Error,
 };
-use tidepool_interfaces::{roles, IOracle, IPool, IRateFeed, IVault, IWithdrawalQueue, IWrapped};
+use tidepool_interfaces::{
+    roles, IDepositGuard, IOracle, IPool, IRateFeed, IStakingModule, IVault, IWithdrawalQueue,
+    IWrapped,
+};
 
 /// The beacon chain the oracle's frames follow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,10 +86,25 @@ pub struct DeployOptions {
     pub admin: Option<Address>,
     /// Receives the treasury's part of the fee (default: the admin).
     pub treasury: Option<Address>,
-    /// Receives validator deposits and the module's part of the fee (default: the admin).
+    /// An outside staking module (tests that stand in for it): the protocol's own module,
+    /// deposit guard and deposit contract are then not deployed, and `depositor` holds the
+    /// pool's `DEPOSIT_ROLE`. Default: the protocol's own module.
     pub staking_module: Option<Address>,
-    /// Gets the pool's `DEPOSIT_ROLE` (default: the admin).
+    /// Gets the pool's `DEPOSIT_ROLE` with an outside module (default: the admin); with the
+    /// protocol's own module the deposit guard holds it.
     pub depositor: Option<Address>,
+    /// The beacon deposit contract (Ethereum's on mainnet); default: deploy the local one
+    /// (contracts/beacon-deposit).
+    pub deposit_contract: Option<Address>,
+    /// Deposit guardians (default: the committee members).
+    pub guardians: Option<Vec<Address>>,
+    /// Guardian signatures a deposit needs (default: a simple majority of the guardians).
+    pub guardian_quorum: Option<u64>,
+    /// `0x02` withdrawal credentials (compounding validators) instead of `0x01`.
+    pub compounding: bool,
+    /// Node operators to add, with their keys all vetted (the local chain's dev operator).
+    /// The deployer manages them, so it can upload their keys.
+    pub operators: Vec<OperatorSetup>,
     /// Committee members; none leaves reporting halted until the admin seats some.
     pub members: Vec<Address>,
     /// Signatures a report needs (default: a simple majority of `members`).
@@ -99,6 +117,45 @@ pub struct DeployOptions {
     pub consensus_version: u64,
 }
 
+/// A node operator added at deployment, with deterministic dev keys (the local chain's
+/// dev operator, tests and the benchmark; real operators upload their own keys with
+/// `tidepool operator keys add`).
+#[derive(Clone, Debug)]
+pub struct OperatorSetup {
+    /// Its name.
+    pub name: String,
+    /// Where its rewards go.
+    pub reward_address: Address,
+    /// Seed of its BLS keys (`tidepool_beacon::signing::DepositKey::from_seed`): public, so
+    /// never for a real chain.
+    pub key_seed: Vec<u8>,
+    /// How many keys: each signs a 32-ETH deposit to the withdrawal vault's credentials for
+    /// the genesis fork version 0x00000000, so every deposit is valid on the beacon chain.
+    pub keys: u32,
+}
+
+impl OperatorSetup {
+    /// Its keys' public keys and deposit signatures for `credentials`, each concatenated.
+    pub fn signed_keys(&self, credentials: alloy_primitives::B256) -> (Vec<u8>, Vec<u8>) {
+        use tidepool_beacon::signing::{DepositKey, ForkVersion};
+        let (mut pubkeys, mut signatures) = (Vec::new(), Vec::new());
+        for index in 0..self.keys {
+            let signed = DepositKey::from_seed(&self.key_seed, index).sign_deposit(
+                credentials,
+                tidepool_beacon::FULL_DEPOSIT_GWEI,
+                ForkVersion::MAINNET,
+            );
+            pubkeys.extend_from_slice(&signed.pubkey);
+            signatures.extend_from_slice(&signed.signature);
+        }
+        (pubkeys, signatures)
+    }
+}
+
+/// The local beacon deposit contract, compiled offline (contracts/beacon-deposit).
+const BEACON_DEPOSIT_ARTIFACT: &str =
+    include_str!("../../../contracts/beacon-deposit/out/BeaconDeposit.json");
+
 impl Default for DeployOptions {
     fn default() -> Self {
         Self {
@@ -107,6 +164,11 @@ impl Default for DeployOptions {
             treasury: None,
             staking_module: None,
             depositor: None,
+            deposit_contract: None,
+            guardians: None,
+            guardian_quorum: None,
+            compounding: false,
+            operators: Vec::new(),
             members: Vec::new(),
             quorum: None,
             // 0.01 ether: enough that rounding dust never matters, cheap on a real chain.
@@ -170,7 +232,6 @@ pub async fn deploy_protocol(
     };
     let admin = options.admin.unwrap_or(deployer);
     let treasury = options.treasury.unwrap_or(admin);
-    let staking_module = options.staking_module.unwrap_or(admin);
     let depositor = options.depositor.unwrap_or(admin);
     let (_, now) = client.latest_block().await?;
     let (genesis_time, initial_epoch) = options.beacon.resolve(now)?;
@@ -189,8 +250,16 @@ pub async fn deploy_protocol(
         ("rateFeed", Id::RateFeed),
         ("oracleAdmin", Id::OracleAdmin),
         ("oracle", Id::Oracle),
+        ("stakingModuleRegistry", Id::StakingModuleRegistry),
+        ("stakingModule", Id::StakingModule),
+        ("depositGuard", Id::DepositGuard),
     ];
-    let mut placed: Vec<(&str, &Program, Placed)> = Vec::with_capacity(order.len());
+    let own_module = options.staking_module.is_none();
+    let order = order.into_iter().filter(|(_, id)| {
+        own_module
+            || !matches!(id, Id::StakingModule | Id::StakingModuleRegistry | Id::DepositGuard)
+    });
+    let mut placed: Vec<(&str, &Program, Placed)> = Vec::new();
     for (role_name, id) in order {
         let program = by_id(id)?;
         let at = program::place(client, deployer, program).await?;
@@ -236,6 +305,29 @@ pub async fn deploy_protocol(
     let (oracle_at, oracle) = get("oracle")?;
     let (oracle_admin_at, oracle_admin) = get("oracleAdmin")?;
     let _ = (accounting_at, pool_admin_at, ledger_at, queue_admin_at, oracle_admin_at);
+    let own = if own_module {
+        let deposit_contract = match options.deposit_contract {
+            Some(address) => address,
+            None => {
+                let code = beacon_deposit_code()?;
+                let (address, _) = client.create(deployer, code).await?;
+                progress(format!("deployed the local beacon deposit contract at {address}"));
+                address
+            }
+        };
+        Some((
+            get("stakingModule")?,
+            get("stakingModuleRegistry")?,
+            get("depositGuard")?,
+            deposit_contract,
+        ))
+    } else {
+        None
+    };
+    let staking_module = match &own {
+        Some(((_, module), ..)) => module.address,
+        None => options.staking_module.unwrap_or(admin),
+    };
 
     // 3. Initialise, each contract after those it reads.
     let zero = U256::ZERO;
@@ -313,6 +405,26 @@ pub async fn deploy_protocol(
         }
         progress(format!("seated {} committee members, quorum {quorum}", options.members.len()));
     }
+    let module = match own {
+        Some((module, registry, guard, deposit_contract)) => {
+            let ids = ModuleIds { module, registry, guard, deposit_contract };
+            let setup =
+                deploy_module(client, deployer, options, &ids, pool.address, &withdrawal_vault)
+                    .await?;
+            progress(format!(
+                "initialised the staking module and the deposit guard ({} guardians, quorum {}; \
+                 deposits to {deposit_contract})",
+                setup.guardians.len(),
+                setup.guardian_quorum
+            ));
+            for name in &setup.operators {
+                progress(format!("added node operator {name:?} with its keys vetted"));
+            }
+            Some(setup)
+        }
+        None => None,
+    };
+    let depositor = module.as_ref().map_or(depositor, |m| m.deposit_guard.address);
     let grant = IPool::grantRoleCall { role: roles::pool::DEPOSIT_ROLE, account: depositor };
     client.send(deployer, pool.address, grant, zero).await?;
     progress(format!("granted DEPOSIT_ROLE to {depositor}"));
@@ -323,7 +435,11 @@ pub async fn deploy_protocol(
             let renounce = IOracle::renounceRoleCall { role: members_role, confirmation: deployer };
             client.send(deployer, oracle.address, renounce, zero).await?;
         }
-        for target in [pool.address, queue.address, oracle.address] {
+        let mut targets = vec![pool.address, queue.address, oracle.address];
+        if let Some(m) = &module {
+            targets.extend([m.staking_module.address, m.deposit_guard.address]);
+        }
+        for target in targets {
             let grant = IPool::grantRoleCall { role: roles::DEFAULT_ADMIN_ROLE, account: admin };
             client.send(deployer, target, grant, zero).await?;
             let renounce =
@@ -363,8 +479,130 @@ pub async fn deploy_protocol(
             initial_epoch,
             epochs_per_frame: options.beacon.epochs_per_frame,
         },
+        module,
     })
 }
+
+/// The module's placed programs and the deposit contract.
+struct ModuleIds {
+    module: (Placed, ContractRecord),
+    registry: (Placed, ContractRecord),
+    guard: (Placed, ContractRecord),
+    deposit_contract: Address,
+}
+
+/// The local deposit contract's creation code, from its artifact.
+fn beacon_deposit_code() -> Result<alloy_primitives::Bytes, Error> {
+    let artifact: serde_json::Value = serde_json::from_str(BEACON_DEPOSIT_ARTIFACT)
+        .map_err(|e| Error::Unexpected(format!("the deposit contract's artifact: {e}")))?;
+    let hex = artifact["bytecode"].as_str().ok_or_else(|| {
+        Error::Unexpected("the deposit contract's artifact has no bytecode".into())
+    })?;
+    hex.parse().map_err(|e| Error::Unexpected(format!("the deposit contract's bytecode: {e}")))
+}
+
+/// Initialises the module and the guard, seats the guardians and adds `options.operators`
+/// with every key vetted.
+async fn deploy_module(
+    client: &Client,
+    deployer: Address,
+    options: &DeployOptions,
+    ids: &ModuleIds,
+    pool: Address,
+    withdrawal_vault: &ContractRecord,
+) -> Result<ModuleSetup, Error> {
+    let zero = U256::ZERO;
+    let ((module_at, module), (_, registry), (guard_at, guard)) =
+        (ids.module, ids.registry, ids.guard);
+    let init = IStakingModule::initializeCall {
+        admin: deployer,
+        deployer_nonce: module_at.deployer_nonce,
+        pool,
+        deposit_contract: ids.deposit_contract,
+        withdrawal_vault: withdrawal_vault.address,
+        compounding: options.compounding,
+        registry_contract: registry.address,
+    };
+    client.send(deployer, module.address, init, zero).await?;
+    let init = IDepositGuard::initializeCall {
+        admin: deployer,
+        deployer_nonce: guard_at.deployer_nonce,
+        pool,
+        staking_module: module.address,
+        deposit_contract: ids.deposit_contract,
+    };
+    client.send(deployer, guard.address, init, zero).await?;
+    let guardians = options.guardians.clone().unwrap_or_else(|| options.members.clone());
+    let n = guardians.len() as u64;
+    let guardian_quorum = options.guardian_quorum.unwrap_or(n / 2 + 1);
+    if guardian_quorum == 0 {
+        return Err(Error::Options("a guardian quorum must be at least 1".into()));
+    }
+    for guardian in &guardians {
+        let add = IDepositGuard::addGuardianCall {
+            guardian: *guardian,
+            quorum: U256::from(guardian_quorum),
+        };
+        client.send(deployer, guard.address, add, zero).await?;
+    }
+    let credentials =
+        client.view(module.address, IStakingModule::getWithdrawalCredentialsCall {}).await?;
+    let mut operators = Vec::new();
+    if !options.operators.is_empty() {
+        for role in [
+            roles::staking_module::MANAGE_NODE_OPERATOR_ROLE,
+            roles::staking_module::SET_VETTED_KEYS_ROLE,
+        ] {
+            let grant = IStakingModule::grantRoleCall { role, account: deployer };
+            client.send(deployer, module.address, grant, zero).await?;
+        }
+        for (id, op) in options.operators.iter().enumerate() {
+            let id = U256::from(id);
+            let add = IStakingModule::addNodeOperatorCall {
+                name: op.name.clone(),
+                reward_address: op.reward_address,
+                manager: deployer,
+            };
+            client.send(deployer, module.address, add, zero).await?;
+            let (pubkeys, signatures) = op.signed_keys(credentials);
+            let count = pubkeys.len() / tidepool_beacon::PUBKEY_LENGTH;
+            let per_batch = MAX_KEYS_PER_BATCH;
+            for (keys, sigs) in pubkeys
+                .chunks(per_batch * tidepool_beacon::PUBKEY_LENGTH)
+                .zip(signatures.chunks(per_batch * tidepool_beacon::SIGNATURE_LENGTH))
+            {
+                let batch = IStakingModule::addSigningKeysCall {
+                    node_operator_id: id,
+                    count: (keys.len() / tidepool_beacon::PUBKEY_LENGTH) as u64,
+                    pubkeys: keys.to_vec().into(),
+                    signatures: sigs.to_vec().into(),
+                };
+                client.send(deployer, module.address, batch, zero).await?;
+            }
+            let vet = IStakingModule::setNodeOperatorVettedKeysCall {
+                node_operator_id: id,
+                vetted_keys: count as u64,
+            };
+            client.send(deployer, module.address, vet, zero).await?;
+            operators.push(op.name.clone());
+        }
+    }
+    let credentials =
+        client.view(module.address, IStakingModule::getWithdrawalCredentialsCall {}).await?;
+    Ok(ModuleSetup {
+        staking_module: module,
+        registry,
+        deposit_guard: guard,
+        deposit_contract: ids.deposit_contract,
+        withdrawal_credentials: credentials,
+        guardians,
+        guardian_quorum,
+        operators,
+    })
+}
+
+/// Most keys one `addSigningKeys` call carries (the module's limit).
+const MAX_KEYS_PER_BATCH: usize = 50;
 
 /// Deploys the protocol and records it in `<dir>/<chain-id>.json`, unless that file
 /// already records a deployment that is live on this chain (then nothing is sent), or

@@ -129,6 +129,32 @@ pub struct Deployment {
     pub contracts: Contracts,
     /// The oracle's committee and frames.
     pub oracle: OracleSetup,
+    /// The protocol's own staking module, its deposit guard and the beacon deposit contract;
+    /// absent when the deployment uses an outside module (`staking_module` above).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module: Option<ModuleSetup>,
+}
+
+/// The staking module's side of a deployment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModuleSetup {
+    /// The module (the `staking-module` program): the pool's deposits and fee shares go here.
+    pub staking_module: ContractRecord,
+    /// Its operators, keys and vetting (`staking-module-registry`), run by delegatecall.
+    pub registry: ContractRecord,
+    /// Holds the pool's `DEPOSIT_ROLE`; deposits need its guardians' quorum.
+    pub deposit_guard: ContractRecord,
+    /// The beacon deposit contract (deployed with the protocol on a local chain).
+    pub deposit_contract: Address,
+    /// Every deposit's withdrawal credentials (the withdrawal vault's).
+    pub withdrawal_credentials: B256,
+    /// The deposit guardians.
+    pub guardians: Vec<Address>,
+    /// Guardian signatures a deposit needs.
+    pub guardian_quorum: u64,
+    /// Node operators added at deployment (the local chain's dev operator), by id.
+    pub operators: Vec<String>,
 }
 
 /// The protocol's main addresses, for whatever holds a deployment (the record itself, the

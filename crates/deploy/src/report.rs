@@ -72,7 +72,15 @@ pub fn sign(
     oracle: Address,
     keys: &[&PrivateKeySigner],
 ) -> Result<Vec<Bytes>, Error> {
-    let hash = digest(data, chain_id, oracle);
+    sign_ascending(digest(data, chain_id, oracle), keys)
+}
+
+/// 65-byte signatures of `keys` over `hash`, in ascending signer order: what the oracle's
+/// committee and the deposit guard's guardians both send.
+///
+/// # Errors
+/// [`Error::Signer`].
+pub fn sign_ascending(hash: B256, keys: &[&PrivateKeySigner]) -> Result<Vec<Bytes>, Error> {
     let mut keys = keys.to_vec();
     keys.sort_by_key(|k| k.address());
     keys.iter()

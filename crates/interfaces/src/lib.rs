@@ -52,6 +52,10 @@ sol!(
     #[sol(all_derives)]
     "../../abi/IStakingModule.sol"
 );
+sol!(
+    #[sol(all_derives)]
+    "../../abi/IDepositGuard.sol"
+);
 
 sol! {
     /// Arbitrum's precompile for Stylus programs (`0x…71`), as far as the local node
@@ -125,6 +129,17 @@ pub mod roles {
         pub const DEPOSIT_ROLE: B256 = id(b"DEPOSIT_ROLE");
         /// May set the fee, its split and the positive-rebase cap.
         pub const FEE_MANAGER_ROLE: B256 = id(b"FEE_MANAGER_ROLE");
+    }
+
+    /// The staking module's roles.
+    pub mod staking_module {
+        use super::{id, B256};
+
+        /// May add operators, rename them, change their reward and manager addresses, and
+        /// activate and deactivate them.
+        pub const MANAGE_NODE_OPERATOR_ROLE: B256 = id(b"MANAGE_NODE_OPERATOR_ROLE");
+        /// May set how many of an operator's keys are vetted for deposits.
+        pub const SET_VETTED_KEYS_ROLE: B256 = id(b"SET_VETTED_KEYS_ROLE");
     }
 
     /// The withdrawal queue's roles.

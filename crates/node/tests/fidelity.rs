@@ -368,3 +368,31 @@ fn relay_program() -> String {
     (local.get $st)"#,
     )
 }
+
+#[test]
+fn arbsys_gives_the_block_number_and_the_real_hashes_of_the_last_256_blocks() {
+    use tidepool_node::evm::arbsys::{self, IArbSys};
+    let mut chain = chain();
+    for _ in 0..300 {
+        chain.mine_empty(None);
+    }
+    let (ok, out) = call(&mut chain, arbsys::ADDRESS, IArbSys::arbBlockNumberCall {}.abi_encode());
+    assert!(ok);
+    let current = IArbSys::arbBlockNumberCall::abi_decode_returns(&out).expect("uint").to::<u64>();
+    assert!(current >= 300);
+    let hash_of = |chain: &mut Chain, n: u64| {
+        let data = IArbSys::arbBlockHashCall { arbBlockNum: U256::from(n) }.abi_encode();
+        let (ok, out) = call(chain, arbsys::ADDRESS, data);
+        ok.then(|| IArbSys::arbBlockHashCall::abi_decode_returns(&out).expect("bytes32"))
+    };
+    for n in [current - 1, current - 100, current - 256] {
+        let mined = chain.block(n).expect("mined").hash;
+        assert_eq!(hash_of(&mut chain, n), Some(mined), "block {n}: the header's hash");
+    }
+    assert_eq!(hash_of(&mut chain, current), None, "the current block has no hash yet");
+    assert_eq!(hash_of(&mut chain, current - 257), None, "older than 256 blocks");
+    let (ok, out) = call(&mut chain, arbsys::ADDRESS, IArbSys::arbChainIDCall {}.abi_encode());
+    assert!(ok);
+    let id = IArbSys::arbChainIDCall::abi_decode_returns(&out).expect("uint");
+    assert_eq!(id, U256::from(ChainConfig::default().chain_id));
+}

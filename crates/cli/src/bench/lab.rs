@@ -10,11 +10,11 @@ use alloy_primitives::{keccak256, Address, U256};
 use alloy_sol_types::SolCall;
 use anyhow::{bail, ensure, Context, Result};
 use tidepool_deploy::{
-    decode_revert, deploy_protocol,
+    decode_revert, deploy_protocol, deposit,
     report::{self, Observation},
-    Addresses, Client, DeployOptions, Deployment, PrivateKeySigner, ETHER,
+    Addresses, Client, DeployOptions, Deployment, OperatorSetup, PrivateKeySigner, ETHER,
 };
-use tidepool_interfaces::{IOracle, IPool, IWithdrawalQueue};
+use tidepool_interfaces::{IDepositGuard, IOracle, IPool, IWithdrawalQueue};
 use tidepool_node::{
     arbwasmcache::{self, IArbWasmCache},
     chain::{BlockNumberOrTag, Chain, TransactionRequest},
@@ -104,6 +104,19 @@ pub fn ether(n: u64) -> U256 {
     U256::from(n) * ETHER
 }
 
+/// Keys of the bench's node operator: enough for the deposit rows.
+pub const OPERATOR_KEYS: u32 = 16;
+
+/// The bench's node operator, with deterministic dev keys, its rewards to `reward_address`.
+fn bench_operator(reward_address: Address) -> OperatorSetup {
+    OperatorSetup {
+        name: "bench operator".into(),
+        reward_address,
+        key_seed: b"tidepool bench operator".to_vec(),
+        keys: OPERATOR_KEYS,
+    }
+}
+
 impl Addresses for Lab {
     fn deployment(&self) -> &Deployment {
         &self.d
@@ -131,6 +144,7 @@ impl Lab {
             artifacts: artifacts.to_owned(),
             members: committee.iter().take(SEATED).map(PrivateKeySigner::address).collect(),
             quorum: Some(3),
+            operators: vec![bench_operator(deployer)],
             ..DeployOptions::default()
         };
         let d = deploy_protocol(&client, deployer, &options, &mut |_| {}).await?;
@@ -145,8 +159,15 @@ impl Lab {
             committee,
         };
         if pricing == Pricing::Cached {
-            let programs: Vec<Address> =
+            let mut programs: Vec<Address> =
                 lab.d.contracts.iter().iter().map(|(_, c)| c.address).collect();
+            if let Some(m) = &lab.d.module {
+                programs.extend([
+                    m.staking_module.address,
+                    m.registry.address,
+                    m.deposit_guard.address,
+                ]);
+            }
             for program in programs {
                 lab.send(
                     deployer,
@@ -278,6 +299,24 @@ impl Lab {
         let signatures = report::sign(&prepared.data, self.d.chain_id, oracle, &keys)?;
         let call = IOracle::submitReportCall { data: prepared.data, signatures };
         self.send(self.deployer, oracle, call)
+    }
+
+    /// Deposits `validators` keys through the deposit guard, attested by the first three
+    /// committee members (the guardians, quorum 3); its gas.
+    pub async fn deposit(&self, validators: u64) -> Result<Sent> {
+        let module = deposit::module(&self.d)?;
+        let seen = deposit::attestation(&self.client, module).await?;
+        let keys: Vec<_> = self.committee.iter().take(3).collect();
+        let signatures = report::sign_ascending(seen.digest, &keys)?;
+        let call = IDepositGuard::depositBufferedEtherCall {
+            validators: U256::from(validators),
+            block_number: U256::from(seen.block_number),
+            block_hash: seen.block_hash,
+            deposit_root: seen.deposit_root,
+            nonce: seen.nonce,
+            signatures,
+        };
+        self.send(self.deployer, module.deposit_guard.address, call)
     }
 
     /// Seats committee key `index` with the new `quorum` (the deployer manages members).

@@ -191,6 +191,12 @@ pub async fn operations(lab: &Lab, scales: &Scales) -> Result<Vec<Figure>> {
     r.add("submitReport", "quorum 5 of 7, accounting included", lab.report(5, false).await?);
     lab.set_quorum(7)?;
     r.add("submitReport", "quorum 7 of 7, accounting included", lab.report(7, false).await?);
+
+    // Deposits to the beacon chain: the guard checks 3 guardian signatures, the pool sends
+    // the ETH, the module allocates keys and calls the deposit contract once per key.
+    lab.send_value(dave, pool, submit(), ether(11 * 32))?;
+    r.add("depositBufferedEther", "1 validator, guardians 3 of 5", lab.deposit(1).await?);
+    r.add("depositBufferedEther", "10 validators, guardians 3 of 5", lab.deposit(10).await?);
     Ok(r.0)
 }
 

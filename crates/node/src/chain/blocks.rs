@@ -34,6 +34,9 @@ impl Chain {
     pub(super) fn push_block(&mut self, header: Header, txs: Vec<B256>) -> B256 {
         let hash = header.hash_slow();
         self.block_by_hash.insert(hash, header.number);
+        // What BLOCKHASH and ArbSys's arbBlockHash answer: the real header hash (the empty
+        // database under the cache would otherwise invent one from the number).
+        self.db.cache.block_hashes.insert(U256::from(header.number), hash);
         self.blocks.push(MinedBlock { header, hash, txs });
         hash
     }
