@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::SolInterface;
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
 use tidepool_beacon::{
     deposit_data::{self, DepositDataEntry, ValidDeposit},
     withdrawal_credentials, DepositKey, ForkVersion, FULL_DEPOSIT_GWEI, PUBKEY_LENGTH,
@@ -41,14 +41,37 @@ pub struct ModuleArgs {
     /// JSON-RPC URL of the chain the staking module lives on.
     #[arg(long, value_name = "URL")]
     pub rpc: String,
-    /// The staking module's address.
+    /// The staking module's address (default: the module of the chain's deployment record,
+    /// deployments/<chain-id>.json).
     #[arg(long, value_name = "ADDR")]
-    pub module: Address,
+    pub module: Option<Address>,
 }
 
-/// Where the protocol's withdrawal vault is: keys must withdraw to it.
+impl ModuleArgs {
+    /// The module: `--module`, or the one the chain's deployment record names.
+    fn address(&self, client: &Client) -> Result<Address> {
+        if let Some(address) = self.module {
+            return Ok(address);
+        }
+        let d = default_record(client)?;
+        d.module.map(|m| m.staking_module.address).with_context(|| {
+            format!("the deployment on chain {} has no staking module of its own", d.chain_id)
+        })
+    }
+}
+
+/// The chain's deployment record at its default place (deployments/<chain-id>.json).
+fn default_record(client: &Client) -> Result<Deployment> {
+    let dir = crate::workspace::Workspace::load()?.root.join("deployments");
+    let path = Deployment::path(&dir, client.chain_id());
+    Deployment::load(&path)
+        .with_context(|| format!("no --module given and {} cannot be read", path.display()))
+}
+
+/// Where the protocol's withdrawal vault is: keys must withdraw to it (default: the vault of
+/// the chain's deployment record).
 #[derive(Debug, Clone, clap::Args)]
-#[group(required = true, multiple = false)]
+#[group(required = false, multiple = false)]
 pub struct VaultArgs {
     /// The withdrawal vault's address.
     #[arg(long, value_name = "ADDR")]
@@ -314,21 +337,17 @@ async fn operator(client: &Client, module: Address, id: u64) -> Result<Operator>
 
 async fn list_operators(module: &ModuleArgs) -> Result<()> {
     let client = connect(module, Vec::new()).await?;
-    let count = client
-        .view(module.module, IStakingModule::getNodeOperatorsCountCall {})
-        .await
-        .map_err(explain)?;
+    let at = module.address(&client)?;
+    let count =
+        client.view(at, IStakingModule::getNodeOperatorsCountCall {}).await.map_err(explain)?;
     let ids = client
-        .view(
-            module.module,
-            IStakingModule::getNodeOperatorIdsCall { offset: U256::ZERO, limit: count },
-        )
+        .view(at, IStakingModule::getNodeOperatorIdsCall { offset: U256::ZERO, limit: count })
         .await
         .map_err(explain)?;
-    println!("{} node operators in {}", ids.len(), module.module);
+    println!("{} node operators in {}", ids.len(), at);
     for id in ids {
         let id = u64::try_from(id).context("an operator id past u64")?;
-        let op = operator(&client, module.module, id).await?;
+        let op = operator(&client, at, id).await?;
         println!(
             "  {id}: {:?} ({}) reward {} manager {}; keys: {} total, {} vetted, {} deposited, {} exited",
             op.name,
@@ -358,7 +377,8 @@ fn key_state(index: u64, vetted: u64, deposited: u64) -> &'static str {
 
 async fn list_keys(module: &ModuleArgs, id: u64) -> Result<()> {
     let client = connect(module, Vec::new()).await?;
-    let op = operator(&client, module.module, id).await?;
+    let at = module.address(&client)?;
+    let op = operator(&client, at, id).await?;
     println!(
         "node operator {id} {:?}: {} keys, {} vetted, {} deposited, {} exited",
         op.name, op.total, op.vetted, op.deposited, op.exited
@@ -367,7 +387,7 @@ async fn list_keys(module: &ModuleArgs, id: u64) -> Result<()> {
     while offset < op.total {
         let page = client
             .view(
-                module.module,
+                at,
                 IStakingModule::getSigningKeysCall {
                     node_operator_id: U256::from(id),
                     offset,
@@ -423,9 +443,11 @@ async fn withdrawal_vault(vault: &VaultArgs, client: &Client) -> Result<Address>
             );
             Ok(d.contracts.withdrawal_vault.address)
         }
-        (None, None, None) => {
-            bail!("give the withdrawal vault: --withdrawal-vault, --pool or --deployment")
-        }
+        (None, None, None) => Ok(default_record(client)
+            .context("give the withdrawal vault: --withdrawal-vault, --pool or --deployment")?
+            .contracts
+            .withdrawal_vault
+            .address),
     }
 }
 
@@ -440,6 +462,7 @@ async fn add_keys(
     let key = signer.load()?;
     let from = key.address();
     let client = connect(module, vec![key]).await?;
+    let at = module.address(&client)?;
     let vault = withdrawal_vault(credentials.vault, &client).await?;
     let credentials = withdrawal_credentials(vault, credentials.compounding);
     // Every key is checked before the first transaction, so a bad file sends nothing.
@@ -450,7 +473,7 @@ async fn add_keys(
         deposits.len()
     );
 
-    let op = operator(&client, module.module, id).await?;
+    let op = operator(&client, at, id).await?;
     ensure!(
         op.manager == from,
         "node operator {id} ({:?}) is managed by {}, not by {from}",
@@ -463,7 +486,7 @@ async fn add_keys(
     for (index, d) in deposits.iter().enumerate() {
         let pubkey = Bytes::copy_from_slice(&d.pubkey);
         if client
-            .view(module.module, IStakingModule::isSigningKeyKnownCall { pubkey })
+            .view(at, IStakingModule::isSigningKeyKnownCall { pubkey })
             .await
             .map_err(explain)?
         {
@@ -480,11 +503,8 @@ async fn add_keys(
     let mut sent = 0usize;
     for call in batches(id, &deposits) {
         let count = call.count as usize;
-        let receipt = client
-            .send(from, module.module, call, U256::ZERO)
-            .await
-            .map_err(explain)
-            .with_context(|| {
+        let receipt =
+            client.send(from, at, call, U256::ZERO).await.map_err(explain).with_context(|| {
                 format!(
                     "adding entries {sent}..{} of {}; entries before {sent} were added",
                     sent + count,
@@ -500,7 +520,7 @@ async fn add_keys(
         );
         sent += count;
     }
-    let after = operator(&client, module.module, id).await?;
+    let after = operator(&client, at, id).await?;
     println!(
         "node operator {id} {:?} now has {} keys ({} vetted, {} deposited)",
         after.name, after.total, after.vetted, after.deposited

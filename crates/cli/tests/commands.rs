@@ -10,7 +10,7 @@ use std::{
 
 use alloy_primitives::{keccak256, Address};
 use tidepool_deploy::{Client, Deployment, PrivateKeySigner};
-use tidepool_interfaces::{roles::DEFAULT_ADMIN_ROLE, IPool};
+use tidepool_interfaces::{roles::DEFAULT_ADMIN_ROLE, IPool, IStakingModule};
 use tidepool_node::node::{Node, NodeConfig, NodeHandle};
 use tidepool_programs::Program;
 
@@ -434,4 +434,87 @@ fn bench_measures_every_operation_and_keeps_hand_written_text() {
     for name in Program::ALL.map(Program::name) {
         assert!(file.contains(&format!("| {name} |")), "size of {name}");
     }
+}
+
+#[test]
+fn an_operator_uploads_checked_deposit_data_and_lists_its_keys() {
+    let Some((node, out)) = node_and_scratch("operator") else { return };
+    let url = node.url();
+    let mut deploy = tidepool();
+    deploy.args(["deploy", "--rpc", &url, "--private-key", &dev_key(&node, 0), "--out"]).arg(&out);
+    let (ok, stdout, stderr) = run(&mut deploy);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("stakingModule"), "the module is listed: {stdout}");
+    let d = record(&out, 412_346);
+    let module = d.module.clone().expect("the protocol's own module");
+    let record_file = Deployment::path(&out, 412_346);
+
+    // Governance adds an operator managed by dev account 1.
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let governance: PrivateKeySigner = dev_key(&node, 0).parse().expect("key");
+    let manager = node.chain().lock().signers()[1].address();
+    runtime.block_on(async {
+        let client = Client::connect(&url, [governance.clone()]).await.expect("connect");
+        let at = module.staking_module.address;
+        let role = tidepool_interfaces::roles::staking_module::MANAGE_NODE_OPERATOR_ROLE;
+        let grant = IStakingModule::grantRoleCall { role, account: governance.address() };
+        client.send(governance.address(), at, grant, Default::default()).await.expect("grant");
+        let add = IStakingModule::addNodeOperatorCall {
+            name: "cli operator".into(),
+            reward_address: manager,
+            manager,
+        };
+        client.send(governance.address(), at, add, Default::default()).await.expect("add");
+    });
+
+    let vault = d.contracts.withdrawal_vault.address.to_string();
+    let generate = |file: &Path, vault: &str| {
+        let mut cmd = tidepool();
+        cmd.args(["operator", "keys", "generate", "--seed", "cli test", "--count", "3"])
+            .args(["--withdrawal-vault", vault, "--out"])
+            .arg(file);
+        run(&mut cmd)
+    };
+    let add = |file: &Path| {
+        let mut cmd = tidepool();
+        cmd.args(["operator", "keys", "add", "--rpc", &url, "--operator", "0"])
+            .args(["--module", &module.staking_module.address.to_string(), "--deposit-data"])
+            .arg(file)
+            .arg("--deployment")
+            .arg(&record_file)
+            .args(["--private-key", &dev_key(&node, 1)]);
+        run(&mut cmd)
+    };
+    let list = || {
+        let mut cmd = tidepool();
+        cmd.args(["operator", "keys", "list", "--rpc", &url, "--operator", "0", "--module"])
+            .arg(module.staking_module.address.to_string());
+        run(&mut cmd)
+    };
+
+    // Keys signed for another vault are refused before anything is sent.
+    let foreign = out.join("foreign.json");
+    let (ok, _, stderr) = generate(&foreign, &Address::repeat_byte(0x42).to_string());
+    assert!(ok, "{stderr}");
+    let (ok, _, stderr) = add(&foreign);
+    assert!(!ok, "keys withdrawing elsewhere must be refused");
+    assert!(stderr.to_lowercase().contains("credentials"), "{stderr}");
+    let (ok, stdout, _) = list();
+    assert!(ok);
+    assert!(!stdout.contains("unvetted"), "nothing was uploaded: {stdout}");
+
+    // The vault's keys go in, and are listed as not yet vetted.
+    let good = out.join("good.json");
+    let (ok, _, stderr) = generate(&good, &vault);
+    assert!(ok, "{stderr}");
+    let (ok, _, stderr) = add(&good);
+    assert!(ok, "{stderr}");
+    let (ok, stdout, stderr) = list();
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout.matches("unvetted").count(), 3, "{stdout}");
+    // The same file again: every key is already known.
+    let (ok, _, stderr) = add(&good);
+    assert!(!ok, "a key the module holds is refused");
+    assert!(stderr.contains("already"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&out);
 }
