@@ -148,8 +148,9 @@ mod tests {
         assert!(vault.pool.is_some() && vault.withdrawal_vault.is_none());
         assert_eq!(fork_version.to_string(), "10000910");
         assert!(compounding);
-        // The vault is required, from exactly one source; a fork version is 4 bytes.
-        assert!(add(&[]).is_err());
+        // The vault comes from at most one source (none: the chain's deployment record); a
+        // fork version is 4 bytes.
+        assert!(add(&[]).is_ok());
         assert!(add(&["--withdrawal-vault", VAULT, "--pool", VAULT]).is_err());
         assert!(add(&["--deployment", "d.json", "--fork-version", "0x00"]).is_err());
         assert!(add(&["--deployment", "d.json"]).is_ok());

@@ -103,6 +103,15 @@ pub fn run(args: &Args) -> Result<()> {
         }
         let key = format!("0x{}", alloy_primitives::hex::encode(keys[1].to_bytes()));
         println!("\nTry:\n{}", show::cast_lines(&deployment, &url, Some(&key)));
+        // Depositing to validators needs a quorum of the guardians (the committee's keys).
+        let guardian_keys: String = keys[COMMITTEE]
+            .iter()
+            .take(3)
+            .map(|k| format!(" --guardian-key 0x{}", alloy_primitives::hex::encode(k.to_bytes())))
+            .collect();
+        println!(
+            "  cargo run -p tidepool-cli -- deposit --rpc {url} --validators 1 --private-key {key}{guardian_keys}\n"
+        );
         println!("Serving; Ctrl-C stops.");
         tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
         anyhow::Ok(())

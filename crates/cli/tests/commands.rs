@@ -403,6 +403,7 @@ fn bench_measures_every_operation_and_keeps_hand_written_text() {
         ("claimWithdrawals", 3),
         ("claimWithdrawal", 1),
         ("submitReport", 3),
+        ("depositBufferedEther", 2),
     ];
     for (operation, rows) in operations {
         let cached = gas_cells(&file, operation, 2);

@@ -332,13 +332,8 @@ impl Client {
     /// # Errors
     /// [`Error::Rpc`]; [`Error::Unexpected`] if there is no such block.
     pub async fn block(&self, number: u64) -> Result<(u64, u64), Error> {
-        let block = self
-            .provider
-            .get_block_by_number(BlockNumberOrTag::Number(number))
-            .await
-            .map_err(|e| rpc_error("eth_getBlockByNumber", e))?
-            .ok_or_else(|| Error::Unexpected(format!("the node has no block {number}")))?;
-        Ok((block.header.number, block.header.timestamp))
+        let header = self.header(number).await?;
+        Ok((header.number, header.timestamp))
     }
 
     /// The hash of block `number`.
@@ -346,13 +341,17 @@ impl Client {
     /// # Errors
     /// [`Error::Rpc`]; [`Error::Unexpected`] if there is no such block.
     pub async fn block_hash(&self, number: u64) -> Result<B256, Error> {
+        Ok(self.header(number).await?.hash)
+    }
+
+    async fn header(&self, number: u64) -> Result<alloy_rpc_types_eth::Header, Error> {
         let block = self
             .provider
             .get_block_by_number(BlockNumberOrTag::Number(number))
             .await
             .map_err(|e| rpc_error("eth_getBlockByNumber", e))?
             .ok_or_else(|| Error::Unexpected(format!("the node has no block {number}")))?;
-        Ok(block.header.hash)
+        Ok(block.header)
     }
 
     /// The last block at or after `from` whose timestamp is at most `time`, by binary search

@@ -91,15 +91,29 @@ pub async fn deposit(
     guardians: &[&PrivateKeySigner],
 ) -> Result<Receipt, Error> {
     let module = module(deployment)?;
+    let call = signed_deposit(client, module, validators, guardians).await?;
+    client.send(from, module.deposit_guard.address, call, U256::ZERO).await
+}
+
+/// The guard's `depositBufferedEther(validators, …)` call on the attestation of now, signed
+/// by `guardians` in ascending order: what a depositor sends.
+///
+/// # Errors
+/// [`Error::Signer`]; [`Error::Rpc`] and reverts from the reads.
+pub async fn signed_deposit(
+    client: &Client,
+    module: &ModuleSetup,
+    validators: u64,
+    guardians: &[&PrivateKeySigner],
+) -> Result<IDepositGuard::depositBufferedEtherCall, Error> {
     let seen = attestation(client, module).await?;
     let signatures: Vec<Bytes> = sign_ascending(seen.digest, guardians)?;
-    let call = IDepositGuard::depositBufferedEtherCall {
+    Ok(IDepositGuard::depositBufferedEtherCall {
         validators: U256::from(validators),
         block_number: U256::from(seen.block_number),
         block_hash: seen.block_hash,
         deposit_root: seen.deposit_root,
         nonce: seen.nonce,
         signatures,
-    };
-    client.send(from, module.deposit_guard.address, call, U256::ZERO).await
+    })
 }

@@ -159,7 +159,10 @@ impl Env {
         self.pool_vm.set_value(eth(320));
         self.pool.submit(Address::ZERO).expect("submit");
         self.pool_vm.set_value(U256::ZERO);
-        self.pool_vm.mock_call(MODULE, vec![], eth(320), Ok(vec![]));
+        // The module takes the ten deposits (its `deposit(10)` with 320 ETH).
+        let deposit =
+            tidepool_pool::interfaces::IStakingModule::depositCall { validators: U256::from(10) };
+        self.pool_vm.mock_call(MODULE, deposit.abi_encode(), eth(320), Ok(vec![]));
         self.mock_queue_idle();
         self.pool_vm.set_sender(ADMIN);
         self.accounting.deposit(U256::from(10)).expect("deposit");

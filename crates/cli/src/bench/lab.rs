@@ -14,7 +14,7 @@ use tidepool_deploy::{
     report::{self, Observation},
     Addresses, Client, DeployOptions, Deployment, OperatorSetup, PrivateKeySigner, ETHER,
 };
-use tidepool_interfaces::{IDepositGuard, IOracle, IPool, IWithdrawalQueue};
+use tidepool_interfaces::{IOracle, IPool, IWithdrawalQueue};
 use tidepool_node::{
     arbwasmcache::{self, IArbWasmCache},
     chain::{BlockNumberOrTag, Chain, TransactionRequest},
@@ -305,17 +305,8 @@ impl Lab {
     /// committee members (the guardians, quorum 3); its gas.
     pub async fn deposit(&self, validators: u64) -> Result<Sent> {
         let module = deposit::module(&self.d)?;
-        let seen = deposit::attestation(&self.client, module).await?;
         let keys: Vec<_> = self.committee.iter().take(3).collect();
-        let signatures = report::sign_ascending(seen.digest, &keys)?;
-        let call = IDepositGuard::depositBufferedEtherCall {
-            validators: U256::from(validators),
-            block_number: U256::from(seen.block_number),
-            block_hash: seen.block_hash,
-            deposit_root: seen.deposit_root,
-            nonce: seen.nonce,
-            signatures,
-        };
+        let call = deposit::signed_deposit(&self.client, module, validators, &keys).await?;
         self.send(self.deployer, module.deposit_guard.address, call)
     }
 

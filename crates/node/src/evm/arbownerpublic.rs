@@ -4,12 +4,12 @@
 
 use alloy_sol_types::{sol, SolCall, SolInterface};
 use revm::{
-    interpreter::{CallInputs, Gas, InstructionResult, InterpreterResult},
-    primitives::{address, Address, Bytes},
+    interpreter::{CallInputs, InterpreterResult},
+    primitives::{address, Address},
 };
 use tidepool_stylus_vm::program::fragments;
 
-use super::{arbwasm::VIEW_GAS, context::Ctx};
+use super::{arbwasm::view_result, context::Ctx};
 
 /// Address of the ArbOwnerPublic precompile.
 pub const ADDRESS: Address = address!("000000000000000000000000000000000000006b");
@@ -35,13 +35,5 @@ pub(crate) fn run(ctx: &mut Ctx, inputs: &CallInputs) -> InterpreterResult {
         }
         _ => None,
     };
-    let mut gas = Gas::new(inputs.gas_limit);
-    if !gas.record_regular_cost(VIEW_GAS) {
-        gas.spend_all();
-        return InterpreterResult::new(InstructionResult::PrecompileOOG, Bytes::new(), gas);
-    }
-    match answer {
-        Some(data) => InterpreterResult::new(InstructionResult::Return, data.into(), gas),
-        None => InterpreterResult::new(InstructionResult::Revert, Bytes::new(), gas),
-    }
+    view_result(inputs.gas_limit, answer)
 }

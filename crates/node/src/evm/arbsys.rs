@@ -7,11 +7,11 @@
 use alloy_sol_types::{sol, SolCall, SolInterface};
 use revm::{
     context_interface::{Block, Cfg, ContextTr},
-    interpreter::{CallInputs, Gas, Host, InstructionResult, InterpreterResult},
-    primitives::{address, Address, Bytes, U256},
+    interpreter::{CallInputs, Host, InterpreterResult},
+    primitives::{address, Address, U256},
 };
 
-use super::{arbwasm::VIEW_GAS, context::Ctx};
+use super::{arbwasm::view_result, context::Ctx};
 
 /// Address of the ArbSys precompile.
 pub const ADDRESS: Address = address!("0000000000000000000000000000000000000064");
@@ -50,13 +50,5 @@ pub(crate) fn run(ctx: &mut Ctx, inputs: &CallInputs) -> InterpreterResult {
             .map(|hash| IArbSys::arbBlockHashCall::abi_encode_returns(&hash)),
         Err(_) => None,
     };
-    let mut gas = Gas::new(inputs.gas_limit);
-    if !gas.record_regular_cost(VIEW_GAS) {
-        gas.spend_all();
-        return InterpreterResult::new(InstructionResult::PrecompileOOG, Bytes::new(), gas);
-    }
-    match answer {
-        Some(data) => InterpreterResult::new(InstructionResult::Return, data.into(), gas),
-        None => InterpreterResult::new(InstructionResult::Revert, Bytes::new(), gas),
-    }
+    view_result(inputs.gas_limit, answer)
 }

@@ -347,3 +347,17 @@ fn activate(
         gas,
     })
 }
+
+/// A precompile view's result: `answer` (`None` reverts with no data, as an unknown selector
+/// does) for the flat view price, or out of gas below it.
+pub(crate) fn view_result(gas_limit: u64, answer: Option<Vec<u8>>) -> InterpreterResult {
+    let mut gas = Gas::new(gas_limit);
+    if !gas.record_regular_cost(VIEW_GAS) {
+        gas.spend_all();
+        return InterpreterResult::new(InstructionResult::PrecompileOOG, Bytes::new(), gas);
+    }
+    match answer {
+        Some(data) => InterpreterResult::new(InstructionResult::Return, data.into(), gas),
+        None => InterpreterResult::new(InstructionResult::Revert, Bytes::new(), gas),
+    }
+}
