@@ -213,10 +213,10 @@ impl Oracle {
             data.clBalanceGwei.checked_mul(oracle_report::GWEI).ok_or_else(arithmetic)?;
         let principal =
             oracle_report::cl_principal(pre_cl_balance, appeared).ok_or_else(arithmetic)?;
-        let post = cl_balance.checked_add(data.withdrawalVaultBalance).ok_or_else(arithmetic)?;
         oracle::check_cl_balance(
             principal,
-            post,
+            cl_balance,
+            data.withdrawalVaultBalance,
             limits.annual_balance_increase_bp_limit as u16,
             limits.one_off_cl_balance_decrease_bp_limit as u16,
             elapsed,

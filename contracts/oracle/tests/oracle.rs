@@ -516,6 +516,31 @@ fn cl_balance_limits_reject_beyond_and_accept_at_the_bound() {
 }
 
 #[test]
+fn a_donation_to_the_withdrawal_vault_cannot_stop_reports() {
+    let env = Env::new(5, 3);
+    // A hundred days of the 10% yearly allowance on 320 ether, sent to the withdrawal vault
+    // by anyone: counted as consensus-layer growth it failed `IncorrectCLBalanceIncrease` and
+    // stopped every honest report.
+    let donation = day_of_ten_percent(eth(320)) * U256::from(100);
+    env.fund_vaults(donation, U256::ZERO);
+    let pooled = env.total_pooled();
+    let mut data = env.report(320_000_000_000);
+    data.withdrawalVaultBalance = donation;
+    env.submit(&data, env.quorum_signatures(3, &data)).expect("a donation cannot stop reports");
+    // It is accounted as rewards under the positive-rebase cap; the rest waits in the vault.
+    let gained = env.total_pooled() - pooled;
+    let cap = pooled * U256::from(tidepool_pool::DEFAULT_MAX_POSITIVE_REBASE)
+        / U256::from(1_000_000_000u64);
+    assert!(gained > U256::ZERO && gained <= cap, "gained {gained}, cap {cap}");
+    // The consensus layer's own growth is still limited.
+    env.set_time(env.frame_start(2));
+    let mut data = env.report(330_000_000_000);
+    data.withdrawalVaultBalance = donation - gained;
+    let err = env.submit(&data, env.quorum_signatures(3, &data)).expect_err("10 ether in a day");
+    assert_eq!(err[..4], IncorrectCLBalanceIncrease::SELECTOR);
+}
+
+#[test]
 fn validator_and_vault_limits() {
     let env = Env::new(5, 3);
     let mut data = env.report(352_000_000_000);

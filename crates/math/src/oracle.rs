@@ -140,40 +140,54 @@ impl From<MathError> for Breach {
     }
 }
 
-/// Checks the consensus-layer balance against its principal.
+/// Checks the consensus-layer balance against its principal, as Lido's sanity checker does.
 ///
 /// `principal` is the previous consensus-layer balance plus 32 ether per validator that
-/// appeared; `post` is the reported consensus-layer balance plus the withdrawal vault's
-/// balance (ether withdrawn from validators has left the consensus layer but is no loss).
+/// appeared; `cl_balance` is the reported consensus-layer balance; `withdrawn` is the
+/// withdrawal vault's balance.
 ///
-/// - A gain may be at most `floor(base * annual_bp * time_elapsed / (10_000 * year))`, with
-///   `base` the principal, or one deposit when the principal is zero (the first validators),
-///   so the limit is a yearly rate pro-rated over the time the report covers.
-/// - A loss may be at most `floor(principal * decrease_bp / 10_000)`, whatever the time: a
-///   mass slashing shows up at once, so the limit is one-off.
+/// - A gain of the consensus-layer balance *alone* may be at most
+///   `floor(base * annual_bp * time_elapsed / (10_000 * year))`, with `base` the principal,
+///   or one deposit when the principal is zero (the first validators), so the limit is a
+///   yearly rate pro-rated over the time the report covers. The withdrawal vault is left out:
+///   anyone can send it ETH, and a donation above the allowance would otherwise make every
+///   honest report fail. What the vault holds is bounded elsewhere: the oracle checks the
+///   reported vault balance against the real one, and the pool takes it in only under the
+///   positive-rebase cap.
+/// - A loss may be at most `floor(principal * decrease_bp / 10_000)`, whatever the time,
+///   measured on the consensus-layer balance *plus* the vault (ether withdrawn from
+///   validators has left the consensus layer but is no loss): a mass slashing shows up at
+///   once, so the limit is one-off.
 ///
 /// # Errors
 /// [`Breach::ClBalanceIncrease`], [`Breach::ClBalanceDecrease`], or [`Breach::Math`] if the
-/// bound overflows.
+/// bound or a sum overflows.
 pub fn check_cl_balance(
     principal: U256,
-    post: U256,
+    cl_balance: U256,
+    withdrawn: U256,
     annual_increase_bp: u16,
     one_off_decrease_bp: u16,
     time_elapsed: u64,
 ) -> Result<(), Breach> {
-    if post >= principal {
+    if cl_balance > principal {
         let base = if principal.is_zero() { DEPOSIT_SIZE } else { principal };
         let max = mul_div(
             base,
             U256::from(u128::from(annual_increase_bp) * u128::from(time_elapsed)),
             U256::from(u128::from(BASIS_POINTS) * u128::from(SECONDS_PER_YEAR)),
         )?;
-        at_most(post - principal, max, |increase, max| Breach::ClBalanceIncrease { increase, max })
-    } else {
-        let max = mul_div(principal, U256::from(one_off_decrease_bp), U256::from(BASIS_POINTS))?;
-        at_most(principal - post, max, |decrease, max| Breach::ClBalanceDecrease { decrease, max })
+        return at_most(cl_balance - principal, max, |increase, max| Breach::ClBalanceIncrease {
+            increase,
+            max,
+        });
     }
+    let post = cl_balance.checked_add(withdrawn).ok_or(Breach::Math(MathError::Overflow))?;
+    if post >= principal {
+        return Ok(());
+    }
+    let max = mul_div(principal, U256::from(one_off_decrease_bp), U256::from(BASIS_POINTS))?;
+    at_most(principal - post, max, |decrease, max| Breach::ClBalanceDecrease { decrease, max })
 }
 
 /// The comparison every limit here makes (see the module docs): `value <= bound` passes; a
@@ -327,21 +341,49 @@ mod tests {
         let principal = u(1_000 * ETHER);
         // 10%/yr over one day of 1000 ether: 0.27397... ether.
         let max = u(1_000 * ETHER) * u(1_000 * 86_400) / u(10_000 * 365 * 86_400);
-        assert_eq!(check_cl_balance(principal, principal + max, 1_000, 500, 86_400), Ok(()));
         assert_eq!(
-            check_cl_balance(principal, principal + max + u(1), 1_000, 500, 86_400),
+            check_cl_balance(principal, principal + max, U256::ZERO, 1_000, 500, 86_400),
+            Ok(())
+        );
+        assert_eq!(
+            check_cl_balance(principal, principal + max + u(1), U256::ZERO, 1_000, 500, 86_400),
             Err(Breach::ClBalanceIncrease { increase: max + u(1), max })
         );
         // 5% one-off: 50 ether.
-        assert_eq!(check_cl_balance(principal, u(950 * ETHER), 1_000, 500, 1), Ok(()));
+        assert_eq!(check_cl_balance(principal, u(950 * ETHER), U256::ZERO, 1_000, 500, 1), Ok(()));
         assert_eq!(
-            check_cl_balance(principal, u(950 * ETHER) - u(1), 1_000, 500, 1),
+            check_cl_balance(principal, u(950 * ETHER) - u(1), U256::ZERO, 1_000, 500, 1),
             Err(Breach::ClBalanceDecrease { decrease: u(50 * ETHER) + u(1), max: u(50 * ETHER) })
         );
         // No time: no gain at all.
-        assert!(check_cl_balance(principal, principal + u(1), 1_000, 500, 0).is_err());
+        assert!(check_cl_balance(principal, principal + u(1), U256::ZERO, 1_000, 500, 0).is_err());
         // No principal: measured against one deposit.
-        assert_eq!(check_cl_balance(U256::ZERO, U256::ZERO, 1_000, 500, 0), Ok(()));
+        assert_eq!(check_cl_balance(U256::ZERO, U256::ZERO, U256::ZERO, 1_000, 500, 0), Ok(()));
+    }
+
+    #[test]
+    fn the_withdrawal_vault_offsets_losses_but_never_counts_as_consensus_layer_growth() {
+        let principal = u(1_000 * ETHER);
+        let day: u64 = 86_400;
+        let allowance = u(1_000 * ETHER) * u(1_000 * 86_400) / u(10_000 * 365 * 86_400);
+        // A donation of 100 days' allowance to the vault, the consensus layer unchanged:
+        // accepted (it used to fail the increase limit and stop every report).
+        let donation = allowance * u(100);
+        assert_eq!(check_cl_balance(principal, principal, donation, 1_000, 500, day), Ok(()));
+        // The consensus layer's own growth is still limited, whatever the vault holds.
+        assert_eq!(
+            check_cl_balance(principal, principal + allowance + u(1), U256::ZERO, 1_000, 500, day),
+            Err(Breach::ClBalanceIncrease { increase: allowance + u(1), max: allowance })
+        );
+        // Withdrawals are no loss: 100 ether swept to the vault, 950 left on the beacon chain.
+        assert_eq!(
+            check_cl_balance(principal, u(900 * ETHER), u(100 * ETHER), 1_000, 500, day),
+            Ok(())
+        );
+        assert_eq!(
+            check_cl_balance(principal, u(900 * ETHER), u(49 * ETHER), 1_000, 500, day),
+            Err(Breach::ClBalanceDecrease { decrease: u(51 * ETHER), max: u(50 * ETHER) })
+        );
     }
 
     #[test]
@@ -383,11 +425,34 @@ mod tests {
             let scale = U512::from(10_000u64) * U512::from(SECONDS_PER_YEAR);
             let max = U256::from(exact / scale);
             let at = principal + max;
-            prop_assert_eq!(check_cl_balance(principal, at, annual, 0, elapsed), Ok(()));
+            prop_assert_eq!(check_cl_balance(principal, at, U256::ZERO, annual, 0, elapsed), Ok(()));
             prop_assert_eq!(
-                check_cl_balance(principal, at + u(1), annual, 0, elapsed),
+                check_cl_balance(principal, at + u(1), U256::ZERO, annual, 0, elapsed),
                 Err(Breach::ClBalanceIncrease { increase: max + u(1), max })
             );
+        }
+
+        /// More ETH in the withdrawal vault never turns an accepted report into a refused one
+        /// (so no donation can stop reports), and never lets the consensus layer's own
+        /// growth exceed its limit.
+        #[test]
+        fn vault_ether_never_makes_a_report_fail(
+            principal in amount(), cl in amount(), vault in amount(), extra in amount(),
+            annual in bp(), decrease in bp(), elapsed in 0u64..=SECONDS_PER_YEAR,
+        ) {
+            let before = check_cl_balance(principal, cl, vault, annual, decrease, elapsed);
+            if before.is_ok() {
+                if let Some(more) = vault.checked_add(extra) {
+                    let after = check_cl_balance(principal, cl, more, annual, decrease, elapsed);
+                    prop_assert_eq!(after, Ok(()));
+                }
+            }
+            let alone = check_cl_balance(principal, cl, U256::ZERO, annual, 0, elapsed);
+            if let Err(Breach::ClBalanceIncrease { .. }) = alone {
+                let with_vault = check_cl_balance(principal, cl, vault, annual, decrease, elapsed);
+                let still_refused = matches!(with_vault, Err(Breach::ClBalanceIncrease { .. }));
+                prop_assert!(still_refused, "the vault let growth through: {:?}", with_vault);
+            }
         }
 
         /// The one-off decrease limit accepts exactly up to its bound.
@@ -396,10 +461,10 @@ mod tests {
             principal in amount(), limit in bp(),
         ) {
             let max = U256::from(wide(principal) * U512::from(limit) / U512::from(10_000u64));
-            prop_assert_eq!(check_cl_balance(principal, principal - max, 0, limit, 1), Ok(()));
+            prop_assert_eq!(check_cl_balance(principal, principal - max, U256::ZERO, 0, limit, 1), Ok(()));
             if max < principal {
                 prop_assert_eq!(
-                    check_cl_balance(principal, principal - max - u(1), 0, limit, 1),
+                    check_cl_balance(principal, principal - max - u(1), U256::ZERO, 0, limit, 1),
                     Err(Breach::ClBalanceDecrease { decrease: max + u(1), max })
                 );
             }
