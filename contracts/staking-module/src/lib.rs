@@ -58,18 +58,12 @@ use stylus_sdk::storage::{
 use tidepool_common::{access_control::AccessControl, initializable::Initializable};
 
 pub use tidepool_beacon::{PUBKEY_LENGTH, SIGNATURE_LENGTH};
-/// Most keys one `addSigningKeys` or `removeSigningKeys` call may carry: each added key
-/// writes six fresh slots (about 135,000 gas), so 50 keep a batch near 7 million gas, well
-/// inside a block.
-pub const MAX_KEYS_PER_BATCH: u64 = 50;
+pub use tidepool_interfaces::staking_module::{MAX_DEPOSITS_PER_CALL, MAX_KEYS_PER_BATCH};
 /// Most node operators the module holds (Lido's curated module allows 200): allocation walks
 /// every active operator, so the count bounds a deposit's gas.
 pub const MAX_NODE_OPERATORS: u64 = 200;
 /// Longest operator name, in bytes.
 pub const MAX_NAME_LENGTH: usize = 64;
-/// Most keys one `deposit` call may fund: allocation costs deposits × operators steps and each
-/// beacon deposit about 60,000 gas, so 100 keep a deposit near 7 million gas.
-pub const MAX_DEPOSITS_PER_CALL: u64 = 100;
 /// The per-operator share cap a new module starts with, in basis points of all running
 /// validators: 10%, which binds once ten operators are active (see
 /// `tidepool_math::allocation`).

@@ -44,7 +44,8 @@ pub fn run(args: &Args) -> Result<()> {
         let module = deposit::module(&d)?;
         let depositable = deposit::depositable_keys(&client, module).await?;
         let seen = deposit::attestation(&client, module).await?;
-        println!("depositable keys now: {depositable} (at most 100 per deposit)");
+        let max = tidepool_interfaces::staking_module::MAX_DEPOSITS_PER_CALL;
+        println!("depositable keys now: {depositable} (at most {max} per deposit)");
         println!(
             "attestation: block {} ({}), deposit root {}, module nonce {}",
             seen.block_number, seen.block_hash, seen.deposit_root, seen.nonce

@@ -19,12 +19,6 @@ use tidepool_interfaces::{IPool, IStakingModule};
 
 use crate::keys::SignerArgs;
 
-/// Most keys one `addSigningKeys` call may carry: the staking module's `MAX_KEYS_PER_BATCH`
-/// (contracts/staking-module/src/lib.rs; the contract crate is not a dependency of the
-/// command, which would compile the Stylus SDK for it). A larger batch reverts with
-/// `InvalidKeyBatchSize`, so a drift shows up as that error, before anything is sent.
-const KEYS_PER_TRANSACTION: usize = 50;
-
 /// Keys read per `getSigningKeys` call when listing.
 const KEYS_PER_PAGE: u64 = 100;
 
@@ -267,21 +261,16 @@ pub fn load_deposits(
         .with_context(|| format!("in {}", path.display()))
 }
 
-/// The `addSigningKeys` calls that upload `deposits` in order, at most
-/// [`KEYS_PER_TRANSACTION`] keys each.
+/// The `addSigningKeys` calls that upload `deposits` in order, at most the module's
+/// `MAX_KEYS_PER_BATCH` keys each (`tidepool_deploy::deposit::key_batches`).
 pub fn batches(
     operator: u64,
     deposits: &[ValidDeposit],
 ) -> Vec<IStakingModule::addSigningKeysCall> {
-    deposits
-        .chunks(KEYS_PER_TRANSACTION)
-        .map(|chunk| IStakingModule::addSigningKeysCall {
-            node_operator_id: U256::from(operator),
-            count: chunk.len() as u64,
-            pubkeys: chunk.iter().flat_map(|d| d.pubkey).collect::<Vec<u8>>().into(),
-            signatures: chunk.iter().flat_map(|d| d.signature).collect::<Vec<u8>>().into(),
-        })
-        .collect()
+    tidepool_deploy::deposit::key_batches(
+        operator,
+        deposits.iter().map(|d| (&d.pubkey, &d.signature)),
+    )
 }
 
 /// The staking module's error in a revert, when there is one: the deployment crate decodes

@@ -4,9 +4,29 @@
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_signer_local::PrivateKeySigner;
-use tidepool_interfaces::{IDepositGuard, IStakingModule};
+use tidepool_beacon::{PUBKEY_LENGTH, SIGNATURE_LENGTH};
+use tidepool_interfaces::{staking_module::MAX_KEYS_PER_BATCH, IDepositGuard, IStakingModule};
 
 use crate::{record::ModuleSetup, report::sign_ascending, Client, Deployment, Error, Receipt};
+
+/// The `addSigningKeys` calls that upload `keys` (public key, deposit signature) to operator
+/// `operator` in order, at most `MAX_KEYS_PER_BATCH` keys each: what the deployment's dev
+/// operators and `tidepool operator keys add` send.
+pub fn key_batches<'a>(
+    operator: u64,
+    keys: impl IntoIterator<Item = (&'a [u8; PUBKEY_LENGTH], &'a [u8; SIGNATURE_LENGTH])>,
+) -> Vec<IStakingModule::addSigningKeysCall> {
+    let keys: Vec<_> = keys.into_iter().collect();
+    // A u64 limit of 50: it fits any usize.
+    keys.chunks(MAX_KEYS_PER_BATCH as usize)
+        .map(|chunk| IStakingModule::addSigningKeysCall {
+            node_operator_id: U256::from(operator),
+            count: chunk.len() as u64,
+            pubkeys: chunk.iter().flat_map(|k| *k.0).collect::<Vec<u8>>().into(),
+            signatures: chunk.iter().flat_map(|k| *k.1).collect::<Vec<u8>>().into(),
+        })
+        .collect()
+}
 
 /// What guardians sign for one deposit: a recent block, the deposit contract's root and the
 /// module's nonce as of now, and the guard's digest over them.

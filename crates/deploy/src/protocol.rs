@@ -6,6 +6,7 @@ use alloy_primitives::{Address, U256};
 use tidepool_programs::Program as Id;
 
 use crate::{
+    deposit::key_batches,
     program::{self, Activation, Placed, Program},
     record::{ContractRecord, Contracts, ModuleSetup, OracleSetup},
     Client, Deployment, Error,
@@ -135,20 +136,21 @@ pub struct OperatorSetup {
 }
 
 impl OperatorSetup {
-    /// Its keys' public keys and deposit signatures for `credentials`, each concatenated.
-    pub fn signed_keys(&self, credentials: alloy_primitives::B256) -> (Vec<u8>, Vec<u8>) {
+    /// Its keys, each with its deposit signed for `credentials`.
+    pub fn signed_keys(
+        &self,
+        credentials: alloy_primitives::B256,
+    ) -> Vec<tidepool_beacon::signing::SignedDeposit> {
         use tidepool_beacon::signing::{DepositKey, ForkVersion};
-        let (mut pubkeys, mut signatures) = (Vec::new(), Vec::new());
-        for index in 0..self.keys {
-            let signed = DepositKey::from_seed(&self.key_seed, index).sign_deposit(
-                credentials,
-                tidepool_beacon::FULL_DEPOSIT_GWEI,
-                ForkVersion::MAINNET,
-            );
-            pubkeys.extend_from_slice(&signed.pubkey);
-            signatures.extend_from_slice(&signed.signature);
-        }
-        (pubkeys, signatures)
+        (0..self.keys)
+            .map(|index| {
+                DepositKey::from_seed(&self.key_seed, index).sign_deposit(
+                    credentials,
+                    tidepool_beacon::FULL_DEPOSIT_GWEI,
+                    ForkVersion::MAINNET,
+                )
+            })
+            .collect()
     }
 }
 
@@ -556,32 +558,20 @@ async fn deploy_module(
             let grant = IStakingModule::grantRoleCall { role, account: deployer };
             client.send(deployer, module.address, grant, zero).await?;
         }
-        for (id, op) in options.operators.iter().enumerate() {
-            let id = U256::from(id);
+        for (id, op) in (0u64..).zip(&options.operators) {
             let add = IStakingModule::addNodeOperatorCall {
                 name: op.name.clone(),
                 reward_address: op.reward_address,
                 manager: deployer,
             };
             client.send(deployer, module.address, add, zero).await?;
-            let (pubkeys, signatures) = op.signed_keys(credentials);
-            let count = pubkeys.len() / tidepool_beacon::PUBKEY_LENGTH;
-            let per_batch = MAX_KEYS_PER_BATCH;
-            for (keys, sigs) in pubkeys
-                .chunks(per_batch * tidepool_beacon::PUBKEY_LENGTH)
-                .zip(signatures.chunks(per_batch * tidepool_beacon::SIGNATURE_LENGTH))
-            {
-                let batch = IStakingModule::addSigningKeysCall {
-                    node_operator_id: id,
-                    count: (keys.len() / tidepool_beacon::PUBKEY_LENGTH) as u64,
-                    pubkeys: keys.to_vec().into(),
-                    signatures: sigs.to_vec().into(),
-                };
+            let keys = op.signed_keys(credentials);
+            for batch in key_batches(id, keys.iter().map(|k| (&k.pubkey, &k.signature))) {
                 client.send(deployer, module.address, batch, zero).await?;
             }
             let vet = IStakingModule::setNodeOperatorVettedKeysCall {
-                node_operator_id: id,
-                vetted_keys: count as u64,
+                node_operator_id: U256::from(id),
+                vetted_keys: keys.len() as u64,
             };
             client.send(deployer, module.address, vet, zero).await?;
             operators.push(op.name.clone());
@@ -600,9 +590,6 @@ async fn deploy_module(
         operators,
     })
 }
-
-/// Most keys one `addSigningKeys` call carries (the module's limit).
-const MAX_KEYS_PER_BATCH: usize = 50;
 
 /// Deploys the protocol and records it in `<dir>/<chain-id>.json`, unless that file
 /// already records a deployment that is live on this chain (then nothing is sent), or

@@ -100,6 +100,17 @@ sol! {
 pub const ARB_WASM: alloy_primitives::Address =
     alloy_primitives::address!("0000000000000000000000000000000000000071");
 
+/// The staking module's call-size limits, which its tooling must respect too.
+pub mod staking_module {
+    /// Most keys one `addSigningKeys` or `removeSigningKeys` call may carry: each added key
+    /// writes six fresh slots (about 135,000 gas), so 50 keep a batch near 7 million gas,
+    /// well inside a block.
+    pub const MAX_KEYS_PER_BATCH: u64 = 50;
+    /// Most keys one `deposit` call may fund: allocation costs deposits × operators steps and
+    /// each beacon deposit about 41,500 gas, so 100 keep a deposit near 4.5 million gas.
+    pub const MAX_DEPOSITS_PER_CALL: u64 = 100;
+}
+
 /// Role ids: `keccak256` of the role's name, as OpenZeppelin's `AccessControl` (and Lido)
 /// define them; `DEFAULT_ADMIN_ROLE` is zero and administers every other role.
 pub mod roles {
