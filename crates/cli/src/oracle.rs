@@ -155,6 +155,12 @@ pub fn run(args: &Args) -> Result<()> {
                     "  validators: {} of {} scanned, {} gwei",
                     data.numValidators, file.validators_scanned, data.clBalanceGwei
                 );
+                if file.foreign_validators > 0 {
+                    println!(
+                        "  left out: {} validators with the vault's credentials that the staking module did not deposit",
+                        file.foreign_validators
+                    );
+                }
                 println!(
                     "  vaults: withdrawal {} wei, rewards {} wei",
                     data.withdrawalVaultBalance, data.elRewardsVaultBalance

@@ -6,15 +6,19 @@
 //! never held in memory: [`summarize`] streams it, and a node's response is first streamed to
 //! a temporary file so a slow parse cannot stall the HTTP connection.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use alloy_primitives::{Address, B256};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess};
 use serde::Deserialize;
+use tidepool_beacon::PUBKEY_LENGTH;
+use tidepool_deploy::deposit::DepositedKey;
 use tokio::io::AsyncWriteExt;
 
 pub mod fixtures;
@@ -65,14 +69,115 @@ pub enum BeaconError {
 }
 
 /// The protocol's validators at one slot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct ValidatorSummary {
     /// Validators in the state, the protocol's or not.
     pub scanned: u64,
-    /// Validators whose withdrawal credentials point at the vault, whatever their status.
+    /// The protocol's validators (see [`Ownership`]), whatever their status.
     pub validators: u64,
     /// The sum of those validators' balances, in gwei.
     pub balance_gwei: u64,
+    /// Validators with the vault's withdrawal credentials that are not the protocol's: a
+    /// stranger's deposit (with [`Ownership::keys`]; always 0 with [`Ownership::credentials`]).
+    pub foreign: u64,
+    /// Each of the protocol's validators, in the response's order (only with
+    /// [`Ownership::keys`], which knows whose they are).
+    pub ours: Vec<OwnValidator>,
+}
+
+/// One of the protocol's validators as the beacon chain shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OwnValidator {
+    /// The node operator whose key it is.
+    pub operator: u64,
+    /// The key's index among the operator's keys.
+    pub key_index: u64,
+    /// Its index in the beacon chain's registry.
+    pub validator_index: u64,
+    /// Its status.
+    pub status: ValidatorStatus,
+    /// Its balance, in gwei.
+    pub balance_gwei: u64,
+}
+
+/// A validator's status, as the beacon API names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValidatorStatus {
+    /// Deposited, not yet eligible for activation.
+    PendingInitialized,
+    /// Waiting in the activation queue.
+    PendingQueued,
+    /// Active, no exit initiated.
+    ActiveOngoing,
+    /// Active, exit initiated.
+    ActiveExiting,
+    /// Active and slashed: on its way out.
+    ActiveSlashed,
+    /// Exited, not slashed.
+    ExitedUnslashed,
+    /// Exited after a slashing.
+    ExitedSlashed,
+    /// Withdrawable, balance not yet swept.
+    WithdrawalPossible,
+    /// Withdrawn.
+    WithdrawalDone,
+    /// A status this reader does not know (a newer API).
+    #[serde(other)]
+    Unknown,
+}
+
+impl ValidatorStatus {
+    /// Whether it has exited (or is withdrawable or withdrawn): it no longer earns and is
+    /// counted as exited for its operator.
+    pub fn has_exited(self) -> bool {
+        matches!(
+            self,
+            Self::ExitedUnslashed
+                | Self::ExitedSlashed
+                | Self::WithdrawalPossible
+                | Self::WithdrawalDone
+        )
+    }
+
+    /// Whether its exit has begun or is behind it (exiting, slashed, exited or withdrawn):
+    /// asking it to exit again would achieve nothing.
+    pub fn is_leaving(self) -> bool {
+        self.has_exited() || matches!(self, Self::ActiveExiting | Self::ActiveSlashed)
+    }
+}
+
+/// Each deposited key's `(operator, key index)`.
+type KeyOwners = HashMap<[u8; PUBKEY_LENGTH], (u64, u64)>;
+
+/// Which validators are the protocol's.
+///
+/// Only validators the staking module deposited are: a validator is the protocol's when its
+/// public key is one of the module's deposited keys *and* its withdrawal credentials point at
+/// the vault (a deposited key with other credentials was front-run, and its ether is not the
+/// protocol's). Anyone can make a validator with the vault's credentials, so credentials alone
+/// let a stranger add to the count: a 1-ETH deposit made the report claim more validators than
+/// were deposited, and the oracle refuses such reports. [`Ownership::credentials`] keeps that
+/// older rule for deployments whose module cannot list its keys.
+#[derive(Clone, Debug)]
+pub struct Ownership {
+    credentials: [B256; 2],
+    keys: Option<Arc<KeyOwners>>,
+}
+
+impl Ownership {
+    /// The validators of `keys` (the module's deposited keys) whose credentials point at
+    /// `vault`.
+    pub fn keys(vault: Address, keys: &[DepositedKey]) -> Self {
+        let keys = keys.iter().map(|k| (k.pubkey, (k.operator, k.index))).collect();
+        Self { credentials: withdrawal_credentials(vault), keys: Some(Arc::new(keys)) }
+    }
+
+    /// Every validator whose credentials point at `vault` (unsafe against strangers' deposits;
+    /// for deployments whose staking module does not list its keys).
+    pub fn credentials(vault: Address) -> Self {
+        Self { credentials: withdrawal_credentials(vault), keys: None }
+    }
 }
 
 /// Withdrawal credentials that point at `vault`: 0x01 and 0x02 types (0x01/0x02, 11 zero bytes,
@@ -89,12 +194,13 @@ pub fn withdrawal_credentials(vault: Address) -> [B256; 2] {
 /// Streams a beacon-API validators response (`GET /eth/v1/beacon/states/{slot}/validators`:
 /// `{"execution_optimistic":..,"finalized":..,"data":[{"index":"0","balance":"32000000000",
 /// "status":"active_ongoing","validator":{"pubkey":"0x..","withdrawal_credentials":"0x01..",
-/// ..}}, ..]}`) from `reader`, counting the validators whose withdrawal credentials point at
-/// `vault` and summing their `balance` (gwei, decimal strings).
+/// ..}}, ..]}`) from `reader`, counting the protocol's validators (see [`Ownership`]) and
+/// summing their `balance` (gwei, decimal strings).
 ///
 /// Every status counts (pending, active, exited, withdrawn): the protocol accounts for every
 /// validator it ever deposited that the beacon chain shows, as Lido does. Unknown fields are
-/// ignored; `balance` and `validator.withdrawal_credentials` are required of every entry.
+/// ignored; `balance` and `validator.withdrawal_credentials` are required of every entry, and
+/// with [`Ownership::keys`] also `index`, `status` and `validator.pubkey`.
 ///
 /// `progress` gets the number scanned every [`PROGRESS_EVERY`] validators, and the final number
 /// once at the end (not twice when the total is a multiple of [`PROGRESS_EVERY`]).
@@ -104,22 +210,19 @@ pub fn withdrawal_credentials(vault: Address) -> [B256; 2] {
 /// # Errors
 ///
 /// [`BeaconError::Json`] if the document is malformed or truncated, lacks `data`, has an entry
-/// without a decimal `balance` or a 32-byte hex `withdrawal_credentials`, or if a count or the
-/// balance sum overflows `u64` (also read errors of `reader`, which arrive mid-parse).
+/// without a decimal `balance` or a 32-byte hex `withdrawal_credentials` (or, with keys, lacks
+/// the fields above), or if a count or the balance sum overflows `u64` (also read errors of
+/// `reader`, which arrive mid-parse).
 pub fn summarize<R: Read>(
     reader: R,
-    vault: Address,
+    ownership: &Ownership,
     progress: &mut dyn FnMut(u64),
 ) -> Result<ValidatorSummary, BeaconError> {
     // serde_json's reader input pulls one byte at a time, so a large buffer matters.
     let reader = BufReader::with_capacity(1 << 16, reader);
     let mut deserializer = serde_json::Deserializer::from_reader(reader);
-    let mut scan = Scan {
-        wanted: withdrawal_credentials(vault),
-        summary: ValidatorSummary::default(),
-        progress,
-        reported: None,
-    };
+    let mut scan =
+        Scan { ownership, summary: ValidatorSummary::default(), progress, reported: None };
     let json_error = |error: serde_json::Error| BeaconError::Json {
         what: "validators response".into(),
         message: if error.is_io() { format!("read failed: {error}") } else { error.to_string() },
@@ -134,7 +237,7 @@ pub fn summarize<R: Read>(
 
 /// The running count of a [`summarize`].
 struct Scan<'a> {
-    wanted: [B256; 2],
+    ownership: &'a Ownership,
     summary: ValidatorSummary,
     progress: &'a mut dyn FnMut(u64),
     /// The last number passed to `progress`.
@@ -145,14 +248,39 @@ impl Scan<'_> {
     fn add(&mut self, entry: Entry) -> Result<(), &'static str> {
         let summary = &mut self.summary;
         summary.scanned = summary.scanned.checked_add(1).ok_or("validator count overflows u64")?;
-        if self.wanted.contains(&entry.validator.withdrawal_credentials.0) {
+        if self.ownership.credentials.contains(&entry.validator.withdrawal_credentials.0) {
+            if let Some(keys) = &self.ownership.keys {
+                let pubkey = entry
+                    .validator
+                    .pubkey
+                    .and_then(|p| p.0)
+                    .ok_or("an entry's validator.pubkey is missing or not 48 bytes of hex")?;
+                let Some(&(operator, key_index)) = keys.get(&pubkey) else {
+                    summary.foreign =
+                        summary.foreign.checked_add(1).ok_or("validator count overflows u64")?;
+                    return self.tick();
+                };
+                summary.ours.push(OwnValidator {
+                    operator,
+                    key_index,
+                    validator_index: entry.index.ok_or("an entry lacks index")?.0,
+                    status: entry.status.ok_or("an entry lacks status")?,
+                    balance_gwei: entry.balance.0,
+                });
+            }
             summary.validators =
                 summary.validators.checked_add(1).ok_or("validator count overflows u64")?;
             summary.balance_gwei = summary
                 .balance_gwei
                 .checked_add(entry.balance.0)
-                .ok_or("the sum of the vault's validator balances overflows u64 gwei")?;
+                .ok_or("the sum of the protocol's validator balances overflows u64 gwei")?;
         }
+        self.tick()
+    }
+
+    /// Tells `progress` every [`PROGRESS_EVERY`] validators.
+    fn tick(&mut self) -> Result<(), &'static str> {
+        let summary = &self.summary;
         if summary.scanned.is_multiple_of(PROGRESS_EVERY) {
             (self.progress)(summary.scanned);
             self.reported = Some(summary.scanned);
@@ -243,12 +371,18 @@ impl<'de> de::Visitor<'de> for ScanSeed<'_, '_> {
 /// allocating.
 #[derive(Deserialize)]
 struct Entry {
+    #[serde(default)]
+    index: Option<Quoted>,
     balance: Quoted,
+    #[serde(default)]
+    status: Option<ValidatorStatus>,
     validator: EntryValidator,
 }
 
 #[derive(Deserialize)]
 struct EntryValidator {
+    #[serde(default)]
+    pubkey: Option<Hex48>,
     withdrawal_credentials: Hex32,
 }
 
@@ -320,15 +454,35 @@ impl<'de> Deserialize<'de> for Hex32 {
 }
 
 fn parse_hex32(s: &str) -> Option<Hex32> {
+    parse_hex::<32>(s).map(|b| Hex32(B256::from(b)))
+}
+
+/// A BLS public key (`0x` and 96 hex digits), or `None` for any other string: only
+/// [`Ownership::keys`] needs it, and says so if it is malformed.
+struct Hex48(Option<[u8; PUBKEY_LENGTH]>);
+
+impl<'de> Deserialize<'de> for Hex48 {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let visitor = TextVisitor {
+            expecting: "a string",
+            parse: |s| Some(Hex48(parse_hex::<PUBKEY_LENGTH>(s))),
+            from_u64: None,
+        };
+        deserializer.deserialize_str(visitor)
+    }
+}
+
+/// `N` bytes as `0x` and `2N` hex digits.
+fn parse_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
     let digits = s.strip_prefix("0x")?.as_bytes();
-    if digits.len() != 64 {
+    if digits.len() != 2 * N {
         return None;
     }
-    let mut bytes = B256::ZERO;
+    let mut bytes = [0u8; N];
     for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
         *byte = hex_digit(pair[0])? << 4 | hex_digit(pair[1])?;
     }
-    Some(Hex32(bytes))
+    Some(bytes)
 }
 
 fn hex_digit(c: u8) -> Option<u8> {
@@ -482,7 +636,7 @@ impl BeaconSource {
     pub async fn validators(
         &self,
         slot: u64,
-        vault: Address,
+        ownership: &Ownership,
         progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<ValidatorSummary, BeaconError> {
         match self {
@@ -490,13 +644,20 @@ impl BeaconSource {
                 let url = format!("{}{}", base.trim_end_matches('/'), validators_path(slot));
                 let download = download_validators(base, &url, slot).await?;
                 let what = format!("validators response for slot {slot} from {url}");
-                summarize_file(download.path.clone(), Some(download), slot, vault, what, progress)
-                    .await
+                summarize_file(
+                    download.path.clone(),
+                    Some(download),
+                    slot,
+                    ownership,
+                    what,
+                    progress,
+                )
+                .await
             }
             BeaconSource::Dir(dir) => {
                 let path = dir.join(validators_file(slot));
                 let what = format!("validators response {}", path.display());
-                summarize_file(path, None, slot, vault, what, progress).await
+                summarize_file(path, None, slot, ownership, what, progress).await
             }
         }
     }
@@ -587,12 +748,13 @@ async fn summarize_file(
     path: PathBuf,
     temp: Option<TempFile>,
     slot: u64,
-    vault: Address,
+    ownership: &Ownership,
     what: String,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<ValidatorSummary, BeaconError> {
     let (sender, receiver) = std::sync::mpsc::channel::<u64>();
     let job_path = path.clone();
+    let ownership = ownership.clone();
     let job = tokio::task::spawn_blocking(move || {
         let _temp = temp;
         let file = File::open(&job_path).map_err(|source| match source.kind() {
@@ -602,7 +764,7 @@ async fn summarize_file(
             )),
             _ => BeaconError::Io { path: job_path.clone(), source },
         })?;
-        summarize(file, vault, &mut |scanned| {
+        summarize(file, &ownership, &mut |scanned| {
             // The receiver only goes away if the caller stopped waiting; nobody to tell then.
             let _ = sender.send(scanned);
         })
@@ -706,6 +868,70 @@ mod tests {
 
     use super::*;
 
+    /// One entry of a validators response.
+    fn entry(index: u64, pubkey: u8, credentials: B256, status: &str, balance: u64) -> String {
+        format!(
+            r#"{{"index":"{index}","balance":"{balance}","status":"{status}","validator":{{"pubkey":"0x{}","withdrawal_credentials":"{credentials}"}}}}"#,
+            format!("{pubkey:02x}").repeat(48)
+        )
+    }
+
+    #[test]
+    fn with_keys_only_the_modules_deposited_keys_count() {
+        let [ours, _] = withdrawal_credentials(VAULT);
+        let other = withdrawal_credentials(Address::repeat_byte(9))[0];
+        let json = format!(
+            r#"{{"data":[{},{},{},{}]}}"#,
+            entry(0, 0xa1, ours, "active_ongoing", 32_100_000_000),
+            // A stranger's 1-ETH deposit with the vault's credentials: never activates.
+            entry(1, 0xee, ours, "pending_initialized", 1_000_000_000),
+            // A deposited key front-run with someone else's credentials: not ours either.
+            entry(2, 0xa2, other, "active_ongoing", 33_000_000_000),
+            entry(3, 0xb1, ours, "exited_unslashed", 32_000_000_000),
+        );
+        let keys = [
+            DepositedKey { operator: 0, index: 0, pubkey: [0xa1; 48] },
+            DepositedKey { operator: 0, index: 1, pubkey: [0xa2; 48] },
+            DepositedKey { operator: 1, index: 0, pubkey: [0xb1; 48] },
+        ];
+        let summary =
+            summarize(json.as_bytes(), &Ownership::keys(VAULT, &keys), &mut |_| {}).expect("ok");
+        assert_eq!(summary.scanned, 4);
+        assert_eq!(summary.validators, 2);
+        assert_eq!(summary.balance_gwei, 64_100_000_000);
+        assert_eq!(summary.foreign, 1);
+        assert_eq!(
+            summary.ours,
+            vec![
+                OwnValidator {
+                    operator: 0,
+                    key_index: 0,
+                    validator_index: 0,
+                    status: ValidatorStatus::ActiveOngoing,
+                    balance_gwei: 32_100_000_000,
+                },
+                OwnValidator {
+                    operator: 1,
+                    key_index: 0,
+                    validator_index: 3,
+                    status: ValidatorStatus::ExitedUnslashed,
+                    balance_gwei: 32_000_000_000,
+                },
+            ]
+        );
+        // By credentials alone, the stranger counts: the report would claim 3 validators.
+        let by_credentials =
+            summarize(json.as_bytes(), &Ownership::credentials(VAULT), &mut |_| {}).expect("ok");
+        assert_eq!((by_credentials.validators, by_credentials.foreign), (3, 0));
+        // With keys, an entry without a pubkey cannot be judged: refused, not guessed.
+        let bare = format!(
+            r#"{{"data":[{{"balance":"1","validator":{{"withdrawal_credentials":"{ours}"}}}}]}}"#
+        );
+        let error = summarize(bare.as_bytes(), &Ownership::keys(VAULT, &keys), &mut |_| {})
+            .expect_err("no pubkey");
+        assert!(error.to_string().contains("pubkey"), "{error}");
+    }
+
     const VAULT: Address = address!("00000000000000000000000000000000000c0ffe");
 
     /// A directory in the temporary directory, removed on drop.
@@ -735,7 +961,7 @@ mod tests {
 
     fn summarize_bytes(json: &[u8]) -> (Result<ValidatorSummary, BeaconError>, Vec<u64>) {
         let mut reports = Vec::new();
-        let result = summarize(json, VAULT, &mut |n| reports.push(n));
+        let result = summarize(json, &Ownership::credentials(VAULT), &mut |n| reports.push(n));
         (result, reports)
     }
 
@@ -783,7 +1009,12 @@ mod tests {
         assert_eq!(ours.len(), 1031);
         assert_eq!(
             summary.expect("summarize"),
-            ValidatorSummary { scanned: 100_000, validators: 1031, balance_gwei: 1031 * balance }
+            ValidatorSummary {
+                scanned: 100_000,
+                validators: 1031,
+                balance_gwei: 1031 * balance,
+                ..ValidatorSummary::default()
+            }
         );
         // Exactly once at 100,000, though that is both a multiple and the end.
         assert_eq!(reports, [100_000]);
@@ -829,7 +1060,12 @@ mod tests {
         let (summary, reports) = summarize_bytes(json.as_bytes());
         assert_eq!(
             summary.expect("summarize"),
-            ValidatorSummary { scanned: 9, validators: 5, balance_gwei: 4321 }
+            ValidatorSummary {
+                scanned: 9,
+                validators: 5,
+                balance_gwei: 4321,
+                ..Default::default()
+            }
         );
         assert_eq!(reports, [9]);
     }
@@ -843,7 +1079,7 @@ mod tests {
         let (summary, _) = summarize_bytes(json.as_bytes());
         assert_eq!(
             summary.expect("summarize"),
-            ValidatorSummary { scanned: 1, validators: 1, balance_gwei: 7 }
+            ValidatorSummary { scanned: 1, validators: 1, balance_gwei: 7, ..Default::default() }
         );
     }
 
@@ -909,7 +1145,7 @@ mod tests {
                 Err(io::Error::other("disk on fire"))
             }
         }
-        let result = summarize(Failing, VAULT, &mut |_| {});
+        let result = summarize(Failing, &Ownership::credentials(VAULT), &mut |_| {});
         assert_json_error(result, "disk on fire");
     }
 
@@ -932,7 +1168,7 @@ mod tests {
         let mut progress = |_| {};
         send(&source.genesis_time());
         send(&source.finalized_slot());
-        send(&source.validators(1, VAULT, &mut progress));
+        send(&source.validators(1, &Ownership::credentials(VAULT), &mut progress));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -962,11 +1198,14 @@ mod tests {
             scanned: 100_001,
             validators: ours.len() as u64,
             balance_gwei: ours.len() as u64 * 31_900_000_000,
+            ..ValidatorSummary::default()
         };
         for source in [&saved, &node] {
             let mut reports = Vec::new();
-            let summary =
-                source.validators(slot, VAULT, &mut |n| reports.push(n)).await.expect("validators");
+            let summary = source
+                .validators(slot, &Ownership::credentials(VAULT), &mut |n| reports.push(n))
+                .await
+                .expect("validators");
             assert_eq!(summary, expected, "{source:?}");
             assert_eq!(reports, [100_000, 100_001], "{source:?}");
         }
@@ -987,13 +1226,16 @@ mod tests {
         std::fs::write(dir.0.join("validators_5.json"), "{\"data\":[]}").expect("write");
         let (url, _server) = fixtures::serve(dir.0.clone());
         for source in [BeaconSource::Dir(dir.0.clone()), BeaconSource::Url(url)] {
-            match source.validators(6, VAULT, &mut |_| {}).await {
+            match source.validators(6, &Ownership::credentials(VAULT), &mut |_| {}).await {
                 Err(error @ BeaconError::Missing(_)) => {
                     assert!(error.to_string().contains("slot 6"), "{error}")
                 }
                 other => panic!("expected Missing for {source:?}, got {other:?}"),
             }
-            let summary = source.validators(5, VAULT, &mut |_| {}).await.expect("slot 5");
+            let summary = source
+                .validators(5, &Ownership::credentials(VAULT), &mut |_| {})
+                .await
+                .expect("slot 5");
             assert_eq!(summary, ValidatorSummary::default());
         }
         // The node has no genesis.json to serve either: 404 there too.
@@ -1011,7 +1253,7 @@ mod tests {
         std::fs::write(dir.0.join("validators_1.json"), "{\"data\":[{]}").expect("write");
         std::fs::write(dir.0.join("genesis.json"), "{\"data\":{}}").expect("write");
         let saved = BeaconSource::Dir(dir.0.clone());
-        match saved.validators(1, VAULT, &mut |_| {}).await {
+        match saved.validators(1, &Ownership::credentials(VAULT), &mut |_| {}).await {
             Err(BeaconError::Json { what, .. }) => assert!(what.contains("validators_1.json")),
             other => panic!("expected a JSON error, got {other:?}"),
         }
@@ -1033,7 +1275,10 @@ mod tests {
         );
         let message = error.to_string();
         assert!(message.contains("unreachable") && message.contains("127.0.0.1:1"), "{message}");
-        let error = node.validators(1, VAULT, &mut |_| {}).await.expect_err("unreachable");
+        let error = node
+            .validators(1, &Ownership::credentials(VAULT), &mut |_| {})
+            .await
+            .expect_err("unreachable");
         assert!(matches!(error, BeaconError::Unreachable { .. }), "{error:?}");
     }
 }

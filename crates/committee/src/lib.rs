@@ -8,4 +8,5 @@
 #![warn(missing_docs)]
 
 pub mod beacon;
+pub mod exits;
 pub mod report;

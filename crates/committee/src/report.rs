@@ -12,13 +12,14 @@ use std::path::Path;
 use alloy_primitives::{Address, Bytes, Signature, B256, U256};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use tidepool_deploy::{
+    deposit,
     report::{self as reports, Observation, ReportData},
     Client, Deployment, PrivateKeySigner, Receipt, SignerSync,
 };
 use tidepool_interfaces::{IOracle, IPool};
 use tidepool_math::oracle_report::{self, GWEI};
 
-use crate::beacon::{BeaconError, BeaconSource, ValidatorSummary};
+use crate::beacon::{BeaconError, BeaconSource, Ownership, ValidatorSummary};
 
 /// Why building, signing or submitting failed.
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +136,10 @@ pub struct ReportFile {
     pub state_block: u64,
     /// Validators read from the beacon chain (all of them, ours or not).
     pub validators_scanned: u64,
+    /// Validators with the vault's withdrawal credentials that are not the protocol's (no
+    /// deposited key of the staking module): read and left out of the report.
+    #[serde(default)]
+    pub foreign_validators: u64,
     /// The report, as the oracle's ABI defines it (JSON keys are its field names; numbers are
     /// hex strings, never lossy floats).
     pub data: ReportData,
@@ -252,14 +257,15 @@ pub async fn build(
             return Err(CommitteeError::NotFinalized { ref_slot, finalized });
         }
     }
-    let ValidatorSummary { scanned, validators, balance_gwei } =
-        beacon.validators(ref_slot, d.contracts.withdrawal_vault.address, progress).await?;
     // The report's timestamp, as the oracle will compute it; beyond u64, no block is that late.
     let ref_time = oracle_report::report_timestamp(&chain, ref_slot).unwrap_or(u64::MAX);
     let state_block = client
         .last_block_at(d.block, ref_time)
         .await?
         .ok_or(CommitteeError::BeforeDeployment { ref_slot, block: d.block })?;
+    let ownership = ownership(client, d, state_block).await?;
+    let summary = beacon.validators(ref_slot, &ownership, progress).await?;
+    let ValidatorSummary { scanned, validators, balance_gwei, foreign, .. } = summary;
 
     let bunker = match bunker {
         Bunker::On => true,
@@ -294,8 +300,31 @@ pub async fn build(
         deadline_slot,
         state_block,
         validators_scanned: scanned,
+        foreign_validators: foreign,
         data: prepared.data.clone(),
         digest,
+    })
+}
+
+/// Which validators are the protocol's at `block`: the staking module's deposited keys then,
+/// or, for a deployment with an outside module that cannot list them, every validator with the
+/// vault's credentials.
+///
+/// # Errors
+/// Chain errors.
+pub async fn ownership(
+    client: &Client,
+    d: &Deployment,
+    block: u64,
+) -> Result<Ownership, CommitteeError> {
+    let vault = d.contracts.withdrawal_vault.address;
+    Ok(match &d.module {
+        Some(module) => {
+            let keys =
+                deposit::deposited_keys(client, module.staking_module.address, Some(block)).await?;
+            Ownership::keys(vault, &keys)
+        }
+        None => Ownership::credentials(vault),
     })
 }
 
@@ -471,6 +500,7 @@ mod tests {
             deadline_slot: 14_430,
             state_block: 40,
             validators_scanned: 100,
+            foreign_validators: 0,
             digest: reports::digest(&data, 412_346, oracle),
             data,
         }

@@ -137,3 +137,83 @@ pub async fn signed_deposit(
         signatures,
     })
 }
+
+/// One of the staking module's deposited keys: the validator it made is the protocol's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DepositedKey {
+    /// The node operator's id.
+    pub operator: u64,
+    /// The key's index among the operator's keys (deposits go in index order, so a lower index
+    /// is an older deposit).
+    pub index: u64,
+    /// The validator's BLS public key.
+    pub pubkey: [u8; PUBKEY_LENGTH],
+}
+
+/// Keys read per `getSigningKeys` call: 100 keys are 14.4 KB of return data, well inside any
+/// node's `eth_call` limits.
+const KEYS_PER_READ: u64 = 100;
+
+/// Every key the module had deposited after block `block` (`None`: the latest), by operator
+/// and index: the validators the protocol may count, whatever else carries its withdrawal
+/// credentials.
+///
+/// Deposited keys are a prefix of each operator's keys that removal never touches, so the
+/// operator's deposited count and the keys below it are one consistent read at one block.
+///
+/// # Errors
+/// [`Error::Rpc`] and reverts from the reads; [`Error::Options`] if the module answers keys
+/// of the wrong length.
+pub async fn deposited_keys(
+    client: &Client,
+    module: Address,
+    block: Option<u64>,
+) -> Result<Vec<DepositedKey>, Error> {
+    let operators = client
+        .call_at(None, module, IStakingModule::getNodeOperatorsCountCall {}, U256::ZERO, block)
+        .await?;
+    let operators = u64::try_from(operators)
+        .map_err(|_| Error::Options(format!("the module claims {operators} operators")))?;
+    let mut keys = Vec::new();
+    for operator in 0..operators {
+        let id = U256::from(operator);
+        let record = client
+            .call_at(
+                None,
+                module,
+                IStakingModule::getNodeOperatorCall { node_operator_id: id },
+                U256::ZERO,
+                block,
+            )
+            .await?;
+        // (active, name, reward address, manager, total, vetted, deposited, exited)
+        let deposited = record._6;
+        let mut offset = 0;
+        while offset < deposited {
+            let limit = KEYS_PER_READ.min(deposited - offset);
+            let page = client
+                .call_at(
+                    None,
+                    module,
+                    IStakingModule::getSigningKeysCall { node_operator_id: id, offset, limit },
+                    U256::ZERO,
+                    block,
+                )
+                .await?;
+            let pubkeys = page._0.chunks_exact(PUBKEY_LENGTH);
+            if !pubkeys.remainder().is_empty() || pubkeys.len() as u64 != limit {
+                return Err(Error::Options(format!(
+                    "the module answered {} bytes for {limit} keys of operator {operator}",
+                    page._0.len()
+                )));
+            }
+            for (index, pubkey) in (offset..).zip(pubkeys) {
+                let mut key = [0u8; PUBKEY_LENGTH];
+                key.copy_from_slice(pubkey);
+                keys.push(DepositedKey { operator, index, pubkey: key });
+            }
+            offset += limit;
+        }
+    }
+    Ok(keys)
+}

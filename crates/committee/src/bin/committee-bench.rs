@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use alloy_primitives::{address, Address};
-use tidepool_committee::beacon::{fixtures, summarize, ValidatorSummary};
+use tidepool_committee::beacon::{fixtures, summarize, Ownership, ValidatorSummary};
 
 /// The vault the fixture's validators point at.
 const VAULT: Address = address!("7a1d000000000000000000000000000000000001");
@@ -45,7 +45,8 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let start = Instant::now();
     let mut reports = 0u64;
-    let summary = summarize(File::open(&path)?, VAULT, &mut |_| reports += 1)?;
+    let summary =
+        summarize(File::open(&path)?, &Ownership::credentials(VAULT), &mut |_| reports += 1)?;
     let seconds = start.elapsed().as_secs_f64();
     println!(
         "summarize: {seconds:.2} s, {:.0} validators/s, {:.0} MB/s ({reports} progress reports)",
@@ -62,6 +63,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         scanned: total,
         validators: ours,
         balance_gwei: ours * OURS_BALANCE_GWEI,
+        ..ValidatorSummary::default()
     };
     if summary != expected {
         return Err(format!("wrong summary: got {summary:?}, expected {expected:?}").into());
