@@ -191,3 +191,56 @@ fn deposits_become_validators_whose_sweeps_reach_the_vault() {
     let finalized = gwei(&s["finalizedEpoch"]) * 32;
     assert_eq!(body["data"]["header"]["message"]["slot"], finalized.to_string());
 }
+
+#[test]
+fn a_node_started_with_the_simulation_sweeps_on_anvil_mine_and_keeps_it_on_reconfigure() {
+    use tidepool_beacon_sim::BeaconConfig;
+    use tidepool_node::chain::BeaconSettings;
+
+    let vault = Address::repeat_byte(0xbb);
+    // The deposit contract's address is known before it is deployed: dev 0's first CREATE.
+    let contract = {
+        let chain = tidepool_node::chain::Chain::new(Default::default()).expect("chain");
+        chain.accounts()[0].create(0)
+    };
+    let settings = BeaconSettings {
+        deposit_contract: contract,
+        config: BeaconConfig { sweep_every_epochs: 2, ..BeaconConfig::default() },
+    };
+    let node = Node::spawn(NodeConfig { beacon: Some(settings), ..NodeConfig::ephemeral() })
+        .expect("node");
+    let url = node.url();
+    {
+        let mut chain = node.chain().lock();
+        assert_eq!(create(&mut chain, BeaconDeposit::BYTECODE.clone()), contract);
+        deposit(&mut chain, contract, 7, vault, 40 * GWEI_PER_ETH, false);
+    }
+    assert_eq!(status(&url)["byStatus"]["pending_initialized"], 1);
+
+    // Eight epochs in one anvil_mine of two blocks: the first block crosses them all.
+    rpc_ok(&url, "evm_increaseTime", json!([8 * EPOCH]));
+    rpc_ok(&url, "anvil_mine", json!([2]));
+    let s = status(&url);
+    assert_eq!(s["byStatus"]["active_ongoing"], 1, "{s}");
+    let withdrawn = gwei(&s["withdrawnGwei"]);
+    assert!(withdrawn >= 8 * GWEI_PER_ETH, "the 8 ETH above 32 were swept: {s}");
+    assert_eq!(balance_at(&url, vault, "latest"), gwei_to_wei(withdrawn));
+
+    // Reconfiguring changes the economics, not the registry or the clock.
+    let genesis = s["genesisTime"].clone();
+    let s = rpc_ok(
+        &url,
+        "tidepool_beaconConfigure",
+        json!([{ "depositContract": contract, "feeRecipient": vault, "aprBps": 0, "genesisTime": 5 }]),
+    );
+    assert_eq!((s["validators"].clone(), s["genesisTime"].clone()), (json!(1), genesis));
+    let balance = gwei(&s["totalBalanceGwei"]);
+    jump(&url, 4 * EPOCH);
+    assert_eq!(gwei(&status(&url)["totalBalanceGwei"]), balance, "no rewards at 0% APR");
+    let unknown = rpc(
+        &url,
+        "tidepool_beaconConfigure",
+        json!([{ "depositContract": contract, "feeRecipient": vault, "apr": 1 }]),
+    );
+    assert!(unknown["error"].is_object(), "unknown fields are refused: {unknown}");
+}
