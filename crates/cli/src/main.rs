@@ -4,6 +4,7 @@
 //! adding one means a module, a variant of [`Command`] and an arm in [`main`].
 
 mod abi;
+mod beacon;
 mod bench;
 mod build;
 mod demo;
@@ -58,6 +59,9 @@ enum Command {
     /// Measure gas per operation (cached and uncached program pricing), the scaling curves
     /// and contract sizes on the local node; write them to docs/BENCHMARKS.md.
     Bench(bench::Args),
+    /// The local node's simulated beacon chain: status, validators, and faults to inject
+    /// (slash, offline, exit).
+    Beacon(beacon::Args),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +76,7 @@ fn main() -> ExitCode {
         Command::Operator(args) => operator::run(args),
         Command::Deposit(args) => depositor::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Beacon(args) => beacon::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -70,6 +70,11 @@
 //!   overwrote (184 bytes per touched account plus 72 per written slot; empty blocks
 //!   nothing), and older states are the latest with later blocks undone.
 //!   `--prune-history N` keeps the last `N` blocks'.
+//! - **A simulated beacon chain** (`tidepool_beaconConfigure`, or `--beacon-deposit-contract`;
+//!   see `chain::beacon` and [`tidepool_beacon_sim`]): validators from the deposit contract's
+//!   `DepositEvent`s, rewards, exits, slashing and sweeps on the block clock, withdrawals
+//!   minted in the block whose timestamp crosses the epoch boundary; `--beacon-port` serves
+//!   the standard beacon REST API over it.
 //! - **Signing.** `eth_sign`, `personal_sign`, `eth_signTypedData_v4` and
 //!   `eth_sendTransaction` sign with the dev accounts' keys; any other account is
 //!   "unknown account" (`eth_sendTransaction` also sends for impersonated accounts).
@@ -90,6 +95,7 @@
 //! | `tests/rpc_pool.rs` | filters (new logs reported once, address and topic matching with wildcards and OR-lists, `toBlock`, block and pending-transaction filters, removed filters erroring, a revert), nonce gaps filled out of order mined in order, concurrent sends from one key, replacement only at a 10% higher fee, `txpool_*`, state of any past block after 1,000 blocks and `--prune-history`, `eth_sign`/`personal_sign`/`eth_signTypedData_v4` recovering to the dev account |
 //! | `scripts/clients.sh` | the same with web3.py, viem and ethers v6 (pinned in `tests/clients/`) against the binary |
 //! | `tests/fidelity.rs` | receipts' `gasUsedForL1`/`l1BlockNumber` and `eth_getBlockReceipts`; `eth_blobBaseFee`; calldata at 4/16 gas per byte unless the EIP-7623 floor is enabled; P256 verification at `0x100` (valid, invalid, 3,450 gas, from Solidity); `eth_createAccessList` for Solidity and Stylus storage (and the gas with the list); `eth_getProof` proofs verified against the state root; `debug_traceTransaction` with `callTracer` through Solidity -> Stylus -> Solidity, logs, reverts |
+//! | `tests/beacon_sim.rs` | the simulated beacon chain: `DepositEvent`s of the deposit contract (and no other emitter) create validators, a bad signature is ignored, `evm_increaseTime` + `evm_mine` sweep exactly the simulation's withdrawals into the vault (and EL rewards to the fee recipient) in the block that crosses the boundary, `evm_revert` restores it, faults by RPC, the REST API |
 //! | `tests/foundry.rs` | `cast` deploys, activates and calls a Stylus program; `cast run` replays an EVM transaction with the receipt's gas; an EVM-only transaction sequence gives the same receipts, logs and balances here as on `anvil` |
 //!
 //! The Solidity contracts used by `tests/chains.rs` live in `tests/solidity/`: `Counter`,

@@ -50,6 +50,75 @@ struct Args {
     /// Load from and dump to the same file.
     #[arg(long, conflicts_with_all = ["load_state", "dump_state"])]
     state: Option<PathBuf>,
+    #[command(flatten)]
+    beacon: BeaconArgs,
+}
+
+/// The simulated beacon chain: on from the start with `--beacon-deposit-contract` (else
+/// `tidepool_beaconConfigure` turns it on); its REST API with `--beacon-port`. Parameters
+/// left out keep the simulation's defaults.
+#[derive(Debug, clap::Args)]
+struct BeaconArgs {
+    /// Serve the beacon REST API on this port (0 picks a free one).
+    #[arg(long)]
+    beacon_port: Option<u16>,
+    /// Deposit contract whose DepositEvents create validators (turns the simulation on).
+    #[arg(long, value_name = "ADDRESS")]
+    beacon_deposit_contract: Option<alloy_primitives::Address>,
+    /// Where execution-layer rewards go.
+    #[arg(long, value_name = "ADDRESS", default_value_t = alloy_primitives::Address::ZERO)]
+    beacon_fee_recipient: alloy_primitives::Address,
+    /// Seconds per slot.
+    #[arg(long)]
+    beacon_seconds_per_slot: Option<u64>,
+    /// Slots per epoch.
+    #[arg(long)]
+    beacon_slots_per_epoch: Option<u64>,
+    /// Epochs from reaching 32 ETH to activation.
+    #[arg(long)]
+    beacon_activation_delay: Option<u64>,
+    /// Epochs from an exit request to the exit.
+    #[arg(long)]
+    beacon_exit_delay: Option<u64>,
+    /// Epochs from the exit to withdrawability.
+    #[arg(long)]
+    beacon_withdrawable_delay: Option<u64>,
+    /// Consensus-layer APR in basis points (300 = 3%).
+    #[arg(long)]
+    beacon_apr_bps: Option<u64>,
+    /// Sweep balances above the maximum effective balance every N epochs.
+    #[arg(long)]
+    beacon_sweep_every: Option<u64>,
+    /// Execution-layer reward per slot with an online proposer, in wei.
+    #[arg(long)]
+    beacon_el_reward_wei: Option<alloy_primitives::U256>,
+    /// Inactivity penalty per offline epoch, in gwei.
+    #[arg(long)]
+    beacon_inactivity_penalty_gwei: Option<u64>,
+    /// Past epochs kept for beacon queries at a past slot.
+    #[arg(long)]
+    beacon_history_epochs: Option<u64>,
+}
+
+impl BeaconArgs {
+    fn settings(&self) -> Option<tidepool_node::chain::BeaconSettings> {
+        let params = tidepool_node::rpc::BeaconConfigureParams {
+            deposit_contract: self.beacon_deposit_contract?,
+            fee_recipient: self.beacon_fee_recipient,
+            genesis_time: None,
+            seconds_per_slot: self.beacon_seconds_per_slot,
+            slots_per_epoch: self.beacon_slots_per_epoch,
+            activation_delay_epochs: self.beacon_activation_delay,
+            exit_delay_epochs: self.beacon_exit_delay,
+            withdrawable_delay_epochs: self.beacon_withdrawable_delay,
+            apr_bps: self.beacon_apr_bps,
+            sweep_every_epochs: self.beacon_sweep_every,
+            el_reward_wei_per_slot: self.beacon_el_reward_wei,
+            inactivity_penalty_gwei: self.beacon_inactivity_penalty_gwei,
+            history_epochs: self.beacon_history_epochs,
+        };
+        Some(params.settings(tidepool_beacon_sim::BeaconConfig::default()))
+    }
 }
 
 fn main() -> ExitCode {
@@ -74,6 +143,8 @@ fn main() -> ExitCode {
         },
         load_state,
         dump_state,
+        beacon: args.beacon.settings(),
+        beacon_port: args.beacon.beacon_port,
     };
     let handle = match Node::spawn(config) {
         Ok(h) => h,
@@ -96,6 +167,9 @@ fn main() -> ExitCode {
         }
     }
     println!("\nListening on {}", handle.addr());
+    if let Some(url) = handle.beacon_url() {
+        println!("Beacon API on {url}");
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -11,7 +11,7 @@ use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
 use parking_lot::Mutex;
 
 use crate::{
-    chain::{Chain, ChainConfig, ChainError, StateDump},
+    chain::{BeaconSettings, Chain, ChainConfig, ChainError, StateDump},
     rpc,
 };
 
@@ -28,6 +28,12 @@ pub struct NodeConfig {
     pub load_state: Option<PathBuf>,
     /// State file to write when the node stops.
     pub dump_state: Option<PathBuf>,
+    /// The simulated beacon chain to start with (it can also be turned on later with
+    /// `tidepool_beaconConfigure`).
+    pub beacon: Option<BeaconSettings>,
+    /// Port of the simulated beacon chain's REST API (on `host`); 0 picks a free one, `None`
+    /// serves none. It answers 503 until the simulation is on.
+    pub beacon_port: Option<u16>,
 }
 
 impl Default for NodeConfig {
@@ -38,6 +44,8 @@ impl Default for NodeConfig {
             chain: ChainConfig::default(),
             load_state: None,
             dump_state: None,
+            beacon: None,
+            beacon_port: None,
         }
     }
 }
@@ -66,6 +74,7 @@ pub enum NodeError {
 /// A running node. Dropping it stops the server (and writes `dump_state` if configured).
 pub struct NodeHandle {
     addr: SocketAddr,
+    beacon_addr: Option<SocketAddr>,
     chain: rpc::Shared,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -87,6 +96,12 @@ impl NodeHandle {
     /// The bound socket address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// `http://host:port` of the beacon REST API, when [`NodeConfig::beacon_port`] asked
+    /// for one.
+    pub fn beacon_url(&self) -> Option<String> {
+        self.beacon_addr.map(|addr| format!("http://{addr}"))
     }
 
     /// The chain, for in-process inspection (lock it briefly: RPC calls wait on it).
@@ -147,11 +162,16 @@ impl Node {
         if let Some(path) = &config.load_state {
             chain.load(read_state(path)?)?;
         }
+        if let Some(settings) = &config.beacon {
+            chain.beacon_configure(settings.clone())?;
+        }
         let chain: rpc::Shared = Arc::new(Mutex::new(chain));
         let module = rpc::module(chain.clone()).map_err(|e| NodeError::Rpc(e.to_string()))?;
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let bind = SocketAddr::new(config.host, config.port);
+        let beacon_bind = config.beacon_port.map(|port| SocketAddr::new(config.host, port));
+        let beacon_access = BeaconRest(chain.clone());
         let thread = std::thread::Builder::new().name("tidepool-node".into()).spawn(move || {
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -166,12 +186,25 @@ impl Node {
                 }
             };
             runtime.block_on(async move {
-                match serve(bind, module).await {
-                    Ok((addr, handle)) => {
-                        let _ = ready_tx.send(Ok(addr));
+                let started = async {
+                    let (addr, handle) = serve(bind, module).await?;
+                    let beacon = match beacon_bind {
+                        Some(bind) => Some(serve_beacon(bind, beacon_access).await?),
+                        None => None,
+                    };
+                    std::io::Result::Ok((addr, handle, beacon))
+                };
+                match started.await {
+                    Ok((addr, handle, beacon)) => {
+                        let beacon_addr = beacon.as_ref().map(|(addr, _, _)| *addr);
+                        let _ = ready_tx.send(Ok((addr, beacon_addr)));
                         let _ = stop_rx.await;
                         let _ = handle.stop();
                         handle.stopped().await;
+                        if let Some((_, stop, task)) = beacon {
+                            let _ = stop.send(());
+                            let _ = task.await;
+                        }
                     }
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
@@ -179,10 +212,11 @@ impl Node {
                 }
             });
         })?;
-        let addr =
+        let (addr, beacon_addr) =
             ready_rx.recv().map_err(|e| NodeError::Io(std::io::Error::other(e.to_string())))??;
         Ok(NodeHandle {
             addr,
+            beacon_addr,
             chain,
             stop: Some(stop_tx),
             thread: Some(thread),
@@ -203,4 +237,30 @@ async fn serve(
     let server = Server::builder().set_config(config).build(bind).await?;
     let addr = server.local_addr()?;
     Ok((addr, server.start(module)))
+}
+
+/// The beacon REST API's view of the node's chain: the simulation inside it, read under the
+/// chain's lock (so a response is one consistent state).
+#[derive(Clone)]
+struct BeaconRest(rpc::Shared);
+
+impl tidepool_beacon_sim::rest::BeaconAccess for BeaconRest {
+    fn read<R>(&self, f: impl FnOnce(Option<&tidepool_beacon_sim::BeaconChain>) -> R) -> R {
+        let chain = self.0.lock();
+        f(chain.beacon().map(|sim| &sim.chain))
+    }
+}
+
+/// A running beacon REST server: its address, its stop signal and its task.
+type BeaconServer =
+    (SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<std::io::Result<()>>);
+
+async fn serve_beacon(bind: SocketAddr, access: BeaconRest) -> std::io::Result<BeaconServer> {
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(tidepool_beacon_sim::rest::serve(listener, access, async move {
+        let _ = stopped.await;
+    }));
+    Ok((addr, stop, task))
 }

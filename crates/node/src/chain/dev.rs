@@ -28,6 +28,7 @@ impl Chain {
             ..Self::empty_header()
         };
         self.push_block(header, Vec::new());
+        self.beacon_block(number, timestamp, &[]);
         number
     }
 
@@ -52,6 +53,7 @@ impl Chain {
                 db: self.db.clone(),
                 blocks: self.blocks.len(),
                 time_offset: self.time_offset,
+                beacon: self.beacon.clone(),
             },
         );
         id
@@ -71,6 +73,7 @@ impl Chain {
         }
         self.db = snap.db;
         self.time_offset = snap.time_offset;
+        self.beacon = snap.beacon;
         let latest = self.block_number();
         self.history.truncate(latest);
         self.reverts.push(latest);

@@ -70,6 +70,24 @@ impl BlockDiff {
         Self { number, priors }
     }
 
+    /// The accounts at `addresses` as `db` holds them, recorded for block `number`: before
+    /// a change made outside a transaction (the beacon simulation's withdrawal credits).
+    pub(super) fn accounts(number: u64, db: &Db, addresses: impl Iterator<Item = Address>) -> Self {
+        let priors = addresses
+            .map(|address| Prior {
+                address,
+                account: db
+                    .cache
+                    .accounts
+                    .get(&address)
+                    .map(|b| (b.info.clone(), b.account_state.clone())),
+                slots: Vec::new(),
+                cleared: None,
+            })
+            .collect();
+        Self { number, priors }
+    }
+
     /// Rolls `db` back from after this block to before it.
     fn undo(&self, db: &mut Db) {
         for prior in &self.priors {
@@ -112,7 +130,8 @@ impl History {
 
     /// Records block `diff.number` (the new latest block) and prunes beyond `keep`.
     pub(super) fn push(&mut self, diff: BlockDiff) {
-        // Blocks hold one transaction each, so each block pushes at most one diff.
+        // Blocks hold one transaction each, so a block pushes at most two diffs: its
+        // transaction's and the beacon simulation's credits after it (undone newest first).
         let number = diff.number;
         if !diff.priors.is_empty() {
             self.diffs.push_back(diff);

@@ -5,8 +5,10 @@
 //! (accounts and storage at a block), `transactions` (signing, executing and mining),
 //! `call` (`eth_call` and gas estimation), `dev` (anvil/hardhat dev methods and snapshots),
 //! `dump` (state files), `debug` (call traces of mined transactions, access lists) and
-//! `proof` (`eth_getProof`). Those files depend on this one, never the reverse.
+//! `proof` (`eth_getProof`) and `beacon` (the optional simulated beacon chain). Those files
+//! depend on this one, never the reverse.
 
+mod beacon;
 mod blocks;
 mod call;
 mod debug;
@@ -36,7 +38,8 @@ use tidepool_stylus_vm::program::ProgramCache;
 
 pub use self::pool::{PooledTx, MAX_QUEUED, PRICE_BUMP_PERCENT};
 pub use self::types::{
-    CallOutcome, ChainConfig, ChainError, DumpAccount, MinedBlock, MinedTx, StateDump, DEV_MNEMONIC,
+    BeaconSettings, BeaconSim, CallOutcome, ChainConfig, ChainError, DumpAccount, MinedBlock,
+    MinedTx, StateDump, DEV_MNEMONIC,
 };
 use self::{history::History, pool::Pool};
 use crate::evm::{arbwasm, arbwasmcache, Db};
@@ -48,6 +51,7 @@ struct Snapshot {
     db: Db,
     blocks: usize,
     time_offset: i64,
+    beacon: Option<BeaconSim>,
 }
 
 /// The dev chain.
@@ -72,6 +76,8 @@ pub struct Chain {
     next_snapshot: u64,
     impersonated: HashSet<Address>,
     signers: Vec<PrivateKeySigner>,
+    /// The simulated beacon chain, once `tidepool_beaconConfigure` turned it on.
+    beacon: Option<BeaconSim>,
 }
 
 fn now() -> u64 {
@@ -139,6 +145,7 @@ impl Chain {
             next_snapshot: 1,
             impersonated: HashSet::new(),
             signers,
+            beacon: None,
         };
         chain.push_block(header, Vec::new());
         Ok(chain)

@@ -241,7 +241,9 @@ impl Chain {
         };
         let block_hash = self.push_block(header, vec![hash]);
         mined.block_hash = block_hash;
+        let logs = if self.beacon.is_some() { mined.logs.clone() } else { Vec::new() };
         self.txs.insert(hash, mined);
+        self.beacon_block(number, timestamp, &logs);
         Ok(hash)
     }
 

@@ -9,6 +9,8 @@ use alloy_consensus::{
 use revm::primitives::{Address, Bytes, Log, B256, U256};
 use serde::{Deserialize, Serialize};
 
+use tidepool_beacon_sim::{BeaconChain, BeaconConfig};
+
 use crate::evm::FrameProfile;
 
 /// The standard development mnemonic (anvil, hardhat).
@@ -190,4 +192,23 @@ pub struct StateDump {
     pub base_fee: u64,
     /// Every account.
     pub accounts: HashMap<Address, DumpAccount>,
+}
+
+/// The simulation and where its deposits come from.
+#[derive(Debug, Clone)]
+pub struct BeaconSim {
+    /// The state machine.
+    pub chain: BeaconChain,
+    /// The only address whose `DepositEvent`s count.
+    pub deposit_contract: Address,
+}
+
+/// How to turn the simulation on: the deposit contract and the simulation's parameters (a
+/// `genesis_time` of 0 means the latest block's timestamp).
+#[derive(Debug, Clone)]
+pub struct BeaconSettings {
+    /// The deposit contract whose events create validators.
+    pub deposit_contract: Address,
+    /// The simulation's parameters.
+    pub config: BeaconConfig,
 }

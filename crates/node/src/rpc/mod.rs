@@ -6,6 +6,7 @@
 //! RPC and `error` maps failures to JSON-RPC codes.
 
 mod api;
+mod beacon;
 mod convert;
 mod error;
 mod filters;
@@ -15,6 +16,9 @@ pub use api::{
     AnvilApiServer, DebugApiServer, EthApiServer, EthFilterApiServer, EthSignApiServer,
     EthStateApiServer, EvmApiServer, Lenient, Message, NetApiServer, PersonalApiServer, Quantity,
     RpcReceipt, RpcTransaction, TxpoolApiServer, TypedDataParam, Web3ApiServer,
+};
+pub use beacon::{
+    BeaconApiServer, BeaconConfigureParams, BeaconStatus, BeaconValidator, ValidatorParam,
 };
 pub use filters::FILTER_TIMEOUT;
 pub use server::{Rpc, Shared, CLIENT_VERSION};
@@ -39,7 +43,8 @@ pub fn module(
     module.merge(EthSignApiServer::into_rpc(rpc.clone()))?;
     module.merge(PersonalApiServer::into_rpc(rpc.clone()))?;
     module.merge(EthStateApiServer::into_rpc(rpc.clone()))?;
-    module.merge(DebugApiServer::into_rpc(rpc))?;
+    module.merge(DebugApiServer::into_rpc(rpc.clone()))?;
+    module.merge(BeaconApiServer::into_rpc(rpc))?;
     Ok(module)
 }
 
@@ -108,6 +113,12 @@ mod tests {
             "net_listening",
             "net_version",
             "personal_sign",
+            "tidepool_beaconConfigure",
+            "tidepool_beaconRequestExit",
+            "tidepool_beaconSetOffline",
+            "tidepool_beaconSlash",
+            "tidepool_beaconStatus",
+            "tidepool_beaconValidators",
             "txpool_content",
             "txpool_inspect",
             "txpool_status",

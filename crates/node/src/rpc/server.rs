@@ -43,7 +43,7 @@ const MAX_MINED: u64 = 10_000;
 /// Serves every namespace over one chain.
 #[derive(Clone)]
 pub struct Rpc {
-    chain: Shared,
+    pub(super) chain: Shared,
     /// Locked after `chain` when both are needed.
     filters: Arc<Mutex<Filters>>,
 }
