@@ -11,6 +11,7 @@ mod demo;
 mod deploy;
 mod depositor;
 mod keys;
+mod local;
 mod operator;
 mod oracle;
 mod show;

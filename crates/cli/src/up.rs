@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use tidepool_deploy::{deploy_and_record, Client, DeployOptions, OperatorSetup, PrivateKeySigner};
 use tidepool_node::node::{Node, NodeConfig};
 
-use crate::{build, show, workspace::Workspace};
+use crate::{build, local, show, workspace::Workspace};
 
 /// Dev accounts (of the node's test mnemonic) that form the committee: 5 to 9, quorum 3.
 /// They are the deposit guardians too.
@@ -27,6 +27,9 @@ pub struct Args {
     /// Port to serve on (0 picks a free one).
     #[arg(long, default_value_t = 8547)]
     pub port: u16,
+    /// Port of the simulated beacon chain's REST API (0 picks a free one).
+    #[arg(long, default_value_t = 5052)]
+    pub beacon_port: u16,
     /// Use the code already in target/wasm instead of building it.
     #[arg(long)]
     pub skip_build: bool,
@@ -50,9 +53,13 @@ pub fn run(args: &Args) -> Result<()> {
     if !args.skip_build {
         build::run(&build::Args::default())?;
     }
-    let node =
-        Node::spawn(NodeConfig { host: args.host, port: args.port, ..NodeConfig::default() })
-            .context("starting the local node")?;
+    let node = Node::spawn(NodeConfig {
+        host: args.host,
+        port: args.port,
+        beacon_port: Some(args.beacon_port),
+        ..NodeConfig::default()
+    })
+    .context("starting the local node")?;
     let url = node.url();
     let keys = dev_signers(&node)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
@@ -82,8 +89,14 @@ pub fn run(args: &Args) -> Result<()> {
             &mut |line| eprintln!("  {line}"),
         )
         .await?;
+        local::start_beacon(&client, &deployment).await?;
+        let module = tidepool_deploy::deposit::module(&deployment)?.staking_module.address;
+        let (from, _) = client.latest_block().await?;
+        tokio::spawn(local::dev_operator(client.clone(), module, from));
+        let beacon = node.beacon_url().context("the node serves no beacon API")?;
         println!("\nTidepool is running on a local Stylus chain.");
         println!("  RPC URL: {url}");
+        println!("  beacon API: {beacon} (a simulated beacon chain: deposits become validators that earn)");
         println!("  Chain ID: {}", deployment.chain_id);
         println!("  record: {}\n", path.display());
         print!("{}", show::contracts(&deployment));

@@ -1,0 +1,122 @@
+//! The local world around a deployment: the node's simulated beacon chain set up for it, and
+//! the dev operator, who performs the exits the staking module asks of it.
+//!
+//! Everything goes through the node's JSON-RPC (`tidepool_beacon*` and `eth_getLogs`), so it
+//! works against an embedded node and a separate `tidepool-node` alike.
+
+use std::time::Duration;
+
+use alloy_primitives::{Address, U256};
+use alloy_provider::Provider;
+use alloy_rpc_types_eth::Filter;
+use alloy_sol_types::SolEvent;
+use anyhow::{Context, Result};
+use tidepool_deploy::{report::chain_config, Client, Deployment};
+use tidepool_interfaces::IStakingModule;
+
+/// Execution-layer rewards per slot on the local chain: 10⁻⁷ ETH, about 0.00072 ETH a day.
+pub const EL_REWARD_WEI_PER_SLOT: u64 = 100_000_000_000;
+
+/// How often the dev operator looks for new exit requests.
+pub const EXIT_POLL: Duration = Duration::from_secs(2);
+
+/// Turns on the node's simulated beacon chain for `d`: its genesis is the oracle's, so frames
+/// and reference slots mean the same slots on both sides; it reads the deployment's deposit
+/// contract, and execution-layer rewards go to the rewards vault (the protocol's validators'
+/// fee recipient).
+///
+/// # Errors
+/// When the deployment has no deposit contract of its own (an outside staking module), and
+/// RPC errors.
+pub async fn start_beacon(client: &Client, d: &Deployment) -> Result<()> {
+    let module = d.module.as_ref().context(
+        "this deployment uses an outside staking module: no deposit contract to simulate",
+    )?;
+    let genesis = chain_config(client, d.contracts.oracle.address).await?.genesis_time;
+    let params = serde_json::json!([{
+        "depositContract": module.deposit_contract,
+        "feeRecipient": d.contracts.rewards_vault.address,
+        "genesisTime": genesis,
+        "elRewardWeiPerSlot": U256::from(EL_REWARD_WEI_PER_SLOT),
+    }]);
+    let _: serde_json::Value = client
+        .provider()
+        .raw_request("tidepool_beaconConfigure".into(), params)
+        .await
+        .context("tidepool_beaconConfigure")?;
+    Ok(())
+}
+
+/// Performs the exits the staking module asked of `operators` (all when `None`) in blocks
+/// `from..=latest`: each `ValidatorExitRequested` becomes a voluntary exit in the node's
+/// simulated beacon chain (what a real operator does by signing and broadcasting the
+/// validator's exit message). Returns the next block to look from and the exits performed.
+///
+/// A request for a validator that is already leaving is not an error: the exit stands.
+///
+/// # Errors
+/// RPC errors, and a request the simulation refuses for another reason than that.
+pub async fn perform_exits(
+    client: &Client,
+    module: Address,
+    operators: Option<&[u64]>,
+    from: u64,
+) -> Result<(u64, Vec<IStakingModule::ValidatorExitRequested>)> {
+    let (latest, _) = client.latest_block().await?;
+    if latest < from {
+        return Ok((from, Vec::new()));
+    }
+    let filter = Filter::new()
+        .address(module)
+        .event_signature(IStakingModule::ValidatorExitRequested::SIGNATURE_HASH)
+        .from_block(from)
+        .to_block(latest);
+    let logs = client.provider().get_logs(&filter).await.context("eth_getLogs")?;
+    let mut performed = Vec::new();
+    for log in logs {
+        let event = IStakingModule::ValidatorExitRequested::decode_log_data(log.data())
+            .context("a ValidatorExitRequested log does not decode")?;
+        let operator: u64 = event.nodeOperatorId.saturating_to();
+        if operators.is_some_and(|ids| !ids.contains(&operator)) {
+            continue;
+        }
+        let answer: Result<serde_json::Value, _> = client
+            .provider()
+            .raw_request(
+                "tidepool_beaconRequestExit".into(),
+                serde_json::json!([event.pubkey.to_string()]),
+            )
+            .await;
+        if let Err(error) = answer {
+            let text = error.to_string();
+            // Already exiting (slashed, or asked before) or exited: the exit stands anyway.
+            // The simulation says so in these words (`SimError::AlreadyExiting`, `NotActive`).
+            if !(text.contains("already exiting") || text.contains("not active")) {
+                return Err(anyhow::anyhow!(text))
+                    .context(format!("exiting operator {operator}'s key {}", event.keyIndex));
+            }
+        }
+        performed.push(event);
+    }
+    Ok((latest + 1, performed))
+}
+
+/// Runs the dev operator until the task is dropped: every [`EXIT_POLL`], the exits asked since
+/// the last look. Errors are printed and retried (a node restarting must not end it).
+pub async fn dev_operator(client: Client, module: Address, mut from: u64) {
+    loop {
+        match perform_exits(&client, module, None, from).await {
+            Ok((next, performed)) => {
+                for e in &performed {
+                    eprintln!(
+                        "dev operator: exiting operator {}'s key {} ({})",
+                        e.nodeOperatorId, e.keyIndex, e.pubkey
+                    );
+                }
+                from = next;
+            }
+            Err(error) => eprintln!("dev operator: {error:#}"),
+        }
+        tokio::time::sleep(EXIT_POLL).await;
+    }
+}
