@@ -295,6 +295,16 @@ pub struct BeaconChain {
     /// States after past boundaries, oldest first, at most `history_epochs` + 1.
     history: VecDeque<Arc<EpochState>>,
     totals: Totals,
+    /// [`BeaconConfig::reward_per_epoch`] of each whole-ETH effective balance up to 2048 ETH:
+    /// the epoch loop's reward is a lookup, not a 128-bit division per validator.
+    rewards: Arc<[u64]>,
+}
+
+/// The reward of each effective balance 0, 1, ..., 2048 ETH under `config`.
+fn reward_table(config: &BeaconConfig) -> Arc<[u64]> {
+    (0..=MAX_EFFECTIVE_BALANCE_COMPOUNDING_GWEI / GWEI_PER_ETH)
+        .map(|eth| config.reward_per_epoch(eth * GWEI_PER_ETH))
+        .collect()
 }
 
 impl BeaconChain {
@@ -307,7 +317,6 @@ impl BeaconChain {
         let mut history = VecDeque::new();
         history.push_back(Arc::new(EpochState { epoch: 0, balances: Vec::new() }));
         Ok(Self {
-            config,
             records: Vec::new(),
             balances: Vec::new(),
             by_pubkey: HashMap::new(),
@@ -315,6 +324,8 @@ impl BeaconChain {
             head_slot: 0,
             history,
             totals: Totals::default(),
+            rewards: reward_table(&config),
+            config,
         })
     }
 
@@ -334,6 +345,7 @@ impl BeaconChain {
         config.seconds_per_slot = self.config.seconds_per_slot;
         config.slots_per_epoch = self.config.slots_per_epoch;
         config.validate()?;
+        self.rewards = reward_table(&config);
         self.config = config;
         Ok(())
     }
@@ -573,7 +585,9 @@ impl BeaconChain {
                     self.totals.penalties_gwei = self.totals.penalties_gwei.saturating_add(penalty);
                 } else {
                     online += 1;
-                    let reward = config.reward_per_epoch(record.effective_balance(*balance));
+                    // Effective balances are whole ETH up to 2048, so always in the table.
+                    let eth = record.effective_balance(*balance) / GWEI_PER_ETH;
+                    let reward = self.rewards.get(eth as usize).copied().unwrap_or_default();
                     *balance = balance.saturating_add(reward);
                     self.totals.rewards_gwei = self.totals.rewards_gwei.saturating_add(reward);
                 }

@@ -258,7 +258,8 @@ fn ten_thousand_validators_jump_a_thousand_epochs_quickly() {
     let out = c.advance_to(at(1_000));
     let took = started.elapsed();
     assert_eq!(out.epochs, 1_000);
-    assert!(took.as_secs() < 20, "took {took:?}");
+    // About 50 ms with the crate optimized as the workspace profile asks; generous for CI.
+    assert!(took.as_secs() < 5, "took {took:?}");
     // Active from epoch 5; all but the rewards since the last sweep (at 1,000) were swept.
     let total = out.withdrawals_gwei[&vault()];
     assert_eq!(total, 10_000 * 995 * REWARD);
