@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 use alloy_primitives::{Address, B256, U256};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tidepool_beacon::{verify_deposit_signature, GWEI_PER_ETH, PUBKEY_LENGTH, SIGNATURE_LENGTH};
 
@@ -107,7 +108,7 @@ pub enum SimError {
 
 /// An epoch value together with the first epoch whose state shows it (a state after the
 /// boundary of epoch `e` shows what was set at or before that boundary).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 struct Mark {
     epoch: u64,
     since: u64,
@@ -131,8 +132,9 @@ impl Mark {
 
 /// A validator's record, without its balance (balances are kept apart so a state's history
 /// is a copy of one `u64` array).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Record {
+    #[serde(with = "pubkey_hex")]
     pubkey: Pubkey,
     withdrawal_credentials: B256,
     eligibility: Mark,
@@ -209,7 +211,7 @@ pub struct ValidatorView {
 }
 
 /// Running totals, for conservation checks and status reports (gwei).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     /// Deposits credited to validators (invalid-signature deposits excluded).
     pub deposited_gwei: u64,
@@ -264,6 +266,37 @@ impl Advance {
 struct EpochState {
     epoch: u64,
     balances: Vec<u64>,
+}
+
+/// A [`BeaconChain`] as a state file keeps it: the registry, the live balances, the clock,
+/// the totals and the last boundary's balances. Older kept epochs are left out, so after a
+/// restore past-slot queries reach back to the current epoch only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BeaconDump {
+    config: BeaconConfig,
+    validators: Vec<Record>,
+    balances: Vec<u64>,
+    epoch: u64,
+    head_slot: u64,
+    boundary_balances: Vec<u64>,
+    totals: Totals,
+}
+
+/// A public key as `0x` and 96 hex digits in state files.
+mod pubkey_hex {
+    use alloy_primitives::FixedBytes;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Pubkey;
+
+    pub fn serialize<S: Serializer>(p: &Pubkey, s: S) -> Result<S::Ok, S::Error> {
+        FixedBytes(*p).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Pubkey, D::Error> {
+        FixedBytes::<48>::deserialize(d).map(|f| f.0)
+    }
 }
 
 /// Which state a query reads.
@@ -326,6 +359,58 @@ impl BeaconChain {
             totals: Totals::default(),
             rewards: reward_table(&config),
             config,
+        })
+    }
+
+    /// The state to write to a state file.
+    pub fn dump(&self) -> BeaconDump {
+        BeaconDump {
+            config: self.config.clone(),
+            validators: self.records.clone(),
+            balances: self.balances.clone(),
+            epoch: self.epoch,
+            head_slot: self.head_slot,
+            boundary_balances: self
+                .history
+                .back()
+                .map(|state| state.balances.clone())
+                .unwrap_or_default(),
+            totals: self.totals,
+        }
+    }
+
+    /// The chain a [`BeaconChain::dump`] was taken of (without the older kept epochs).
+    ///
+    /// # Errors
+    /// [`SimError::Config`] for an unusable configuration, [`SimError::StateNotFound`] for a
+    /// dump whose lists disagree in length.
+    pub fn restore(dump: BeaconDump) -> Result<Self, SimError> {
+        let BeaconDump {
+            config,
+            validators,
+            balances,
+            epoch,
+            head_slot,
+            boundary_balances,
+            totals,
+        } = dump;
+        config.validate()?;
+        if validators.len() != balances.len() || boundary_balances.len() > balances.len() {
+            return Err(SimError::StateNotFound("a beacon dump with inconsistent lists".into()));
+        }
+        let by_pubkey = validators.iter().enumerate().map(|(i, r)| (r.pubkey, i as u64)).collect();
+        let mut history = VecDeque::new();
+        history.push_back(Arc::new(EpochState { epoch, balances: boundary_balances }));
+        Ok(Self {
+            rewards: reward_table(&config),
+            config,
+            records: validators,
+            balances,
+            by_pubkey,
+            epoch,
+            head_slot,
+            history,
+            totals,
         })
     }
 

@@ -35,8 +35,8 @@ pub mod rest;
 pub mod status;
 
 pub use chain::{
-    Advance, BadValidatorId, BeaconChain, Deposit, DepositOutcome, Pubkey, SimError, StateId,
-    StateView, Totals, ValidatorId, ValidatorView,
+    Advance, BadValidatorId, BeaconChain, BeaconDump, Deposit, DepositOutcome, Pubkey, SimError,
+    StateId, StateView, Totals, ValidatorId, ValidatorView,
 };
 pub use config::{BeaconConfig, ConfigError, SECONDS_PER_YEAR};
 pub use status::{StatusFilter, ValidatorEpochs, ValidatorStatus, FAR_FUTURE_EPOCH};

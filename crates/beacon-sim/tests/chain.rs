@@ -376,3 +376,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_dump_restores_the_registry_clock_and_totals() {
+    let mut c = chain(BeaconConfig { sweep_every_epochs: 3, ..config() });
+    c.deposit(&signed(0, withdrawal_credentials(vault(), false), 33 * ETH));
+    c.deposit(&signed(1, withdrawal_credentials(vault(), true), 40 * ETH));
+    c.advance_to(at(9) + 50);
+    c.slash(ValidatorId::Index(1)).expect("active");
+    let json = serde_json::to_string(&c.dump()).expect("serializes");
+    let dump = serde_json::from_str(&json).expect("deserializes");
+    let mut restored = BeaconChain::restore(dump).expect("restores");
+    assert_eq!(restored.dump(), c.dump());
+    assert_eq!(restored.state(StateId::Slot(9 * 32)).map(|s| s.len()), Ok(2));
+    let pubkey = c.state(StateId::Head).expect("head").get(1).expect("v").pubkey;
+    assert_eq!(restored.index_of(ValidatorId::Pubkey(pubkey)), Ok(1));
+    // Both go on identically.
+    assert_eq!(restored.advance_to(at(40)), c.advance_to(at(40)));
+    assert_eq!(restored.dump(), c.dump());
+}
