@@ -104,6 +104,9 @@ pub enum SimError {
     /// A configuration was refused.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// A [`BeaconDump`] that no chain could have written.
+    #[error("invalid beacon dump: {0}")]
+    BadDump(String),
 }
 
 /// An epoch value together with the first epoch whose state shows it (a state after the
@@ -382,8 +385,8 @@ impl BeaconChain {
     /// The chain a [`BeaconChain::dump`] was taken of (without the older kept epochs).
     ///
     /// # Errors
-    /// [`SimError::Config`] for an unusable configuration, [`SimError::StateNotFound`] for a
-    /// dump whose lists disagree in length.
+    /// [`SimError::Config`] for an unusable configuration, [`SimError::BadDump`] for a dump
+    /// whose lists disagree in length.
     pub fn restore(dump: BeaconDump) -> Result<Self, SimError> {
         let BeaconDump {
             config,
@@ -396,7 +399,9 @@ impl BeaconChain {
         } = dump;
         config.validate()?;
         if validators.len() != balances.len() || boundary_balances.len() > balances.len() {
-            return Err(SimError::StateNotFound("a beacon dump with inconsistent lists".into()));
+            return Err(SimError::BadDump(
+                "validators, balances and the boundary's balances differ in length".into(),
+            ));
         }
         let by_pubkey = validators.iter().enumerate().map(|(i, r)| (r.pubkey, i as u64)).collect();
         let mut history = VecDeque::new();
