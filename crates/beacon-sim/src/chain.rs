@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 use alloy_primitives::{Address, B256, U256};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tidepool_beacon::{verify_deposit_signature, GWEI_PER_ETH, PUBKEY_LENGTH, SIGNATURE_LENGTH};
 
@@ -103,11 +104,14 @@ pub enum SimError {
     /// A configuration was refused.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// A [`BeaconDump`] that no chain could have written.
+    #[error("invalid beacon dump: {0}")]
+    BadDump(String),
 }
 
 /// An epoch value together with the first epoch whose state shows it (a state after the
 /// boundary of epoch `e` shows what was set at or before that boundary).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 struct Mark {
     epoch: u64,
     since: u64,
@@ -131,8 +135,9 @@ impl Mark {
 
 /// A validator's record, without its balance (balances are kept apart so a state's history
 /// is a copy of one `u64` array).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Record {
+    #[serde(with = "pubkey_hex")]
     pubkey: Pubkey,
     withdrawal_credentials: B256,
     eligibility: Mark,
@@ -209,7 +214,7 @@ pub struct ValidatorView {
 }
 
 /// Running totals, for conservation checks and status reports (gwei).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     /// Deposits credited to validators (invalid-signature deposits excluded).
     pub deposited_gwei: u64,
@@ -266,6 +271,37 @@ struct EpochState {
     balances: Vec<u64>,
 }
 
+/// A [`BeaconChain`] as a state file keeps it: the registry, the live balances, the clock,
+/// the totals and the last boundary's balances. Older kept epochs are left out, so after a
+/// restore past-slot queries reach back to the current epoch only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BeaconDump {
+    config: BeaconConfig,
+    validators: Vec<Record>,
+    balances: Vec<u64>,
+    epoch: u64,
+    head_slot: u64,
+    boundary_balances: Vec<u64>,
+    totals: Totals,
+}
+
+/// A public key as `0x` and 96 hex digits in state files.
+mod pubkey_hex {
+    use alloy_primitives::FixedBytes;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Pubkey;
+
+    pub fn serialize<S: Serializer>(p: &Pubkey, s: S) -> Result<S::Ok, S::Error> {
+        FixedBytes(*p).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Pubkey, D::Error> {
+        FixedBytes::<48>::deserialize(d).map(|f| f.0)
+    }
+}
+
 /// Which state a query reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StateId {
@@ -295,6 +331,16 @@ pub struct BeaconChain {
     /// States after past boundaries, oldest first, at most `history_epochs` + 1.
     history: VecDeque<Arc<EpochState>>,
     totals: Totals,
+    /// [`BeaconConfig::reward_per_epoch`] of each whole-ETH effective balance up to 2048 ETH:
+    /// the epoch loop's reward is a lookup, not a 128-bit division per validator.
+    rewards: Arc<[u64]>,
+}
+
+/// The reward of each effective balance 0, 1, ..., 2048 ETH under `config`.
+fn reward_table(config: &BeaconConfig) -> Arc<[u64]> {
+    (0..=MAX_EFFECTIVE_BALANCE_COMPOUNDING_GWEI / GWEI_PER_ETH)
+        .map(|eth| config.reward_per_epoch(eth * GWEI_PER_ETH))
+        .collect()
 }
 
 impl BeaconChain {
@@ -307,7 +353,6 @@ impl BeaconChain {
         let mut history = VecDeque::new();
         history.push_back(Arc::new(EpochState { epoch: 0, balances: Vec::new() }));
         Ok(Self {
-            config,
             records: Vec::new(),
             balances: Vec::new(),
             by_pubkey: HashMap::new(),
@@ -315,6 +360,62 @@ impl BeaconChain {
             head_slot: 0,
             history,
             totals: Totals::default(),
+            rewards: reward_table(&config),
+            config,
+        })
+    }
+
+    /// The state to write to a state file.
+    pub fn dump(&self) -> BeaconDump {
+        BeaconDump {
+            config: self.config.clone(),
+            validators: self.records.clone(),
+            balances: self.balances.clone(),
+            epoch: self.epoch,
+            head_slot: self.head_slot,
+            boundary_balances: self
+                .history
+                .back()
+                .map(|state| state.balances.clone())
+                .unwrap_or_default(),
+            totals: self.totals,
+        }
+    }
+
+    /// The chain a [`BeaconChain::dump`] was taken of (without the older kept epochs).
+    ///
+    /// # Errors
+    /// [`SimError::Config`] for an unusable configuration, [`SimError::BadDump`] for a dump
+    /// whose lists disagree in length.
+    pub fn restore(dump: BeaconDump) -> Result<Self, SimError> {
+        let BeaconDump {
+            config,
+            validators,
+            balances,
+            epoch,
+            head_slot,
+            boundary_balances,
+            totals,
+        } = dump;
+        config.validate()?;
+        if validators.len() != balances.len() || boundary_balances.len() > balances.len() {
+            return Err(SimError::BadDump(
+                "validators, balances and the boundary's balances differ in length".into(),
+            ));
+        }
+        let by_pubkey = validators.iter().enumerate().map(|(i, r)| (r.pubkey, i as u64)).collect();
+        let mut history = VecDeque::new();
+        history.push_back(Arc::new(EpochState { epoch, balances: boundary_balances }));
+        Ok(Self {
+            rewards: reward_table(&config),
+            config,
+            records: validators,
+            balances,
+            by_pubkey,
+            epoch,
+            head_slot,
+            history,
+            totals,
         })
     }
 
@@ -334,6 +435,7 @@ impl BeaconChain {
         config.seconds_per_slot = self.config.seconds_per_slot;
         config.slots_per_epoch = self.config.slots_per_epoch;
         config.validate()?;
+        self.rewards = reward_table(&config);
         self.config = config;
         Ok(())
     }
@@ -573,7 +675,9 @@ impl BeaconChain {
                     self.totals.penalties_gwei = self.totals.penalties_gwei.saturating_add(penalty);
                 } else {
                     online += 1;
-                    let reward = config.reward_per_epoch(record.effective_balance(*balance));
+                    // Effective balances are whole ETH up to 2048, so always in the table.
+                    let eth = record.effective_balance(*balance) / GWEI_PER_ETH;
+                    let reward = self.rewards.get(eth as usize).copied().unwrap_or_default();
                     *balance = balance.saturating_add(reward);
                     self.totals.rewards_gwei = self.totals.rewards_gwei.saturating_add(reward);
                 }

@@ -29,7 +29,8 @@ pub enum ConfigError {
 
 /// Everything the simulation is parameterized by. [`BeaconConfig::default`] is the local
 /// chain's: mainnet timing, short delays so a life cycle fits in a test, 3% APR.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct BeaconConfig {
     /// Unix time of slot 0.
     pub genesis_time: u64,
@@ -63,6 +64,7 @@ pub struct BeaconConfig {
     /// per validator (the balances; statuses are derived from the validator's epochs).
     pub history_epochs: u64,
     /// The fork version deposit signatures are checked for (the local chain's genesis fork).
+    #[serde(with = "fork_version_hex")]
     pub fork_version: ForkVersion,
     /// Whether a new key's deposit signature is checked (true, as on Ethereum). Off only for
     /// synthetic registries in tests and benchmarks: a BLS check costs 1-2 ms, so 10,000
@@ -146,5 +148,20 @@ impl BeaconConfig {
             * u128::from(self.seconds_per_epoch());
         let reward = numerator / (10_000 * u128::from(SECONDS_PER_YEAR));
         u64::try_from(reward).unwrap_or(u64::MAX)
+    }
+}
+
+/// A fork version as `0x` and 8 hex digits in state files.
+mod fork_version_hex {
+    use alloy_primitives::FixedBytes;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use tidepool_beacon::ForkVersion;
+
+    pub fn serialize<S: Serializer>(v: &ForkVersion, s: S) -> Result<S::Ok, S::Error> {
+        FixedBytes(v.0).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ForkVersion, D::Error> {
+        FixedBytes::<4>::deserialize(d).map(|f| ForkVersion(f.0))
     }
 }

@@ -9,6 +9,12 @@
 //! execution layer. Past epochs' balances are kept for a configurable number of epochs so
 //! the state at a past slot can be read, as an oracle reading its reference slot does.
 //!
+//! Memory: about 250 bytes per validator for the registry (key, credentials, epochs, the
+//! public-key index) plus 8 bytes per validator per kept past epoch
+//! ([`BeaconConfig::history_epochs`], 256 by default: 2 KB per validator, 20 MB for 10,000).
+//! Time: one pass over the registry per epoch boundary crossed (about 5 ns per validator
+//! and epoch optimized: a simulated year of 10,000 validators, 82,125 epochs, in about 4 s).
+//!
 //! [`rest`] serves the state over the standard beacon-node REST API (the subset the
 //! committee tooling and common tools read).
 //!
@@ -29,8 +35,8 @@ pub mod rest;
 pub mod status;
 
 pub use chain::{
-    Advance, BadValidatorId, BeaconChain, Deposit, DepositOutcome, Pubkey, SimError, StateId,
-    StateView, Totals, ValidatorId, ValidatorView,
+    Advance, BadValidatorId, BeaconChain, BeaconDump, Deposit, DepositOutcome, Pubkey, SimError,
+    StateId, StateView, Totals, ValidatorId, ValidatorView,
 };
 pub use config::{BeaconConfig, ConfigError, SECONDS_PER_YEAR};
 pub use status::{StatusFilter, ValidatorEpochs, ValidatorStatus, FAR_FUTURE_EPOCH};

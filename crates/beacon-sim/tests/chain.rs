@@ -258,7 +258,8 @@ fn ten_thousand_validators_jump_a_thousand_epochs_quickly() {
     let out = c.advance_to(at(1_000));
     let took = started.elapsed();
     assert_eq!(out.epochs, 1_000);
-    assert!(took.as_secs() < 20, "took {took:?}");
+    // About 50 ms with the crate optimized as the workspace profile asks; generous for CI.
+    assert!(took.as_secs() < 5, "took {took:?}");
     // Active from epoch 5; all but the rewards since the last sweep (at 1,000) were swept.
     let total = out.withdrawals_gwei[&vault()];
     assert_eq!(total, 10_000 * 995 * REWARD);
@@ -374,4 +375,23 @@ proptest! {
             prop_assert_eq!(withdrawn, t.withdrawn_gwei);
         }
     }
+}
+
+#[test]
+fn a_dump_restores_the_registry_clock_and_totals() {
+    let mut c = chain(BeaconConfig { sweep_every_epochs: 3, ..config() });
+    c.deposit(&signed(0, withdrawal_credentials(vault(), false), 33 * ETH));
+    c.deposit(&signed(1, withdrawal_credentials(vault(), true), 40 * ETH));
+    c.advance_to(at(9) + 50);
+    c.slash(ValidatorId::Index(1)).expect("active");
+    let json = serde_json::to_string(&c.dump()).expect("serializes");
+    let dump = serde_json::from_str(&json).expect("deserializes");
+    let mut restored = BeaconChain::restore(dump).expect("restores");
+    assert_eq!(restored.dump(), c.dump());
+    assert_eq!(restored.state(StateId::Slot(9 * 32)).map(|s| s.len()), Ok(2));
+    let pubkey = c.state(StateId::Head).expect("head").get(1).expect("v").pubkey;
+    assert_eq!(restored.index_of(ValidatorId::Pubkey(pubkey)), Ok(1));
+    // Both go on identically.
+    assert_eq!(restored.advance_to(at(40)), c.advance_to(at(40)));
+    assert_eq!(restored.dump(), c.dump());
 }

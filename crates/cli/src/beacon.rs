@@ -14,8 +14,9 @@ pub const DEFAULT_RPC_URL: &str = "http://127.0.0.1:8547";
 /// Arguments of `tidepool beacon`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// JSON-RPC URL of the local node running the simulation.
-    #[arg(long, value_name = "URL", default_value = DEFAULT_RPC_URL, global = true)]
+    /// JSON-RPC URL of the local node running the simulation (`--rpc`, as the other
+    /// commands spell it, works too; the default is where `tidepool up` serves).
+    #[arg(long, alias = "rpc", value_name = "URL", default_value = DEFAULT_RPC_URL, global = true)]
     pub rpc_url: String,
     #[command(subcommand)]
     pub command: Command,
@@ -165,6 +166,30 @@ fn validators_text(all: &[BeaconValidator], status: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    /// `tidepool beacon`'s arguments alone.
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    #[test]
+    fn the_node_url_defaults_to_the_local_node_and_takes_both_spellings() {
+        let parse = |argv: &[&str]| Cli::try_parse_from(argv).map(|c| c.args);
+        let a = parse(&["beacon", "status"]).expect("parses");
+        assert_eq!(a.rpc_url, DEFAULT_RPC_URL);
+        let a =
+            parse(&["beacon", "offline", "3", "--online", "--rpc", "http://x:1"]).expect("parses");
+        assert_eq!(a.rpc_url, "http://x:1");
+        assert!(
+            matches!(a.command, Command::Offline { ref validator, online: true } if validator == "3")
+        );
+        let a = parse(&["beacon", "--rpc-url", "http://y:2", "exit", "0xab"]).expect("parses");
+        assert!(matches!(a.command, Command::Exit { ref validator } if validator == "0xab"));
+        assert!(parse(&["beacon", "slash"]).is_err(), "slash needs a validator");
+    }
 
     #[test]
     fn amounts_and_ids_are_shown_and_sent_as_the_node_expects() {

@@ -244,3 +244,30 @@ fn a_node_started_with_the_simulation_sweeps_on_anvil_mine_and_keeps_it_on_recon
     );
     assert!(unknown["error"].is_object(), "unknown fields are refused: {unknown}");
 }
+
+#[test]
+fn a_state_file_keeps_the_simulation() {
+    use tidepool_node::chain::BeaconSettings;
+
+    let mut chain = common::chain();
+    let contract = create(&mut chain, BeaconDeposit::BYTECODE.clone());
+    let settings = BeaconSettings { deposit_contract: contract, config: Default::default() };
+    chain.beacon_configure(settings).expect("on");
+    deposit(&mut chain, contract, 9, Address::repeat_byte(0xcc), 32 * GWEI_PER_ETH, false);
+    chain.increase_time(6 * EPOCH as i64);
+    chain.mine_empty(None);
+    let json = serde_json::to_string(&chain.dump()).expect("dump");
+
+    let mut loaded = common::chain();
+    loaded.load(serde_json::from_str(&json).expect("a state file")).expect("loads");
+    let (before, after) = (chain.beacon().expect("on"), loaded.beacon().expect("kept"));
+    assert_eq!(after.deposit_contract, contract);
+    assert_eq!(after.chain.dump(), before.chain.dump());
+    assert_eq!(after.chain.counts(), before.chain.counts());
+    // A state file from before the simulation existed still loads, with it off.
+    let mut old: Value = serde_json::from_str(&json).expect("json");
+    old.as_object_mut().expect("object").remove("beacon");
+    let mut loaded = common::chain();
+    loaded.load(serde_json::from_value(old).expect("an old state file")).expect("loads");
+    assert!(loaded.beacon().is_none());
+}

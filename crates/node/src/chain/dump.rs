@@ -1,5 +1,5 @@
 //! State files (`--dump-state` / `--load-state`): the latest state as JSON, and a chain
-//! continued from one.
+//! continued from one (the simulated beacon chain included, without its older kept epochs).
 
 use std::collections::HashMap;
 
@@ -8,11 +8,12 @@ use revm::{
     database::{CacheDB, EmptyDB},
     state::{AccountInfo, Bytecode},
 };
+use tidepool_beacon_sim::BeaconChain;
 
 use super::{
     history::History,
     pool::Pool,
-    types::{ChainError, DumpAccount, StateDump},
+    types::{BeaconSim, BeaconSimDump, ChainError, DumpAccount, StateDump},
     Chain,
 };
 
@@ -46,11 +47,23 @@ impl Chain {
             timestamp: h.timestamp,
             base_fee: h.base_fee_per_gas.unwrap_or(0),
             accounts,
+            beacon: self.beacon.as_ref().map(|sim| BeaconSimDump {
+                deposit_contract: sim.deposit_contract,
+                state: sim.chain.dump(),
+            }),
         }
     }
 
     /// Replaces the state with a dump; the chain continues from the dumped block number.
     pub fn load(&mut self, dump: StateDump) -> Result<(), ChainError> {
+        let beacon = match dump.beacon {
+            Some(BeaconSimDump { deposit_contract, state }) => Some(BeaconSim {
+                chain: BeaconChain::restore(state)
+                    .map_err(|e| ChainError::StateFile(e.to_string()))?,
+                deposit_contract,
+            }),
+            None => None,
+        };
         let mut db = CacheDB::new(EmptyDB::default());
         for (address, acc) in dump.accounts {
             let mut info =
@@ -75,6 +88,7 @@ impl Chain {
         self.pool = Pool::default();
         self.snapshots.clear();
         self.first_block = dump.block_number;
+        self.beacon = beacon;
         let header = Header {
             number: dump.block_number,
             timestamp: dump.timestamp,

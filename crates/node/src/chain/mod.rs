@@ -38,8 +38,8 @@ use tidepool_stylus_vm::program::ProgramCache;
 
 pub use self::pool::{PooledTx, MAX_QUEUED, PRICE_BUMP_PERCENT};
 pub use self::types::{
-    BeaconSettings, BeaconSim, CallOutcome, ChainConfig, ChainError, DumpAccount, MinedBlock,
-    MinedTx, StateDump, DEV_MNEMONIC,
+    BeaconSettings, BeaconSim, BeaconSimDump, CallOutcome, ChainConfig, ChainError, DumpAccount,
+    MinedBlock, MinedTx, StateDump, DEV_MNEMONIC,
 };
 use self::{history::History, pool::Pool};
 use crate::evm::{arbwasm, arbwasmcache, Db};

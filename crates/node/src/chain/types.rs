@@ -9,7 +9,7 @@ use alloy_consensus::{
 use revm::primitives::{Address, Bytes, Log, B256, U256};
 use serde::{Deserialize, Serialize};
 
-use tidepool_beacon_sim::{BeaconChain, BeaconConfig};
+use tidepool_beacon_sim::{BeaconChain, BeaconConfig, BeaconDump};
 
 use crate::evm::FrameProfile;
 
@@ -192,6 +192,19 @@ pub struct StateDump {
     pub base_fee: u64,
     /// Every account.
     pub accounts: HashMap<Address, DumpAccount>,
+    /// The simulated beacon chain, when it is on (absent from older dumps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beacon: Option<BeaconSimDump>,
+}
+
+/// The simulated beacon chain in a state dump.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BeaconSimDump {
+    /// The deposit contract it reads.
+    pub deposit_contract: Address,
+    /// Its state.
+    pub state: BeaconDump,
 }
 
 /// The simulation and where its deposits come from.
