@@ -53,9 +53,12 @@ impl From<Malformed> for Error {
             Malformed::ZeroCount { id } => {
                 Self::ZeroExitRequest(ZeroExitRequest { nodeOperatorId: U256::from(id) })
             }
-            Malformed::TooMany { requested, max } => Self::TooManyExitRequests(
-                TooManyExitRequests { requested: U256::from(requested), max: U256::from(max) },
-            ),
+            Malformed::TooMany { requested, max } => {
+                Self::TooManyExitRequests(TooManyExitRequests {
+                    requested: U256::from(requested),
+                    max: U256::from(max),
+                })
+            }
         }
     }
 }
