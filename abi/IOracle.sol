@@ -3,6 +3,12 @@
 pragma solidity ^0.8.23;
 
 interface IOracle {
+    struct ExitReport {
+        uint256 consensusVersion;
+        uint256 refSlot;
+        bytes exitRequests;
+        bytes exitedCounts;
+    }
     struct OracleReportLimits {
         uint256 annualBalanceIncreaseBPLimit;
         uint256 oneOffCLBalanceDecreaseBPLimit;
@@ -41,12 +47,14 @@ interface IOracle {
     error InitialEpochNotYetReached();
     error InvalidChainConfig(uint256 secondsPerSlot, uint256 slotsPerEpoch);
     error InvalidConsensusVersion(uint256 version);
+    error InvalidExitDataLength(uint256 length);
     error InvalidFrameConfig(uint256 initialEpoch, uint256 epochsPerFrame);
     error InvalidPool(address pool);
     error InvalidSignature(uint256 index);
     error InvalidSignatureLength(uint256 index, uint256 length);
     error InvalidSignatureS(uint256 index, bytes32 s);
     error InvalidSignatureV(uint256 index, uint8 v);
+    error InvalidStakingModule(address stakingModule);
     error NonMember(address member);
     error NotDeployer(address caller, uint64 nonce);
     error NotInitialized();
@@ -60,11 +68,15 @@ interface IOracle {
     error ReportedValidatorsExceedDeposited(uint256 deposited, uint256 reported);
     error SignerNotMember(uint256 index, address signer);
     error SignersNotAscending(uint256 index, address signer, address previous);
+    error TooManyExitRequests(uint256 requested, uint256 max);
     error UnexpectedConsensusVersion(uint256 expected, uint256 received);
     error UnexpectedRefSlot(uint256 expected, uint256 received);
+    error UnsortedNodeOperatorIds(uint256 index, uint256 nodeOperatorId, uint256 previousNodeOperatorId);
+    error ZeroExitRequest(uint256 nodeOperatorId);
     error ZeroMemberAddress();
 
     event ConsensusVersionSet(uint256 indexed version, uint256 indexed prevVersion);
+    event ExitReportAccepted(uint256 indexed refSlot, bytes32 indexed reportHash, uint256 exitRequests, address[] signers);
     event FrameConfigSet(uint256 newInitialEpoch, uint256 newEpochsPerFrame);
     event Initialized(address indexed deployer);
     event MemberAdded(address indexed member, uint256 newTotalMembers, uint256 newQuorum);
@@ -91,6 +103,8 @@ interface IOracle {
     /// Served by: oracle-admin
     function getFrameConfig() external view returns (uint64, uint64);
     /// Served by: oracle-admin
+    function getLastExitRefSlot() external view returns (uint64);
+    /// Served by: oracle-admin
     function getLastProcessingRefSlot() external view returns (uint64);
     /// Served by: oracle-admin
     function getMembers() external view returns (address[] memory);
@@ -104,6 +118,8 @@ interface IOracle {
     function grantRole(bytes32 role, address account) external;
     /// Served by: oracle-admin
     function hasRole(bytes32 role, address account) external view returns (bool);
+    /// Served by: oracle-admin
+    function hashExitReport(ExitReport memory data) external view returns (bytes32);
     /// Served by: oracle-admin
     function hashReport(ReportData memory data) external view returns (bytes32);
     /// Served by: oracle
@@ -126,6 +142,8 @@ interface IOracle {
     function setQuorum(uint64 quorum) external;
     /// Served by: oracle-admin
     function setUp(address admin, address pool, uint64 consensus_version, uint64 genesis_time, uint64 seconds_per_slot, uint64 slots_per_epoch, uint64 initial_epoch, uint64 epochs_per_frame) external;
+    /// Served by: oracle-admin
+    function submitExitReport(ExitReport memory data, bytes[] memory signatures) external;
     /// Served by: oracle
     function submitReport(ReportData memory data, bytes[] memory signatures) external;
 }

@@ -8,8 +8,12 @@ interface IStakingModule {
     error AlreadyInitialized();
     error BeaconDepositFailed(uint256 nodeOperatorId, uint256 keyIndex);
     error EmptySigningKey(uint256 index);
+    error ExitRequestExceedsDeposited(uint256 nodeOperatorId, uint256 exitRequested, uint256 deposited);
+    error ExitedCountDecreased(uint256 nodeOperatorId, uint256 previous, uint256 reported);
+    error ExitedCountExceedsDeposited(uint256 nodeOperatorId, uint256 exited, uint256 deposited);
     error InvalidDepositValue(uint256 expected, uint256 received);
     error InvalidDepositsCount(uint256 count, uint256 max);
+    error InvalidExitDataLength(uint256 length);
     error InvalidKeyBatchSize(uint256 count, uint256 max);
     error InvalidMaxOperatorShare(uint256 shareBasisPoints);
     error InvalidNodeOperatorName(uint256 length, uint256 maxLength);
@@ -29,10 +33,14 @@ interface IStakingModule {
     error SigningKeyAlreadyKnown(uint256 index, bytes32 pubkeyHash);
     error SigningKeyDeposited(uint256 index, uint256 deposited);
     error SigningKeyOutOfRange(uint256 fromIndex, uint256 count, uint256 total);
+    error TooManyExitRequests(uint256 requested, uint256 max);
     error TooManyNodeOperators(uint256 max);
+    error UnsortedNodeOperatorIds(uint256 index, uint256 nodeOperatorId, uint256 previousNodeOperatorId);
     error ZeroAddress();
+    error ZeroExitRequest(uint256 nodeOperatorId);
 
     event DepositedSigningKeysCountChanged(uint256 indexed nodeOperatorId, uint256 depositedKeys);
+    event ExitedValidatorsCountChanged(uint256 indexed nodeOperatorId, uint256 exitedValidators);
     event Initialized(address indexed deployer);
     event MaxOperatorShareSet(uint256 shareBasisPoints);
     event NodeOperatorActiveSet(uint256 indexed nodeOperatorId, bool active);
@@ -48,11 +56,14 @@ interface IStakingModule {
     event SigningKeyAdded(uint256 indexed nodeOperatorId, bytes pubkey);
     event SigningKeyRemoved(uint256 indexed nodeOperatorId, bytes pubkey);
     event TotalSigningKeysCountChanged(uint256 indexed nodeOperatorId, uint256 totalKeys);
+    event ValidatorExitRequested(uint256 indexed nodeOperatorId, uint256 indexed keyIndex, bytes pubkey);
     event VettedSigningKeysCountChanged(uint256 indexed nodeOperatorId, uint256 vettedKeys);
     event WithdrawalCredentialsSet(bytes32 withdrawalCredentials);
 
     /// Served by: staking-module-registry
     function MANAGE_NODE_OPERATOR_ROLE() external view returns (bytes32);
+    /// Served by: staking-module-registry
+    function REPORT_EXITS_ROLE() external view returns (bytes32);
     /// Served by: staking-module-registry
     function SET_VETTED_KEYS_ROLE() external view returns (bytes32);
     /// Served by: staking-module-registry
@@ -69,6 +80,8 @@ interface IStakingModule {
     function distributeRewards() external returns (uint256);
     /// Served by: staking-module-registry
     function getActiveNodeOperatorsCount() external view returns (uint256);
+    /// Served by: staking-module-registry
+    function getExitRequestedCount(uint256 node_operator_id) external view returns (uint64);
     /// Served by: staking-module
     function getMaxOperatorShare() external view returns (uint16);
     /// Served by: staking-module
@@ -97,6 +110,8 @@ interface IStakingModule {
     function initialize(address admin, uint64 deployer_nonce, address pool, address deposit_contract, address withdrawal_vault, bool compounding, address registry_contract) external;
     /// Served by: staking-module-registry
     function isSigningKeyKnown(bytes memory pubkey) external view returns (bool);
+    /// Served by: staking-module
+    function processExitReport(bytes memory exit_requests, bytes memory exited_counts) external;
     /// Served by: staking-module-registry
     function removeSigningKeys(uint256 node_operator_id, uint64 from_index, uint64 count) external;
     /// Served by: staking-module-registry

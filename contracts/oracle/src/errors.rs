@@ -95,8 +95,13 @@ tidepool_common::solidity_errors! {
         IncorrectPositiveTokenRebase(uint256 postShareRate, uint256 maxShareRate),
         /// An arithmetic step on the report's values overflowed or divided by zero.
         ArithmeticFailed(),
+
+        // ---------------------------------------------------------------- exit reports
+        /// The staking module the pool names, `stakingModule`, holds no code: an exit report
+        /// sent to it would be lost.
+        InvalidStakingModule(address stakingModule),
     }
-    components { access_control, initializable }
+    components { access_control, initializable, exit_report }
 }
 
 impl From<Breach> for OracleError {

@@ -38,6 +38,21 @@
 //! the whole `ReportData`, including its consensus version and reference slot, so a signature
 //! is valid for one report of one frame on one oracle on one chain.
 //!
+//! # Exit reports
+//! Besides the accounting report the committee signs, per frame, a companion *exit report*
+//! (EIP-712 type `ExitReport`, same domain): which operators should exit how many of their
+//! oldest validators, for the withdrawal queue's needs, and each operator's exited validators
+//! on the beacon chain. `submitExitReport(data, signatures)` (permissionless, in the
+//! `oracle-admin` program) applies the same version, frame and signature rules as
+//! `submitReport`, with its own last reference slot: the two reports of a frame are applied
+//! independently, in either order, and each at most once. It checks the lists' form
+//! (`tidepool_interfaces::exit_report`, at most `MAX_EXIT_REQUESTS_PER_REPORT` exits) and
+//! calls the staking module's `processExitReport`, which holds the per-operator rules. The
+//! module is the one the pool deposits to, read from the pool at each report, so the two can
+//! never disagree. Why a companion report: exit lists vary in size, and a wrong or late exit
+//! list must never block the accounting report (rewards, finalisation); it is also how Lido
+//! splits `AccountingOracle` and `ValidatorsExitBusOracle`.
+//!
 //! # Sanity limits
 //! Checked before anything moves, with Lido's mainnet values as defaults (see
 //! [`Limits::LIDO_DEFAULTS`]). Two of them can only be measured on what the pool did (the
@@ -133,6 +148,22 @@ sol! {
         bool isBunkerMode;
     }
 
+    /// One frame's exit report, as members sign it (EIP-712 type `ExitReport`; see the crate
+    /// docs, "Exit reports"; the lists' format is `tidepool_interfaces::exit_report`).
+    #[derive(AbiType)]
+    struct ExitReport {
+        /// Must equal the oracle's consensus version.
+        uint256 consensusVersion;
+        /// The current frame's reference slot.
+        uint256 refSlot;
+        /// Packed `uint64 nodeOperatorId ‖ uint64 count` entries, ids ascending: exit the
+        /// operator's next `count` deposited keys.
+        bytes exitRequests;
+        /// Packed `uint64 nodeOperatorId ‖ uint64 totalExited` entries, ids ascending: the
+        /// operators' exited validators at the reference slot.
+        bytes exitedCounts;
+    }
+
     /// The sanity limits (`getOracleReportLimits`, `setOracleReportLimits`).
     #[derive(AbiType)]
     struct OracleReportLimits {
@@ -190,6 +221,14 @@ tidepool_common::solidity_events! {
     /// The report for `refSlot`, EIP-712 digest `reportHash`, was applied with the
     /// signatures of `signers` (ascending).
     event ReportAccepted(uint256 indexed refSlot, bytes32 indexed reportHash, address[] signers);
+    /// The exit report for `refSlot`, EIP-712 digest `reportHash`, asking for `exitRequests`
+    /// validator exits in all, was applied with the signatures of `signers` (ascending).
+    event ExitReportAccepted(
+        uint256 indexed refSlot,
+        bytes32 indexed reportHash,
+        uint256 exitRequests,
+        address[] signers
+    );
 }
 
 /// Every event and error of the oracle, with parameter names, for `abi/IOracle.sol` and
@@ -243,6 +282,10 @@ pub struct Oracle {
     pub(crate) member_position: StorageMap<Address, StorageU64>,
     /// The `oracle-admin` program, whose code the fallback runs on this storage.
     pub(crate) admin_contract: StorageAddress,
+    /// The reference slot of the last applied exit report (0: none); apart from
+    /// `last_processing_ref_slot` because the two reports of a frame are independent. Last, so
+    /// that no earlier field moves.
+    pub(crate) last_exit_ref_slot: StorageU64,
 }
 
 tidepool_common::program_storage!(Oracle);

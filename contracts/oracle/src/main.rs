@@ -13,6 +13,7 @@ fn main() -> std::process::ExitCode {
             sdk_abi!(Oracle, Program::Oracle.name()),
             sdk_abi!(OracleAdmin, Program::OracleAdmin.name()),
             parameter_structs!("Oracle", tidepool_oracle::ReportData),
+            parameter_structs!("Oracle", tidepool_oracle::ExitReport),
         ],
         tidepool_oracle::abi_items::items(),
     )

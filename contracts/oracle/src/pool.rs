@@ -10,9 +10,9 @@ use stylus_sdk::{
     call::{call, static_call},
     prelude::*,
 };
-use tidepool_interfaces::{IPool, IWithdrawalQueue};
+use tidepool_interfaces::{IPool, IStakingModule, IWithdrawalQueue};
 
-use crate::{errors::*, Oracle, Revert};
+use crate::{errors::*, ExitReport, Oracle, Revert};
 
 /// The arguments of `handleOracleReport`.
 pub(crate) struct PoolReport {
@@ -65,6 +65,34 @@ impl Oracle {
         let [_oracle, queue, withdrawal_vault, rewards_vault, _treasury, _module] =
             self.view::<6>(pool, &IPool::getProtocolContractsCall::SELECTOR)?;
         Ok((address(withdrawal_vault), address(rewards_vault), address(queue)))
+    }
+
+    /// The staking module the pool deposits to, which must hold code (a call to an address
+    /// without code would succeed doing nothing).
+    pub(crate) fn pool_staking_module(&self) -> Result<Address, Revert> {
+        let [.., module] =
+            self.view::<6>(self.pool.get(), &IPool::getProtocolContractsCall::SELECTOR)?;
+        let module = address(module);
+        if self.vm().code_size(module) == 0 {
+            return Err(OracleError::from(InvalidStakingModule { stakingModule: module }).into());
+        }
+        Ok(module)
+    }
+
+    /// Calls the module's `processExitReport` with the report's two lists.
+    pub(crate) fn module_process_exit_report(
+        &mut self,
+        module: Address,
+        data: &ExitReport,
+    ) -> Result<(), Revert> {
+        let calldata = IStakingModule::processExitReportCall {
+            exit_requests: data.exitRequests.clone(),
+            exited_counts: data.exitedCounts.clone(),
+        }
+        .abi_encode();
+        let vm = self.vm().clone();
+        call(&vm, Call::new_mutating(self), module, &calldata).map_err(Vec::<u8>::from)?;
+        Ok(())
     }
 
     /// `(depositedValidators, beaconValidators, beaconBalance)`.

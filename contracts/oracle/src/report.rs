@@ -11,13 +11,19 @@ use stylus_sdk::prelude::*;
 use tidepool_common::{eip712, signature};
 use tidepool_math::{oracle, oracle_report, queue::share_rate};
 
-use crate::{errors::*, pool::PoolReport, Oracle, ReportData, Revert, NAME, U64, VERSION};
+use crate::{
+    errors::*, pool::PoolReport, ExitReport, Oracle, ReportData, Revert, NAME, U64, VERSION,
+};
 
 /// `keccak256` of the EIP-712 type of [`ReportData`].
 pub const REPORT_DATA_TYPEHASH: B256 = eip712::keccak256_const(
     b"ReportData(uint256 consensusVersion,uint256 refSlot,uint256 numValidators,\
 uint256 clBalanceGwei,uint256 withdrawalVaultBalance,uint256 elRewardsVaultBalance,\
 uint256[] withdrawalFinalizationBatches,uint256 simulatedShareRate,bool isBunkerMode)",
+);
+/// `keccak256` of the EIP-712 type of [`ExitReport`].
+pub const EXIT_REPORT_TYPEHASH: B256 = eip712::keccak256_const(
+    b"ExitReport(uint256 consensusVersion,uint256 refSlot,bytes exitRequests,bytes exitedCounts)",
 );
 const NAME_HASH: B256 = eip712::keccak256_const(NAME.as_bytes());
 const VERSION_HASH: B256 = eip712::keccak256_const(VERSION.as_bytes());
@@ -44,9 +50,26 @@ impl Oracle {
             data.simulatedShareRate.into(),
             B256::with_last_byte(data.isBunkerMode as u8),
         ];
-        let mut encoded = [0u8; 320];
-        for (chunk, word) in encoded.chunks_exact_mut(32).zip(words.iter()) {
-            chunk.copy_from_slice(word.as_slice());
+        self.typed_data_hash(&words)
+    }
+
+    /// The EIP-712 digest of the exit report `data` under this oracle's domain.
+    pub fn exit_report_digest(&self, data: &ExitReport) -> B256 {
+        self.typed_data_hash(&[
+            EXIT_REPORT_TYPEHASH,
+            data.consensusVersion.into(),
+            data.refSlot.into(),
+            keccak256(&data.exitRequests),
+            keccak256(&data.exitedCounts),
+        ])
+    }
+
+    /// The EIP-712 digest of the struct whose encoding is `words` (its type hash first),
+    /// under this oracle's domain.
+    fn typed_data_hash(&self, words: &[B256]) -> B256 {
+        let mut encoded = Vec::with_capacity(32 * words.len());
+        for word in words {
+            encoded.extend_from_slice(word.as_slice());
         }
         let domain = eip712::domain_separator_from_hashes(
             NAME_HASH,
@@ -57,33 +80,33 @@ impl Oracle {
         eip712::typed_data_hash(domain, keccak256(encoded))
     }
 
-    /// Checks the version and that `data` is the current frame's report, not yet applied;
-    /// returns its reference slot.
-    pub(crate) fn check_frame(&self, data: &ReportData) -> Result<u64, OracleError> {
+    /// Checks the version and that `ref_slot` is the current frame's reference slot and above
+    /// `last`, the last one applied (the accounting report's or the exit report's: the rule is
+    /// the same for both); returns it.
+    pub(crate) fn check_frame(
+        &self,
+        consensus_version: U256,
+        ref_slot: U256,
+        last: U64,
+    ) -> Result<u64, OracleError> {
         let expected = U256::from(self.consensus_version.get());
-        if data.consensusVersion != expected {
-            return Err(
-                UnexpectedConsensusVersion { expected, received: data.consensusVersion }.into()
-            );
+        if consensus_version != expected {
+            return Err(UnexpectedConsensusVersion { expected, received: consensus_version }.into());
         }
         let frame = self.current_frame()?;
-        let last = U256::from(self.last_processing_ref_slot.get());
-        if data.refSlot <= last {
-            return Err(RefSlotAlreadyProcessed {
-                refSlot: data.refSlot,
-                lastProcessingRefSlot: last,
-            }
-            .into());
-        }
-        let current = U256::from(frame.ref_slot);
-        if data.refSlot < current {
-            // An earlier frame's report: that frame ended by the current reference slot.
+        let last = U256::from(last);
+        if ref_slot <= last {
             return Err(
-                ProcessingDeadlineMissed { refSlot: data.refSlot, deadline: current }.into()
+                RefSlotAlreadyProcessed { refSlot: ref_slot, lastProcessingRefSlot: last }.into()
             );
         }
-        if data.refSlot != current {
-            return Err(UnexpectedRefSlot { expected: current, received: data.refSlot }.into());
+        let current = U256::from(frame.ref_slot);
+        if ref_slot < current {
+            // An earlier frame's report: that frame ended by the current reference slot.
+            return Err(ProcessingDeadlineMissed { refSlot: ref_slot, deadline: current }.into());
+        }
+        if ref_slot != current {
+            return Err(UnexpectedRefSlot { expected: current, received: ref_slot }.into());
         }
         Ok(frame.ref_slot)
     }

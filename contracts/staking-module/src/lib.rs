@@ -27,6 +27,18 @@
 //! (`tidepool_beacon`). It deposits exactly `n` keys or reverts, so the pool's count of
 //! deposited validators is always the module's.
 //!
+//! # Exits
+//! Once per frame the oracle applies the committee's exit report (`processExitReport`, held
+//! by `REPORT_EXITS_ROLE`; the format is `tidepool_interfaces::exit_report`). Exit requests
+//! name an operator and a count: the operator's next `count` deposited keys not yet asked to
+//! exit, in key order, so its oldest validators leave first; each key gets one
+//! `ValidatorExitRequested` event with its public key, which the operator watches and acts on.
+//! An operator's `exit_requested` never exceeds its deposited keys. Exited counts are the
+//! beacon chain's: they never fall and never exceed the deposited keys, and they are what
+//! rewards and allocation subtract (running = deposited − exited). A change of an exited count
+//! changes the nonce, as a vetted count does, because it changes what allocation would give
+//! each operator (Lido's curated module does the same).
+//!
 //! # Rewards
 //! The pool mints the module's fee share to the module's address at each report.
 //! `distributeRewards` (anyone may call it) transfers those shares to the active operators'
@@ -70,7 +82,7 @@ pub const MAX_NAME_LENGTH: usize = 64;
 pub const DEFAULT_MAX_OPERATOR_SHARE_BP: u16 = 1_000;
 
 pub use tidepool_interfaces::roles::staking_module::{
-    MANAGE_NODE_OPERATOR_ROLE, SET_VETTED_KEYS_ROLE,
+    MANAGE_NODE_OPERATOR_ROLE, REPORT_EXITS_ROLE, SET_VETTED_KEYS_ROLE,
 };
 
 tidepool_common::solidity_errors! {
@@ -122,8 +134,17 @@ tidepool_common::solidity_errors! {
         RegistryWithoutCode(address registry),
         /// Reading the module's shares from the pool, or transferring them, failed.
         PoolCallFailed(),
+        /// Operator `nodeOperatorId` would have `exitRequested` keys asked to exit, more than
+        /// its `deposited` keys.
+        ExitRequestExceedsDeposited(uint256 nodeOperatorId, uint256 exitRequested, uint256 deposited),
+        /// Operator `nodeOperatorId` had `previous` exited validators; a report of `reported`
+        /// would lower it (exits are final).
+        ExitedCountDecreased(uint256 nodeOperatorId, uint256 previous, uint256 reported),
+        /// Operator `nodeOperatorId` cannot have `exited` exited validators: it has only
+        /// `deposited`.
+        ExitedCountExceedsDeposited(uint256 nodeOperatorId, uint256 exited, uint256 deposited),
     }
-    components { initializable, access_control }
+    components { initializable, access_control, exit_report }
 }
 
 tidepool_common::solidity_events! {
@@ -160,6 +181,12 @@ tidepool_common::solidity_events! {
     event WithdrawalCredentialsSet(bytes32 withdrawalCredentials);
     /// Operator `nodeOperatorId` received `shares` of the pool's token at `rewardAddress`.
     event RewardsDistributed(uint256 indexed nodeOperatorId, address indexed rewardAddress, uint256 shares);
+    /// The operator of `nodeOperatorId` is asked to exit its validator `pubkey`, its key
+    /// number `keyIndex` (one event per key: what operators watch).
+    event ValidatorExitRequested(uint256 indexed nodeOperatorId, uint256 indexed keyIndex, bytes pubkey);
+    /// `exitedValidators` of operator `nodeOperatorId`'s validators have exited, as the
+    /// committee saw the beacon chain.
+    event ExitedValidatorsCountChanged(uint256 indexed nodeOperatorId, uint256 exitedValidators);
 }
 
 /// Every event and error of the module, with parameter names, for `abi/IStakingModule.sol`
@@ -200,6 +227,10 @@ pub struct NodeOperator {
     pub(crate) deposited_keys: StorageU64,
     pub(crate) exited_keys: StorageU64,
     pub(crate) keys: StorageVec<SigningKey>,
+    /// How many of the first deposited keys the committee has asked to exit (they are asked
+    /// in key order). After `keys`, so that it takes a slot of its own instead of moving
+    /// `keys` (the four counters' slot is full).
+    pub(crate) exit_requested: StorageU64,
 }
 
 /// The module's storage, and its program type ([`programs::staking_module`]).
@@ -296,6 +327,14 @@ impl KeyWords {
 }
 
 impl SigningKey {
+    /// The stored public key (two slots; the signature is not read).
+    pub(crate) fn pubkey(&self) -> [u8; PUBKEY_LENGTH] {
+        let mut out = [0u8; PUBKEY_LENGTH];
+        out[..32].copy_from_slice(self.pubkey_head.get().as_slice());
+        out[32..].copy_from_slice(self.pubkey_tail.get().as_slice());
+        out
+    }
+
     /// The stored key.
     pub(crate) fn words(&self) -> KeyWords {
         KeyWords {

@@ -788,3 +788,254 @@ fn rewards_go_to_active_operators_pro_rata_to_running_validators() {
     assert_eq!(env.module.distribute_rewards().unwrap(), U256::ZERO);
     assert!(env.vm.calls().is_empty());
 }
+
+// ---------------------------------------------------------------- exits
+
+use tidepool_common::exit_report::{
+    InvalidExitDataLength, TooManyExitRequests, UnsortedNodeOperatorIds, ZeroExitRequest,
+};
+use tidepool_interfaces::exit_report::encode;
+
+/// `env_with_vetted_keys` with every key deposited (operator 0: keys 0..5, operator 1: keys
+/// 10..13) and `ORACLE` holding `REPORT_EXITS_ROLE`.
+fn env_with_deposits() -> Env {
+    let mut env = env_with_vetted_keys();
+    env.as_(GOVERNANCE);
+    env.module.set_max_operator_share(10_000).unwrap();
+    env.deposit(8).unwrap();
+    env.as_(GOVERNANCE);
+    env.module.grant_role(REPORT_EXITS_ROLE, ORACLE).unwrap();
+    env
+}
+
+impl Env {
+    /// `processExitReport` from `ORACLE` with the two lists.
+    fn exits(
+        &mut self,
+        requests: &[(u64, u64)],
+        exited: &[(u64, u64)],
+    ) -> Result<(), StakingModuleError> {
+        self.vm.set_sender(ORACLE);
+        self.module.process_exit_report(encode(requests).into(), encode(exited).into())
+    }
+
+    /// `(operator, key index, pubkey)` of every exit requested so far, in order.
+    fn exit_requests(&self) -> Vec<(u64, u64, Vec<u8>)> {
+        self.vm
+            .events::<ValidatorExitRequested>()
+            .into_iter()
+            .map(|e| (e.nodeOperatorId.to(), e.keyIndex.to(), e.pubkey.to_vec()))
+            .collect()
+    }
+
+    fn exit_requested(&self, id: u64) -> u64 {
+        self.module.get_exit_requested_count(U256::from(id)).unwrap()
+    }
+}
+
+#[test]
+fn exit_requests_name_each_operators_oldest_deposited_keys_in_order() {
+    let mut env = env_with_deposits();
+    let nonce = env.nonce();
+    env.exits(&[(0, 2), (1, 1)], &[]).unwrap();
+    assert_eq!(
+        env.exit_requests(),
+        vec![(0, 0, pubkey(0)), (0, 1, pubkey(1)), (1, 0, pubkey(10))],
+        "one event per key, with the key's public key, in list and key order"
+    );
+    assert_eq!((env.exit_requested(0), env.exit_requested(1)), (2, 1));
+    // The next frame continues where this one left off.
+    env.exits(&[(0, 3), (1, 2)], &[]).unwrap();
+    assert_eq!(
+        env.exit_requests()[3..],
+        [
+            (0, 2, pubkey(2)),
+            (0, 3, pubkey(3)),
+            (0, 4, pubkey(4)),
+            (1, 1, pubkey(11)),
+            (1, 2, pubkey(12)),
+        ]
+    );
+    assert_eq!((env.exit_requested(0), env.exit_requested(1)), (5, 3));
+    // Requests change no count the allocation reads: the nonce stays.
+    assert_eq!(env.nonce(), nonce);
+    assert_eq!(env.operator(0).7, 0, "a request is not an exit");
+    assert!(env.vm.events::<ExitedValidatorsCountChanged>().is_empty());
+    // An empty report is accepted and does nothing.
+    env.exits(&[], &[]).unwrap();
+    assert_eq!(env.exit_requests().len(), 8);
+    assert_eq!(env.module.report_exits_role(), keccak256("REPORT_EXITS_ROLE"));
+}
+
+#[test]
+fn exited_counts_rise_change_the_nonce_and_the_running_validators_rewards_use() {
+    let mut env = env_with_deposits();
+    let nonce = env.nonce();
+    // Operator 1's count is unchanged (0): no event for it.
+    env.exits(&[], &[(0, 2), (1, 0)]).unwrap();
+    let changed = env.vm.events::<ExitedValidatorsCountChanged>();
+    assert_eq!(changed.len(), 1);
+    assert_eq!(
+        (changed[0].nodeOperatorId, changed[0].exitedValidators),
+        (U256::ZERO, U256::from(2))
+    );
+    assert_eq!((env.operator(0).7, env.operator(1).7), (2, 0));
+    assert_eq!(env.nonce(), nonce + U256::from(1), "allocation sees other running counts");
+    assert_eq!(env.module.get_staking_module_summary().0, U256::from(2));
+    // The same counts again: nothing changes, not even the nonce.
+    env.exits(&[], &[(0, 2)]).unwrap();
+    assert_eq!(env.nonce(), nonce + U256::from(1));
+    assert_eq!(env.vm.events::<ExitedValidatorsCountChanged>().len(), 1);
+
+    // Rewards: operator 0 runs 5 − 2 = 3 validators, operator 1 runs 3: half each.
+    env.as_(GOVERNANCE);
+    env.module.set_node_operator_reward_address(U256::from(1), DAVE).unwrap();
+    mock_pool_shares(&env, U256::from(1_000));
+    env.vm.clear_calls();
+    env.as_(STRANGER);
+    assert_eq!(env.module.distribute_rewards().unwrap(), U256::from(1_000));
+    let paid: Vec<(U256, U256)> = env
+        .vm
+        .events::<RewardsDistributed>()
+        .into_iter()
+        .map(|e| (e.nodeOperatorId, e.shares))
+        .collect();
+    assert_eq!(paid, vec![(U256::ZERO, U256::from(500)), (U256::from(1), U256::from(500))]);
+}
+
+#[test]
+fn exit_report_refusals_change_nothing() {
+    let mut env = env_with_deposits();
+    env.exits(&[(0, 1)], &[(1, 1)]).unwrap();
+    let id = U256::from;
+    // Only the role holder.
+    env.vm.set_sender(STRANGER);
+    env.rejects(
+        AccessControlUnauthorizedAccount { account: STRANGER, neededRole: REPORT_EXITS_ROLE },
+        |m| m.process_exit_report(encode(&[(0, 1)]).into(), Bytes::default()),
+    );
+    let cases: Vec<(StakingModuleError, Vec<(u64, u64)>, Vec<(u64, u64)>)> = vec![
+        // Malformed lists.
+        (ZeroExitRequest { nodeOperatorId: id(1) }.into(), vec![(0, 1), (1, 0)], vec![]),
+        (
+            TooManyExitRequests { requested: id(101), max: id(100) }.into(),
+            vec![(0, 100), (1, 1)],
+            vec![],
+        ),
+        (
+            UnsortedNodeOperatorIds {
+                index: id(1),
+                nodeOperatorId: id(0),
+                previousNodeOperatorId: id(1),
+            }
+            .into(),
+            vec![],
+            vec![(1, 1), (0, 1)],
+        ),
+        (
+            UnsortedNodeOperatorIds {
+                index: id(1),
+                nodeOperatorId: id(0),
+                previousNodeOperatorId: id(0),
+            }
+            .into(),
+            vec![(0, 1), (0, 1)],
+            vec![],
+        ),
+        // Unknown operators.
+        (NodeOperatorNotFound { nodeOperatorId: id(2) }.into(), vec![(2, 1)], vec![]),
+        (NodeOperatorNotFound { nodeOperatorId: id(9) }.into(), vec![], vec![(0, 1), (9, 0)]),
+        // Operator 0 has 5 deposited keys, 1 already asked to exit.
+        (
+            ExitRequestExceedsDeposited {
+                nodeOperatorId: id(0),
+                exitRequested: id(6),
+                deposited: id(5),
+            }
+            .into(),
+            vec![(0, 5)],
+            vec![],
+        ),
+        (
+            ExitedCountDecreased { nodeOperatorId: id(1), previous: id(1), reported: id(0) }.into(),
+            vec![(0, 1)],
+            vec![(1, 0)],
+        ),
+        (
+            ExitedCountExceedsDeposited { nodeOperatorId: id(1), exited: id(4), deposited: id(3) }
+                .into(),
+            vec![(0, 1)],
+            vec![(0, 1), (1, 4)],
+        ),
+    ];
+    for (expected, requests, exited) in cases {
+        env.vm.set_sender(ORACLE);
+        env.rejects(expected, |m| {
+            m.process_exit_report(encode(&requests).into(), encode(&exited).into())
+        });
+    }
+    env.vm.set_sender(ORACLE);
+    env.rejects(InvalidExitDataLength { length: id(15) }, |m| {
+        m.process_exit_report(vec![0u8; 15].into(), Bytes::default())
+    });
+    env.rejects(InvalidExitDataLength { length: id(17) }, |m| {
+        m.process_exit_report(Bytes::default(), vec![0u8; 17].into())
+    });
+    // Exactly up to the deposited keys is fine.
+    env.exits(&[(0, 4), (1, 3)], &[(1, 3)]).unwrap();
+    assert_eq!((env.exit_requested(0), env.exit_requested(1)), (5, 3));
+}
+
+/// One exit report: requests and exited counts for operators 0..3 (2 does not exist).
+fn exit_report() -> impl Strategy<Value = (Vec<(u64, u64)>, Vec<(u64, u64)>)> {
+    let list = |values: core::ops::Range<u64>| {
+        prop::collection::btree_map(0..3u64, values, 0..3)
+            .prop_map(|m| m.into_iter().collect::<Vec<_>>())
+    };
+    (list(0..4), list(0..7))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever the exit reports say, and with deposits in between: exit requests never exceed
+    /// the deposited keys, exited counts never exceed them and never fall, and a refused report
+    /// changes nothing.
+    #[test]
+    fn exit_reports_keep_exits_within_deposits(
+        steps in prop::collection::vec((exit_report(), 0..3u64), 1..20)
+    ) {
+        let mut env = env_with_vetted_keys();
+        env.as_(GOVERNANCE);
+        env.module.set_max_operator_share(10_000).unwrap();
+        env.module.grant_role(REPORT_EXITS_ROLE, ORACLE).unwrap();
+        let mut exited_before = [0u64; 2];
+        for ((requests, exited), deposits) in steps {
+            // Some deposits between the reports, when keys are left (refusals are fine here).
+            let _ = env.deposit(deposits);
+            let before = env.vm.snapshot().storage;
+            let requested_before = env.exit_requests().len();
+            let ok = env.exits(&requests, &exited).is_ok();
+            if !ok {
+                prop_assert_eq!(&before, &env.vm.snapshot().storage, "a refused report changed storage");
+                prop_assert_eq!(env.exit_requests().len(), requested_before);
+            }
+            for o in 0..2u64 {
+                let op = env.operator(o);
+                let requested = env.exit_requested(o);
+                prop_assert!(requested <= op.6, "exit requested {} > deposited {}", requested, op.6);
+                prop_assert!(op.7 <= op.6, "exited {} > deposited {}", op.7, op.6);
+                prop_assert!(op.7 >= exited_before[o as usize], "an exited count fell");
+                exited_before[o as usize] = op.7;
+            }
+            // Every key asked to exit was asked once, in key order per operator.
+            let mut next = [0u64; 2];
+            for (o, index, key) in env.exit_requests() {
+                prop_assert_eq!(index, next[o as usize]);
+                prop_assert_eq!(&key, &env.pubkeys(o)[index as usize]);
+                next[o as usize] += 1;
+            }
+            prop_assert_eq!(next, [env.exit_requested(0), env.exit_requested(1)]);
+        }
+    }
+}

@@ -91,7 +91,8 @@ pub fn emit<H: Host + ?Sized>(host: &H, topics: &[B256], data: &[B256]) {
 /// names the common components the contract embeds: each adds its errors as leaf variants
 /// (the ABI lists every error by name) and `From` its error enum, so `?` on a component call
 /// flattens, and its events to the ABI list. Components: `initializable`, `access_control`, `pausable`,
-/// `erc20` (the six ERC-6093 token errors), `permit` (EIP-2612 and its nonce).
+/// `erc20` (the six ERC-6093 token errors), `permit` (EIP-2612 and its nonce), `exit_report`
+/// (a malformed exit-report list).
 ///
 /// The macro writes `From<Error>` for each variant, `From<Enum> for Vec<u8>` (which the
 /// Stylus router uses to revert) and, with the `export-abi` feature, `Enum::abi_items`,
@@ -185,6 +186,19 @@ macro_rules! solidity_errors {
             ERC20InvalidApprover($crate::erc20::ERC20InvalidApprover) { approver }
             ERC20InvalidSpender($crate::erc20::ERC20InvalidSpender) { spender }
         ] [$($ev)* $crate::erc20::Transfer, $crate::erc20::Approval,] $($rest)* }
+    };
+    (@munch $head:tt [$($acc:tt)*] [$($ev:tt)*] exit_report $($rest:ident)*) => {
+        $crate::solidity_errors!(@from $head $crate::exit_report::Error {
+            InvalidExitDataLength UnsortedNodeOperatorIds ZeroExitRequest TooManyExitRequests
+        });
+        $crate::solidity_errors! { @munch $head [$($acc)*
+            InvalidExitDataLength($crate::exit_report::InvalidExitDataLength) { length }
+            UnsortedNodeOperatorIds($crate::exit_report::UnsortedNodeOperatorIds) {
+                index nodeOperatorId previousNodeOperatorId
+            }
+            ZeroExitRequest($crate::exit_report::ZeroExitRequest) { nodeOperatorId }
+            TooManyExitRequests($crate::exit_report::TooManyExitRequests) { requested max }
+        ] [$($ev)*] $($rest)* }
     };
     (@munch $head:tt [$($acc:tt)*] [$($ev:tt)*] permit $($rest:ident)*) => {
         $crate::solidity_errors!(@from $head $crate::permit::Error {

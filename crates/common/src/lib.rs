@@ -21,6 +21,7 @@ pub mod abi;
 pub mod access_control;
 pub mod eip712;
 pub mod erc20;
+pub mod exit_report;
 pub mod initializable;
 pub mod nonces;
 pub mod pausable;

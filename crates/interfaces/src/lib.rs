@@ -12,6 +12,8 @@
 #![no_std]
 #![allow(missing_docs)] // the sol! items carry the interfaces' own names
 
+extern crate alloc;
+
 use alloy_sol_types::sol;
 
 pub mod eip712;
@@ -109,7 +111,16 @@ pub mod staking_module {
     /// Most keys one `deposit` call may fund: allocation costs deposits × operators steps and
     /// each beacon deposit about 41,500 gas, so 100 keep a deposit near 4.5 million gas.
     pub const MAX_DEPOSITS_PER_CALL: u64 = 100;
+    /// Most validators one exit report may ask to exit. The module emits one
+    /// `ValidatorExitRequested` per key (two storage reads and a log with the public key,
+    /// about 7,000 gas), so 100 keep the module's part near 0.7 million gas next to the
+    /// signature checks; and 100 validators (3,200 ETH) a day is far above what the queue of
+    /// a protocol this size needs, while a committee that asked for a wrong list can do no more
+    /// than 100 needless exits before the next frame.
+    pub const MAX_EXIT_REQUESTS_PER_REPORT: u64 = 100;
 }
+
+pub mod exit_report;
 
 /// Role ids: `keccak256` of the role's name, as OpenZeppelin's `AccessControl` (and Lido)
 /// define them; `DEFAULT_ADMIN_ROLE` is zero and administers every other role.
@@ -151,6 +162,9 @@ pub mod roles {
         pub const MANAGE_NODE_OPERATOR_ROLE: B256 = id(b"MANAGE_NODE_OPERATOR_ROLE");
         /// May set how many of an operator's keys are vetted for deposits.
         pub const SET_VETTED_KEYS_ROLE: B256 = id(b"SET_VETTED_KEYS_ROLE");
+        /// May apply the committee's exit report: request validator exits and record exited
+        /// counts (the oracle holds it).
+        pub const REPORT_EXITS_ROLE: B256 = id(b"REPORT_EXITS_ROLE");
     }
 
     /// The withdrawal queue's roles.
@@ -188,6 +202,7 @@ mod tests {
     fn role_ids_are_the_keccak_of_their_names() {
         assert_eq!(roles::pool::DEPOSIT_ROLE, keccak256("DEPOSIT_ROLE"));
         assert_eq!(roles::pool::FEE_MANAGER_ROLE, keccak256("FEE_MANAGER_ROLE"));
+        assert_eq!(roles::staking_module::REPORT_EXITS_ROLE, keccak256("REPORT_EXITS_ROLE"));
         assert_eq!(roles::withdrawal_queue::PAUSE_ROLE, keccak256("PAUSE_ROLE"));
         assert_eq!(
             roles::oracle::MANAGE_MEMBERS_AND_QUORUM_ROLE,

@@ -109,7 +109,8 @@ impl Oracle {
         signatures: Vec<alloy_primitives::Bytes>,
     ) -> Result<(), Revert> {
         self.init.only_initialized().map_err(OracleError::from)?;
-        let ref_slot = self.check_frame(&data)?;
+        let last = self.last_processing_ref_slot.get();
+        let ref_slot = self.check_frame(data.consensusVersion, data.refSlot, last)?;
         let digest = self.report_digest(&data);
         let signers = self.verify_signatures(digest, &signatures)?;
         self.apply_report(&data, ref_slot)?;

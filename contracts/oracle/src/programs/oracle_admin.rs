@@ -16,19 +16,20 @@
 
 use alloc::{vec, vec::Vec};
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::SolEvent as _;
 use stylus_sdk::prelude::*;
 use tidepool_common::{
     abi::{emit, AsWord},
     access_control::DEFAULT_ADMIN_ROLE,
-    eip712, initializable,
+    eip712, exit_report as malformed, initializable,
 };
+use tidepool_interfaces::exit_report;
 use tidepool_math::oracle::{ChainConfig, FrameConfig};
 
 use crate::{
-    check_quorum, errors::*, roles, MemberAdded, MemberRemoved, Oracle, OracleReportLimits,
-    ReportData, DEFAULT_LIMITS, NAME, U64, VERSION,
+    check_quorum, errors::*, roles, ExitReport, ExitReportAccepted, MemberAdded, MemberRemoved,
+    Oracle, OracleReportLimits, ReportData, DEFAULT_LIMITS, NAME, U64, VERSION,
 };
 
 tidepool_common::program_type! {
@@ -104,6 +105,69 @@ impl OracleAdmin {
     /// oracle).
     pub fn hash_report(&self, data: ReportData) -> B256 {
         self.report_digest(&data)
+    }
+
+    /// The EIP-712 digest members sign for the exit report `data` (same domain as
+    /// `hashReport`).
+    pub fn hash_exit_report(&self, data: ExitReport) -> B256 {
+        self.exit_report_digest(&data)
+    }
+
+    /// Applies the frame's exit report with the signatures of at least a quorum of members
+    /// (see the crate docs, "Exit reports"): checks the version, the frame (against the last
+    /// applied exit report, independently of accounting reports), the lists' form and the
+    /// signatures, then calls the pool's staking module's `processExitReport`. Anyone may
+    /// submit.
+    ///
+    /// # Arguments
+    /// * `data` - the frame's exit report.
+    /// * `signatures` - one per signing member, ascending by signer, as for `submitReport`.
+    ///
+    /// # Errors
+    /// * Frame and version: `NotInitialized`, `UnexpectedConsensusVersion`,
+    ///   `InitialEpochNotYetReached`, `RefSlotAlreadyProcessed` (with the last exit report's
+    ///   reference slot), `ProcessingDeadlineMissed`, `UnexpectedRefSlot`.
+    /// * Lists: `InvalidExitDataLength`, `UnsortedNodeOperatorIds`, `ZeroExitRequest`,
+    ///   `TooManyExitRequests`.
+    /// * Signatures: as `submitReport`.
+    /// * `InvalidStakingModule` if the pool's module holds no code; `PoolAnswerMalformed` or
+    ///   the pool's revert if it cannot be read; the module's reverts, unchanged
+    ///   (`NodeOperatorNotFound`, `ExitRequestExceedsDeposited`, `ExitedCountDecreased`,
+    ///   `ExitedCountExceedsDeposited`, `AccessControlUnauthorizedAccount` if the oracle lacks
+    ///   `REPORT_EXITS_ROLE`).
+    ///
+    /// # Events
+    /// The module's `ValidatorExitRequested` per key and `ExitedValidatorsCountChanged`, then
+    /// `ExitReportAccepted`.
+    pub fn submit_exit_report(
+        &mut self,
+        data: ExitReport,
+        signatures: Vec<Bytes>,
+    ) -> Result<(), Vec<u8>> {
+        self.init.only_initialized().map_err(OracleError::from)?;
+        let last = self.last_exit_ref_slot.get();
+        let ref_slot = self.check_frame(data.consensusVersion, data.refSlot, last)?;
+        let refuse = |m| OracleError::from(malformed::Error::from(m));
+        let (_, requested) = exit_report::exit_requests(&data.exitRequests).map_err(refuse)?;
+        exit_report::entries(&data.exitedCounts).map_err(refuse)?;
+        let digest = self.exit_report_digest(&data);
+        let signers = self.verify_signatures(digest, &signatures)?;
+        let module = self.pool_staking_module()?;
+        // Effects before the call: the frame's exit report is spent whatever the module does.
+        self.last_exit_ref_slot.set(U64::from(ref_slot));
+        self.module_process_exit_report(module, &data)?;
+        let mut words = Vec::with_capacity(signers.len() + 3);
+        words.push(requested.word());
+        words.push(U256::from(64).word());
+        words.push(U256::from(signers.len()).word());
+        words.extend(signers.iter().map(|s| s.word()));
+        emit(self.vm(), &[ExitReportAccepted::SIGNATURE_HASH, data.refSlot.word(), digest], &words);
+        Ok(())
+    }
+
+    /// The reference slot of the last applied exit report (0: none yet).
+    pub fn get_last_exit_ref_slot(&self) -> u64 {
+        self.last_exit_ref_slot.get().to()
     }
 
     // ------------------------------------------------------------------ committee

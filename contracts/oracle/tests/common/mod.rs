@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use alloy_primitives::{address, Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolStruct, SolValue};
 use tidepool_oracle::programs::OracleAdmin;
-use tidepool_oracle::{roles, Oracle, OracleReportLimits, ReportData};
+use tidepool_oracle::{roles, ExitReport, Oracle, OracleReportLimits, ReportData};
 use tidepool_pool::programs::{PoolAccounting, PoolAdmin};
 use tidepool_pool::{
     interfaces::{IVault, IWithdrawalQueue},
@@ -50,6 +50,9 @@ sol! {
 /// The `ReportData` tuple type, as selectors spell it.
 pub const REPORT_TUPLE: &str =
     "(uint256,uint256,uint256,uint256,uint256,uint256,uint256[],uint256,bool)";
+
+/// The `ExitReport` tuple type, as selectors spell it.
+pub const EXIT_REPORT_TUPLE: &str = "(uint256,uint256,bytes,bytes)";
 
 /// Calldata `selector(signature) ‖ abi.encode(args...)`.
 pub fn call_with<T>(signature: &str, args: T) -> Vec<u8>
@@ -324,6 +327,82 @@ impl Env {
     /// [`Env::assert_rejected`] with the first `n` members' signatures.
     pub fn assert_signed_rejected<E: SolError>(&self, n: usize, data: &ReportData, expected: E) {
         self.assert_rejected(data, self.quorum_signatures(n, data), expected);
+    }
+
+    /// An exit report for the current frame with the two lists packed.
+    pub fn exit_report(&self, requests: &[(u64, u64)], exited: &[(u64, u64)]) -> ExitReport {
+        use tidepool_interfaces::exit_report::encode;
+        ExitReport {
+            consensusVersion: U256::from(CONSENSUS_VERSION),
+            refSlot: U256::from(self.current_ref_slot()),
+            exitRequests: encode(requests).into(),
+            exitedCounts: encode(exited).into(),
+        }
+    }
+
+    /// The exit report's digest, by alloy's EIP-712 encoder (independent of the oracle's).
+    pub fn exit_digest(&self, data: &ExitReport) -> B256 {
+        let (name, version) = (tidepool_oracle::NAME, tidepool_oracle::VERSION);
+        let domain = tidepool_interfaces::eip712::domain(
+            name,
+            version,
+            U256::from(CHAIN_ID),
+            oracle_address(),
+        );
+        data.eip712_signing_hash(&domain)
+    }
+
+    /// The first `n` members' signatures of the exit report, ascending.
+    pub fn exit_signatures(&self, n: usize, data: &ExitReport) -> Vec<Bytes> {
+        let mut keys = self.members.clone();
+        keys.sort_by_key(|k| key(*k));
+        keys.truncate(n);
+        let digest = self.exit_digest(data);
+        keys.iter()
+            .map(|k| {
+                let (v, r, s) = sign_digest(*k, digest);
+                Bytes::from(tidepool_common::signature::pack_signature(v, r, s).to_vec())
+            })
+            .collect()
+    }
+
+    /// `submitExitReport` as a transaction from `RELAYER` through the oracle's router.
+    pub fn submit_exit(&self, data: &ExitReport, signatures: Vec<Bytes>) -> Result<(), Vec<u8>> {
+        let calldata = call_with(
+            &format!("submitExitReport({EXIT_REPORT_TUPLE},bytes[])"),
+            (data.clone(), signatures),
+        );
+        self.route(RELAYER, calldata).map(|_| ())
+    }
+
+    /// Submits the exit report and asserts the revert is exactly `expected` (raw revert
+    /// data) and nothing changed.
+    pub fn assert_exit_rejected(
+        &self,
+        data: &ExitReport,
+        signatures: Vec<Bytes>,
+        expected: Vec<u8>,
+    ) {
+        let (before, before_pool) = (storage(&self.vm), storage(&self.pool_vm));
+        let calls = self.vm.calls().len();
+        let err = self.submit_exit(data, signatures).expect_err("the exit report must be rejected");
+        assert_eq!(hex(&err), hex(&expected), "wrong revert");
+        assert_eq!(before, storage(&self.vm), "oracle storage changed");
+        assert_eq!(before_pool, storage(&self.pool_vm), "pool storage changed");
+        let module_calls = self.vm.calls()[calls..].iter().filter(|c| c.0 == MODULE).count();
+        assert!(module_calls <= 1, "at most the refusing call reached the module");
+    }
+
+    /// The staking module (at the pool's `MODULE`) as the oracle's host sees it: code, and
+    /// `answer` to every call.
+    pub fn serve_module(&self, answer: Result<Vec<u8>, Vec<u8>>) {
+        self.vm.set_code(MODULE, program_code());
+        self.vm.on_call(MODULE, move |_| answer.clone());
+    }
+
+    /// The calldata of every call the oracle made to the module.
+    pub fn module_calls(&self) -> Vec<Vec<u8>> {
+        self.vm.calls().into_iter().filter(|c| c.0 == MODULE).map(|c| c.1).collect()
     }
 
     /// Decoded events of type `E` emitted by the oracle.

@@ -19,7 +19,8 @@ use crate::{
     SigningKeyAlreadyKnown, SigningKeyDeposited, SigningKeyOutOfRange, SigningKeyRemoved,
     StakingModule, StakingModuleError, TooManyNodeOperators, TotalSigningKeysCountChanged,
     VettedSigningKeysCountChanged, ZeroAddress, MANAGE_NODE_OPERATOR_ROLE, MAX_KEYS_PER_BATCH,
-    MAX_NAME_LENGTH, MAX_NODE_OPERATORS, PUBKEY_LENGTH, SET_VETTED_KEYS_ROLE, SIGNATURE_LENGTH,
+    MAX_NAME_LENGTH, MAX_NODE_OPERATORS, PUBKEY_LENGTH, REPORT_EXITS_ROLE, SET_VETTED_KEYS_ROLE,
+    SIGNATURE_LENGTH,
 };
 
 type Result<T, E = StakingModuleError> = core::result::Result<T, E>;
@@ -412,6 +413,17 @@ impl StakingModuleRegistry {
         ))
     }
 
+    /// How many of an operator's deposited keys the committee has asked to exit: its keys
+    /// `0 .. count`, in key order (see the crate docs, "Exits").
+    ///
+    /// # Errors
+    /// * `NodeOperatorNotFound`.
+    pub fn get_exit_requested_count(&self, node_operator_id: U256) -> Result<u64> {
+        let id = self.existing(node_operator_id)?;
+        let op = self.operators.getter(id).ok_or_else(|| not_found(node_operator_id))?;
+        Ok(op.exit_requested.get().to::<u64>())
+    }
+
     /// Keys `offset ..` (at most `limit`) of an operator: their public keys and signatures
     /// concatenated, and for each whether it has been deposited.
     ///
@@ -468,6 +480,12 @@ impl StakingModuleRegistry {
     #[selector(name = "SET_VETTED_KEYS_ROLE")]
     pub fn set_vetted_keys_role(&self) -> B256 {
         SET_VETTED_KEYS_ROLE
+    }
+
+    /// The role that may apply exit reports (the oracle).
+    #[selector(name = "REPORT_EXITS_ROLE")]
+    pub fn report_exits_role(&self) -> B256 {
+        REPORT_EXITS_ROLE
     }
 
     // ---- Roles ----

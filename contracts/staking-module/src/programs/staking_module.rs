@@ -6,22 +6,29 @@ use alloc::{vec, vec::Vec};
 
 use alloy_primitives::{uint, Address, B256, U256};
 use alloy_sol_types::{sol, SolCall};
+use stylus_sdk::abi::Bytes;
 use stylus_sdk::{
     call::{call, static_call, RawCall},
     prelude::*,
 };
-use tidepool_common::{access_control::DEFAULT_ADMIN_ROLE, initializable, program::Delegate};
+use tidepool_common::{
+    access_control::DEFAULT_ADMIN_ROLE, exit_report::Error as Malformed, initializable,
+    program::Delegate,
+};
+use tidepool_interfaces::exit_report;
 use tidepool_math::{
     allocation::{allocate, OperatorKeys},
     BASIS_POINTS,
 };
 
 use crate::{
-    u64_word, BeaconDepositFailed, DepositedSigningKeysCountChanged, InvalidDepositValue,
-    InvalidDepositsCount, InvalidMaxOperatorShare, KeyWords, MaxOperatorShareSet,
-    NotEnoughDepositableKeys, NotPool, PoolCallFailed, RegistryWithoutCode, RewardsDistributed,
-    StakingModule, StakingModuleError, WithdrawalCredentialsSet, ZeroAddress,
-    DEFAULT_MAX_OPERATOR_SHARE_BP, MAX_DEPOSITS_PER_CALL,
+    u64_word, BeaconDepositFailed, DepositedSigningKeysCountChanged, ExitRequestExceedsDeposited,
+    ExitedCountDecreased, ExitedCountExceedsDeposited, ExitedValidatorsCountChanged,
+    InvalidDepositValue, InvalidDepositsCount, InvalidMaxOperatorShare, KeyWords,
+    MaxOperatorShareSet, NotEnoughDepositableKeys, NotPool, PoolCallFailed, RegistryWithoutCode,
+    RewardsDistributed, StakingModule, StakingModuleError, ValidatorExitRequested,
+    WithdrawalCredentialsSet, ZeroAddress, DEFAULT_MAX_OPERATOR_SHARE_BP, MAX_DEPOSITS_PER_CALL,
+    REPORT_EXITS_ROLE,
 };
 
 type Result<T, E = StakingModuleError> = core::result::Result<T, E>;
@@ -336,6 +343,110 @@ impl StakingModule {
         Ok(paid)
     }
 
+    // ---- Exits (REPORT_EXITS_ROLE: the oracle) ----
+
+    /// Applies a frame's exit report (see the crate docs, "Exits"): asks each listed operator
+    /// to exit its next deposited keys, in key order, and records each listed operator's
+    /// total of exited validators. Every entry is checked before anything is written.
+    ///
+    /// # Arguments
+    /// * `exit_requests` - packed `uint64 nodeOperatorId ‖ uint64 count` entries, ids strictly
+    ///   ascending, counts at least 1, at most 100 exits in all.
+    /// * `exited_counts` - packed `uint64 nodeOperatorId ‖ uint64 totalExited` entries, ids
+    ///   strictly ascending.
+    ///
+    /// # Errors
+    /// * `NotInitialized`; `AccessControlUnauthorizedAccount` without `REPORT_EXITS_ROLE`.
+    /// * `InvalidExitDataLength`, `UnsortedNodeOperatorIds`, `ZeroExitRequest`,
+    ///   `TooManyExitRequests` for a malformed list; `NodeOperatorNotFound`.
+    /// * `ExitRequestExceedsDeposited` if an operator would be asked to exit more keys than
+    ///   it has deposited; `ExitedCountDecreased`; `ExitedCountExceedsDeposited`.
+    ///
+    /// # Events
+    /// * `ValidatorExitRequested(id, keyIndex, pubkey)` per key asked to exit, in list and key
+    ///   order; `ExitedValidatorsCountChanged(id, exited)` per count that changed, then
+    ///   `NonceChanged` if any did.
+    pub fn process_exit_report(
+        &mut self,
+        exit_requests: Bytes,
+        exited_counts: Bytes,
+    ) -> Result<()> {
+        self.only(REPORT_EXITS_ROLE)?;
+        let (requests, _) = exit_report::exit_requests(&exit_requests).map_err(Malformed::from)?;
+        let exited = exit_report::entries(&exited_counts).map_err(Malformed::from)?;
+        // Checks first: (operator, first key to exit, end) and (operator, new exited count).
+        let mut to_exit: Vec<(usize, u64, u64)> = Vec::with_capacity(requests.len());
+        for (id, count) in requests {
+            let (index, op) = self.operator(id)?;
+            let from = op.exit_requested.get().to::<u64>();
+            let deposited = op.deposited_keys.get().to::<u64>();
+            // Counts are at most 100 (checked above): the sum cannot overflow.
+            let to = from.saturating_add(count);
+            if to > deposited {
+                return Err(ExitRequestExceedsDeposited {
+                    nodeOperatorId: U256::from(id),
+                    exitRequested: U256::from(to),
+                    deposited: U256::from(deposited),
+                }
+                .into());
+            }
+            to_exit.push((index, from, to));
+        }
+        let mut changed: Vec<(usize, u64)> = Vec::with_capacity(exited.len());
+        for (id, total) in exited {
+            let (index, op) = self.operator(id)?;
+            let counts = op.counts();
+            let node_operator_id = U256::from(id);
+            if total < counts.exited {
+                return Err(ExitedCountDecreased {
+                    nodeOperatorId: node_operator_id,
+                    previous: U256::from(counts.exited),
+                    reported: U256::from(total),
+                }
+                .into());
+            }
+            if total > counts.deposited {
+                return Err(ExitedCountExceedsDeposited {
+                    nodeOperatorId: node_operator_id,
+                    exited: U256::from(total),
+                    deposited: U256::from(counts.deposited),
+                }
+                .into());
+            }
+            if total != counts.exited {
+                changed.push((index, total));
+            }
+        }
+
+        for (index, from, to) in to_exit {
+            let Some(mut op) = self.operators.setter(index) else { continue };
+            op.exit_requested.set(u64_word(to));
+            let pubkeys: Vec<[u8; crate::PUBKEY_LENGTH]> = (from..to)
+                .filter_map(|key| op.keys.getter(key as usize).map(|k| k.pubkey()))
+                .collect();
+            for (key, pubkey) in (from..).zip(pubkeys) {
+                self.vm().log(ValidatorExitRequested {
+                    nodeOperatorId: U256::from(index),
+                    keyIndex: U256::from(key),
+                    pubkey: pubkey.to_vec().into(),
+                });
+            }
+        }
+        for &(index, total) in &changed {
+            if let Some(mut op) = self.operators.setter(index) {
+                op.exited_keys.set(u64_word(total));
+            }
+            self.vm().log(ExitedValidatorsCountChanged {
+                nodeOperatorId: U256::from(index),
+                exitedValidators: U256::from(total),
+            });
+        }
+        if !changed.is_empty() {
+            self.bump_nonce();
+        }
+        Ok(())
+    }
+
     // ---- The registry ----
 
     /// Runs every selector this program does not serve in `staking-module-registry`'s code on
@@ -354,6 +465,21 @@ impl StakingModule {
 }
 
 impl StakingModule {
+    /// The index and storage of operator `id`, which must exist.
+    fn operator(
+        &self,
+        id: u64,
+    ) -> Result<(usize, stylus_sdk::storage::StorageGuard<'_, crate::NodeOperator>)> {
+        let node_operator_id = U256::from(id);
+        let index = self.existing(node_operator_id)?;
+        let op = self.operators.getter(index).ok_or_else(|| {
+            StakingModuleError::from(crate::NodeOperatorNotFound {
+                nodeOperatorId: node_operator_id,
+            })
+        })?;
+        Ok((index, op))
+    }
+
     /// Every operator as allocation sees it, what it would receive of `deposits` keys, and
     /// how many were handed out in all.
     fn allocation(&self, deposits: u64) -> (Vec<OperatorKeys>, Vec<u64>, u64) {
