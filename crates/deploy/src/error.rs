@@ -75,6 +75,9 @@ pub enum Error {
     /// The deployment options are inconsistent.
     #[error("invalid options: {0}")]
     Options(String),
+    /// An exit-report list the oracle would refuse (see `tidepool_interfaces::exit_report`).
+    #[error("malformed exit-report list: {0:?}")]
+    ExitList(tidepool_interfaces::exit_report::Malformed),
     /// A signing key could not be loaded or used.
     #[error("signer: {0}")]
     Signer(String),

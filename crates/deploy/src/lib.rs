@@ -18,6 +18,7 @@
 mod client;
 pub mod deposit;
 mod error;
+pub mod exit_report;
 pub mod invariants;
 pub mod permit;
 pub mod program;

@@ -410,12 +410,18 @@ pub async fn deploy_protocol(
     let module = match own {
         Some((module, registry, guard, deposit_contract)) => {
             let ids = ModuleIds { module, registry, guard, deposit_contract };
-            let setup =
-                deploy_module(client, deployer, options, &ids, pool.address, &withdrawal_vault)
-                    .await?;
+            let setup = deploy_module(
+                client,
+                deployer,
+                options,
+                &ids,
+                (pool.address, oracle.address),
+                &withdrawal_vault,
+            )
+            .await?;
             progress(format!(
                 "initialised the staking module and the deposit guard ({} guardians, quorum {}; \
-                 deposits to {deposit_contract})",
+                 deposits to {deposit_contract}; the oracle applies exit reports)",
                 setup.guardians.len(),
                 setup.guardian_quorum
             ));
@@ -503,14 +509,15 @@ fn beacon_deposit_code() -> Result<alloy_primitives::Bytes, Error> {
     hex.parse().map_err(|e| Error::Unexpected(format!("the deposit contract's bytecode: {e}")))
 }
 
-/// Initialises the module and the guard, seats the guardians and adds `options.operators`
-/// with every key vetted.
+/// Initialises the module and the guard, seats the guardians, lets the oracle apply exit
+/// reports (`REPORT_EXITS_ROLE`; the oracle finds the module through the pool) and adds
+/// `options.operators` with every key vetted.
 async fn deploy_module(
     client: &Client,
     deployer: Address,
     options: &DeployOptions,
     ids: &ModuleIds,
-    pool: Address,
+    (pool, oracle): (Address, Address),
     withdrawal_vault: &ContractRecord,
 ) -> Result<ModuleSetup, Error> {
     let zero = U256::ZERO;
@@ -547,6 +554,11 @@ async fn deploy_module(
         };
         client.send(deployer, guard.address, add, zero).await?;
     }
+    let grant = IStakingModule::grantRoleCall {
+        role: roles::staking_module::REPORT_EXITS_ROLE,
+        account: oracle,
+    };
+    client.send(deployer, module.address, grant, zero).await?;
     let credentials =
         client.view(module.address, IStakingModule::getWithdrawalCredentialsCall {}).await?;
     let mut operators = Vec::new();
