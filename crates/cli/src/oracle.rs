@@ -6,6 +6,7 @@ use alloy_primitives::Address;
 use anyhow::{Context, Result};
 use tidepool_committee::{
     beacon::BeaconSource,
+    exits,
     report::{self, Bunker, ReportFile, SignatureFile},
 };
 use tidepool_deploy::{Client, Deployment};
@@ -59,6 +60,20 @@ pub enum ReportCommand {
         #[arg(long, value_name = "FILE", default_value = "report.json")]
         out: PathBuf,
     },
+    /// Build the running frame's exit report: which validators to ask to exit so the
+    /// withdrawal queue is paid (oldest deposits first, spread across operators, at most 100),
+    /// and each operator's exited validators; write it with its EIP-712 digest. `sign` and
+    /// `submit` take it as they take an accounting report.
+    BuildExits {
+        #[command(flatten)]
+        chain: ChainArgs,
+        /// A beacon node's REST API (http://…) or a directory of saved responses.
+        #[arg(long, value_name = "URL|DIR")]
+        beacon: String,
+        /// Where to write the exit report.
+        #[arg(long, value_name = "FILE", default_value = "exits.json")]
+        out: PathBuf,
+    },
     /// Sign a report's digest (refused unless its frame is running).
     Sign {
         #[command(flatten)]
@@ -87,6 +102,16 @@ pub enum ReportCommand {
         #[command(flatten)]
         signer: SignerArgs,
     },
+}
+
+/// A report file of either kind: `sign` and `submit` take both.
+#[derive(Debug, serde::Deserialize)]
+#[serde(untagged)]
+enum AnyReport {
+    /// What `report build` writes.
+    Accounting(Box<ReportFile>),
+    /// What `report build-exits` writes.
+    Exits(Box<exits::ExitReportFile>),
 }
 
 /// `--bunker` values.
@@ -173,11 +198,32 @@ pub fn run(args: &Args) -> Result<()> {
                 println!("digest {}\nwritten to {}", file.digest, out.display());
                 Ok(())
             }
+            Command::Report(ReportCommand::BuildExits { chain, beacon, out }) => {
+                let (client, d) = connect(chain, Vec::new()).await?;
+                let source = BeaconSource::parse(beacon);
+                let mut progress = |n: u64| eprint!("\r  read {n} validators");
+                let file = exits::build(&client, &d, &source, &mut progress).await?;
+                eprintln!();
+                report::write_json(out, &file)?;
+                let entries = |b: &[u8]| tidepool_interfaces::exit_report::entries(b);
+                println!("exit report for reference slot {}", file.data.refSlot);
+                println!(
+                    "  queue short by {} wei after {} wei expected; {} validators deferred",
+                    file.shortfall, file.expected, file.deferred
+                );
+                println!("  exit requests (operator, count): {:?}", entries(&file.data.exitRequests));
+                println!("  exited (operator, total): {:?}", entries(&file.data.exitedCounts));
+                println!("digest {}\nwritten to {}", file.digest, out.display());
+                Ok(())
+            }
             Command::Report(ReportCommand::Sign { chain, report: path, signer, out }) => {
                 let key = signer.load()?;
                 let (client, d) = connect(chain, Vec::new()).await?;
-                let file: ReportFile = report::read_json(path)?;
-                let signature = report::sign(&client, &d, &file, &key).await?;
+                let file: AnyReport = report::read_json(path)?;
+                let signature = match &file {
+                    AnyReport::Accounting(f) => report::sign(&client, &d, &**f, &key).await?,
+                    AnyReport::Exits(f) => report::sign(&client, &d, &**f, &key).await?,
+                };
                 let out = out
                     .clone()
                     .unwrap_or_else(|| PathBuf::from(format!("signature-{}.json", key.address())));
@@ -185,7 +231,7 @@ pub fn run(args: &Args) -> Result<()> {
                 println!(
                     "{} signed {} (reference slot {}); written to {}",
                     key.address(),
-                    file.digest,
+                    signature.digest,
                     signature.ref_slot,
                     out.display()
                 );
@@ -195,16 +241,23 @@ pub fn run(args: &Args) -> Result<()> {
                 let key = signer.load()?;
                 let from: Address = key.address();
                 let (client, d) = connect(chain, vec![key]).await?;
-                let file: ReportFile = report::read_json(path)?;
+                let file: AnyReport = report::read_json(path)?;
                 let mut files = Vec::new();
                 for p in signatures {
                     let s: SignatureFile = report::read_json(p)?;
                     files.push((p.display().to_string(), s));
                 }
-                let receipt = report::submit(&client, &d, &file, &files, from).await?;
+                let (receipt, what, ref_slot) = match &file {
+                    AnyReport::Accounting(f) => {
+                        (report::submit(&client, &d, f, &files, from).await?, "report", f.data.refSlot)
+                    }
+                    AnyReport::Exits(f) => {
+                        (exits::submit(&client, &d, f, &files, from).await?, "exit report", f.data.refSlot)
+                    }
+                };
                 println!(
-                    "report for reference slot {} accepted in block {} ({} gas)",
-                    file.data.refSlot,
+                    "{what} for reference slot {} accepted in block {} ({} gas)",
+                    ref_slot,
                     receipt.block_number.unwrap_or_default(),
                     receipt.gas_used
                 );

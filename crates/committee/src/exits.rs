@@ -21,10 +21,22 @@
 //!   withdrawable, or withdrawn), where that is more than the module knows; never less (the
 //!   module refuses a decrease, and a beacon node that lags must not stop the report).
 
-use alloy_primitives::U256;
+use alloy_primitives::{Address, B256, U256};
+use serde::{Deserialize, Serialize};
 use tidepool_beacon::FULL_DEPOSIT_GWEI;
+use tidepool_deploy::{
+    exit_report::{self, exit_digest, ExitReport},
+    Client, Deployment, Receipt,
+};
+use tidepool_interfaces::{
+    staking_module::MAX_EXIT_REQUESTS_PER_REPORT, IPool, IStakingModule, IWithdrawalQueue,
+};
 
-use crate::beacon::{OwnValidator, ValidatorStatus};
+use crate::beacon::{BeaconSource, OwnValidator, ValidatorStatus};
+use crate::report::{
+    aggregate, current_frame, frame, ownership, same_digest, CommitteeError, Frame, Signable,
+    SignatureFile,
+};
 
 /// Wei per gwei.
 const GWEI: u64 = 1_000_000_000;
@@ -155,6 +167,182 @@ pub fn plan(
     exited.sort_unstable();
 
     ExitPlan { requests, exited, expected, shortfall, deferred: needed.saturating_sub(asked) }
+}
+
+/// What `report build-exits` writes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExitReportFile {
+    /// The chain.
+    pub chain_id: u64,
+    /// The oracle the digest is bound to.
+    pub oracle: Address,
+    /// The last slot at which the oracle takes this report.
+    pub deadline_slot: u64,
+    /// The block whose state the report reads.
+    pub state_block: u64,
+    /// The ether expected without new exits, in wei (see [`plan`]).
+    pub expected: U256,
+    /// What the withdrawal queue waits for beyond it, in wei.
+    pub shortfall: U256,
+    /// Validators the shortfall needs that this report could not ask.
+    pub deferred: u64,
+    /// The report, as the oracle's ABI defines it.
+    pub data: ExitReport,
+    /// Its EIP-712 digest, what members sign.
+    pub digest: B256,
+}
+
+impl Signable for ExitReportFile {
+    fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+    fn oracle(&self) -> Address {
+        self.oracle
+    }
+    fn ref_slot(&self) -> u64 {
+        self.data.refSlot.saturating_to()
+    }
+    fn digest(&self) -> B256 {
+        self.digest
+    }
+    fn check_digest(&self) -> Result<(), CommitteeError> {
+        same_digest(self.digest, exit_digest(&self.data, self.chain_id, self.oracle))
+    }
+}
+
+/// The staking module's operators at `block`.
+///
+/// # Errors
+/// Chain errors.
+pub async fn operators(
+    client: &Client,
+    module: Address,
+    block: u64,
+) -> Result<Vec<OperatorKeys>, CommitteeError> {
+    let at = Some(block);
+    let count = client
+        .call_at(None, module, IStakingModule::getNodeOperatorsCountCall {}, U256::ZERO, at)
+        .await?;
+    let mut out = Vec::new();
+    for id in 0..count.saturating_to::<u64>() {
+        let node_operator_id = U256::from(id);
+        let record = client
+            .call_at(
+                None,
+                module,
+                IStakingModule::getNodeOperatorCall { node_operator_id },
+                U256::ZERO,
+                at,
+            )
+            .await?;
+        let exit_requested = client
+            .call_at(
+                None,
+                module,
+                IStakingModule::getExitRequestedCountCall { node_operator_id },
+                U256::ZERO,
+                at,
+            )
+            .await?;
+        // (active, name, reward address, manager, total, vetted, deposited, exited)
+        out.push(OperatorKeys { id, deposited: record._6, exited: record._7, exit_requested });
+    }
+    Ok(out)
+}
+
+/// The queue's demand and the ether on hand at `block`.
+///
+/// # Errors
+/// Chain errors.
+pub async fn liquidity(
+    client: &Client,
+    d: &Deployment,
+    block: u64,
+) -> Result<Liquidity, CommitteeError> {
+    let at = Some(block);
+    let c = &d.contracts;
+    Ok(Liquidity {
+        unfinalized: client
+            .call_at(
+                None,
+                c.withdrawal_queue.address,
+                IWithdrawalQueue::unfinalizedStETHCall {},
+                U256::ZERO,
+                at,
+            )
+            .await?,
+        buffered: client
+            .call_at(None, c.pool.address, IPool::getBufferedEtherCall {}, U256::ZERO, at)
+            .await?,
+        withdrawal_vault: client.balance_at(c.withdrawal_vault.address, at).await?,
+        rewards_vault: client.balance_at(c.rewards_vault.address, at).await?,
+    })
+}
+
+/// Builds the exit report for the frame now running: the protocol's validators from `beacon`
+/// at the reference slot, the module's operators and the queue's demand at the reference
+/// slot's block, then [`plan`].
+///
+/// # Errors
+/// [`CommitteeError::NoModule`] for a deployment with an outside staking module; as
+/// [`crate::report::build`].
+pub async fn build(
+    client: &Client,
+    d: &Deployment,
+    beacon: &BeaconSource,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> Result<ExitReportFile, CommitteeError> {
+    let module = d.module.as_ref().ok_or(CommitteeError::NoModule)?.staking_module.address;
+    let oracle = d.contracts.oracle.address;
+    let Frame { ref_slot, deadline_slot, state_block } = frame(client, d, beacon).await?;
+    let ownership = ownership(client, d, state_block).await?;
+    let summary = beacon.validators(ref_slot, &ownership, progress).await?;
+    let operators = operators(client, module, state_block).await?;
+    let liquidity = liquidity(client, d, state_block).await?;
+    let plan = plan(&summary.ours, &operators, &liquidity, MAX_EXIT_REQUESTS_PER_REPORT);
+    let version = client
+        .call_at(
+            None,
+            oracle,
+            tidepool_interfaces::IOracle::getConsensusVersionCall {},
+            U256::ZERO,
+            None,
+        )
+        .await?;
+    let data = exit_report::build(version, ref_slot, &plan.requests, &plan.exited)?;
+    let digest = exit_digest(&data, d.chain_id, oracle);
+    Ok(ExitReportFile {
+        chain_id: d.chain_id,
+        oracle,
+        deadline_slot,
+        state_block,
+        expected: plan.expected,
+        shortfall: plan.shortfall,
+        deferred: plan.deferred,
+        data,
+        digest,
+    })
+}
+
+/// Checks the signature files as [`aggregate`] does and submits the exit report from `from`.
+///
+/// # Errors
+/// As [`aggregate`]; [`CommitteeError::WrongFrame`]; the oracle's or module's revert, decoded.
+pub async fn submit(
+    client: &Client,
+    d: &Deployment,
+    report: &ExitReportFile,
+    signatures: &[(String, SignatureFile)],
+    from: Address,
+) -> Result<Receipt, CommitteeError> {
+    let ordered = aggregate(client, d, report, signatures).await?;
+    let (current, _) = current_frame(client, d).await?;
+    if current != report.ref_slot() {
+        return Err(CommitteeError::WrongFrame { report: report.ref_slot(), current });
+    }
+    let oracle = d.contracts.oracle.address;
+    Ok(exit_report::submit_exit_report(client, oracle, from, report.data.clone(), ordered).await?)
 }
 
 #[cfg(test)]

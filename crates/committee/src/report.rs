@@ -112,6 +112,9 @@ pub enum CommitteeError {
         /// The deployment's first block.
         block: u64,
     },
+    /// Exit reports need the deployment's own staking module (its keys and exit counts).
+    #[error("this deployment uses an outside staking module: it has no exit reports")]
+    NoModule,
     /// The reference slot is not finalized on the beacon chain yet.
     #[error("reference slot {ref_slot} is not finalized yet (finalized: {finalized}); wait")]
     NotFinalized {
@@ -145,29 +148,6 @@ pub struct ReportFile {
     pub data: ReportData,
     /// Its EIP-712 digest, what members sign.
     pub digest: B256,
-}
-
-impl ReportFile {
-    /// Fails if the recorded digest is not the digest of the recorded data (an edited file).
-    ///
-    /// # Errors
-    /// [`CommitteeError::DigestMismatch`].
-    pub fn check_digest(&self) -> Result<(), CommitteeError> {
-        let ours = reports::digest(&self.data, self.chain_id, self.oracle);
-        if ours == self.digest {
-            Ok(())
-        } else {
-            Err(CommitteeError::DigestMismatch {
-                whose: "the report file".into(),
-                theirs: self.digest,
-                ours,
-            })
-        }
-    }
-
-    fn ref_slot(&self) -> u64 {
-        self.data.refSlot.saturating_to()
-    }
 }
 
 /// What `report sign` writes: one member's signature of one digest.
@@ -224,27 +204,37 @@ pub enum Bunker {
 }
 
 /// The frame now running: `(refSlot, deadlineSlot)`.
-async fn current_frame(client: &Client, d: &Deployment) -> Result<(u64, u64), CommitteeError> {
+pub(crate) async fn current_frame(
+    client: &Client,
+    d: &Deployment,
+) -> Result<(u64, u64), CommitteeError> {
     let f = client.view(d.contracts.oracle.address, IOracle::getCurrentFrameCall {}).await?;
     Ok((f._0, f._1))
 }
 
-/// Builds the report for the frame now running. `progress` hears how many validators have
-/// been read.
+/// The running frame as a report for it sees it.
+pub(crate) struct Frame {
+    /// Its reference slot.
+    pub ref_slot: u64,
+    /// Its deadline.
+    pub deadline_slot: u64,
+    /// The last block at or before the reference slot's time, whose state the report reads.
+    pub state_block: u64,
+}
+
+/// The running frame, after checking that `beacon` is the oracle's beacon chain (same genesis)
+/// and has finalized the reference slot.
 ///
 /// # Errors
-/// [`CommitteeError::GenesisMismatch`], [`CommitteeError::NotFinalized`], beacon and chain
-/// errors.
-pub async fn build(
+/// [`CommitteeError::GenesisMismatch`], [`CommitteeError::NotFinalized`],
+/// [`CommitteeError::BeforeDeployment`], beacon and chain errors.
+pub(crate) async fn frame(
     client: &Client,
     d: &Deployment,
     beacon: &BeaconSource,
-    bunker: Bunker,
-    progress: &mut (dyn FnMut(u64) + Send),
-) -> Result<ReportFile, CommitteeError> {
-    let oracle = d.contracts.oracle.address;
+) -> Result<Frame, CommitteeError> {
     let (ref_slot, deadline_slot) = current_frame(client, d).await?;
-    let chain = reports::chain_config(client, oracle).await?;
+    let chain = reports::chain_config(client, d.contracts.oracle.address).await?;
     let beacon_genesis = beacon.genesis_time().await?;
     if beacon_genesis != chain.genesis_time {
         return Err(CommitteeError::GenesisMismatch {
@@ -263,6 +253,24 @@ pub async fn build(
         .last_block_at(d.block, ref_time)
         .await?
         .ok_or(CommitteeError::BeforeDeployment { ref_slot, block: d.block })?;
+    Ok(Frame { ref_slot, deadline_slot, state_block })
+}
+
+/// Builds the report for the frame now running. `progress` hears how many validators have
+/// been read.
+///
+/// # Errors
+/// [`CommitteeError::GenesisMismatch`], [`CommitteeError::NotFinalized`], beacon and chain
+/// errors.
+pub async fn build(
+    client: &Client,
+    d: &Deployment,
+    beacon: &BeaconSource,
+    bunker: Bunker,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> Result<ReportFile, CommitteeError> {
+    let oracle = d.contracts.oracle.address;
+    let Frame { ref_slot, deadline_slot, state_block } = frame(client, d, beacon).await?;
     let ownership = ownership(client, d, state_block).await?;
     let summary = beacon.validators(ref_slot, &ownership, progress).await?;
     let ValidatorSummary { scanned, validators, balance_gwei, foreign, .. } = summary;
@@ -328,6 +336,56 @@ pub async fn ownership(
     })
 }
 
+/// A report file members sign: the accounting report ([`ReportFile`]) or the exit report
+/// ([`crate::exits::ExitReportFile`]). Signing, checking and ordering signatures is the same
+/// for both; only the digest's type differs.
+pub trait Signable {
+    /// The chain.
+    fn chain_id(&self) -> u64;
+    /// The oracle the digest is bound to.
+    fn oracle(&self) -> Address;
+    /// The frame's reference slot.
+    fn ref_slot(&self) -> u64;
+    /// The recorded digest.
+    fn digest(&self) -> B256;
+    /// Fails if the recorded digest is not the digest of the recorded data (an edited file).
+    ///
+    /// # Errors
+    /// [`CommitteeError::DigestMismatch`].
+    fn check_digest(&self) -> Result<(), CommitteeError>;
+}
+
+/// [`CommitteeError::DigestMismatch`] unless `recorded` is `computed`.
+pub(crate) fn same_digest(recorded: B256, computed: B256) -> Result<(), CommitteeError> {
+    if recorded == computed {
+        Ok(())
+    } else {
+        Err(CommitteeError::DigestMismatch {
+            whose: "the report file".into(),
+            theirs: recorded,
+            ours: computed,
+        })
+    }
+}
+
+impl Signable for ReportFile {
+    fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+    fn oracle(&self) -> Address {
+        self.oracle
+    }
+    fn ref_slot(&self) -> u64 {
+        self.data.refSlot.saturating_to()
+    }
+    fn digest(&self) -> B256 {
+        self.digest
+    }
+    fn check_digest(&self) -> Result<(), CommitteeError> {
+        same_digest(self.digest, reports::digest(&self.data, self.chain_id, self.oracle))
+    }
+}
+
 /// Signs `report` with `key`, after checking its digest and that its frame is running.
 ///
 /// # Errors
@@ -335,23 +393,23 @@ pub async fn ownership(
 pub async fn sign(
     client: &Client,
     d: &Deployment,
-    report: &ReportFile,
+    report: &impl Signable,
     key: &PrivateKeySigner,
 ) -> Result<SignatureFile, CommitteeError> {
     report.check_digest()?;
-    check_deployment(d, report.chain_id, report.oracle, "the report")?;
+    check_deployment(d, report.chain_id(), report.oracle(), "the report")?;
     let (current, _) = current_frame(client, d).await?;
     if current != report.ref_slot() {
         return Err(CommitteeError::WrongFrame { report: report.ref_slot(), current });
     }
     let signature = key
-        .sign_hash_sync(&report.digest)
+        .sign_hash_sync(&report.digest())
         .map_err(|e| tidepool_deploy::Error::Signer(e.to_string()))?;
     Ok(SignatureFile {
-        chain_id: report.chain_id,
-        oracle: report.oracle,
+        chain_id: report.chain_id(),
+        oracle: report.oracle(),
         ref_slot: report.ref_slot(),
-        digest: report.digest,
+        digest: report.digest(),
         signer: key.address(),
         signature: Bytes::from(signature.as_bytes().to_vec()),
     })
@@ -379,7 +437,7 @@ fn check_deployment(
 pub async fn aggregate(
     client: &Client,
     d: &Deployment,
-    report: &ReportFile,
+    report: &impl Signable,
     signatures: &[(String, SignatureFile)],
 ) -> Result<Vec<Bytes>, CommitteeError> {
     report.check_digest()?;
@@ -387,15 +445,15 @@ pub async fn aggregate(
     let mut chosen: Vec<(Address, Bytes)> = Vec::new();
     for (path, s) in signatures {
         check_deployment(d, s.chain_id, s.oracle, path)?;
-        if s.digest != report.digest {
+        if s.digest != report.digest() {
             return Err(CommitteeError::DigestMismatch {
                 whose: format!("{} ({path})", s.signer),
                 theirs: s.digest,
-                ours: report.digest,
+                ours: report.digest(),
             });
         }
         let recovered = Signature::try_from(s.signature.as_ref())
-            .and_then(|sig| sig.recover_address_from_prehash(&report.digest))
+            .and_then(|sig| sig.recover_address_from_prehash(&report.digest()))
             .map_err(|e| CommitteeError::File { path: path.clone(), message: e.to_string() })?;
         if recovered != s.signer {
             return Err(CommitteeError::SignerMismatch {
