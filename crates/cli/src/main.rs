@@ -11,7 +11,6 @@ mod demo;
 mod deploy;
 mod depositor;
 mod keys;
-mod local;
 mod operator;
 mod oracle;
 mod show;

@@ -6,7 +6,8 @@ use anyhow::{Context, Result};
 use tidepool_deploy::{deploy_and_record, Client, DeployOptions, OperatorSetup, PrivateKeySigner};
 use tidepool_node::node::{Node, NodeConfig};
 
-use crate::{build, local, show, workspace::Workspace};
+use crate::{build, show, workspace::Workspace};
+use tidepool_deploy::local;
 
 /// Dev accounts (of the node's test mnemonic) that form the committee: 5 to 9, quorum 3.
 /// They are the deposit guardians too.

@@ -20,6 +20,7 @@ pub mod deposit;
 mod error;
 pub mod exit_report;
 pub mod invariants;
+pub mod local;
 pub mod permit;
 pub mod program;
 pub mod protocol;

@@ -1,4 +1,4 @@
-//! The local world around a deployment: the node's simulated beacon chain set up for it, and
+//! The local world around a deployment (a development chain run by this project's node): the node's simulated beacon chain set up for it, and
 //! the dev operator, who performs the exits the staking module asks of it.
 //!
 //! Everything goes through the node's JSON-RPC (`tidepool_beacon*` and `eth_getLogs`), so it
@@ -10,9 +10,9 @@ use alloy_primitives::{Address, U256};
 use alloy_provider::Provider;
 use alloy_rpc_types_eth::Filter;
 use alloy_sol_types::SolEvent;
-use anyhow::{Context, Result};
-use tidepool_deploy::{report::chain_config, Client, Deployment};
 use tidepool_interfaces::IStakingModule;
+
+use crate::{deposit, report::chain_config, Client, Deployment, Error};
 
 /// Execution-layer rewards per slot on the local chain: 10⁻⁷ ETH, about 0.00072 ETH a day.
 pub const EL_REWARD_WEI_PER_SLOT: u64 = 100_000_000_000;
@@ -26,12 +26,10 @@ pub const EXIT_POLL: Duration = Duration::from_secs(2);
 /// fee recipient).
 ///
 /// # Errors
-/// When the deployment has no deposit contract of its own (an outside staking module), and
-/// RPC errors.
-pub async fn start_beacon(client: &Client, d: &Deployment) -> Result<()> {
-    let module = d.module.as_ref().context(
-        "this deployment uses an outside staking module: no deposit contract to simulate",
-    )?;
+/// [`Error::Options`] when the deployment has no deposit contract of its own (an outside
+/// staking module); [`Error::Rpc`].
+pub async fn start_beacon(client: &Client, d: &Deployment) -> Result<(), Error> {
+    let module = deposit::module(d)?;
     let genesis = chain_config(client, d.contracts.oracle.address).await?.genesis_time;
     let params = serde_json::json!([{
         "depositContract": module.deposit_contract,
@@ -43,7 +41,7 @@ pub async fn start_beacon(client: &Client, d: &Deployment) -> Result<()> {
         .provider()
         .raw_request("tidepool_beaconConfigure".into(), params)
         .await
-        .context("tidepool_beaconConfigure")?;
+        .map_err(|e| Error::Rpc(format!("tidepool_beaconConfigure: {e}")))?;
     Ok(())
 }
 
@@ -55,13 +53,14 @@ pub async fn start_beacon(client: &Client, d: &Deployment) -> Result<()> {
 /// A request for a validator that is already leaving is not an error: the exit stands.
 ///
 /// # Errors
-/// RPC errors, and a request the simulation refuses for another reason than that.
+/// [`Error::Rpc`], also for a request the simulation refuses for another reason than that;
+/// [`Error::Decode`] for a log that is not the event.
 pub async fn perform_exits(
     client: &Client,
     module: Address,
     operators: Option<&[u64]>,
     from: u64,
-) -> Result<(u64, Vec<IStakingModule::ValidatorExitRequested>)> {
+) -> Result<(u64, Vec<IStakingModule::ValidatorExitRequested>), Error> {
     let (latest, _) = client.latest_block().await?;
     if latest < from {
         return Ok((from, Vec::new()));
@@ -71,11 +70,15 @@ pub async fn perform_exits(
         .event_signature(IStakingModule::ValidatorExitRequested::SIGNATURE_HASH)
         .from_block(from)
         .to_block(latest);
-    let logs = client.provider().get_logs(&filter).await.context("eth_getLogs")?;
+    let logs = client
+        .provider()
+        .get_logs(&filter)
+        .await
+        .map_err(|e| Error::Rpc(format!("eth_getLogs: {e}")))?;
     let mut performed = Vec::new();
     for log in logs {
         let event = IStakingModule::ValidatorExitRequested::decode_log_data(log.data())
-            .context("a ValidatorExitRequested log does not decode")?;
+            .map_err(|source| Error::Decode { what: "ValidatorExitRequested".into(), source })?;
         let operator: u64 = event.nodeOperatorId.saturating_to();
         if operators.is_some_and(|ids| !ids.contains(&operator)) {
             continue;
@@ -92,8 +95,10 @@ pub async fn perform_exits(
             // Already exiting (slashed, or asked before) or exited: the exit stands anyway.
             // The simulation says so in these words (`SimError::AlreadyExiting`, `NotActive`).
             if !(text.contains("already exiting") || text.contains("not active")) {
-                return Err(anyhow::anyhow!(text))
-                    .context(format!("exiting operator {operator}'s key {}", event.keyIndex));
+                return Err(Error::Rpc(format!(
+                    "exiting operator {operator}'s key {}: {text}",
+                    event.keyIndex
+                )));
             }
         }
         performed.push(event);
@@ -115,7 +120,7 @@ pub async fn dev_operator(client: Client, module: Address, mut from: u64) {
                 }
                 from = next;
             }
-            Err(error) => eprintln!("dev operator: {error:#}"),
+            Err(error) => eprintln!("dev operator: {error}"),
         }
         tokio::time::sleep(EXIT_POLL).await;
     }
