@@ -126,6 +126,21 @@ pub fn run(args: &Args) -> Result<()> {
         println!(
             "  cargo run -p tidepool-cli -- deposit --rpc {url} --validators 1 --private-key {key}{guardian_keys}\n"
         );
+        // A report: move a frame (and the few epochs that finalize its reference slot) on,
+        // build from the simulated beacon chain, sign with three members, submit.
+        let member = |i: usize| format!("0x{}", alloy_primitives::hex::encode(keys[i].to_bytes()));
+        println!("  # a day later: a report from the simulated beacon chain rebases balances");
+        println!("  cast rpc --rpc-url {url} evm_increaseTime 87600 && cast rpc --rpc-url {url} evm_mine");
+        println!("  cargo run -p tidepool-cli -- oracle report build --rpc {url} --beacon {beacon}");
+        for i in COMMITTEE.take(3) {
+            println!(
+                "  cargo run -p tidepool-cli -- oracle report sign --rpc {url} --report report.json --private-key {} --out sig{i}.json",
+                member(i)
+            );
+        }
+        println!(
+            "  cargo run -p tidepool-cli -- oracle report submit --rpc {url} --report report.json --signature sig5.json --signature sig6.json --signature sig7.json --private-key {key}\n"
+        );
         println!("Serving; Ctrl-C stops.");
         tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
         anyhow::Ok(())
