@@ -13,10 +13,11 @@
 //!   not yet asked to exit (ties: the lower id), so exits spread across operators in
 //!   proportion to their size; within an operator its oldest deposit first (the lowest key
 //!   index not yet asked), which is what the staking module's per-operator request count
-//!   means. An operator whose next key is not active on the beacon chain (pending, or
-//!   unknown to it) is skipped: it cannot exit yet.
-//! - **Bounded.** At most `max` validators per report; the rest waits for the next frame,
-//!   when the need is measured again.
+//!   means. Keys already on their way out (slashed, exiting, exited) are passed over within
+//!   the request (they bring nothing new); an operator whose next key is not active on the
+//!   beacon chain (pending, or unknown to it) is skipped: it cannot exit yet.
+//! - **Bounded.** At most `max` keys per report; the rest waits for the next frame, when the
+//!   need is measured again.
 //! - **Exited counts.** Each operator's validators the beacon chain shows as exited (or
 //!   withdrawable, or withdrawn), where that is more than the module knows; never less (the
 //!   module refuses a decrease, and a beacon node that lags must not stop the report).
@@ -116,8 +117,11 @@ pub fn plan(
     let needed = shortfall.div_ceil(per_validator);
     let needed = u64::try_from(needed).unwrap_or(u64::MAX);
 
-    // How many of each operator's next keys (oldest first, not yet asked) are active now.
-    let ready: Vec<u64> = operators
+    // Each operator's next keys in order (oldest first, not yet asked), as far as a request
+    // can reach now: `true` for an active key (its exit brings ether), `false` for a key already
+    // on its way out (slashed, exiting, exited: a request passes over it at no use, since
+    // requests name "the next keys"), ending at the first key that cannot exit yet.
+    let sequences: Vec<Vec<bool>> = operators
         .iter()
         .map(|o| {
             let mut keys: Vec<(u64, ValidatorStatus)> = ours
@@ -126,29 +130,42 @@ pub fn plan(
                 .map(|v| (v.key_index, v.status))
                 .collect();
             keys.sort_unstable_by_key(|k| k.0);
-            // Requests are "the next keys in order": stop at the first that cannot exit now.
-            let mut next = o.exit_requested;
+            let mut sequence = Vec::new();
             for (index, status) in keys {
-                if index != next || status != ValidatorStatus::ActiveOngoing {
+                let active = status == ValidatorStatus::ActiveOngoing;
+                if index != o.exit_requested + sequence.len() as u64
+                    || !(active || status.is_leaving())
+                {
                     break;
                 }
-                next += 1;
+                sequence.push(active);
             }
-            next - o.exit_requested
+            // Trailing leaving keys serve nothing: a request stops at its last active key.
+            while sequence.last() == Some(&false) {
+                sequence.pop();
+            }
+            sequence
         })
         .collect();
     let running = |o: &OperatorKeys| o.deposited.saturating_sub(o.exited.max(o.exit_requested));
     let mut remaining: Vec<u64> = operators.iter().map(running).collect();
+    // Keys each operator's request covers so far (a prefix of its sequence).
     let mut counts = vec![0u64; operators.len()];
-    let mut asked = 0u64;
-    while asked < needed.min(max) {
-        // The operator with the most running validators not yet asked that can exit one now.
+    let (mut asked, mut keys) = (0u64, 0u64);
+    while asked < needed {
+        // The operator with the most running validators not yet asked that can exit one now
+        // within the bound on keys per report.
+        let step = |i: usize| {
+            let rest = sequences[i].get(counts[i] as usize..).unwrap_or_default();
+            rest.iter().position(|active| *active).map(|p| p as u64 + 1)
+        };
         let pick = (0..operators.len())
-            .filter(|&i| counts[i] < ready[i])
-            .max_by(|&a, &b| remaining[a].cmp(&remaining[b]).then(b.cmp(&a)));
-        let Some(i) = pick else { break };
-        counts[i] += 1;
-        remaining[i] = remaining[i].saturating_sub(1);
+            .filter_map(|i| step(i).filter(|n| keys + n <= max).map(|n| (i, n)))
+            .max_by(|&(a, _), &(b, _)| remaining[a].cmp(&remaining[b]).then(b.cmp(&a)));
+        let Some((i, n)) = pick else { break };
+        counts[i] += n;
+        keys += n;
+        remaining[i] = remaining[i].saturating_sub(n);
         asked += 1;
     }
     let mut requests: Vec<(u64, u64)> =
@@ -444,6 +461,22 @@ mod tests {
         assert_eq!(plan.exited, vec![(0, 1)]);
         let known = [OperatorKeys { exited: 2, ..ops[0] }];
         assert!(plan_exits_exited(&ours, &known).is_empty(), "a lagging beacon never lowers it");
+    }
+
+    #[test]
+    fn a_slashed_oldest_key_is_passed_over_not_a_wall() {
+        let mut slashed = active(0, 0, 0);
+        slashed.status = ValidatorStatus::ExitedSlashed;
+        slashed.balance_gwei = 0;
+        let ours = [slashed, active(0, 1, 1), active(0, 2, 2)];
+        let liquidity = Liquidity { unfinalized: eth(40), ..Liquidity::default() };
+        let plan = plan(&ours, &[operator(0, 3)], &liquidity, 100);
+        // Two validators needed: keys 1 and 2, so the request covers keys 0..3.
+        assert_eq!(plan.requests, vec![(0, 3)]);
+        assert_eq!(plan.deferred, 0);
+        // Within a bound of 2 keys, only key 1 fits (keys 0 and 1).
+        let bounded = super::plan(&ours, &[operator(0, 3)], &liquidity, 2);
+        assert_eq!((bounded.requests, bounded.deferred), (vec![(0, 2)], 1));
     }
 
     fn plan_exits_exited(ours: &[OwnValidator], ops: &[OperatorKeys]) -> Vec<(u64, u64)> {
