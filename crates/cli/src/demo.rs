@@ -1,13 +1,19 @@
 //! `tidepool demo`: the protocol's life cycle, step by step, with a table after each step.
 
 use alloy_primitives::{keccak256, Address, U256};
+use alloy_provider::Provider;
 use anyhow::{bail, ensure, Context, Result};
-use tidepool_deploy::{
-    deploy_protocol, invariants,
-    report::{self, Observation},
-    Client, DeployOptions, Deployment, PrivateKeySigner, ETHER,
+use tidepool_beacon::GWEI_PER_ETH;
+use tidepool_committee::{
+    beacon::BeaconSource,
+    exits,
+    report::{self, Bunker, SignatureFile},
 };
-use tidepool_interfaces::{IPool, IWithdrawalQueue};
+use tidepool_deploy::{
+    deploy_protocol, deposit, invariants, local, Client, DeployOptions, Deployment, OperatorSetup,
+    PrivateKeySigner, ETHER,
+};
+use tidepool_interfaces::{exit_report, IPool, IWithdrawalQueue};
 use tidepool_node::node::{Node, NodeConfig};
 
 use crate::{build, keys::SignerArgs, show, up::dev_signers, workspace::Workspace};
@@ -15,10 +21,14 @@ use crate::{build, keys::SignerArgs, show, up::dev_signers, workspace::Workspace
 /// Arguments of `tidepool demo`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Run against this chain (it needs the anvil-style `evm_increaseTime` to move between
-    /// oracle frames) instead of an embedded node; the key must hold about 50 ETH.
-    #[arg(long, value_name = "URL")]
+    /// Run against this chain instead of an embedded node: a `tidepool-node` started with
+    /// `--beacon-port` (the demo needs `evm_increaseTime` and the simulated beacon chain's
+    /// `tidepool_beacon*` methods); the key must hold about 170 ETH.
+    #[arg(long, value_name = "URL", requires = "beacon")]
     pub rpc: Option<String>,
+    /// That node's beacon API (`http://127.0.0.1:5052`).
+    #[arg(long, value_name = "URL")]
+    pub beacon: Option<String>,
     #[command(flatten)]
     pub signer: SignerArgs,
     /// Use the code already in target/wasm instead of building it.
@@ -46,7 +56,6 @@ struct Cast {
     bob: Address,
     carol: Address,
     treasury: Address,
-    module: Address,
     committee: Vec<PrivateKeySigner>,
 }
 
@@ -56,17 +65,19 @@ pub fn run(args: &Args) -> Result<()> {
     if args.rpc.is_none() && !args.skip_build {
         build::run(&build::Args::default())?;
     }
-    let (node, url, deployer) = match &args.rpc {
-        Some(url) => (None, url.clone(), args.signer.load()?),
-        None => {
-            let node = Node::spawn(NodeConfig::ephemeral()).context("starting the local node")?;
+    let (node, url, deployer, beacon) = match (&args.rpc, &args.beacon) {
+        (Some(url), Some(beacon)) => (None, url.clone(), args.signer.load()?, beacon.clone()),
+        _ => {
+            let node = Node::spawn(NodeConfig { beacon_port: Some(0), ..NodeConfig::ephemeral() })
+                .context("starting the local node")?;
             let key = dev_signers(&node)?.swap_remove(0);
             let url = node.url();
-            (Some(node), url, key)
+            let beacon = node.beacon_url().context("the node serves no beacon API")?;
+            (Some(node), url, key, beacon)
         }
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let result = runtime.block_on(story(&url, deployer, &ws.root.join("target/wasm")));
+    let result = runtime.block_on(story(&url, deployer, &ws.root.join("target/wasm"), &beacon));
     if let Some(node) = node {
         node.stop().context("stopping the node")?;
     }
@@ -102,32 +113,111 @@ async fn table(client: &Client, d: &Deployment, rows: &[(&str, Address)]) -> Res
     Ok(())
 }
 
-/// Signs a report for the current frame with the first three committee keys and submits it.
-async fn report(client: &Client, d: &Deployment, c: &Cast, seen: Observation) -> Result<()> {
-    let prepared = report::prepare(client, d, &seen).await?;
-    let keys: Vec<_> = c.committee.iter().take(3).collect();
-    let signatures = report::sign(&prepared.data, d.chain_id, d.contracts.oracle.address, &keys)?;
+/// Moves the chain's clock into the next oracle frame, three epochs past its reference slot
+/// (so the beacon chain has finalized it).
+async fn next_frame(client: &Client, d: &Deployment) -> Result<()> {
+    let oracle = d.contracts.oracle.address;
+    let (ref_slot, _) = report::current_frame(client, d).await?;
+    let chain = tidepool_deploy::report::chain_config(client, oracle).await?;
+    let epoch = chain.seconds_per_slot * chain.slots_per_epoch;
+    let frame_slots = d.oracle.slots_per_epoch * d.oracle.epochs_per_frame;
+    let target = chain.genesis_time + (ref_slot + frame_slots) * chain.seconds_per_slot + 3 * epoch;
+    let (_, now) = client.latest_block().await?;
+    client
+        .increase_time(target.saturating_sub(now))
+        .await
+        .context("moving to the next oracle frame needs evm_increaseTime")?;
+    Ok(())
+}
+
+/// Builds the running frame's accounting report from the beacon API, has three of the five
+/// members sign it and relays it.
+async fn account(client: &Client, d: &Deployment, c: &Cast, beacon: &BeaconSource) -> Result<()> {
+    let file = report::build(client, d, beacon, Bunker::Auto, &mut |_| {}).await?;
+    let data = &file.data;
     println!(
-        "   frame ref slot {}: {} validators, {} gwei on the consensus layer, {} ETH of \
-         execution-layer rewards, {} request batch(es) to finalize{}",
-        prepared.data.refSlot,
-        seen.cl_validators,
-        seen.cl_balance_gwei,
-        show::ether(prepared.data.elRewardsVaultBalance, 6),
-        prepared.data.withdrawalFinalizationBatches.len(),
-        if seen.bunker { ", bunker mode" } else { "" }
+        "   reference slot {}: {} validators with {} ETH on the beacon chain; vaults: {} ETH \
+         swept, {} ETH execution-layer rewards; {} batch(es) to finalize{}",
+        data.refSlot,
+        data.numValidators,
+        show::ether(data.clBalanceGwei * U256::from(GWEI_PER_ETH), 6),
+        show::ether(data.withdrawalVaultBalance, 6),
+        show::ether(data.elRewardsVaultBalance, 6),
+        data.withdrawalFinalizationBatches.len(),
+        if data.isBunkerMode { "; bunker mode (the beacon chain lost ether)" } else { "" }
     );
-    println!("   signed by 3 of the 5 committee members; relayed by the deployer");
-    let receipt = report::submit(client, d, c.deployer, prepared.data, signatures).await?;
+    let signatures = sign_three(client, d, c, &file).await?;
+    let receipt = report::submit(client, d, &file, &signatures, c.deployer).await?;
     println!(
-        "   accepted in block {}, {} gas",
+        "   built from the beacon API, signed by 3 of 5 members, accepted in block {} ({} gas)",
         receipt.block_number.unwrap_or_default(),
         receipt.gas_used
     );
     Ok(())
 }
 
-async fn story(url: &str, deployer: PrivateKeySigner, artifacts: &std::path::Path) -> Result<()> {
+/// The same for the frame's exit report; returns the keys asked to exit.
+async fn exits(client: &Client, d: &Deployment, c: &Cast, beacon: &BeaconSource) -> Result<u64> {
+    let file = exits::build(client, d, beacon, &mut |_| {}).await?;
+    let requests = exit_report::entries(&file.data.exitRequests)
+        .map_err(|e| anyhow::anyhow!("malformed exit requests: {e:?}"))?;
+    println!(
+        "   the queue waits for {} ETH more than the buffer, vaults and leaving validators \
+         bring; exit requests (operator, keys): {requests:?}",
+        show::ether(file.shortfall, 6)
+    );
+    let signatures = sign_three(client, d, c, &file).await?;
+    exits::submit(client, d, &file, &signatures, c.deployer).await?;
+    Ok(requests.iter().map(|r| r.1).sum())
+}
+
+async fn sign_three(
+    client: &Client,
+    d: &Deployment,
+    c: &Cast,
+    file: &impl report::Signable,
+) -> Result<Vec<(String, SignatureFile)>> {
+    let mut out = Vec::new();
+    for key in c.committee.iter().take(3) {
+        out.push((key.address().to_string(), report::sign(client, d, file, key).await?));
+    }
+    Ok(out)
+}
+
+/// The beacon simulation's validators, as `tidepool beacon validators` lists them.
+async fn validators(client: &Client) -> Result<Vec<(u64, String, u64)>> {
+    let all: serde_json::Value = client
+        .provider()
+        .raw_request("tidepool_beaconValidators".into(), serde_json::json!([]))
+        .await
+        .context("tidepool_beaconValidators")?;
+    let rows = all.as_array().context("validators")?;
+    rows.iter()
+        .map(|v| {
+            let index = v["index"].as_u64().context("index")?;
+            let status = v["status"].as_str().context("status")?.to_owned();
+            let balance = v["balanceGwei"].as_u64().context("balance")?;
+            Ok((index, status, balance))
+        })
+        .collect()
+}
+
+async fn print_validators(client: &Client) -> Result<()> {
+    for (index, status, balance) in validators(client).await? {
+        println!(
+            "   validator {index}: {status}, {} ETH",
+            show::ether(U256::from(balance) * U256::from(GWEI_PER_ETH), 9)
+        );
+    }
+    Ok(())
+}
+
+async fn story(
+    url: &str,
+    deployer: PrivateKeySigner,
+    artifacts: &std::path::Path,
+    beacon: &str,
+) -> Result<()> {
     let (alice, bob, carol) = (demo_key("alice")?, demo_key("bob")?, demo_key("carol")?);
     let committee: Vec<_> =
         (1..=5).map(|i| demo_key(&format!("committee member {i}"))).collect::<Result<_>>()?;
@@ -137,130 +227,129 @@ async fn story(url: &str, deployer: PrivateKeySigner, artifacts: &std::path::Pat
         bob: bob.address(),
         carol: carol.address(),
         treasury: demo_key("treasury")?.address(),
-        module: demo_key("staking module")?.address(),
         committee,
     };
     let c = &cast;
     let client = Client::connect(url, [deployer, alice, bob, carol]).await?;
-    println!("Tidepool demo on chain {} at {url}", client.chain_id());
+    let beacon = BeaconSource::parse(beacon);
+    println!("Tidepool demo on chain {} at {url}, beacon API at {beacon:?}", client.chain_id());
 
-    step(1, "Deploy: 12 programs placed, activated, initialised and wired");
+    step(1, "Deploy: the protocol, a node operator with 8 keys, the beacon chain simulated");
     let options = DeployOptions {
         artifacts: artifacts.to_owned(),
         treasury: Some(c.treasury),
-        staking_module: Some(c.module),
         members: c.committee.iter().map(PrivateKeySigner::address).collect(),
         quorum: Some(3),
+        operators: vec![OperatorSetup {
+            name: "demo operator".into(),
+            reward_address: demo_key("operator rewards")?.address(),
+            key_seed: b"tidepool demo operator".to_vec(),
+            keys: 8,
+        }],
         ..DeployOptions::default()
     };
     let d =
         deploy_protocol(&client, c.deployer, &options, &mut |line| println!("   {line}")).await?;
+    local::start_beacon(&client, &d).await?;
+    let module = deposit::module(&d)?.staking_module.address;
     let pool = d.contracts.pool.address;
     let queue = d.contracts.withdrawal_queue.address;
-    for (to, amount) in [(c.alice, milli(5_050)), (c.bob, milli(50)), (c.carol, milli(2_050))] {
+    for (to, amount) in [(c.alice, milli(45_050)), (c.bob, milli(19_050)), (c.carol, milli(40_050))]
+    {
         client.transfer(c.deployer, to, amount, Default::default()).await?;
     }
     let people = [("Alice", c.alice), ("Bob", c.bob), ("Carol", c.carol), ("treasury", c.treasury)];
     table(&client, &d, &people).await?;
 
-    step(2, "Alice stakes 5 ETH (an EIP-1559 transaction signed in her wallet, sent raw)");
-    let receipt =
-        client.send(c.alice, pool, IPool::submitCall { referral: Address::ZERO }, ether(5)).await?;
+    step(2, "Alice stakes 45 ETH (an EIP-1559 transaction signed in her wallet), Bob 19 ETH");
+    let receipt = client
+        .send(c.alice, pool, IPool::submitCall { referral: Address::ZERO }, ether(45))
+        .await?;
     println!(
         "   submit(): block {}, {} gas",
         receipt.block_number.unwrap_or_default(),
         receipt.gas_used
     );
+    client.send(c.bob, pool, IPool::submitCall { referral: Address::ZERO }, ether(19)).await?;
     table(&client, &d, &people).await?;
 
-    step(3, "Others stake 40 ETH; 32 ETH go to a new validator");
-    client.send(c.deployer, pool, IPool::submitCall { referral: Address::ZERO }, ether(40)).await?;
-    client
-        .send(c.deployer, pool, IPool::depositCall { validators: U256::from(1u8) }, U256::ZERO)
-        .await?;
-    let buffered = client.view(pool, IPool::getBufferedEtherCall {}).await?;
-    println!(
-        "   buffered: {} ETH; 1 validator pending on the beacon chain",
-        show::ether(buffered, 6)
-    );
+    step(3, "The guardians (3 of 5) let 64 ETH go to two validators; they activate");
+    let guardians: Vec<_> = c.committee.iter().take(3).collect();
+    let receipt = deposit::deposit(&client, &d, c.deployer, 2, &guardians).await?;
+    println!("   depositBufferedEther(2): {} gas; two DepositEvents", receipt.gas_used);
+    print_validators(&client).await?;
+    client.increase_time(10 * 384).await?;
+    println!("   ten epochs later:");
+    print_validators(&client).await?;
 
-    step(4, "A day of rewards: the committee reports (3 of 5 signatures)");
-    // About 3.2% a year on 32 ETH for one day, plus 0.01 ETH of priority fees and MEV.
-    client
-        .transfer(c.deployer, d.contracts.rewards_vault.address, milli(10), Default::default())
-        .await?;
-    let day_one_gwei = 32_000_000_000 + 2_805_479;
-    report(
-        &client,
-        &d,
-        c,
-        Observation {
-            cl_validators: 1,
-            cl_balance_gwei: day_one_gwei,
-            finalize: true,
-            ..Default::default()
-        },
-    )
-    .await?;
+    step(4, "A day of rewards: the committee reports from the beacon chain");
+    next_frame(&client, &d).await?;
+    account(&client, &d, c, &beacon).await?;
     table(&client, &d, &people).await?;
     println!(
         "   balances rebased: Alice earned without a transaction; the fee went to the treasury"
     );
 
-    step(5, "Alice sends 2 tpETH to Bob");
-    client
-        .send(c.alice, pool, IPool::transferCall { to: c.bob, amount: ether(2) }, U256::ZERO)
-        .await?;
-    table(&client, &d, &people).await?;
-
-    step(6, "Bob asks to withdraw 2 tpETH: ticket #1, an ERC-721");
-    client
-        .send(c.bob, pool, IPool::approveCall { spender: queue, amount: ether(2) }, U256::ZERO)
-        .await?;
-    let request =
-        IWithdrawalQueue::requestWithdrawalsCall { amounts: vec![ether(2)], owner: c.bob };
-    client.send(c.bob, queue, request, U256::ZERO).await?;
-    let ids =
-        client.view(queue, IWithdrawalQueue::getWithdrawalRequestsCall { owner: c.bob }).await?;
-    ensure!(ids == vec![U256::from(1u8)], "Bob's tickets are {ids:?}, not [1]");
-    println!("   ticket #1 owned by Bob; his tokens are locked in the queue");
-    table(&client, &d, &people).await?;
-
-    step(7, "Bob sells ticket #1 to Carol for 1.99 ETH");
-    client.transfer(c.carol, c.bob, milli(1_990), Default::default()).await?;
-    let transfer =
-        IWithdrawalQueue::transferFromCall { from: c.bob, to: c.carol, token_id: U256::from(1u8) };
-    client.send(c.bob, queue, transfer, U256::ZERO).await?;
-    let owner =
-        client.view(queue, IWithdrawalQueue::ownerOfCall { token_id: U256::from(1u8) }).await?;
-    ensure!(owner == c.carol, "ticket #1 belongs to {owner}");
-    println!("   ticket #1 now owned by Carol");
-
-    step(8, "A day later the validator is slashed: 0.5 ETH lost; bunker mode");
-    client
-        .increase_time(
-            d.oracle.seconds_per_slot * d.oracle.slots_per_epoch * d.oracle.epochs_per_frame,
-        )
+    step(5, "Validator 1 is slashed; the next report sees the loss: bunker mode");
+    let _: serde_json::Value = client
+        .provider()
+        .raw_request("tidepool_beaconSlash".into(), serde_json::json!([1]))
         .await
-        .context("moving to the next oracle frame needs evm_increaseTime")?;
+        .context("tidepool_beaconSlash")?;
     let rate_before =
         client.view(pool, IPool::getPooledEthBySharesCall { shares_amount: ETHER }).await?;
-    report(
-        &client,
-        &d,
-        c,
-        Observation {
-            cl_validators: 1,
-            cl_balance_gwei: day_one_gwei - 500_000_000,
-            bunker: true,
-            finalize: true,
-            ..Default::default()
-        },
-    )
-    .await?;
+    next_frame(&client, &d).await?;
+    print_validators(&client).await?;
+    account(&client, &d, c, &beacon).await?;
     let rate_after =
         client.view(pool, IPool::getPooledEthBySharesCall { shares_amount: ETHER }).await?;
     ensure!(rate_after < rate_before, "the slashing did not lower the rate");
+    println!(
+        "   1 share: {} -> {} ETH; the slashed validator's balance, swept, is in the buffer",
+        show::ether(rate_before, 9),
+        show::ether(rate_after, 9)
+    );
+
+    step(6, "Alice asks to withdraw 40 tpETH (ticket #1) and sells the ticket to Carol");
+    client
+        .send(c.alice, pool, IPool::approveCall { spender: queue, amount: ether(40) }, U256::ZERO)
+        .await?;
+    let request =
+        IWithdrawalQueue::requestWithdrawalsCall { amounts: vec![ether(40)], owner: c.alice };
+    client.send(c.alice, queue, request, U256::ZERO).await?;
+    client.transfer(c.carol, c.alice, milli(39_900), Default::default()).await?;
+    let transfer = IWithdrawalQueue::transferFromCall {
+        from: c.alice,
+        to: c.carol,
+        token_id: U256::from(1u8),
+    };
+    client.send(c.alice, queue, transfer, U256::ZERO).await?;
+    let owner =
+        client.view(queue, IWithdrawalQueue::ownerOfCall { token_id: U256::from(1u8) }).await?;
+    ensure!(owner == c.carol, "ticket #1 belongs to {owner}");
+    let buffered = client.view(pool, IPool::getBufferedEtherCall {}).await?;
+    println!(
+        "   ticket #1 (an ERC-721) now Carol's for 39.9 ETH; the buffer holds {} ETH",
+        show::ether(buffered, 6)
+    );
+
+    step(7, "The next frame: an exit report asks the operator to exit its oldest validator");
+    next_frame(&client, &d).await?;
+    let asked = exits(&client, &d, c, &beacon).await?;
+    ensure!(asked >= 1, "no exit was asked");
+    account(&client, &d, c, &beacon).await?;
+    let (_, performed) = local::perform_exits(&client, module, None, 0).await?;
+    for e in &performed {
+        println!(
+            "   ValidatorExitRequested(operator {}, key {}): the dev operator exits {}",
+            e.nodeOperatorId, e.keyIndex, e.pubkey
+        );
+    }
+
+    step(8, "Exited and swept: the next report finalizes ticket #1 with that ether");
+    next_frame(&client, &d).await?;
+    print_validators(&client).await?;
+    account(&client, &d, c, &beacon).await?;
     let status = client
         .view(
             queue,
@@ -287,13 +376,6 @@ async fn story(url: &str, deployer: PrivateKeySigner, artifacts: &std::path::Pat
             IWithdrawalQueue::getClaimableEtherCall { request_ids: vec![U256::from(1u8)], hints },
         )
         .await?[0];
-    println!(
-        "   1 share: {} -> {} ETH; ticket #1 (2 tpETH asked) finalized at the lower rate: {} ETH",
-        show::ether(rate_before, 9),
-        show::ether(rate_after, 9),
-        show::ether(claimable, 6)
-    );
-    table(&client, &d, &people).await?;
 
     step(9, "Carol claims ticket #1");
     let before = client.balance(c.carol).await?;

@@ -204,10 +204,7 @@ pub enum Bunker {
 }
 
 /// The frame now running: `(refSlot, deadlineSlot)`.
-pub(crate) async fn current_frame(
-    client: &Client,
-    d: &Deployment,
-) -> Result<(u64, u64), CommitteeError> {
+pub async fn current_frame(client: &Client, d: &Deployment) -> Result<(u64, u64), CommitteeError> {
     let f = client.view(d.contracts.oracle.address, IOracle::getCurrentFrameCall {}).await?;
     Ok((f._0, f._1))
 }
