@@ -628,9 +628,22 @@ impl BeaconChain {
     ///    a slot of an offline or slashed proposer is missed), rounded down;
     /// 3. a validator whose balance reached 32 ETH becomes eligible and activates
     ///    `activation_delay_epochs` later;
-    /// 4. withdrawable validators with 0x01/0x02 credentials are swept entirely; at every
-    ///    `sweep_every_epochs`-th boundary the others are swept down to their maximum
-    ///    effective balance (32 ETH, or 2048 ETH for 0x02). 0x00 credentials are never swept.
+    /// 4. at the last boundary only (the epoch of `timestamp`): withdrawable validators with
+    ///    0x01/0x02 credentials are swept entirely, and, if a `sweep_every_epochs`-th boundary
+    ///    was crossed, the others down to their maximum effective balance (32 ETH, or 2048 ETH
+    ///    for 0x02). 0x00 credentials are never swept.
+    ///
+    /// Why sweeps wait for the last boundary: on Ethereum a withdrawal is part of a block, and
+    /// the execution layer credits it in that block. This chain's blocks are sparse (a time
+    /// jump mines one block days later), and the node credits what this returns in the block
+    /// at `timestamp`. Were the sweep applied at each crossed boundary, the beacon state at a
+    /// slot before `timestamp` would show ether already gone while no block up to that slot
+    /// holds it: a report reading both (the beacon state at its reference slot, the vault at
+    /// the last block before it) would see the ether nowhere. Swept at the block's own epoch,
+    /// every past state and every past block agree; the one window left is the part of
+    /// `timestamp`'s epoch before `timestamp` itself, where the state already shows the sweep
+    /// (a reference slot, the last slot of its epoch, meets it only if the block lands within
+    /// that slot's 12 seconds after it).
     ///
     /// Cost: one pass over the registry per boundary; only the last `history_epochs`
     /// states are copied into the history.
@@ -642,9 +655,12 @@ impl BeaconChain {
         }
         self.head_slot = slot;
         let target = self.config.epoch_of(slot);
+        let mut partial_due = false;
         while self.epoch < target {
             let next = self.epoch + 1;
-            self.process_boundary(next, &mut out);
+            partial_due |= next.is_multiple_of(self.config.sweep_every_epochs);
+            let sweep = (next == target).then_some(partial_due);
+            self.process_boundary(next, sweep, &mut out);
             self.epoch = next;
             if target - next <= self.config.history_epochs {
                 self.history.push_back(Arc::new(EpochState {
@@ -661,10 +677,12 @@ impl BeaconChain {
         out
     }
 
-    fn process_boundary(&mut self, next: u64, out: &mut Advance) {
+    /// One boundary; `sweep` is `Some(partial)` at the last boundary of an advance (sweep the
+    /// withdrawable, and with `partial` the excess too), `None` before it.
+    fn process_boundary(&mut self, next: u64, sweep: Option<bool>, out: &mut Advance) {
         let ended = next - 1;
         let config = &self.config;
-        let sweep_partial = next.is_multiple_of(config.sweep_every_epochs);
+        let sweep_partial = sweep == Some(true);
         let (mut active, mut online) = (0u64, 0u64);
         for (record, balance) in self.records.iter_mut().zip(self.balances.iter_mut()) {
             if record.active_in(ended) {
@@ -688,6 +706,9 @@ impl BeaconChain {
                 record.activation = Mark { epoch: activation, since: next };
             }
             let Some(address) = record.withdrawal_address() else { continue };
+            if sweep.is_none() {
+                continue;
+            }
             let amount = if record.withdrawable.epoch <= next {
                 if *balance > 0 {
                     out.full_withdrawals += 1;

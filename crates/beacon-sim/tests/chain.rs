@@ -299,6 +299,26 @@ fn past_slots_read_the_state_after_their_epoch_boundary() {
     assert!(c.state(StateId::Slot(4 * 32)).is_ok(), "20 - 16 = 4 is the oldest kept");
 }
 
+/// A withdrawal is part of a block: jumping past a validator's withdrawable epoch sweeps it at
+/// the epoch of the jump's block, so every earlier state still holds the ether that no earlier
+/// block has credited.
+#[test]
+fn sweeps_land_at_the_advance_that_credits_them() {
+    let mut c =
+        chain(BeaconConfig { sweep_every_epochs: 1_000_000, history_epochs: 64, ..config() });
+    c.deposit(&signed(0, withdrawal_credentials(vault(), false), 32 * ETH));
+    c.advance_to(at(6));
+    c.request_exit(ValidatorId::Index(0)).expect("active");
+    // Exit at 10, withdrawable at 18; one jump to epoch 40.
+    let out = c.advance_to(at(40));
+    let swept = *out.withdrawals_gwei.get(&vault()).expect("swept in this advance");
+    let at_25 = c.state(StateId::Slot(25 * 32 + 31)).expect("kept").get(0).expect("v");
+    assert_eq!((at_25.status, at_25.balance_gwei), (WithdrawalPossible, swept));
+    let now = c.state(StateId::Slot(40 * 32)).expect("kept").get(0).expect("v");
+    assert_eq!((now.status, now.balance_gwei), (WithdrawalDone, 0));
+    assert_conserved(&c);
+}
+
 #[test]
 fn ids_parse_as_the_beacon_api_writes_them() {
     assert_eq!("12".parse::<ValidatorId>(), Ok(ValidatorId::Index(12)));

@@ -263,7 +263,9 @@ async fn the_committee_client_reads_ten_thousand_validators() {
     let finalized = source.finalized_slot().await.expect("header").expect("a slot");
     assert_eq!(finalized, 308 * 32);
     let mut progress = |_| {};
-    let summary = source.validators(finalized, vault(), &mut progress).await.expect("validators");
+    let ownership = tidepool_committee::beacon::Ownership::credentials(vault());
+    let summary =
+        source.validators(finalized, &ownership, &mut progress).await.expect("validators");
     assert_eq!(summary.scanned, 10_001);
     assert_eq!(summary.validators, 10_000);
     let expected = server
