@@ -266,6 +266,9 @@ async fn stake_earn_report_exit_finalize_claim() {
     let (_, performed) = local::perform_exits(&w.client, w.module(), None, 0).await.unwrap();
     assert_eq!(performed.len() as u64, needed);
     let vault_before = w.client.balance(w.vault()).await.unwrap();
+    // Exit after 4 epochs, withdrawable 8 later: a block 20 epochs on carries the sweep (a
+    // block an epoch would do the same; this chain mines only when asked).
+    w.pass(20 * EPOCH).await;
     w.next_frame().await;
     let (ref_slot, _) = w.frame().await;
     let statuses = w.statuses(ref_slot).await;

@@ -347,6 +347,9 @@ async fn story(
     }
 
     step(8, "Exited and swept: the next report finalizes ticket #1 with that ether");
+    // The exit takes 4 epochs and the validator is withdrawable 8 later; the block that
+    // crosses that epoch carries the sweep (a real chain has a block every slot).
+    client.increase_time(20 * 384).await?;
     next_frame(&client, &d).await?;
     print_validators(&client).await?;
     account(&client, &d, c, &beacon).await?;
