@@ -94,6 +94,11 @@ pub fn run(args: &Args) -> Result<()> {
         let module = tidepool_deploy::deposit::module(&deployment)?.staking_module.address;
         let (from, _) = client.latest_block().await?;
         tokio::spawn(local::dev_operator(client.clone(), module, from));
+        // Staked ether becomes validators on its own: a quorum of the guardians (the
+        // committee's dev keys) attests each deposit.
+        let guardians: Vec<PrivateKeySigner> = keys[COMMITTEE].iter().take(3).cloned().collect();
+        let from = keys[0].address();
+        tokio::spawn(local::dev_depositor(client.clone(), deployment.clone(), from, guardians));
         let beacon = node.beacon_url().context("the node serves no beacon API")?;
         println!("\nTidepool is running on a local Stylus chain.");
         println!("  RPC URL: {url}");
@@ -117,14 +122,9 @@ pub fn run(args: &Args) -> Result<()> {
         }
         let key = format!("0x{}", alloy_primitives::hex::encode(keys[1].to_bytes()));
         println!("\nTry:\n{}", show::cast_lines(&deployment, &url, Some(&key)));
-        // Depositing to validators needs a quorum of the guardians (the committee's keys).
-        let guardian_keys: String = keys[COMMITTEE]
-            .iter()
-            .take(3)
-            .map(|k| format!(" --guardian-key 0x{}", alloy_primitives::hex::encode(k.to_bytes())))
-            .collect();
         println!(
-            "  cargo run -p tidepool-cli -- deposit --rpc {url} --validators 1 --private-key {key}{guardian_keys}\n"
+            "  # every 32 ETH staked goes to a validator within seconds (the dev depositor, with \
+             3 of the guardians' keys); then: cargo run -p tidepool-cli -- beacon status --rpc {url}"
         );
         // A report: move a frame (and the few epochs that finalize its reference slot) on,
         // build from the simulated beacon chain, sign with three members, submit.

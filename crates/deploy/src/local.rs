@@ -1,5 +1,7 @@
-//! The local world around a deployment (a development chain run by this project's node): the node's simulated beacon chain set up for it, and
-//! the dev operator, who performs the exits the staking module asks of it.
+//! The local world around a deployment (a development chain run by this project's node): the
+//! node's simulated beacon chain set up for it, the dev depositor, who sends buffered ether
+//! to validators with the guardians' dev keys (Lido's depositor bot and council daemons in
+//! one), and the dev operator, who performs the exits the staking module asks of it.
 //!
 //! Everything goes through the node's JSON-RPC (`tidepool_beacon*` and `eth_getLogs`), so it
 //! works against an embedded node and a separate `tidepool-node` alike.
@@ -9,15 +11,17 @@ use std::time::Duration;
 use alloy_primitives::{Address, U256};
 use alloy_provider::Provider;
 use alloy_rpc_types_eth::Filter;
+use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolEvent;
-use tidepool_interfaces::IStakingModule;
+use tidepool_interfaces::{staking_module::MAX_DEPOSITS_PER_CALL, IPool, IStakingModule};
 
-use crate::{deposit, report::chain_config, Client, Deployment, Error};
+use crate::{deposit, report::chain_config, Client, Deployment, Error, ETHER};
 
 /// Execution-layer rewards per slot on the local chain: 10⁻⁷ ETH, about 0.00072 ETH a day.
 pub const EL_REWARD_WEI_PER_SLOT: u64 = 100_000_000_000;
 
-/// How often the dev operator looks for new exit requests.
+/// How often the dev operator looks for new exit requests and the dev depositor for
+/// depositable ether.
 pub const EXIT_POLL: Duration = Duration::from_secs(2);
 
 /// Turns on the node's simulated beacon chain for `d`: its genesis is the oracle's, so frames
@@ -104,6 +108,50 @@ pub async fn perform_exits(
         performed.push(event);
     }
     Ok((latest + 1, performed))
+}
+
+/// Deposits what the pool can send to validators now: whole 32 ETH of its depositable ether,
+/// as many as the module has keys for (at most `MAX_DEPOSITS_PER_CALL`), attested by
+/// `guardians` and sent from `from` (one of the client's signers: the signatures are the
+/// authority, anyone may send). Returns the validators deposited (0 when there was nothing to
+/// do).
+///
+/// # Errors
+/// As [`deposit::deposit`].
+pub async fn deposit_buffered(
+    client: &Client,
+    d: &Deployment,
+    from: Address,
+    guardians: &[&PrivateKeySigner],
+) -> Result<u64, Error> {
+    let depositable =
+        client.view(d.contracts.pool.address, IPool::getDepositableEtherCall {}).await?;
+    let by_ether = depositable / (U256::from(32u8) * ETHER);
+    let keys = deposit::depositable_keys(client, deposit::module(d)?).await?;
+    let n: u64 = by_ether.min(keys).min(U256::from(MAX_DEPOSITS_PER_CALL)).saturating_to();
+    if n > 0 {
+        deposit::deposit(client, d, from, n, guardians).await?;
+    }
+    Ok(n)
+}
+
+/// Runs the dev depositor until the task is dropped: every [`EXIT_POLL`], [`deposit_buffered`].
+/// Errors are printed and retried.
+pub async fn dev_depositor(
+    client: Client,
+    d: Deployment,
+    from: Address,
+    guardians: Vec<PrivateKeySigner>,
+) {
+    let keys: Vec<&PrivateKeySigner> = guardians.iter().collect();
+    loop {
+        match deposit_buffered(&client, &d, from, &keys).await {
+            Ok(0) => {}
+            Ok(n) => eprintln!("dev depositor: {n} validator(s) deposited ({} ETH)", 32 * n),
+            Err(error) => eprintln!("dev depositor: {error}"),
+        }
+        tokio::time::sleep(EXIT_POLL).await;
+    }
 }
 
 /// Runs the dev operator until the task is dropped: every [`EXIT_POLL`], the exits asked since
