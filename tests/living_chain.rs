@@ -166,7 +166,7 @@ impl World {
         (s.validators, s.balance_gwei)
     }
 
-    async fn statuses(&self, slot: u64) -> Vec<ValidatorStatus> {
+    async fn statuses(&self, slot: u64) -> Vec<Option<ValidatorStatus>> {
         let keys = deposit::deposited_keys(&self.client, self.module(), None).await.unwrap();
         let ownership = Ownership::keys(self.vault(), &keys);
         let s = self.beacon.validators(slot, &ownership, &mut |_| {}).await.unwrap();
@@ -204,7 +204,7 @@ async fn stake_earn_report_exit_finalize_claim() {
     // A frame of rewards, reported from the beacon API.
     w.next_frame().await;
     let (ref_slot, _) = w.frame().await;
-    assert_eq!(w.statuses(ref_slot).await, vec![ValidatorStatus::ActiveOngoing; 2]);
+    assert_eq!(w.statuses(ref_slot).await, vec![Some(ValidatorStatus::ActiveOngoing); 2]);
     let (validators, balance) = w.beacon_balance(ref_slot).await;
     let alice_before =
         w.client.view(pool, IPool::balanceOfCall { account: w.alice }).await.unwrap();
@@ -275,7 +275,7 @@ async fn stake_earn_report_exit_finalize_claim() {
     let (ref_slot, _) = w.frame().await;
     let statuses = w.statuses(ref_slot).await;
     assert_eq!(
-        statuses.iter().filter(|s| **s == ValidatorStatus::WithdrawalDone).count() as u64,
+        statuses.iter().filter(|s| **s == Some(ValidatorStatus::WithdrawalDone)).count() as u64,
         needed
     );
     let vault_now = w.client.balance(w.vault()).await.unwrap();

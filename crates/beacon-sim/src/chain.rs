@@ -13,7 +13,7 @@ use crate::config::{
     BeaconConfig, ConfigError, MAX_EFFECTIVE_BALANCE_COMPOUNDING_GWEI, MIN_ACTIVATION_BALANCE_GWEI,
     MIN_SLASHING_PENALTY_QUOTIENT,
 };
-use crate::status::{ValidatorEpochs, ValidatorStatus, FAR_FUTURE_EPOCH};
+use tidepool_beacon::status::{ValidatorEpochs, ValidatorStatus, FAR_FUTURE_EPOCH};
 
 /// A validator's BLS public key (compressed G1 point).
 pub type Pubkey = [u8; PUBKEY_LENGTH];

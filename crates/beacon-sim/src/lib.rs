@@ -39,4 +39,5 @@ pub use chain::{
     StateId, StateView, Totals, ValidatorId, ValidatorView,
 };
 pub use config::{BeaconConfig, ConfigError, SECONDS_PER_YEAR};
-pub use status::{StatusFilter, ValidatorEpochs, ValidatorStatus, FAR_FUTURE_EPOCH};
+pub use status::StatusFilter;
+pub use tidepool_beacon::status::{ValidatorEpochs, ValidatorStatus, FAR_FUTURE_EPOCH};

@@ -5,7 +5,8 @@
 //!
 //! Also the deposit's BLS signature ([`signing`]: the signing domain and root, verification,
 //! and deterministic keys for the local chain) and the deposit data files node operators
-//! bring ([`deposit_data`]).
+//! bring ([`deposit_data`]), and validator statuses as the beacon API names them
+//! ([`status`]).
 //!
 //! The staking module's tooling computes deposit data roots with it before sending keys; the
 //! local chain's deposit contract and simulated beacon chain are checked against it.
@@ -19,6 +20,7 @@
 pub mod deposit_data;
 #[cfg(feature = "signing")]
 pub mod signing;
+pub mod status;
 
 use alloy_primitives::{Address, B256};
 use sha2::{Digest, Sha256};

@@ -17,6 +17,7 @@ use std::time::Duration;
 use alloy_primitives::{Address, B256};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess};
 use serde::Deserialize;
+pub use tidepool_beacon::status::ValidatorStatus;
 use tidepool_beacon::PUBKEY_LENGTH;
 use tidepool_deploy::deposit::DepositedKey;
 use tokio::io::AsyncWriteExt;
@@ -94,57 +95,10 @@ pub struct OwnValidator {
     pub key_index: u64,
     /// Its index in the beacon chain's registry.
     pub validator_index: u64,
-    /// Its status.
-    pub status: ValidatorStatus,
+    /// Its status (`None`: a name this reader does not know, from a newer API).
+    pub status: Option<ValidatorStatus>,
     /// Its balance, in gwei.
     pub balance_gwei: u64,
-}
-
-/// A validator's status, as the beacon API names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ValidatorStatus {
-    /// Deposited, not yet eligible for activation.
-    PendingInitialized,
-    /// Waiting in the activation queue.
-    PendingQueued,
-    /// Active, no exit initiated.
-    ActiveOngoing,
-    /// Active, exit initiated.
-    ActiveExiting,
-    /// Active and slashed: on its way out.
-    ActiveSlashed,
-    /// Exited, not slashed.
-    ExitedUnslashed,
-    /// Exited after a slashing.
-    ExitedSlashed,
-    /// Withdrawable, balance not yet swept.
-    WithdrawalPossible,
-    /// Withdrawn.
-    WithdrawalDone,
-    /// A status this reader does not know (a newer API).
-    #[serde(other)]
-    Unknown,
-}
-
-impl ValidatorStatus {
-    /// Whether it has exited (or is withdrawable or withdrawn): it no longer earns and is
-    /// counted as exited for its operator.
-    pub fn has_exited(self) -> bool {
-        matches!(
-            self,
-            Self::ExitedUnslashed
-                | Self::ExitedSlashed
-                | Self::WithdrawalPossible
-                | Self::WithdrawalDone
-        )
-    }
-
-    /// Whether its exit has begun or is behind it (exiting, slashed, exited or withdrawn):
-    /// asking it to exit again would achieve nothing.
-    pub fn is_leaving(self) -> bool {
-        self.has_exited() || matches!(self, Self::ActiveExiting | Self::ActiveSlashed)
-    }
 }
 
 /// Each deposited key's `(operator, key index)`.
@@ -264,7 +218,7 @@ impl Scan<'_> {
                     operator,
                     key_index,
                     validator_index: entry.index.ok_or("an entry lacks index")?.0,
-                    status: entry.status.ok_or("an entry lacks status")?,
+                    status: entry.status.ok_or("an entry lacks status")?.0,
                     balance_gwei: entry.balance.0,
                 });
             }
@@ -375,7 +329,7 @@ struct Entry {
     index: Option<Quoted>,
     balance: Quoted,
     #[serde(default)]
-    status: Option<ValidatorStatus>,
+    status: Option<StatusName>,
     validator: EntryValidator,
 }
 
@@ -455,6 +409,20 @@ impl<'de> Deserialize<'de> for Hex32 {
 
 fn parse_hex32(s: &str) -> Option<Hex32> {
     parse_hex::<32>(s).map(|b| Hex32(B256::from(b)))
+}
+
+/// A status name: the status, or `None` for a name this reader does not know.
+struct StatusName(Option<ValidatorStatus>);
+
+impl<'de> Deserialize<'de> for StatusName {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let visitor = TextVisitor {
+            expecting: "a status name",
+            parse: |s| Some(StatusName(ValidatorStatus::from_name(s))),
+            from_u64: None,
+        };
+        deserializer.deserialize_str(visitor)
+    }
 }
 
 /// A BLS public key (`0x` and 96 hex digits), or `None` for any other string: only
@@ -907,14 +875,14 @@ mod tests {
                     operator: 0,
                     key_index: 0,
                     validator_index: 0,
-                    status: ValidatorStatus::ActiveOngoing,
+                    status: Some(ValidatorStatus::ActiveOngoing),
                     balance_gwei: 32_100_000_000,
                 },
                 OwnValidator {
                     operator: 1,
                     key_index: 0,
                     validator_index: 3,
-                    status: ValidatorStatus::ExitedUnslashed,
+                    status: Some(ValidatorStatus::ExitedUnslashed),
                     balance_gwei: 32_000_000_000,
                 },
             ]

@@ -101,12 +101,12 @@ pub fn plan(
     };
     let mut expected = liquidity.buffered + liquidity.withdrawal_vault + liquidity.rewards_vault;
     for v in ours {
-        if v.status == ValidatorStatus::WithdrawalDone {
+        if v.status == Some(ValidatorStatus::WithdrawalDone) {
             continue;
         }
-        expected += if v.status.is_leaving() || requested(v) {
+        expected += if v.status.is_some_and(ValidatorStatus::is_leaving) || requested(v) {
             wei(v.balance_gwei)
-        } else if v.status == ValidatorStatus::ActiveOngoing {
+        } else if v.status == Some(ValidatorStatus::ActiveOngoing) {
             wei(v.balance_gwei.saturating_sub(FULL_DEPOSIT_GWEI))
         } else {
             U256::ZERO
@@ -124,7 +124,7 @@ pub fn plan(
     let sequences: Vec<Vec<bool>> = operators
         .iter()
         .map(|o| {
-            let mut keys: Vec<(u64, ValidatorStatus)> = ours
+            let mut keys: Vec<(u64, Option<ValidatorStatus>)> = ours
                 .iter()
                 .filter(|v| v.operator == o.id && v.key_index >= o.exit_requested)
                 .map(|v| (v.key_index, v.status))
@@ -132,9 +132,9 @@ pub fn plan(
             keys.sort_unstable_by_key(|k| k.0);
             let mut sequence = Vec::new();
             for (index, status) in keys {
-                let active = status == ValidatorStatus::ActiveOngoing;
+                let active = status == Some(ValidatorStatus::ActiveOngoing);
                 if index != o.exit_requested + sequence.len() as u64
-                    || !(active || status.is_leaving())
+                    || !(active || status.is_some_and(ValidatorStatus::is_leaving))
                 {
                     break;
                 }
@@ -175,8 +175,10 @@ pub fn plan(
     let mut exited: Vec<(u64, u64)> = operators
         .iter()
         .filter_map(|o| {
-            let seen =
-                ours.iter().filter(|v| v.operator == o.id && v.status.has_exited()).count() as u64;
+            let seen = ours
+                .iter()
+                .filter(|v| v.operator == o.id && v.status.is_some_and(ValidatorStatus::has_exited))
+                .count() as u64;
             let total = seen.min(o.deposited);
             (total > o.exited).then_some((o.id, total))
         })
@@ -378,7 +380,7 @@ mod tests {
             operator,
             key_index,
             validator_index,
-            status: ValidatorStatus::ActiveOngoing,
+            status: Some(ValidatorStatus::ActiveOngoing),
             balance_gwei: 32 * ETH,
         }
     }
@@ -424,7 +426,7 @@ mod tests {
     #[test]
     fn validators_already_leaving_or_asked_count_as_coming() {
         let mut exiting = active(0, 0, 0);
-        exiting.status = ValidatorStatus::ActiveExiting;
+        exiting.status = Some(ValidatorStatus::ActiveExiting);
         // Key 1 was asked last frame and has not started exiting: it counts in full too.
         let ours = [exiting, active(0, 1, 1), active(0, 2, 2)];
         let ops = [OperatorKeys { id: 0, deposited: 3, exited: 0, exit_requested: 2 }];
@@ -439,7 +441,7 @@ mod tests {
         let mut rich = active(0, 0, 0);
         rich.balance_gwei = 33 * ETH;
         let mut pending = active(0, 1, 1);
-        pending.status = ValidatorStatus::PendingQueued;
+        pending.status = Some(ValidatorStatus::PendingQueued);
         let ours = [rich, pending];
         let liquidity = Liquidity { unfinalized: eth(65), ..Liquidity::default() };
         let plan = plan(&ours, &[operator(0, 2)], &liquidity, 100);
@@ -451,7 +453,7 @@ mod tests {
     #[test]
     fn the_bound_defers_the_rest_and_exited_counts_only_grow() {
         let mut ours: Vec<_> = (0..10).map(|k| active(0, k, k)).collect();
-        ours[9].status = ValidatorStatus::WithdrawalDone;
+        ours[9].status = Some(ValidatorStatus::WithdrawalDone);
         ours[9].balance_gwei = 0;
         let ops = [OperatorKeys { id: 0, deposited: 10, exited: 0, exit_requested: 0 }];
         let liquidity = Liquidity { unfinalized: eth(32 * 5), ..Liquidity::default() };
@@ -466,7 +468,7 @@ mod tests {
     #[test]
     fn a_slashed_oldest_key_is_passed_over_not_a_wall() {
         let mut slashed = active(0, 0, 0);
-        slashed.status = ValidatorStatus::ExitedSlashed;
+        slashed.status = Some(ValidatorStatus::ExitedSlashed);
         slashed.balance_gwei = 0;
         let ours = [slashed, active(0, 1, 1), active(0, 2, 2)];
         let liquidity = Liquidity { unfinalized: eth(40), ..Liquidity::default() };
