@@ -42,7 +42,7 @@ pub enum Malformed {
 /// # Errors
 /// [`Malformed::Length`], [`Malformed::NotAscending`].
 pub fn entries(data: &[u8]) -> Result<Vec<Entry>, Malformed> {
-    if data.len() % ENTRY_LENGTH != 0 {
+    if !data.len().is_multiple_of(ENTRY_LENGTH) {
         return Err(Malformed::Length { length: data.len() });
     }
     let mut out: Vec<Entry> = Vec::with_capacity(data.len() / ENTRY_LENGTH);
