@@ -237,3 +237,47 @@ async fn stale_short_and_paused_attestations_are_refused() {
         .expect("the admin resumes");
     deposit::deposit(&w.client, &w.d, w.alice, 1, &w.guardians(3)).await.expect("deposit");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signed_exit_report_asks_the_operator_to_exit_its_oldest_validators() {
+    use tidepool_deploy::exit_report::{self, sign_exit, submit_exit_report};
+    use tidepool_interfaces::IOracle;
+    let Some(w) = world().await else { return };
+    let (pool, oracle) = (w.d.contracts.pool.address, w.d.contracts.oracle.address);
+    let role = roles::staking_module::REPORT_EXITS_ROLE;
+    let granted = IStakingModule::hasRoleCall { role, account: oracle };
+    assert!(w.client.view(w.module(), granted).await.unwrap(), "the deployment grants it");
+    w.client
+        .send(w.alice, pool, IPool::submitCall { referral: Address::ZERO }, eth(200))
+        .await
+        .expect("stake");
+    deposit::deposit(&w.client, &w.d, w.alice, 4, &w.guardians(3)).await.expect("deposit");
+
+    let data = exit_report::prepare(&w.client, &w.d, &[(0, 2)], &[(0, 1)]).await.unwrap();
+    let hashed = w.client.view(oracle, IOracle::hashExitReportCall { data: data.clone() }).await;
+    assert_eq!(hashed.unwrap(), exit_report::exit_digest(&data, w.d.chain_id, oracle));
+    let members: Vec<_> = w.committee.iter().take(3).collect();
+    let signatures = sign_exit(&data, w.d.chain_id, oracle, &members).unwrap();
+    let receipt = submit_exit_report(&w.client, oracle, w.alice, data.clone(), signatures.clone())
+        .await
+        .expect("a quorum's exit report applies");
+
+    // One event per key, the operator's two oldest deposited keys, in key order.
+    let asked: Vec<IStakingModule::ValidatorExitRequested> = Client::events(&receipt, w.module());
+    assert_eq!(asked.len(), 2);
+    for (i, event) in asked.iter().enumerate() {
+        assert_eq!((event.nodeOperatorId, event.keyIndex), (U256::ZERO, U256::from(i)));
+        assert_eq!(event.pubkey.as_ref(), w.pubkeys[i].as_slice());
+    }
+    let accepted: Vec<IOracle::ExitReportAccepted> = Client::events(&receipt, oracle);
+    assert_eq!(accepted.len(), 1);
+    assert_eq!(accepted[0].exitRequests, U256::from(2));
+    let requested = IStakingModule::getExitRequestedCountCall { node_operator_id: U256::ZERO };
+    assert_eq!(w.client.view(w.module(), requested).await.unwrap(), 2);
+    let op = IStakingModule::getNodeOperatorCall { node_operator_id: U256::ZERO };
+    assert_eq!(w.client.view(w.module(), op).await.unwrap()._7, 1, "one validator exited");
+
+    // Once per frame.
+    let again = submit_exit_report(&w.client, oracle, w.alice, data, signatures).await;
+    assert!(again.unwrap_err().reverted_with::<IOracle::RefSlotAlreadyProcessed>().is_some());
+}

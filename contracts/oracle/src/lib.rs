@@ -75,7 +75,7 @@
 //! ([`programs::oracle`]) keeps what a report needs (`submitReport`, and `initialize`, which
 //! must exist before anything else can be reached); its `#[fallback]` delegatecalls the
 //! `oracle-admin` program ([`programs::oracle_admin`]) for every other selector: committee,
-//! frames, version, limits, roles, `hashReport` and the views, on this storage. A report
+//! frames, version, limits, roles, `hashReport`, the exit report and the views, on this storage. A report
 //! costs no extra call; integrators use one address and one ABI (`abi/IOracle.sol`, which
 //! names the program serving each function). `initialize` proves the deployer here, records
 //! the admin program, then runs `OracleAdmin::setUp` by delegatecall for the rest, which

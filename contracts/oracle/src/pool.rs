@@ -50,6 +50,25 @@ fn encode(selector: [u8; 4], head: &[U256], tail: &[U256]) -> Vec<u8> {
     data
 }
 
+/// Calldata `selector ‖ abi.encode(bytes a, bytes b)`, by hand as [`encode`]: two offsets,
+/// then each byte string's length and its bytes padded to whole words.
+fn encode_bytes_pair(selector: [u8; 4], a: &[u8], b: &[u8]) -> Vec<u8> {
+    let padded = |n: usize| n.div_ceil(32) * 32;
+    let mut data = Vec::with_capacity(4 + 32 * 4 + padded(a.len()) + padded(b.len()));
+    data.extend_from_slice(&selector);
+    let word = |data: &mut Vec<u8>, n: usize| {
+        data.extend_from_slice(&U256::from(n).to_be_bytes::<32>());
+    };
+    word(&mut data, 64);
+    word(&mut data, 64 + 32 + padded(a.len()));
+    for part in [a, b] {
+        word(&mut data, part.len());
+        data.extend_from_slice(part);
+        data.resize(data.len() + padded(part.len()) - part.len(), 0);
+    }
+    data
+}
+
 fn address(word: U256) -> Address {
     Address::from_word(word.into())
 }
@@ -85,11 +104,11 @@ impl Oracle {
         module: Address,
         data: &ExitReport,
     ) -> Result<(), Revert> {
-        let calldata = IStakingModule::processExitReportCall {
-            exit_requests: data.exitRequests.clone(),
-            exited_counts: data.exitedCounts.clone(),
-        }
-        .abi_encode();
+        let calldata = encode_bytes_pair(
+            IStakingModule::processExitReportCall::SELECTOR,
+            &data.exitRequests,
+            &data.exitedCounts,
+        );
         let vm = self.vm().clone();
         call(&vm, Call::new_mutating(self), module, &calldata).map_err(Vec::<u8>::from)?;
         Ok(())

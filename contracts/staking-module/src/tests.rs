@@ -794,7 +794,12 @@ fn rewards_go_to_active_operators_pro_rata_to_running_validators() {
 use tidepool_common::exit_report::{
     InvalidExitDataLength, TooManyExitRequests, UnsortedNodeOperatorIds, ZeroExitRequest,
 };
-use tidepool_interfaces::exit_report::encode;
+use tidepool_interfaces::exit_report::{encode, Entry};
+
+/// An exit report's two lists: requests and exited counts.
+type ExitLists = (Vec<Entry>, Vec<Entry>);
+/// The error an exit report must be refused with, and its two lists.
+type RefusedExitReport = (StakingModuleError, Vec<Entry>, Vec<Entry>);
 
 /// `env_with_vetted_keys` with every key deposited (operator 0: keys 0..5, operator 1: keys
 /// 10..13) and `ORACLE` holding `REPORT_EXITS_ROLE`.
@@ -914,7 +919,7 @@ fn exit_report_refusals_change_nothing() {
         AccessControlUnauthorizedAccount { account: STRANGER, neededRole: REPORT_EXITS_ROLE },
         |m| m.process_exit_report(encode(&[(0, 1)]).into(), Bytes::default()),
     );
-    let cases: Vec<(StakingModuleError, Vec<(u64, u64)>, Vec<(u64, u64)>)> = vec![
+    let cases: Vec<RefusedExitReport> = vec![
         // Malformed lists.
         (ZeroExitRequest { nodeOperatorId: id(1) }.into(), vec![(0, 1), (1, 0)], vec![]),
         (
@@ -987,7 +992,7 @@ fn exit_report_refusals_change_nothing() {
 }
 
 /// One exit report: requests and exited counts for operators 0..3 (2 does not exist).
-fn exit_report() -> impl Strategy<Value = (Vec<(u64, u64)>, Vec<(u64, u64)>)> {
+fn exit_report() -> impl Strategy<Value = ExitLists> {
     let list = |values: core::ops::Range<u64>| {
         prop::collection::btree_map(0..3u64, values, 0..3)
             .prop_map(|m| m.into_iter().collect::<Vec<_>>())

@@ -1,6 +1,7 @@
-//! The `oracle-admin` program: the oracle's management, run by delegatecall on the oracle's
-//! storage: the committee, the frame length, the consensus version, the sanity limits,
-//! roles, and the views of all of them. The `oracle` program's `#[fallback]` delegatecalls it
+//! The `oracle-admin` program: the oracle's management and its exit reports, run by
+//! delegatecall on the oracle's storage: the committee, the frame length, the consensus
+//! version, the sanity limits, roles, the views of all of them, and `submitExitReport` (room
+//! the `oracle` program, filled by `submitReport`, does not have). The `oracle` program's `#[fallback]` delegatecalls it
 //! for every selector it does not serve (see the crate docs, "Why the oracle is two
 //! programs").
 //!
