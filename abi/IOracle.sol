@@ -36,6 +36,7 @@ interface IOracle {
     error ContractSignatureRejected(uint256 index, address member);
     error DuplicateMember(address member);
     error DuplicateSigner(uint256 index, address signer);
+    error FrameShorterThanReportInterval(uint256 frameSeconds, uint256 minReportInterval);
     error IncorrectAppearedValidators(uint256 appeared, uint256 maxAppeared);
     error IncorrectCLBalanceDecrease(uint256 decrease, uint256 maxDecrease);
     error IncorrectCLBalanceIncrease(uint256 increase, uint256 maxIncrease);

@@ -20,6 +20,10 @@ tidepool_common::solidity_errors! {
         InvalidFrameConfig(uint256 initialEpoch, uint256 epochsPerFrame),
         /// A consensus version of zero.
         InvalidConsensusVersion(uint256 version),
+        /// Frames of `frameSeconds` are shorter than the minimum report interval: no report
+        /// could ever be applied (the first covers one frame). Refused from either side: a
+        /// frame length or a minimum interval.
+        FrameShorterThanReportInterval(uint256 frameSeconds, uint256 minReportInterval),
 
         // ---------------------------------------------------------------- committee
         /// The zero address cannot be a member.

@@ -386,6 +386,8 @@ impl Oracle {
             v[i] = value.to();
         }
         let v = Limits::from_array(v);
+        let epochs_per_frame: u64 = self.epochs_per_frame.get().to();
+        self.frames_fit_interval(epochs_per_frame, v.min_report_interval)?;
         // Each value is within its field's width, checked above.
         self.annual_increase_bp
             .set(alloy_primitives::Uint::from(v.annual_balance_increase_bp_limit as u16));
@@ -436,8 +438,28 @@ impl Oracle {
         Ok(())
     }
 
+    /// `FrameShorterThanReportInterval` unless frames of `epochs_per_frame` (0: none set yet,
+    /// at set-up) last at least `min_report_interval`.
+    fn frames_fit_interval(
+        &self,
+        epochs_per_frame: u64,
+        min_report_interval: u64,
+    ) -> Result<(), OracleError> {
+        let chain = self.chain_config();
+        if epochs_per_frame == 0 || chain.frames_fit_interval(epochs_per_frame, min_report_interval)
+        {
+            return Ok(());
+        }
+        Err(FrameShorterThanReportInterval {
+            frameSeconds: U256::from(chain.frame_seconds(epochs_per_frame)),
+            minReportInterval: U256::from(min_report_interval),
+        }
+        .into())
+    }
+
     /// Stores a frame configuration whose first frame has a reference slot after slot 0
-    /// (slot 0 stands for "no report yet") and whose frames fit in `u64` slots for a century.
+    /// (slot 0 stands for "no report yet"), whose frames fit in `u64` slots for a century and
+    /// last at least the minimum report interval.
     pub fn store_frame_config(&mut self, frames: FrameConfig) -> Result<(), OracleError> {
         let chain = self.chain_config();
         let invalid = || InvalidFrameConfig {
@@ -454,6 +476,8 @@ impl Oracle {
         if chain.frame(&frames, century_slots / frame_slots).is_none() {
             return Err(invalid().into());
         }
+        let min_interval: u64 = self.min_report_interval.get().to();
+        self.frames_fit_interval(frames.epochs_per_frame, min_interval)?;
         self.initial_epoch.set(U64::from(frames.initial_epoch));
         self.epochs_per_frame.set(U64::from(frames.epochs_per_frame));
         emit(

@@ -57,6 +57,22 @@ impl BeaconConfig {
         if epoch == 0 || self.epochs_per_frame == 0 {
             return Err(Error::Options("slots, epochs and frames must be longer than 0".into()));
         }
+        // The oracle refuses it too (FrameShorterThanReportInterval); saying so here spares a
+        // half-made deployment.
+        let chain = tidepool_math::oracle::ChainConfig {
+            genesis_time: 0,
+            seconds_per_slot: self.seconds_per_slot,
+            slots_per_epoch: self.slots_per_epoch,
+        };
+        let interval =
+            tidepool_math::oracle_limits::OracleReportLimits::LIDO_DEFAULTS.min_report_interval;
+        if !chain.frames_fit_interval(self.epochs_per_frame, interval) {
+            return Err(Error::Options(format!(
+                "frames of {} s are shorter than the oracle's minimum report interval ({interval} \
+                 s): no report could ever be applied",
+                chain.frame_seconds(self.epochs_per_frame)
+            )));
+        }
         match self.genesis_time {
             Some(genesis) => {
                 let current = now.saturating_sub(genesis) / epoch;
@@ -659,6 +675,12 @@ mod tests {
     fn mainnet_frames_start_at_the_current_epoch() {
         let now = 1_606_824_023 + 384 * 1000 + 5;
         assert_eq!(BeaconConfig::MAINNET.resolve(now).expect("ok"), (1_606_824_023, 1000));
+        let short = BeaconConfig { epochs_per_frame: 112, ..BeaconConfig::MAINNET };
+        let error = short.resolve(1_606_824_023).expect_err("12 hours is 112.5 epochs");
+        assert!(error.to_string().contains("shorter than the oracle's minimum report interval"));
+        assert!(BeaconConfig { epochs_per_frame: 113, ..BeaconConfig::MAINNET }
+            .resolve(1_606_824_023)
+            .is_ok());
         let zero = BeaconConfig { epochs_per_frame: 0, ..BeaconConfig::MAINNET };
         assert!(matches!(zero.resolve(now), Err(Error::Options(_))));
     }

@@ -86,6 +86,20 @@ impl ChainConfig {
         })
     }
 
+    /// Seconds in a frame of `epochs_per_frame` epochs (saturating: a frame that long covers
+    /// any interval).
+    pub fn frame_seconds(&self, epochs_per_frame: u64) -> u64 {
+        epochs_per_frame.saturating_mul(self.slots_per_epoch).saturating_mul(self.seconds_per_slot)
+    }
+
+    /// Whether frames of `epochs_per_frame` epochs can carry reports at least
+    /// `min_report_interval` seconds apart. A report covers the time since the last one, and
+    /// the first covers exactly one frame: with shorter frames the first report, and every
+    /// report of consecutive frames, is too soon, so no report could ever be applied.
+    pub fn frames_fit_interval(&self, epochs_per_frame: u64, min_report_interval: u64) -> bool {
+        self.frame_seconds(epochs_per_frame) >= min_report_interval
+    }
+
     /// Seconds between two slots, `None` if `to < from` or on overflow.
     pub fn seconds_between(&self, from: u64, to: u64) -> Option<u64> {
         to.checked_sub(from)?.checked_mul(self.seconds_per_slot)
@@ -301,6 +315,16 @@ pub fn rate_before_finalization(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frames_shorter_than_the_report_interval_do_not_fit() {
+        let chain = ChainConfig { genesis_time: 0, seconds_per_slot: 12, slots_per_epoch: 32 };
+        // 12 hours: 112.5 epochs of 384 s, so 113 fit and 112 do not.
+        assert!(chain.frames_fit_interval(113, 43_200));
+        assert!(!chain.frames_fit_interval(112, 43_200));
+        assert!(chain.frames_fit_interval(225, 0));
+        assert_eq!(chain.frame_seconds(u64::MAX), u64::MAX);
+    }
     use crate::test_util::{amount, u, wide};
     use alloy_primitives::U512;
     use proptest::prelude::*;

@@ -50,7 +50,9 @@ impl OracleAdmin {
     /// * `NotInitialized` unless the oracle's `initialize` has just run (and so at this
     ///   contract's own address); `AlreadyInitialized` once set up; `InvalidPool`;
     ///   `PoolAnswerMalformed` or the pool's revert if it cannot be read;
-    ///   `InvalidChainConfig`; `InvalidFrameConfig`; `InvalidConsensusVersion`.
+    ///   `InvalidChainConfig`; `InvalidFrameConfig`; `InvalidConsensusVersion`;
+    ///   `FrameShorterThanReportInterval` for frames shorter than the default minimum report
+    ///   interval (12 hours).
     ///
     /// # Events
     /// `Initialized`, `RoleGranted`, `ConsensusVersionSet`, `FrameConfigSet`, `QuorumSet`,
@@ -288,8 +290,9 @@ impl OracleAdmin {
     /// epoch stays.
     ///
     /// # Errors
-    /// * `InvalidFrameConfig` for zero; `AccessControlUnauthorizedAccount` without
-    ///   `MANAGE_FRAME_CONFIG_ROLE`.
+    /// * `InvalidFrameConfig` for zero; `FrameShorterThanReportInterval` for frames shorter
+    ///   than the minimum report interval (no report could be applied);
+    ///   `AccessControlUnauthorizedAccount` without `MANAGE_FRAME_CONFIG_ROLE`.
     ///
     /// # Events
     /// `FrameConfigSet`.
@@ -346,6 +349,7 @@ impl OracleAdmin {
     /// # Errors
     /// * `IncorrectLimitValue` for a value above its range (basis points above 10,000, a
     ///   rebase above 1e9, validators or seconds above `uint32`);
+    ///   `FrameShorterThanReportInterval` for a minimum report interval longer than a frame;
     ///   `AccessControlUnauthorizedAccount` without `MANAGE_LIMITS_ROLE`.
     ///
     /// # Events
