@@ -197,26 +197,35 @@ async fn vault_rate_and_rebase_limits_refuse_reports_that_overstate_them() {
     w.check_invariants().await;
 }
 
+/// A minimum report interval longer than a frame would refuse every report (the first covers
+/// one frame): the oracle refuses that limit instead, and a report exactly one frame after the
+/// last is accepted at an interval of exactly one frame.
 #[tokio::test]
-async fn reports_closer_than_the_minimum_interval_are_refused_at_its_boundary() {
+async fn a_minimum_interval_beyond_a_frame_is_refused_and_one_frame_is_enough() {
     let Some(w) = World::new().await else { return };
     w.stake(w.alice.address(), eth(2)).await;
     let grant =
         IOracle::grantRoleCall { role: roles::oracle::MANAGE_LIMITS_ROLE, account: w.deployer };
     w.send(w.deployer, w.oracle(), grant).await.expect("grant");
     let frame = U256::from(86_400u64);
-    let mut limits = w.view(w.oracle(), IOracle::getOracleReportLimitsCall {}).await;
+    let before = w.view(w.oracle(), IOracle::getOracleReportLimitsCall {}).await;
+    let mut limits = before.clone();
     limits.minReportInterval = frame + U256::from(1u8);
-    w.send(w.deployer, w.oracle(), IOracle::setOracleReportLimitsCall { limits: limits.clone() })
-        .await
-        .expect("limits");
-    let data = w.prepare(Observation::default()).await.data;
-    let e = reverted::<_, IOracle::ReportTooSoon>(w.submit(data.clone(), 3).await);
-    assert_eq!((e.timeElapsed, e.minimum), (frame, frame + U256::from(1u8)));
+    let e = reverted::<_, IOracle::FrameShorterThanReportInterval>(
+        w.send(
+            w.deployer,
+            w.oracle(),
+            IOracle::setOracleReportLimitsCall { limits: limits.clone() },
+        )
+        .await,
+    );
+    assert_eq!((e.frameSeconds, e.minReportInterval), (frame, frame + U256::from(1u8)));
+    assert_eq!(w.view(w.oracle(), IOracle::getOracleReportLimitsCall {}).await, before);
     limits.minReportInterval = frame;
     w.send(w.deployer, w.oracle(), IOracle::setOracleReportLimitsCall { limits })
         .await
         .expect("limits");
+    let data = w.prepare(Observation::default()).await.data;
     w.submit(data, 3).await.expect("exactly one frame apart");
     w.check_invariants().await;
 }
