@@ -26,6 +26,7 @@ use alloy_primitives::{Address, B256, U256};
 use serde::{Deserialize, Serialize};
 use tidepool_beacon::FULL_DEPOSIT_GWEI;
 use tidepool_deploy::{
+    deposit::{self, OperatorCounts},
     exit_report::{self, exit_digest, ExitReport},
     Client, Deployment, Receipt,
 };
@@ -33,10 +34,9 @@ use tidepool_interfaces::{
     staking_module::MAX_EXIT_REQUESTS_PER_REPORT, IPool, IStakingModule, IWithdrawalQueue,
 };
 
-use crate::beacon::{BeaconSource, OwnValidator, ValidatorStatus};
+use crate::beacon::{BeaconSource, OwnValidator, Ownership, ValidatorStatus};
 use crate::report::{
-    aggregate, current_frame, frame, ownership, same_digest, CommitteeError, Frame, Signable,
-    SignatureFile,
+    aggregate, current_frame, frame, same_digest, CommitteeError, Frame, Signable, SignatureFile,
 };
 
 /// Wei per gwei.
@@ -230,42 +230,29 @@ impl Signable for ExitReportFile {
     }
 }
 
-/// The staking module's operators at `block`.
+/// The staking module's operators at `block`: their counts (read once, with the keys) and
+/// how many keys each was already asked to exit.
 ///
 /// # Errors
 /// Chain errors.
 pub async fn operators(
     client: &Client,
     module: Address,
+    counts: &[OperatorCounts],
     block: u64,
 ) -> Result<Vec<OperatorKeys>, CommitteeError> {
-    let at = Some(block);
-    let count = client
-        .call_at(None, module, IStakingModule::getNodeOperatorsCountCall {}, U256::ZERO, at)
-        .await?;
-    let mut out = Vec::new();
-    for id in 0..count.saturating_to::<u64>() {
-        let node_operator_id = U256::from(id);
-        let record = client
-            .call_at(
-                None,
-                module,
-                IStakingModule::getNodeOperatorCall { node_operator_id },
-                U256::ZERO,
-                at,
-            )
-            .await?;
+    let mut out = Vec::with_capacity(counts.len());
+    for &OperatorCounts { id, deposited, exited } in counts {
         let exit_requested = client
             .call_at(
                 None,
                 module,
-                IStakingModule::getExitRequestedCountCall { node_operator_id },
+                IStakingModule::getExitRequestedCountCall { node_operator_id: U256::from(id) },
                 U256::ZERO,
-                at,
+                Some(block),
             )
             .await?;
-        // (active, name, reward address, manager, total, vetted, deposited, exited)
-        out.push(OperatorKeys { id, deposited: record._6, exited: record._7, exit_requested });
+        out.push(OperatorKeys { id, deposited, exited, exit_requested });
     }
     Ok(out)
 }
@@ -315,9 +302,13 @@ pub async fn build(
     let module = d.module.as_ref().ok_or(CommitteeError::NoModule)?.staking_module.address;
     let oracle = d.contracts.oracle.address;
     let Frame { ref_slot, deadline_slot, state_block } = frame(client, d, beacon).await?;
-    let ownership = ownership(client, d, state_block).await?;
+    // The operators' counts serve both the keys that say which validators are ours and the
+    // plan: one read of them.
+    let counts = deposit::operator_counts(client, module, Some(state_block)).await?;
+    let keys = deposit::keys_of(client, module, &counts, Some(state_block)).await?;
+    let ownership = Ownership::keys(d.contracts.withdrawal_vault.address, &keys);
     let summary = beacon.validators(ref_slot, &ownership, progress).await?;
-    let operators = operators(client, module, state_block).await?;
+    let operators = operators(client, module, &counts, state_block).await?;
     let liquidity = liquidity(client, d, state_block).await?;
     let plan = plan(&summary.ours, &operators, &liquidity, MAX_EXIT_REQUESTS_PER_REPORT);
     let version = client

@@ -154,9 +154,65 @@ pub struct DepositedKey {
 /// node's `eth_call` limits.
 const KEYS_PER_READ: u64 = 100;
 
+/// One node operator's key counts as the module reports them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OperatorCounts {
+    /// The operator's id.
+    pub id: u64,
+    /// Keys deposited.
+    pub deposited: u64,
+    /// Validators the module counts as exited.
+    pub exited: u64,
+}
+
+/// Every operator's counts after block `block` (`None`: the latest).
+///
+/// # Errors
+/// [`Error::Rpc`] and reverts from the reads; [`Error::Options`] for an operator count beyond
+/// `u64`.
+pub async fn operator_counts(
+    client: &Client,
+    module: Address,
+    block: Option<u64>,
+) -> Result<Vec<OperatorCounts>, Error> {
+    let operators = client
+        .call_at(None, module, IStakingModule::getNodeOperatorsCountCall {}, U256::ZERO, block)
+        .await?;
+    let operators = u64::try_from(operators)
+        .map_err(|_| Error::Options(format!("the module claims {operators} operators")))?;
+    let mut out = Vec::new();
+    for id in 0..operators {
+        let record = client
+            .call_at(
+                None,
+                module,
+                IStakingModule::getNodeOperatorCall { node_operator_id: U256::from(id) },
+                U256::ZERO,
+                block,
+            )
+            .await?;
+        // (active, name, reward address, manager, total, vetted, deposited, exited)
+        out.push(OperatorCounts { id, deposited: record._6, exited: record._7 });
+    }
+    Ok(out)
+}
+
 /// Every key the module had deposited after block `block` (`None`: the latest), by operator
 /// and index: the validators the protocol may count, whatever else carries its withdrawal
 /// credentials.
+///
+/// # Errors
+/// As [`operator_counts`] and [`keys_of`].
+pub async fn deposited_keys(
+    client: &Client,
+    module: Address,
+    block: Option<u64>,
+) -> Result<Vec<DepositedKey>, Error> {
+    let operators = operator_counts(client, module, block).await?;
+    keys_of(client, module, &operators, block).await
+}
+
+/// The deposited keys of `operators` (read at the same `block`).
 ///
 /// Deposited keys are a prefix of each operator's keys that removal never touches, so the
 /// operator's deposited count and the keys below it are one consistent read at one block.
@@ -164,30 +220,15 @@ const KEYS_PER_READ: u64 = 100;
 /// # Errors
 /// [`Error::Rpc`] and reverts from the reads; [`Error::Options`] if the module answers keys
 /// of the wrong length.
-pub async fn deposited_keys(
+pub async fn keys_of(
     client: &Client,
     module: Address,
+    operators: &[OperatorCounts],
     block: Option<u64>,
 ) -> Result<Vec<DepositedKey>, Error> {
-    let operators = client
-        .call_at(None, module, IStakingModule::getNodeOperatorsCountCall {}, U256::ZERO, block)
-        .await?;
-    let operators = u64::try_from(operators)
-        .map_err(|_| Error::Options(format!("the module claims {operators} operators")))?;
     let mut keys = Vec::new();
-    for operator in 0..operators {
+    for &OperatorCounts { id: operator, deposited, .. } in operators {
         let id = U256::from(operator);
-        let record = client
-            .call_at(
-                None,
-                module,
-                IStakingModule::getNodeOperatorCall { node_operator_id: id },
-                U256::ZERO,
-                block,
-            )
-            .await?;
-        // (active, name, reward address, manager, total, vetted, deposited, exited)
-        let deposited = record._6;
         let mut offset = 0;
         while offset < deposited {
             let limit = KEYS_PER_READ.min(deposited - offset);
