@@ -114,7 +114,7 @@ interface IPool {
     /// Served by: pool-admin
     function getProtocolContracts() external view returns (address, address, address, address, address, address);
     /// Served by: pool-accounting
-    function getRateReport(uint256 index) external view returns (uint256, uint256);
+    function getRateReport(uint256 index) external view returns (uint256, uint256, uint256);
     /// Served by: pool-accounting
     function getRateReportCount() external view returns (uint256);
     /// Served by: pool-admin

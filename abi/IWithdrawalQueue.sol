@@ -66,6 +66,7 @@ interface IWithdrawalQueue {
     error RequestIdsNotSorted();
     error RequestNotFoundOrNotFinalized(uint256 requestId);
     error ResumedExpected();
+    error TooManyBatches(uint256 batches, uint256 maxBatches);
     error TooMuchEtherToFinalize(uint256 sent, uint256 maxExpected);
     error UnwrappedSharesMismatch(uint256 expected, uint256 received);
     error WrappedCallFailed();

@@ -204,6 +204,7 @@ impl Pool {
         );
         let rate = RateReport {
             timestamp: report.timestamp.saturating_to(),
+            applied_at: self.vm().block_timestamp(),
             rate: rate::pooled_ether_per_token(post_total_pooled, post_total_shares)?,
         };
         self.rate_reports.push(rate.pack()?);

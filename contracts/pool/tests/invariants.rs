@@ -849,9 +849,10 @@ impl Run {
         assert_eq!(post.pending_burn, burn_requested - burnt);
         // The rate feed's new round: the post-report rate per whole token, rounded down.
         let rounds = self.env.accounting.get_rate_report_count();
-        let (round_time, round_rate) =
+        let (round_time, round_rate, round_applied) =
             self.env.accounting.get_rate_report(rounds - u(1u8)).unwrap();
         assert_eq!(round_time, self.env.now(), "round time is the report's");
+        assert_eq!(round_applied, self.env.now(), "applied in this block");
         assert_eq!(round_rate, mul_div(u(E18), current, post_shares), "round rate");
         // (h) nobody's shares change but the fee recipients' and the queue's.
         let mut shares = pre.shares.clone();

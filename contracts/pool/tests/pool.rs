@@ -608,27 +608,34 @@ fn each_report_records_one_rate_round() {
     env.deposit_validators(1).unwrap();
     let rewards = U256::from(20_000_000_000_000_000u64);
     let (pooled, shares, _, _) = env.report(1, eth(32) + rewards, U256::ZERO, U256::ZERO).unwrap();
-    env.vm.set_block_timestamp(1_700_086_400);
-    env.report(1, eth(32) + rewards, U256::ZERO, U256::ZERO).unwrap();
+    // The second report observed the chain an hour before it was applied.
+    let (observed, applied) = (1_700_082_800u64, 1_700_086_400u64);
+    env.vm.set_block_timestamp(applied);
+    env.as_(ORACLE);
+    env.accounting
+        .handle_oracle_report(
+            U256::from(observed),
+            U256::from(82_800),
+            U256::from(1),
+            eth(32) + rewards,
+            U256::ZERO,
+            U256::ZERO,
+            vec![],
+            U256::ZERO,
+        )
+        .unwrap();
     // Two rounds, in order; a zero report repeats the rate at its own time.
     assert_eq!(env.accounting.get_rate_report_count(), U256::from(2));
     let per_token = pooled * ETH / shares;
     assert!(per_token > ETH);
-    assert_eq!(
-        env.accounting.get_rate_report(U256::ZERO),
-        Ok((U256::from(1_700_000_000u64), per_token))
-    );
-    assert_eq!(
-        env.accounting.get_rate_report(U256::from(1)),
-        Ok((U256::from(1_700_086_400u64), per_token))
-    );
+    let first = U256::from(1_700_000_000u64);
+    assert_eq!(env.accounting.get_rate_report(U256::ZERO), Ok((first, per_token, first)));
+    let second = (U256::from(observed), per_token, U256::from(applied));
+    assert_eq!(env.accounting.get_rate_report(U256::from(1)), Ok(second));
     assert!(env.accounting.get_rate_report(U256::MAX).is_err());
     // Staking in between moves the live rate by rounding dust, never the recorded one.
     env.submit(BOB, eth(1) + U256::from(7)).unwrap();
-    assert_eq!(
-        env.accounting.get_rate_report(U256::from(1)),
-        Ok((U256::from(1_700_086_400u64), per_token))
-    );
+    assert_eq!(env.accounting.get_rate_report(U256::from(1)), Ok(second));
 }
 
 #[test]

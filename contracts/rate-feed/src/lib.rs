@@ -3,9 +3,13 @@
 //! wrapped token as collateral with the adapter it already has for any Chainlink feed.
 //!
 //! Round `n` is the pool's `n`-th applied oracle report: its answer is the rate right after
-//! that report (rounded down: the feed never overstates the collateral) and `startedAt` and
-//! `updatedAt` are the report's reference time. The rate therefore moves only when a report
-//! is applied, never with deposits or withdrawals. The history lives in the pool
+//! that report (rounded down: the feed never overstates the collateral). `updatedAt` is the
+//! block time at which the report was applied, that is when the answer changed on chain, as
+//! in Chainlink's feeds, so an integrator's staleness check (`block.timestamp - updatedAt`)
+//! measures how long the answer has stood; `startedAt` is the report's reference time, when
+//! the beacon chain was observed (hours earlier: a report is built once its reference slot
+//! is finalized). The rate therefore moves only when a report is applied, never with
+//! deposits or withdrawals. The history lives in the pool
 //! (`getRateReport`), so every past round stays readable and the report pays for one storage
 //! word, not a call into this contract.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
@@ -33,7 +37,7 @@ sol! {
     /// The pool's rate history (served by its accounting program).
     interface IPoolRates {
         function getRateReportCount() external view returns (uint256);
-        function getRateReport(uint256 index) external view returns (uint256 timestamp, uint256 pooledEthPerShare);
+        function getRateReport(uint256 index) external view returns (uint256 timestamp, uint256 pooledEthPerShare, uint256 appliedAt);
     }
 }
 
@@ -85,10 +89,10 @@ impl RateFeed {
         let out = static_call(self.vm(), Call::new(), self.pool.get(), &data)
             // The pool refuses an index past its history: that round does not exist yet.
             .map_err(|_| not_found())?;
-        let (timestamp, rate) = (word(&out, 0, 2)?, word(&out, 1, 2)?);
-        // A rate below 2^192 (the pool stores it in 192 bits) is a positive int256.
+        let (observed, rate, applied) = (word(&out, 0, 3)?, word(&out, 1, 3)?, word(&out, 2, 3)?);
+        // A rate below 2^128 (the pool stores it in 128 bits) is a positive int256.
         let answer = I256::from_raw(rate);
-        Ok((round_id, answer, timestamp, timestamp, round_id))
+        Ok((round_id, answer, observed, applied, round_id))
     }
 
     fn pool_word(&self, data: &[u8], index: usize) -> Result<U256, Vec<u8>> {

@@ -14,7 +14,7 @@ use tidepool_testing::*;
 sol! {
     interface IPoolRates {
         function getRateReportCount() external view returns (uint256);
-        function getRateReport(uint256 index) external view returns (uint256 timestamp, uint256 pooledEthPerShare);
+        function getRateReport(uint256 index) external view returns (uint256 timestamp, uint256 pooledEthPerShare, uint256 appliedAt);
     }
     interface IAggregatorV3 {
         function decimals() external view returns (uint8);
@@ -33,29 +33,29 @@ fn feed() -> (TestHost, RateFeed) {
     (vm, feed)
 }
 
-/// The pool has applied `reports` reports, `(timestamp, rate)` each.
-fn history(vm: &TestHost, reports: &[(u64, U256)]) {
+/// The pool has applied `reports` reports, `(reference time, rate, applied at)` each.
+fn history(vm: &TestHost, reports: &[(u64, U256, u64)]) {
     let count = U256::from(reports.len());
     vm.mock_static_call(
         POOL,
         IPoolRates::getRateReportCountCall {}.abi_encode(),
         Ok(count.abi_encode()),
     );
-    for (i, (time, rate)) in reports.iter().enumerate() {
+    for (i, (time, rate, applied)) in reports.iter().enumerate() {
         vm.mock_static_call(
             POOL,
             IPoolRates::getRateReportCall { index: U256::from(i) }.abi_encode(),
-            Ok((U256::from(*time), *rate).abi_encode_params()),
+            Ok((U256::from(*time), *rate, U256::from(*applied)).abi_encode_params()),
         );
     }
     let past = IPoolRates::getRateReportCall { index: count }.abi_encode();
     vm.mock_static_call(POOL, past, Err(RateReportNotFound { index: count }.abi_encode()));
 }
 
-/// Round `id` as `getRoundData` answers it: the report's rate, started and updated at its
-/// time, answered in the same round.
-fn round(id: U80, rate: U256, time: u64) -> (U80, I256, U256, U256, U80) {
-    (id, I256::from_raw(rate), U256::from(time), U256::from(time), id)
+/// Round `id` as `getRoundData` answers it: the report's rate, started at its reference time
+/// and updated when it was applied, answered in the same round.
+fn round(id: U80, rate: U256, observed: u64, applied: u64) -> (U80, I256, U256, U256, U80) {
+    (id, I256::from_raw(rate), U256::from(observed), U256::from(applied), id)
 }
 
 fn not_found(round: u64) -> Vec<u8> {
@@ -83,11 +83,11 @@ fn rounds_are_reports_and_answers_are_the_recorded_rates() {
     assert_eq!(feed.latest_round_data(), Err(not_found(0)));
     let (r1, r2) =
         (U256::from(1_000_100_000_000_000_000u64), U256::from(1_000_200_000_000_000_000u64));
-    history(&vm, &[(1_700_000_000, r1), (1_700_086_400, r2)]);
+    history(&vm, &[(1_700_000_000, r1, 1_700_030_000), (1_700_086_400, r2, 1_700_100_000)]);
     let two = U80::from(2);
-    assert_eq!(feed.latest_round_data(), Ok(round(two, r2, 1_700_086_400)));
+    assert_eq!(feed.latest_round_data(), Ok(round(two, r2, 1_700_086_400, 1_700_100_000)));
     let one = U80::from(1);
-    assert_eq!(feed.get_round_data(one), Ok(round(one, r1, 1_700_000_000)));
+    assert_eq!(feed.get_round_data(one), Ok(round(one, r1, 1_700_000_000, 1_700_030_000)));
     assert_eq!(feed.get_round_data(U80::ZERO), Err(not_found(0)));
     assert_eq!(feed.get_round_data(U80::from(3)), Err(not_found(3)));
 }
@@ -103,7 +103,7 @@ fn a_malformed_pool_answer_is_an_error() {
 fn the_router_serves_the_aggregator_v3_interface() {
     let (vm, _) = feed();
     let rate = U256::from(1_050_000_000_000_000_000u64);
-    history(&vm, &[(1_700_000_000, rate)]);
+    history(&vm, &[(1_700_000_000, rate, 1_700_040_000)]);
     let route = |data: Vec<u8>| vm.route::<RateFeed>(&data);
     let out = route(IAggregatorV3::decimalsCall {}.abi_encode()).unwrap();
     assert_eq!(IAggregatorV3::decimalsCall::abi_decode_returns(&out).unwrap(), 18);
@@ -116,6 +116,12 @@ fn the_router_serves_the_aggregator_v3_interface() {
     assert_eq!(
         (latest.roundId, latest.answer, latest.answeredInRound),
         (U80::from(1), I256::from_raw(rate), U80::from(1))
+    );
+    // Chainlink's meaning: `updatedAt` is when the answer changed on chain, which a lender's
+    // staleness check compares with `block.timestamp`; the observation time is `startedAt`.
+    assert_eq!(
+        (latest.startedAt, latest.updatedAt),
+        (U256::from(1_700_000_000u64), U256::from(1_700_040_000u64))
     );
     let out = route(IAggregatorV3::getRoundDataCall { roundId: U80::from(2) }.abi_encode());
     assert_eq!(out, Err(not_found(2)));

@@ -1,22 +1,42 @@
-//! `calculateFinalizationBatches`: how an oracle splits the queue into batches that
-//! `prefinalize` can price exactly.
+//! `calculateFinalizationBatches`: how an oracle splits the queue into at most
+//! [`MAX_FINALIZATION_BATCHES`] batches that `prefinalize` prices.
 //!
 //! A batch's price is `min(nominal, shares × rate)` over the whole batch, while each request
-//! is later paid the same formula on its own. The two agree (to a wei per discounted
-//! request) when every request of a batch falls on the same side: all paid their nominal
-//! amount, or all discounted. So consecutive requests on the same side share a batch and a
-//! change of side starts a new one. Lido also merges requests made between the same two
-//! reports, to absorb rounding; Tidepool's pool gives the queue no report times, and the
-//! batch list here is unbounded, so a split too many costs only calldata.
+//! is later paid the same formula on its own, so a batch is always worth at least what its
+//! requests claim (the sum of minimums is at most the minimum of sums) and claims never run
+//! short, however the queue is split. What the split decides is how much more than the
+//! claims a batch locks: nothing when every request of a batch is on the same side (all paid
+//! their nominal amount, or all discounted), a wei per request at most when they were priced
+//! at the same pool rate and differ only by rounding. Such surplus can be swept back to the
+//! pool's buffer.
+//!
+//! So, as Lido does, a request joins the batch before it when both are on the same side or
+//! both were made in the same report period (between the same two applied reports, so at
+//! one pool rate: a side change there is rounding, and splitting on it let anyone make one
+//! batch per request with alternating 110- and 109-wei requests). A new batch starts only
+//! where the report period changes *and* the side does, and the calculation stops at
+//! [`MAX_FINALIZATION_BATCHES`]: a report's `prefinalize` loops stay bounded whatever the
+//! queue holds, and what is left waits for the next report.
+//!
+//! Report periods come from the pool's rate history (`getRateReport`: when each report was
+//! applied), compared with each request's block time. A request made in the same block as a
+//! report, before it, counts as the later period: it may then share a batch across the rate
+//! change, which locks a little more than its claims and is never short.
 
 use alloc::{vec, vec::Vec};
 
 use alloy_primitives::U256;
-use alloy_sol_types::sol;
-use stylus_sdk::prelude::*;
+use alloy_sol_types::{sol, SolCall as _};
+use stylus_sdk::{call::static_call, prelude::*};
+use tidepool_interfaces::withdrawal_queue::MAX_FINALIZATION_BATCHES;
 use tidepool_math::queue::eth_to_finalize;
 
-use crate::{errors::*, ledger::small, QueueError, WithdrawalQueue};
+use crate::{
+    calls::{pool_failed, IPoolToken},
+    errors::*,
+    ledger::small,
+    QueueError, WithdrawalQueue,
+};
 
 sol! {
     /// What `calculateFinalizationBatches` carries from one call to the next.
@@ -26,18 +46,106 @@ sol! {
         uint256 remainingEthBudget;
         /// Whether the calculation is done (no more calls needed).
         bool finished;
-        /// The last request id of each batch so far.
+        /// The last request id of each batch so far (at most 36).
         uint256[] batches;
     }
 }
 
+/// How a request is priced at the report's rate, for deciding whether it joins a batch.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Class {
+    /// Paid less than its nominal amount.
+    discounted: bool,
+    /// How many reports the pool had applied when the request was made.
+    period: u64,
+}
+
+impl Class {
+    /// Whether a request of class `next` may join the batch this one is in.
+    fn joins(self, next: Class) -> bool {
+        self.discounted == next.discounted || self.period == next.period
+    }
+}
+
+/// The pool's applied reports, walked forward in time alongside the requests (whose times
+/// never decrease), so each report's time is read once.
+struct Periods {
+    /// Reports applied so far.
+    count: u64,
+    /// The first report not yet passed: the period of the last request looked at.
+    next: u64,
+    /// When report `next` was applied (`None` past the last report).
+    boundary: Option<u64>,
+}
+
 impl WithdrawalQueue {
-    /// Whether request `id` is paid less than its nominal amount at `rate`, and what it is
-    /// paid.
-    fn request_at_rate(&self, id: u64, rate: U256) -> Result<(bool, U256), QueueError> {
+    /// When the pool applied its report `index` (from 0).
+    fn report_applied_at(&self, index: u64) -> Result<u64, QueueError> {
+        let data = IPoolToken::getRateReportCall { index: U256::from(index) }.abi_encode();
+        match static_call(self.vm(), Call::new(), self.pool.get(), &data) {
+            // Three words: reference time, rate, application time (a block time, 64 bits).
+            Ok(out) if out.len() == 96 => {
+                Ok(U256::from_be_slice(&out[64..]).try_into().map_err(|_| pool_failed())?)
+            }
+            _ => Err(pool_failed()),
+        }
+    }
+
+    /// The pool's report periods, positioned at time `start`.
+    fn periods_from(&self, start: u64) -> Result<Periods, QueueError> {
+        let data = IPoolToken::getRateReportCountCall {}.abi_encode();
+        let count = match static_call(self.vm(), Call::new(), self.pool.get(), &data) {
+            Ok(out) if out.len() == 32 => {
+                U256::from_be_slice(&out).try_into().map_err(|_| pool_failed())?
+            }
+            _ => return Err(pool_failed()),
+        };
+        // The first report applied after `start`: application times never decrease.
+        let (mut low, mut high) = (0u64, count);
+        while low < high {
+            let mid = low + (high - low) / 2;
+            if self.report_applied_at(mid)? <= start {
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
+        }
+        let boundary = if low < count { Some(self.report_applied_at(low)?) } else { None };
+        Ok(Periods { count, next: low, boundary })
+    }
+
+    /// The report period of a request made at `created`, not before the last one asked.
+    fn period_at(&self, periods: &mut Periods, created: u64) -> Result<u64, QueueError> {
+        while let Some(boundary) = periods.boundary {
+            if created < boundary {
+                break;
+            }
+            periods.next += 1;
+            periods.boundary = if periods.next < periods.count {
+                Some(self.report_applied_at(periods.next)?)
+            } else {
+                None
+            };
+        }
+        Ok(periods.next)
+    }
+
+    /// Request `id`'s class at `rate` and what it is paid.
+    fn classify(
+        &self,
+        periods: &mut Periods,
+        id: u64,
+        rate: U256,
+    ) -> Result<(Class, U256), QueueError> {
         let (steth, shares) = self.range(id - 1, id)?;
         let eth = eth_to_finalize(steth, shares, rate)?;
-        Ok((eth < steth, eth))
+        let period = self.period_at(periods, self.created(id))?;
+        Ok((Class { discounted: eth < steth, period }, eth))
+    }
+
+    /// When request `id` was made.
+    fn created(&self, id: u64) -> u64 {
+        small(self.requests.getter(id).timestamp.get())
     }
 
     pub(crate) fn batches(
@@ -47,39 +155,55 @@ impl WithdrawalQueue {
         max_requests_per_call: U256,
         mut state: BatchesCalculationState,
     ) -> Result<BatchesCalculationState, QueueError> {
-        if state.finished || state.remainingEthBudget.is_zero() || max_requests_per_call.is_zero() {
+        if state.finished
+            || state.remainingEthBudget.is_zero()
+            || max_requests_per_call.is_zero()
+            || state.batches.len() > MAX_FINALIZATION_BATCHES
+        {
             return Err(InvalidState {}.into());
         }
         let (last_request, last_finalized) = self.counters();
-        let (mut current, mut previous_discounted) = match state.batches.last() {
-            None => (last_finalized + 1, None),
+        let previous_end = match state.batches.last() {
+            None => None,
             Some(&end) => {
                 let id = self.valid_request_id(end)?;
                 if id <= last_finalized {
                     return Err(InvalidRequestId { requestId: end }.into());
                 }
-                (id + 1, Some(self.request_at_rate(id, max_share_rate)?.0))
+                Some(id)
             }
+        };
+        let mut current = previous_end.map_or(last_finalized + 1, |id| id + 1);
+        if current > last_request {
+            state.finished = true;
+            return Ok(state);
+        }
+        let mut periods = self.periods_from(self.created(previous_end.unwrap_or(current)))?;
+        let mut previous = match previous_end {
+            Some(id) => Some(self.classify(&mut periods, id, max_share_rate)?.0),
+            None => None,
         };
         let stop = current.saturating_add(max_requests_per_call.saturating_to::<u64>());
         let mut batches: Vec<U256> = vec![];
         core::mem::swap(&mut batches, &mut state.batches);
 
         while current <= last_request && current < stop {
-            let created = small(self.requests.getter(current).timestamp.get());
-            if U256::from(created) > max_timestamp {
+            if U256::from(self.created(current)) > max_timestamp {
                 break;
             }
-            let (discounted, eth) = self.request_at_rate(current, max_share_rate)?;
+            let (class, eth) = self.classify(&mut periods, current, max_share_rate)?;
             let Some(remaining) = state.remainingEthBudget.checked_sub(eth) else {
                 break;
             };
-            state.remainingEthBudget = remaining;
-            match batches.last_mut() {
-                Some(end) if previous_discounted == Some(discounted) => *end = U256::from(current),
+            let full = batches.len() == MAX_FINALIZATION_BATCHES;
+            match (previous, batches.last_mut()) {
+                (Some(before), Some(end)) if before.joins(class) => *end = U256::from(current),
+                // A new batch, if one more is allowed; otherwise this report is full.
+                _ if full => break,
                 _ => batches.push(U256::from(current)),
             }
-            previous_discounted = Some(discounted);
+            state.remainingEthBudget = remaining;
+            previous = Some(class);
             current += 1;
         }
         // Done when the queue ran out or something other than the call limit stopped us.

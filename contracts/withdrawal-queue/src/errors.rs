@@ -69,8 +69,10 @@ tidepool_common::solidity_errors! {
         EmptyBatches(),
         /// Batch ends must strictly increase.
         BatchesAreNotSorted(),
-        /// `calculateFinalizationBatches` was given a finished state, no budget or no
-        /// requests to look at.
+        /// `prefinalize` was given more batches than one report may finalize.
+        TooManyBatches(uint256 batches, uint256 maxBatches),
+        /// `calculateFinalizationBatches` was given a finished state, no budget, no requests
+        /// to look at, or more batches than a report may finalize.
         InvalidState(),
         /// `finalize` was sent more than the nominal value of the requests it finalizes.
         TooMuchEtherToFinalize(uint256 sent, uint256 maxExpected),

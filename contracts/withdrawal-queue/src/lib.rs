@@ -26,7 +26,10 @@
 //!   which never pays a wei above either bound; claims of one call pay each recipient once.
 //! * `requestWithdrawalsWithPermit` goes on when the permit was already used (front-run) and
 //!   the allowance suffices, so a copied permit cannot block the request.
-//! * Arrays are bounded by gas only (no 36-batch cap); `tokenURI` is on-chain JSON.
+//! * Report periods for `calculateFinalizationBatches` come from the pool's rate history
+//!   (when each report was applied) rather than a report time stored in every request, so
+//!   requests write nothing for it; the 36-batch cap is Lido's, and `prefinalize` enforces
+//!   it too. `tokenURI` is on-chain JSON.
 //! * Wrapped-token requests (`requestWithdrawalsWrapped`, Lido's `requestWithdrawalsWstETH`)
 //!   record exactly the shares unwrapped, one per wrapped token, and their value rounded
 //!   down as the nominal ETH; Lido converts the unwrapped stETH back to shares, rounding

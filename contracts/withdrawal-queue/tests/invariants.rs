@@ -296,7 +296,14 @@ impl Run {
                     self.model.operators.remove(&(owner, operator));
                 }
             }
-            Op::Rebase { permille } => self.env.rebase(*permille, 1000),
+            Op::Rebase { permille } => {
+                // A report, a second after the requests before it: it starts a report period
+                // (what the oracle's batches group requests by).
+                let now = self.env.vm.snapshot().block_timestamp;
+                self.env.vm.set_block_timestamp(now + 1);
+                self.env.rebase(*permille, 1000);
+                self.env.report_applied();
+            }
             Op::Finalize { percent, rate_permille, one_batch } => {
                 self.finalize(*percent, *rate_permille, *one_batch)
             }

@@ -927,12 +927,16 @@ fn hint_searches_refuse_bad_input() {
 fn batches_group_requests_by_side_of_the_rate_and_respect_limits() {
     use tidepool_withdrawal_queue::programs::BatchesCalculationState;
     let mut env = Env::new();
-    // Rates: 1.0, 1.0, 0.9, 0.9, 1.0 (after a recovery); finalized at 0.95.
+    // Rates: 1.0, 1.0, 0.9, 0.9, 1.0 (after a recovery), each set by a report; finalized at
+    // 0.95.
     env.request(ALICE, &[ETH, ETH], Address::ZERO).unwrap();
+    env.vm.set_block_timestamp(NOW + 5);
     env.rebase(90, 100);
+    env.report_applied();
     env.request(ALICE, &[ETH, ETH], Address::ZERO).unwrap();
-    env.rebase(100, 90);
     env.vm.set_block_timestamp(NOW + 10);
+    env.rebase(100, 90);
+    env.report_applied();
     env.request_one(ALICE, ETH);
     let rate = e27() * U256::from(95) / U256::from(100);
     let start = |budget| BatchesCalculationState {
@@ -967,7 +971,12 @@ fn batches_group_requests_by_side_of_the_rate_and_respect_limits() {
     // Requests after `maxTimestamp` wait, and so does what the budget cannot pay.
     let by_time = env
         .admin
-        .calculate_finalization_batches(rate, U256::from(NOW), U256::from(100), start(U256::MAX))
+        .calculate_finalization_batches(
+            rate,
+            U256::from(NOW + 5),
+            U256::from(100),
+            start(U256::MAX),
+        )
         .unwrap();
     assert!(by_time.finished);
     assert_eq!(by_time.batches, vec![U256::from(2), U256::from(4)]);
@@ -977,6 +986,142 @@ fn batches_group_requests_by_side_of_the_rate_and_respect_limits() {
         .unwrap();
     assert_eq!(by_budget.batches, vec![U256::from(2), U256::from(3)]);
     assert!(by_budget.finished);
+}
+
+/// Whether request `id` is paid less than its nominal amount at `rate` (the side of the
+/// rate it is on).
+fn discounted(env: &Env, id: u64, rate: U256) -> bool {
+    let status = env.admin.get_withdrawal_status(vec![U256::from(id)]).unwrap().remove(0);
+    let paid =
+        tidepool_math::queue::eth_to_finalize(status.amountOfStETH, status.amountOfShares, rate)
+            .unwrap();
+    paid < status.amountOfStETH
+}
+
+#[test]
+fn requests_of_one_report_period_share_a_batch_whatever_their_side() {
+    // The review's attack: at a rate of 1.1, requests of 110 and 109 wei alternate between
+    // "paid nominal" and "discounted by a wei", which used to start a batch per request, so
+    // 10,000 of them pushed a report past block gas. Made between the same two reports, they
+    // now share one batch.
+    let mut env = Env::new();
+    env.rebase(110, 100);
+    env.report_applied();
+    env.vm.set_block_timestamp(NOW + 1);
+    let amounts: Vec<U256> =
+        (0..100).map(|i| U256::from(if i % 2 == 0 { 110u64 } else { 109 })).collect();
+    for _ in 0..100 {
+        env.request(BOB, &amounts, Address::ZERO).unwrap();
+    }
+    let last = 10_000u64;
+    // The report's rate: the pool's, or a hair below it, whichever splits the sides more
+    // often (which one does depends on how requests round their shares).
+    let rate = [env.rate(), env.rate() - e27() / U256::from(1_000)]
+        .into_iter()
+        .max_by_key(|&rate| {
+            (2..=last)
+                .filter(|&id| discounted(&env, id, rate) != discounted(&env, id - 1, rate))
+                .count()
+        })
+        .unwrap();
+    let changes = (2..=last)
+        .filter(|&id| discounted(&env, id, rate) != discounted(&env, id - 1, rate))
+        .count();
+    assert!(changes >= 5_000, "the requests change side {changes} times");
+
+    let mut state = tidepool_withdrawal_queue::programs::BatchesCalculationState {
+        remainingEthBudget: U256::MAX,
+        finished: false,
+        batches: vec![],
+    };
+    let mut calls = 0;
+    while !state.finished {
+        state = env
+            .admin
+            .calculate_finalization_batches(rate, U256::MAX, U256::from(1_000), state)
+            .unwrap();
+        calls += 1;
+    }
+    assert_eq!(state.batches, vec![U256::from(last)]);
+    assert_eq!(calls, 10);
+    // One batch locks at least what every request claims, and at most a wei more per
+    // request.
+    let (locked, _) = env.ledger.prefinalize(state.batches.clone(), rate).unwrap();
+    env.finalize(U256::from(last), rate, locked).unwrap();
+    let ids: Vec<U256> = (1..=last).map(U256::from).collect();
+    let hints = env.hints(&ids);
+    let claimable: U256 = env.admin.get_claimable_ether(ids, hints).unwrap().into_iter().sum();
+    assert!(
+        claimable <= locked && locked - claimable <= U256::from(last),
+        "{claimable} of {locked}"
+    );
+}
+
+#[test]
+fn a_report_finalizes_at_most_36_batches_and_the_next_one_goes_on() {
+    use tidepool_interfaces::withdrawal_queue::MAX_FINALIZATION_BATCHES;
+    use tidepool_withdrawal_queue::programs::BatchesCalculationState;
+    // Forty report periods whose rates alternate above and below the finalization rate:
+    // each period's requests are a batch of their own.
+    let mut env = Env::new();
+    let periods = 40u64;
+    for period in 0..periods {
+        env.vm.set_block_timestamp(NOW + 10 * period);
+        if period % 2 == 0 {
+            env.rebase(120, 100);
+        } else {
+            env.rebase(100, 120);
+        }
+        env.report_applied();
+        env.request(ALICE, &[ETH, ETH], Address::ZERO).unwrap();
+    }
+    let rate = e27() * U256::from(11) / U256::from(10);
+    let calculate = |env: &Env| {
+        let mut state = BatchesCalculationState {
+            remainingEthBudget: U256::MAX,
+            finished: false,
+            batches: vec![],
+        };
+        while !state.finished {
+            state = env
+                .admin
+                .calculate_finalization_batches(rate, U256::MAX, U256::from(7), state)
+                .unwrap();
+        }
+        state.batches
+    };
+    let first = calculate(&env);
+    let expected: Vec<U256> = (1..=36u64).map(|period| U256::from(2 * period)).collect();
+    assert_eq!(first, expected);
+    // More batches than a report may carry are refused before anything is priced.
+    let mut too_many = first.clone();
+    too_many.push(U256::from(74));
+    assert_eq!(
+        env.ledger.prefinalize(too_many, rate).map_err(Vec::<u8>::from),
+        Err(qerr(TooManyBatches {
+            batches: U256::from(37),
+            maxBatches: U256::from(MAX_FINALIZATION_BATCHES),
+        }))
+    );
+    // A state already holding more than 36 batches is not a state the calculation makes.
+    let overfull = BatchesCalculationState {
+        remainingEthBudget: ETH,
+        finished: false,
+        batches: (1..=37u64).map(U256::from).collect(),
+    };
+    assert_eq!(
+        env.admin
+            .calculate_finalization_batches(rate, U256::MAX, U256::from(1), overfull)
+            .map_err(Vec::<u8>::from),
+        Err(qerr(InvalidState {}))
+    );
+    let (locked, _) = env.ledger.prefinalize(first, rate).unwrap();
+    env.finalize(U256::from(72), rate, locked).unwrap();
+    // The next report takes the rest.
+    assert_eq!(
+        calculate(&env),
+        vec![U256::from(74), U256::from(76), U256::from(78), U256::from(80)]
+    );
 }
 
 #[test]

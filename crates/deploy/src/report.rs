@@ -12,7 +12,9 @@ use tidepool_math::{
 };
 
 use crate::{Client, Deployment, Error, Receipt};
-use tidepool_interfaces::{eip712, IOracle, IPool, IWithdrawalQueue};
+use tidepool_interfaces::{
+    eip712, withdrawal_queue::MAX_FINALIZATION_BATCHES, IOracle, IPool, IWithdrawalQueue,
+};
 
 /// `ReportData` as the oracle's ABI defines it.
 pub type ReportData = IOracle::ReportData;
@@ -103,7 +105,10 @@ pub fn share_rate(pooled: U256, shares: U256) -> U256 {
 /// The share rate is simulated as Lido's oracle does: an `eth_call` of the pool's
 /// `handleOracleReport` as the oracle, without finalization. Batches are then computed by
 /// the queue's `calculateFinalizationBatches` at that rate (or the pre-report rate if lower,
-/// in bunker mode), with the ether the pool will hold after the report as the budget.
+/// in bunker mode), with the ether the pool will hold after the report as the budget: at most
+/// `MAX_FINALIZATION_BATCHES` (36) batches, a thousand requests per call, so however many
+/// requests wait (spam included) the report stays within what `prefinalize` accepts and its
+/// gas bounded; what does not fit waits for the next report.
 ///
 /// # Errors
 /// Reverts of the views or the simulation, decoded ([`Error::Reverted`]).
@@ -194,6 +199,9 @@ pub async fn prepare_at(
             state = client.call_at(None, queue, call, zero, at).await?;
         }
         batches = state.batches;
+        // The queue stops at the cap itself; a longer answer would only make the report
+        // revert, and any prefix of the batch ends is a valid (smaller) finalization.
+        batches.truncate(MAX_FINALIZATION_BATCHES);
     }
     Ok(PreparedReport {
         data: ReportData {

@@ -120,6 +120,17 @@ pub mod staking_module {
     pub const MAX_EXIT_REQUESTS_PER_REPORT: u64 = 100;
 }
 
+/// The withdrawal queue's limits, which the oracle's tooling must respect too.
+pub mod withdrawal_queue {
+    /// Most batches one report may finalize (Lido's `MAX_BATCHES_LENGTH`). `prefinalize` runs
+    /// once in the oracle's checks and once in the pool's report, each batch two storage
+    /// reads and a 512-bit division, so 36 bound the report's share near 0.2 million gas
+    /// whatever the queue holds. `calculateFinalizationBatches` stops at this many, and
+    /// requests of one report period share a batch, so a report finalizes at least 36 report
+    /// periods' requests (as far as the ETH goes).
+    pub const MAX_FINALIZATION_BATCHES: usize = 36;
+}
+
 pub mod exit_report;
 
 /// Role ids: `keccak256` of the role's name, as OpenZeppelin's `AccessControl` (and Lido)

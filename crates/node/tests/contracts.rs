@@ -283,12 +283,15 @@ fn built_wrapper_and_rate_feed_follow_the_pool() {
     // `abi/IRateFeed.sol` leaves the outputs unnamed: (roundId, answer, startedAt, updatedAt,
     // answeredInRound), Chainlink's order.
     let round = view(chain, feed, IRateFeed::latestRoundDataCall {});
-    let (round_id, answer, updated_at, answered_in_round) =
-        (round._0, round._1, round._3, round._4);
+    let (round_id, answer, started_at, updated_at, answered_in_round) =
+        (round._0, round._1, round._2, round._3, round._4);
     let first = alloy_primitives::aliases::U80::from(1u8);
     assert_eq!((round_id, answered_in_round), (first, first));
     assert_eq!(answer.into_raw(), per_token, "the feed answers the recorded rate");
-    assert_eq!(updated_at, U256::from(1_700_000_000u64));
+    // Started when the report observed the chain, updated when its block applied it.
+    let applied = chain.block(chain.block_number()).expect("block").header.timestamp;
+    assert_eq!(started_at, U256::from(1_700_000_000u64));
+    assert_eq!(updated_at, U256::from(applied));
     // Staking moves the live rate by rounding dust at most; the feed keeps its round.
     let submit = IPool::submitCall { referral: Address::ZERO }.abi_encode();
     assert!(transact(chain, admin, pool, submit, U256::from(3u64) * eth + U256::from(1u8)).success);

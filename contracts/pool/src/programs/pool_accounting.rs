@@ -131,19 +131,20 @@ impl PoolAccounting {
         U256::from(self.rate_reports.len())
     }
 
-    /// The `index`-th applied report (from 0): its reference time and the pooled ether per
-    /// whole token (1e18 shares) right after it, rounded down. The rate feed's round
-    /// `index + 1`.
+    /// The `index`-th applied report (from 0): its reference time, the pooled ether per
+    /// whole token (1e18 shares) right after it, rounded down, and the block time at which
+    /// it was applied (from then on the pool's rate is this report's). The rate feed's round
+    /// `index + 1`; the withdrawal queue's report periods.
     ///
     /// # Errors
     /// * `RateReportNotFound` if fewer reports have been applied.
-    pub fn get_rate_report(&self, index: U256) -> Result<(U256, U256), PoolError> {
+    pub fn get_rate_report(&self, index: U256) -> Result<(U256, U256, U256), PoolError> {
         let word = usize::try_from(index)
             .ok()
             .and_then(|i| self.rate_reports.get(i))
             .ok_or(RateReportNotFound { index })?;
         let report = RateReport::unpack(word);
-        Ok((U256::from(report.timestamp), report.rate))
+        Ok((U256::from(report.timestamp), report.rate, U256::from(report.applied_at)))
     }
 
     /// Runs every selector this contract does not know in `PoolAdmin`'s code, still on the

@@ -201,22 +201,26 @@ impl WithdrawalQueueAdmin {
     // ------------------------------------------------------------------ oracle tooling
 
     /// Splits the requests after `lastFinalizedRequestId` (or after the last batch of
-    /// `state`) into batches that are each all-nominal or all-discounted at
-    /// `max_share_rate`, spending `state.remainingEthBudget`; call it again with the state
-    /// it returns until `finished`. For oracle tooling, off-chain.
+    /// `state`) into at most 36 batches for `prefinalize`, spending
+    /// `state.remainingEthBudget`; call it again with the state it returns until `finished`.
+    /// A request joins the batch before it when both are paid their nominal amount or both
+    /// are discounted at `max_share_rate`, or when both were made between the same two
+    /// reports (Lido's rule; see the crate's `batches` module). For oracle tooling,
+    /// off-chain: it reads the pool's report times.
     ///
     /// # Arguments
     /// * `max_share_rate` - the report's share rate (1e27).
     /// * `max_timestamp` - requests made after this time are left for a later report.
     /// * `max_requests_per_call` - how many requests this call may look at.
     /// * `state` - `(remainingEthBudget, finished, batches)`; start with the ETH available
-    ///   for withdrawals, `false` and no batches. Unlike Lido's, the batch list has no fixed
-    ///   length.
+    ///   for withdrawals, `false` and no batches. Unlike Lido's, the batch list is as long
+    ///   as it is used (at most 36), with no separate length.
     ///
     /// # Errors
-    /// * `InvalidState` for a finished state, no budget or `max_requests_per_call` zero;
-    ///   `InvalidRequestId` if the state's last batch end is not a request after the last
-    ///   finalized one.
+    /// * `InvalidState` for a finished state, no budget, `max_requests_per_call` zero or
+    ///   more than 36 batches; `InvalidRequestId` if the state's last batch end is not a
+    ///   request after the last finalized one; `PoolCallFailed` if the pool's report history
+    ///   cannot be read.
     pub fn calculate_finalization_batches(
         &self,
         max_share_rate: U256,

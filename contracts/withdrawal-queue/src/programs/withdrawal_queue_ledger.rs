@@ -11,6 +11,7 @@ use alloy_sol_types::SolEvent as _;
 use stylus_sdk::{abi::Bytes, prelude::*};
 use tidepool_common::abi::{emit, AsWord};
 use tidepool_common::program::Delegate;
+use tidepool_interfaces::withdrawal_queue::MAX_FINALIZATION_BATCHES;
 use tidepool_math::queue::eth_to_finalize;
 
 use crate::{errors::*, events::*, QueueError, WithdrawalQueue};
@@ -42,13 +43,18 @@ impl WithdrawalQueueLedger {
     /// less a wei per discounted request, and for any split into batches it is at least
     /// that, so claims never run out of locked ETH.
     ///
+    /// At most `MAX_FINALIZATION_BATCHES` (36) batches: the oracle's checks and the pool's
+    /// report each run this loop, so its length bounds a report's gas whatever the queue
+    /// holds.
+    ///
     /// # Arguments
     /// * `batches` - the last request id of each batch, strictly increasing.
     /// * `max_share_rate` - ETH per share × 1e27 of the report.
     ///
     /// # Errors
-    /// * `ZeroShareRate`; `EmptyBatches`; `InvalidRequestId` for a first batch end already
-    ///   finalized or any end above the last request; `BatchesAreNotSorted`.
+    /// * `ZeroShareRate`; `EmptyBatches`; `TooManyBatches` above 36; `InvalidRequestId` for a
+    ///   first batch end already finalized or any end above the last request;
+    ///   `BatchesAreNotSorted`.
     pub fn prefinalize(
         &self,
         batches: Vec<U256>,
@@ -59,6 +65,13 @@ impl WithdrawalQueueLedger {
         }
         if batches.is_empty() {
             return Err(EmptyBatches {}.into());
+        }
+        if batches.len() > MAX_FINALIZATION_BATCHES {
+            return Err(TooManyBatches {
+                batches: U256::from(batches.len()),
+                maxBatches: U256::from(MAX_FINALIZATION_BATCHES),
+            }
+            .into());
         }
         let (last_request, last_finalized) = self.counters();
         let mut previous = last_finalized;

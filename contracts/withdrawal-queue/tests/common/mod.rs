@@ -6,7 +6,7 @@
 use std::{cell::RefCell, collections::HashMap, rc::Rc};
 
 use alloy_primitives::{address, Address, B256, U256};
-use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
+use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
 use tidepool_pool::errors::{ERC20InsufficientAllowance, InsufficientShares, ProtocolStopped};
 pub use tidepool_testing::*;
 use tidepool_withdrawal_queue::programs::WithdrawalQueueAdmin;
@@ -63,6 +63,8 @@ pub struct FakePool {
     pub permit_revert: Option<Vec<u8>>,
     /// Views answer with this (malformed) data.
     pub broken_views: bool,
+    /// When each report was applied (`getRateReport`'s third word), in order.
+    pub reports_applied: Vec<u64>,
 }
 
 impl Default for FakePool {
@@ -75,6 +77,7 @@ impl Default for FakePool {
             stopped: false,
             permit_revert: None,
             broken_views: false,
+            reports_applied: vec![],
         }
     }
 }
@@ -101,6 +104,18 @@ impl FakePool {
             IPoolToken::sharesOfCall::SELECTOR => {
                 let c = IPoolToken::sharesOfCall::abi_decode(data).unwrap();
                 self.word(self.shares_of(c.account))
+            }
+            IPoolToken::getRateReportCountCall::SELECTOR => {
+                self.word(U256::from(self.reports_applied.len()))
+            }
+            IPoolToken::getRateReportCall::SELECTOR => {
+                let c = IPoolToken::getRateReportCall::abi_decode(data).unwrap();
+                let applied = usize::try_from(c.index)
+                    .ok()
+                    .and_then(|i| self.reports_applied.get(i))
+                    .ok_or_else(Vec::new)?;
+                let rate = mul_div(self.total_pooled, eth(1), self.total_shares);
+                Ok((U256::from(*applied), rate, U256::from(*applied)).abi_encode_params())
             }
             IPoolToken::allowanceCall::SELECTOR => {
                 let c = IPoolToken::allowanceCall::abi_decode(data).unwrap();
@@ -238,6 +253,13 @@ impl Env {
         let mut pool = self.pool.borrow_mut();
         pool.total_pooled =
             mul_div(pool.total_pooled, U256::from(numerator), U256::from(denominator));
+    }
+
+    /// The pool applies a report now (the rate the test set stands from here on): a new
+    /// report period begins for the queue's batches.
+    pub fn report_applied(&self) {
+        let now = self.vm.snapshot().block_timestamp;
+        self.pool.borrow_mut().reports_applied.push(now);
     }
 
     /// The pool's share rate in 1e27 precision, rounded down.
