@@ -207,3 +207,58 @@ async fn a_slashing_finalizes_at_a_discount_and_a_paused_queue_still_pays_claims
     w.send(bob, w.queue(), refused).await.expect("requests again after resume");
     w.check_invariants().await;
 }
+
+/// The most gas a report finalizing withdrawals may use at quorum 3 with the largest batch
+/// list a report may carry (36): the quorum's signature checks, the pool's accounting and
+/// `prefinalize`'s loop twice (oracle and pool). Measured at about 0.6 million with the
+/// batch cap in force; an unbounded list grew by about 20,000 gas per batch, so the 10,000
+/// batches the review's requests made cost some 200 million, past any block.
+const REPORT_GAS_BOUND: u64 = 2_000_000;
+
+#[tokio::test]
+async fn ten_thousand_alternating_requests_cannot_stop_a_report() {
+    let Some(w) = World::new().await else { return };
+    let alice = w.alice.address();
+    w.stake(alice, eth(1)).await;
+    // The review's requests: 110 and 109 wei alternating, 10,000 of them, in 100 calls.
+    let amounts: Vec<U256> =
+        (0..100u64).map(|i| U256::from(if i % 2 == 0 { 110u64 } else { 109 })).collect();
+    w.send(alice, w.pool(), IPool::approveCall { spender: w.queue(), amount: U256::MAX })
+        .await
+        .expect("approve");
+    for _ in 0..100 {
+        let call =
+            IWithdrawalQueue::requestWithdrawalsCall { amounts: amounts.clone(), owner: alice };
+        w.send(alice, w.queue(), call).await.expect("requests");
+    }
+    let last = U256::from(10_000u64);
+    assert_eq!(w.view(w.queue(), IWithdrawalQueue::getLastRequestIdCall {}).await, last);
+
+    w.next_frame().await;
+    let prepared = w.prepare(Observation { finalize: true, ..Default::default() }).await;
+    // The committee's builder: requests of one report period share a batch.
+    let built = prepared.data.withdrawalFinalizationBatches.clone();
+    assert_eq!(built, vec![last], "one report period, one batch");
+
+    // The largest list a report may carry, and one more.
+    let step = 10_000 / 36;
+    let mut most: Vec<U256> = (1..36u64).map(|i| U256::from(i * step)).collect();
+    most.push(last);
+    let mut too_many = prepared.data.clone();
+    too_many.withdrawalFinalizationBatches = (1..=37u64).map(|i| U256::from(i * 270)).collect();
+    let refused = reverted::<_, IWithdrawalQueue::TooManyBatches>(w.submit(too_many, 3).await);
+    assert_eq!((refused.batches, refused.maxBatches), (U256::from(37u8), U256::from(36u8)));
+
+    let mut data = prepared.data;
+    data.withdrawalFinalizationBatches = most;
+    let receipt = w.submit(data, 3).await.expect("a report with 36 batches");
+    eprintln!("report finalizing 10,000 requests in 36 batches: {} gas", receipt.gas_used);
+    assert!(receipt.gas_used <= REPORT_GAS_BOUND, "{} gas", receipt.gas_used);
+    assert_eq!(w.view(w.queue(), IWithdrawalQueue::getLastFinalizedRequestIdCall {}).await, last);
+    // Every ticket is claimable and the queue holds what they pay.
+    let sample: Vec<U256> = [1u64, 2, 5_000, 9_999, 10_000].into_iter().map(U256::from).collect();
+    for (id, paid) in sample.iter().zip(claimable(&w, &sample).await) {
+        assert!(paid >= U256::from(108u8), "request {id} pays {paid}");
+    }
+    w.check_invariants().await;
+}

@@ -319,6 +319,24 @@ fn stake_limit_caps_and_regenerates() {
 }
 
 #[test]
+fn a_zero_increase_is_a_limit_that_never_regenerates() {
+    // The documented behaviour (Lido's): accepted, and the allowance does not come back.
+    let mut env = Env::new();
+    env.as_(ADMIN);
+    env.admin.set_staking_limit(eth(10), U256::ZERO).unwrap();
+    let set = env.events::<StakingLimitSet>().pop().unwrap();
+    assert_eq!((set.maxStakeLimit, set.stakeLimitIncreasePerBlock), (eth(10), U256::ZERO));
+    env.submit(ALICE, eth(8)).unwrap();
+    env.vm.set_block_number(1_000_000);
+    assert_eq!(env.admin.get_current_stake_limit(), eth(2), "no regeneration");
+    let err = env.assert_reverts_unchanged(|e| e.submit(BOB, eth(3)));
+    assert_eq!(
+        err,
+        PoolError::StakeLimitExceeded(StakeLimitExceeded { requested: eth(3), available: eth(2) })
+    );
+}
+
+#[test]
 fn stake_limit_rejects_unworkable_configs() {
     let mut env = Env::new();
     env.as_(ADMIN);

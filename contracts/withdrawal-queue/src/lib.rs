@@ -17,9 +17,12 @@
 //! # Differences from Lido
 //! * A ticket's ERC-721 approved address and its owner's operators may claim it, and the ETH
 //!   still goes to the owner; only the owner may send it elsewhere (`claimWithdrawalsTo`).
-//! * A request's ticket may be given to another `owner` only if that owner made the caller
-//!   one of its operators (`setApprovalForAll`): tickets cannot be pushed onto someone, which
-//!   also keeps their `getWithdrawalRequests` list from being spammed.
+//! * A request's ticket may be created for another `owner` only if that owner made the
+//!   caller one of its operators (`setApprovalForAll`). Like any ERC-721 token, an existing
+//!   ticket can still be transferred to anyone, so an owner's `getWithdrawalRequests` list
+//!   can grow by others' transfers (each costing the sender a request of at least 100 wei);
+//!   nothing on chain walks that list (a ticket leaves it in constant time), so only the
+//!   view grows.
 //! * A request moves exactly the shares it records (`transferSharesFrom`), so the queue holds
 //!   no dust that belongs to no request, and one pool transfer serves all of a call's amounts.
 //! * The payout is the smaller of the two bounds rather than a comparison of floored rates,

@@ -39,11 +39,19 @@ impl PoolAdmin {
     }
 
     /// Sets the regenerating stake limit: at most `max_stake_limit` wei may be staked at once,
-    /// regenerating by `stake_limit_increase_per_block` per block.
+    /// regenerating by `stake_limit_increase_per_block` per block. An increase of zero is
+    /// allowed, as in Lido: the limit then never regenerates (a one-off allowance of
+    /// `max_stake_limit`, until the next call).
+    ///
+    /// A block is `block.number`, which on Arbitrum is the L1 block number (one per 12
+    /// seconds, as on Ethereum), so the increase keeps the meaning it has in Lido's
+    /// configurations; the L2 block number would make the regeneration speed depend on how
+    /// busy the rollup is (blocks come as fast as every 250 ms).
     ///
     /// # Errors
-    /// * `InvalidStakeLimit` if the max is zero or above 2^96 − 1, or the increase is zero
-    ///   or above the max; `AccessControlUnauthorizedAccount` without `STAKING_CONTROL_ROLE`.
+    /// * `InvalidStakeLimit` if the max is zero or above 2^96 − 1, the increase is above the
+    ///   max, or refilling would take more than 2^32 − 1 blocks;
+    ///   `AccessControlUnauthorizedAccount` without `STAKING_CONTROL_ROLE`.
     ///
     /// # Events
     /// `StakingLimitSet`.

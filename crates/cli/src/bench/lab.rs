@@ -278,6 +278,18 @@ impl Lab {
     /// Moves to the next oracle frame, tops up the rewards vault (a small rebase), and
     /// submits the frame's report signed by the first `quorum` members; its gas.
     pub async fn report(&self, quorum: usize, finalize: bool) -> Result<Sent> {
+        self.report_in_batches(quorum, finalize, None).await
+    }
+
+    /// [`Lab::report`], finalizing what the builder chose split into `batches` batches of
+    /// (nearly) equal length instead of its own split, when given: the report's gas at any
+    /// batch count up to the cap, whatever the requests' rates.
+    pub async fn report_in_batches(
+        &self,
+        quorum: usize,
+        finalize: bool,
+        batches: Option<usize>,
+    ) -> Result<Sent> {
         let frame = self.d.oracle.seconds_per_slot
             * self.d.oracle.slots_per_epoch
             * self.d.oracle.epochs_per_frame;
@@ -293,7 +305,16 @@ impl Lab {
             chain.set_balance(vault, balance + milli(1));
         }
         let seen = Observation { finalize, ..Default::default() };
-        let prepared = report::prepare(&self.client, &self.d, &seen).await?;
+        let mut prepared = report::prepare(&self.client, &self.d, &seen).await?;
+        if let Some(count) = batches {
+            let ends = &mut prepared.data.withdrawalFinalizationBatches;
+            let last = ends.last().copied().context("nothing to finalize")?;
+            let first =
+                self.view(self.queue(), IWithdrawalQueue::getLastFinalizedRequestIdCall {}).await?;
+            let span = last - first;
+            ensure!(span >= U256::from(count), "{count} batches need as many requests");
+            *ends = (1..=count).map(|i| first + span * U256::from(i) / U256::from(count)).collect();
+        }
         let keys: Vec<_> = self.committee.iter().take(quorum).collect();
         let oracle = self.d.contracts.oracle.address;
         let signatures = report::sign(&prepared.data, self.d.chain_id, oracle, &keys)?;

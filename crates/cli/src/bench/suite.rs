@@ -186,6 +186,20 @@ pub async fn operations(lab: &Lab, scales: &Scales) -> Result<Vec<Figure>> {
     // second on.
     lab.report(3, false).await?;
     r.add("submitReport", "quorum 3 of 5, accounting included", lab.report(3, false).await?);
+    // Finalization inside the report: the same 36 requests in one batch, then in the most
+    // batches a report may carry (MAX_FINALIZATION_BATCHES), the bound on a report's gas
+    // however the queue is split.
+    let cap = tidepool_interfaces::withdrawal_queue::MAX_FINALIZATION_BATCHES;
+    lab.request_many(bob, cap, milli(1))?;
+    let one = lab.report_in_batches(3, true, Some(1)).await?;
+    r.add("submitReport", format!("quorum 3, finalizing {cap} requests in 1 batch"), one);
+    lab.request_many(bob, cap, milli(1))?;
+    let most = lab.report_in_batches(3, true, Some(cap)).await?;
+    r.add(
+        "submitReport",
+        format!("quorum 3, finalizing {cap} requests in {cap} batches (the cap)"),
+        most,
+    );
     lab.add_member(SEATED, 4)?;
     lab.add_member(SEATED + 1, 5)?;
     r.add("submitReport", "quorum 5 of 7, accounting included", lab.report(5, false).await?);
