@@ -210,9 +210,9 @@ async fn a_slashing_finalizes_at_a_discount_and_a_paused_queue_still_pays_claims
 
 /// The most gas a report finalizing withdrawals may use at quorum 3 with the largest batch
 /// list a report may carry (36): the quorum's signature checks, the pool's accounting and
-/// `prefinalize`'s loop twice (oracle and pool). Measured at about 0.6 million with the
-/// batch cap in force; an unbounded list grew by about 20,000 gas per batch, so the 10,000
-/// batches the review's requests made cost some 200 million, past any block.
+/// `prefinalize`'s loop twice (oracle and pool). Measured at 625,846 with 36 batches (see
+/// `docs/BENCHMARKS.md` for the cost per batch); before the cap the review's 10,000
+/// requests made 10,000 batches, far past any block.
 const REPORT_GAS_BOUND: u64 = 2_000_000;
 
 #[tokio::test]

@@ -11,6 +11,9 @@ use alloy_sol_types::SolEvent;
 use crate::{Client, Deployment, Error};
 use tidepool_interfaces::{IPool, IWithdrawalQueue, IWrapped};
 
+/// Requests per queue view: a few million gas each, well inside a node's cap for calls.
+const VIEW_CHUNK: usize = 500;
+
 /// Where initialisation locks the first shares.
 pub const DEAD: Address = address!("000000000000000000000000000000000000dEaD");
 
@@ -137,9 +140,12 @@ pub async fn check(client: &Client, deployment: &Deployment) -> Result<Snapshot,
     let ids: Vec<U256> = (1..=last.to::<u64>()).map(U256::from).collect();
     let (mut claimable_sum, mut queued_shares) = (U256::ZERO, U256::ZERO);
     if !ids.is_empty() {
-        let statuses = client
-            .view(queue, IWithdrawalQueue::getWithdrawalStatusCall { request_ids: ids.clone() })
-            .await?;
+        // In chunks: one view over a long queue would exceed the node's gas cap for calls.
+        let mut statuses = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(VIEW_CHUNK) {
+            let call = IWithdrawalQueue::getWithdrawalStatusCall { request_ids: chunk.to_vec() };
+            statuses.extend(client.view(queue, call).await?);
+        }
         let mut unclaimed = Vec::new();
         for (id, s) in ids.iter().zip(&statuses) {
             if s.isFinalized != (*id <= last_finalized) {
@@ -157,25 +163,22 @@ pub async fn check(client: &Client, deployment: &Deployment) -> Result<Snapshot,
         if !unclaimed.is_empty() {
             let checkpoints =
                 client.view(queue, IWithdrawalQueue::getLastCheckpointIndexCall {}).await?;
-            let hints = client
-                .view(
-                    queue,
-                    IWithdrawalQueue::findCheckpointHintsCall {
-                        request_ids: unclaimed.clone(),
-                        first_index: U256::from(1u8),
-                        last_index: checkpoints,
-                    },
-                )
-                .await?;
-            let claimable = client
-                .view(
-                    queue,
-                    IWithdrawalQueue::getClaimableEtherCall {
-                        request_ids: unclaimed.clone(),
-                        hints,
-                    },
-                )
-                .await?;
+            let mut claimable = Vec::with_capacity(unclaimed.len());
+            for chunk in unclaimed.chunks(VIEW_CHUNK) {
+                let hints = client
+                    .view(
+                        queue,
+                        IWithdrawalQueue::findCheckpointHintsCall {
+                            request_ids: chunk.to_vec(),
+                            first_index: U256::from(1u8),
+                            last_index: checkpoints,
+                        },
+                    )
+                    .await?;
+                let call =
+                    IWithdrawalQueue::getClaimableEtherCall { request_ids: chunk.to_vec(), hints };
+                claimable.extend(client.view(queue, call).await?);
+            }
             for (id, amount) in unclaimed.iter().zip(&claimable) {
                 // Ids are 1-based and `statuses` lists every id from 1.
                 let nominal = statuses[id.to::<usize>() - 1].amountOfStETH;
