@@ -40,6 +40,14 @@ impl Pool {
         )?)
     }
 
+    /// The value, rounded up, of the shares a transfer of `amount` moves (at least
+    /// `amount`): what `transferFrom` charges the allowance.
+    pub fn value_moved(&self, amount: U256) -> Result<U256, PoolError> {
+        let (total_shares, total_pooled) = (self.total_shares.get(), self.total_pooled_ether());
+        let moved = shares::shares_to_deliver(amount, total_shares, total_pooled)?;
+        Ok(shares::ether_for_shares_round_up(moved, total_shares, total_pooled)?)
+    }
+
     /// Transfers that deliver at least `amount`: moves `ceil(amount * S / P)` shares after
     /// checking `amount <= balanceOf(from)`, which keeps the shares within `sharesOf(from)`.
     pub fn transfer_amount(

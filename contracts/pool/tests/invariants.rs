@@ -621,9 +621,16 @@ impl Run {
         }
         let (owner, spender, to) = (self.user(owner_i), self.user(spender_i), self.user(to_i));
         // Shares spend the allowance in token units, rounded up: the spender never gets a
-        // discount.
-        let cost =
-            if shares { mul_div_up(amount, pre.total_pooled, pre.total_shares) } else { amount };
+        // discount. An amount needs that much allowance and spends the value of the shares
+        // it moves, rounded up (at most what is left).
+        let (cost, charge) = if shares {
+            let cost = mul_div_up(amount, pre.total_pooled, pre.total_shares);
+            (cost, cost)
+        } else {
+            let moved = mul_div_up(amount, pre.total_shares, pre.total_pooled);
+            (amount, mul_div_up(moved, pre.total_pooled, pre.total_shares))
+        };
+        assert!(charge >= cost);
         let allowance = self.grant(owner, spender, cost, grant);
         let call = |e: &mut Env| {
             e.as_(spender);
@@ -650,8 +657,13 @@ impl Run {
             return self.expect_err(err, call);
         }
         let value = call(&mut self.env).expect("transferFrom or transferSharesFrom");
-        let left = if allowance == U256::MAX { U256::MAX } else { allowance - cost };
-        assert_eq!(self.env.pool.allowance(owner, spender), left, "allowance spent by the cost");
+        let left =
+            if allowance == U256::MAX { U256::MAX } else { allowance.saturating_sub(charge) };
+        assert_eq!(
+            self.env.pool.allowance(owner, spender),
+            left,
+            "allowance spent by the value moved"
+        );
         if shares {
             self.after_transfer_shares(pre, owner_i, to_i, amount, value);
         } else {

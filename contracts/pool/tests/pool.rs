@@ -443,13 +443,15 @@ fn allowances_approve_increase_decrease_and_spend() {
     let carol_before = env.balance(CAROL);
     env.pool.transfer_from(ALICE, CAROL, eth(3)).unwrap();
     assert!(env.balance(CAROL) >= carol_before + eth(3));
-    assert_eq!(env.pool.allowance(ALICE, BOB), eth(1));
+    // The value of the shares moved (3 ETH and a rounding) came out of the allowance.
+    let left = env.pool.allowance(ALICE, BOB);
+    assert!(left <= eth(1) && eth(1) - left <= U256::from(1u8), "{left}");
     let err = env.assert_reverts_unchanged(|e| e.pool.transfer_from(ALICE, CAROL, eth(2)));
     assert_eq!(
         err,
         PoolError::ERC20InsufficientAllowance(ERC20InsufficientAllowance {
             spender: BOB,
-            allowance: eth(1),
+            allowance: left,
             needed: eth(2)
         })
     );
@@ -459,6 +461,41 @@ fn allowances_approve_increase_decrease_and_spend() {
     env.as_(BOB);
     env.pool.transfer_from(ALICE, CAROL, eth(1)).unwrap();
     assert_eq!(env.pool.allowance(ALICE, BOB), U256::MAX, "infinite allowance is not spent");
+}
+
+#[test]
+fn transfer_from_charges_the_allowance_the_value_it_moves() {
+    // At an awkward rate a transfer of `amount` moves shares worth a little more; the
+    // allowance pays for that, so repeated calls cannot move more than it in all.
+    let mut env = env_with_awkward_rate();
+    let amount = U256::from(1_000_000_007u64);
+    let (s, p) = (env.total_shares(), env.pool.get_total_pooled_ether());
+    let moved = mul_div_up(amount, s, p);
+    let value = mul_div_up(moved, p, s);
+    assert!(value > amount, "the rate makes this transfer move more than asked");
+    env.as_(ALICE);
+    env.pool.approve(BOB, eth(1)).unwrap();
+    env.as_(BOB);
+    env.pool.transfer_from(ALICE, CAROL, amount).unwrap();
+    assert_eq!(env.pool.allowance(ALICE, BOB), eth(1) - value);
+    // An allowance of exactly the amount still works, and is emptied.
+    env.as_(ALICE);
+    env.pool.approve(BOB, amount).unwrap();
+    env.as_(BOB);
+    env.pool.transfer_from(ALICE, CAROL, amount).unwrap();
+    assert_eq!(env.pool.allowance(ALICE, BOB), U256::ZERO);
+    // So draining an allowance in small steps moves at most it plus one rounding.
+    let allowance = U256::from(1_000_000u64);
+    env.as_(ALICE);
+    env.pool.approve(BOB, allowance).unwrap();
+    let (before, step) = (env.pool.shares_of(CAROL), U256::from(1_000u64));
+    env.as_(BOB);
+    while env.pool.allowance(ALICE, BOB) >= step {
+        env.pool.transfer_from(ALICE, CAROL, step).unwrap();
+    }
+    let taken = env.pool.get_pooled_eth_by_shares(env.pool.shares_of(CAROL) - before).unwrap();
+    let one_share = mul_div_up(U256::from(1u8), p, s);
+    assert!(taken <= allowance + one_share, "{taken} moved for an allowance of {allowance}");
 }
 
 #[test]

@@ -103,14 +103,40 @@ impl Allowances {
     /// # Events
     /// `Approval(owner, spender, remaining)` when the allowance changes.
     pub fn spend(&mut self, owner: Address, spender: Address, amount: U256) -> Result<(), Error> {
+        self.spend_within(owner, spender, amount, amount)
+    }
+
+    /// Spends `charge` of `spender`'s allowance over `owner` for an operation that needs at
+    /// least `needed` (at most `charge`) of it; an infinite allowance stays as it is. For a
+    /// token whose transfers move a little more than asked (shares rounded up): the
+    /// allowance pays for what actually moved, and an allowance of exactly `needed` still
+    /// works, emptied, so over any number of calls the spender moves at most the allowance
+    /// plus that one rounding.
+    ///
+    /// # Errors
+    /// * [`ERC20InsufficientAllowance`] (with `needed`) if the allowance is below `needed`.
+    ///
+    /// # Events
+    /// `Approval(owner, spender, remaining)` when the allowance changes.
+    pub fn spend_within(
+        &mut self,
+        owner: Address,
+        spender: Address,
+        needed: U256,
+        charge: U256,
+    ) -> Result<(), Error> {
         let current = self.allowance(owner, spender);
         if current == U256::MAX {
             return Ok(());
         }
-        let remaining = current.checked_sub(amount).ok_or(Error::InsufficientAllowance(
-            ERC20InsufficientAllowance { spender, allowance: current, needed: amount },
-        ))?;
-        self.set_allowance(owner, spender, remaining);
+        if current < needed {
+            return Err(Error::InsufficientAllowance(ERC20InsufficientAllowance {
+                spender,
+                allowance: current,
+                needed,
+            }));
+        }
+        self.set_allowance(owner, spender, current.saturating_sub(charge));
         Ok(())
     }
 

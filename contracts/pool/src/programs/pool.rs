@@ -164,11 +164,14 @@ impl Pool {
         Ok(true)
     }
 
-    /// Moves at least `amount` token units from `from` to `to`, spending `amount` of the
-    /// caller's allowance (an allowance of `type(uint256).max` is never spent).
+    /// Moves at least `amount` token units from `from` to `to`, spending the value actually
+    /// moved (the shares moved, valued rounded up) from the caller's allowance, which must be
+    /// at least `amount`; an allowance between the two is emptied, so a spender never moves
+    /// more than its allowance plus one rounding in all. An allowance of `type(uint256).max`
+    /// is never spent.
     ///
     /// # Errors
-    /// * `ERC20InsufficientAllowance`, then the errors of `transfer`.
+    /// * `ERC20InsufficientAllowance` below `amount`, then the errors of `transfer`.
     ///
     /// # Events
     /// `Transfer`, `TransferShares`; `Approval` with the remaining allowance when it changes.
@@ -180,7 +183,8 @@ impl Pool {
     ) -> Result<bool, PoolError> {
         self.non_reentrant()?;
         let spender = self.vm().msg_sender();
-        self.allowances.spend(from, spender, amount)?;
+        let moved = self.value_moved(amount)?;
+        self.allowances.spend_within(from, spender, amount, moved)?;
         self.transfer_amount(from, to, amount)?;
         Ok(true)
     }
