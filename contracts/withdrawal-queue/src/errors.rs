@@ -58,6 +58,9 @@ tidepool_common::solidity_errors! {
         InvalidHint(uint256 hint),
         /// A claim to the zero address.
         ZeroRecipient(),
+        /// `recipient` is the queue, the pool or the wrapped token: ETH claimed there would
+        /// be lost to the caller (kept, or staked for the queue).
+        InvalidRecipient(address recipient),
         /// `recipient` did not accept the `amount` wei of its claim.
         EtherSendFailed(address recipient, uint256 amount),
         /// `findCheckpointHints` needs the request ids in ascending order.

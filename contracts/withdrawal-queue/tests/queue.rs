@@ -809,6 +809,15 @@ fn claims_refuse_bad_input() {
         e.queue.claim_withdrawals_to(vec![one], vec![one], Address::ZERO)
     });
     assert_eq!(err, qerr(ZeroRecipient {}));
+    // ETH claimed to the queue, the pool (which would stake it for the queue) or the wrapped
+    // token (which would stake and wrap it for the queue) would be lost to the owner.
+    for recipient in [env.address(), POOL, WRAPPED] {
+        let err = env.reverts_unchanged(|e| {
+            e.as_(ALICE);
+            e.queue.claim_withdrawals_to(vec![one], vec![one], recipient)
+        });
+        assert_eq!(err, qerr(InvalidRecipient { recipient }));
+    }
     let err = env.reverts_unchanged(|e| {
         e.as_(ALICE);
         e.queue.claim_withdrawal(ids[2])

@@ -175,6 +175,11 @@ impl Wrapped {
         if shares.is_zero() || assets.is_zero() {
             return Err(ZeroAmount {}.into());
         }
+        // Pool tokens sent to this contract would back nobody's wrapped tokens, and the pool
+        // refuses transfers to itself: both are a receiver's mistake, refused before burning.
+        if receiver == self.vm().contract_address() || receiver == self.pool.get() {
+            return Err(ERC20InvalidReceiver { receiver }.into());
+        }
         let caller = self.vm().msg_sender();
         let balance = self.balances.get(owner);
         if shares > balance {

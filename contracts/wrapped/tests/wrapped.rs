@@ -397,6 +397,20 @@ fn withdrawing_for_another_owner_spends_its_allowance() {
 }
 
 #[test]
+fn withdrawing_to_the_wrapper_or_the_pool_is_refused_before_burning() {
+    let mut env = Env::new(u(E18), u(E18));
+    env.wrap(ALICE, u(100));
+    let this = env.vm.snapshot().contract_address;
+    env.as_(ALICE);
+    for receiver in [this, POOL] {
+        let refused = err(ERC20InvalidReceiver { receiver });
+        assert_eq!(env.wrapped.redeem(u(10), receiver, ALICE), Err(refused.clone()));
+        assert_eq!(env.wrapped.withdraw(u(10), receiver, ALICE), Err(refused));
+        assert_eq!(env.wrapped.balance_of(ALICE), u(100), "nothing burnt");
+    }
+}
+
+#[test]
 fn limits_follow_the_pool_switch() {
     let mut env = Env::new(u(3 * E18), u(2 * E18));
     env.wrap(ALICE, u(3 * E18));

@@ -229,8 +229,10 @@ impl WithdrawalQueue {
     /// * `recipient` - where the ETH goes.
     ///
     /// # Errors
-    /// * `ZeroRecipient`; `NotOwner` unless the caller owns every ticket (approved addresses
-    ///   and operators cannot redirect ETH); otherwise those of `claimWithdrawals`.
+    /// * `ZeroRecipient`; `InvalidRecipient` for the queue itself, the pool or the wrapped
+    ///   token (ETH sent there would be lost or staked for the queue, not the caller);
+    ///   `NotOwner` unless the caller owns every ticket (approved addresses and operators
+    ///   cannot redirect ETH); otherwise those of `claimWithdrawals`.
     ///
     /// # Events
     /// Per request `WithdrawalClaimed(id, caller, recipient, amount)` and
@@ -243,6 +245,10 @@ impl WithdrawalQueue {
     ) -> Result<(), QueueError> {
         if recipient.is_zero() {
             return Err(ZeroRecipient {}.into());
+        }
+        let sinks = [self.vm().contract_address(), self.pool.get(), self.wrapped.get()];
+        if sinks.contains(&recipient) {
+            return Err(InvalidRecipient { recipient }.into());
         }
         if request_ids.len() != hints.len() {
             return Err(length_mismatch(request_ids.len(), hints.len()));

@@ -373,8 +373,10 @@ impl Wrapped {
     /// tokens. Returns the wrapped tokens burnt.
     ///
     /// # Errors
-    /// * `ZeroAmount`; `ERC20InsufficientAllowance`; `ERC20InsufficientBalance`; the pool's
-    ///   errors for the transfer (`ERC20InvalidReceiver`, `ProtocolStopped`).
+    /// * `ZeroAmount`; `ERC20InvalidReceiver` for the wrapper itself or the pool (pool
+    ///   tokens sent there would be lost); `ERC20InsufficientAllowance`;
+    ///   `ERC20InsufficientBalance`; the pool's errors for the transfer
+    ///   (`ERC20InvalidReceiver` for zero, `ProtocolStopped`).
     ///
     /// # Events
     /// `Approval` (allowance spent), `Transfer(owner, 0, shares)`, `Withdraw(caller,
