@@ -301,11 +301,11 @@ impl Oracle {
             )
             .map_err(OracleError::from)?;
         }
-        // The pool's own rule from the same cap and pre-report totals, so its capped result
-        // always passes; consensus-layer growth alone may exceed the cap (see
+        // The pool's own rule from the pool's own cap and the pre-report totals, so its
+        // capped result always passes; consensus-layer growth alone may exceed the cap (see
         // `check_positive_rebase`).
-        let limiter = RebaseLimiter::new(limits.max_positive_token_rebase, pre_pooled, pre_shares)
-            .map_err(OracleError::from)?;
+        let cap = self.pool_max_positive_rebase()?;
+        let limiter = RebaseLimiter::new(cap, pre_pooled, pre_shares).map_err(OracleError::from)?;
         oracle::check_positive_rebase(
             &limiter,
             ether,
