@@ -14,7 +14,6 @@ interface IOracle {
         uint256 oneOffCLBalanceDecreaseBPLimit;
         uint256 appearedValidatorsPerDayLimit;
         uint256 simulatedShareRateDeviationBPLimit;
-        uint256 maxPositiveTokenRebase;
         uint256 minReportInterval;
     }
     struct ReportData {
@@ -82,7 +81,7 @@ interface IOracle {
     event Initialized(address indexed deployer);
     event MemberAdded(address indexed member, uint256 newTotalMembers, uint256 newQuorum);
     event MemberRemoved(address indexed member, uint256 newTotalMembers, uint256 newQuorum);
-    event OracleReportLimitsSet(uint256 annualBalanceIncreaseBPLimit, uint256 oneOffCLBalanceDecreaseBPLimit, uint256 appearedValidatorsPerDayLimit, uint256 simulatedShareRateDeviationBPLimit, uint256 maxPositiveTokenRebase, uint256 minReportInterval);
+    event OracleReportLimitsSet(uint256 annualBalanceIncreaseBPLimit, uint256 oneOffCLBalanceDecreaseBPLimit, uint256 appearedValidatorsPerDayLimit, uint256 simulatedShareRateDeviationBPLimit, uint256 minReportInterval);
     event QuorumSet(uint256 newQuorum, uint256 totalMembers, uint256 prevQuorum);
     event ReportAccepted(uint256 indexed refSlot, bytes32 indexed reportHash, address[] signers);
     event RoleAdminChanged(bytes32 indexed role, bytes32 indexed previousAdminRole, bytes32 indexed newAdminRole);

@@ -94,8 +94,10 @@ tidepool_common::solidity_errors! {
         /// The simulated share rate is further from the rate the report produced than
         /// `simulatedShareRateDeviationBPLimit` allows.
         IncorrectSimulatedShareRate(uint256 simulatedShareRate, uint256 actualShareRate),
-        /// The share rate rose above what `maxPositiveTokenRebase` allows in one report and above
-        /// what the consensus-layer growth alone would give; `maxShareRate` is the larger bound.
+        /// The share rate rose above what the pool's positive-rebase cap (its
+        /// `getMaxPositiveRebase`) allows in one report and above what the consensus-layer
+        /// growth alone would give; `maxShareRate` is the larger bound, rounded down, and
+        /// `postShareRate` the rate the report produced, rounded up.
         IncorrectPositiveTokenRebase(uint256 postShareRate, uint256 maxShareRate),
         /// An arithmetic step on the report's values overflowed or divided by zero.
         ArithmeticFailed(),

@@ -59,6 +59,16 @@
 //! share rate after the report), so they are checked right after the pool's call: a failure
 //! reverts the whole transaction, the pool's changes included, so nothing moves then either.
 //!
+//! One of those two, the positive-rebase cap, is the pool's setting, not the oracle's: the
+//! pool smooths each report down to it (vault pulls, share burns), and the oracle reads it from
+//! the pool at each report (`getMaxPositiveRebase`, one setting with one role, the pool's
+//! `FEE_MANAGER_ROLE`) and checks the report with the pool's own rule
+//! (`tidepool_math::oracle::check_positive_rebase`, the limiter's ceiling compared exactly).
+//! So the two can never disagree: with a copy here, a cap lowered on one side only made every
+//! report with rewards fail, and rounding made the oracle refuse the pool's own result by one
+//! unit about once in 8,000 reports without a fee. What the check still catches is a pool
+//! that exceeds its own cap (beyond consensus-layer growth, which cannot be held back).
+//!
 //! # Bunker mode
 //! When the committee flags the report as bunker mode (losses are still unfolding, e.g. a
 //! mass slashing whose penalties are not all applied), withdrawals are finalised at
@@ -175,8 +185,6 @@ sol! {
         uint256 appearedValidatorsPerDayLimit;
         /// Largest gap between the simulated and the actual share rate, bp of the actual.
         uint256 simulatedShareRateDeviationBPLimit;
-        /// Largest share-rate rise in one report, 1e9 = 100%.
-        uint256 maxPositiveTokenRebase;
         /// Fewest seconds between the reference slots of two applied reports.
         uint256 minReportInterval;
     }
@@ -184,15 +192,14 @@ sol! {
 }
 
 impl OracleReportLimits {
-    /// The six limits in declaration order: what `store_limits` takes and what
+    /// The five limits in declaration order: what `store_limits` takes and what
     /// `OracleReportLimitsSet` logs.
-    pub fn to_array(&self) -> [U256; 6] {
+    pub fn to_array(&self) -> [U256; 5] {
         [
             self.annualBalanceIncreaseBPLimit,
             self.oneOffCLBalanceDecreaseBPLimit,
             self.appearedValidatorsPerDayLimit,
             self.simulatedShareRateDeviationBPLimit,
-            self.maxPositiveTokenRebase,
             self.minReportInterval,
         ]
     }
@@ -215,7 +222,6 @@ tidepool_common::solidity_events! {
         uint256 oneOffCLBalanceDecreaseBPLimit,
         uint256 appearedValidatorsPerDayLimit,
         uint256 simulatedShareRateDeviationBPLimit,
-        uint256 maxPositiveTokenRebase,
         uint256 minReportInterval
     );
     /// The report for `refSlot`, EIP-712 digest `reportHash`, was applied with the
@@ -270,7 +276,9 @@ pub struct Oracle {
     pub(crate) share_rate_deviation_bp: StorageU16,
     pub(crate) appeared_per_day: StorageU32,
     pub(crate) min_report_interval: StorageU32,
-    pub(crate) max_positive_rebase: StorageU64,
+    // The positive-rebase cap that followed here is the pool's alone now (see "Sanity
+    // limits" above); dropping it moves no later field, as `pool` starts the next slot
+    // either way.
     /// The pool, and what it pays from and finalises into (read from it once: the pool
     /// cannot change them).
     pub(crate) pool: StorageAddress,
@@ -364,16 +372,15 @@ impl Oracle {
             one_off_cl_balance_decrease_bp_limit: self.one_off_decrease_bp.get().to(),
             appeared_validators_per_day_limit: self.appeared_per_day.get().to(),
             simulated_share_rate_deviation_bp_limit: self.share_rate_deviation_bp.get().to(),
-            max_positive_token_rebase: self.max_positive_rebase.get().to(),
             min_report_interval: self.min_report_interval.get().to(),
         }
     }
 
     /// Checks `values` (in `OracleReportLimits` order) against [`Limits::MAX`], stores and
     /// logs them.
-    pub fn store_limits(&mut self, values: [U256; 6]) -> Result<(), OracleError> {
+    pub fn store_limits(&mut self, values: [U256; 5]) -> Result<(), OracleError> {
         let max = Limits::MAX.to_array();
-        let mut v = [0u64; 6];
+        let mut v = [0u64; 5];
         for (i, value) in values.iter().enumerate() {
             if *value > U256::from(max[i]) {
                 return Err(IncorrectLimitValue {
@@ -397,7 +404,6 @@ impl Oracle {
             .set(alloy_primitives::Uint::from(v.appeared_validators_per_day_limit as u32));
         self.share_rate_deviation_bp
             .set(alloy_primitives::Uint::from(v.simulated_share_rate_deviation_bp_limit as u16));
-        self.max_positive_rebase.set(U64::from(v.max_positive_token_rebase));
         self.min_report_interval.set(alloy_primitives::Uint::from(v.min_report_interval as u32));
         emit(self.vm(), &[OracleReportLimitsSet::SIGNATURE_HASH], &values.map(|x| x.word()));
         Ok(())

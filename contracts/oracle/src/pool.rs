@@ -128,6 +128,13 @@ impl Oracle {
         Ok((pooled, shares))
     }
 
+    /// The pool's positive-rebase cap (1e9 = 100%): the one setting both the pool's smoothing
+    /// and the oracle's check use. A value beyond 64 bits is no answer of the pool's.
+    pub(crate) fn pool_max_positive_rebase(&self) -> Result<u64, Revert> {
+        let [cap] = self.view::<1>(self.pool.get(), &IPool::getMaxPositiveRebaseCall::SELECTOR)?;
+        u64::try_from(cap).map_err(|_| OracleError::from(PoolAnswerMalformed {}).into())
+    }
+
     pub(crate) fn pool_shares_pending_burn(&self) -> Result<U256, Revert> {
         let [pending] =
             self.view::<1>(self.pool.get(), &IPool::getSharesPendingBurnCall::SELECTOR)?;

@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use stylus_sdk::prelude::*;
 use tidepool_common::{eip712, signature};
-use tidepool_math::{oracle, oracle_report, queue::share_rate};
+use tidepool_math::{oracle, oracle_report, queue::share_rate, rebase_limit::RebaseLimiter};
 
 use crate::{
     errors::*, pool::PoolReport, ExitReport, Oracle, ReportData, Revert, NAME, U64, VERSION,
@@ -287,8 +287,10 @@ impl Oracle {
         } else {
             U256::ZERO
         };
-        let actual_rate = oracle::rate_before_finalization(post_pooled, post_shares, locked, burnt)
-            .map_err(OracleError::from)?;
+        let (ether, shares) =
+            oracle::totals_before_finalization(post_pooled, post_shares, locked, burnt)
+                .map_err(OracleError::from)?;
+        let actual_rate = share_rate(ether, shares).map_err(OracleError::from)?;
         // As Lido, the simulated rate matters only when it is used: for finalisation.
         if finalizing {
             oracle::check_share_rate(
@@ -299,18 +301,16 @@ impl Oracle {
             )
             .map_err(OracleError::from)?;
         }
-        // Consensus-layer growth alone may exceed the cap (see `check_positive_rebase`).
-        let cl_rate = || {
-            let pooled = pre_pooled
-                .checked_add(cl_balance.saturating_sub(principal))
-                .ok_or(tidepool_math::MathError::Overflow)?;
-            share_rate(pooled, pre_shares)
-        };
+        // The pool's own rule from the pool's own cap and the pre-report totals, so its
+        // capped result always passes; consensus-layer growth alone may exceed the cap (see
+        // `check_positive_rebase`).
+        let cap = self.pool_max_positive_rebase()?;
+        let limiter = RebaseLimiter::new(cap, pre_pooled, pre_shares).map_err(OracleError::from)?;
         oracle::check_positive_rebase(
-            pre_rate,
-            actual_rate,
-            limits.max_positive_token_rebase,
-            cl_rate,
+            &limiter,
+            ether,
+            shares,
+            cl_balance.saturating_sub(principal),
         )
         .map_err(OracleError::from)?;
         Ok(())

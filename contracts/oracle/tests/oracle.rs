@@ -655,9 +655,6 @@ fn limits_are_validated_and_logged() {
         .into())
     );
     limits.simulatedShareRateDeviationBPLimit = U256::from(10_000);
-    limits.maxPositiveTokenRebase = U256::from(1_000_000_001u64);
-    assert!(oracle_admin.set_oracle_report_limits(limits.clone()).is_err());
-    limits.maxPositiveTokenRebase = U256::from(1_000_000_000u64);
     env.vm.clear_mocks();
     oracle_admin.set_oracle_report_limits(limits.clone()).expect("at the maxima");
     assert_eq!(oracle_admin.get_oracle_report_limits(), limits);
@@ -665,43 +662,50 @@ fn limits_are_validated_and_logged() {
 }
 
 #[test]
-fn positive_rebase_beyond_the_limit_reverts_the_whole_report() {
-    let mut env = Env::new(5, 3);
-    // The pool smooths to 100%, so only the oracle's limit (0.01%) stands in the way.
-    env.pool_vm.set_sender(ADMIN);
-    env.pool_admin.grant_role(pool_roles::FEE_MANAGER_ROLE, ADMIN).expect("grant");
-    env.pool_admin.set_max_positive_rebase(1_000_000_000).expect("loose pool cap");
-    env.set_limits(|l| l.maxPositiveTokenRebase = U256::from(100_000u64));
+fn positive_rebase_beyond_the_pools_cap_reverts_the_whole_report() {
+    // The oracle checks the report against the cap the pool states (`getMaxPositiveRebase`),
+    // by the pool's own rule. The real pool never exceeds its cap, so a pool that does is
+    // played here: it smooths to its stored 0.075% but tells the oracle 0.01%.
+    let env = Env::new(5, 3);
+    let pool_vm = env.pool_vm.clone();
+    let stated = std::rc::Rc::new(std::cell::Cell::new(100_000u64));
+    let answer = stated.clone();
+    env.vm.on_call(pool_address(), move |call| {
+        if call.calldata[..] == tidepool_interfaces::IPool::getMaxPositiveRebaseCall::SELECTOR {
+            return Ok(U256::from(answer.get()).to_be_bytes::<32>().to_vec());
+        }
+        pool_vm.route_call::<tidepool_pool::Pool>(call)
+    });
     // 0.05 ether of execution-layer rewards on ~321 ether: about 1.5 bp, net of the fee.
     let el = eth(5) / U256::from(100);
     env.fund_vaults(U256::ZERO, el);
     let mut data = env.report(320_000_000_000);
     data.elRewardsVaultBalance = el;
-    let pre_rate =
-        tidepool_math::queue::share_rate(env.total_pooled(), env.total_shares()).expect("rate");
+    let (pooled, shares) = (env.total_pooled(), env.total_shares());
     let err = env.submit(&data, env.quorum_signatures(3, &data)).expect_err("too much");
     let decoded = IncorrectPositiveTokenRebase::abi_decode(&err).expect("rebase error");
-    assert_eq!(
-        decoded.maxShareRate,
-        pre_rate + pre_rate * U256::from(100_000u64) / U256::from(1_000_000_000u64)
-    );
+    let ceiling =
+        tidepool_math::rebase_limit::RebaseLimiter::new(100_000, pooled, shares).expect("ok");
+    let max_rate =
+        tidepool_math::queue::share_rate(ceiling.max_total_pooled, shares).expect("rate");
+    assert_eq!(decoded.maxShareRate, max_rate);
     assert!(decoded.postShareRate > decoded.maxShareRate);
     // Nothing moved: neither the oracle's frame nor the pool's balance.
     assert_eq!(env.admin.get_last_processing_ref_slot(), 0);
     assert_eq!(env.beacon_stat().1, U256::ZERO);
-    // At exactly the post-report rate the limit accepts.
-    let allowed = (decoded.postShareRate - pre_rate) * U256::from(1_000_000_000u64) / pre_rate
-        + U256::from(1);
-    env.set_limits(|l| l.maxPositiveTokenRebase = allowed);
-    env.submit(&data, env.quorum_signatures(3, &data)).expect("within the limit");
+    // Stating the cap it applies, the same report passes.
+    stated.set(tidepool_pool::DEFAULT_MAX_POSITIVE_REBASE);
+    env.submit(&data, env.quorum_signatures(3, &data)).expect("within the pool's cap");
 }
 
 #[test]
 fn consensus_layer_growth_beyond_the_limit_is_accepted() {
     // Growth the pool cannot smooth (the consensus layer's) never stalls the oracle: after
     // missed frames a report carries all of it, bounded by the annual-increase limit instead.
-    let env = Env::new(5, 3);
-    env.set_limits(|l| l.maxPositiveTokenRebase = U256::from(100_000u64)); // 0.01%
+    let mut env = Env::new(5, 3);
+    env.pool_vm.set_sender(ADMIN);
+    env.pool_admin.grant_role(pool_roles::FEE_MANAGER_ROLE, ADMIN).expect("grant");
+    env.pool_admin.set_max_positive_rebase(100_000).expect("0.01%");
     let pre_rate =
         tidepool_math::queue::share_rate(env.total_pooled(), env.total_shares()).expect("rate");
     let data = env.report(320_050_000_000); // about 1.5 bp

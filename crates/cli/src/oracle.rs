@@ -286,8 +286,9 @@ async fn status(chain: &ChainArgs) -> Result<()> {
         println!("    {m}");
     }
     let l = &s.limits;
-    println!("  limits: CL increase {} bp/year, CL decrease {} bp, {} validators/day, share-rate deviation {} bp, positive rebase {} (1e9 = 100%), minimum interval {} s",
+    println!("  limits: CL increase {} bp/year, CL decrease {} bp, {} validators/day, share-rate deviation {} bp, minimum interval {} s",
         l.annualBalanceIncreaseBPLimit, l.oneOffCLBalanceDecreaseBPLimit, l.appearedValidatorsPerDayLimit,
-        l.simulatedShareRateDeviationBPLimit, l.maxPositiveTokenRebase, l.minReportInterval);
+        l.simulatedShareRateDeviationBPLimit, l.minReportInterval);
+    println!("  positive-rebase cap (the pool's): {} (1e9 = 100%)", s.max_positive_rebase);
     Ok(())
 }

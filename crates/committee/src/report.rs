@@ -511,6 +511,9 @@ pub struct Status {
     pub quorum: u64,
     /// The sanity limits.
     pub limits: IOracle::OracleReportLimits,
+    /// The pool's positive-rebase cap (1e9 = 100%), which reports are smoothed to and checked
+    /// against: the pool's setting, not one of the oracle's limits.
+    pub max_positive_rebase: u64,
 }
 
 /// Reads the oracle's state.
@@ -531,6 +534,9 @@ pub async fn status(client: &Client, d: &Deployment) -> Result<Status, Committee
         members: client.view(oracle, IOracle::getMembersCall {}).await?,
         quorum: client.view(oracle, IOracle::getQuorumCall {}).await?,
         limits: client.view(oracle, IOracle::getOracleReportLimitsCall {}).await?,
+        max_positive_rebase: client
+            .view(d.contracts.pool.address, IPool::getMaxPositiveRebaseCall {})
+            .await?,
     })
 }
 

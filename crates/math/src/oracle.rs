@@ -10,7 +10,11 @@
 
 use alloy_primitives::U256;
 
-use crate::{mul_div, MathError, BASIS_POINTS, LIMITER_PRECISION, SHARE_RATE_PRECISION};
+use crate::{
+    mul_div, mul_div_up,
+    rebase_limit::{within_ceiling, RebaseLimiter},
+    MathError, BASIS_POINTS, SHARE_RATE_PRECISION,
+};
 
 /// Seconds in a day, the unit of the appeared-validators limit.
 pub const SECONDS_PER_DAY: u64 = 86_400;
@@ -261,43 +265,73 @@ pub fn check_share_rate(
     at_most(deviation, max, |_, _| Breach::ShareRate { simulated, actual })
 }
 
-/// Checks that the share rate rose by at most `max_positive_rebase` (1e9 = 100%) of
-/// `pre_rate`, or by no more than the consensus layer's own growth did:
-/// `post_rate <= max(pre_rate + floor(pre_rate * max_positive_rebase / 1e9), cl_rate)`.
+/// Checks that the report kept the share rate under the pool's positive-rebase cap by the
+/// pool's own rule, or rose by no more than the consensus layer's own growth explains.
 ///
-/// `cl_rate` gives the rate the consensus-layer balance change alone produces (before fees);
-/// it is asked for only when the cap is exceeded, as it costs a wide division. The pool
-/// smooths withdrawals, execution-layer rewards and share burns down to its cap, but it
-/// cannot hold back consensus-layer growth, which the annual-increase limit bounds instead.
+/// `limiter` is [`RebaseLimiter::new`] from the pool's cap (the one setting, read from the
+/// pool) and the pre-report totals: the very ceiling the pool capped the report to.
+/// `post_pooled` and `post_shares` are the totals before withdrawal finalisation (see
+/// [`totals_before_finalization`]). The report passes when [`RebaseLimiter::allows`] them,
+/// that is `post_pooled / post_shares <= max_total_pooled / pre_shares` exactly, which the
+/// limiter guarantees for everything it let through: the oracle can never refuse the pool's
+/// own result over rounding. It used to compare rates rounded to 1e-27 with a cap computed from
+/// the rounded pre-report rate, which fell one unit short about once in 8,000 reports without
+/// a fee.
+///
+/// Otherwise it passes if `post_pooled / post_shares <= (pre_pooled + cl_increase) /
+/// pre_shares`, `cl_increase` being the consensus-layer balance's growth over its principal:
+/// the pool smooths withdrawals, execution-layer rewards and share burns down to its cap, but
+/// it cannot hold back consensus-layer growth, which the annual-increase limit bounds instead.
 /// Refusing that growth would stall the oracle for good after a few missed frames (each later
 /// report carries all the growth since the last one), so only growth beyond both bounds, which
 /// the pool's smoothing should have prevented, is a breach.
 ///
 /// # Errors
-/// [`Breach::PositiveRebase`] (with the larger bound as `max_rate`), or [`Breach::Math`] on
-/// overflow or from `cl_rate`.
+/// [`Breach::PositiveRebase`] with the post-report rate rounded up and the larger bound as a
+/// rate rounded down (so the one is always above the other), or [`Breach::Math`] if
+/// `pre_pooled + cl_increase` overflows.
 pub fn check_positive_rebase(
-    pre_rate: U256,
-    post_rate: U256,
-    max_positive_rebase: u64,
-    cl_rate: impl FnOnce() -> Result<U256, MathError>,
+    limiter: &RebaseLimiter,
+    post_pooled: U256,
+    post_shares: U256,
+    cl_increase: U256,
 ) -> Result<(), Breach> {
-    let allowed =
-        mul_div(pre_rate, U256::from(max_positive_rebase), U256::from(LIMITER_PRECISION))?;
-    let capped = pre_rate.checked_add(allowed).ok_or(MathError::Overflow)?;
-    if post_rate <= capped {
+    if limiter.allows(post_pooled, post_shares) {
         return Ok(());
     }
-    let max_rate = capped.max(cl_rate()?);
-    at_most(post_rate, max_rate, |post_rate, max_rate| Breach::PositiveRebase {
-        post_rate,
-        max_rate,
+    let cl_ceiling =
+        limiter.pre_total_pooled.checked_add(cl_increase).ok_or(MathError::Overflow)?;
+    let ceiling = limiter.max_total_pooled.max(cl_ceiling);
+    if within_ceiling(ceiling, limiter.pre_total_shares, post_pooled, post_shares) {
+        return Ok(());
+    }
+    // Only for the error's data: rates beyond 256 bits (or of no shares) saturate.
+    Err(Breach::PositiveRebase {
+        post_rate: mul_div_up(post_pooled, SHARE_RATE_PRECISION, post_shares).unwrap_or(U256::MAX),
+        max_rate: mul_div(ceiling, SHARE_RATE_PRECISION, limiter.pre_total_shares)
+            .unwrap_or(U256::MAX),
     })
 }
 
-/// The share rate (1e27) a report produced before its withdrawal finalisation: the ether
-/// locked for finalised requests added back to the pool, the shares burnt for them added back
-/// to the total, so requests finalised at a discount do not count as a rate rise.
+/// The totals a report produced before its withdrawal finalisation, `(ether, shares)`: the
+/// ether locked for finalised requests added back to the pool, the shares burnt for them added
+/// back to the total, so requests finalised at a discount do not count as a rate rise.
+///
+/// # Errors
+/// [`MathError::Overflow`].
+pub fn totals_before_finalization(
+    post_pooled: U256,
+    post_shares: U256,
+    ether_locked: U256,
+    shares_burnt: U256,
+) -> Result<(U256, U256), MathError> {
+    let ether = post_pooled.checked_add(ether_locked).ok_or(MathError::Overflow)?;
+    let shares = post_shares.checked_add(shares_burnt).ok_or(MathError::Overflow)?;
+    Ok((ether, shares))
+}
+
+/// The share rate (1e27) a report produced before its withdrawal finalisation, from
+/// [`totals_before_finalization`].
 ///
 /// # Errors
 /// [`MathError::Overflow`] or [`MathError::DivisionByZero`] (no shares at all).
@@ -307,8 +341,8 @@ pub fn rate_before_finalization(
     ether_locked: U256,
     shares_burnt: U256,
 ) -> Result<U256, MathError> {
-    let ether = post_pooled.checked_add(ether_locked).ok_or(MathError::Overflow)?;
-    let shares = post_shares.checked_add(shares_burnt).ok_or(MathError::Overflow)?;
+    let (ether, shares) =
+        totals_before_finalization(post_pooled, post_shares, ether_locked, shares_burnt)?;
     mul_div(ether, SHARE_RATE_PRECISION, shares)
 }
 
@@ -325,7 +359,8 @@ mod tests {
         assert!(chain.frames_fit_interval(225, 0));
         assert_eq!(chain.frame_seconds(u64::MAX), u64::MAX);
     }
-    use crate::test_util::{amount, u, wide};
+    use crate::test_util::{amount, nonzero_amount, u, wide};
+    use crate::{fee, LIMITER_PRECISION};
     use alloy_primitives::U512;
     use proptest::prelude::*;
 
@@ -386,6 +421,69 @@ mod tests {
     }
 
     #[test]
+    fn positive_rebase_known_answers() {
+        // 0.075% on 1000 ether backing 1000 ether of shares: 1000.75 ether, exactly.
+        let limiter = RebaseLimiter::new(750_000, u(1_000 * ETHER), u(1_000 * ETHER)).expect("ok");
+        let max = u(1_000_750 * ETHER / 1_000);
+        let shares = u(1_000 * ETHER);
+        assert_eq!(check_positive_rebase(&limiter, max, shares, U256::ZERO), Ok(()));
+        let rate = SHARE_RATE_PRECISION * max / shares;
+        assert_eq!(
+            check_positive_rebase(&limiter, max + u(1), shares, U256::ZERO),
+            // One wei on 1000 ether of shares is 1e6 units of 1e-27.
+            Err(Breach::PositiveRebase { post_rate: rate + u(1_000_000), max_rate: rate })
+        );
+        // Fewer shares for the same ether is a rise too; more shares a fall.
+        // The post rate is rounded up in the error, the bound down: 1000.75 ether on one wei
+        // less of shares is 1.00075 plus 1.00075e-21, 1,000,750.75... units above the bound.
+        assert_eq!(
+            check_positive_rebase(&limiter, max, shares - u(1), U256::ZERO),
+            Err(Breach::PositiveRebase { post_rate: rate + u(1_000_751), max_rate: rate })
+        );
+        assert_eq!(check_positive_rebase(&limiter, max + u(1), shares + u(1), U256::ZERO), Ok(()));
+        // Consensus-layer growth beyond the cap explains a rise up to it, not beyond.
+        let cl = u(ETHER);
+        assert_eq!(check_positive_rebase(&limiter, u(1_001 * ETHER), shares, cl), Ok(()));
+        assert!(check_positive_rebase(&limiter, u(1_001 * ETHER) + u(1), shares, cl).is_err());
+        // An empty pool has no rate to protect.
+        let empty = RebaseLimiter::new(1, U256::ZERO, U256::ZERO).expect("ok");
+        assert_eq!(check_positive_rebase(&empty, U256::MAX, u(1), U256::ZERO), Ok(()));
+        assert_eq!(totals_before_finalization(u(90), u(80), u(10), u(20)), Ok((u(100), u(100))));
+        assert_eq!(
+            totals_before_finalization(U256::MAX, u(80), u(1), u(20)),
+            Err(MathError::Overflow)
+        );
+    }
+
+    /// Issue 19, item 3: S0 = 1000 ether + 1 wei, P0 = S0 + 1,333,003,999 wei, no fee. The pool
+    /// fills its cap exactly; the rate that leaves is one unit (1e-27) above the old bound
+    /// `floor(P0 / S0) * (1 + R)`, so the oracle refused the pool's own result, with or
+    /// without burning (a burn-only report ends at the same ceiling).
+    #[test]
+    fn the_pools_capped_result_is_accepted_at_the_rounding_edge() {
+        let s0 = u(1_000 * ETHER + 1);
+        let p0 = s0 + u(1_333_003_999);
+        let mut limiter = RebaseLimiter::new(750_000, p0, s0).expect("ok");
+        let room = limiter.max_total_pooled - p0;
+        assert_eq!(limiter.increase_ether(u(ETHER)), Ok(room));
+        let post = limiter.current_total_pooled;
+        // The old rule's bound, for the record: one unit below the rate the pool produced.
+        let pre_rate = mul_div(p0, SHARE_RATE_PRECISION, s0).expect("rate");
+        let old_bound = pre_rate + pre_rate * u(750_000) / u(1_000_000_000);
+        assert_eq!(mul_div(post, SHARE_RATE_PRECISION, s0), Ok(old_bound + u(1)));
+        assert_eq!(check_positive_rebase(&limiter, post, s0, U256::ZERO), Ok(()));
+
+        // Burn-only: ether is taken out (a loss), and shares pending burn go as far as the cap.
+        let mut burning = RebaseLimiter::new(750_000, p0, s0).expect("ok");
+        burning.decrease_ether(u(ETHER / 1_000)).expect("enough");
+        let burnt = burning.shares_to_burn_limit().expect("ok");
+        let (pooled, shares) = (burning.current_total_pooled, s0 - burnt);
+        assert_eq!(check_positive_rebase(&burning, pooled, shares, U256::ZERO), Ok(()));
+        // And not one share more.
+        assert!(check_positive_rebase(&burning, pooled, shares - u(1), U256::ZERO).is_err());
+    }
+
+    #[test]
     fn the_withdrawal_vault_offsets_losses_but_never_counts_as_consensus_layer_growth() {
         let principal = u(1_000 * ETHER);
         let day: u64 = 86_400;
@@ -419,13 +517,6 @@ mod tests {
         assert!(check_share_rate(rate - half_percent - u(1), rate, 50, false).is_err());
         assert_eq!(check_share_rate(U256::ZERO, rate, 50, true), Ok(()));
         assert!(check_share_rate(rate + half_percent + u(1), rate, 50, true).is_err());
-        let cap = rate * u(750_000) / u(1_000_000_000);
-        assert_eq!(check_positive_rebase(rate, rate + cap, 750_000, || Ok(rate)), Ok(()));
-        assert_eq!(
-            check_positive_rebase(rate, rate + cap + u(1), 750_000, || Ok(rate)),
-            Err(Breach::PositiveRebase { post_rate: rate + cap + u(1), max_rate: rate + cap })
-        );
-        assert_eq!(check_positive_rebase(rate, U256::ZERO, 0, || Ok(U256::ZERO)), Ok(()));
         assert_eq!(rate_before_finalization(u(90), u(90), u(10), u(10)), Ok(SHARE_RATE_PRECISION));
         assert_eq!(
             rate_before_finalization(U256::ZERO, U256::ZERO, U256::ZERO, U256::ZERO),
@@ -526,32 +617,28 @@ mod tests {
             }
         }
 
-        /// The positive-rebase limit is exact at its boundary.
+        /// The positive-rebase rule is exact at its boundary: the most ether `post_shares` may
+        /// carry is `floor(max_total_pooled * post_shares / pre_shares)`, without consensus-layer
+        /// growth, or with it `pre_pooled + cl_increase` in place of the ceiling when larger.
         #[test]
         fn positive_rebase_rejects_just_beyond_and_accepts_at_the_boundary(
-            pre in amount(), limit in 0u64..=LIMITER_PRECISION,
+            pre in nonzero_amount(), pre_shares in nonzero_amount(),
+            post_shares in nonzero_amount(), limit in 1u64..=LIMITER_PRECISION,
+            cl_increase in amount(),
         ) {
-            let allowed =
-                U256::from(wide(pre) * U512::from(limit) / U512::from(LIMITER_PRECISION));
-            prop_assert_eq!(check_positive_rebase(pre, pre + allowed, limit, || Ok(pre)), Ok(()));
-            prop_assert_eq!(check_positive_rebase(pre, pre, limit, || Ok(pre)), Ok(()));
-            prop_assert!(check_positive_rebase(pre, pre + allowed + u(1), limit, || Ok(pre)).is_err());
-        }
-
-        /// Consensus-layer growth beyond the cap passes, exactly up to that growth: the cap
-        /// never stalls reports, and the smoothed parts still cannot add to it.
-        #[test]
-        fn consensus_layer_growth_beyond_the_cap_is_accepted_exactly(
-            pre in amount(), limit in 0u64..=LIMITER_PRECISION, extra in amount(),
-        ) {
-            let allowed =
-                U256::from(wide(pre) * U512::from(limit) / U512::from(LIMITER_PRECISION));
-            let cl_rate = pre + allowed + extra;
-            prop_assert_eq!(check_positive_rebase(pre, cl_rate, limit, || Ok(cl_rate)), Ok(()));
-            prop_assert_eq!(
-                check_positive_rebase(pre, cl_rate + u(1), limit, || Ok(cl_rate)),
-                Err(Breach::PositiveRebase { post_rate: cl_rate + u(1), max_rate: cl_rate })
+            let limiter = RebaseLimiter::new(limit, pre, pre_shares)?;
+            let ceiling = limiter.max_total_pooled.max(pre + cl_increase);
+            let most = wide(ceiling) * wide(post_shares) / wide(pre_shares);
+            prop_assume!(most < wide(U256::MAX));
+            let most = U256::from(most);
+            let at = check_positive_rebase(&limiter, most, post_shares, cl_increase);
+            prop_assert_eq!(at, Ok(()));
+            let over = check_positive_rebase(&limiter, most + u(1), post_shares, cl_increase);
+            let refused = matches!(
+                over,
+                Err(Breach::PositiveRebase { post_rate, max_rate }) if post_rate > max_rate
             );
+            prop_assert!(refused, "{:?}", over);
         }
 
         /// Frames tile time: every timestamp after the initial epoch lies in a frame whose
@@ -568,6 +655,164 @@ mod tests {
             let slot = chain.slot_at(t).expect("after genesis");
             prop_assert!(frame.ref_slot < slot && slot <= frame.deadline_slot);
             prop_assert_eq!(frame.deadline_slot - frame.ref_slot, epf * spe);
+        }
+    }
+
+    /// Which kind of report the pool applies in
+    /// [`the_oracle_accepts_whatever_the_pools_limiter_produces`].
+    #[derive(Clone, Copy, Debug)]
+    enum Kind {
+        /// Rewards and no fee: every wei of rewards raises the rate.
+        NoFee,
+        /// Shares pending burn from earlier reports and nothing finalised: the oracle sees the
+        /// burn itself.
+        BurnOnly,
+        /// A fee, and withdrawal finalisation (whose ether and shares the oracle adds back).
+        FeeAndFinalization,
+    }
+
+    /// A pool state and report: pre-report totals, the cap, the consensus-layer principal and
+    /// balance, the vaults, what finalisation locks and burns, shares pending burn, the fee.
+    #[derive(Clone, Debug)]
+    struct Case {
+        kind: Kind,
+        pre_pooled: U256,
+        pre_shares: U256,
+        limit: u64,
+        principal: U256,
+        cl_balance: U256,
+        vaults: (U256, U256),
+        locked: U256,
+        to_burn: U256,
+        pending: U256,
+        fee_bp: u16,
+    }
+
+    /// Amounts up to 2^100 (far beyond all the ether there is), small ones often, so that
+    /// vault balances often exceed the room under the ceiling and the pool fills it exactly.
+    fn small() -> impl Strategy<Value = U256> {
+        prop_oneof![
+            1 => (0u128..=1_000).prop_map(U256::from),
+            1 => (0u128..=(1 << 64)).prop_map(U256::from),
+            2 => (0u128..=(1 << 100)).prop_map(U256::from),
+        ]
+    }
+
+    fn case() -> impl Strategy<Value = Case> {
+        let kind =
+            prop_oneof![Just(Kind::NoFee), Just(Kind::BurnOnly), Just(Kind::FeeAndFinalization)];
+        let limit = prop_oneof![
+            3 => Just(750_000u64),
+            2 => 1u64..=10_000_000,
+            1 => 1u64..=LIMITER_PRECISION,
+        ];
+        // Totals: any rate, or as a real pool's, a little above one ether per share.
+        let near_one = ((1u128 << 60)..(1u128 << 90), 0u128..(1u128 << 40))
+            .prop_map(|(s, d)| (u(s + d), u(s)));
+        let totals = prop_oneof![2 => (small(), small()), 2 => near_one];
+        (
+            kind,
+            totals,
+            limit,
+            small(),
+            small(),
+            (small(), small()),
+            small(),
+            small(),
+            small(),
+            0u16..=10_000,
+            any::<bool>(),
+        )
+            .prop_map(
+                |(
+                    kind,
+                    (p, s),
+                    limit,
+                    principal,
+                    cl_delta,
+                    vaults,
+                    locked,
+                    burn,
+                    pending,
+                    fee_bp,
+                    cl_loss,
+                )| {
+                    let pre_pooled = if p.is_zero() { u(1) } else { p };
+                    let pre_shares = if s.is_zero() { u(1) } else { s };
+                    // The principal is part of the pooled ether; a loss at most all of it.
+                    let principal = principal % (pre_pooled + u(1));
+                    let cl_balance = if cl_loss {
+                        principal - cl_delta % (principal + u(1))
+                    } else {
+                        principal + cl_delta
+                    };
+                    let (locked, to_burn, pending, fee_bp) = match kind {
+                        Kind::NoFee => (U256::ZERO, U256::ZERO, U256::ZERO, 0),
+                        Kind::BurnOnly => (U256::ZERO, U256::ZERO, pending, 0),
+                        Kind::FeeAndFinalization => (locked, burn, pending, fee_bp),
+                    };
+                    Case {
+                        kind,
+                        pre_pooled,
+                        pre_shares,
+                        limit,
+                        principal,
+                        cl_balance,
+                        vaults,
+                        locked,
+                        to_burn,
+                        pending,
+                        fee_bp,
+                    }
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4_096))]
+
+        /// Issue 19, item 3: whatever the pool's limiter produces, the oracle accepts. The pool
+        /// is modelled step by step as `contracts/pool/src/accounting.rs` applies a report; the
+        /// oracle's side as `contracts/oracle/src/report.rs` checks it (the same limiter, from
+        /// the same cap, and the totals before finalisation).
+        #[test]
+        fn the_oracle_accepts_whatever_the_pools_limiter_produces(c in case()) {
+            // The pool.
+            let mut limiter = RebaseLimiter::new(c.limit, c.pre_pooled, c.pre_shares)?;
+            let cl_increase = c.cl_balance.saturating_sub(c.principal);
+            if c.cl_balance < c.principal {
+                limiter.decrease_ether(c.principal - c.cl_balance)?;
+            } else {
+                limiter.increase_ether(cl_increase)?;
+            }
+            let withdrawals = limiter.increase_ether(c.vaults.0)?;
+            let el_rewards = limiter.increase_ether(c.vaults.1)?;
+            // Finalisation locks at most what the pool holds.
+            let locked = c.locked % (limiter.current_total_pooled + u(1));
+            limiter.decrease_ether(locked)?;
+            let requested = c.pending + c.to_burn;
+            let burn_now = requested.min(limiter.shares_to_burn_limit()?);
+            // Shares pending burn are part of the total; more cannot be burnt than exist.
+            prop_assume!(burn_now <= c.pre_shares);
+            let gross = c.cl_balance + withdrawals + el_rewards;
+            let rewards = gross.saturating_sub(c.principal);
+            let fee_shares = fee::fee_shares(rewards, c.fee_bp, c.pre_shares, c.pre_pooled)?;
+            let post_pooled =
+                c.pre_pooled + c.cl_balance + withdrawals + el_rewards - c.principal - locked;
+            let post_shares = c.pre_shares - burn_now + fee_shares;
+
+            // The oracle: finalised ether and the shares burnt in this report are added back
+            // when the report finalises; a burn-only report's burn is seen as it is.
+            let finalizing = matches!(c.kind, Kind::FeeAndFinalization);
+            let burnt = if finalizing { burn_now } else { U256::ZERO };
+            let (ether, shares) =
+                totals_before_finalization(post_pooled, post_shares, locked, burnt)?;
+            let oracle = RebaseLimiter::new(c.limit, c.pre_pooled, c.pre_shares)?;
+            prop_assert_eq!(
+                check_positive_rebase(&oracle, ether, shares, cl_increase),
+                Ok(()),
+                "{:?}: ether {}, shares {}", c.kind, ether, shares
+            );
         }
     }
 }

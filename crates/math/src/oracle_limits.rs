@@ -4,8 +4,11 @@
 //! The fields are the ABI's `OracleReportLimits` fields in `snake_case` and in the same
 //! order; [`OracleReportLimits::to_array`] and [`OracleReportLimits::from_array`] give that
 //! order where a position matters (`IncorrectLimitValue` names a limit by its index).
-
-use crate::LIMITER_PRECISION;
+//!
+//! The positive-rebase cap is not among them: it is the pool's setting
+//! (`getMaxPositiveRebase`), which the oracle reads at each report and checks with the pool's
+//! own rule ([`crate::oracle::check_positive_rebase`]). A copy here could drift from the pool's
+//! and make every report fail, or check against a cap the pool no longer applies.
 
 /// The oracle's sanity limits (the ABI's `OracleReportLimits`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,8 +21,6 @@ pub struct OracleReportLimits {
     pub appeared_validators_per_day_limit: u64,
     /// Largest gap between the simulated and the actual share rate, bp of the actual.
     pub simulated_share_rate_deviation_bp_limit: u64,
-    /// Largest share-rate rise in one report, [`LIMITER_PRECISION`] = 100%.
-    pub max_positive_token_rebase: u64,
     /// Fewest seconds between the reference slots of two applied reports.
     pub min_report_interval: u64,
 }
@@ -34,12 +35,6 @@ impl OracleReportLimits {
     ///   deposits every 12 s at most), far above anything the pool can deposit;
     /// - simulated share rate deviation 50 bp (0.5%): the off-chain simulation and the chain
     ///   differ only by rounding and by blocks between simulation and submission;
-    /// - maximum positive token rebase 750,000 (0.075% per report, as the pool's own default
-    ///   cap): the pool smooths vault withdrawals, execution-layer rewards and share burns
-    ///   down to its own cap, and the oracle refuses a report whose rate still rose further,
-    ///   unless consensus-layer growth alone explains it (that growth cannot be held back, is
-    ///   bounded by the annual limit, and refusing it would stall reports for good after
-    ///   missed frames);
     /// - minimum report interval 43,200 s (12 h; not a Lido limit): with daily frames two
     ///   reports are at least a day apart anyway, so this only binds when frames are
     ///   shortened, where it stops the per-report caps from being compounded by reporting
@@ -49,42 +44,38 @@ impl OracleReportLimits {
         one_off_cl_balance_decrease_bp_limit: 500,
         appeared_validators_per_day_limit: 43_200,
         simulated_share_rate_deviation_bp_limit: 50,
-        max_positive_token_rebase: 750_000,
         min_report_interval: 43_200,
     };
 
     /// The largest value of each limit: basis points at most 100%, validators and seconds
-    /// within the oracle's 32-bit storage fields, the rebase at most 100%.
+    /// within the oracle's 32-bit storage fields.
     pub const MAX: Self = Self {
         annual_balance_increase_bp_limit: 10_000,
         one_off_cl_balance_decrease_bp_limit: 10_000,
         appeared_validators_per_day_limit: u32::MAX as u64,
         simulated_share_rate_deviation_bp_limit: 10_000,
-        max_positive_token_rebase: LIMITER_PRECISION,
         min_report_interval: u32::MAX as u64,
     };
 
     /// The limits in the ABI's field order.
-    pub const fn to_array(self) -> [u64; 6] {
+    pub const fn to_array(self) -> [u64; 5] {
         [
             self.annual_balance_increase_bp_limit,
             self.one_off_cl_balance_decrease_bp_limit,
             self.appeared_validators_per_day_limit,
             self.simulated_share_rate_deviation_bp_limit,
-            self.max_positive_token_rebase,
             self.min_report_interval,
         ]
     }
 
     /// The limits from values in the ABI's field order.
-    pub const fn from_array(values: [u64; 6]) -> Self {
+    pub const fn from_array(values: [u64; 5]) -> Self {
         Self {
             annual_balance_increase_bp_limit: values[0],
             one_off_cl_balance_decrease_bp_limit: values[1],
             appeared_validators_per_day_limit: values[2],
             simulated_share_rate_deviation_bp_limit: values[3],
-            max_positive_token_rebase: values[4],
-            min_report_interval: values[5],
+            min_report_interval: values[4],
         }
     }
 }
@@ -102,9 +93,9 @@ mod tests {
 
     #[test]
     fn array_order_is_field_order() {
-        let limits = OracleReportLimits::from_array([1, 2, 3, 4, 5, 6]);
+        let limits = OracleReportLimits::from_array([1, 2, 3, 4, 5]);
         assert_eq!(limits.appeared_validators_per_day_limit, 3);
-        assert_eq!(limits.min_report_interval, 6);
-        assert_eq!(limits.to_array(), [1, 2, 3, 4, 5, 6]);
+        assert_eq!(limits.min_report_interval, 5);
+        assert_eq!(limits.to_array(), [1, 2, 3, 4, 5]);
     }
 }

@@ -16,6 +16,13 @@
 //! pre-report share count, `max_total_pooled = pre_total_pooled * (1 + R / 1e9)` rounded
 //! down, and the post-report rate `current_total_pooled / (pre_total_shares - burnt)` never
 //! exceeds `max_total_pooled / pre_total_shares`, hence never `pre_rate * (1 + R / 1e9)`.
+//!
+//! That bound is also what the oracle checks after the pool applied a report
+//! ([`RebaseLimiter::allows`], through `oracle::check_positive_rebase`): one ceiling, computed
+//! by [`RebaseLimiter::new`] from the pool's own setting, and one exact comparison
+//! ([`within_ceiling`]), so whatever this limiter lets through the oracle accepts. The oracle
+//! used to compare share rates rounded to 1e-27 with a cap computed from the rounded
+//! pre-report rate, which could fall one unit below the rate a capped report really ends at.
 
 use crate::{mul_div, mul_div_up, MathError, LIMITER_PRECISION, U256};
 
@@ -130,6 +137,22 @@ impl RebaseLimiter {
         Ok(accepted)
     }
 
+    /// Whether a report that ends with `post_total_pooled` ether and `post_total_shares` shares
+    /// (before withdrawal finalisation, see `oracle::rate_before_finalization`) kept the share
+    /// rate under this limit: [`within_ceiling`] with `max_total_pooled`, always true when
+    /// unlimited. Everything [`increase_ether`](Self::increase_ether) and
+    /// [`shares_to_burn_limit`](Self::shares_to_burn_limit) let through passes, fee shares
+    /// included (they only lower the rate).
+    pub fn allows(&self, post_total_pooled: U256, post_total_shares: U256) -> bool {
+        self.is_unlimited()
+            || within_ceiling(
+                self.max_total_pooled,
+                self.pre_total_shares,
+                post_total_pooled,
+                post_total_shares,
+            )
+    }
+
     /// The most shares that may be burnt in this report without the share rate exceeding the
     /// cap: the largest `burn` with `current_total_pooled * pre_total_shares <=
     /// max_total_pooled * (pre_total_shares - burn)`, that is `pre_total_shares -
@@ -157,6 +180,30 @@ impl RebaseLimiter {
         // hand-built state that breaks that.
         Ok(self.pre_total_shares.saturating_sub(must_remain))
     }
+}
+
+/// Whether the rate `post_total_pooled / post_total_shares` is at most `ceiling /
+/// pre_total_shares`, exactly (no rounded rate on either side): `post_total_pooled *
+/// pre_total_shares <= ceiling * post_total_shares`, decided as `ceil(post_total_pooled *
+/// pre_total_shares / post_total_shares) <= ceiling`, which is the same for a whole `ceiling`.
+///
+/// This is the limiter's own guarantee (`current * pre_shares <= max * (pre_shares - burnt)`),
+/// so the pool's result meets it by construction; comparing rates rounded to 1e-27 instead
+/// refused some of them by one unit. A report that leaves no shares passes only with no
+/// ether either (there is no rate to compare). A left side beyond 256 bits is above any
+/// ceiling, so the only error `mul_div_up` can give (overflow; the divisor is not zero) means
+/// "above".
+pub fn within_ceiling(
+    ceiling: U256,
+    pre_total_shares: U256,
+    post_total_pooled: U256,
+    post_total_shares: U256,
+) -> bool {
+    if post_total_shares.is_zero() {
+        return post_total_pooled.is_zero();
+    }
+    mul_div_up(post_total_pooled, pre_total_shares, post_total_shares)
+        .is_ok_and(|at_pre_shares| at_pre_shares <= ceiling)
 }
 
 #[cfg(test)]
@@ -338,6 +385,8 @@ mod tests {
             // Rate after the report, current / (s - burn), against pre / s * (1 + R / 1e9).
             if burn < s {
                 prop_assert!(current * wide(s) * precision <= cap * wide(s - burn));
+                // The rule the oracle checks accepts it: the same ceiling, exactly.
+                prop_assert!(limiter.allows(limiter.current_total_pooled, s - burn));
             } else {
                 prop_assert!(current.is_zero());
             }

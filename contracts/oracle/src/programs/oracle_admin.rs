@@ -331,16 +331,16 @@ impl OracleAdmin {
 
     // ------------------------------------------------------------------ sanity limits
 
-    /// The sanity limits.
+    /// The sanity limits. The positive-rebase cap is not among them: it is the pool's
+    /// (`getMaxPositiveRebase`), which reports are checked against.
     pub fn get_oracle_report_limits(&self) -> OracleReportLimits {
-        let [a, b, c, d, e, f] = self.limits().to_array();
+        let [a, b, c, d, e] = self.limits().to_array();
         OracleReportLimits {
             annualBalanceIncreaseBPLimit: U256::from(a),
             oneOffCLBalanceDecreaseBPLimit: U256::from(b),
             appearedValidatorsPerDayLimit: U256::from(c),
             simulatedShareRateDeviationBPLimit: U256::from(d),
-            maxPositiveTokenRebase: U256::from(e),
-            minReportInterval: U256::from(f),
+            minReportInterval: U256::from(e),
         }
     }
 
@@ -348,7 +348,7 @@ impl OracleAdmin {
     ///
     /// # Errors
     /// * `IncorrectLimitValue` for a value above its range (basis points above 10,000, a
-    ///   rebase above 1e9, validators or seconds above `uint32`);
+    ///   validators or seconds above `uint32`);
     ///   `FrameShorterThanReportInterval` for a minimum report interval longer than a frame;
     ///   `AccessControlUnauthorizedAccount` without `MANAGE_LIMITS_ROLE`.
     ///

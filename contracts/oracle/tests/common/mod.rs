@@ -43,7 +43,7 @@ sol! {
     interface IOracle {
         function getQuorum() external view returns (uint64);
         function getCurrentFrame() external view returns (uint64, uint64);
-        function getOracleReportLimits() external view returns (uint256, uint256, uint256, uint256, uint256, uint256);
+        function getOracleReportLimits() external view returns (uint256, uint256, uint256, uint256, uint256);
     }
 }
 
