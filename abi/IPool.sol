@@ -28,6 +28,7 @@ interface IPool {
     error NotDeployer(address caller, uint64 nonce);
     error NotInitialized();
     error NotOracle(address caller);
+    error NotWithdrawalQueue(address caller);
     error ProtocolNotStopped();
     error ProtocolStopped();
     error RateReportNotFound(uint256 index);
@@ -71,6 +72,7 @@ interface IPool {
     event TreasurySet(address treasury);
     event Unbuffered(uint256 amount);
     event VaultFundsReceived(address indexed vault, uint256 amount);
+    event WithdrawalSurplusReceived(uint256 amount);
     event WithdrawalsFinalized(uint256 indexed lastRequestId, uint256 amount, uint256 sharesToBurn);
 
     receive() external payable;
@@ -153,6 +155,8 @@ interface IPool {
     function permit(address owner, address spender, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external;
     /// Served by: pool
     function receiveVaultFunds() external payable;
+    /// Served by: pool
+    function receiveWithdrawalSurplus() external payable;
     /// Served by: pool-admin
     function removeStakingLimit() external;
     /// Served by: pool-admin

@@ -68,6 +68,7 @@ interface IWithdrawalQueue {
     error ResumedExpected();
     error TooManyBatches(uint256 batches, uint256 maxBatches);
     error TooMuchEtherToFinalize(uint256 sent, uint256 maxExpected);
+    error TransferredSharesMismatch(uint256 expected, uint256 received);
     error UnwrappedSharesMismatch(uint256 expected, uint256 received);
     error WrappedCallFailed();
     error ZeroAddress();
@@ -84,6 +85,7 @@ interface IWithdrawalQueue {
     event RoleAdminChanged(bytes32 indexed role, bytes32 indexed previousAdminRole, bytes32 indexed newAdminRole);
     event RoleGranted(bytes32 indexed role, address indexed account, address indexed sender);
     event RoleRevoked(bytes32 indexed role, address indexed account, address indexed sender);
+    event SurplusSwept(uint256 amount, uint256 lockedEther);
     event Transfer(address indexed from, address indexed to, uint256 indexed tokenId);
     event WithdrawalClaimed(uint256 indexed requestId, address indexed owner, address indexed receiver, uint256 amountOfETH);
     event WithdrawalRequested(uint256 indexed requestId, address indexed requestor, address indexed owner, uint256 amountOfStETH, uint256 amountOfShares);
@@ -173,6 +175,8 @@ interface IWithdrawalQueue {
     function setApprovalForAll(address operator, bool approved) external;
     /// Served by: withdrawal-queue-admin
     function supportsInterface(bytes4 interface_id) external view returns (bool);
+    /// Served by: withdrawal-queue-admin
+    function sweepSurplus(uint256 max_requests) external returns (uint256);
     /// Served by: withdrawal-queue-admin
     function symbol() external view returns (string memory);
     /// Served by: withdrawal-queue-admin

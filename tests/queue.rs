@@ -15,7 +15,9 @@ const GWEI_PER_ETH: u64 = 1_000_000_000;
 
 /// `owner` approves the queue and asks to withdraw `amounts`; returns the ticket ids.
 async fn request(w: &World, owner: Address, amounts: Vec<U256>) -> Vec<U256> {
-    let total = amounts.iter().fold(U256::ZERO, |a, b| a + b);
+    // The queue takes the shares rounded up (each ticket pays its amount) and the pool charges
+    // their value rounded up: a few wei per request above the amounts.
+    let total = amounts.iter().fold(U256::ZERO, |a, b| a + b) + U256::from(1_000u64);
     w.send(owner, w.pool(), IPool::approveCall { spender: w.queue(), amount: total })
         .await
         .expect("approve");

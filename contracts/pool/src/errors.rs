@@ -54,6 +54,9 @@ tidepool_common::solidity_errors! {
         InsufficientEtherToFinalize(uint256 required, uint256 available),
         /// ETH arrived through `receiveVaultFunds` from something other than a vault the pool called.
         UnexpectedVaultFunds(address sender),
+        /// Only the withdrawal queue may send its surplus (`receiveWithdrawalSurplus`);
+        /// `caller` is not it.
+        NotWithdrawalQueue(address caller),
         /// A call re-entered the pool while one of its own external calls was running.
         ReentrantCall(),
 

@@ -23,6 +23,8 @@ tidepool_common::solidity_events! {
     event DepositedValidatorsChanged(uint256 depositedValidators);
     /// `amount` wei arrived from `vault` during a report.
     event VaultFundsReceived(address indexed vault, uint256 amount);
+    /// `amount` wei of the withdrawal queue's surplus came back into the buffer.
+    event WithdrawalSurplusReceived(uint256 amount);
     /// `amount` wei went to the withdrawal queue to finalise requests up to `lastRequestId`.
     event WithdrawalsFinalized(uint256 indexed lastRequestId, uint256 amount, uint256 sharesToBurn);
     /// Staking paused.

@@ -882,6 +882,33 @@ fn receive_vault_funds_only_from_vault_pulls() {
     }
 }
 
+#[test]
+fn the_queues_surplus_goes_into_the_buffer_and_only_from_the_queue() {
+    let mut env = Env::new();
+    let (buffered, pooled) =
+        (env.accounting.get_buffered_ether(), env.pool.get_total_pooled_ether());
+    for sender in [ALICE, WITHDRAWAL_VAULT, ORACLE] {
+        env.vm.set_sender(sender);
+        env.vm.set_value(ETH);
+        let err = env.assert_reverts_unchanged(|e| e.pool.receive_withdrawal_surplus());
+        assert_eq!(err, PoolError::NotWithdrawalQueue(NotWithdrawalQueue { caller: sender }));
+    }
+    // Not while one of the pool's own calls runs (a report has written its buffer already).
+    env.vm.set_sender(QUEUE);
+    env.vm.set_reentrant(true);
+    let err = env.assert_reverts_unchanged(|e| e.pool.receive_withdrawal_surplus());
+    assert_eq!(err, PoolError::ReentrantCall(ReentrantCall {}));
+    env.vm.set_reentrant(false);
+
+    let amount = U256::from(1_234_567u64);
+    env.vm.set_value(amount);
+    env.pool.receive_withdrawal_surplus().unwrap();
+    assert_eq!(env.accounting.get_buffered_ether(), buffered + amount);
+    assert_eq!(env.pool.get_total_pooled_ether(), pooled + amount);
+    let events = env.events::<WithdrawalSurplusReceived>();
+    assert_eq!((events.len(), events[0].amount), (1, amount));
+}
+
 // ---------------------------------------------------------------- administration
 
 #[test]

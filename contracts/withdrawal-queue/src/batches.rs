@@ -7,8 +7,8 @@
 //! short, however the queue is split. What the split decides is how much more than the
 //! claims a batch locks: nothing when every request of a batch is on the same side (all paid
 //! their nominal amount, or all discounted), a wei per request at most when they were priced
-//! at the same pool rate and differ only by rounding. Such surplus can be swept back to the
-//! pool's buffer.
+//! at the same pool rate and differ only by rounding. `sweepSurplus` returns such surplus to
+//! the pool's buffer.
 //!
 //! So, as Lido does, a request joins the batch before it when both are on the same side or
 //! both were made in the same report period (between the same two applied reports, so at

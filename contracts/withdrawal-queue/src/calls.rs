@@ -14,7 +14,11 @@ use tidepool_common::abi::{emit, encode_error, AsWord};
 // The pool token and the wrapped token as the queue calls them (tests also match calldata
 // against these names).
 pub use tidepool_interfaces::{IPool as IPoolToken, IWrapped as IWrappedToken};
-use tidepool_math::shares::{ether_for_shares, shares_for_ether};
+use tidepool_math::{
+    queue::{ether_at_rate, share_rate, shares_to_pay},
+    shares::ether_for_shares,
+    SHARE_RATE_PRECISION,
+};
 
 use crate::{
     errors::*, events::*, PermitInput, Revert, WithdrawalQueue, MAX_STETH_WITHDRAWAL_AMOUNT,
@@ -175,10 +179,30 @@ impl WithdrawalQueue {
 
     /// Creates one request per amount for `owner`, taking the shares from `caller`.
     ///
+    /// Each request records the fewest shares that pay its amount at the share rate an
+    /// oracle report at the current pool would finalize with (the pool's rate × 1e27, rounded
+    /// down, as the oracle computes it): `ceil(amount × 1e27 / rate)`
+    /// ([`tidepool_math::queue::shares_to_pay`]). So a ticket pays exactly its amount unless
+    /// the rate falls before finalization, like the pool's `transfer`, which delivers at
+    /// least the amount; the requester bears the rounding (less than one share per request).
+    /// The pool charges the allowance the shares' value rounded up, which is why it must
+    /// cover a little more than the amounts (at most one share's worth, rounded up, per
+    /// request).
+    ///
+    /// Never above the caller's shares: when the amounts together fit the caller's balance
+    /// (the pool's `balanceOf`, `floor(shares × P / S)`) but their rounded-up shares do not
+    /// fit its shares (a whole balance asked for in several requests, at most one share per
+    /// request over), the call takes all the caller's shares and the last request gives up
+    /// the difference: it keeps its amount as nominal and pays what its shares are worth, a
+    /// few wei less. Amounts beyond the balance are refused by the pool
+    /// (`InsufficientShares`, for the rounded-up shares), as a transfer beyond it is.
+    ///
     /// Order: every check, then the pool transfer, then the requests. The pool is Tidepool's
     /// own token and calls nothing during the transfer, so taking the tokens before writing
     /// the requests (as Lido does) lets nothing run on a half-written queue, and a refused
-    /// transfer leaves the queue untouched.
+    /// transfer leaves the queue untouched. The shares are counted, not trusted: the queue's
+    /// `sharesOf` is read before and after the transfer, and a pool that delivers other than
+    /// it says is refused (`TransferredSharesMismatch`), as for wrapped requests.
     pub fn request(
         &mut self,
         caller: Address,
@@ -192,28 +216,54 @@ impl WithdrawalQueue {
 
         let pool = self.pool.get();
         let (total_shares, total_pooled) = self.pool_totals(pool)?;
+        let rate = share_rate(total_pooled, total_shares).map_err(QueueError::from)?;
+        // An amount that buys no whole share at the rate is refused rather than given one,
+        // which would cost the requester more than the amount is worth.
+        let smallest = rate.div_ceil(SHARE_RATE_PRECISION);
         let mut shares = Vec::with_capacity(amounts.len());
-        let mut total = U256::ZERO;
+        let (mut total, mut asked) = (U256::ZERO, U256::ZERO);
         for &amount in amounts {
-            // Rounded down, as the pool values shares: the request never records more shares
-            // than its amount buys.
-            let request_shares =
-                shares_for_ether(amount, total_shares, total_pooled).map_err(QueueError::from)?;
-            if request_shares.is_zero() {
+            if amount < smallest {
                 return Err(
                     QueueError::from(RequestAmountTooSmall { amountOfStETH: amount }).into()
                 );
             }
+            let request_shares = shares_to_pay(amount, rate).map_err(QueueError::from)?;
             total = total.checked_add(request_shares).ok_or_else(arithmetic)?;
+            asked = asked.checked_add(amount).ok_or_else(arithmetic)?;
             shares.push(request_shares);
         }
 
         let this = self.vm().contract_address();
+        let held =
+            self.pool_view(pool, &calldata(IPoolToken::sharesOfCall::SELECTOR, &[caller.word()]))?;
+        if total > held {
+            let excess = total - held;
+            let balance =
+                ether_for_shares(held, total_shares, total_pooled).map_err(QueueError::from)?;
+            // `shares` has one entry per amount, and there is at least one.
+            let last = shares.last_mut().ok_or_else(arithmetic)?;
+            // Rounding alone, and the last request keeps at least one share: it gives up the
+            // excess. Otherwise the transfer below asks for `total` and the pool refuses.
+            if asked <= balance && excess < *last {
+                *last -= excess;
+                total = held;
+            }
+        }
+
+        let shares_of = calldata(IPoolToken::sharesOfCall::SELECTOR, &[this.word()]);
+        let before = self.pool_view(pool, &shares_of)?;
         let transfer = calldata(
             IPoolToken::transferSharesFromCall::SELECTOR,
             &[caller.word(), this.word(), total.word()],
         );
         self.call_out(pool, U256::ZERO, &transfer).map_err(pool_revert)?;
+        let received = self.pool_view(pool, &shares_of)?.saturating_sub(before);
+        if received != total {
+            return Err(
+                QueueError::from(TransferredSharesMismatch { expected: total, received }).into()
+            );
+        }
         self.record_requests(caller, owner, amounts, &shares)
     }
 
@@ -221,9 +271,13 @@ impl WithdrawalQueue {
     /// `caller` and unwrapping them into the pool shares the requests hold.
     ///
     /// One wrapped token is one pool share, so each request records exactly its wrapped
-    /// amount as shares, and as nominal ETH their value rounded down (the pool's
-    /// `getPooledEthByShares`), which must be within the per-request limits. The queue thus
-    /// holds exactly the shares it records: no rounding dust is gained or lost.
+    /// amount as shares, and as nominal ETH what they pay at the share rate an oracle report
+    /// at the current pool would finalize with (`floor(shares × rate / 1e27)`, the rate
+    /// rounded down as the oracle computes it; at most a wei below the pool's
+    /// `getPooledEthByShares`), which must be within the per-request limits. So the ticket
+    /// pays exactly its nominal unless the rate falls; valued at the pool's own rounding
+    /// instead it could pay a wei less. The queue holds exactly the shares it records: no
+    /// rounding dust is gained or lost.
     ///
     /// Order: every check (pricing included), then both pulls (`transferFrom` of the total
     /// to the queue, `unwrap` of it), then a check that the queue's pool shares grew by
@@ -253,13 +307,14 @@ impl WithdrawalQueue {
         let owner = self.request_checks(caller, wrapped_amounts, owner)?;
         let pool = self.pool.get();
         let (total_shares, total_pooled) = self.pool_totals(pool)?;
+        let rate = share_rate(total_pooled, total_shares).map_err(QueueError::from)?;
         let mut amounts = Vec::with_capacity(wrapped_amounts.len());
         let mut total = U256::ZERO;
         for &shares in wrapped_amounts {
-            // The pool's `getPooledEthByShares`: rounded down, so the request never claims
-            // more ETH than its shares are worth. A value past 2^256 (the only failure with
-            // shares in existence) saturates, and is too large like any above the maximum.
-            let amount = ether_for_shares(shares, total_shares, total_pooled).unwrap_or(U256::MAX);
+            // Rounded down, so the request never claims more ETH than its shares pay. A
+            // value past 2^256 (the only failure) saturates, and is too large like any
+            // above the maximum.
+            let amount = ether_at_rate(shares, rate).unwrap_or(U256::MAX);
             check_amount(amount)?;
             total = total.checked_add(shares).ok_or_else(arithmetic)?;
             amounts.push(amount);

@@ -33,7 +33,8 @@ tidepool_common::solidity_errors! {
         /// `operator` cannot be an operator (the zero address).
         ERC721InvalidOperator(address operator),
 
-        /// A request below the 100 wei minimum, or too small to buy one share.
+        /// A request below the 100 wei minimum (for a wrapped request, its value), or worth
+        /// less than one share.
         RequestAmountTooSmall(uint256 amountOfStETH),
         /// A request above the 1000 ETH maximum.
         RequestAmountTooLarge(uint256 amountOfStETH),
@@ -89,6 +90,9 @@ tidepool_common::solidity_errors! {
         /// Unwrapping `expected` wrapped tokens gave the queue `received` pool shares instead of
         /// as many (a wrapped token of another pool, or no contract at its address).
         UnwrappedSharesMismatch(uint256 expected, uint256 received),
+        /// The pool's `transferSharesFrom` of `expected` shares gave the queue `received`
+        /// shares instead (a pool that does not deliver what it says).
+        TransferredSharesMismatch(uint256 expected, uint256 received),
 
         /// An address given at initialisation is zero.
         ZeroAddress(),

@@ -10,6 +10,9 @@ tidepool_common::solidity_events! {
     event WithdrawalsFinalized(uint256 indexed from, uint256 indexed to, uint256 amountOfETHLocked, uint256 sharesToBurn, uint256 timestamp);
     /// Request `requestId`, owned by `owner`, paid `amountOfETH` wei to `receiver`.
     event WithdrawalClaimed(uint256 indexed requestId, address indexed owner, address indexed receiver, uint256 amountOfETH);
+    /// `amount` wei the queue held above what its finalized, unclaimed requests can claim
+    /// went back to the pool's buffer; `lockedEther` wei stay, exactly what they can claim.
+    event SurplusSwept(uint256 amount, uint256 lockedEther);
     /// ERC-721: ticket `tokenId` moved (minted from zero, burnt to zero on its claim).
     event Transfer(address indexed from, address indexed to, uint256 indexed tokenId);
     /// ERC-721: `approved` may move or claim ticket `tokenId` of `owner`.

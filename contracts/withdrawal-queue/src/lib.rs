@@ -23,8 +23,18 @@
 //!   can grow by others' transfers (each costing the sender a request of at least 100 wei);
 //!   nothing on chain walks that list (a ticket leaves it in constant time), so only the
 //!   view grows.
-//! * A request moves exactly the shares it records (`transferSharesFrom`), so the queue holds
+//! * A request records the shares rounded up at the share rate a report at the current pool
+//!   finalizes with (`ceil(amount × 1e27 / rate)`), so its ticket pays exactly its amount
+//!   unless the rate falls; Lido records them rounded down, and its ticket pays a wei or two
+//!   less. The pool charges the allowance those shares' value rounded up, a few wei above the
+//!   amounts. A whole balance asked for in several requests takes every share, the last
+//!   request giving up the rounding (see `calls.rs`, `request`).
+//! * A request moves exactly the shares it records (`transferSharesFrom`), counted through
+//!   `sharesOf` before and after (`TransferredSharesMismatch` otherwise), so the queue holds
 //!   no dust that belongs to no request, and one pool transfer serves all of a call's amounts.
+//! * ETH finalization locks above what the requests claim (rounding, more when a batch mixes
+//!   requests paid in full and discounted) goes back to the pool's buffer with
+//!   `sweepSurplus` (`SWEEP_SURPLUS_ROLE`), exactly, never a claimable wei (`surplus.rs`).
 //! * The payout is the smaller of the two bounds rather than a comparison of floored rates,
 //!   which never pays a wei above either bound; claims of one call pay each recipient once.
 //! * `requestWithdrawalsWithPermit` goes on when the permit was already used (front-run) and
@@ -34,8 +44,9 @@
 //!   requests write nothing for it; the 36-batch cap is Lido's, and `prefinalize` enforces
 //!   it too. `tokenURI` is on-chain JSON.
 //! * Wrapped-token requests (`requestWithdrawalsWrapped`, Lido's `requestWithdrawalsWstETH`)
-//!   record exactly the shares unwrapped, one per wrapped token, and their value rounded
-//!   down as the nominal ETH; Lido converts the unwrapped stETH back to shares, rounding
+//!   record exactly the shares unwrapped, one per wrapped token, and as nominal ETH what they
+//!   pay at the current pool's report rate, rounded down (so the ticket pays exactly it
+//!   unless the rate falls); Lido converts the unwrapped stETH back to shares, rounding
 //!   down twice, and leaves the difference in the queue. The shares are counted before and
 //!   after unwrapping, so a wrong wrapped-token address cannot make the queue record shares
 //!   it does not hold.
@@ -85,7 +96,9 @@
 //!   written by the receiver afterwards.
 //! * Every outgoing call flushes and clears the storage cache first, so the callee and any
 //!   reentrant call read current storage and this frame reads fresh values afterwards.
-//! * `finalize` takes ETH and writes state only; nothing in the admin program calls out.
+//! * `finalize` takes ETH and writes state only; in the admin program only `sweepSurplus`
+//!   calls out, to the pool's `receiveWithdrawalSurplus` (which calls nothing), after
+//!   writing everything it changes.
 //!
 //! The ledger and admin programs are built the same way (one crate, one `reentrant`
 //! choice): Nitro does not count a delegated frame, so the code the fallback hands a call to
@@ -102,6 +115,7 @@ pub mod events;
 pub mod ledger;
 mod metadata;
 pub mod programs;
+mod surplus;
 pub mod tickets;
 
 use alloc::{vec, vec::Vec};
@@ -221,6 +235,13 @@ pub struct WithdrawalQueue {
     pub(crate) token_approvals: StorageMap<u64, StorageAddress>,
     /// ERC-721 operators: owner → operator → approved.
     pub(crate) operator_approvals: StorageMap<Address, StorageMap<Address, StorageBool>>,
+
+    // One slot: the surplus sweep's count (see `surplus.rs`).
+    /// The last request whose payout the sweep has counted (0 before the first).
+    pub(crate) sweep_counted_to: StorageU64,
+    /// ETH finalizations locked that no counted request's payout accounts for: after the
+    /// sweep has counted every finalized request, exactly the locked ETH no claim can take.
+    pub(crate) unmatched_ether: StorageU128,
 }
 
 tidepool_common::program_storage!(WithdrawalQueue);

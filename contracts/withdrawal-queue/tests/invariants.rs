@@ -19,7 +19,11 @@
 //! * (f) tickets: `ownerOf`, `getApproved`, `balanceOf` and `getWithdrawalRequests` agree with
 //!   the model; claimed tickets do not exist;
 //! * (g) the queue holds exactly the shares of unfinalized requests once the pool has burnt
-//!   those of each finalization.
+//!   those of each finalization;
+//! * (h) a sweep sends exactly the queue's balance minus what the finalized, unclaimed
+//!   requests can claim once it has counted every finalized request (nothing before), leaves
+//!   exactly that claimable ETH locked, and a second sweep sends nothing; later claims
+//!   still pay in full.
 //!
 //! Failed operations must leave storage unchanged. Claims run as a transaction would
 //! (`TestHost::enter`, which undoes storage on failure), since a claim checks and writes one
@@ -35,7 +39,7 @@ use alloy_primitives::{Address, U256, U512};
 use common::*;
 use proptest::prelude::*;
 use tidepool_pool::errors::InsufficientShares;
-use tidepool_withdrawal_queue::{errors::*, events::*, QueueError};
+use tidepool_withdrawal_queue::{errors::*, events::*, roles, QueueError};
 
 const E18: u64 = 1_000_000_000_000_000_000;
 
@@ -126,6 +130,12 @@ enum Op {
         rate_permille: u64,
         one_batch: bool,
     },
+    /// ETH forced into the queue (`donation` wei), then a sweep counting at most `max`
+    /// requests.
+    Sweep {
+        donation: u64,
+        max: u64,
+    },
     /// Claims tickets picked among the claimable ones when `claimable` (and some exist),
     /// otherwise among all requests.
     Claim {
@@ -171,6 +181,8 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (user.clone(), user.clone(), prop::bool::weighted(0.8))
             .prop_map(|(owner, operator, approved)| Op::Operator { owner, operator, approved }),
         2 => (900u64..=1100).prop_map(|permille| Op::Rebase { permille }),
+        2 => (prop_oneof![Just(0u64), 1u64..=1_000_000], prop_oneof![Just(u64::MAX), 0u64..=20])
+            .prop_map(|(donation, max)| Op::Sweep { donation, max }),
         4 => (1u8..=100, prop_oneof![2 => Just(1000u64), 1 => 850u64..=999, 1 => 1001u64..=1200], any::<bool>())
             .prop_map(|(percent, rate_permille, one_batch)| Op::Finalize { percent, rate_permille, one_batch }),
         8 => (
@@ -215,11 +227,30 @@ struct Model {
     finalized_eth: U256,
     paid: U256,
     nominal_claimed: U256,
+    /// ETH swept back to the pool, and forced into the queue.
+    swept: U256,
+    donated: U256,
+    /// ETH the sweeps took out of `locked` (the rounding part of what they sent).
+    swept_locked: U256,
+    /// The last request the sweep has counted.
+    counted: usize,
 }
 
 impl Model {
     fn locked(&self) -> U256 {
-        self.finalized_eth - self.paid
+        self.finalized_eth - self.paid - self.swept_locked
+    }
+
+    fn balance(&self) -> U256 {
+        self.finalized_eth + self.donated - self.paid - self.swept
+    }
+
+    /// What the finalized, unclaimed requests can claim.
+    fn owed(&self) -> U256 {
+        (1..=self.last_finalized)
+            .filter(|id| !self.reqs[id - 1].claimed)
+            .map(|id| self.due(id))
+            .sum()
     }
 
     /// 1-based checkpoint index of finalized request `id`.
@@ -310,6 +341,7 @@ impl Run {
             Op::Claim { tickets, claimable, by, to, bad_hint, single } => {
                 self.claim(tickets, *claimable, by, to.map(|t| USERS[t]), *bad_hint, *single)
             }
+            Op::Sweep { donation, max } => self.sweep(*donation, *max),
         }
         self.check();
     }
@@ -326,8 +358,17 @@ impl Run {
             let pool = self.env.pool.borrow();
             (pool.total_shares, pool.total_pooled, pool.shares_of(caller))
         };
-        let shares: Vec<U256> = values.iter().map(|a| mul_div(*a, s, p)).collect();
-        let total: U256 = shares.iter().copied().sum();
+        // The fewest shares that pay each amount at the oracle's rate for this pool (rounded
+        // down); a call asking for no more than the balance takes at most every share, the
+        // last request giving up the rounding.
+        let rate = mul_div(p, e27(), s);
+        let mut shares: Vec<U256> = values.iter().map(|a| mul_div_up(*a, e27(), rate)).collect();
+        let mut total: U256 = shares.iter().copied().sum();
+        let asked: U256 = values.iter().copied().sum();
+        if total > held && asked <= mul_div(held, p, s) && total - held < *shares.last().unwrap() {
+            *shares.last_mut().unwrap() -= total - held;
+            total = held;
+        }
         let expected: Option<Vec<u8>> = if owner != caller
             && !self.model.operators.contains(&(owner, caller))
         {
@@ -575,10 +616,48 @@ impl Run {
         assert_eq!(self.env.payments(), transfers);
     }
 
+    fn sweep(&mut self, donation: u64, max: u64) {
+        self.model.donated += u(donation);
+        let queue = self.env.address();
+        self.env.vm.set_balance(queue, self.model.balance());
+        // A stranger may not sweep.
+        let err = self.env.reverts_unchanged_as(ALICE, |e| e.admin.sweep_surplus(u(max)));
+        assert_eq!(err, unauthorized(ALICE, roles::SWEEP_SURPLUS_ROLE));
+        let received = self.env.pool.borrow().surplus_received;
+        let swept = self.env.sweep(u(max)).unwrap();
+        let model = &mut self.model;
+        model.counted = model.last_finalized.min(model.counted.saturating_add(max as usize));
+        let expected = if model.counted == model.last_finalized {
+            model.balance() - model.owed()
+        } else {
+            U256::ZERO
+        };
+        assert_eq!(swept, expected);
+        assert_eq!(self.env.pool.borrow().surplus_received - received, swept);
+        let events = self.env.events::<SurplusSwept>();
+        if model.counted == model.last_finalized {
+            let owed = model.owed();
+            model.swept_locked = model.finalized_eth - model.paid - owed;
+            model.swept += swept;
+            assert_eq!(self.env.ledger.get_locked_ether_amount(), owed);
+            assert_eq!(self.env.balance(), owed);
+            if swept.is_zero() {
+                assert!(events.is_empty());
+            } else {
+                assert_eq!((events[0].amount, events[0].lockedEther), (swept, owed));
+            }
+            // A second sweep finds nothing.
+            assert_eq!(self.env.sweep(U256::MAX), Ok(U256::ZERO));
+        } else {
+            assert!(events.is_empty());
+        }
+    }
+
     fn check(&self) {
         let (env, model) = (&self.env, &self.model);
         // (a)
         assert_eq!(env.ledger.get_locked_ether_amount(), model.locked());
+        assert!(model.owed() <= model.locked() && model.locked() <= model.balance());
         // (b) and (c)
         assert!(model.paid <= model.nominal_claimed);
         for req in &model.reqs {

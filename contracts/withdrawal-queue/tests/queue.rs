@@ -116,7 +116,9 @@ fn requests_lock_tokens_record_prefix_sums_and_mint_tickets() {
     let ids = env.request(ALICE, &amounts, Address::ZERO).unwrap();
     assert_eq!(ids, self::ids(1..=3));
 
-    let shares: Vec<U256> = amounts.iter().map(|a| mul_div(*a, s, p)).collect();
+    // Rounded up at the oracle's rate for this pool, so each ticket pays its amount.
+    let rate = mul_div(p, e27(), s);
+    let shares: Vec<U256> = amounts.iter().map(|a| mul_div_up(*a, e27(), rate)).collect();
     let total: U256 = shares.iter().copied().sum();
     assert_eq!(
         env.pool.borrow().shares_of(env.address()),
@@ -166,17 +168,23 @@ fn requests_lock_tokens_record_prefix_sums_and_mint_tickets() {
 }
 
 #[test]
-fn a_request_costs_at_most_its_amount_of_allowance() {
+fn a_request_costs_its_shares_value_of_allowance() {
     let mut env = Env::new();
     env.rebase(3, 1); // rounding in both directions
     let queue = env.address();
     let amount = U256::from(1_000_000_000_000_000_007u128);
+    // The shares are rounded up from the amount and the pool charges their value rounded up:
+    // the amount alone is not enough allowance (issue 19: the ticket must pay the amount).
     env.pool.borrow_mut().allowances.insert((ALICE, queue), amount);
+    let err = env.reverts_unchanged(|e| e.request(ALICE, &[amount], Address::ZERO));
+    let needed = mul_div_up(mul_div_up(amount, e27(), env.rate()), U256::from(3), U256::from(1));
+    assert_eq!(err, serr(ERC20InsufficientAllowance { spender: queue, allowance: amount, needed }));
+    // At most one share's worth, rounded up (3 wei here), above the amount.
+    assert!(needed > amount && needed - amount <= U256::from(3));
+    env.pool.borrow_mut().allowances.insert((ALICE, queue), amount + U256::from(3));
     env.request(ALICE, &[amount], Address::ZERO).unwrap();
-    // The shares are rounded down from the amount and the allowance up from the shares, so
-    // less than one share's worth (3 wei here) stays unspent.
     let left = env.pool.borrow().allowances[&(ALICE, queue)];
-    assert!(left < U256::from(3), "spent {} of {amount}", amount - left);
+    assert_eq!(left, amount + U256::from(3) - needed);
 }
 
 #[test]

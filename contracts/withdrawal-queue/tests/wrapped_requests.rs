@@ -1,7 +1,8 @@
 //! `requestWithdrawalsWrapped` with the real pool (its three programs on one host), the real
 //! wrapped token (on another) and the real queue (its three programs on a third), calling
 //! each other natively as on chain: the queue takes the wrapped tokens, unwraps them into
-//! pool shares and records exactly those shares, valued in pooled ETH rounded down; an
+//! pool shares and records exactly those shares, valued at the oracle's rate for the pool
+//! (rounded down, so a claim at an unchanged rate pays exactly that); an
 //! oracle-style report (the pool's `handleOracleReport`, called as the oracle) finalizes the
 //! requests and claims pay their ETH.
 //!
@@ -521,8 +522,14 @@ proptest! {
         let amounts: Vec<U256> = amounts.into_iter().map(U256::from).collect();
         let total: U256 = amounts.iter().copied().sum();
         let value_given = w.p.pool.get_pooled_eth_by_shares(total).unwrap();
-        let values: Vec<U256> =
-            amounts.iter().map(|a| w.p.pool.get_pooled_eth_by_shares(*a).unwrap()).collect();
+        // What the shares pay at the oracle's rate for this pool (rounded down), at most a
+        // wei below the pool's own valuation.
+        let rate = w.p.rate();
+        let values: Vec<U256> = amounts.iter().map(|a| mul_div(*a, rate, e27())).collect();
+        for (a, v) in amounts.iter().zip(&values) {
+            let pool_value = w.p.pool.get_pooled_eth_by_shares(*a).unwrap();
+            prop_assert!(*v <= pool_value && pool_value - *v <= U256::from(1));
+        }
         let queue = queue_address();
 
         match w.request_wrapped(ALICE, &amounts, Address::ZERO) {
@@ -548,11 +555,10 @@ proptest! {
                 prop_assert!(recorded <= value_given);
                 prop_assert_eq!(w.p.ledger.unfinalized_steth(), Ok(recorded));
 
-                // Finalize at the current rate and claim everything.
-                let rate = w.p.rate();
+                // Finalize at the current rate and claim everything: exactly the nominal.
                 w.report(w.cl_balance, vec![*ids.last().unwrap()], rate);
                 let paid = w.p.claim(ALICE, &ids);
-                prop_assert!(paid <= recorded);
+                prop_assert_eq!(paid, recorded);
                 prop_assert!(paid <= value_given);
             }
         }

@@ -452,6 +452,12 @@ pub async fn deploy_protocol(
     let grant = IPool::grantRoleCall { role: roles::pool::DEPOSIT_ROLE, account: depositor };
     client.send(deployer, pool.address, grant, zero).await?;
     progress(format!("granted DEPOSIT_ROLE to {depositor}"));
+    // The queue's surplus (finalization's rounding) goes back to the pool only when the
+    // admin sweeps it: a role, not anyone, because the sweep's counting costs gas per request.
+    let sweep = roles::withdrawal_queue::SWEEP_SURPLUS_ROLE;
+    let grant = IWithdrawalQueue::grantRoleCall { role: sweep, account: admin };
+    client.send(deployer, queue.address, grant, zero).await?;
+    progress(format!("granted the queue's SWEEP_SURPLUS_ROLE to {admin}"));
 
     // 5. Hand the admin roles over.
     if admin != deployer {

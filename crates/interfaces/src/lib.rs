@@ -186,6 +186,9 @@ pub mod roles {
         pub const PAUSE_ROLE: B256 = id(b"PAUSE_ROLE");
         /// May resume the queue.
         pub const RESUME_ROLE: B256 = id(b"RESUME_ROLE");
+        /// May send the queue's surplus ETH (above what finalized requests can claim) back
+        /// to the pool's buffer (`sweepSurplus`).
+        pub const SWEEP_SURPLUS_ROLE: B256 = id(b"SWEEP_SURPLUS_ROLE");
     }
 
     /// The oracle's roles.
@@ -215,6 +218,7 @@ mod tests {
         assert_eq!(roles::pool::FEE_MANAGER_ROLE, keccak256("FEE_MANAGER_ROLE"));
         assert_eq!(roles::staking_module::REPORT_EXITS_ROLE, keccak256("REPORT_EXITS_ROLE"));
         assert_eq!(roles::withdrawal_queue::PAUSE_ROLE, keccak256("PAUSE_ROLE"));
+        assert_eq!(roles::withdrawal_queue::SWEEP_SURPLUS_ROLE, keccak256("SWEEP_SURPLUS_ROLE"));
         assert_eq!(
             roles::oracle::MANAGE_MEMBERS_AND_QUORUM_ROLE,
             keccak256("MANAGE_MEMBERS_AND_QUORUM_ROLE")

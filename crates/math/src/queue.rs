@@ -6,7 +6,7 @@
 //! instead, so withdrawers share losses that happened while they waited but never gain
 //! rewards that arrived after they left.
 
-use crate::{mul_div, MathError, SHARE_RATE_PRECISION, U256};
+use crate::{mul_div, mul_div_up, MathError, SHARE_RATE_PRECISION, U256};
 
 /// Ether per share of `ether` backed by `shares`, times 1e27, rounded down:
 /// `floor(ether * 1e27 / shares)`.
@@ -43,6 +43,34 @@ pub fn eth_to_finalize(
         Err(MathError::Overflow) => Ok(nominal_ether),
         Err(other) => Err(other),
     }
+}
+
+/// The fewest shares that [`eth_to_finalize`] pays `amount` for at `share_rate`:
+/// `ceil(amount * 1e27 / share_rate)`.
+///
+/// A withdrawal request records these shares, priced at the rate an oracle report at an
+/// unchanged pool would finalize with (`share_rate` of the pool's totals, rounded down), so
+/// its ticket pays exactly its amount unless the rate falls. Rounding up the division puts
+/// the rounding on the requester (less than one share); dividing by the rounded-down rate
+/// rather than the exact one adds at most `amount / share_rate` shares, under one for any
+/// amount below 1e27 wei.
+///
+/// # Errors
+///
+/// [`MathError::DivisionByZero`] if `share_rate` is zero; [`MathError::Overflow`] if the
+/// result does not fit in 256 bits.
+pub fn shares_to_pay(amount: U256, share_rate: U256) -> Result<U256, MathError> {
+    mul_div_up(amount, SHARE_RATE_PRECISION, share_rate)
+}
+
+/// Ether that `shares` pay at `share_rate`: `floor(shares * share_rate / 1e27)`, the most
+/// [`eth_to_finalize`] can pay for them.
+///
+/// # Errors
+///
+/// [`MathError::Overflow`] if the value does not fit in 256 bits.
+pub fn ether_at_rate(shares: U256, share_rate: U256) -> Result<U256, MathError> {
+    mul_div(shares, share_rate, SHARE_RATE_PRECISION)
 }
 
 #[cfg(test)]
@@ -106,6 +134,28 @@ mod tests {
             let (paid_lo, paid_hi) =
                 (eth_to_finalize(nominal, shares, lo)?, eth_to_finalize(nominal, shares, hi)?);
             prop_assert!(paid_lo <= paid_hi);
+        }
+
+        #[test]
+        fn shares_to_pay_are_the_fewest_that_pay_the_amount(
+            amount in amount(), shares in nonzero_amount(), pooled in nonzero_amount()
+        ) {
+            // The rate an oracle report at an unchanged pool finalizes with.
+            let rate = share_rate(pooled, shares)?;
+            prop_assume!(!rate.is_zero());
+            let needed = shares_to_pay(amount, rate)?;
+            prop_assert_eq!(eth_to_finalize(amount, needed, rate)?, amount);
+            prop_assert!(ether_at_rate(needed, rate)? >= amount);
+            if !needed.is_zero() {
+                prop_assert!(ether_at_rate(needed - u(1), rate)? < amount);
+            }
+            // Never fewer shares than the amount buys at the exact rate (the pool's own
+            // no-shortfall rounding), so the requester bears the rounding.
+            prop_assert!(wide(needed) * wide(pooled) >= wide(amount) * wide(shares));
+            // And what some shares pay at a rate is what `eth_to_finalize` caps them at.
+            if let Ok(value) = ether_at_rate(shares, rate) {
+                prop_assert_eq!(eth_to_finalize(U256::MAX, shares, rate)?, value);
+            }
         }
 
         #[test]

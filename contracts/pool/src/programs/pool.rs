@@ -13,8 +13,10 @@ use tidepool_common::{
 };
 
 use crate::{
-    errors::*, events::Submitted, Pool, DEFAULT_MAX_POSITIVE_REBASE, DEFAULT_MODULE_FEE_BP,
-    DEFAULT_TREASURY_FEE_BP, INITIAL_HOLDER, NAME, SYMBOL, VERSION,
+    errors::*,
+    events::{Submitted, WithdrawalSurplusReceived},
+    Pool, DEFAULT_MAX_POSITIVE_REBASE, DEFAULT_MODULE_FEE_BP, DEFAULT_TREASURY_FEE_BP,
+    INITIAL_HOLDER, NAME, SYMBOL, VERSION,
 };
 
 #[public]
@@ -411,6 +413,32 @@ impl Pool {
             return Err(UnexpectedVaultFunds { sender }.into());
         }
         // The report credits the buffer with the amount it asked for; nothing to record here.
+        Ok(())
+    }
+
+    /// Takes ETH the withdrawal queue held above what its finalized requests can claim
+    /// (rounding of finalizations, swept by the queue's `sweepSurplus`) into the buffer: it
+    /// left the buffer when those requests were finalized, and goes back to every holder.
+    /// The share rate rises by the amount, like any ETH added without shares; the queue is
+    /// the only sender, so nobody can move the rate through this door.
+    ///
+    /// # Errors
+    /// * `ReentrantCall` while one of the pool's own calls runs (a report: its buffer is
+    ///   already written); `NotWithdrawalQueue` unless the withdrawal queue calls.
+    ///
+    /// # Events
+    /// `WithdrawalSurplusReceived(amount)`.
+    #[payable]
+    pub fn receive_withdrawal_surplus(&mut self) -> Result<(), PoolError> {
+        self.non_reentrant()?;
+        let caller = self.vm().msg_sender();
+        if caller != self.withdrawal_queue.get() {
+            return Err(NotWithdrawalQueue { caller }.into());
+        }
+        let amount = self.vm().msg_value();
+        let buffered = self.buffered_ether.get().checked_add(amount).ok_or_else(arithmetic)?;
+        self.buffered_ether.set(buffered);
+        emit(self.vm(), &[WithdrawalSurplusReceived::SIGNATURE_HASH], &[amount.word()]);
         Ok(())
     }
 

@@ -6,8 +6,8 @@
 //!
 //! Called at its own address, the program finds no roles and no requests (its storage is
 //! never initialised): pausing and role changes revert with
-//! `AccessControlUnauthorizedAccount` and the views read an empty queue. Nothing here calls
-//! out.
+//! `AccessControlUnauthorizedAccount` and the views read an empty queue. Only `sweepSurplus`
+//! calls out, to the pool, after writing everything (see `surplus.rs`).
 
 use alloc::{string::String, vec, vec::Vec};
 
@@ -229,6 +229,34 @@ impl WithdrawalQueueAdmin {
         state: BatchesCalculationState,
     ) -> Result<BatchesCalculationState, QueueError> {
         self.batches(max_share_rate, max_timestamp, max_requests_per_call, state)
+    }
+
+    // ------------------------------------------------------------------ surplus
+
+    /// Sends the ETH the queue holds above what its finalized, unclaimed requests can claim
+    /// (finalization's rounding, or ETH forced in) to the pool's buffer
+    /// (`receiveWithdrawalSurplus`), never any claimable wei; returns the amount sent.
+    ///
+    /// First counts up to `max_requests` finalized requests not counted by earlier sweeps
+    /// (each request is counted once, claimed or not; a storage read each); sends only once
+    /// all are counted, and returns 0 until then, so a long backlog takes several calls.
+    /// With nothing above the claims it sends nothing and returns 0: a second sweep is
+    /// harmless. Works while paused (it only returns ETH to the pool).
+    ///
+    /// # Arguments
+    /// * `max_requests` - the most requests this call may count.
+    ///
+    /// # Errors
+    /// * `AccessControlUnauthorizedAccount` without `SWEEP_SURPLUS_ROLE`; the pool's revert
+    ///   data unchanged if it refuses the ETH, `PoolCallFailed` if it gives none;
+    ///   `ArithmeticFailed` only in unreachable states.
+    ///
+    /// # Events
+    /// `SurplusSwept(amount, lockedEther)` when ETH is sent (and the pool's
+    /// `WithdrawalSurplusReceived`).
+    pub fn sweep_surplus(&mut self, max_requests: U256) -> Result<U256, Vec<u8>> {
+        self.only_role(roles::SWEEP_SURPLUS_ROLE)?;
+        self.queue.sweep_surplus(max_requests)
     }
 
     // ------------------------------------------------------------------ pausing

@@ -138,6 +138,10 @@ impl WithdrawalQueueLedger {
         }
         let locked =
             U256::from(self.locked_ether.get()).checked_add(value).ok_or_else(arithmetic)?;
+        // The surplus sweep matches this ETH with the requests' payouts later (`surplus.rs`):
+        // finalization itself stays O(1) in the number of requests.
+        let unmatched =
+            U256::from(self.unmatched_ether.get()).checked_add(value).ok_or_else(arithmetic)?;
 
         let first = last_finalized + 1;
         let index = self.checkpoint_count().checked_add(1).ok_or_else(arithmetic)?;
@@ -153,6 +157,8 @@ impl WithdrawalQueueLedger {
         self.last_checkpoint_index.set(U64::from(index));
         self.locked_ether
             .set(Uint::checked_from_limbs_slice(locked.as_limbs()).ok_or_else(arithmetic)?);
+        self.unmatched_ether
+            .set(Uint::checked_from_limbs_slice(unmatched.as_limbs()).ok_or_else(arithmetic)?);
         self.last_finalized_request_id.set(U64::from(id));
 
         emit(
@@ -375,8 +381,10 @@ impl WithdrawalQueueLedger {
         U256::from(last.saturating_sub(finalized))
     }
 
-    /// ETH held for finalized requests not yet claimed (claims leave up to a wei of
-    /// rounding per discounted request here for good).
+    /// ETH held for finalized requests not yet claimed: what they can claim, plus the
+    /// rounding finalization locked above it (up to a wei per discounted request, more when
+    /// a batch mixes requests paid in full and discounted) until `sweepSurplus` returns it
+    /// to the pool.
     pub fn get_locked_ether_amount(&self) -> U256 {
         U256::from(self.locked_ether.get())
     }

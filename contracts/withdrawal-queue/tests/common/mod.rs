@@ -7,6 +7,7 @@ use std::{cell::RefCell, collections::HashMap, rc::Rc};
 
 use alloy_primitives::{address, Address, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
+use stylus_sdk::stylus_core::host::AccountAccess;
 use tidepool_pool::errors::{ERC20InsufficientAllowance, InsufficientShares, ProtocolStopped};
 pub use tidepool_testing::*;
 use tidepool_withdrawal_queue::programs::WithdrawalQueueAdmin;
@@ -65,6 +66,11 @@ pub struct FakePool {
     pub broken_views: bool,
     /// When each report was applied (`getRateReport`'s third word), in order.
     pub reports_applied: Vec<u64>,
+    /// `transferSharesFrom` credits the recipient this many shares fewer than it takes (a
+    /// pool that does not deliver what it says).
+    pub short_transfer: U256,
+    /// ETH received through `receiveWithdrawalSurplus`.
+    pub surplus_received: U256,
 }
 
 impl Default for FakePool {
@@ -78,6 +84,8 @@ impl Default for FakePool {
             permit_revert: None,
             broken_views: false,
             reports_applied: vec![],
+            short_transfer: U256::ZERO,
+            surplus_received: U256::ZERO,
         }
     }
 }
@@ -148,10 +156,16 @@ impl FakePool {
                     self.allowances.insert((c.from, spender), allowance - cost);
                 }
                 self.shares.insert(c.from, held - c.shares_amount);
-                *self.shares.entry(c.to).or_default() += c.shares_amount;
+                *self.shares.entry(c.to).or_default() += c.shares_amount - self.short_transfer;
+                self.total_shares -= self.short_transfer;
                 Ok(mul_div(c.shares_amount, self.total_pooled, self.total_shares)
                     .to_be_bytes::<32>()
                     .to_vec())
+            }
+            IPoolToken::receiveWithdrawalSurplusCall::SELECTOR => {
+                assert!(!call.is_static);
+                self.surplus_received += call.value;
+                Ok(vec![])
             }
             IPoolToken::permitCall::SELECTOR => {
                 let c = IPoolToken::permitCall::abi_decode(data).unwrap();
@@ -193,7 +207,7 @@ impl Env {
         let mut env = Self::uninitialised();
         env.vm.set_sender(DEPLOYER);
         env.queue.initialize(0, ADMIN, POOL, WRAPPED, LEDGER, ADMIN_CONTRACT).expect("initialize");
-        for role in [roles::PAUSE_ROLE, roles::RESUME_ROLE] {
+        for role in [roles::PAUSE_ROLE, roles::RESUME_ROLE, roles::SWEEP_SURPLUS_ROLE] {
             env.as_(ADMIN);
             env.admin.grant_role(role, ADMIN).expect("grant");
         }
@@ -283,13 +297,35 @@ impl Env {
         self.request(who, &[amount], Address::ZERO).expect("request")[0]
     }
 
-    /// `finalize` as the pool, sending `value`.
+    /// `finalize` as the pool, sending `value` (the queue's balance grows by it if it
+    /// succeeds: the host does not move ETH itself).
     pub fn finalize(&mut self, last_id: U256, rate: U256, value: U256) -> Result<(), QueueError> {
         self.vm.set_sender(POOL);
         self.vm.set_value(value);
         let result = self.ledger.finalize(last_id, rate);
         self.vm.set_value(U256::ZERO);
+        if result.is_ok() {
+            self.add_balance(value);
+        }
         result
+    }
+
+    /// The queue's ETH balance.
+    pub fn balance(&self) -> U256 {
+        self.vm.balance(self.address())
+    }
+
+    /// Adds `amount` to the queue's ETH balance (what arrived with a call, or was forced in).
+    pub fn add_balance(&self, amount: U256) {
+        self.vm.set_balance(self.address(), self.balance() + amount);
+    }
+
+    /// `sweepSurplus(max_requests)` as `ADMIN`; the queue's balance drops by what it sent.
+    pub fn sweep(&mut self, max_requests: U256) -> Result<U256, Vec<u8>> {
+        self.as_(ADMIN);
+        let swept = self.admin.sweep_surplus(max_requests)?;
+        self.vm.set_balance(self.address(), self.balance() - swept);
+        Ok(swept)
     }
 
     /// Finalizes up to `last_id` at `rate` the way the pool does: `prefinalize` with the
