@@ -10,16 +10,19 @@
 //! at the same pool rate and differ only by rounding. `sweepSurplus` returns such surplus to
 //! the pool's buffer.
 //!
-//! So, as Lido does, a request joins the batch before it when both are on the same side or
-//! both were made in the same report period (between the same two applied reports, so at
-//! one pool rate: a side change there is rounding, and splitting on it let anyone make one
-//! batch per request with alternating 110- and 109-wei requests). A new batch starts only
-//! where the report period changes *and* the side does, and the calculation stops at
+//! So requests are classed by report period (made between the same two applied reports, so
+//! at one pool rate): a period is on the discounted side when its rate is above the
+//! report's, and all its requests with it, whatever their own rounding (judging each
+//! request on its own let anyone make one batch per request with alternating 110- and
+//! 109-wei requests, and let a request paid in full only by rounding chain an older
+//! period's full payments to its own period's discounted ones). As in Lido, a request joins
+//! the batch before it when both are on the same side or in the same period; a new batch
+//! starts only where the side of the periods changes, and the calculation stops at
 //! [`MAX_FINALIZATION_BATCHES`]: a report's `prefinalize` loops stay bounded whatever the
 //! queue holds, and what is left waits for the next report.
 //!
-//! Report periods come from the pool's rate history (`getRateReport`: when each report was
-//! applied), compared with each request's block time. A request made in the same block as a
+//! Report periods and their rates come from the pool's rate history (`getRateReport`: when
+//! each report was applied and the rate it left), compared with each request's block time. A request made in the same block as a
 //! report, before it, counts as the later period: it may then share a batch across the rate
 //! change, which locks a little more than its claims and is never short.
 
@@ -29,7 +32,7 @@ use alloy_primitives::U256;
 use alloy_sol_types::{sol, SolCall as _};
 use stylus_sdk::{call::static_call, prelude::*};
 use tidepool_interfaces::withdrawal_queue::MAX_FINALIZATION_BATCHES;
-use tidepool_math::queue::eth_to_finalize;
+use tidepool_math::{queue::eth_to_finalize, SHARE_RATE_PRECISION};
 
 use crate::{
     calls::{pool_failed, IPoolToken},
@@ -68,7 +71,7 @@ impl Class {
 }
 
 /// The pool's applied reports, walked forward in time alongside the requests (whose times
-/// never decrease), so each report's time is read once.
+/// never decrease), so each report is read once.
 struct Periods {
     /// Reports applied so far.
     count: u64,
@@ -76,17 +79,34 @@ struct Periods {
     next: u64,
     /// When report `next` was applied (`None` past the last report).
     boundary: Option<u64>,
+    /// The pool's share rate (1e27) during the period: what report `next - 1` left, or one
+    /// ether per share before the first report (the pool starts at 1:1).
+    rate: U256,
 }
 
+/// `getRateReport(index)` as `(applied at, share rate × 1e27)`.
+struct AppliedReport {
+    applied_at: u64,
+    rate: U256,
+}
+
+/// A report's rate is ether per 1e18 shares; the queue's rates are per share × 1e27.
+const PER_TOKEN_TO_SHARE_RATE: U256 = U256::from_limbs([1_000_000_000, 0, 0, 0]);
+
 impl WithdrawalQueue {
-    /// When the pool applied its report `index` (from 0).
-    fn report_applied_at(&self, index: u64) -> Result<u64, QueueError> {
+    /// The pool's report `index` (from 0): when it was applied and the rate it left.
+    fn applied_report(&self, index: u64) -> Result<AppliedReport, QueueError> {
         let data = IPoolToken::getRateReportCall { index: U256::from(index) }.abi_encode();
         match static_call(self.vm(), Call::new(), self.pool.get(), &data) {
-            // Three words: reference time, rate, application time (a block time, 64 bits).
-            Ok(out) if out.len() == 96 => {
-                Ok(U256::from_be_slice(&out[64..]).try_into().map_err(|_| pool_failed())?)
-            }
+            // Three words: reference time, rate per 1e18 shares, application time.
+            Ok(out) if out.len() == 96 => Ok(AppliedReport {
+                applied_at: U256::from_be_slice(&out[64..])
+                    .try_into()
+                    .map_err(|_| pool_failed())?,
+                rate: U256::from_be_slice(&out[32..64])
+                    .checked_mul(PER_TOKEN_TO_SHARE_RATE)
+                    .ok_or_else(pool_failed)?,
+            }),
             _ => Err(pool_failed()),
         }
     }
@@ -104,33 +124,43 @@ impl WithdrawalQueue {
         let (mut low, mut high) = (0u64, count);
         while low < high {
             let mid = low + (high - low) / 2;
-            if self.report_applied_at(mid)? <= start {
+            if self.applied_report(mid)?.applied_at <= start {
                 low = mid + 1;
             } else {
                 high = mid;
             }
         }
-        let boundary = if low < count { Some(self.report_applied_at(low)?) } else { None };
-        Ok(Periods { count, next: low, boundary })
+        let boundary = if low < count { Some(self.applied_report(low)?.applied_at) } else { None };
+        let rate = match low {
+            0 => SHARE_RATE_PRECISION,
+            passed => self.applied_report(passed - 1)?.rate,
+        };
+        Ok(Periods { count, next: low, boundary, rate })
     }
 
-    /// The report period of a request made at `created`, not before the last one asked.
-    fn period_at(&self, periods: &mut Periods, created: u64) -> Result<u64, QueueError> {
+    /// The report period of a request made at `created`, not before the last one asked,
+    /// and the pool's rate in it.
+    fn period_at(&self, periods: &mut Periods, created: u64) -> Result<(u64, U256), QueueError> {
         while let Some(boundary) = periods.boundary {
             if created < boundary {
                 break;
             }
+            periods.rate = self.applied_report(periods.next)?.rate;
             periods.next += 1;
             periods.boundary = if periods.next < periods.count {
-                Some(self.report_applied_at(periods.next)?)
+                Some(self.applied_report(periods.next)?.applied_at)
             } else {
                 None
             };
         }
-        Ok(periods.next)
+        Ok((periods.next, periods.rate))
     }
 
-    /// Request `id`'s class at `rate` and what it is paid.
+    /// Request `id`'s class at `rate` and what it is paid. Its side is its period's: a
+    /// request is discounted when the pool's rate it was made at is above `rate`. (Judged
+    /// one by one, a request paid in full only thanks to its rounding would join an older
+    /// period's batch of full payments, and chain it to its own period's discounted ones:
+    /// the batch would lock the older requests' whole rise in value.)
     fn classify(
         &self,
         periods: &mut Periods,
@@ -139,8 +169,8 @@ impl WithdrawalQueue {
     ) -> Result<(Class, U256), QueueError> {
         let (steth, shares) = self.range(id - 1, id)?;
         let eth = eth_to_finalize(steth, shares, rate)?;
-        let period = self.period_at(periods, self.created(id))?;
-        Ok((Class { discounted: eth < steth, period }, eth))
+        let (period, made_at) = self.period_at(periods, self.created(id))?;
+        Ok((Class { discounted: made_at > rate, period }, eth))
     }
 
     /// When request `id` was made.

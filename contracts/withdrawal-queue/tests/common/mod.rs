@@ -64,8 +64,9 @@ pub struct FakePool {
     pub permit_revert: Option<Vec<u8>>,
     /// Views answer with this (malformed) data.
     pub broken_views: bool,
-    /// When each report was applied (`getRateReport`'s third word), in order.
-    pub reports_applied: Vec<u64>,
+    /// Each applied report's time (`getRateReport`'s third word) and the rate per 1e18
+    /// shares it left (the second), in order.
+    pub reports_applied: Vec<(u64, U256)>,
     /// `transferSharesFrom` credits the recipient this many shares fewer than it takes (a
     /// pool that does not deliver what it says).
     pub short_transfer: U256,
@@ -118,12 +119,12 @@ impl FakePool {
             }
             IPoolToken::getRateReportCall::SELECTOR => {
                 let c = IPoolToken::getRateReportCall::abi_decode(data).unwrap();
-                let applied = usize::try_from(c.index)
+                let (applied, rate) = usize::try_from(c.index)
                     .ok()
                     .and_then(|i| self.reports_applied.get(i))
+                    .copied()
                     .ok_or_else(Vec::new)?;
-                let rate = mul_div(self.total_pooled, eth(1), self.total_shares);
-                Ok((U256::from(*applied), rate, U256::from(*applied)).abi_encode_params())
+                Ok((U256::from(applied), rate, U256::from(applied)).abi_encode_params())
             }
             IPoolToken::allowanceCall::SELECTOR => {
                 let c = IPoolToken::allowanceCall::abi_decode(data).unwrap();
@@ -273,7 +274,9 @@ impl Env {
     /// report period begins for the queue's batches.
     pub fn report_applied(&self) {
         let now = self.vm.snapshot().block_timestamp;
-        self.pool.borrow_mut().reports_applied.push(now);
+        let mut pool = self.pool.borrow_mut();
+        let rate = mul_div(pool.total_pooled, eth(1), pool.total_shares);
+        pool.reports_applied.push((now, rate));
     }
 
     /// The pool's share rate in 1e27 precision, rounded down.
