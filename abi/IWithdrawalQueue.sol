@@ -47,6 +47,7 @@ interface IWithdrawalQueue {
     error ExtensionWithoutCode(address extension);
     error InsufficientShares(address account, uint256 shares, uint256 needed);
     error InvalidHint(uint256 hint);
+    error InvalidRecipient(address recipient);
     error InvalidRequestId(uint256 requestId);
     error InvalidRequestIdRange(uint256 startId, uint256 endId);
     error InvalidState();
