@@ -402,7 +402,7 @@ fn bench_measures_every_operation_and_keeps_hand_written_text() {
         ("finalize", 2),
         ("claimWithdrawals", 3),
         ("claimWithdrawal", 1),
-        ("submitReport", 3),
+        ("submitReport", 5),
         ("depositBufferedEther", 2),
     ];
     for (operation, rows) in operations {
