@@ -124,8 +124,10 @@ pub mod staking_module {
 pub mod withdrawal_queue {
     /// Most batches one report may finalize (Lido's `MAX_BATCHES_LENGTH`). `prefinalize` runs
     /// once in the oracle's checks and once in the pool's report, each batch two storage
-    /// reads and a 512-bit division, so 36 bound the report's share near 0.2 million gas
-    /// whatever the queue holds. `calculateFinalizationBatches` stops at this many, and
+    /// reads and a 512-bit division (about 24,000 gas per batch and run with today's
+    /// bit-by-bit division: `docs/BENCHMARKS.md` measures 36 batches at 2.16 million gas
+    /// for the whole report against 0.50 million for one), so 36 bound a report far below a
+    /// block whatever the queue holds. `calculateFinalizationBatches` stops at this many, and
     /// requests of one report period share a batch, so a report finalizes at least 36 report
     /// periods' requests (as far as the ETH goes).
     pub const MAX_FINALIZATION_BATCHES: usize = 36;
