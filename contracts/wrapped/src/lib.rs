@@ -86,6 +86,9 @@ pub struct Wrapped {
     total_supply: StorageU256,
     /// The pool whose shares back the wrapped tokens (the ERC-4626 asset).
     pool: StorageAddress,
+    /// The pool's withdrawal queue, read from the pool at initialisation (the pool has no
+    /// way to change it): pool tokens withdrawn to it would belong to no request.
+    queue: StorageAddress,
 }
 
 tidepool_common::program_storage!(Wrapped);
@@ -163,6 +166,32 @@ impl Wrapped {
         Ok(())
     }
 
+    /// Refuses an ERC-4626 withdrawal's `receiver` that would lose the pool tokens: this
+    /// contract (they would back nobody's wrapped tokens), the queue (they would belong to no
+    /// request; the queue itself receives pool tokens only by unwrapping, whose receiver is
+    /// the caller) and the pool (which refuses transfers to itself anyway).
+    fn check_withdrawal_receiver(&self, receiver: Address) -> Result<(), WrappedError> {
+        let sinks = [self.vm().contract_address(), self.pool.get(), self.queue.get()];
+        if sinks.contains(&receiver) {
+            return Err(ERC20InvalidReceiver { receiver }.into());
+        }
+        Ok(())
+    }
+
+    /// `redeem` without the receiver check: burns `shares` of `owner`'s tokens and hands
+    /// `receiver` as many pool shares; their value in pool tokens, rounded down.
+    fn redeem_to(
+        &mut self,
+        shares: U256,
+        receiver: Address,
+        owner: Address,
+    ) -> Result<U256, Revert> {
+        let assets = self.preview_redeem(shares)?;
+        self.burn_for(owner, shares, assets, receiver)?;
+        self.pool_call(pool::transfer_shares(receiver, shares), U256::ZERO)?;
+        Ok(assets)
+    }
+
     /// Burns `shares` of `owner`'s tokens for a withdrawal of `assets` to `receiver`,
     /// spending the caller's allowance when it is not `owner`.
     fn burn_for(
@@ -174,11 +203,6 @@ impl Wrapped {
     ) -> Result<(), WrappedError> {
         if shares.is_zero() || assets.is_zero() {
             return Err(ZeroAmount {}.into());
-        }
-        // Pool tokens sent to this contract would back nobody's wrapped tokens, and the pool
-        // refuses transfers to itself: both are a receiver's mistake, refused before burning.
-        if receiver == self.vm().contract_address() || receiver == self.pool.get() {
-            return Err(ERC20InvalidReceiver { receiver }.into());
         }
         let caller = self.vm().msg_sender();
         let balance = self.balances.get(owner);

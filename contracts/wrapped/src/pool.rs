@@ -53,6 +53,17 @@ impl Wrapped {
         self.pool_view(&IPool::balanceOfCall { account }.abi_encode())
     }
 
+    /// The pool's withdrawal queue (the second of `getProtocolContracts`' six addresses).
+    pub(crate) fn pool_queue(&self) -> Result<Address, Revert> {
+        let data = IPool::getProtocolContractsCall {}.abi_encode();
+        let out =
+            static_call(self.vm(), Call::new(), self.pool.get(), &data).map_err(Vec::<u8>::from)?;
+        match out.get(44..64) {
+            Some(queue) if out.len() == 6 * 32 => Ok(Address::from_slice(queue)),
+            _ => Err(WrappedError::from(PoolAnswerMalformed {}).into()),
+        }
+    }
+
     pub(crate) fn pool_stopped(&self) -> Result<bool, Revert> {
         Ok(!self.pool_view(&IPool::isStoppedCall {}.abi_encode())?.is_zero())
     }

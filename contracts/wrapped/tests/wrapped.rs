@@ -46,6 +46,7 @@ impl Env {
     /// A wrapper over a pool holding `pooled` ether for `shares` shares.
     fn new(pooled: U256, shares: U256) -> Self {
         let vm = beside_mocked_pool(3);
+        pool_names_its_queue(&vm);
         let mut wrapped = Wrapped::from(&vm);
         wrapped.initialize(3, POOL).unwrap();
         let env = Env { vm, wrapped };
@@ -107,6 +108,16 @@ fn err<E: SolError>(e: E) -> Vec<u8> {
 
 // ---------------------------------------------------------------- set-up
 
+/// The pool's withdrawal queue, as the mocked pool names it.
+const QUEUE: Address = Address::repeat_byte(0x9e);
+
+/// The mocked pool answers `getProtocolContracts` with [`QUEUE`] as its queue.
+fn pool_names_its_queue(vm: &TestHost) {
+    let other = Address::repeat_byte(0x01);
+    let answer = (other, QUEUE, other, other, other, other).abi_encode_params();
+    vm.mock_static_call(POOL, IPool::getProtocolContractsCall {}.abi_encode(), Ok(answer));
+}
+
 #[test]
 fn initialise_once_by_the_deployer_with_a_real_pool() {
     let vm = deployed(3);
@@ -115,6 +126,7 @@ fn initialise_once_by_the_deployer_with_a_real_pool() {
     // An address without code would make every pool call "succeed" with no data.
     assert_eq!(wrapped.initialize(3, POOL), Err(err(InvalidPool { pool: POOL })));
     vm.set_code(POOL, program_code());
+    pool_names_its_queue(&vm);
     vm.set_sender(ALICE);
     assert_eq!(
         wrapped.initialize(3, POOL),
@@ -184,7 +196,8 @@ fn zero_and_dust_amounts_are_refused() {
     assert_eq!(env.wrapped.wrap(u(1)), Err(err(ZeroAmount {})));
     assert_eq!(env.wrapped.unwrap(U256::ZERO), Err(err(ZeroAmount {})));
     assert!(env.vm.calls().is_empty(), "nothing was asked of the pool");
-    assert!(env.vm.snapshot().storage.len() <= 2, "only the initialisation was written");
+    // The initialisation's slots: its flag, the pool and the queue.
+    assert!(env.vm.snapshot().storage.len() <= 3, "only the initialisation was written");
 }
 
 #[test]
@@ -397,12 +410,12 @@ fn withdrawing_for_another_owner_spends_its_allowance() {
 }
 
 #[test]
-fn withdrawing_to_the_wrapper_or_the_pool_is_refused_before_burning() {
+fn withdrawing_to_the_wrapper_the_pool_or_the_queue_is_refused_before_burning() {
     let mut env = Env::new(u(E18), u(E18));
     env.wrap(ALICE, u(100));
     let this = env.vm.snapshot().contract_address;
     env.as_(ALICE);
-    for receiver in [this, POOL] {
+    for receiver in [this, POOL, QUEUE] {
         let refused = err(ERC20InvalidReceiver { receiver });
         assert_eq!(env.wrapped.redeem(u(10), receiver, ALICE), Err(refused.clone()));
         assert_eq!(env.wrapped.withdraw(u(10), receiver, ALICE), Err(refused));

@@ -17,7 +17,8 @@ use crate::{errors::*, math, pool, Deposit, Revert, Wrapped, NAME, SYMBOL, VERSI
 impl Wrapped {
     // ------------------------------------------------------------------ set-up
 
-    /// Sets the pool, once, by the account that deployed the wrapper.
+    /// Sets the pool, once, by the account that deployed the wrapper, and records the pool's
+    /// withdrawal queue (so the pool must be initialised first).
     ///
     /// # Arguments
     /// * `deployer_nonce` - the nonce the caller deployed this contract with (proves it did).
@@ -26,6 +27,7 @@ impl Wrapped {
     /// # Errors
     /// * `InvalidPool` if `pool` is zero or holds no code.
     /// * `AlreadyInitialized`, `NotDeployer` from the initialisation guard.
+    /// * `PoolAnswerMalformed` or the pool's revert if it cannot name its queue.
     ///
     /// # Events
     /// `Initialized`.
@@ -36,6 +38,8 @@ impl Wrapped {
         let (this, caller) = (self.vm().contract_address(), self.vm().msg_sender());
         self.init.initialize(this, caller, deployer_nonce).map_err(WrappedError::from)?;
         self.pool.set(pool);
+        let queue = self.pool_queue()?;
+        self.queue.set(queue);
         emit(self.vm(), &[initializable::Initialized::SIGNATURE_HASH, caller.word()], &[]);
         Ok(())
     }
@@ -193,7 +197,9 @@ impl Wrapped {
     /// wrapped_amount)`.
     pub fn unwrap(&mut self, wrapped_amount: U256) -> Result<U256, Revert> {
         let caller = self.vm().msg_sender();
-        self.redeem(wrapped_amount, caller, caller)
+        // The caller's own tokens back to itself: no receiver to refuse (the queue unwraps
+        // the wrapped tokens its requests took).
+        self.redeem_to(wrapped_amount, caller, caller)
     }
 
     /// Wrapped tokens `pooled_amount` pool tokens wrap into now (rounded down).
@@ -373,8 +379,8 @@ impl Wrapped {
     /// tokens. Returns the wrapped tokens burnt.
     ///
     /// # Errors
-    /// * `ZeroAmount`; `ERC20InvalidReceiver` for the wrapper itself or the pool (pool
-    ///   tokens sent there would be lost); `ERC20InsufficientAllowance`;
+    /// * `ZeroAmount`; `ERC20InvalidReceiver` for the wrapper itself, the pool or the pool's
+    ///   withdrawal queue (pool tokens sent there would be lost); `ERC20InsufficientAllowance`;
     ///   `ERC20InsufficientBalance`; the pool's errors for the transfer
     ///   (`ERC20InvalidReceiver` for zero, `ProtocolStopped`).
     ///
@@ -387,6 +393,7 @@ impl Wrapped {
         receiver: Address,
         owner: Address,
     ) -> Result<U256, Revert> {
+        self.check_withdrawal_receiver(receiver)?;
         let shares = self.preview_withdraw(assets)?;
         self.burn_for(owner, shares, assets, receiver)?;
         // Moves `ceil(assets * S / P)` shares: exactly the tokens just burnt.
@@ -426,9 +433,7 @@ impl Wrapped {
         receiver: Address,
         owner: Address,
     ) -> Result<U256, Revert> {
-        let assets = self.preview_redeem(shares)?;
-        self.burn_for(owner, shares, assets, receiver)?;
-        self.pool_call(pool::transfer_shares(receiver, shares), U256::ZERO)?;
-        Ok(assets)
+        self.check_withdrawal_receiver(receiver)?;
+        self.redeem_to(shares, receiver, owner)
     }
 }
