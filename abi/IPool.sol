@@ -105,7 +105,7 @@ interface IPool {
     function getFee() external view returns (uint16);
     /// Served by: pool-admin
     function getFeeDistribution() external view returns (uint16, uint16);
-    /// Served by: pool-admin
+    /// Served by: pool-accounting
     function getMaxPositiveRebase() external view returns (uint64);
     /// Served by: pool-admin
     function getPoolContracts() external view returns (address, address);

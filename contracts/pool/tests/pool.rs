@@ -30,7 +30,7 @@ fn initialize_locks_initial_stake_at_dead_address() {
     assert_eq!(env.admin.get_pool_contracts(), (ACCOUNTING, ADMIN_CONTRACT));
     assert_eq!(env.admin.get_fee(), 1000);
     assert_eq!(env.admin.get_fee_distribution(), (500, 500));
-    assert_eq!(env.admin.get_max_positive_rebase(), 750_000);
+    assert_eq!(env.accounting.get_max_positive_rebase(), 750_000);
     let transfers = env.events::<Transfer>();
     assert_eq!(transfers[0].from, Address::ZERO);
     assert_eq!(transfers[0].to, DEAD);
@@ -977,7 +977,7 @@ fn fee_and_rebase_cap_settings() {
         );
     }
     env.admin.set_max_positive_rebase(1_000_000_000).unwrap();
-    assert_eq!(env.admin.get_max_positive_rebase(), 1_000_000_000);
+    assert_eq!(env.accounting.get_max_positive_rebase(), 1_000_000_000);
     env.as_(ALICE);
     let err = env.assert_reverts_unchanged(|e| e.admin.set_fee(1, 1));
     assert!(matches!(err, PoolError::AccessControlUnauthorizedAccount(_)));

@@ -120,6 +120,15 @@ impl PoolAccounting {
         })
     }
 
+    /// The cap on one report's share-rate increase, in 1e9 precision (750,000 = 0.075%). The
+    /// only copy: the oracle reads it here at each report and checks the report with the same
+    /// rule the pool smooths it by (`tidepool_math::rebase_limit`), so the two never disagree.
+    /// Served by this program, which the report has already entered, so the oracle's read
+    /// costs no entry into the admin program.
+    pub fn get_max_positive_rebase(&self) -> u64 {
+        self.max_positive_rebase.get().to()
+    }
+
     /// Shares of finalised requests the queue still holds because the rebase cap deferred
     /// their burning.
     pub fn get_shares_pending_burn(&self) -> U256 {

@@ -171,13 +171,6 @@ impl PoolAdmin {
         Ok(())
     }
 
-    /// The cap on one report's share-rate increase, in 1e9 precision (750,000 = 0.075%). The
-    /// only copy: the oracle reads it here at each report and checks the report with the same
-    /// rule the pool smooths it by (`tidepool_math::rebase_limit`), so the two never disagree.
-    pub fn get_max_positive_rebase(&self) -> u64 {
-        self.max_positive_rebase.get().to()
-    }
-
     /// Sets the cap on one report's share-rate increase, for the pool's smoothing and the
     /// oracle's check alike (from the next report on).
     ///
