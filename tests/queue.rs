@@ -213,7 +213,7 @@ async fn a_slashing_finalizes_at_a_discount_and_a_paused_queue_still_pays_claims
 /// The most gas a report finalizing withdrawals may use at quorum 3 with the largest batch
 /// list a report may carry (36): the quorum's signature checks, the pool's accounting and
 /// `prefinalize`'s loop twice (oracle and pool), whose 512-bit division costs more with
-/// larger amounts. Measured: 625,846 here (110-wei batches) and 2,162,053 in the bench
+/// larger amounts. Measured: 625,846 here (110-wei batches) and 2,153,229 in the bench
 /// (0.001-ETH batches, `docs/BENCHMARKS.md`), a fraction of Arbitrum's 32 million block gas.
 /// Before the cap the review's 10,000 requests made 10,000 batches: hundreds of millions.
 const REPORT_GAS_BOUND: u64 = 3_000_000;

@@ -125,7 +125,7 @@ pub mod withdrawal_queue {
     /// Most batches one report may finalize (Lido's `MAX_BATCHES_LENGTH`). `prefinalize` runs
     /// once in the oracle's checks and once in the pool's report, each batch two storage
     /// reads and a 512-bit division (about 24,000 gas per batch and run with today's
-    /// bit-by-bit division: `docs/BENCHMARKS.md` measures 36 batches at 2.16 million gas
+    /// bit-by-bit division: `docs/BENCHMARKS.md` measures 36 batches at 2.15 million gas
     /// for the whole report against 0.50 million for one), so 36 bound a report far below a
     /// block whatever the queue holds. `calculateFinalizationBatches` stops at this many, and
     /// requests of one report period share a batch, so a report finalizes at least 36 report

@@ -448,6 +448,10 @@ fn built_oracle_applies_a_quorum_signed_report_to_the_pool() {
     // entry of each of the four programs in the transaction (oracle, pool, pool-accounting,
     // vault) now pays Nitro's uncached entry (about 11,000 gas for the vault, 17,000–19,000
     // for the others), where the guess charged about 9,800. This bound is a ratchet against
-    // regressions until the target is met.
-    assert!(mined.gas_used < 430_000, "a 5-signature report costs {} gas", mined.gas_used);
+    // regressions until the target is met. Issue 19 raised it from 426,534 to 456,846: the
+    // oracle now reads the pool's rebase cap (one setting, served by the accounting program
+    // the report has already entered) and checks it with the pool's exact rule, and the pool
+    // records when each report was applied; issue 21's cheaper division is where to win it
+    // back.
+    assert!(mined.gas_used < 460_000, "a 5-signature report costs {} gas", mined.gas_used);
 }
