@@ -971,15 +971,7 @@ fn batches_group_requests_by_side_of_the_rate_and_respect_limits() {
     let (eth_to_lock, _) = env.ledger.prefinalize(state.batches.clone(), rate).unwrap();
     assert_eq!(U256::MAX - state.remainingEthBudget, eth_to_lock);
     // One request per call gives the same answer.
-    let mut resumed = start(U256::MAX);
-    let mut calls = 0;
-    while !resumed.finished {
-        resumed = env
-            .admin
-            .calculate_finalization_batches(rate, U256::MAX, U256::from(1), resumed)
-            .unwrap();
-        calls += 1;
-    }
+    let (resumed, calls) = env.calculate_batches(rate, 1);
     assert_eq!(
         (resumed.batches, resumed.remainingEthBudget),
         (state.batches.clone(), state.remainingEthBudget)
@@ -1046,19 +1038,7 @@ fn requests_of_one_report_period_share_a_batch_whatever_their_side() {
         .count();
     assert!(changes >= 5_000, "the requests change side {changes} times");
 
-    let mut state = tidepool_withdrawal_queue::programs::BatchesCalculationState {
-        remainingEthBudget: U256::MAX,
-        finished: false,
-        batches: vec![],
-    };
-    let mut calls = 0;
-    while !state.finished {
-        state = env
-            .admin
-            .calculate_finalization_batches(rate, U256::MAX, U256::from(1_000), state)
-            .unwrap();
-        calls += 1;
-    }
+    let (state, calls) = env.calculate_batches(rate, 1_000);
     assert_eq!(state.batches, vec![U256::from(last)]);
     assert_eq!(calls, 10);
     // One batch locks at least what every request claims, and at most a wei more per
@@ -1093,20 +1073,7 @@ fn a_report_finalizes_at_most_36_batches_and_the_next_one_goes_on() {
         env.request(ALICE, &[ETH, ETH], Address::ZERO).unwrap();
     }
     let rate = e27() * U256::from(11) / U256::from(10);
-    let calculate = |env: &Env| {
-        let mut state = BatchesCalculationState {
-            remainingEthBudget: U256::MAX,
-            finished: false,
-            batches: vec![],
-        };
-        while !state.finished {
-            state = env
-                .admin
-                .calculate_finalization_batches(rate, U256::MAX, U256::from(7), state)
-                .unwrap();
-        }
-        state.batches
-    };
+    let calculate = |env: &Env| env.calculate_batches(rate, 7).0.batches;
     let first = calculate(&env);
     let expected: Vec<U256> = (1..=36u64).map(|period| U256::from(2 * period)).collect();
     assert_eq!(first, expected);

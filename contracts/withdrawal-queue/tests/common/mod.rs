@@ -341,21 +341,34 @@ impl Env {
         (eth_to_lock, shares)
     }
 
-    /// The batch ends `calculateFinalizationBatches` gives for requests up to `last_id` at
-    /// `rate` with an unlimited budget, cut at `last_id`.
-    pub fn batches_to(&self, last_id: U256, rate: U256) -> Vec<U256> {
-        use tidepool_withdrawal_queue::programs::BatchesCalculationState;
-        let mut state = BatchesCalculationState {
+    /// `calculateFinalizationBatches` at `rate`, with an unlimited budget and no time limit,
+    /// looking at `per_call` requests a call, called until it is finished: the final state
+    /// and how many calls it took.
+    pub fn calculate_batches(
+        &self,
+        rate: U256,
+        per_call: u64,
+    ) -> (tidepool_withdrawal_queue::programs::BatchesCalculationState, usize) {
+        let mut state = tidepool_withdrawal_queue::programs::BatchesCalculationState {
             remainingEthBudget: U256::MAX,
             finished: false,
             batches: vec![],
         };
+        let mut calls = 0;
         while !state.finished {
             state = self
                 .admin
-                .calculate_finalization_batches(rate, U256::MAX, U256::from(3), state)
+                .calculate_finalization_batches(rate, U256::MAX, U256::from(per_call), state)
                 .expect("batches");
+            calls += 1;
         }
+        (state, calls)
+    }
+
+    /// The batch ends `calculateFinalizationBatches` gives for requests up to `last_id` at
+    /// `rate` with an unlimited budget, cut at `last_id`.
+    pub fn batches_to(&self, last_id: U256, rate: U256) -> Vec<U256> {
+        let (state, _) = self.calculate_batches(rate, 3);
         let mut batches: Vec<U256> = state.batches.into_iter().filter(|b| *b < last_id).collect();
         batches.push(last_id);
         batches
