@@ -114,12 +114,8 @@ impl WithdrawalQueue {
     /// The pool's report periods, positioned at time `start`.
     fn periods_from(&self, start: u64) -> Result<Periods, QueueError> {
         let data = IPoolToken::getRateReportCountCall {}.abi_encode();
-        let count = match static_call(self.vm(), Call::new(), self.pool.get(), &data) {
-            Ok(out) if out.len() == 32 => {
-                U256::from_be_slice(&out).try_into().map_err(|_| pool_failed())?
-            }
-            _ => return Err(pool_failed()),
-        };
+        let count =
+            self.pool_view(self.pool.get(), &data)?.try_into().map_err(|_| pool_failed())?;
         // The first report applied after `start`: application times never decrease.
         let (mut low, mut high) = (0u64, count);
         while low < high {

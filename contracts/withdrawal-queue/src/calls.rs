@@ -58,7 +58,7 @@ pub fn wrapped_failed() -> QueueError {
 }
 
 /// The pool's revert data, or `PoolCallFailed` if it gave none.
-fn pool_revert(reason: Vec<u8>) -> Revert {
+pub(crate) fn pool_revert(reason: Vec<u8>) -> Revert {
     revert_or(reason, pool_failed)
 }
 
@@ -105,7 +105,7 @@ impl WithdrawalQueue {
     }
 
     /// A one-word view of the pool.
-    fn pool_view(&self, pool: Address, data: &[u8]) -> Result<U256, QueueError> {
+    pub(crate) fn pool_view(&self, pool: Address, data: &[u8]) -> Result<U256, QueueError> {
         self.view(pool, data, pool_failed)
     }
 

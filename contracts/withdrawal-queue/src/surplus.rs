@@ -27,7 +27,7 @@ use tidepool_common::abi::{emit, AsWord};
 use tidepool_math::queue::eth_to_finalize;
 
 use crate::{
-    calls::{calldata, IPoolToken},
+    calls::{calldata, pool_revert, IPoolToken},
     errors::*,
     events::SurplusSwept,
     ledger::small,
@@ -101,13 +101,7 @@ impl WithdrawalQueue {
         emit(self.vm(), &[SurplusSwept::SIGNATURE_HASH], &[surplus.word(), owed.word()]);
         let pool = self.pool.get();
         let data = calldata(IPoolToken::receiveWithdrawalSurplusCall::SELECTOR, &[]);
-        self.call_out(pool, surplus, &data).map_err(|reason| {
-            if reason.is_empty() {
-                Revert::from(crate::calls::pool_failed())
-            } else {
-                reason
-            }
-        })?;
+        self.call_out(pool, surplus, &data).map_err(pool_revert)?;
         Ok(surplus)
     }
 }
