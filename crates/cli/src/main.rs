@@ -13,6 +13,7 @@ mod depositor;
 mod keys;
 mod operator;
 mod oracle;
+mod oracle_run;
 mod show;
 mod toolchain;
 mod up;

@@ -39,6 +39,13 @@ pub enum Command {
     /// Build, sign or submit a report.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// The member's daemon: each frame build, sign, exchange signatures with the other
+    /// members' daemons and (with --submit, in the frame's rotation) submit; serves /metrics
+    /// and /health.
+    Run(crate::oracle_run::RunArgs),
+    /// Check the daemon's settings: key, membership, endpoints, chain id, beacon genesis,
+    /// store, peers, balance.
+    Preflight(crate::oracle_run::RunArgs),
 }
 
 /// `tidepool oracle report` subcommands.
@@ -163,6 +170,8 @@ pub fn run(args: &Args) -> Result<()> {
     runtime.block_on(async {
         match &args.command {
             Command::Status(chain) => status(chain).await,
+            Command::Run(args) => crate::oracle_run::run(args).await,
+            Command::Preflight(args) => crate::oracle_run::preflight(args).await,
             Command::Report(ReportCommand::Build { chain, beacon, bunker, out }) => {
                 let (client, d) = connect(chain, Vec::new()).await?;
                 let source = BeaconSource::parse(beacon);

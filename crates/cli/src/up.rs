@@ -1,9 +1,15 @@
 //! `tidepool up`, the main job: build, start the local Stylus node, deploy, serve.
 
-use std::net::IpAddr;
+use std::{
+    net::{IpAddr, SocketAddr},
+    time::Duration,
+};
 
 use anyhow::{Context, Result};
-use tidepool_deploy::{deploy_and_record, Client, DeployOptions, OperatorSetup, PrivateKeySigner};
+use tidepool_committee::{daemon, report::Bunker};
+use tidepool_deploy::{
+    deploy_and_record, BeaconConfig, Client, DeployOptions, OperatorSetup, PrivateKeySigner,
+};
 use tidepool_node::node::{Node, NodeConfig};
 
 use crate::{build, show, workspace::Workspace};
@@ -18,6 +24,12 @@ const OPERATOR_REWARDS: usize = 4;
 const DEV_OPERATOR_KEYS: u32 = 64;
 /// Seed of the dev operator's deterministic BLS keys (public: never use them on a real chain).
 pub const DEV_OPERATOR_SEED: &[u8] = b"tidepool local chain dev operator";
+/// The local chain's beacon timing: 2-second slots, 8 slots per epoch, so an epoch is 16 s and
+/// frames of a few epochs let the local world report every minute or so.
+const LOCAL_SECONDS_PER_SLOT: u64 = 2;
+const LOCAL_SLOTS_PER_EPOCH: u64 = 8;
+/// First port of the committee daemons (one each, upwards).
+const DAEMON_PORT: u16 = 9101;
 
 /// Arguments of `tidepool up`.
 #[derive(Debug, clap::Args)]
@@ -34,6 +46,16 @@ pub struct Args {
     /// Use the code already in target/wasm instead of building it.
     #[arg(long)]
     pub skip_build: bool,
+    /// Oracle frame length in epochs of 16 s (2-second slots, 8 per epoch); the committee's
+    /// daemons report every frame.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(3..))]
+    pub frame_epochs: u64,
+    /// Port of the first committee daemon (signatures, /metrics, /health); the others follow.
+    #[arg(long, default_value_t = DAEMON_PORT)]
+    pub daemon_port: u16,
+    /// Start no committee daemons (report by hand with `tidepool oracle report`).
+    #[arg(long)]
+    pub no_daemons: bool,
 }
 
 /// The node's dev keys as deployment signers.
@@ -46,6 +68,58 @@ pub fn dev_signers(node: &tidepool_node::node::NodeHandle) -> Result<Vec<Private
             PrivateKeySigner::from_slice(s.to_bytes().as_slice()).context("a dev key does not load")
         })
         .collect()
+}
+
+/// Starts the committee's five daemons (dev accounts 5 to 9) on consecutive ports from
+/// `args.daemon_port`, each the others' peer, submitting, with their signed frames in a fresh
+/// directory (the local chain starts afresh each time). Their log lines go to stderr, each
+/// with its member's number.
+async fn start_committee(
+    args: &Args,
+    rpc: &str,
+    beacon: &str,
+    deployment: &tidepool_deploy::Deployment,
+    keys: &[PrivateKeySigner],
+) -> Result<Vec<daemon::DaemonHandle>> {
+    let root = std::env::temp_dir().join(format!("tidepool-up-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let addr = |i: usize| -> Result<SocketAddr> {
+        let port = u16::try_from(usize::from(args.daemon_port) + i)
+            .context("--daemon-port leaves no room for five daemons")?;
+        Ok(SocketAddr::new(args.host, port))
+    };
+    let slot = Duration::from_secs(LOCAL_SECONDS_PER_SLOT);
+    let mut daemons = Vec::new();
+    for (n, i) in COMMITTEE.enumerate() {
+        let peers = (0..COMMITTEE.count())
+            .filter(|m| *m != n)
+            .map(|m| addr(m).map(|a| format!("http://{a}")))
+            .collect::<Result<Vec<_>>>()?;
+        let config = daemon::Config {
+            rpc: vec![rpc.to_owned()],
+            beacon: vec![beacon.to_owned()],
+            deployment: deployment.clone(),
+            key: keys[i].clone(),
+            relay: false,
+            listen: addr(n)?,
+            peers,
+            data_dir: root.join(format!("member-{i}")),
+            submit: true,
+            poll: slot,
+            fallback: slot * 3,
+            bunker: Bunker::Auto,
+        };
+        let print = crate::oracle_run::stderr_log();
+        let log: daemon::Log = std::sync::Arc::new(move |line: &str| {
+            if line.contains("submitted") || line.contains("MISMATCH") || line.contains("REFUSED") {
+                print(&format!("oracle member ({i}): {line}"));
+            }
+        });
+        daemons.push(daemon::spawn(config, log).await.with_context(|| {
+            format!("starting committee member {i}'s daemon (use --daemon-port or --no-daemons)")
+        })?);
+    }
+    Ok(daemons)
 }
 
 /// Builds, starts the node, deploys, prints how to reach it and serves until Ctrl-C.
@@ -73,11 +147,20 @@ pub fn run(args: &Args) -> Result<()> {
             key_seed: DEV_OPERATOR_SEED.to_vec(),
             keys: DEV_OPERATOR_KEYS,
         };
+        let beacon = BeaconConfig {
+            seconds_per_slot: LOCAL_SECONDS_PER_SLOT,
+            slots_per_epoch: LOCAL_SLOTS_PER_EPOCH,
+            epochs_per_frame: args.frame_epochs,
+            ..BeaconConfig::DEV
+        };
         let options = DeployOptions {
             artifacts: ws.root.join("target/wasm"),
             members: committee,
             quorum: Some(3),
             operators: vec![operator],
+            // Reports every frame: the minimum interval is one frame.
+            min_report_interval: beacon.frame_seconds(),
+            beacon,
             ..DeployOptions::default()
         };
         eprintln!("deploying to the local node at {url}");
@@ -99,7 +182,14 @@ pub fn run(args: &Args) -> Result<()> {
         let guardians: Vec<PrivateKeySigner> = keys[COMMITTEE].iter().take(3).cloned().collect();
         let from = keys[0].address();
         tokio::spawn(local::dev_depositor(client.clone(), deployment.clone(), from, guardians));
+        // Blocks every slot, so the chain's clock and the beacon chain move on their own.
+        tokio::spawn(local::clock(client.clone(), Duration::from_secs(LOCAL_SECONDS_PER_SLOT)));
         let beacon = node.beacon_url().context("the node serves no beacon API")?;
+        let daemons = if args.no_daemons {
+            Vec::new()
+        } else {
+            start_committee(args, &url, &beacon, &deployment, &keys).await?
+        };
         println!("\nTidepool is running on a local Stylus chain.");
         println!("  RPC URL: {url}");
         println!("  beacon API: {beacon} (a simulated beacon chain: deposits become validators that earn)");
@@ -111,7 +201,9 @@ pub fn run(args: &Args) -> Result<()> {
             let role = match i {
                 0 => "deployer, admin, treasury, dev operator's key manager",
                 OPERATOR_REWARDS => "dev operator's rewards",
-                i if COMMITTEE.contains(&i) => "oracle committee and deposit guardians (3 of 5)",
+                i if COMMITTEE.contains(&i) => {
+                    "oracle committee (a daemon each) and deposit guardians (3 of 5)"
+                }
                 _ => "free",
             };
             println!(
@@ -126,23 +218,28 @@ pub fn run(args: &Args) -> Result<()> {
             "  # every 32 ETH staked goes to a validator within seconds (the dev depositor, with \
              3 of the guardians' keys); then: cargo run -p tidepool-cli -- beacon status --rpc {url}"
         );
-        // A report: move a frame (and the few epochs that finalize its reference slot) on,
-        // build from the simulated beacon chain, sign with three members, submit.
-        let member = |i: usize| format!("0x{}", alloy_primitives::hex::encode(keys[i].to_bytes()));
-        println!("  # a day later: a report from the simulated beacon chain rebases balances");
-        println!("  cast rpc --rpc-url {url} evm_increaseTime 87600 && cast rpc --rpc-url {url} evm_mine");
-        println!("  cargo run -p tidepool-cli -- oracle report build --rpc {url} --beacon {beacon}");
-        for i in COMMITTEE.take(3) {
+        let frame = args.frame_epochs * LOCAL_SECONDS_PER_SLOT * LOCAL_SLOTS_PER_EPOCH;
+        if daemons.is_empty() {
+            println!("  # no committee daemons (--no-daemons): report by hand with `tidepool oracle report build | sign | submit`");
+        } else {
             println!(
-                "  cargo run -p tidepool-cli -- oracle report sign --rpc {url} --report report.json --private-key {} --out sig{i}.json",
-                member(i)
+                "  # the committee's five daemons report every {frame} s frame by themselves (3 of 5 sign; one submits):"
             );
+            println!("  cargo run -p tidepool-cli -- oracle status --rpc {url}");
+            let first = &daemons[0];
+            println!("  curl {}/health; curl {}/metrics", first.url(), first.url());
         }
+        println!("  # watch a balance rebase after each report:");
         println!(
-            "  cargo run -p tidepool-cli -- oracle report submit --rpc {url} --report report.json --signature sig5.json --signature sig6.json --signature sig7.json --private-key {key}\n"
+            "  cast call {} \"balanceOf(address)(uint256)\" {} --rpc-url {url}\n",
+            deployment.contracts.pool.address,
+            keys[1].address()
         );
         println!("Serving; Ctrl-C stops.");
         tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+        for d in daemons {
+            d.stop().await;
+        }
         anyhow::Ok(())
     });
     eprintln!("stopping the node");

@@ -24,7 +24,8 @@ pub const EL_REWARD_WEI_PER_SLOT: u64 = 100_000_000_000;
 /// depositable ether.
 pub const EXIT_POLL: Duration = Duration::from_secs(2);
 
-/// Turns on the node's simulated beacon chain for `d`: its genesis is the oracle's, so frames
+/// Turns on the node's simulated beacon chain for `d`: its genesis and slot timing are the
+/// oracle's, so frames
 /// and reference slots mean the same slots on both sides; it reads the deployment's deposit
 /// contract, and execution-layer rewards go to the rewards vault (the protocol's validators'
 /// fee recipient).
@@ -34,11 +35,13 @@ pub const EXIT_POLL: Duration = Duration::from_secs(2);
 /// staking module); [`Error::Rpc`].
 pub async fn start_beacon(client: &Client, d: &Deployment) -> Result<(), Error> {
     let module = deposit::module(d)?;
-    let genesis = chain_config(client, d.contracts.oracle.address).await?.genesis_time;
+    let chain = chain_config(client, d.contracts.oracle.address).await?;
     let params = serde_json::json!([{
         "depositContract": module.deposit_contract,
         "feeRecipient": d.contracts.rewards_vault.address,
-        "genesisTime": genesis,
+        "genesisTime": chain.genesis_time,
+        "secondsPerSlot": chain.seconds_per_slot,
+        "slotsPerEpoch": chain.slots_per_epoch,
         "elRewardWeiPerSlot": U256::from(EL_REWARD_WEI_PER_SLOT),
     }]);
     let _: serde_json::Value = client
@@ -151,6 +154,21 @@ pub async fn dev_depositor(
             Err(error) => eprintln!("dev depositor: {error}"),
         }
         tokio::time::sleep(EXIT_POLL).await;
+    }
+}
+
+/// Mines an empty block every `every` until the task is dropped: a real chain makes blocks
+/// whether or not anyone transacts, and the local node only mines on demand, so without this
+/// its clock (and the simulated beacon chain, which advances with blocks) would stand still
+/// between transactions. Errors are printed and retried.
+pub async fn clock(client: Client, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        let mined: Result<serde_json::Value, _> =
+            client.provider().raw_request("evm_mine".into(), ()).await;
+        if let Err(error) = mined {
+            eprintln!("block clock: {error}");
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use alloy_primitives::{Address, U256};
+use tidepool_math::oracle_limits::OracleReportLimits;
 use tidepool_programs::Program as Id;
 
 use crate::{
@@ -15,6 +16,9 @@ use tidepool_interfaces::{
     roles, IDepositGuard, IOracle, IPool, IRateFeed, IStakingModule, IVault, IWithdrawalQueue,
     IWrapped,
 };
+
+/// The sanity limits the oracle starts with (Lido's mainnet values).
+const DEFAULT_LIMITS: OracleReportLimits = OracleReportLimits::LIDO_DEFAULTS;
 
 /// The beacon chain the oracle's frames follow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,7 +56,7 @@ impl BeaconConfig {
     }
 
     /// `(genesis_time, initial_epoch)` for a chain whose latest block is at `now`.
-    fn resolve(&self, now: u64) -> Result<(u64, u64), Error> {
+    fn resolve(&self, now: u64, min_report_interval: u64) -> Result<(u64, u64), Error> {
         let epoch = self.seconds_per_slot.saturating_mul(self.slots_per_epoch);
         if epoch == 0 || self.epochs_per_frame == 0 {
             return Err(Error::Options("slots, epochs and frames must be longer than 0".into()));
@@ -64,8 +68,7 @@ impl BeaconConfig {
             seconds_per_slot: self.seconds_per_slot,
             slots_per_epoch: self.slots_per_epoch,
         };
-        let interval =
-            tidepool_math::oracle_limits::OracleReportLimits::LIDO_DEFAULTS.min_report_interval;
+        let interval = min_report_interval;
         if !chain.frames_fit_interval(self.epochs_per_frame, interval) {
             return Err(Error::Options(format!(
                 "frames of {} s are shorter than the oracle's minimum report interval ({interval} \
@@ -132,6 +135,50 @@ pub struct DeployOptions {
     pub beacon: BeaconConfig,
     /// The consensus version reports must carry.
     pub consensus_version: u64,
+    /// The oracle's minimum report interval, in seconds (default: Lido's 12 hours). Frames
+    /// must be at least this long; a shorter value lets a local chain report every minute
+    /// (`tidepool up`'s short frames). The other sanity limits keep Lido's defaults.
+    pub min_report_interval: u64,
+}
+
+/// Gives the oracle `options.min_report_interval` and `options.beacon`'s frames, which
+/// initialisation could not (they do not fit Lido's 12-hour interval): the deployer takes the
+/// two roles, sets the limits, then the frames (counted from the start of the frame running,
+/// so the clock `resolve` chose is kept), and gives the roles up.
+///
+/// # Errors
+/// The oracle's reverts, decoded.
+async fn shorten_frames(
+    client: &Client,
+    deployer: Address,
+    oracle: Address,
+    options: &DeployOptions,
+) -> Result<(), Error> {
+    let zero = U256::ZERO;
+    let roles = [roles::oracle::MANAGE_LIMITS_ROLE, roles::oracle::MANAGE_FRAME_CONFIG_ROLE];
+    for role in roles {
+        client
+            .send(deployer, oracle, IOracle::grantRoleCall { role, account: deployer }, zero)
+            .await?;
+    }
+    let limits =
+        OracleReportLimits { min_report_interval: options.min_report_interval, ..DEFAULT_LIMITS };
+    let [a, b, c, d, e] = limits.to_array().map(U256::from);
+    let limits = IOracle::OracleReportLimits {
+        annualBalanceIncreaseBPLimit: a,
+        oneOffCLBalanceDecreaseBPLimit: b,
+        appearedValidatorsPerDayLimit: c,
+        simulatedShareRateDeviationBPLimit: d,
+        minReportInterval: e,
+    };
+    client.send(deployer, oracle, IOracle::setOracleReportLimitsCall { limits }, zero).await?;
+    let frames = IOracle::setFrameConfigCall { epochs_per_frame: options.beacon.epochs_per_frame };
+    client.send(deployer, oracle, frames, zero).await?;
+    for role in roles {
+        let renounce = IOracle::renounceRoleCall { role, confirmation: deployer };
+        client.send(deployer, oracle, renounce, zero).await?;
+    }
+    Ok(())
 }
 
 /// A node operator added at deployment, with deterministic dev keys (the local chain's
@@ -193,6 +240,7 @@ impl Default for DeployOptions {
             initial_stake: U256::from(10_000_000_000_000_000u64),
             beacon: BeaconConfig::DEV,
             consensus_version: 1,
+            min_report_interval: DEFAULT_LIMITS.min_report_interval,
         }
     }
 }
@@ -252,7 +300,7 @@ pub async fn deploy_protocol(
     let treasury = options.treasury.unwrap_or(admin);
     let depositor = options.depositor.unwrap_or(admin);
     let (_, now) = client.latest_block().await?;
-    let (genesis_time, initial_epoch) = options.beacon.resolve(now)?;
+    let (genesis_time, initial_epoch) = options.beacon.resolve(now, options.min_report_interval)?;
 
     // 1. Place every program.
     let order = [
@@ -386,6 +434,16 @@ pub async fn deploy_protocol(
     };
     client.send(deployer, queue.address, init, zero).await?;
     progress("initialised the withdrawal queue".into());
+    // The oracle starts with Lido's limits, which frames shorter than 12 hours do not fit: it
+    // is initialised with frames that do, then given the shorter interval and frames.
+    let epoch_seconds = options.beacon.seconds_per_slot * options.beacon.slots_per_epoch;
+    let short_frames = options.min_report_interval < DEFAULT_LIMITS.min_report_interval
+        && options.beacon.frame_seconds() < DEFAULT_LIMITS.min_report_interval;
+    let init_epochs = if short_frames {
+        DEFAULT_LIMITS.min_report_interval.div_ceil(epoch_seconds)
+    } else {
+        options.beacon.epochs_per_frame
+    };
     let init = IOracle::initializeCall {
         deployer_nonce: oracle_at.deployer_nonce,
         admin: deployer,
@@ -396,12 +454,17 @@ pub async fn deploy_protocol(
         seconds_per_slot: options.beacon.seconds_per_slot,
         slots_per_epoch: options.beacon.slots_per_epoch,
         initial_epoch,
-        epochs_per_frame: options.beacon.epochs_per_frame,
+        epochs_per_frame: init_epochs,
     };
     client.send(deployer, oracle.address, init, zero).await?;
+    if short_frames {
+        shorten_frames(client, deployer, oracle.address, options).await?;
+    }
     progress(format!(
-        "initialised the oracle (frames of {} s from epoch {initial_epoch})",
-        options.beacon.frame_seconds()
+        "initialised the oracle (frames of {} s from epoch {initial_epoch}, reports at least \
+         {} s apart)",
+        options.beacon.frame_seconds(),
+        options.min_report_interval.min(DEFAULT_LIMITS.min_report_interval)
     ));
 
     // 4. Roles and the committee.
@@ -668,27 +731,50 @@ mod tests {
 
     #[test]
     fn a_dev_beacon_chain_is_ten_seconds_into_frame_one() {
-        let (genesis, initial) = BeaconConfig::DEV.resolve(10_000_000).expect("resolves");
+        let (genesis, initial) = BeaconConfig::DEV
+            .resolve(10_000_000, DEFAULT_LIMITS.min_report_interval)
+            .expect("resolves");
         assert_eq!(initial, 1);
         let epoch = 12 * 32;
         let elapsed = 10_000_000 - genesis;
         assert_eq!(elapsed / epoch, 1 + 225, "frame 1 starts at epoch 1 + 225");
         assert_eq!(elapsed % epoch, 10);
-        assert!(matches!(BeaconConfig::DEV.resolve(100), Err(Error::Options(_))));
+        assert!(matches!(
+            BeaconConfig::DEV.resolve(100, DEFAULT_LIMITS.min_report_interval),
+            Err(Error::Options(_))
+        ));
     }
 
     #[test]
     fn mainnet_frames_start_at_the_current_epoch() {
         let now = 1_606_824_023 + 384 * 1000 + 5;
-        assert_eq!(BeaconConfig::MAINNET.resolve(now).expect("ok"), (1_606_824_023, 1000));
+        assert_eq!(
+            BeaconConfig::MAINNET.resolve(now, DEFAULT_LIMITS.min_report_interval).expect("ok"),
+            (1_606_824_023, 1000)
+        );
         let short = BeaconConfig { epochs_per_frame: 112, ..BeaconConfig::MAINNET };
-        let error = short.resolve(1_606_824_023).expect_err("12 hours is 112.5 epochs");
+        let error = short
+            .resolve(1_606_824_023, DEFAULT_LIMITS.min_report_interval)
+            .expect_err("12 hours is 112.5 epochs");
         assert!(error.to_string().contains("shorter than the oracle's minimum report interval"));
         assert!(BeaconConfig { epochs_per_frame: 113, ..BeaconConfig::MAINNET }
-            .resolve(1_606_824_023)
+            .resolve(1_606_824_023, DEFAULT_LIMITS.min_report_interval)
             .is_ok());
+        // A shorter minimum interval lets frames of minutes through (the local chain's).
+        let local = BeaconConfig {
+            seconds_per_slot: 2,
+            slots_per_epoch: 8,
+            epochs_per_frame: 4,
+            ..BeaconConfig::DEV
+        };
+        assert!(local.resolve(1_000_000, DEFAULT_LIMITS.min_report_interval).is_err());
+        assert!(local.resolve(1_000_000, 64).is_ok());
+        assert!(local.resolve(1_000_000, 65).is_err());
         let zero = BeaconConfig { epochs_per_frame: 0, ..BeaconConfig::MAINNET };
-        assert!(matches!(zero.resolve(now), Err(Error::Options(_))));
+        assert!(matches!(
+            zero.resolve(now, DEFAULT_LIMITS.min_report_interval),
+            Err(Error::Options(_))
+        ));
     }
 
     #[test]
