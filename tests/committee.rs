@@ -18,7 +18,9 @@ use alloy_consensus::Transaction as _;
 use alloy_primitives::{Address, U256};
 use alloy_provider::Provider;
 use tidepool_committee::{
-    daemon::{self, exchange::Kind, submitter_position, Config, DaemonHandle, Wait},
+    daemon::{
+        self, exchange::Kind, preflight::Outcome, submitter_position, Config, DaemonHandle, Wait,
+    },
     report::Bunker,
 };
 use tidepool_deploy::{
@@ -440,7 +442,12 @@ async fn a_wrong_beacon_source_is_named_and_outvoted_a_restart_never_signs_twice
     // runs dry: it never sends.
     let config = w.config(2, &w.beacon.clone(), false);
     w.start_with(2, config).await;
-    w.start(3).await;
+    // Member 3's first RPC and beacon endpoints are down: it falls back to the next ones.
+    let dead = format!("http://{}", free_port());
+    let mut config = w.config(3, &w.beacon.clone(), true);
+    config.rpc.insert(0, dead.clone());
+    config.beacon.insert(0, dead.clone());
+    w.start_with(3, config).await;
     let start = Instant::now();
     while !w.logged(1, "DIGEST MISMATCH") {
         assert!(start.elapsed() < LAND_WITHIN, "no mismatch reported");
@@ -453,6 +460,27 @@ async fn a_wrong_beacon_source_is_named_and_outvoted_a_restart_never_signs_twice
         .any(|l| l.contains("DIGEST MISMATCH") && l.contains("clBalanceGwei")));
     assert!(w.metric(1, "tidepool_oracle_digest_mismatches_total{kind=\"accounting\"}") >= 1);
     w.wait_landed(Kind::Accounting, ref_slot).await;
+    let start = Instant::now();
+    while !w.logged(3, "signed the accounting report") {
+        assert!(start.elapsed() < LAND_WITHIN, "member 3 never signed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(w.metric(3, "tidepool_oracle_endpoint_errors_total{endpoint=\"rpc\"}") >= 1);
+    assert!(w.metric(3, "tidepool_oracle_endpoint_errors_total{endpoint=\"beacon\"}") >= 1);
+    // Preflight: member 3's settings pass but for the dead endpoints; a stranger's key is no
+    // member.
+    let mut config = w.config(3, &w.beacon.clone(), true);
+    config.rpc.insert(0, dead.clone());
+    let checks = daemon::preflight::run(&config).await;
+    let failed: Vec<&str> =
+        checks.iter().filter(|c| c.outcome == Outcome::Fail).map(|c| c.what.as_str()).collect();
+    assert_eq!(failed, [format!("rpc {dead}")], "{checks:?}");
+    let stranger = Config { key: key("stranger"), ..w.config(3, &w.beacon.clone(), true) };
+    let checks = daemon::preflight::run(&stranger).await;
+    let membership = checks.iter().find(|c| c.what == "membership").unwrap();
+    assert_eq!(membership.outcome, Outcome::Fail, "{membership:?}");
+    let balance = checks.iter().find(|c| c.what == "balance").unwrap();
+    assert_eq!(balance.outcome, Outcome::Warn, "an empty account cannot submit");
     let accepted = w
         .client
         .provider()
