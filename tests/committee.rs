@@ -24,12 +24,11 @@ use tidepool_committee::{
     report::Bunker,
 };
 use tidepool_deploy::{
-    deploy_protocol, local, BeaconConfig, Client, DeployOptions, Deployment, OperatorSetup,
-    PrivateKeySigner,
+    local, BeaconConfig, Client, DeployOptions, Deployment, OperatorSetup, PrivateKeySigner,
 };
 use tidepool_e2e::{eth, key};
 use tidepool_interfaces::{IOracle, IPool, IWithdrawalQueue};
-use tidepool_node::node::{Node, NodeConfig, NodeHandle};
+use tidepool_node::node::NodeHandle;
 
 /// Slots of 12 s, epochs of 32 slots, frames of 4 epochs (25.6 minutes of chain time).
 const EPOCH: u64 = 384;
@@ -60,22 +59,9 @@ fn free_port() -> SocketAddr {
 }
 
 async fn world(name: &str) -> Option<World> {
-    let artifacts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasm");
-    if !artifacts.join(tidepool_programs::Program::DepositGuard.code_file()).exists() {
-        assert!(std::env::var_os("CI").is_none(), "target/wasm missing on CI");
-        eprintln!("SKIPPED: run `tidepool build` first");
-        return None;
-    }
-    let node =
-        Node::spawn(NodeConfig { beacon_port: Some(0), ..NodeConfig::ephemeral() }).expect("node");
-    let deployer = PrivateKeySigner::from_bytes(&node.chain().lock().signers()[0].to_bytes())
-        .expect("dev key");
     let alice = key("alice");
     let members: Vec<_> = (1..=5).map(|i| key(&format!("daemon member {i}"))).collect();
-    let client =
-        Client::connect(&node.url(), [deployer.clone(), alice.clone()]).await.expect("rpc");
     let options = DeployOptions {
-        artifacts,
         members: members.iter().map(PrivateKeySigner::address).collect(),
         quorum: Some(3),
         operators: vec![OperatorSetup {
@@ -88,9 +74,8 @@ async fn world(name: &str) -> Option<World> {
         min_report_interval: FRAME,
         ..DeployOptions::default()
     };
-    let d =
-        deploy_protocol(&client, deployer.address(), &options, &mut |_| {}).await.expect("deploy");
-    local::start_beacon(&client, &d).await.expect("beacon on");
+    let (node, client, d, deployer) =
+        tidepool_e2e::living_chain(options, std::slice::from_ref(&alice)).await?;
     for who in members.iter().map(PrivateKeySigner::address).chain([alice.address()]) {
         client.transfer(deployer.address(), who, eth(200), Default::default()).await.unwrap();
     }

@@ -20,12 +20,11 @@ use tidepool_committee::{
     report::{self, Bunker, ReportFile, SignatureFile},
 };
 use tidepool_deploy::{
-    deploy_protocol, deposit, local, Client, DeployOptions, Deployment, OperatorSetup,
-    PrivateKeySigner,
+    deposit, local, Client, DeployOptions, Deployment, OperatorSetup, PrivateKeySigner,
 };
 use tidepool_e2e::{eth, key};
 use tidepool_interfaces::{IOracle, IPool, IStakingModule, IWithdrawalQueue};
-use tidepool_node::node::{Node, NodeConfig, NodeHandle};
+use tidepool_node::node::NodeHandle;
 
 /// Keys of the test operator.
 const KEYS: u32 = 4;
@@ -54,22 +53,9 @@ struct World {
 }
 
 async fn world() -> Option<World> {
-    let artifacts = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasm");
-    if !artifacts.join(tidepool_programs::Program::DepositGuard.code_file()).exists() {
-        assert!(std::env::var_os("CI").is_none(), "target/wasm missing on CI");
-        eprintln!("SKIPPED: run `tidepool build` first");
-        return None;
-    }
-    let node =
-        Node::spawn(NodeConfig { beacon_port: Some(0), ..NodeConfig::ephemeral() }).expect("node");
-    let deployer = PrivateKeySigner::from_bytes(&node.chain().lock().signers()[0].to_bytes())
-        .expect("dev key");
     let alice = key("alice");
     let committee: Vec<_> = (1..=5).map(|i| key(&format!("member {i}"))).collect();
-    let client =
-        Client::connect(&node.url(), [deployer.clone(), alice.clone()]).await.expect("rpc");
     let options = DeployOptions {
-        artifacts,
         members: committee.iter().map(PrivateKeySigner::address).collect(),
         quorum: Some(3),
         operators: vec![OperatorSetup {
@@ -80,9 +66,8 @@ async fn world() -> Option<World> {
         }],
         ..DeployOptions::default()
     };
-    let d =
-        deploy_protocol(&client, deployer.address(), &options, &mut |_| {}).await.expect("deploy");
-    local::start_beacon(&client, &d).await.expect("beacon on");
+    let (node, client, d, deployer) =
+        tidepool_e2e::living_chain(options, std::slice::from_ref(&alice)).await?;
     client
         .transfer(deployer.address(), alice.address(), eth(500), Default::default())
         .await

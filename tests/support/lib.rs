@@ -33,6 +33,32 @@ pub fn key(label: &str) -> PrivateKeySigner {
     PrivateKeySigner::from_bytes(&keccak256(format!("tidepool e2e: {label}"))).expect("key")
 }
 
+/// A node with its simulated beacon chain, the protocol deployed on it by the node's first dev
+/// account with `options` (their `artifacts` set to the built wasm) and the simulation turned
+/// on for it: the living chain's tests start here. `None` (with a note) when the wasm has not
+/// been built; on CI a missing build fails.
+pub async fn living_chain(
+    mut options: DeployOptions,
+    signers: &[PrivateKeySigner],
+) -> Option<(NodeHandle, Client, Deployment, PrivateKeySigner)> {
+    if !artifacts().join(tidepool_programs::Program::DepositGuard.code_file()).exists() {
+        assert!(std::env::var_os("CI").is_none(), "target/wasm missing on CI");
+        eprintln!("SKIPPED: run `tidepool build` first");
+        return None;
+    }
+    let node =
+        Node::spawn(NodeConfig { beacon_port: Some(0), ..NodeConfig::ephemeral() }).expect("node");
+    let deployer = PrivateKeySigner::from_bytes(&node.chain().lock().signers()[0].to_bytes())
+        .expect("dev key");
+    let all = std::iter::once(deployer.clone()).chain(signers.iter().cloned());
+    let client = Client::connect(&node.url(), all).await.expect("rpc");
+    options.artifacts = artifacts();
+    let d =
+        deploy_protocol(&client, deployer.address(), &options, &mut |_| {}).await.expect("deploy");
+    tidepool_deploy::local::start_beacon(&client, &d).await.expect("beacon on");
+    Some((node, client, d, deployer))
+}
+
 /// Where the contracts are: `w.pool()`, `w.queue()`, ...
 pub use tidepool_deploy::Addresses;
 
