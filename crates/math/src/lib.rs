@@ -130,39 +130,110 @@ fn mul_div_rounding(a: U256, b: U256, denominator: U256, up: bool) -> Result<U25
 
 /// Divides the 512-bit number `high·2^256 + low` by a non-zero `denominator`.
 ///
-/// This is the only division the contracts need, written as restoring (shift-and-subtract)
-/// division on purpose: ruint's general `div_rem` is about 7.5 KB of wasm per width and the
-/// contracts would carry two widths, against a 24 KB compressed limit per contract. The loop
-/// runs once per significant bit of the dividend (at most 256 times, since `high <
-/// denominator`). Measured on the node it costs about 10,000–13,000 gas whenever the product
-/// exceeds 128 bits (1 ETH against a pool of 340 ETH, in wei, already does);
-/// docs/BENCHMARKS.md explains why and proposes a mulDiv on the `math_mul_mod`/`math_div`
-/// host I/Os instead.
+/// This is the only division the contracts need: Knuth's long division (TAOCP 4.3.1,
+/// Algorithm D) in 32-bit digits, so every step is one native 64-bit wasm operation and the
+/// loop runs once per quotient digit (at most 8, usually 2 or 3) instead of once per bit.
+/// ruint's general `div_rem` would do the same work but costs about 7.5 KB of wasm per width
+/// against a 24 KB compressed limit per contract; this is a few hundred bytes. Its answers are
+/// checked against exact 512-bit division over random and adversarial digits in the tests
+/// below (`long_division_matches_exact_division`).
 fn div_rem_wide(high: U256, low: U256, denominator: U256) -> Result<(U256, U256), MathError> {
     if high >= denominator {
         return Err(MathError::Overflow);
     }
-    if high.is_zero() {
-        if let (Ok(n), Ok(d)) = (u128::try_from(low), u128::try_from(denominator)) {
-            return Ok((U256::from(n / d), U256::from(n % d)));
+    // Digits, least significant first; `u` has room for the normalising shift's carry.
+    let mut u = [0u32; 17];
+    let mut v = [0u32; 8];
+    for (i, limb) in low.as_limbs().iter().chain(high.as_limbs()).enumerate() {
+        u[2 * i] = *limb as u32;
+        u[2 * i + 1] = (*limb >> 32) as u32;
+    }
+    for (i, limb) in denominator.as_limbs().iter().enumerate() {
+        v[2 * i] = *limb as u32;
+        v[2 * i + 1] = (*limb >> 32) as u32;
+    }
+    // Significant digits: n ≥ 1 (the denominator is not zero).
+    let n = v.iter().rposition(|d| *d != 0).map_or(1, |p| p + 1);
+    let m = u[..16].iter().rposition(|d| *d != 0).map_or(0, |p| p + 1);
+    let mut q = [0u32; 16];
+    if m < n {
+        // The dividend is below the denominator (then `high` is zero).
+        return Ok((U256::ZERO, low));
+    }
+    // Normalise: the divisor's top digit gets its top bit set, so each estimated quotient
+    // digit is at most two too large.
+    let s = v[n - 1].leading_zeros();
+    if s > 0 {
+        for i in (1..n).rev() {
+            v[i] = (v[i] << s) | (v[i - 1] >> (32 - s));
+        }
+        v[0] <<= s;
+        u[m] = u[m - 1] >> (32 - s);
+        for i in (1..m).rev() {
+            u[i] = (u[i] << s) | (u[i - 1] >> (32 - s));
+        }
+        u[0] <<= s;
+    }
+    const BASE: u64 = 1 << 32;
+    // With a one-digit divisor the estimate from two digits is exact (`next` = 0 never
+    // corrects it): short division by the same loop.
+    let top = u64::from(v[n - 1]);
+    let next = if n > 1 { u64::from(v[n - 2]) } else { 0 };
+    for j in (0..=m - n).rev() {
+        let num = (u64::from(u[j + n]) << 32) | u64::from(u[j + n - 1]);
+        let mut qhat = num / top;
+        let mut rhat = num % top;
+        let below = if n > 1 { u64::from(u[j + n - 2]) } else { 0 };
+        // At most two corrections; `qhat < BASE` is checked first, so the product fits.
+        while qhat >= BASE || qhat * next > ((rhat << 32) | below) {
+            qhat -= 1;
+            rhat += top;
+            if rhat >= BASE {
+                break;
+            }
+        }
+        // u[j..=j+n] -= qhat · v, with a signed borrow.
+        let mut borrow: i64 = 0;
+        for i in 0..n {
+            let p = qhat * u64::from(v[i]);
+            let t = i64::from(u[i + j]) - borrow - (p & 0xFFFF_FFFF) as i64;
+            u[i + j] = t as u32;
+            borrow = (p >> 32) as i64 - (t >> 32);
+        }
+        let t = i64::from(u[j + n]) - borrow;
+        u[j + n] = t as u32;
+        q[j] = qhat as u32;
+        if t < 0 {
+            // qhat was one too large (rare: about 2/BASE of digits): add v back.
+            q[j] = q[j].wrapping_sub(1);
+            let mut carry = 0u64;
+            for i in 0..n {
+                let t = u64::from(u[i + j]) + u64::from(v[i]) + carry;
+                u[i + j] = t as u32;
+                carry = t >> 32;
+            }
+            u[j + n] = u[j + n].wrapping_add(carry as u32);
         }
     }
-    // Invariant: remainder < denominator. Starting from `high` keeps the quotient in 256 bits.
-    let mut remainder = high;
-    let mut quotient = U256::ZERO;
-    let start = if high.is_zero() { low.bit_len() } else { 256 };
-    for i in (0..start).rev() {
-        let carry = remainder.bit(255);
-        remainder = (remainder << 1usize) | U256::from(low.bit(i) as u8);
-        quotient <<= 1usize;
-        // With the carry the true value is 2^256 + remainder, which exceeds the denominator;
-        // the wrapping subtraction then yields the exact, smaller, difference.
-        if carry || remainder >= denominator {
-            remainder = remainder.wrapping_sub(denominator);
-            quotient.set_bit(0, true);
-        }
+    // The remainder is u[..n], shifted back.
+    let mut r = [0u32; 16];
+    for i in 0..n {
+        r[i] = if s == 0 { u[i] } else { (u[i] >> s) | (u[i + 1] << (32 - s)) };
     }
-    Ok((quotient, remainder))
+    Ok((from_digits(&q)?, from_digits(&r)?))
+}
+
+/// The `U256` of 32-bit digits (least significant first); [`MathError::Overflow`] if a digit
+/// beyond the eighth is set (never, for a quotient of `high < denominator`).
+fn from_digits(d: &[u32; 16]) -> Result<U256, MathError> {
+    if d[8..].iter().any(|x| *x != 0) {
+        return Err(MathError::Overflow);
+    }
+    let mut limbs = [0u64; 4];
+    for (i, limb) in limbs.iter_mut().enumerate() {
+        *limb = u64::from(d[2 * i]) | (u64::from(d[2 * i + 1]) << 32);
+    }
+    Ok(U256::from_limbs(limbs))
 }
 
 #[cfg(test)]
@@ -246,6 +317,76 @@ mod tests {
         let big = U256::MAX - u(1);
         assert_eq!(mul_div(U256::MAX, big, big), Ok(U256::MAX));
         assert_eq!(mul_div_up(U256::MAX, u(2), u(2)), Ok(U256::MAX));
+    }
+
+    /// 256-bit values whose 32-bit digits are drawn from the edges where long division's
+    /// corrections happen (0, 1, 2^31, 2^32 − 1) and at random, with random lengths.
+    fn digits_value() -> impl Strategy<Value = U256> {
+        let digit = prop_oneof![
+            Just(0u32),
+            Just(1u32),
+            Just(0x8000_0000u32),
+            Just(0x7FFF_FFFFu32),
+            Just(u32::MAX),
+            Just(u32::MAX - 1),
+            any::<u32>(),
+        ];
+        (proptest::collection::vec(digit, 8), 1usize..=8).prop_map(|(d, len)| {
+            let mut limbs = [0u64; 4];
+            for (i, x) in d.iter().take(len).enumerate() {
+                limbs[i / 2] |= u64::from(*x) << (32 * (i % 2));
+            }
+            U256::from_limbs(limbs)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+        /// Long division against exact 512-bit division: same quotient and remainder, or
+        /// overflow exactly when the quotient needs more than 256 bits.
+        #[test]
+        fn long_division_matches_exact_division(
+            a in prop_oneof![digits_value(), any::<[u64; 4]>().prop_map(U256::from_limbs)],
+            b in prop_oneof![digits_value(), any::<[u64; 4]>().prop_map(U256::from_limbs)],
+            d in prop_oneof![digits_value(), any::<[u64; 4]>().prop_map(U256::from_limbs)],
+        ) {
+            prop_assume!(!d.is_zero());
+            let exact = wide(a) * wide(b);
+            let (q, r) = exact.div_rem(wide(d));
+            let got = mul_div(a, b, d);
+            if q > wide(U256::MAX) {
+                prop_assert_eq!(got, Err(MathError::Overflow));
+            } else {
+                let q = U256::from_limbs_slice(&q.as_limbs()[..4]);
+                prop_assert_eq!(got, Ok(q));
+                let up = if r.is_zero() { Ok(q) } else { q.checked_add(U256::from(1u8)).ok_or(MathError::Overflow) };
+                prop_assert_eq!(mul_div_up(a, b, d), up);
+            }
+        }
+    }
+
+    #[test]
+    fn long_division_edge_cases() {
+        // Divisors whose top digit is just above a power of two and dividends of near-equal
+        // top digits: where the estimated quotient digit needs its corrections (the property
+        // test above reaches the add-back step about once per thousand cases).
+        let cases = [
+            (
+                U256::from(0x8000_0000_0000_0000_0000_0000_0000_0000u128) << 64usize,
+                U256::from(0x8000_0000_0000_0001u128) << 64usize,
+                (U256::from(0x8000_0000_0000_0000u128) << 64usize) + U256::from(1u8),
+            ),
+            (
+                U256::from(0x0000_7fff_8000_0000_0000_0000_0000_0000u128) << 128usize,
+                U256::from(3u8),
+                (U256::from(0x8000_0000_0000_0001u128) << 128usize) + U256::from(0xffff_ffffu64),
+            ),
+        ];
+        for (a, b, d) in cases {
+            let exact = wide(a) * wide(b);
+            let (q, _) = exact.div_rem(wide(d));
+            assert_eq!(mul_div(a, b, d).map(wide), Ok(q), "{a} * {b} / {d}");
+        }
     }
 
     #[test]
