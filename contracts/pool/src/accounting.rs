@@ -61,12 +61,14 @@ impl Pool {
         report: Report,
     ) -> Result<(U256, U256, U256, U256), PoolError> {
         let pre_total_pooled = self.total_pooled_ether();
-        let pre_total_shares = self.total_shares.get();
+        let pre_total_shares = self.total_shares();
         let pre_cl_validators = U256::from(self.cl_validators.get());
-        let pre_cl_balance = self.cl_balance.get();
+        let pre_cl_balance = self.cl_balance();
         let deposited = U256::from(self.deposited_validators.get());
 
-        // 1. Consensus layer.
+        // 1. Consensus layer. A balance beyond the 128-bit field is refused before any
+        // effect (no real balance comes near: 2^128 wei is 3.4e20 ETH).
+        let cl_balance = crate::token::narrow(report.cl_balance)?;
         if report.cl_validators < pre_cl_validators {
             return Err(ReportedValidatorsDecreased {
                 previous: pre_cl_validators,
@@ -114,8 +116,7 @@ impl Pool {
         let burn_now = burn_requested.min(limiter.shares_to_burn_limit()?);
 
         let available = self
-            .buffered_ether
-            .get()
+            .buffered_ether()
             .checked_add(withdrawals)
             .and_then(|b| b.checked_add(el_rewards))
             .ok_or_else(arithmetic)?;
@@ -141,8 +142,8 @@ impl Pool {
         let queue = self.withdrawal_queue.get();
         let (treasury, module) = (self.treasury.get(), self.staking_module.get());
         self.cl_validators.set(Uint::saturating_from(report.cl_validators));
-        self.cl_balance.set(report.cl_balance);
-        self.buffered_ether.set(post_buffered);
+        self.cl_balance.set(cl_balance);
+        self.set_buffered_ether(post_buffered)?;
         self.shares_pending_burn.set(burn_requested - burn_now);
         let burnt_pre_value = self.ether_for_shares(burn_now)?;
         if !burn_now.is_zero() {
@@ -158,7 +159,7 @@ impl Pool {
 
         // 7. Events, valued at the post-report rate.
         let post_total_pooled = self.total_pooled_ether();
-        let post_total_shares = self.total_shares.get();
+        let post_total_shares = self.total_shares();
         if report.cl_validators != pre_cl_validators {
             emit(
                 self.vm(),

@@ -24,7 +24,7 @@ impl Pool {
             .map_err(|_| WithdrawalQueueCallFailed {})?;
         let reserved = IWithdrawalQueue::unfinalizedStETHCall::abi_decode_returns(&out)
             .map_err(|_| WithdrawalQueueCallFailed {})?;
-        Ok(self.buffered_ether.get().saturating_sub(reserved))
+        Ok(self.buffered_ether().saturating_sub(reserved))
     }
 
     pub(crate) fn deposit_validators(&mut self, validators: U256) -> Result<(), PoolError> {
@@ -42,8 +42,8 @@ impl Pool {
             .filter(|d| *d <= U256::from(u64::MAX))
             .ok_or_else(arithmetic)?;
         // Effects before the transfer: the module may run code.
-        let buffered = self.buffered_ether.get().checked_sub(amount).ok_or_else(arithmetic)?;
-        self.buffered_ether.set(buffered);
+        let buffered = self.buffered_ether().checked_sub(amount).ok_or_else(arithmetic)?;
+        self.set_buffered_ether(buffered)?;
         self.deposited_validators.set(Uint::saturating_from(deposited));
         emit(self.vm(), &[Unbuffered::SIGNATURE_HASH], &[amount.word()]);
         emit(self.vm(), &[DepositedValidatorsChanged::SIGNATURE_HASH], &[deposited.word()]);

@@ -66,8 +66,8 @@ use alloy_sol_types::SolEvent as _;
 use stylus_sdk::{
     prelude::*,
     storage::{
-        StorageAddress, StorageBool, StorageMap, StorageU16, StorageU256, StorageU32, StorageU64,
-        StorageU96, StorageVec,
+        StorageAddress, StorageBool, StorageMap, StorageU128, StorageU16, StorageU256, StorageU32,
+        StorageU64, StorageU96, StorageVec,
     },
 };
 use tidepool_common::{
@@ -127,14 +127,20 @@ pub struct Pool {
 
     pub(crate) shares: StorageMap<Address, StorageU256>,
     pub(crate) allowances: Allowances,
-    pub(crate) total_shares: StorageU256,
-    pub(crate) buffered_ether: StorageU256,
-    pub(crate) cl_balance: StorageU256,
+    // The totals every balance, transfer and stake reads, packed into two slots (two cold
+    // reads instead of four on each of those calls): 128 bits each hold any amount of ether
+    // in wei (2^128 wei is 3.4e20 ETH) and any share total a rate of at least 1e-12 ETH per
+    // share gives; the setters refuse more (`ArithmeticFailed`) rather than wrap.
+    // One slot: the share total and the buffer.
+    total_shares: StorageU128,
+    buffered_ether: StorageU128,
+    // One slot: the beacon balance and the validator counts.
+    pub(crate) cl_balance: StorageU128,
+    pub(crate) deposited_validators: StorageU64,
+    pub(crate) cl_validators: StorageU64,
     /// Shares of finalised withdrawal requests, still held by the queue, whose burning the
     /// positive-rebase cap deferred to a later report.
     pub(crate) shares_pending_burn: StorageU256,
-    pub(crate) deposited_validators: StorageU64,
-    pub(crate) cl_validators: StorageU64,
 
     // One slot: Lido's packed stake-limit state.
     pub(crate) prev_stake_limit: StorageU96,

@@ -34,8 +34,8 @@ impl Pool {
         }
         let sender = self.vm().msg_sender();
         self.mint_shares(sender, minted)?;
-        let buffered = self.buffered_ether.get().checked_add(amount).ok_or_else(arithmetic)?;
-        self.buffered_ether.set(buffered);
+        let buffered = self.buffered_ether().checked_add(amount).ok_or_else(arithmetic)?;
+        self.set_buffered_ether(buffered)?;
 
         emit(
             self.vm(),

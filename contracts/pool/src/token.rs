@@ -1,7 +1,7 @@
 //! Share accounting behind the ERC-20 surface: conversions at the current rate, moving,
 //! minting and burning shares, allowances.
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{aliases::U128, Address, U256};
 use alloy_sol_types::SolEvent as _;
 use stylus_sdk::prelude::*;
 use tidepool_common::abi::{emit, AsWord};
@@ -11,31 +11,52 @@ use crate::{errors::*, events::*, Pool, PoolError, DEPOSIT_SIZE};
 
 impl Pool {
     /// `bufferedEther + clBalance + transientEther`.
+    /// All shares.
+    pub fn total_shares(&self) -> U256 {
+        U256::from(self.total_shares.get())
+    }
+
+    /// Ether in the pool's own balance that no report or deposit has moved on.
+    pub fn buffered_ether(&self) -> U256 {
+        U256::from(self.buffered_ether.get())
+    }
+
+    /// The protocol's validators' balance at the last report.
+    pub fn cl_balance(&self) -> U256 {
+        U256::from(self.cl_balance.get())
+    }
+
+    pub(crate) fn set_total_shares(&mut self, value: U256) -> Result<(), PoolError> {
+        self.total_shares.set(narrow(value)?);
+        Ok(())
+    }
+
+    pub(crate) fn set_buffered_ether(&mut self, value: U256) -> Result<(), PoolError> {
+        self.buffered_ether.set(narrow(value)?);
+        Ok(())
+    }
+
     pub fn total_pooled_ether(&self) -> U256 {
         // Bounded by real ETH in existence, far below 2^256: the additions cannot overflow,
         // and deposited >= cl validators is kept by every writer.
         let transient_validators =
             self.deposited_validators.get().saturating_sub(self.cl_validators.get());
         let transient = U256::from(transient_validators).saturating_mul(DEPOSIT_SIZE);
-        self.buffered_ether.get().saturating_add(self.cl_balance.get()).saturating_add(transient)
+        self.buffered_ether().saturating_add(self.cl_balance()).saturating_add(transient)
     }
 
     pub fn shares_for_ether(&self, ether: U256) -> Result<U256, PoolError> {
-        Ok(shares::shares_for_ether(ether, self.total_shares.get(), self.total_pooled_ether())?)
+        Ok(shares::shares_for_ether(ether, self.total_shares(), self.total_pooled_ether())?)
     }
 
     pub fn ether_for_shares(&self, shares_amount: U256) -> Result<U256, PoolError> {
-        Ok(shares::ether_for_shares(
-            shares_amount,
-            self.total_shares.get(),
-            self.total_pooled_ether(),
-        )?)
+        Ok(shares::ether_for_shares(shares_amount, self.total_shares(), self.total_pooled_ether())?)
     }
 
     pub fn ether_for_shares_round_up(&self, shares_amount: U256) -> Result<U256, PoolError> {
         Ok(shares::ether_for_shares_round_up(
             shares_amount,
-            self.total_shares.get(),
+            self.total_shares(),
             self.total_pooled_ether(),
         )?)
     }
@@ -43,7 +64,7 @@ impl Pool {
     /// The value, rounded up, of the shares a transfer of `amount` moves (at least
     /// `amount`): what `transferFrom` charges the allowance.
     pub fn value_moved(&self, amount: U256) -> Result<U256, PoolError> {
-        let (total_shares, total_pooled) = (self.total_shares.get(), self.total_pooled_ether());
+        let (total_shares, total_pooled) = (self.total_shares(), self.total_pooled_ether());
         let moved = shares::shares_to_deliver(amount, total_shares, total_pooled)?;
         Ok(shares::ether_for_shares_round_up(moved, total_shares, total_pooled)?)
     }
@@ -58,7 +79,7 @@ impl Pool {
     ) -> Result<(), PoolError> {
         self.when_not_stopped()?;
         self.check_receiver(to)?;
-        let (total_shares, total_pooled) = (self.total_shares.get(), self.total_pooled_ether());
+        let (total_shares, total_pooled) = (self.total_shares(), self.total_pooled_ether());
         let from_shares = self.shares.get(from);
         let balance = shares::ether_for_shares(from_shares, total_shares, total_pooled)?;
         if amount > balance {
@@ -112,9 +133,9 @@ impl Pool {
     }
 
     pub fn mint_shares(&mut self, to: Address, amount: U256) -> Result<(), PoolError> {
-        let total = self.total_shares.get().checked_add(amount).ok_or_else(arithmetic)?;
+        let total = self.total_shares().checked_add(amount).ok_or_else(arithmetic)?;
         let balance = self.shares.get(to).checked_add(amount).ok_or_else(arithmetic)?;
-        self.total_shares.set(total);
+        self.set_total_shares(total)?;
         self.shares.setter(to).set(balance);
         Ok(())
     }
@@ -126,9 +147,9 @@ impl Pool {
             shares: balance,
             needed: amount,
         })?;
-        let total = self.total_shares.get().checked_sub(amount).ok_or_else(arithmetic)?;
+        let total = self.total_shares().checked_sub(amount).ok_or_else(arithmetic)?;
         self.shares.setter(from).set(remaining);
-        self.total_shares.set(total);
+        self.set_total_shares(total)?;
         Ok(())
     }
 
@@ -146,4 +167,9 @@ impl Pool {
             &[shares_amount.word()],
         );
     }
+}
+
+/// A total as its 128-bit storage field holds it; `ArithmeticFailed` beyond.
+pub(crate) fn narrow(value: U256) -> Result<U128, PoolError> {
+    u128::try_from(value).map(U128::from).map_err(|_| arithmetic())
 }

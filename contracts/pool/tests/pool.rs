@@ -38,6 +38,20 @@ fn initialize_locks_initial_stake_at_dead_address() {
 }
 
 #[test]
+fn totals_live_in_128_bits_and_a_report_beyond_them_changes_nothing() {
+    let mut env = Env::new();
+    env.submit(ALICE, eth(64)).unwrap();
+    env.deposit_validators(2).unwrap();
+    // A beacon balance of 2^128 wei cannot be stored: refused before any effect.
+    let beyond = U256::from(1u8) << 128;
+    let err = env.assert_reverts_unchanged(|e| e.report(2, beyond, U256::ZERO, U256::ZERO));
+    assert_eq!(err, PoolError::ArithmeticFailed(ArithmeticFailed {}));
+    // Just below it the fields hold it exactly (the positive-rebase cap smooths the rest).
+    let (pooled, shares, _, _) = env.report(2, eth(64), U256::ZERO, U256::ZERO).unwrap();
+    assert_eq!((pooled, shares), (env.total_pooled(), env.total_shares()));
+}
+
+#[test]
 fn initialize_cannot_run_twice() {
     let mut env = Env::new();
     env.vm.set_sender(DEPLOYER);

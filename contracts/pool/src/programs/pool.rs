@@ -100,7 +100,7 @@ impl Pool {
         self.set_max_positive_rebase_unchecked(DEFAULT_MAX_POSITIVE_REBASE);
 
         // The first stake is 1:1, so the shares equal the wei sent.
-        self.buffered_ether.set(amount);
+        self.set_buffered_ether(amount)?;
         self.mint_shares(INITIAL_HOLDER, amount)?;
         emit(
             self.vm(),
@@ -299,7 +299,7 @@ impl Pool {
 
     /// All shares in existence.
     pub fn get_total_shares(&self) -> U256 {
-        self.total_shares.get()
+        self.total_shares()
     }
 
     /// `bufferedEther + clBalance + transientEther`.
@@ -436,8 +436,8 @@ impl Pool {
             return Err(NotWithdrawalQueue { caller }.into());
         }
         let amount = self.vm().msg_value();
-        let buffered = self.buffered_ether.get().checked_add(amount).ok_or_else(arithmetic)?;
-        self.buffered_ether.set(buffered);
+        let buffered = self.buffered_ether().checked_add(amount).ok_or_else(arithmetic)?;
+        self.set_buffered_ether(buffered)?;
         emit(self.vm(), &[WithdrawalSurplusReceived::SIGNATURE_HASH], &[amount.word()]);
         Ok(())
     }

@@ -32,7 +32,7 @@ unsafe impl Delegate for PoolAccounting {
 impl PoolAccounting {
     /// ETH held by the pool and not yet deposited.
     pub fn get_buffered_ether(&self) -> U256 {
-        self.buffered_ether.get()
+        self.buffered_ether()
     }
 
     /// Buffered ETH minus what unfinalised withdrawal requests reserve.
@@ -48,7 +48,7 @@ impl PoolAccounting {
         (
             U256::from(self.deposited_validators.get()),
             U256::from(self.cl_validators.get()),
-            self.cl_balance.get(),
+            self.cl_balance(),
         )
     }
 
