@@ -26,4 +26,19 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# wasm-opt (npm `binaryen`, pinned: the deployable bytes depend on it), which `tidepool
+# build` runs over every program, into the tools directory.
+binaryen=132.0.0
+tools="${TIDEPOOL_TOOLS:-$(cd "$(dirname "$0")/.." && pwd)/.tools}"
+have=$(node -p "require('$tools/node_modules/binaryen/package.json').version" 2>/dev/null || true)
+if [ "$have" != "$binaryen" ]; then
+  command -v npm >/dev/null || { log "npm is required (for binaryen's wasm-opt)"; exit 1; }
+  log "installing binaryen $binaryen (wasm-opt) into $tools"
+  mkdir -p "$tools"
+  [ -f "$tools/package.json" ] || echo '{"name":"tidepool-tools","private":true}' > "$tools/package.json"
+  (cd "$tools" && npm install --no-audit --no-fund --silent --save-exact "binaryen@$binaryen")
+else
+  log "binaryen $binaryen (wasm-opt) in $tools"
+fi
+
 log "ok"

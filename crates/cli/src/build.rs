@@ -65,9 +65,10 @@ pub fn run(args: &Args) -> Result<()> {
     }
 
     let out_dir = ws.root.join(WASM_TARGET_DIR);
+    let wasm_opt = crate::wasm_opt::locate(&ws.root)?;
     let mut reports = Vec::with_capacity(programs.len());
     for program in &programs {
-        reports.push(finish(&ws.root, &out_dir, program)?);
+        reports.push(finish(&ws.root, &out_dir, program, &wasm_opt)?);
     }
     print!("{}", render_table(&reports));
 
@@ -89,13 +90,15 @@ pub fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// Checks one built program and writes `<name>.wasm`, and `<name>.code` when deployable
+/// Optimises one built program (`wasm-opt -Oz`), checks it and writes `<name>.wasm`, and
+/// `<name>.code` when deployable
 /// (a stale `.code` is removed otherwise, so nothing undeployable is left to deploy). Code
 /// over its budget but within Nitro's limit is still written: it deploys, and the build
 /// fails on the budget anyway.
-fn finish(root: &Path, out_dir: &Path, program: &Program) -> Result<Report> {
+fn finish(root: &Path, out_dir: &Path, program: &Program, wasm_opt: &Path) -> Result<Report> {
     let artifact = Toolchain::artifact(root, &program.lib_name);
-    let wasm = fs::read(&artifact).with_context(|| format!("reading {}", artifact.display()))?;
+    let linked = fs::read(&artifact).with_context(|| format!("reading {}", artifact.display()))?;
+    let wasm = crate::wasm_opt::optimize(wasm_opt, program.name(), &linked)?;
     let (report, code) = assess(program.name(), program.spec.budget, &wasm);
     let wasm_path = out_dir.join(format!("{}.wasm", program.name()));
     fs::write(&wasm_path, &wasm).with_context(|| format!("writing {}", wasm_path.display()))?;

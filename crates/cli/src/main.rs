@@ -17,6 +17,7 @@ mod oracle_run;
 mod show;
 mod toolchain;
 mod up;
+mod wasm_opt;
 mod workspace;
 
 use std::process::ExitCode;
