@@ -131,6 +131,8 @@ interface IPool {
     function getTotalPooledEther() external view returns (uint256);
     /// Served by: pool
     function getTotalShares() external view returns (uint256);
+    /// Served by: pool
+    function getTotalSharesAndPooledEther() external view returns (uint256, uint256);
     /// Served by: pool-admin
     function grantRole(bytes32 role, address account) external;
     /// Served by: pool-accounting

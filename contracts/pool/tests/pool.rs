@@ -194,6 +194,9 @@ fn router_serves_lido_selectors() {
     assert_eq!(IPool::balanceOfCall::abi_decode_returns(&balance).unwrap(), eth(3));
     let total = env.route(IPool::getTotalPooledEtherCall {}.abi_encode()).unwrap();
     assert_eq!(IPool::getTotalPooledEtherCall::abi_decode_returns(&total).unwrap(), eth(4));
+    let both = env.route(IPool::getTotalSharesAndPooledEtherCall {}.abi_encode()).unwrap();
+    let both = IPool::getTotalSharesAndPooledEtherCall::abi_decode_returns(&both).unwrap();
+    assert_eq!((both._0, both._1), (env.total_shares(), env.total_pooled()));
     let by_shares =
         env.route(IPool::getPooledEthBySharesCall { sharesAmount: eth(1) }.abi_encode()).unwrap();
     assert_eq!(IPool::getPooledEthBySharesCall::abi_decode_returns(&by_shares).unwrap(), eth(1));

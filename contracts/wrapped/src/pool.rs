@@ -42,11 +42,18 @@ impl Wrapped {
         word(&out)
     }
 
-    /// `(totalShares, totalPooledEther)`, in the order `tidepool_math::shares` takes them.
+    /// `(totalShares, totalPooledEther)`, in the order `tidepool_math::shares` takes them:
+    /// one call (`getTotalSharesAndPooledEther`), so a conversion enters the pool once.
     pub(crate) fn pool_totals(&self) -> Result<(U256, U256), Revert> {
-        let total_shares = self.pool_view(&IPool::getTotalSharesCall {}.abi_encode())?;
-        let total_pooled = self.pool_view(&IPool::getTotalPooledEtherCall {}.abi_encode())?;
-        Ok((total_shares, total_pooled))
+        let data = IPool::getTotalSharesAndPooledEtherCall {}.abi_encode();
+        let out =
+            static_call(self.vm(), Call::new(), self.pool.get(), &data).map_err(Vec::<u8>::from)?;
+        match (out.get(..32), out.get(32..64)) {
+            (Some(shares), Some(pooled)) if out.len() == 64 => {
+                Ok((U256::from_be_slice(shares), U256::from_be_slice(pooled)))
+            }
+            _ => Err(WrappedError::from(PoolAnswerMalformed {}).into()),
+        }
     }
 
     pub(crate) fn pool_balance_of(&self, account: Address) -> Result<U256, Revert> {

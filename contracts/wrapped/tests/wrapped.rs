@@ -61,13 +61,8 @@ impl Env {
     fn set_rate(&self, pooled: U256, shares: U256) {
         self.vm.mock_static_call(
             POOL,
-            IPool::getTotalSharesCall {}.abi_encode(),
-            Ok(shares.abi_encode()),
-        );
-        self.vm.mock_static_call(
-            POOL,
-            IPool::getTotalPooledEtherCall {}.abi_encode(),
-            Ok(pooled.abi_encode()),
+            IPool::getTotalSharesAndPooledEtherCall {}.abi_encode(),
+            Ok((shares, pooled).abi_encode()),
         );
     }
 
@@ -262,7 +257,11 @@ fn rate_views_read_the_pool() {
 #[test]
 fn a_malformed_pool_answer_is_an_error_not_a_zero() {
     let env = Env::new(u(E18), u(E18));
-    env.vm.mock_static_call(POOL, IPool::getTotalSharesCall {}.abi_encode(), Ok(vec![1, 2, 3]));
+    let totals = IPool::getTotalSharesAndPooledEtherCall {}.abi_encode();
+    env.vm.mock_static_call(POOL, totals.clone(), Ok(vec![1, 2, 3]));
+    assert_eq!(env.wrapped.st_eth_per_token(), Err(err(PoolAnswerMalformed {})));
+    // One word where two are due is malformed too.
+    env.vm.mock_static_call(POOL, totals, Ok(U256::from(1u8).abi_encode()));
     assert_eq!(env.wrapped.st_eth_per_token(), Err(err(PoolAnswerMalformed {})));
 }
 

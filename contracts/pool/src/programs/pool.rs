@@ -307,6 +307,13 @@ impl Pool {
         self.total_pooled_ether()
     }
 
+    /// `(getTotalShares(), getTotalPooledEther())` in one call: what a wrapper or an
+    /// integrator needs to convert at the current rate, for one program entry instead of two
+    /// (the wrapped token's conversions use it).
+    pub fn get_total_shares_and_pooled_ether(&self) -> (U256, U256) {
+        (self.total_shares(), self.total_pooled_ether())
+    }
+
     /// Shares worth `eth_amount`, rounded down.
     ///
     /// # Errors

@@ -43,6 +43,7 @@ sol! {
         function sharesOf(address account) external view returns (uint256);
         function getTotalShares() external view returns (uint256);
         function getTotalPooledEther() external view returns (uint256);
+        function getTotalSharesAndPooledEther() external view returns (uint256, uint256);
         function getSharesByPooledEth(uint256 ethAmount) external view returns (uint256);
         function getPooledEthByShares(uint256 sharesAmount) external view returns (uint256);
         function getPooledEthBySharesRoundUp(uint256 sharesAmount) external view returns (uint256);

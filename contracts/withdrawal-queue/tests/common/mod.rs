@@ -110,6 +110,14 @@ impl FakePool {
         match selector {
             IPoolToken::getTotalSharesCall::SELECTOR => self.word(self.total_shares),
             IPoolToken::getTotalPooledEtherCall::SELECTOR => self.word(self.total_pooled),
+            // The wrapped token's conversions read both totals in one call.
+            tidepool_interfaces::IPool::getTotalSharesAndPooledEtherCall::SELECTOR => {
+                if self.broken_views {
+                    Ok(vec![1, 2, 3])
+                } else {
+                    Ok((self.total_shares, self.total_pooled).abi_encode_params())
+                }
+            }
             IPoolToken::sharesOfCall::SELECTOR => {
                 let c = IPoolToken::sharesOfCall::abi_decode(data).unwrap();
                 self.word(self.shares_of(c.account))
