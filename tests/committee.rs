@@ -345,42 +345,31 @@ async fn five_daemons_land_one_report_per_frame_with_one_submission_and_a_quorum
     }
 }
 
-async fn reqwest_health(base: String) -> serde_json::Value {
-    let text = tokio::task::spawn_blocking(move || {
+/// The body of `GET base + path` (HTTP/1.0 over a plain socket: the tests need no HTTP
+/// client of their own).
+async fn http_get(base: &str, path: &str) -> String {
+    let addr = base.trim_start_matches("http://").to_owned();
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || {
         use std::io::{Read, Write};
-        let addr = base.trim_start_matches("http://").to_owned();
         let mut s = std::net::TcpStream::connect(&addr).unwrap();
-        write!(s, "GET /health HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+        write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
         let mut out = String::new();
         s.read_to_string(&mut out).unwrap();
-        out
+        out.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned()
     })
     .await
-    .unwrap();
-    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
-    serde_json::from_str(body).unwrap()
+    .unwrap()
+}
+
+async fn reqwest_health(base: String) -> serde_json::Value {
+    serde_json::from_str(&http_get(&base, "/health").await).unwrap()
 }
 
 /// Writes a copy of the beacon API's answers for `ref_slot` into `dir`, with the first of our
 /// validators' balances one gwei higher: a member fed this builds another digest.
 async fn wrong_beacon(beacon: &str, dir: &std::path::Path, ref_slot: u64) {
-    let get = |path: String| {
-        let url = format!("{beacon}{path}");
-        async move {
-            tokio::task::spawn_blocking(move || {
-                use std::io::{Read, Write};
-                let rest = url.trim_start_matches("http://");
-                let (addr, path) = rest.split_at(rest.find('/').unwrap());
-                let mut s = std::net::TcpStream::connect(addr).unwrap();
-                write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
-                let mut out = String::new();
-                s.read_to_string(&mut out).unwrap();
-                out.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned()
-            })
-            .await
-            .unwrap()
-        }
-    };
+    let get = |path: String| async move { http_get(beacon, &path).await };
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("genesis.json"), get("/eth/v1/beacon/genesis".into()).await).unwrap();
     std::fs::write(

@@ -218,7 +218,7 @@ pub fn run(args: &Args) -> Result<()> {
             "  # every 32 ETH staked goes to a validator within seconds (the dev depositor, with \
              3 of the guardians' keys); then: cargo run -p tidepool-cli -- beacon status --rpc {url}"
         );
-        let frame = args.frame_epochs * LOCAL_SECONDS_PER_SLOT * LOCAL_SLOTS_PER_EPOCH;
+        let frame = options.beacon.frame_seconds();
         if daemons.is_empty() {
             println!("  # no committee daemons (--no-daemons): report by hand with `tidepool oracle report build | sign | submit`");
         } else {

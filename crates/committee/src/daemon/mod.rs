@@ -376,8 +376,8 @@ pub async fn spawn(config: Config, log: Log) -> Result<DaemonHandle, DaemonError
 #[derive(Default)]
 struct FrameState {
     ref_slot: u64,
-    /// This daemon's own report (`None`: nothing to report).
-    built: HashMap<Kind, Option<FrameReport>>,
+    /// This daemon's own report with its digest (`None`: nothing to report).
+    built: HashMap<Kind, Option<(FrameReport, B256)>>,
     /// Own signature published.
     signed: BTreeSet<Kind>,
     /// Signers already reported as disagreeing.
@@ -403,6 +403,11 @@ struct Daemon {
     frame: FrameState,
 }
 
+/// A count or slot as a gauge's value (saturating: no slot or balance comes near 2^63).
+fn gauge(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 /// A cycle's failure to read the chain.
 struct ChainDown(String);
 
@@ -418,7 +423,7 @@ impl Daemon {
                     let now = std::time::SystemTime::now()
                         .duration_since(std::time::UNIX_EPOCH)
                         .map_or(0, |d| d.as_secs());
-                    self.shared.metrics.last_cycle.set(i64::try_from(now).unwrap_or(i64::MAX));
+                    self.shared.metrics.last_cycle.set(gauge(now));
                 }
                 Err(ChainDown(message)) => {
                     for kind in Kind::ALL {
@@ -470,7 +475,7 @@ impl Daemon {
             let url = &self.config.rpc[i];
             match Client::connect(url, vec![self.config.key.clone()]).await {
                 Ok(c) if c.chain_id() == self.config.deployment.chain_id => {
-                    if i != self.active_rpc || step > 0 {
+                    if step > 0 {
                         self.say(&format!("using RPC endpoint {url}"));
                     }
                     self.active_rpc = i;
@@ -525,11 +530,11 @@ impl Daemon {
             Err(e) => return Err(self.rpc_failed(&e)),
         };
         let m = &self.shared.metrics;
-        m.frame.set(i64::try_from(ref_slot).unwrap_or(i64::MAX));
-        m.last_reported.get_or_create(&Metrics::kind(Kind::Accounting)).set(last as i64);
-        m.last_reported.get_or_create(&Metrics::kind(Kind::Exits)).set(last_exit as i64);
+        m.frame.set(gauge(ref_slot));
+        m.last_reported.get_or_create(&Metrics::kind(Kind::Accounting)).set(gauge(last));
+        m.last_reported.get_or_create(&Metrics::kind(Kind::Exits)).set(gauge(last_exit));
         let gwei = balance / U256::from(1_000_000_000u64);
-        m.balance_gwei.set(i64::try_from(gwei).unwrap_or(i64::MAX));
+        m.balance_gwei.set(gauge(gwei.saturating_to()));
         if self.frame.ref_slot != ref_slot {
             self.frame = FrameState { ref_slot, ..FrameState::default() };
             let mut state = self.shared.lock();
@@ -624,13 +629,16 @@ impl Daemon {
             match self.build(client, kind).await {
                 Ok(Some(r)) if r.ref_slot() != ref_slot => return Ok(()), // the frame moved on
                 Ok(r) => {
-                    if let Some(r) = &r {
+                    let built = r.map(|r| {
+                        let digest = r.digest(chain_id, oracle);
+                        (r, digest)
+                    });
+                    if let Some((_, digest)) = &built {
                         self.say(&format!(
-                            "{kind} report for reference slot {ref_slot} built: digest {}",
-                            r.digest(chain_id, oracle)
+                            "{kind} report for reference slot {ref_slot} built: digest {digest}"
                         ));
                     }
-                    self.frame.built.insert(kind, r);
+                    self.frame.built.insert(kind, built);
                 }
                 Err((wait, detail)) => {
                     self.wait(kind, wait, detail);
@@ -638,18 +646,18 @@ impl Daemon {
                 }
             }
         }
-        let own = self.frame.built.get(&kind).cloned().flatten();
-        let own_digest = own.as_ref().map(|r| r.digest(chain_id, oracle));
+        let built = self.frame.built.get(&kind).cloned().flatten();
+        let own_digest = built.as_ref().map(|(_, digest)| *digest);
 
         // 2. Sign once, recorded before it is published.
-        if let (true, Some(own)) = (member, &own) {
+        if let (true, Some((own, _))) = (member, &built) {
             if !self.frame.signed.contains(&kind) {
                 self.sign_and_publish(kind, own.clone()).await;
             }
         }
 
         // 3. Gather from peers.
-        for peer in self.peers.clone() {
+        for peer in &self.peers {
             match peer.frame(ref_slot).await {
                 Ok(list) => {
                     for s in list.into_iter().filter(|s| s.report.kind() == kind) {
@@ -664,17 +672,15 @@ impl Daemon {
                         }
                     }
                 }
-                Err(e) => {
-                    self.shared.metrics.endpoint_error("peer");
-                    let _ = e;
-                }
+                Err(_) => self.shared.metrics.endpoint_error("peer"),
             }
         }
         let held: Vec<SignedReport> =
             self.shared.lock().held.get(&kind).cloned().unwrap_or_default();
 
         // 4. Disagreements, once per signer and digest.
-        if let (Some(own), Some(ours)) = (&own, own_digest) {
+        if let Some((own, ours)) = &built {
+            let ours = *ours;
             for s in held.iter().filter(|s| s.digest != ours) {
                 if self.frame.reported_mismatch.insert((kind, s.signer, s.digest)) {
                     self.shared.metrics.mismatches.get_or_create(&Metrics::kind(kind)).inc();
@@ -701,10 +707,10 @@ impl Daemon {
             .map(|(digest, v)| (*digest, v.clone()));
         let have = leading.as_ref().map_or(0, |(_, v)| v.len() as u64);
         let m = &self.shared.metrics;
-        m.signatures.get_or_create(&Metrics::kind(kind)).set(have as i64);
-        m.missing.get_or_create(&Metrics::kind(kind)).set(quorum.saturating_sub(have) as i64);
+        m.signatures.get_or_create(&Metrics::kind(kind)).set(gauge(have));
+        m.missing.get_or_create(&Metrics::kind(kind)).set(gauge(quorum.saturating_sub(have)));
         let Some((digest, signed)) = leading.filter(|_| have >= quorum) else {
-            if own.is_none() && held.is_empty() {
+            if built.is_none() && held.is_empty() {
                 self.wait(
                     kind,
                     Wait::Nothing,
@@ -807,43 +813,45 @@ impl Daemon {
         Ok(())
     }
 
-    /// Signs `own` (or re-publishes what this member signed for the frame before a restart),
-    /// records it, then holds it and pushes it to the peers.
+    /// Signs `own` and records the signature before publishing it; when the store refuses it
+    /// (this member signed another digest for the frame before a restart), publishes the
+    /// earlier signature instead. Then holds it and pushes it to the peers.
     async fn sign_and_publish(&mut self, kind: Kind, own: FrameReport) {
         let d = &self.config.deployment;
         let (chain_id, oracle) = (d.chain_id, d.contracts.oracle.address);
         let ref_slot = own.ref_slot();
-        let signed = match self.store.get(kind, ref_slot) {
-            Some(before) if before.digest != own.digest(chain_id, oracle) => {
+        // Never published unless the store takes it.
+        let fresh = match SignedReport::sign(own, chain_id, oracle, &self.config.key) {
+            Ok(s) => s,
+            Err(e) => {
+                self.say(&format!("signing failed: {e}"));
+                return;
+            }
+        };
+        let signed = match self.store.record(&fresh) {
+            Ok(new) => {
+                if new {
+                    self.say(&format!(
+                        "signed the {kind} report for reference slot {ref_slot}: {}",
+                        fresh.digest
+                    ));
+                }
+                fresh
+            }
+            Err(e @ StoreError::SecondDigest { .. }) => {
+                let Some(before) = self.store.get(kind, ref_slot).cloned() else {
+                    return;
+                };
                 self.shared.metrics.second_digests.inc();
                 self.say(&format!(
-                    "REFUSED TO SIGN: this member signed {} for the {kind} report of reference \
-                     slot {ref_slot} before a restart and built {} now; fields that differ: {}. \
-                     The earlier signature stands.",
-                    before.digest,
-                    own.digest(chain_id, oracle),
-                    before.report.differing_fields(&own).join(", ")
+                    "REFUSED TO SIGN: {e}; fields that differ: {}. The earlier signature stands.",
+                    before.report.differing_fields(&fresh.report).join(", ")
                 ));
-                before.clone()
+                before
             }
-            Some(before) => before.clone(),
-            None => {
-                let signed = match SignedReport::sign(own, chain_id, oracle, &self.config.key) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        self.say(&format!("signing failed: {e}"));
-                        return;
-                    }
-                };
-                if let Err(e) = self.store.record(&signed) {
-                    self.say(&format!("not publishing the {kind} signature: {e}"));
-                    return;
-                }
-                self.say(&format!(
-                    "signed the {kind} report for reference slot {ref_slot}: {}",
-                    signed.digest
-                ));
-                signed
+            Err(e) => {
+                self.say(&format!("not publishing the {kind} signature: {e}"));
+                return;
             }
         };
         self.frame.signed.insert(kind);

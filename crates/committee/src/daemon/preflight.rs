@@ -89,16 +89,22 @@ pub async fn run(config: &Config) -> Vec<Check> {
             None
         }
     };
-    let members = client.view(oracle, IOracle::getMembersCall {}).await.unwrap_or_default();
-    let quorum = client.view(oracle, IOracle::getQuorumCall {}).await.unwrap_or_default();
-    let membership = match (config.relay, members.contains(&me)) {
+    let committee = async {
+        let members = client.view(oracle, IOracle::getMembersCall {}).await?;
+        let quorum = client.view(oracle, IOracle::getQuorumCall {}).await?;
+        Ok::<_, tidepool_deploy::Error>((members, quorum))
+    };
+    let membership = match (config.relay, committee.await) {
         (true, _) => check("membership", Outcome::Pass, "relay: membership not needed"),
-        (false, true) => check(
+        (false, Err(e)) => {
+            check("membership", Outcome::Fail, format!("the committee is unreadable: {e}"))
+        }
+        (false, Ok((members, quorum))) if members.contains(&me) => check(
             "membership",
             Outcome::Pass,
             format!("{me} is one of {} members (quorum {quorum})", members.len()),
         ),
-        (false, false) => check(
+        (false, Ok((members, _))) => check(
             "membership",
             Outcome::Fail,
             format!("{me} is not a member of the committee ({} members)", members.len()),

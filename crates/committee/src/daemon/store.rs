@@ -78,17 +78,17 @@ impl SignedFrames {
         self.signed.iter().find(|s| s.report.kind() == kind && s.report.ref_slot() == ref_slot)
     }
 
-    /// Records `signature` before it is published. Recording the same digest again is a
-    /// no-op.
+    /// Records `signature` before it is published; returns whether it is new (recording the
+    /// same digest again, as after a restart, changes nothing).
     ///
     /// # Errors
     /// [`StoreError::SecondDigest`] if another digest was signed for its frame and kind;
     /// [`StoreError::Io`] if it cannot be made durable (then it must not be published).
-    pub fn record(&mut self, signature: &SignedReport) -> Result<(), StoreError> {
+    pub fn record(&mut self, signature: &SignedReport) -> Result<bool, StoreError> {
         let (kind, ref_slot) = (signature.report.kind(), signature.report.ref_slot());
         if let Some(before) = self.get(kind, ref_slot) {
             if before.digest == signature.digest {
-                return Ok(());
+                return Ok(false);
             }
             return Err(StoreError::SecondDigest {
                 kind,
@@ -103,7 +103,8 @@ impl SignedFrames {
             let drop = self.signed.len() - KEEP;
             self.signed.drain(..drop);
         }
-        self.persist()
+        self.persist()?;
+        Ok(true)
     }
 
     /// Writes a temporary file, syncs it and renames it over the store, so a crash leaves
@@ -157,8 +158,8 @@ mod tests {
         let d = dir("second");
         let mut store = SignedFrames::open(&d).expect("opens");
         let first = signed(32, 31);
-        store.record(&first).expect("first");
-        store.record(&first).expect("the same digest again is fine");
+        assert!(store.record(&first).expect("first"));
+        assert!(!store.record(&first).expect("the same digest again is fine"), "not new");
         drop(store);
         let mut reopened = SignedFrames::open(&d).expect("reopens");
         assert_eq!(reopened.get(Kind::Accounting, 31), Some(&first));
