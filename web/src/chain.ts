@@ -1,0 +1,25 @@
+// Clients: every read and every dev-account write goes to the same-origin RPC proxy.
+import { createPublicClient, defineChain, http, type Chain, type PublicClient } from 'viem';
+import type { TidepoolConfig } from './config';
+
+export function chainOf(cfg: TidepoolConfig): Chain {
+  return defineChain({
+    id: cfg.chainId,
+    name: cfg.chainName,
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [cfg.rpcUrl] } },
+  });
+}
+
+/** The same-origin proxy's absolute URL (viem's http transport wants one). */
+export function proxyUrl(cfg: TidepoolConfig): string {
+  return new URL(cfg.rpcPath, window.location.href).toString();
+}
+
+export function proxyTransport(cfg: TidepoolConfig) {
+  return http(proxyUrl(cfg), { retryCount: 1, timeout: 20_000 });
+}
+
+export function makePublicClient(cfg: TidepoolConfig): PublicClient {
+  return createPublicClient({ chain: chainOf(cfg), transport: proxyTransport(cfg), pollingInterval: 2_000 }) as PublicClient;
+}
