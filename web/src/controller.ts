@@ -56,7 +56,7 @@ export class Controller {
         do {
           this.again = false;
           const account = this.signer.get()?.address ?? null;
-          const snap = await loadSnapshot(this.client, this.a, account);
+          const snap = await loadSnapshot(this.client, this.a, account, BigInt(this.cfg.deployment.block ?? 0));
           await this.loadHistory(snap.blockNumber, account);
           this.snapshot.set(snap);
           this.status.set({ ok: true, message: `Block ${snap.blockNumber}` });

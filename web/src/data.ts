@@ -59,7 +59,7 @@ export interface AccountState {
 
 const MAX_AHEAD_SCAN = 400n;
 
-export async function loadSnapshot(client: PublicClient, a: Addresses, account: Address | null): Promise<Snapshot> {
+export async function loadSnapshot(client: PublicClient, a: Addresses, account: Address | null, fromBlock = 0n): Promise<Snapshot> {
   const pool = { address: a.pool, abi: poolAbi } as const;
   const queue = { address: a.withdrawalQueue, abi: withdrawalQueueAbi } as const;
   const oracle = { address: a.oracle, abi: oracleAbi } as const;
@@ -108,16 +108,16 @@ export async function loadSnapshot(client: PublicClient, a: Addresses, account: 
     lastFinalizedId, lastRequestId, unfinalizedEther, lastCheckpointIndex, lockedEther, queuePaused,
     timing, members, quorum, account: null,
   };
-  if (account) snap.account = await loadAccount(client, a, account, snap);
+  if (account) snap.account = await loadAccount(client, a, account, snap, fromBlock);
   return snap;
 }
 
-async function loadAccount(client: PublicClient, a: Addresses, address: Address, s: Snapshot): Promise<AccountState> {
+async function loadAccount(client: PublicClient, a: Addresses, address: Address, s: Snapshot, fromBlock: bigint): Promise<AccountState> {
   const pool = { address: a.pool, abi: poolAbi } as const;
   const wrapped = { address: a.wrapped, abi: wrappedAbi } as const;
   const queue = { address: a.withdrawalQueue, abi: withdrawalQueueAbi } as const;
   const at = { blockNumber: s.blockNumber } as const;
-  const [eth, tpEth, shares, wtpEth, aPW, aPQ, aWQ, ids] = await Promise.all([
+  const [eth, tpEth, shares, wtpEth, aPW, aPQ, aWQ, openIds, claimedLogs] = await Promise.all([
     client.getBalance({ address, ...at }),
     client.readContract({ ...pool, functionName: 'balanceOf', args: [address], ...at }),
     client.readContract({ ...pool, functionName: 'sharesOf', args: [address], ...at }),
@@ -126,7 +126,12 @@ async function loadAccount(client: PublicClient, a: Addresses, address: Address,
     client.readContract({ ...pool, functionName: 'allowance', args: [address, a.withdrawalQueue], ...at }),
     client.readContract({ ...wrapped, functionName: 'allowance', args: [address, a.withdrawalQueue], ...at }),
     client.readContract({ ...queue, functionName: 'getWithdrawalRequests', args: [address], ...at }),
+    // getWithdrawalRequests lists unclaimed tickets only (a claim burns the NFT): the
+    // claimed ones come from the queue's WithdrawalClaimed logs.
+    client.getContractEvents({ ...queue, eventName: 'WithdrawalClaimed', args: { owner: address }, fromBlock, toBlock: s.blockNumber, strict: true }),
   ]);
+  const ids = new Set<bigint>(openIds);
+  for (const l of claimedLogs) ids.add(l.args.requestId);
   const sortedIds = [...ids].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
   const statuses = sortedIds.length
     ? await client.readContract({ ...queue, functionName: 'getWithdrawalStatus', args: [sortedIds], ...at })
