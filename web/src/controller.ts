@@ -84,10 +84,10 @@ export class Controller {
     this.history.set({ rebases: h.rebases.concat(rebases), moves, scannedTo: toBlock, movesFor: account });
   }
 
-  useDevKey(index: number): void {
+  async useDevKey(index: number): Promise<void> {
     const key = this.cfg.devKeys?.[index];
     if (!key) return;
-    this.setSigner(devSigner(key, index, this.cfg));
+    this.setSigner(await devSigner(key, index, this.cfg));
   }
 
   async connect(w: DiscoveredWallet): Promise<void> {

@@ -1,7 +1,6 @@
 // Wallets: EIP-6963 discovery of injected EIP-1193 providers (window.ethereum as fallback),
 // EIP-3085/3326 chain adding and switching, and the local "dev account" signer.
 import { createWalletClient, custom, numberToHex, getAddress, type Address, type EIP1193Provider, type Hex, type WalletClient, type Account, type Chain, type Transport } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
 import { chainOf, proxyTransport } from './chain';
 import type { TidepoolConfig } from './config';
 
@@ -71,12 +70,15 @@ export function injectedSigner(w: DiscoveredWallet, address: Address, cfg: Tidep
   return { kind: 'injected', label: w.info.name, address, client: client as unknown as Signer['client'], provider: w.provider };
 }
 
-export function devSigner(key: Hex, index: number, cfg: TidepoolConfig): Signer {
+/** The dev-account code (secp256k1 signing) loads only when a dev account is used. */
+export async function devSigner(key: Hex, index: number, cfg: TidepoolConfig): Promise<Signer> {
+  const { privateKeyToAccount } = await import('viem/accounts');
   const account = privateKeyToAccount(key);
   const client = createWalletClient({ account, chain: chainOf(cfg), transport: proxyTransport(cfg) });
   return { kind: 'dev', label: `Dev account ${index}`, address: account.address, client, provider: null };
 }
 
-export function devAddress(key: Hex): Address {
-  return privateKeyToAccount(key).address;
+export async function devAddresses(keys: readonly Hex[]): Promise<Address[]> {
+  const { privateKeyToAccount } = await import('viem/accounts');
+  return keys.map((k) => privateKeyToAccount(k).address);
 }

@@ -3,7 +3,7 @@ import type { Controller } from '../controller';
 import { ROUNDING_NOTE, shortAddress } from '../format';
 import { useStore } from '../store';
 import { txLog } from '../tx';
-import { devAddress } from '../wallet';
+import { devAddresses, ensureChain } from '../wallet';
 import { humanizeError } from '../errors';
 import { Amount } from './common';
 import { StakePage } from './StakePage';
@@ -80,6 +80,8 @@ function AccountPanel({ ctl }: { ctl: Controller }) {
   const [busy, setBusy] = useState(false);
   const [devIndex, setDevIndex] = useState(1);
   const keys = ctl.cfg.devKeys ?? [];
+  const [devAddrs, setDevAddrs] = useState<string[]>([]);
+  useEffect(() => { if (keys.length) void devAddresses(keys).then(setDevAddrs); }, [keys]);
   const acct = snap?.account && signer && snap.account.address === signer.address ? snap.account : null;
 
   if (signer) {
@@ -92,7 +94,7 @@ function AccountPanel({ ctl }: { ctl: Controller }) {
         {walletChain !== null && walletChain !== ctl.cfg.chainId && (
           <p role="alert" class="error">
             Your wallet is on chain {walletChain}, not {ctl.cfg.chainId}.{' '}
-            <button type="button" class="small" onClick={() => { void ctl.connect(ctl.wallets.get().find((w) => w.provider === signer.provider)!).catch((e) => setError(humanizeError(e))); }}>Switch network</button>
+            <button type="button" class="small" onClick={() => { if (signer.provider) void ensureChain(signer.provider, ctl.cfg).catch((e: unknown) => setError(humanizeError(e))); }}>Switch network</button>
           </p>
         )}
         {acct && (
@@ -132,10 +134,10 @@ function AccountPanel({ ctl }: { ctl: Controller }) {
             <label for="dev-account">Dev account</label>
             <select id="dev-account" value={String(devIndex)} onChange={(e) => setDevIndex(Number((e.target as HTMLSelectElement).value))}>
               {keys.map((k, i) => (
-                <option key={k} value={String(i)}>{i}: {shortAddress(devAddress(k))}</option>
+                <option key={k} value={String(i)}>{i}: {devAddrs[i] ? shortAddress(devAddrs[i]) : '…'}</option>
               ))}
             </select>
-            <button type="button" onClick={() => ctl.useDevKey(devIndex)}>Use dev account</button>
+            <button type="button" onClick={() => { void ctl.useDevKey(devIndex).catch((e: unknown) => setError(humanizeError(e))); }}>Use dev account</button>
             <p class="muted small-text">Local chain only: the key signs in this page.</p>
           </div>
         )}
