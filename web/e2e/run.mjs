@@ -19,6 +19,7 @@ mkdirSync(out, { recursive: true });
 const abi = (n) => JSON.parse(readFileSync(join(here, '..', '..', 'abi', `${n}.json`), 'utf8'));
 const poolAbi = abi('Pool');
 const queueAbi = abi('WithdrawalQueue');
+const wrappedAbi = abi('Wrapped');
 
 const APP = process.env.TIDEPOOL_APP_URL;
 const RPC = process.env.TIDEPOOL_RPC;
@@ -66,6 +67,8 @@ const client = createPublicClient({ chain, transport: http(RPC) });
 const C = cfg.deployment.contracts;
 const pool = getAddress(C.pool.address);
 const queue = getAddress(C.withdrawalQueue.address);
+const wrapped = getAddress(C.wrapped.address);
+const wrappedOf = (address) => client.readContract({ address: wrapped, abi: wrappedAbi, functionName: 'balanceOf', args: [address] });
 await client.getBlockNumber().catch((e) => { throw new Error(`the node at ${RPC} does not answer: ${e.message}`); });
 
 const DEV_INDEX = Number(process.env.E2E_DEV_ACCOUNT ?? 2);
@@ -104,16 +107,21 @@ try {
     await page.getByRole('link', { name: 'Wrap' }).click();
     await page.getByLabel('tpETH to wrap').fill('0.5');
     await page.getByRole('button', { name: /^(Approve and wrap|Wrap)$/ }).click();
+    const before = await wrappedOf(devAccount.address);
     await page.getByText('Wrapped 0.5 tpETH').waitFor({ timeout: 90_000 });
-    await waitUntil(async () => (await pageWei(page.getByTestId('balance-wtpeth'))) > 0n, 20_000, 'the page to show wtpETH');
+    const after = await wrappedOf(devAccount.address);
+    if (after <= before) throw new Error(`the chain's wtpETH balance did not grow (${formatEther(before)} → ${formatEther(after)})`);
+    await pageMatches('balance-wtpeth', after, 'the page to show the new wtpETH balance');
     await shot(page, '2-wrap');
   });
   await step('unwrap 0.2 wtpETH', async () => {
-    const before = await pageWei(page.getByTestId('balance-wtpeth'));
+    const before = await wrappedOf(devAccount.address);
     await page.getByLabel('wtpETH to unwrap').fill('0.2');
     await page.getByRole('button', { name: 'Unwrap', exact: true }).click();
     await page.getByText('Unwrapped 0.2 wtpETH').waitFor({ timeout: 60_000 });
-    await waitUntil(async () => (await pageWei(page.getByTestId('balance-wtpeth'))) <= before - parseEther('0.2'), 20_000, 'the wtpETH balance to drop by 0.2');
+    const after = await wrappedOf(devAccount.address);
+    if (after !== before - parseEther('0.2')) throw new Error(`the chain's wtpETH went ${formatEther(before)} → ${formatEther(after)}, not down by 0.2`);
+    await pageMatches('balance-wtpeth', after, 'the page to show the wtpETH balance down by 0.2');
     await shot(page, '3-unwrap');
   });
   let ticket = 0n;
@@ -274,6 +282,15 @@ try {
   failed = true;
 } finally {
   await browser.close();
+}
+
+/** Waits until the page's (rounded-down) balance is the chain's value, within 1e-5 ETH. */
+async function pageMatches(testId, wei, what) {
+  await waitUntil(async () => {
+    const shown = await pageWei(page.getByTestId(testId));
+    const d = shown > wei ? shown - wei : wei - shown;
+    return d < 10n ** 13n;
+  }, 20_000, `${what} (${formatEther(wei)})`);
 }
 
 async function waitUntil(cond, timeoutMs, what) {

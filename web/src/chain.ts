@@ -1,5 +1,8 @@
 // Clients: every read and every dev-account write goes to the same-origin RPC proxy.
-import { createPublicClient, defineChain, http, type Chain, type PublicClient } from 'viem';
+import { createClient, defineChain, http, type Chain, type Client, type Transport } from 'viem';
+
+/** A bare client: actions are imported one by one from viem/actions, so unused ones are not bundled. */
+export type ReadClient = Client<Transport, Chain>;
 import type { TidepoolConfig } from './config';
 
 export function chainOf(cfg: TidepoolConfig): Chain {
@@ -20,6 +23,6 @@ export function proxyTransport(cfg: TidepoolConfig) {
   return http(proxyUrl(cfg), { retryCount: 1, timeout: 20_000 });
 }
 
-export function makePublicClient(cfg: TidepoolConfig): PublicClient {
-  return createPublicClient({ chain: chainOf(cfg), transport: proxyTransport(cfg), pollingInterval: 2_000 }) as PublicClient;
+export function makeClient(cfg: TidepoolConfig): ReadClient {
+  return createClient({ chain: chainOf(cfg), transport: proxyTransport(cfg), pollingInterval: 2_000 });
 }

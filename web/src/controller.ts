@@ -1,8 +1,9 @@
 // The app's live state: config, clients, the signer, and a snapshot refreshed on every block.
-import type { Address, PublicClient } from 'viem';
-import { makePublicClient } from './chain';
+import { getBlock, watchBlockNumber } from 'viem/actions';
+import type { Address } from 'viem';
+import { makeClient, type ReadClient } from './chain';
 import { addressesOf, type Addresses, type TidepoolConfig } from './config';
-import { loadMoves, loadRebases, loadSnapshot, type Snapshot } from './data';
+import { blockRanges, loadClaimed, loadMoves, loadRebases, loadSnapshot, type Snapshot } from './data';
 import { humanizeError } from './errors';
 import type { RebaseEvent } from './math';
 import type { ShareMove } from './rewards';
@@ -10,30 +11,33 @@ import { Store } from './store';
 import type { Ctx } from './tx';
 import { devSigner, discoverWallets, injectedSigner, connectInjected, type DiscoveredWallet, type Signer } from './wallet';
 
-export interface History { rebases: RebaseEvent[]; moves: ShareMove[]; scannedTo: bigint; movesFor: Address | null }
+export interface History { rebases: RebaseEvent[]; moves: ShareMove[]; claimed: bigint[]; scannedTo: bigint; movesFor: Address | null }
+
+/** Log queries cover at most this many blocks each. */
+const LOG_CHUNK = 20_000n;
 
 export class Controller {
-  readonly client: PublicClient;
+  readonly client: ReadClient;
   readonly a: Addresses;
   readonly snapshot = new Store<Snapshot | null>(null);
   readonly signer = new Store<Signer | null>(null);
   readonly wallets = new Store<DiscoveredWallet[]>([]);
   readonly walletChainId = new Store<number | null>(null);
   readonly status = new Store<{ ok: boolean; message: string }>({ ok: true, message: 'Connecting to the chain…' });
-  readonly history = new Store<History>({ rebases: [], moves: [], scannedTo: -1n, movesFor: null });
+  readonly history = new Store<History>({ rebases: [], moves: [], claimed: [], scannedTo: -1n, movesFor: null });
   private refreshing: Promise<void> | null = null;
   private again = false;
   private detachWallet: (() => void) | null = null;
 
   constructor(readonly cfg: TidepoolConfig) {
-    this.client = makePublicClient(cfg);
+    this.client = makeClient(cfg);
     this.a = addressesOf(cfg.deployment);
   }
 
   start(): void {
     discoverWallets((w) => this.wallets.set(w));
     void this.refresh();
-    this.client.watchBlockNumber({
+    watchBlockNumber(this.client, {
       emitOnBegin: false,
       pollingInterval: 2_000,
       onBlockNumber: () => void this.refresh(),
@@ -56,8 +60,9 @@ export class Controller {
         do {
           this.again = false;
           const account = this.signer.get()?.address ?? null;
-          const snap = await loadSnapshot(this.client, this.a, account, BigInt(this.cfg.deployment.block ?? 0));
-          await this.loadHistory(snap.blockNumber, account);
+          const block = await getBlock(this.client, { blockTag: 'latest' });
+          await this.loadHistory(block.number, account);
+          const snap = await loadSnapshot(this.client, this.a, account, this.history.get().claimed, block);
           this.snapshot.set(snap);
           this.status.set({ ok: true, message: `Block ${snap.blockNumber}` });
         } while (this.again);
@@ -75,13 +80,18 @@ export class Controller {
     const start = BigInt(this.cfg.deployment.block ?? 0);
     const accountChanged = h.movesFor !== account;
     const from = h.scannedTo + 1n > start ? h.scannedTo + 1n : start;
-    const rebases = await loadRebases(this.client, this.a, from, toBlock);
+    const rebases: RebaseEvent[] = [];
+    for (const [f, t] of blockRanges(from, toBlock, LOG_CHUNK)) rebases.push(...(await loadRebases(this.client, this.a, f, t)));
     let moves = accountChanged ? [] : h.moves;
+    let claimed = accountChanged ? [] : h.claimed;
     if (account) {
-      const mFrom = accountChanged ? start : from;
-      moves = moves.concat(await loadMoves(this.client, this.a, account, mFrom, toBlock));
+      for (const [f, t] of blockRanges(accountChanged ? start : from, toBlock, LOG_CHUNK)) {
+        const [m, c] = await Promise.all([loadMoves(this.client, this.a, account, f, t), loadClaimed(this.client, this.a, account, f, t)]);
+        moves = moves.concat(m);
+        claimed = claimed.concat(c);
+      }
     }
-    this.history.set({ rebases: h.rebases.concat(rebases), moves, scannedTo: toBlock, movesFor: account });
+    this.history.set({ rebases: h.rebases.concat(rebases), moves, claimed, scannedTo: toBlock, movesFor: account });
   }
 
   async useDevKey(index: number): Promise<void> {

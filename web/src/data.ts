@@ -1,5 +1,7 @@
 // Chain state for the pages: one snapshot per new block, and the logs the history needs.
-import type { Address, PublicClient } from 'viem';
+import type { ReadClient } from './chain';
+import { getBalance, getContractEvents, readContract } from 'viem/actions';
+import type { Address } from 'viem';
 import { oracleAbi, poolAbi, withdrawalQueueAbi, wrappedAbi } from './abi.generated';
 import type { Addresses } from './config';
 import type { RebaseEvent } from './math';
@@ -59,11 +61,14 @@ export interface AccountState {
 
 const MAX_AHEAD_SCAN = 400n;
 
-export async function loadSnapshot(client: PublicClient, a: Addresses, account: Address | null, fromBlock = 0n): Promise<Snapshot> {
+/**
+ * The state at `block`. `claimedIds`: the account's claimed request ids (from
+ * WithdrawalClaimed logs, see loadClaimed), which getWithdrawalRequests no longer lists.
+ */
+export async function loadSnapshot(client: ReadClient, a: Addresses, account: Address | null, claimedIds: readonly bigint[], block: { number: bigint; timestamp: bigint }): Promise<Snapshot> {
   const pool = { address: a.pool, abi: poolAbi } as const;
   const queue = { address: a.withdrawalQueue, abi: withdrawalQueueAbi } as const;
   const oracle = { address: a.oracle, abi: oracleAbi } as const;
-  const block = await client.getBlock({ blockTag: 'latest' });
   const blockNumber = block.number;
   const at = { blockNumber } as const;
   const [
@@ -71,27 +76,27 @@ export async function loadSnapshot(client: PublicClient, a: Addresses, account: 
     lastFinalizedId, lastRequestId, unfinalizedEther, lastCheckpointIndex, lockedEther, queuePaused,
     chainCfg, frameCfg, currentFrame, lastRef, members, quorum,
   ] = await Promise.all([
-    client.readContract({ ...pool, functionName: 'getTotalSharesAndPooledEther', ...at }),
-    client.readContract({ ...pool, functionName: 'isStakingPaused', ...at }),
-    client.readContract({ ...pool, functionName: 'isStopped', ...at }),
-    client.readContract({ ...pool, functionName: 'getStakeLimitFullInfo', ...at }),
-    client.readContract({ ...pool, functionName: 'getBufferedEther', ...at }),
-    client.readContract({ ...pool, functionName: 'getFeeDistribution', ...at }),
-    client.readContract({ ...pool, functionName: 'getFee', ...at }),
-    client.readContract({ ...pool, functionName: 'getBeaconStat', ...at }),
-    client.readContract({ ...queue, functionName: 'getLastFinalizedRequestId', ...at }),
-    client.readContract({ ...queue, functionName: 'getLastRequestId', ...at }),
-    client.readContract({ ...queue, functionName: 'unfinalizedStETH', ...at }),
-    client.readContract({ ...queue, functionName: 'getLastCheckpointIndex', ...at }),
-    client.readContract({ ...queue, functionName: 'getLockedEtherAmount', ...at }),
-    client.readContract({ ...queue, functionName: 'isPaused', ...at }),
-    client.readContract({ ...oracle, functionName: 'getChainConfig', ...at }),
-    client.readContract({ ...oracle, functionName: 'getFrameConfig', ...at }),
+    readContract(client, { ...pool, functionName: 'getTotalSharesAndPooledEther', ...at }),
+    readContract(client, { ...pool, functionName: 'isStakingPaused', ...at }),
+    readContract(client, { ...pool, functionName: 'isStopped', ...at }),
+    readContract(client, { ...pool, functionName: 'getStakeLimitFullInfo', ...at }),
+    readContract(client, { ...pool, functionName: 'getBufferedEther', ...at }),
+    readContract(client, { ...pool, functionName: 'getFeeDistribution', ...at }),
+    readContract(client, { ...pool, functionName: 'getFee', ...at }),
+    readContract(client, { ...pool, functionName: 'getBeaconStat', ...at }),
+    readContract(client, { ...queue, functionName: 'getLastFinalizedRequestId', ...at }),
+    readContract(client, { ...queue, functionName: 'getLastRequestId', ...at }),
+    readContract(client, { ...queue, functionName: 'unfinalizedStETH', ...at }),
+    readContract(client, { ...queue, functionName: 'getLastCheckpointIndex', ...at }),
+    readContract(client, { ...queue, functionName: 'getLockedEtherAmount', ...at }),
+    readContract(client, { ...queue, functionName: 'isPaused', ...at }),
+    readContract(client, { ...oracle, functionName: 'getChainConfig', ...at }),
+    readContract(client, { ...oracle, functionName: 'getFrameConfig', ...at }),
     // reverts InitialEpochNotYetReached before the first frame
-    client.readContract({ ...oracle, functionName: 'getCurrentFrame', ...at }).catch(() => null),
-    client.readContract({ ...oracle, functionName: 'getLastProcessingRefSlot', ...at }),
-    client.readContract({ ...oracle, functionName: 'getMembers', ...at }),
-    client.readContract({ ...oracle, functionName: 'getQuorum', ...at }),
+    readContract(client, { ...oracle, functionName: 'getCurrentFrame', ...at }).catch(() => null),
+    readContract(client, { ...oracle, functionName: 'getLastProcessingRefSlot', ...at }),
+    readContract(client, { ...oracle, functionName: 'getMembers', ...at }),
+    readContract(client, { ...oracle, functionName: 'getQuorum', ...at }),
   ]);
   const [totalShares, totalPooledEther] = totals;
   const timing: FrameTiming | null = currentFrame
@@ -108,33 +113,30 @@ export async function loadSnapshot(client: PublicClient, a: Addresses, account: 
     lastFinalizedId, lastRequestId, unfinalizedEther, lastCheckpointIndex, lockedEther, queuePaused,
     timing, members, quorum, account: null,
   };
-  if (account) snap.account = await loadAccount(client, a, account, snap, fromBlock);
+  if (account) snap.account = await loadAccount(client, a, account, snap, claimedIds);
   return snap;
 }
 
-async function loadAccount(client: PublicClient, a: Addresses, address: Address, s: Snapshot, fromBlock: bigint): Promise<AccountState> {
+async function loadAccount(client: ReadClient, a: Addresses, address: Address, s: Snapshot, claimedIds: readonly bigint[]): Promise<AccountState> {
   const pool = { address: a.pool, abi: poolAbi } as const;
   const wrapped = { address: a.wrapped, abi: wrappedAbi } as const;
   const queue = { address: a.withdrawalQueue, abi: withdrawalQueueAbi } as const;
   const at = { blockNumber: s.blockNumber } as const;
-  const [eth, tpEth, shares, wtpEth, aPW, aPQ, aWQ, openIds, claimedLogs] = await Promise.all([
-    client.getBalance({ address, ...at }),
-    client.readContract({ ...pool, functionName: 'balanceOf', args: [address], ...at }),
-    client.readContract({ ...pool, functionName: 'sharesOf', args: [address], ...at }),
-    client.readContract({ ...wrapped, functionName: 'balanceOf', args: [address], ...at }),
-    client.readContract({ ...pool, functionName: 'allowance', args: [address, a.wrapped], ...at }),
-    client.readContract({ ...pool, functionName: 'allowance', args: [address, a.withdrawalQueue], ...at }),
-    client.readContract({ ...wrapped, functionName: 'allowance', args: [address, a.withdrawalQueue], ...at }),
-    client.readContract({ ...queue, functionName: 'getWithdrawalRequests', args: [address], ...at }),
-    // getWithdrawalRequests lists unclaimed tickets only (a claim burns the NFT): the
-    // claimed ones come from the queue's WithdrawalClaimed logs.
-    client.getContractEvents({ ...queue, eventName: 'WithdrawalClaimed', args: { owner: address }, fromBlock, toBlock: s.blockNumber, strict: true }),
+  const [eth, tpEth, shares, wtpEth, aPW, aPQ, aWQ, openIds] = await Promise.all([
+    getBalance(client, { address, ...at }),
+    readContract(client, { ...pool, functionName: 'balanceOf', args: [address], ...at }),
+    readContract(client, { ...pool, functionName: 'sharesOf', args: [address], ...at }),
+    readContract(client, { ...wrapped, functionName: 'balanceOf', args: [address], ...at }),
+    readContract(client, { ...pool, functionName: 'allowance', args: [address, a.wrapped], ...at }),
+    readContract(client, { ...pool, functionName: 'allowance', args: [address, a.withdrawalQueue], ...at }),
+    readContract(client, { ...wrapped, functionName: 'allowance', args: [address, a.withdrawalQueue], ...at }),
+    readContract(client, { ...queue, functionName: 'getWithdrawalRequests', args: [address], ...at }),
   ]);
-  const ids = new Set<bigint>(openIds);
-  for (const l of claimedLogs) ids.add(l.args.requestId);
+  // getWithdrawalRequests lists unclaimed tickets only (a claim burns the NFT).
+  const ids = new Set<bigint>([...openIds, ...claimedIds]);
   const sortedIds = [...ids].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
   const statuses = sortedIds.length
-    ? await client.readContract({ ...queue, functionName: 'getWithdrawalStatus', args: [sortedIds], ...at })
+    ? await readContract(client, { ...queue, functionName: 'getWithdrawalStatus', args: [sortedIds], ...at })
     : [];
   // The ether ahead of each pending ticket: every unfinalized request from the first pending
   // id up to ours (others' too), bounded to keep the page light.
@@ -146,7 +148,7 @@ async function loadAccount(client: PublicClient, a: Addresses, address: Address,
     if (last - first < MAX_AHEAD_SCAN) {
       const range: bigint[] = [];
       for (let id = first; id <= last; id++) range.push(id);
-      const all = await client.readContract({ ...queue, functionName: 'getWithdrawalStatus', args: [range], ...at });
+      const all = await readContract(client, { ...queue, functionName: 'getWithdrawalStatus', args: [range], ...at });
       let sum = 0n;
       range.forEach((id, i) => { sum += all[i]!.amountOfStETH; ahead.set(id, sum); });
     }
@@ -162,21 +164,21 @@ async function loadAccount(client: PublicClient, a: Addresses, address: Address,
 }
 
 /** All TokenRebased logs from `fromBlock` to `toBlock`. */
-export async function loadRebases(client: PublicClient, a: Addresses, fromBlock: bigint, toBlock: bigint): Promise<RebaseEvent[]> {
+export async function loadRebases(client: ReadClient, a: Addresses, fromBlock: bigint, toBlock: bigint): Promise<RebaseEvent[]> {
   if (toBlock < fromBlock) return [];
-  const logs = await client.getContractEvents({ address: a.pool, abi: poolAbi, eventName: 'TokenRebased', fromBlock, toBlock, strict: true });
+  const logs = await getContractEvents(client, { address: a.pool, abi: poolAbi, eventName: 'TokenRebased', fromBlock, toBlock, strict: true });
   return logs.map((l) => ({ ...l.args, blockNumber: l.blockNumber, logIndex: l.logIndex }));
 }
 
 /** The account's share moves: tpETH TransferShares and wtpETH Transfer, in and out. */
-export async function loadMoves(client: PublicClient, a: Addresses, account: Address, fromBlock: bigint, toBlock: bigint): Promise<ShareMove[]> {
+export async function loadMoves(client: ReadClient, a: Addresses, account: Address, fromBlock: bigint, toBlock: bigint): Promise<ShareMove[]> {
   if (toBlock < fromBlock) return [];
   const range = { fromBlock, toBlock, strict: true } as const;
   const [tpIn, tpOut, wIn, wOut] = await Promise.all([
-    client.getContractEvents({ address: a.pool, abi: poolAbi, eventName: 'TransferShares', args: { to: account }, ...range }),
-    client.getContractEvents({ address: a.pool, abi: poolAbi, eventName: 'TransferShares', args: { from: account }, ...range }),
-    client.getContractEvents({ address: a.wrapped, abi: wrappedAbi, eventName: 'Transfer', args: { to: account }, ...range }),
-    client.getContractEvents({ address: a.wrapped, abi: wrappedAbi, eventName: 'Transfer', args: { from: account }, ...range }),
+    getContractEvents(client, { address: a.pool, abi: poolAbi, eventName: 'TransferShares', args: { to: account }, ...range }),
+    getContractEvents(client, { address: a.pool, abi: poolAbi, eventName: 'TransferShares', args: { from: account }, ...range }),
+    getContractEvents(client, { address: a.wrapped, abi: wrappedAbi, eventName: 'Transfer', args: { to: account }, ...range }),
+    getContractEvents(client, { address: a.wrapped, abi: wrappedAbi, eventName: 'Transfer', args: { from: account }, ...range }),
   ]);
   const moves: ShareMove[] = [];
   for (const l of tpIn) moves.push({ blockNumber: l.blockNumber, logIndex: l.logIndex, delta: l.args.sharesValue, token: 'tpETH' });
@@ -184,4 +186,20 @@ export async function loadMoves(client: PublicClient, a: Addresses, account: Add
   for (const l of wIn) moves.push({ blockNumber: l.blockNumber, logIndex: l.logIndex, delta: l.args.value, token: 'wtpETH' });
   for (const l of wOut) moves.push({ blockNumber: l.blockNumber, logIndex: l.logIndex, delta: -l.args.value, token: 'wtpETH' });
   return moves;
+}
+
+/** The account's claimed request ids, from the queue's WithdrawalClaimed logs. */
+export async function loadClaimed(client: ReadClient, a: Addresses, account: Address, fromBlock: bigint, toBlock: bigint): Promise<bigint[]> {
+  if (toBlock < fromBlock) return [];
+  const logs = await getContractEvents(client, {
+    address: a.withdrawalQueue, abi: withdrawalQueueAbi, eventName: 'WithdrawalClaimed', args: { owner: account }, fromBlock, toBlock, strict: true,
+  });
+  return logs.map((l) => l.args.requestId);
+}
+
+/** Splits [from, to] into ranges of at most `size` blocks (log queries stay within node limits). */
+export function blockRanges(from: bigint, to: bigint, size: bigint): [bigint, bigint][] {
+  const out: [bigint, bigint][] = [];
+  for (let f = from; f <= to; f += size) out.push([f, f + size - 1n < to ? f + size - 1n : to]);
+  return out;
 }

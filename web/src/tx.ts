@@ -1,6 +1,8 @@
 // Writes: every transaction is simulated first (so a revert is explained before signing),
 // then signed, sent and awaited, with its progress in `txLog`.
-import { parseSignature, zeroAddress, type Abi, type Address, type Hash, type Hex, type PublicClient } from 'viem';
+import type { ReadClient } from './chain';
+import { call as ethCall, getBlock, readContract, sendTransaction, signTypedData, simulateContract, waitForTransactionReceipt, writeContract } from 'viem/actions';
+import { parseSignature, zeroAddress, type Abi, type Address, type Hash, type Hex } from 'viem';
 import { poolAbi, withdrawalQueueAbi, wrappedAbi } from './abi.generated';
 import type { Addresses } from './config';
 import { humanizeError } from './errors';
@@ -27,7 +29,7 @@ export class TxFailed extends Error {}
 const fmt = (w: bigint) => formatEth(w);
 
 /** Runs one transaction through signing → sent → confirmed/failed; throws TxFailed on failure. */
-export async function track(client: PublicClient, label: string, send: () => Promise<Hash>): Promise<void> {
+export async function track(client: ReadClient, label: string, send: () => Promise<Hash>): Promise<void> {
   const entry: TxEntry = { id: nextId++, label, stage: 'signing' };
   upsert(entry);
   let hash: Hash;
@@ -39,7 +41,7 @@ export async function track(client: PublicClient, label: string, send: () => Pro
     throw new TxFailed(message);
   }
   upsert({ ...entry, stage: 'sent', hash });
-  const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 1_000, timeout: 120_000 }).catch((e: unknown) => {
+  const receipt = await waitForTransactionReceipt(client, { hash, pollingInterval: 1_000, timeout: 120_000 }).catch((e: unknown) => {
     upsert({ ...entry, stage: 'failed', hash, message: humanizeError(e) });
     throw new TxFailed(humanizeError(e));
   });
@@ -51,13 +53,13 @@ export async function track(client: PublicClient, label: string, send: () => Pro
   upsert({ ...entry, stage: 'confirmed', hash, message: `Confirmed in block ${receipt.blockNumber}` });
 }
 
-export interface Ctx { client: PublicClient; signer: Signer; a: Addresses }
+export interface Ctx { client: ReadClient; signer: Signer; a: Addresses }
 
 /** Simulate then write a contract call. */
 async function call(ctx: Ctx, label: string, req: { address: Address; abi: Abi; functionName: string; args?: readonly unknown[]; value?: bigint }) {
   await track(ctx.client, label, async () => {
-    const { request } = await ctx.client.simulateContract({ ...req, account: ctx.signer.address } as never);
-    return ctx.signer.client.writeContract({ ...(request as object), account: ctx.signer.client.account } as never);
+    const { request } = await simulateContract(ctx.client, { ...req, account: ctx.signer.address } as never);
+    return writeContract(ctx.signer.client, { ...(request as object), account: ctx.signer.client.account } as never);
   });
 }
 
@@ -66,8 +68,8 @@ export async function stake(ctx: Ctx, amount: bigint, to: 'tpETH' | 'wtpETH'): P
     await call(ctx, `Stake ${fmt(amount)} ETH for tpETH`, { address: ctx.a.pool, abi: poolAbi, functionName: 'submit', args: [zeroAddress], value: amount });
   } else {
     await track(ctx.client, `Stake ${fmt(amount)} ETH for wtpETH`, async () => {
-      await ctx.client.call({ account: ctx.signer.address, to: ctx.a.wrapped, value: amount });
-      return ctx.signer.client.sendTransaction({ to: ctx.a.wrapped, value: amount, account: ctx.signer.client.account, chain: ctx.signer.client.chain });
+      await ethCall(ctx.client, { account: ctx.signer.address, to: ctx.a.wrapped, value: amount });
+      return sendTransaction(ctx.signer.client, { to: ctx.a.wrapped, value: amount, account: ctx.signer.client.account, chain: ctx.signer.client.chain });
     });
   }
 }
@@ -93,13 +95,13 @@ export async function signPermit(ctx: Ctx, token: 'tpETH' | 'wtpETH', spender: A
   const address = token === 'tpETH' ? ctx.a.pool : ctx.a.wrapped;
   const abi = token === 'tpETH' ? poolAbi : wrappedAbi;
   const [domain, nonce, block] = await Promise.all([
-    ctx.client.readContract({ address, abi: abi as typeof poolAbi, functionName: 'eip712Domain' }),
-    ctx.client.readContract({ address, abi: abi as typeof poolAbi, functionName: 'nonces', args: [ctx.signer.address] }),
-    ctx.client.getBlock(),
+    readContract(ctx.client, { address, abi: abi as typeof poolAbi, functionName: 'eip712Domain' }),
+    readContract(ctx.client, { address, abi: abi as typeof poolAbi, functionName: 'nonces', args: [ctx.signer.address] }),
+    getBlock(ctx.client),
   ]);
   const [, name, version, chainId, verifyingContract] = domain;
   const deadline = block.timestamp + 3600n;
-  const signature = await ctx.signer.client.signTypedData({
+  const signature = await signTypedData(ctx.signer.client, {
     account: ctx.signer.client.account,
     domain: { name, version, chainId, verifyingContract },
     types: {
@@ -178,8 +180,8 @@ export async function requestWithdrawals(ctx: Ctx, token: 'tpETH' | 'wtpETH', am
 export async function claim(ctx: Ctx, ids: bigint[]): Promise<void> {
   const sorted = [...ids].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
   const queue = { address: ctx.a.withdrawalQueue, abi: withdrawalQueueAbi } as const;
-  const last = await ctx.client.readContract({ ...queue, functionName: 'getLastCheckpointIndex' });
-  const hints = await ctx.client.readContract({ ...queue, functionName: 'findCheckpointHints', args: [sorted, 1n, last] });
+  const last = await readContract(ctx.client, { ...queue, functionName: 'getLastCheckpointIndex' });
+  const hints = await readContract(ctx.client, { ...queue, functionName: 'findCheckpointHints', args: [sorted, 1n, last] });
   await call(ctx, `Claim request${sorted.length > 1 ? 's' : ''} #${sorted.join(', #')}`, {
     ...queue, abi: withdrawalQueueAbi as Abi, functionName: 'claimWithdrawals', args: [sorted, hints],
   });

@@ -1,6 +1,6 @@
 // Wallets: EIP-6963 discovery of injected EIP-1193 providers (window.ethereum as fallback),
 // EIP-3085/3326 chain adding and switching, and the local "dev account" signer.
-import { createWalletClient, custom, numberToHex, getAddress, type Address, type EIP1193Provider, type Hex, type WalletClient, type Account, type Chain, type Transport } from 'viem';
+import { createClient, custom, numberToHex, getAddress, type Address, type EIP1193Provider, type Hex, type Client, type Account, type Chain, type Transport } from 'viem';
 import { chainOf, proxyTransport } from './chain';
 import type { TidepoolConfig } from './config';
 
@@ -11,7 +11,7 @@ export interface Signer {
   kind: 'dev' | 'injected';
   label: string;
   address: Address;
-  client: WalletClient<Transport, Chain, Account>;
+  client: Client<Transport, Chain, Account>;
   /** the injected provider (for chain checks and events); null for the dev account */
   provider: EIP1193Provider | null;
 }
@@ -66,15 +66,15 @@ export async function connectInjected(w: DiscoveredWallet, cfg: TidepoolConfig):
 }
 
 export function injectedSigner(w: DiscoveredWallet, address: Address, cfg: TidepoolConfig): Signer {
-  const client = createWalletClient({ account: address, chain: chainOf(cfg), transport: custom(w.provider) });
-  return { kind: 'injected', label: w.info.name, address, client: client as unknown as Signer['client'], provider: w.provider };
+  const client = createClient({ account: address, chain: chainOf(cfg), transport: custom(w.provider) });
+  return { kind: 'injected', label: w.info.name, address, client, provider: w.provider };
 }
 
 /** The dev-account code (secp256k1 signing) loads only when a dev account is used. */
 export async function devSigner(key: Hex, index: number, cfg: TidepoolConfig): Promise<Signer> {
   const { privateKeyToAccount } = await import('viem/accounts');
   const account = privateKeyToAccount(key);
-  const client = createWalletClient({ account, chain: chainOf(cfg), transport: proxyTransport(cfg) });
+  const client = createClient({ account, chain: chainOf(cfg), transport: proxyTransport(cfg) });
   return { kind: 'dev', label: `Dev account ${index}`, address: account.address, client, provider: null };
 }
 

@@ -61,11 +61,20 @@ export interface FrameTiming {
   lastProcessedRefSlot: bigint;
 }
 
-/** The unix time at which the next report can be made: the end of the next unprocessed reference slot. */
-export function nextReportTime(t: FrameTiming): bigint {
+/**
+ * The unix time at which the next report can be made: the end of the next unprocessed
+ * reference slot. With `notBefore` (a request's timestamp), the first such slot at or after
+ * it: a report only finalizes requests made before its reference slot.
+ */
+export function nextReportTime(t: FrameTiming, notBefore = 0n): bigint {
   const frameSlots = t.epochsPerFrame * t.slotsPerEpoch;
-  const nextRef = t.lastProcessedRefSlot >= t.currentRefSlot ? t.currentRefSlot + frameSlots : t.currentRefSlot;
-  return t.genesisTime + (nextRef + 1n) * t.secondsPerSlot;
+  let ref = t.lastProcessedRefSlot >= t.currentRefSlot ? t.currentRefSlot + frameSlots : t.currentRefSlot;
+  const refTime = (slot: bigint) => t.genesisTime + slot * t.secondsPerSlot;
+  if (frameSlots > 0n && refTime(ref) < notBefore) {
+    const frames = (notBefore - refTime(ref) + frameSlots * t.secondsPerSlot - 1n) / (frameSlots * t.secondsPerSlot);
+    ref += frames * frameSlots;
+  }
+  return refTime(ref + 1n);
 }
 
 export type WaitEstimate =
@@ -79,14 +88,14 @@ export type WaitEstimate =
  * unstaked. If the buffer covers it, the next report finalizes it; otherwise it waits for
  * validators to exit (not predictable from chain state: the shortfall is stated).
  */
-export function estimateWait(status: TicketStatus, etherAhead: bigint, bufferedEther: bigint, timing: FrameTiming | null): WaitEstimate {
+export function estimateWait(status: TicketStatus, etherAhead: bigint, bufferedEther: bigint, timing: FrameTiming | null, requestTime = 0n): WaitEstimate {
   if (status !== 'pending') return { kind: 'ready', basis: 'finalized' };
   if (etherAhead <= bufferedEther) {
-    const at = timing ? nextReportTime(timing) : 0n;
+    const at = timing ? nextReportTime(timing, requestTime) : 0n;
     return {
       kind: 'next-report',
       at,
-      basis: 'the pending ether up to this request is covered by the buffered ether, so the next oracle report should finalize it',
+      basis: 'the pending ether up to this request is covered by the buffered ether, so the first oracle report whose reference slot is after the request should finalize it',
     };
   }
   return {

@@ -42,9 +42,25 @@ describe('queue position and wait', () => {
     expect(nextReportTime(timing)).toBe(1000n + 64n * 2n);
     expect(nextReportTime({ ...timing, lastProcessedRefSlot: 63n })).toBe(1000n + 96n * 2n);
   });
+  it('a request made after the running frame\'s reference slot waits for a later frame', () => {
+    // ref slot 63 is at 1126; a request at 1130 misses it: frames are 64 s, so ref slot 95 (1190)
+    expect(nextReportTime(timing, 1130n)).toBe(1000n + 96n * 2n);
+    expect(nextReportTime(timing, 1126n)).toBe(1000n + 64n * 2n);
+    expect(nextReportTime(timing, 1000n + 200n * 2n)).toBe(1000n + 224n * 2n);
+    expect(estimateWait('pending', 1n, 2n, timing, 1130n)).toMatchObject({ kind: 'next-report', at: 1192n });
+  });
   it('estimates from pending ether vs buffered ether', () => {
     expect(estimateWait('pending', 5n * E, 10n * E, timing)).toMatchObject({ kind: 'next-report', at: 1128n });
     expect(estimateWait('pending', 15n * E, 10n * E, timing)).toMatchObject({ kind: 'needs-exits', shortfall: 5n * E });
     expect(estimateWait('finalized', 15n * E, 0n, timing).kind).toBe('ready');
+  });
+});
+
+import { blockRanges } from '../src/data';
+describe('log scan ranges', () => {
+  it('covers [from, to] in chunks', () => {
+    expect(blockRanges(1n, 10n, 4n)).toEqual([[1n, 4n], [5n, 8n], [9n, 10n]]);
+    expect(blockRanges(5n, 5n, 4n)).toEqual([[5n, 5n]]);
+    expect(blockRanges(6n, 5n, 4n)).toEqual([]);
   });
 });

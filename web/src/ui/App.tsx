@@ -44,6 +44,7 @@ export function App({ ctl }: { ctl: Controller }) {
   }, [route]);
   return (
     <div class="layout">
+      <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>
       <header class="top">
         <a class="brand" href="#/stake">Tidepool</a>
         <nav aria-label="Pages">

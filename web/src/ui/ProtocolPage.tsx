@@ -1,3 +1,4 @@
+import { readContract } from 'viem/actions';
 import { useEffect, useState } from 'preact/hooks';
 import type { Address } from 'viem';
 import { stakingModuleAbi } from '../abi.generated';
@@ -25,12 +26,12 @@ export function ProtocolPage({ ctl }: { ctl: Controller }) {
     const c = { address: sm, abi: stakingModuleAbi } as const;
     (async () => {
       const [count, summary] = await Promise.all([
-        ctl.client.readContract({ ...c, functionName: 'getNodeOperatorsCount' }),
-        ctl.client.readContract({ ...c, functionName: 'getStakingModuleSummary' }),
+        readContract(ctl.client, { ...c, functionName: 'getNodeOperatorsCount' }),
+        readContract(ctl.client, { ...c, functionName: 'getStakingModuleSummary' }),
       ]);
-      const ids = await ctl.client.readContract({ ...c, functionName: 'getNodeOperatorIds', args: [0n, count < 50n ? count : 50n] });
+      const ids = await readContract(ctl.client, { ...c, functionName: 'getNodeOperatorIds', args: [0n, count < 50n ? count : 50n] });
       const ops = await Promise.all(ids.map(async (id) => {
-        const o = await ctl.client.readContract({ ...c, functionName: 'getNodeOperator', args: [id] });
+        const o = await readContract(ctl.client, { ...c, functionName: 'getNodeOperator', args: [id] });
         return { id, active: o[0], name: o[1], reward: o[2], total: BigInt(o[4]), vetted: BigInt(o[5]), deposited: BigInt(o[6]), exited: BigInt(o[7]) };
       }));
       if (live) { setMod({ operators: ops, summary }); setModError(null); }

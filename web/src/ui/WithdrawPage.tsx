@@ -96,7 +96,7 @@ function RequestForm({ ctl }: { ctl: Controller }) {
 function waitText(t: Ticket, snap: Snapshot, nowSec: bigint): { text: string; basis: string } {
   if (t.status !== 'pending') return { text: t.status === 'finalized' ? 'ready to claim' : '—', basis: '' };
   if (t.etherAhead === null) return { text: 'unknown', basis: 'too many requests ahead to sum' };
-  const est = estimateWait(t.status, t.etherAhead, snap.bufferedEther, snap.timing);
+  const est = estimateWait(t.status, t.etherAhead, snap.bufferedEther, snap.timing, t.timestamp);
   if (est.kind === 'next-report') {
     if (est.at === 0n) return { text: 'at the next report', basis: est.basis };
     const left = Number(est.at - nowSec);
@@ -184,7 +184,7 @@ function Tickets({ ctl }: { ctl: Controller }) {
       {result && <p class={result.ok ? 'ok' : 'error'} role={result.ok ? 'status' : 'alert'}>{result.text}</p>}
       <p class="muted small-text">
         Estimated wait: a pending request is finalized by an oracle report when the ether of all unfinalized requests up to it is covered by the
-        pool's buffered ether; the time shown is the end of the next unprocessed report frame (oracle frame config and last processed reference slot).
+        pool's buffered ether; the time shown is the first unprocessed reference slot after the request (oracle chain and frame config, current frame, last processed reference slot), as a report only finalizes requests made before its reference slot.
         Otherwise it waits for validator exits, which the chain cannot predict. Claiming pays the finalized amount to your account.
       </p>
     </Card>
