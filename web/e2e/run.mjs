@@ -216,6 +216,7 @@ try {
       removeListener(ev, f) { listeners[ev] = (listeners[ev] ?? []).filter((x) => x !== f); },
     };
     const info = { uuid: '6f1b8a52-0e2e-4c3a-9d1e-e2e000000001', name: 'E2E Wallet', icon: 'data:image/svg+xml,%3Csvg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"%3E%3Crect width="8" height="8" fill="%23f60"/%3E%3C/svg%3E', rdns: 'test.e2e.wallet' };
+    window.__e2eEmit = (ev, data) => (listeners[ev] ?? []).forEach((f) => f(data));
     const announce = () => window.dispatchEvent(new CustomEvent('eip6963:announceProvider', { detail: Object.freeze({ info, provider }) }));
     window.addEventListener('eip6963:requestProvider', announce);
     announce();
@@ -227,6 +228,13 @@ try {
     await page.getByRole('button', { name: 'Connect E2E Wallet' }).click();
     await page.getByText('E2E Wallet').first().waitFor();
     await page.getByTestId('balance-tpeth').waitFor();
+  });
+  await step('react to the wallet changing chains', async () => {
+    await page.evaluate(() => window.__e2eEmit('chainChanged', '0x1'));
+    await page.getByText(`Your wallet is on chain 1, not ${cfg.chainId}`).waitFor({ timeout: 5_000 }).catch(() => { throw new Error('no wrong-chain warning after chainChanged'); });
+    await page.getByRole('button', { name: 'Switch network' }).waitFor();
+    await page.evaluate((id) => window.__e2eEmit('chainChanged', id), toHex(cfg.chainId));
+    await page.getByRole('button', { name: 'Switch network' }).waitFor({ state: 'detached', timeout: 5_000 });
   });
   await step('stake 0.25 ETH through the wallet', async () => {
     const before = await client.readContract({ address: pool, abi: poolAbi, functionName: 'balanceOf', args: [walletAccount.address] });

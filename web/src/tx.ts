@@ -10,7 +10,7 @@ import { formatEth } from './format';
 import { Store } from './store';
 import type { Signer } from './wallet';
 
-export type TxStage = 'signing' | 'sent' | 'confirmed' | 'failed';
+export type TxStage = 'signing' | 'signed' | 'sent' | 'confirmed' | 'failed';
 export interface TxEntry { id: number; label: string; stage: TxStage; hash?: Hash; message?: string }
 
 export const txLog = new Store<TxEntry[]>([]);
@@ -145,7 +145,7 @@ export async function requestWithdrawals(ctx: Ctx, token: 'tpETH' | 'wtpETH', am
     onStep('Sign the permit (no transaction, no gas)');
     try {
       permit = await signPermit(ctx, token, ctx.a.withdrawalQueue, total);
-      upsert({ ...entry, stage: 'confirmed', message: 'Signed' });
+      upsert({ ...entry, stage: 'signed', message: 'No transaction: the request carries it' });
     } catch (e) {
       if (!unsupported(e)) {
         upsert({ ...entry, stage: 'failed', message: humanizeError(e) });

@@ -148,7 +148,7 @@ function AccountPanel({ ctl }: { ctl: Controller }) {
   );
 }
 
-const stageText = { signing: 'waiting for signature', sent: 'sent, waiting for confirmation', confirmed: 'confirmed', failed: 'failed' } as const;
+const stageText = { signing: 'waiting for signature', signed: 'signed', sent: 'sent, waiting for confirmation', confirmed: 'confirmed', failed: 'failed' } as const;
 
 function TxLog() {
   const list = useStore(txLog);

@@ -79,7 +79,7 @@ export function StakePage({ ctl }: { ctl: Controller }) {
                     : `not enough history (${apr.reports} report${apr.reports === 1 ? '' : 's'} so far; two are needed)`}
                 </span>
               </Row>
-              <Row k="Stake limit left">{unlimited ? 'no limit' : <Amount wei={snap.currentStakeLimit} unit="ETH" />}</Row>
+              <Row k="Stake limit left">{paused ? 'none while staking is paused' : unlimited ? 'no limit' : <Amount wei={snap.currentStakeLimit} unit="ETH" />}</Row>
             </dl>
             {!signer ? (
               <p class="muted">Connect a wallet or pick a dev account above to stake.</p>
