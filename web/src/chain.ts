@@ -24,5 +24,6 @@ export function proxyTransport(cfg: TidepoolConfig) {
 }
 
 export function makeClient(cfg: TidepoolConfig): ReadClient {
-  return createClient({ chain: chainOf(cfg), transport: proxyTransport(cfg), pollingInterval: 2_000 });
+  // ccipRead off: no offchain lookups, so the page never fetches another origin.
+  return createClient({ chain: chainOf(cfg), transport: proxyTransport(cfg), pollingInterval: 2_000, ccipRead: false });
 }

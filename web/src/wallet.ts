@@ -66,7 +66,7 @@ export async function connectInjected(w: DiscoveredWallet, cfg: TidepoolConfig):
 }
 
 export function injectedSigner(w: DiscoveredWallet, address: Address, cfg: TidepoolConfig): Signer {
-  const client = createClient({ account: address, chain: chainOf(cfg), transport: custom(w.provider) });
+  const client = createClient({ account: address, chain: chainOf(cfg), transport: custom(w.provider), ccipRead: false });
   return { kind: 'injected', label: w.info.name, address, client, provider: w.provider };
 }
 
@@ -74,7 +74,7 @@ export function injectedSigner(w: DiscoveredWallet, address: Address, cfg: Tidep
 export async function devSigner(key: Hex, index: number, cfg: TidepoolConfig): Promise<Signer> {
   const { privateKeyToAccount } = await import('viem/accounts');
   const account = privateKeyToAccount(key);
-  const client = createClient({ account, chain: chainOf(cfg), transport: proxyTransport(cfg) });
+  const client = createClient({ account, chain: chainOf(cfg), transport: proxyTransport(cfg), ccipRead: false });
   return { kind: 'dev', label: `Dev account ${index}`, address: account.address, client, provider: null };
 }
 
