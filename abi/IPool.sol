@@ -141,7 +141,7 @@ interface IPool {
     function hasRole(bytes32 role, address account) external view returns (bool);
     /// Served by: pool
     function increaseAllowance(address spender, uint256 added) external returns (bool);
-    /// Served by: pool
+    /// Served by: pool-admin
     function initialize(uint64 deployer_nonce, address admin, address oracle, address withdrawal_queue, address withdrawal_vault, address rewards_vault, address treasury, address staking_module, address accounting_contract, address admin_contract) external payable;
     /// Served by: pool-admin
     function isStakingPaused() external view returns (bool);

@@ -29,9 +29,14 @@
 //! [`Pool`] (`accounting`, `deposits`, `stake_limit`, `staking`, `token`). Native tests run
 //! the three programs over one `TestVM` to check this.
 //!
+//! `initialize` is served by `pool-admin` too: the front only proves the caller deployed the
+//! pool and records the two program addresses (before them it cannot delegate), so the
+//! one-time set-up is not part of the code every transfer enters.
+//!
 //! # Called at their own addresses
-//! The other two programs' own storage is never initialised (only the pool has
-//! `initialize`), so a direct call finds no oracle, no roles, no admin program and no funds:
+//! The other two programs' own storage is never initialised (`pool-admin`'s `initialize`
+//! refuses to run unless the pool's front has just checked the deployer), so a direct call
+//! finds no oracle, no roles, no admin program and no funds:
 //! every state-changing function reverts (`NotOracle`, `AccessControlUnauthorizedAccount`,
 //! `NotInitialized`) and the views read zeros.
 //!

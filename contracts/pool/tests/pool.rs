@@ -56,48 +56,75 @@ fn initialize_cannot_run_twice() {
     let mut env = Env::new();
     env.vm.set_sender(DEPLOYER);
     env.vm.set_value(ETH);
-    let err = env.assert_reverts_unchanged(|e| InitArgs::default().initialize(&mut e.pool, 0));
-    assert_eq!(err, PoolError::AlreadyInitialized(initializable::AlreadyInitialized {}));
+    let err = env.assert_reverts_unchanged(|e| InitArgs::default().initialize(&e.vm, 0));
+    assert_eq!(err, revert(initializable::AlreadyInitialized {}));
+}
+
+#[test]
+fn nothing_but_initialize_runs_before_it() {
+    let vm = TestHost::new();
+    vm.set_contract_address(DEPLOYER.create(0));
+    install_pool_contracts(&vm);
+    vm.set_sender(DEPLOYER);
+    // The front knows no other program yet, so it refuses rather than delegating anywhere.
+    for call in [IPool::getBufferedEtherCall {}.abi_encode(), vec![0xde, 0xad]] {
+        assert_eq!(vm.route::<Pool>(&call).unwrap_err(), revert(initializable::NotInitialized {}));
+    }
+    // An `initialize` whose program address has dirty high bytes does not decode.
+    let mut call = InitArgs::default().initialize_call(0);
+    call[4 + 32 * 8] = 1;
+    assert_eq!(vm.route::<Pool>(&call).unwrap_err(), Vec::<u8>::new());
+    assert!(vm.snapshot().storage.is_empty());
 }
 
 #[test]
 fn initialize_cannot_be_front_run() {
     let vm = TestHost::new();
     vm.set_contract_address(DEPLOYER.create(0));
-    let mut pool = Pool::from(&vm);
     install_pool_contracts(&vm);
     vm.set_value(ETH);
-    // Someone else, or the deployer with the wrong nonce.
+    // Someone else, or the deployer with the wrong nonce; the check runs in the front, before
+    // any of the caller's program addresses is trusted.
     for (caller, nonce) in [(ALICE, 0), (DEPLOYER, 1)] {
         vm.set_sender(caller);
-        let err = InitArgs { admin: ALICE, ..InitArgs::default() }
-            .initialize(&mut pool, nonce)
-            .unwrap_err();
-        assert_eq!(err, PoolError::NotDeployer(initializable::NotDeployer { caller, nonce }));
+        let err =
+            InitArgs { admin: ALICE, ..InitArgs::default() }.initialize(&vm, nonce).unwrap_err();
+        assert_eq!(err, revert(initializable::NotDeployer { caller, nonce }));
     }
     assert!(vm.snapshot().storage.is_empty());
 }
 
 #[test]
 fn initialize_rejects_zero_stake_and_zero_addresses() {
-    let vm = TestHost::new();
-    vm.set_contract_address(DEPLOYER.create(0));
-    vm.set_sender(DEPLOYER);
-    let mut pool = Pool::from(&vm);
-    let err = InitArgs::default().initialize(&mut pool, 0).unwrap_err();
-    assert_eq!(err, PoolError::ZeroInitialStake(ZeroInitialStake {}));
-    vm.set_value(ETH);
-    let err = InitArgs { queue: Address::ZERO, ..InitArgs::default() }
-        .initialize(&mut pool, 0)
+    let deployer_host = || {
+        let vm = TestHost::new();
+        vm.set_contract_address(DEPLOYER.create(0));
+        vm.set_sender(DEPLOYER);
+        vm
+    };
+    // The front's checks, before it writes anything: a program address without code would
+    // make every delegated call a silent no-op.
+    let vm = deployer_host();
+    let err = InitArgs::default().initialize(&vm, 0).unwrap_err();
+    assert_eq!(err, revert(ExtensionWithoutCode { extension: ACCOUNTING }));
+    let err = InitArgs { admin_program: Address::ZERO, ..InitArgs::default() }
+        .initialize(&vm, 0)
         .unwrap_err();
-    assert_eq!(err, PoolError::ZeroAddress(ZeroAddress {}));
-    // An extension address without code would make every extension call a silent no-op.
-    let err = InitArgs::default().initialize(&mut pool, 0).unwrap_err();
-    assert_eq!(
-        err,
-        PoolError::ExtensionWithoutCode(ExtensionWithoutCode { extension: ACCOUNTING })
-    );
+    assert_eq!(err, revert(ZeroAddress {}));
     assert!(vm.snapshot().storage.is_empty());
+    // `pool-admin`'s checks, after the front recorded the deployer's check and the programs
+    // (the revert undoes those writes on chain; the test host keeps them, so each case gets
+    // a fresh pool).
+    let vm = deployer_host();
+    install_pool_contracts(&vm);
+    let err = InitArgs::default().initialize(&vm, 0).unwrap_err();
+    assert_eq!(err, revert(ZeroInitialStake {}));
+    let vm = deployer_host();
+    install_pool_contracts(&vm);
+    vm.set_value(ETH);
+    let err =
+        InitArgs { queue: Address::ZERO, ..InitArgs::default() }.initialize(&vm, 0).unwrap_err();
+    assert_eq!(err, revert(ZeroAddress {}));
 }
 
 // ---------------------------------------------------------------- the extension
@@ -175,6 +202,11 @@ fn accounting_and_admin_at_their_own_addresses_are_inert() {
     assert!(matches!(err, PoolError::AccessControlUnauthorizedAccount(_)));
     let err = admin.set_fee(0, 0).unwrap_err();
     assert!(matches!(err, PoolError::AccessControlUnauthorizedAccount(_)));
+    // `initialize` runs only behind the pool's front, which checks the deployer first.
+    vm.set_value(ETH);
+    let init = InitArgs::default().initialize_call(0);
+    let out = vm.route::<tidepool_pool::programs::PoolAdmin>(&init).unwrap_err();
+    assert_eq!(out, revert(initializable::NotInitialized {}));
     assert!(vm.snapshot().storage.is_empty());
 }
 

@@ -109,6 +109,26 @@ impl Default for PoolAccounts {
 }
 
 impl PoolAccounts {
+    /// The calldata of `initialize(nonce, …these addresses)`, for the pool's router: the
+    /// front checks the deployer and the two programs, then delegates the rest to
+    /// `pool-admin`, so only a routed call runs the whole set-up.
+    pub fn initialize_call(&self, nonce: u64) -> Vec<u8> {
+        use alloy_sol_types::SolCall as _;
+        tidepool_interfaces::IPool::initializeCall {
+            deployer_nonce: nonce,
+            admin: self.admin,
+            oracle: self.oracle,
+            withdrawal_queue: self.queue,
+            withdrawal_vault: self.withdrawal_vault,
+            rewards_vault: self.rewards_vault,
+            treasury: self.treasury,
+            staking_module: self.module,
+            accounting_contract: self.accounting,
+            admin_contract: self.admin_program,
+        }
+        .abi_encode()
+    }
+
     /// The standard accounts, with the queue at `queue`.
     pub fn with_queue(queue: Address) -> Self {
         use crate::accounts::*;
@@ -124,25 +144,4 @@ impl PoolAccounts {
             admin_program: POOL_ADMIN,
         }
     }
-}
-
-/// `$pool.initialize($nonce, …the addresses of $accounts)` ([`PoolAccounts`]): a macro
-/// because this crate cannot name the pool's type (see the crate docs).
-#[macro_export]
-macro_rules! initialize_pool {
-    ($pool:expr, $nonce:expr, $accounts:expr) => {{
-        let a: $crate::PoolAccounts = $accounts;
-        $pool.initialize(
-            $nonce,
-            a.admin,
-            a.oracle,
-            a.queue,
-            a.withdrawal_vault,
-            a.rewards_vault,
-            a.treasury,
-            a.module,
-            a.accounting,
-            a.admin_program,
-        )
-    }};
 }

@@ -6,8 +6,8 @@
 //! This crate depends on no contract crate: every contract dev-depends on it, and a contract
 //! linked twice into its own tests (once tested, once through here) would be two different
 //! types. Installing a contract is therefore generic over its router type
-//! ([`install::install`], [`install::serve`]), and the pool's ten-argument `initialize` is a
-//! macro ([`initialize_pool!`]) that expands where the pool type is known.
+//! ([`install::install`], [`install::serve`]), and the pool is initialised by routing
+//! [`PoolAccounts::initialize_call`] through its router.
 #![warn(missing_docs)]
 
 pub mod accounts;

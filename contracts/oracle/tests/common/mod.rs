@@ -154,7 +154,7 @@ impl Env {
         self.pool_vm.set_sender(DEPLOYER);
         self.pool_vm.set_value(ETH);
         let accounts = PoolAccounts { oracle: oracle_address(), ..PoolAccounts::with_queue(QUEUE) };
-        initialize_pool!(self.pool, 0, accounts).expect("pool initialize");
+        self.pool_vm.route::<Pool>(&accounts.initialize_call(0)).expect("pool initialize");
         self.pool_vm.set_sender(ADMIN);
         self.pool_vm.set_value(U256::ZERO);
         self.pool_admin.grant_role(pool_roles::DEPOSIT_ROLE, ADMIN).expect("grant");

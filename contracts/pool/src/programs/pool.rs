@@ -12,106 +12,10 @@ use tidepool_common::{
     program::Delegate,
 };
 
-use crate::{
-    errors::*,
-    events::{Submitted, WithdrawalSurplusReceived},
-    Pool, DEFAULT_MAX_POSITIVE_REBASE, DEFAULT_MODULE_FEE_BP, DEFAULT_TREASURY_FEE_BP,
-    INITIAL_HOLDER, NAME, SYMBOL, VERSION,
-};
+use crate::{errors::*, events::WithdrawalSurplusReceived, Pool, PoolError, NAME, SYMBOL, VERSION};
 
 #[public]
 impl Pool {
-    // ------------------------------------------------------------------ set-up
-
-    /// Sets the pool up, once, by the account that deployed it, and locks the ETH sent as
-    /// shares at `0x…dEaD` so `totalShares` and `totalPooledEther` never return to zero (this
-    /// makes the first-depositor share-inflation attack impossible).
-    ///
-    /// # Arguments
-    /// * `deployer_nonce` - the nonce the caller deployed this contract with (proves it did).
-    /// * `admin` - receives `DEFAULT_ADMIN_ROLE`.
-    /// * `oracle` - the only caller of `handleOracleReport`.
-    /// * `withdrawal_queue`, `withdrawal_vault`, `rewards_vault`, `treasury`,
-    ///   `staking_module` - the other protocol addresses.
-    /// * `accounting_contract`, `admin_contract` - the deployed `PoolAccounting` and
-    ///   `PoolAdmin`, whose code runs on this storage for every function this contract does
-    ///   not have itself.
-    ///
-    /// # Errors
-    /// * `ZeroInitialStake` if no ETH is sent; `ZeroAddress` if any address is zero;
-    ///   `ExtensionWithoutCode` if either of those holds no code (a delegatecall to
-    ///   it would succeed doing nothing).
-    /// * `AlreadyInitialized`, `NotDeployer` from the initialisation guard.
-    ///
-    /// # Events
-    /// `Initialized`, `RoleGranted`, `Submitted`, `Transfer`, `TransferShares`, `FeeSet`,
-    /// `MaxPositiveRebaseSet`, `TreasurySet`, `StakingModuleSet`.
-    #[payable]
-    #[allow(clippy::too_many_arguments)]
-    pub fn initialize(
-        &mut self,
-        deployer_nonce: u64,
-        admin: Address,
-        oracle: Address,
-        withdrawal_queue: Address,
-        withdrawal_vault: Address,
-        rewards_vault: Address,
-        treasury: Address,
-        staking_module: Address,
-        accounting_contract: Address,
-        admin_contract: Address,
-    ) -> Result<(), PoolError> {
-        let amount = self.vm().msg_value();
-        if amount.is_zero() {
-            return Err(ZeroInitialStake {}.into());
-        }
-        let addresses = [
-            admin,
-            oracle,
-            withdrawal_queue,
-            withdrawal_vault,
-            rewards_vault,
-            treasury,
-            staking_module,
-            accounting_contract,
-            admin_contract,
-        ];
-        if addresses.iter().any(|a| a.is_zero()) {
-            return Err(ZeroAddress {}.into());
-        }
-        for extension in [accounting_contract, admin_contract] {
-            if self.vm().code_size(extension) == 0 {
-                return Err(ExtensionWithoutCode { extension }.into());
-            }
-        }
-        let (this, caller) = (self.vm().contract_address(), self.vm().msg_sender());
-        self.init.initialize(this, caller, deployer_nonce)?;
-
-        self.access._grant_role(B256::ZERO, admin);
-        self.oracle.set(oracle);
-        self.withdrawal_queue.set(withdrawal_queue);
-        self.withdrawal_vault.set(withdrawal_vault);
-        self.rewards_vault.set(rewards_vault);
-        self.accounting_contract.set(accounting_contract);
-        self.admin_contract.set(admin_contract);
-        self.set_treasury_unchecked(treasury);
-        self.set_staking_module_unchecked(staking_module);
-        self.set_fee_unchecked(DEFAULT_TREASURY_FEE_BP, DEFAULT_MODULE_FEE_BP);
-        self.set_max_positive_rebase_unchecked(DEFAULT_MAX_POSITIVE_REBASE);
-
-        // The first stake is 1:1, so the shares equal the wei sent.
-        self.set_buffered_ether(amount)?;
-        self.mint_shares(INITIAL_HOLDER, amount)?;
-        emit(
-            self.vm(),
-            &[Submitted::SIGNATURE_HASH, caller.word()],
-            &[amount.word(), (Address::ZERO).word()],
-        );
-        self.emit_transfer_and_shares(Address::ZERO, INITIAL_HOLDER, amount, amount);
-        emit(self.vm(), &[initializable::Initialized::SIGNATURE_HASH, caller.word()], &[]);
-        Ok(())
-    }
-
     // ------------------------------------------------------------------ ERC-20 views
 
     /// The token name.
@@ -467,6 +371,67 @@ impl Pool {
     #[fallback]
     #[payable]
     pub fn fallback(&mut self, calldata: &[u8]) -> stylus_sdk::ArbResult {
+        if self.accounting_contract.get().is_zero() {
+            self.install_programs(calldata)?;
+        }
         self.delegate(calldata)
+    }
+}
+
+impl Pool {
+    /// The front's part of `initialize` (which `pool-admin` serves), run while the pool does
+    /// not know its other programs yet: proves the caller deployed the pool and records the
+    /// two programs, so the fallback can delegate the rest of the call to them.
+    ///
+    /// `initialize` lives in `pool-admin` because every call into the pool pays for the
+    /// front's code (about 0.13 gas per wasm byte uncached, 0.75 per data byte always), and
+    /// the one-time set-up with its decoding was an eighth of it. The deployer check cannot
+    /// move with it: before this runs, the program addresses come from the caller, and
+    /// delegating to them unchecked would let anyone who front-ran the deployer run their own
+    /// code on the pool's storage.
+    ///
+    /// # Errors
+    /// * `NotInitialized` for any other selector (nothing else works before `initialize`);
+    ///   empty revert data for `initialize` arguments that do not decode, as the router gives;
+    /// * `ZeroAddress` if either program address is zero, `ExtensionWithoutCode` if either
+    ///   holds no code (a delegatecall to it would succeed doing nothing);
+    /// * `NotDeployer` from the initialisation guard.
+    fn install_programs(&mut self, calldata: &[u8]) -> Result<(), Vec<u8>> {
+        use alloy_sol_types::SolCall as _;
+
+        if !calldata.starts_with(&tidepool_interfaces::IPool::initializeCall::SELECTOR) {
+            return Err(PoolError::from(initializable::NotInitialized {}).into());
+        }
+        // The ten arguments are static words: the nonce first, the two programs last.
+        // (Decoded by hand: alloy's decoder would put back a third of the bytes saved.)
+        let word = |i: usize| calldata.get(4 + 32 * i..4 + 32 * (i + 1));
+        let clean = |w: &[u8], width: usize| w[..32 - width].iter().all(|b| *b == 0);
+        let address = |i: usize| match word(i) {
+            Some(w) if clean(w, 20) => Ok(Address::from_slice(&w[12..])),
+            _ => Err(Vec::new()),
+        };
+        let deployer_nonce = match word(0) {
+            Some(w) if clean(w, 8) => {
+                u64::from_be_bytes(w[24..].try_into().map_err(|_| Vec::new())?)
+            }
+            _ => return Err(Vec::new()),
+        };
+        let programs = [address(8)?, address(9)?];
+        if programs.iter().any(|a| a.is_zero()) {
+            return Err(PoolError::from(ZeroAddress {}).into());
+        }
+        for extension in programs {
+            if self.vm().code_size(extension) == 0 {
+                return Err(PoolError::from(ExtensionWithoutCode { extension }).into());
+            }
+        }
+        let (this, caller) = (self.vm().contract_address(), self.vm().msg_sender());
+        self.init
+            .initialize(this, caller, deployer_nonce)
+            .map_err(|e| Vec::from(PoolError::from(e)))?;
+        let [accounting, admin] = programs;
+        self.accounting_contract.set(accounting);
+        self.admin_contract.set(admin);
+        Ok(())
     }
 }

@@ -13,9 +13,15 @@ use alloc::{string::String, vec, vec::Vec};
 use alloy_primitives::{aliases::B8, Address, FixedBytes, B256, U256};
 use alloy_sol_types::SolEvent as _;
 use stylus_sdk::prelude::*;
-use tidepool_common::abi::emit;
+use tidepool_common::{
+    abi::{emit, AsWord},
+    initializable,
+};
 
-use crate::{errors::*, events::*, roles, Pool, PoolError, NAME, VERSION};
+use crate::{
+    errors::*, events::*, roles, Pool, PoolError, DEFAULT_MAX_POSITIVE_REBASE,
+    DEFAULT_MODULE_FEE_BP, DEFAULT_TREASURY_FEE_BP, INITIAL_HOLDER, NAME, VERSION,
+};
 
 tidepool_common::program_type! {
     /// The pool's storage, seen by the admin code: one field, so every slot is the pool's.
@@ -24,6 +30,105 @@ tidepool_common::program_type! {
 
 #[public]
 impl PoolAdmin {
+    // ------------------------------------------------------------------ set-up
+
+    /// Sets the pool up, once, by the account that deployed it, and locks the ETH sent as
+    /// shares at `0x…dEaD` so `totalShares` and `totalPooledEther` never return to zero (this
+    /// makes the first-depositor share-inflation attack impossible).
+    ///
+    /// The call reaches this code through the pool's fallback, which first proves the caller
+    /// deployed the pool (`deployer_nonce`) and records `accounting_contract` and
+    /// `admin_contract` (see `Pool::install_programs`); the rest of the set-up is here, out of
+    /// the front program every transfer enters.
+    ///
+    /// # Arguments
+    /// * `deployer_nonce` - the nonce the caller deployed the pool with (proves it did).
+    /// * `admin` - receives `DEFAULT_ADMIN_ROLE`.
+    /// * `oracle` - the only caller of `handleOracleReport`.
+    /// * `withdrawal_queue`, `withdrawal_vault`, `rewards_vault`, `treasury`,
+    ///   `staking_module` - the other protocol addresses.
+    /// * `accounting_contract`, `admin_contract` - the deployed `PoolAccounting` and
+    ///   `PoolAdmin`, whose code runs on the pool's storage for every function the front does
+    ///   not have itself.
+    ///
+    /// # Errors
+    /// * From the front: `ZeroAddress` or `ExtensionWithoutCode` for either program address,
+    ///   `NotDeployer` from the initialisation guard;
+    /// * `NotInitialized` if called at this program's own address (no front ran);
+    ///   `AlreadyInitialized` once the pool is set up; `ZeroInitialStake` if no ETH is sent;
+    ///   `ZeroAddress` if any other address is zero.
+    ///
+    /// # Events
+    /// `Initialized`, `RoleGranted`, `Submitted`, `Transfer`, `TransferShares`, `FeeSet`,
+    /// `MaxPositiveRebaseSet`, `TreasurySet`, `StakingModuleSet`.
+    #[payable]
+    #[allow(clippy::too_many_arguments)]
+    pub fn initialize(
+        &mut self,
+        deployer_nonce: u64,
+        admin: Address,
+        oracle: Address,
+        withdrawal_queue: Address,
+        withdrawal_vault: Address,
+        rewards_vault: Address,
+        treasury: Address,
+        staking_module: Address,
+        accounting_contract: Address,
+        admin_contract: Address,
+    ) -> Result<(), PoolError> {
+        // The front checked and recorded these three before delegating.
+        let _ = (deployer_nonce, accounting_contract, admin_contract);
+        // Only after the front's deployer check, which marks the pool initialised: at this
+        // program's own address (never initialised) the call is refused, so the program stays
+        // inert there.
+        self.init.only_initialized()?;
+        // The oracle is set here, never zero and never changed: set means this ran before.
+        // (The front's flag cannot tell: it was set in this same call.)
+        if !self.oracle.get().is_zero() {
+            return Err(initializable::AlreadyInitialized {}.into());
+        }
+        let amount = self.vm().msg_value();
+        if amount.is_zero() {
+            return Err(ZeroInitialStake {}.into());
+        }
+        let addresses = [
+            admin,
+            oracle,
+            withdrawal_queue,
+            withdrawal_vault,
+            rewards_vault,
+            treasury,
+            staking_module,
+        ];
+        if addresses.iter().any(|a| a.is_zero()) {
+            return Err(ZeroAddress {}.into());
+        }
+        let caller = self.vm().msg_sender();
+        self.access._grant_role(B256::ZERO, admin);
+        self.oracle.set(oracle);
+        self.withdrawal_queue.set(withdrawal_queue);
+        self.withdrawal_vault.set(withdrawal_vault);
+        self.rewards_vault.set(rewards_vault);
+        self.set_treasury_unchecked(treasury);
+        self.set_staking_module_unchecked(staking_module);
+        self.set_fee_unchecked(DEFAULT_TREASURY_FEE_BP, DEFAULT_MODULE_FEE_BP);
+        self.set_max_positive_rebase_unchecked(DEFAULT_MAX_POSITIVE_REBASE);
+
+        // The first stake is 1:1, so the shares equal the wei sent.
+        self.set_buffered_ether(amount)?;
+        self.mint_shares(INITIAL_HOLDER, amount)?;
+        emit(
+            self.vm(),
+            &[Submitted::SIGNATURE_HASH, caller.word()],
+            &[amount.word(), (Address::ZERO).word()],
+        );
+        self.emit_transfer_and_shares(Address::ZERO, INITIAL_HOLDER, amount, amount);
+        emit(self.vm(), &[initializable::Initialized::SIGNATURE_HASH, caller.word()], &[]);
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------ configuration
+
     /// EIP-5267: the fields of the EIP-712 domain.
     #[allow(clippy::type_complexity)]
     pub fn eip712_domain(&self) -> (FixedBytes<1>, String, String, U256, Address, B256, Vec<U256>) {

@@ -68,15 +68,22 @@ sol! {
 /// The addresses `initialize` takes after the deployer's nonce.
 pub use tidepool_testing::PoolAccounts as InitArgs;
 
-/// `pool.initialize(nonce, …these addresses)`, as a method of [`InitArgs`].
+/// `initialize(nonce, …these addresses)` routed through the pool on `vm`, as a transaction
+/// would run it (the front checks the deployer, `pool-admin` does the rest); an error is the
+/// revert data (compare it with [`revert`]).
 pub trait Initialize {
-    fn initialize(&self, pool: &mut Pool, nonce: u64) -> Result<(), PoolError>;
+    fn initialize(&self, vm: &TestHost, nonce: u64) -> Result<(), Vec<u8>>;
 }
 
 impl Initialize for InitArgs {
-    fn initialize(&self, pool: &mut Pool, nonce: u64) -> Result<(), PoolError> {
-        tidepool_testing::initialize_pool!(pool, nonce, *self)
+    fn initialize(&self, vm: &TestHost, nonce: u64) -> Result<(), Vec<u8>> {
+        vm.route::<Pool>(&self.initialize_call(nonce)).map(drop)
     }
+}
+
+/// The revert data of `error`.
+pub fn revert(error: impl Into<PoolError>) -> Vec<u8> {
+    error.into().into()
 }
 
 /// A pool initialised by `DEPLOYER` with `INITIAL_STAKE`, every role granted to `ADMIN`.
@@ -95,13 +102,13 @@ impl Env {
     pub fn new() -> Self {
         let vm = contract_host(DEPLOYER.create(0));
         vm.set_block_number(100);
-        let mut pool = Pool::from(&vm);
+        let pool = Pool::from(&vm);
         let accounting = PoolAccounting::from(&vm);
         let admin = PoolAdmin::from(&vm);
         install_pool_contracts(&vm);
         vm.set_sender(DEPLOYER);
         vm.set_value(INITIAL_STAKE);
-        InitArgs::default().initialize(&mut pool, 0).expect("initialize");
+        InitArgs::default().initialize(&vm, 0).expect("initialize");
         vm.set_value(U256::ZERO);
         let mut env = Env { vm, pool, accounting, admin };
         for role in [
@@ -252,10 +259,10 @@ impl Env {
     }
 
     /// Runs `f` and asserts that it failed and left storage exactly as it was.
-    pub fn assert_reverts_unchanged<T: core::fmt::Debug>(
+    pub fn assert_reverts_unchanged<T: core::fmt::Debug, E>(
         &mut self,
-        f: impl FnOnce(&mut Self) -> Result<T, PoolError>,
-    ) -> PoolError {
+        f: impl FnOnce(&mut Self) -> Result<T, E>,
+    ) -> E {
         let before = self.vm.snapshot().storage;
         let err = f(self).expect_err("call should revert");
         assert_eq!(before, self.vm.snapshot().storage, "a failed call changed storage");

@@ -81,7 +81,8 @@ impl Protocol {
         };
         p.pool_host.set_sender(DEPLOYER);
         p.pool_host.set_value(ETH);
-        initialize_pool!(p.pool, 0, PoolAccounts::with_queue(queue_address())).unwrap();
+        let init = PoolAccounts::with_queue(queue_address()).initialize_call(0);
+        p.pool_host.route::<Pool>(&init).unwrap();
         p.pool_host.set_value(U256::ZERO);
         p.pool_host.set_sender(ADMIN);
         p.pool_admin.grant_role(pool_roles::DEPOSIT_ROLE, ADMIN).unwrap();
