@@ -54,31 +54,16 @@ sol! {
     }
 }
 
-/// How a request is priced at the report's rate, for deciding whether it joins a batch.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Class {
-    /// Paid less than its nominal amount.
-    discounted: bool,
-    /// How many reports the pool had applied when the request was made.
-    period: u64,
-}
-
-impl Class {
-    /// Whether a request of class `next` may join the batch this one is in.
-    fn joins(self, next: Class) -> bool {
-        self.discounted == next.discounted || self.period == next.period
-    }
-}
-
 /// The pool's applied reports, walked forward in time alongside the requests (whose times
 /// never decrease), so each report is read once.
 struct Periods {
     /// Reports applied so far.
     count: u64,
-    /// The first report not yet passed: the period of the last request looked at.
+    /// The first report not yet passed, `next`, read (`None` past the last report): its
+    /// application time ends the current period, its rate starts the following one.
+    upcoming: Option<AppliedReport>,
+    /// Its index.
     next: u64,
-    /// When report `next` was applied (`None` past the last report).
-    boundary: Option<u64>,
     /// The pool's share rate (1e27) during the period: what report `next - 1` left, or one
     /// ether per share before the first report (the pool starts at 1:1).
     rate: U256,
@@ -126,47 +111,43 @@ impl WithdrawalQueue {
                 high = mid;
             }
         }
-        let boundary = if low < count { Some(self.applied_report(low)?.applied_at) } else { None };
+        let upcoming = if low < count { Some(self.applied_report(low)?) } else { None };
         let rate = match low {
             0 => SHARE_RATE_PRECISION,
             passed => self.applied_report(passed - 1)?.rate,
         };
-        Ok(Periods { count, next: low, boundary, rate })
+        Ok(Periods { count, upcoming, next: low, rate })
     }
 
-    /// The report period of a request made at `created`, not before the last one asked,
-    /// and the pool's rate in it.
-    fn period_at(&self, periods: &mut Periods, created: u64) -> Result<(u64, U256), QueueError> {
-        while let Some(boundary) = periods.boundary {
-            if created < boundary {
-                break;
-            }
-            periods.rate = self.applied_report(periods.next)?.rate;
+    /// The pool's rate in the report period of a request made at `created`, not before the
+    /// last one asked.
+    fn rate_at(&self, periods: &mut Periods, created: u64) -> Result<U256, QueueError> {
+        while let Some(report) = periods.upcoming.take_if(|r| r.applied_at <= created) {
+            periods.rate = report.rate;
             periods.next += 1;
-            periods.boundary = if periods.next < periods.count {
-                Some(self.applied_report(periods.next)?.applied_at)
-            } else {
-                None
-            };
+            if periods.next < periods.count {
+                periods.upcoming = Some(self.applied_report(periods.next)?);
+            }
         }
-        Ok((periods.next, periods.rate))
+        Ok(periods.rate)
     }
 
-    /// Request `id`'s class at `rate` and what it is paid. Its side is its period's: a
-    /// request is discounted when the pool's rate it was made at is above `rate`. (Judged
-    /// one by one, a request paid in full only thanks to its rounding would join an older
-    /// period's batch of full payments, and chain it to its own period's discounted ones:
-    /// the batch would lock the older requests' whole rise in value.)
+    /// Whether request `id` is discounted at `rate`, and what it is paid. Its side is its
+    /// period's: a request is discounted when the pool's rate it was made at is above
+    /// `rate`, so requests of one period are always on one side. (Judged one by one, a
+    /// request paid in full only thanks to its rounding would join an older period's batch
+    /// of full payments, and chain it to its own period's discounted ones: the batch would
+    /// lock the older requests' whole rise in value.)
     fn classify(
         &self,
         periods: &mut Periods,
         id: u64,
         rate: U256,
-    ) -> Result<(Class, U256), QueueError> {
+    ) -> Result<(bool, U256), QueueError> {
         let (steth, shares) = self.range(id - 1, id)?;
         let eth = eth_to_finalize(steth, shares, rate)?;
-        let (period, made_at) = self.period_at(periods, self.created(id))?;
-        Ok((Class { discounted: made_at > rate, period }, eth))
+        let made_at = self.rate_at(periods, self.created(id))?;
+        Ok((made_at > rate, eth))
     }
 
     /// When request `id` was made.
@@ -217,19 +198,20 @@ impl WithdrawalQueue {
             if U256::from(self.created(current)) > max_timestamp {
                 break;
             }
-            let (class, eth) = self.classify(&mut periods, current, max_share_rate)?;
+            let (discounted, eth) = self.classify(&mut periods, current, max_share_rate)?;
             let Some(remaining) = state.remainingEthBudget.checked_sub(eth) else {
                 break;
             };
             let full = batches.len() == MAX_FINALIZATION_BATCHES;
             match (previous, batches.last_mut()) {
-                (Some(before), Some(end)) if before.joins(class) => *end = U256::from(current),
+                // Same side: joins the batch before (a period's requests share a side).
+                (Some(before), Some(end)) if before == discounted => *end = U256::from(current),
                 // A new batch, if one more is allowed; otherwise this report is full.
                 _ if full => break,
                 _ => batches.push(U256::from(current)),
             }
             state.remainingEthBudget = remaining;
-            previous = Some(class);
+            previous = Some(discounted);
             current += 1;
         }
         // Done when the queue ran out or something other than the call limit stopped us.

@@ -58,6 +58,9 @@ pub fn wrapped_failed() -> QueueError {
 }
 
 /// The pool's revert data, or `PoolCallFailed` if it gave none.
+/// How a refused call out is reported: its revert data, or a queue error when it has none.
+type Refusal = fn(Vec<u8>) -> Revert;
+
 pub(crate) fn pool_revert(reason: Vec<u8>) -> Revert {
     revert_or(reason, pool_failed)
 }
@@ -251,19 +254,13 @@ impl WithdrawalQueue {
             }
         }
 
-        let shares_of = calldata(IPoolToken::sharesOfCall::SELECTOR, &[this.word()]);
-        let before = self.pool_view(pool, &shares_of)?;
         let transfer = calldata(
             IPoolToken::transferSharesFromCall::SELECTOR,
             &[caller.word(), this.word(), total.word()],
         );
-        self.call_out(pool, U256::ZERO, &transfer).map_err(pool_revert)?;
-        let received = self.pool_view(pool, &shares_of)?.saturating_sub(before);
-        if received != total {
-            return Err(
-                QueueError::from(TransferredSharesMismatch { expected: total, received }).into()
-            );
-        }
+        self.pull_shares(pool, total, &[(pool, transfer, pool_revert)], |expected, received| {
+            TransferredSharesMismatch { expected, received }.into()
+        })?;
         self.record_requests(caller, owner, amounts, &shares)
     }
 
@@ -321,22 +318,40 @@ impl WithdrawalQueue {
         }
 
         let (wrapped, this) = (self.wrapped.get(), self.vm().contract_address());
-        let shares_of = calldata(IPoolToken::sharesOfCall::SELECTOR, &[this.word()]);
-        let held = self.pool_view(pool, &shares_of)?;
         let pull = calldata(
             IWrappedToken::transferFromCall::SELECTOR,
             &[caller.word(), this.word(), total.word()],
         );
-        self.call_out(wrapped, U256::ZERO, &pull).map_err(wrapped_revert)?;
         let unwrap = calldata(IWrappedToken::unwrapCall::SELECTOR, &[total.word()]);
-        self.call_out(wrapped, U256::ZERO, &unwrap).map_err(wrapped_revert)?;
-        let received = self.pool_view(pool, &shares_of)?.saturating_sub(held);
-        if received != total {
-            return Err(
-                QueueError::from(UnwrappedSharesMismatch { expected: total, received }).into()
-            );
-        }
+        let pulls = [(wrapped, pull, wrapped_revert as Refusal), (wrapped, unwrap, wrapped_revert)];
+        self.pull_shares(pool, total, &pulls, |expected, received| {
+            UnwrappedSharesMismatch { expected, received }.into()
+        })?;
         self.record_requests(caller, owner, &amounts, wrapped_amounts)
+    }
+
+    /// Makes `pulls` (each a contract, its calldata and how to report its refusal), which
+    /// must bring exactly `expected` pool shares into the queue, and counts them: the
+    /// queue's `sharesOf` is read before and after, and any other number is refused with
+    /// `mismatch(expected, received)`. Nothing of the queue is written here.
+    fn pull_shares(
+        &mut self,
+        pool: Address,
+        expected: U256,
+        pulls: &[(Address, Vec<u8>, Refusal)],
+        mismatch: fn(U256, U256) -> QueueError,
+    ) -> Result<(), Revert> {
+        let this = self.vm().contract_address();
+        let shares_of = calldata(IPoolToken::sharesOfCall::SELECTOR, &[this.word()]);
+        let before = self.pool_view(pool, &shares_of)?;
+        for (to, data, refusal) in pulls {
+            self.call_out(*to, U256::ZERO, data).map_err(refusal)?;
+        }
+        let received = self.pool_view(pool, &shares_of)?.saturating_sub(before);
+        if received != expected {
+            return Err(mismatch(expected, received).into());
+        }
+        Ok(())
     }
 
     /// Writes one request per `(amount, shares)` for `owner` after the last one, with its
