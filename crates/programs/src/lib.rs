@@ -112,6 +112,9 @@ pub struct ProgramSpec {
     pub dir: &'static str,
     /// Most bytes of deployable code it may have; `tidepool build` fails above it.
     pub budget: usize,
+    /// The operations that enter it, i.e. who pays its entry price (its data bytes on every
+    /// call, its size on every uncached call): the reason it is drawn where it is.
+    pub entered_by: &'static str,
 }
 
 impl ProgramSpec {
@@ -127,8 +130,9 @@ const fn program(
     package: &'static str,
     dir: &'static str,
     budget: usize,
+    entered_by: &'static str,
 ) -> ProgramSpec {
-    ProgramSpec { program, name, package, dir, budget }
+    ProgramSpec { program, name, package, dir, budget, entered_by }
 }
 
 /// The table, in deployment-listing order.
@@ -145,6 +149,7 @@ pub const CONTRACTS: [ContractSpec; 8] = [
                 "tidepool-pool-program",
                 "contracts/pool/programs/pool",
                 MAX_CODE_SIZE,
+                "every token call, stake and permit; wraps and requests call it",
             ),
             program(
                 Program::PoolAccounting,
@@ -152,6 +157,7 @@ pub const CONTRACTS: [ContractSpec; 8] = [
                 "tidepool-pool-accounting-program",
                 "contracts/pool/programs/pool-accounting",
                 MAX_CODE_SIZE,
+                "reports and validator deposits",
             ),
             program(
                 Program::PoolAdmin,
@@ -159,6 +165,7 @@ pub const CONTRACTS: [ContractSpec; 8] = [
                 "tidepool-pool-admin-program",
                 "contracts/pool/programs/pool-admin",
                 MAX_CODE_SIZE,
+                "configuration, switches and roles; the one-time set-up",
             ),
         ],
     },
@@ -173,6 +180,7 @@ pub const CONTRACTS: [ContractSpec; 8] = [
             "tidepool-vault-program",
             "contracts/vault/programs/vault",
             SMALL_PROGRAM,
+            "reports (the pool draws its ether)",
         )],
     },
     ContractSpec {
@@ -187,6 +195,7 @@ pub const CONTRACTS: [ContractSpec; 8] = [
                 "tidepool-withdrawal-queue-program",
                 "contracts/withdrawal-queue/programs/withdrawal-queue",
                 MAX_CODE_SIZE,
+                "requests and claims",
             ),
             program(
                 Program::WithdrawalQueueLedger,
@@ -194,6 +203,7 @@ pub const CONTRACTS: [ContractSpec; 8] = [
                 "tidepool-withdrawal-queue-ledger-program",
                 "contracts/withdrawal-queue/programs/withdrawal-queue-ledger",
                 MAX_CODE_SIZE,
+                "requests, finalization in reports, ticket transfers",
             ),
             program(
                 Program::WithdrawalQueueAdmin,
@@ -201,6 +211,7 @@ pub const CONTRACTS: [ContractSpec; 8] = [
                 "tidepool-withdrawal-queue-admin-program",
                 "contracts/withdrawal-queue/programs/withdrawal-queue-admin",
                 MAX_CODE_SIZE,
+                "pausing, roles, surplus sweeps; views read off-chain (hints, statuses, metadata)",
             ),
         ],
     },
@@ -216,6 +227,7 @@ pub const CONTRACTS: [ContractSpec; 8] = [
                 "tidepool-oracle-program",
                 "contracts/oracle/programs/oracle",
                 MAX_CODE_SIZE,
+                "accounting reports",
             ),
             program(
                 Program::OracleAdmin,
@@ -223,6 +235,7 @@ pub const CONTRACTS: [ContractSpec; 8] = [
                 "tidepool-oracle-admin-program",
                 "contracts/oracle/programs/oracle-admin",
                 MAX_CODE_SIZE,
+                "exit reports; committee, frame and limit changes; views",
             ),
         ],
     },
@@ -237,6 +250,7 @@ pub const CONTRACTS: [ContractSpec; 8] = [
             "tidepool-wrapped-program",
             "contracts/wrapped/programs/wrapped",
             MAX_CODE_SIZE,
+            "wraps, unwraps, ERC-4626 and its ERC-20",
         )],
     },
     ContractSpec {
@@ -250,6 +264,7 @@ pub const CONTRACTS: [ContractSpec; 8] = [
             "tidepool-rate-feed-program",
             "contracts/rate-feed/programs/rate-feed",
             SMALL_PROGRAM,
+            "lenders' price reads (views)",
         )],
     },
     ContractSpec {
@@ -264,6 +279,7 @@ pub const CONTRACTS: [ContractSpec; 8] = [
                 "tidepool-staking-module-program",
                 "contracts/staking-module/programs/staking-module",
                 MAX_CODE_SIZE,
+                "validator deposits and reports (rewards, exits)",
             ),
             program(
                 Program::StakingModuleRegistry,
@@ -271,6 +287,7 @@ pub const CONTRACTS: [ContractSpec; 8] = [
                 "tidepool-staking-module-registry-program",
                 "contracts/staking-module/programs/staking-module-registry",
                 MAX_CODE_SIZE,
+                "operator and key management",
             ),
         ],
     },
@@ -285,6 +302,7 @@ pub const CONTRACTS: [ContractSpec; 8] = [
             "tidepool-deposit-guard-program",
             "contracts/deposit-guard/programs/deposit-guard",
             MAX_CODE_SIZE,
+            "validator deposits and the guardians' pause",
         )],
     },
 ];

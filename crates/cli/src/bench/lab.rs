@@ -53,6 +53,8 @@ pub struct Breakdown {
     pub evm: u64,
     /// The rest: intrinsic gas and calldata, EVM frames if any, less refunds.
     pub transaction: i64,
+    /// Distinct programs entered (delegated frames count their code's program).
+    pub programs: u64,
 }
 
 impl Breakdown {
@@ -65,6 +67,10 @@ impl Breakdown {
             b.hostio += f.gas.hostio_gas;
             b.evm += f.gas.evm_gas;
         }
+        let mut programs: Vec<_> = frames.iter().map(|f| f.program).collect();
+        programs.sort_unstable();
+        programs.dedup();
+        b.programs = programs.len() as u64;
         let stylus = b.entry + b.memory + b.wasm + b.hostio + b.evm;
         b.transaction =
             i64::try_from(gas_used).unwrap_or(i64::MAX) - i64::try_from(stylus).unwrap_or(i64::MAX);

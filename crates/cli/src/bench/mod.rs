@@ -201,6 +201,12 @@ fn floor(b: &Breakdown) -> u64 {
         .unwrap_or(0)
 }
 
+/// [`floor`] plus Nitro's fixed minimum uncached entry (`minInitGas`, 8,832 gas) for each
+/// program the operation enters: what it costs uncached with programs of no size at all.
+fn uncached_floor(b: &Breakdown) -> u64 {
+    floor(b) + b.programs * tidepool_activation::costs::init_entry_gas(0)
+}
+
 fn render(r: &Results, command: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Produced by `{command}`.\n");
@@ -224,14 +230,17 @@ fn render(r: &Results, command: &str) -> String {
          floor above 0.75× Lido makes the cached target unreachable for the operation as it is \
          laid out; the gap between the floor and the cached figure is program entry and wasm \
          execution, and the gap between cached and uncached is the programs' first-entry \
-         (init) price.\n"
+         (init) price. *Programs* counts the distinct programs the operation enters; the \
+         *uncached floor* adds Nitro's fixed minimum first entry (8,832 gas) for each, so it is \
+         what the operation would cost uncached with programs of no size: above 1.0× Lido the \
+         uncached target is out of reach with that many programs.\n"
     );
     let _ = writeln!(out, "## Operations\n");
     let _ = writeln!(
         out,
-        "| operation | condition | cached | uncached | Lido | cached / Lido | uncached / Lido | target met | floor | floor / Lido | note |"
+        "| operation | condition | cached | uncached | Lido | cached / Lido | uncached / Lido | target met | floor | floor / Lido | programs | uncached floor / Lido | note |"
     );
-    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|:---:|---:|---:|---|");
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|:---:|---:|---:|---:|---:|---|");
     for cached in &r.cached {
         let uncached = r
             .uncached
@@ -251,14 +260,17 @@ fn render(r: &Results, command: &str) -> String {
         };
         let floor = floor(&cached.breakdown);
         let floor_ratio = lido.map_or("-".into(), |(l, _)| ratio(floor, l));
+        let uncached_floor_ratio =
+            lido.map_or("-".into(), |(l, _)| ratio(uncached_floor(&cached.breakdown), l));
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {lido_gas} | {cr} | {ur} | {met} | {} | {floor_ratio} | {note} |",
+            "| {} | {} | {} | {} | {lido_gas} | {cr} | {ur} | {met} | {} | {floor_ratio} | {} | {uncached_floor_ratio} | {note} |",
             cached.operation,
             cached.condition,
             thousands(cached.gas),
             uncached.map_or("-".into(), thousands),
             thousands(floor),
+            cached.breakdown.programs,
         );
     }
     let _ = writeln!(out, "\n## Where the gas goes (cached pricing)\n");
@@ -330,8 +342,8 @@ fn render(r: &Results, command: &str) -> String {
     }
     let _ = writeln!(out, "\n## Contract sizes\n");
     let _ = writeln!(out, "Deployable code is `EF F0 00 00` followed by the brotli-compressed wasm; Nitro's limit is 24,576 bytes and our target is half of it.\n");
-    let _ = writeln!(out, "*Data bytes* are the module's data segments and table entries: every call pays about 0.75 gas per byte to load them, cached or not (the target is under 1,024 per program).\n");
-    let _ = writeln!(out, "| contract | wasm bytes | deployable bytes | % of 24,576 | ≤ 12,288 | data bytes | ≤ 1,024 |\n|---|---:|---:|---:|:---:|---:|:---:|");
+    let _ = writeln!(out, "*Data bytes* are the module's data segments and table entries: every call pays about 0.75 gas per byte to load them, cached or not (the target is under 1,024 per program). *Entered by* is who pays that, and the uncached price of the wasm bytes: the operations that enter the program (`crates/programs`).\n");
+    let _ = writeln!(out, "| contract | wasm bytes | deployable bytes | % of 24,576 | ≤ 12,288 | data bytes | ≤ 1,024 | entered by |\n|---|---:|---:|---:|:---:|---:|:---:|---|");
     for s in &r.sizes {
         let compressed = s.compressed.unwrap_or_default();
         let data = s.data_bytes.map_or("-".into(), thousands);
@@ -342,13 +354,14 @@ fn render(r: &Results, command: &str) -> String {
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {}.{}% | {} | {data} | {data_ok} |",
+            "| {} | {} | {} | {}.{}% | {} | {data} | {data_ok} | {} |",
             s.name,
             build::thousands(s.raw),
             build::thousands(compressed),
             compressed * 100 / 24_576,
             compressed * 1000 / 24_576 % 10,
-            if compressed <= 12_288 { "yes" } else { "no" }
+            if compressed <= 12_288 { "yes" } else { "no" },
+            Program::from_name(&s.name).map_or("", |p| p.spec().entered_by),
         );
     }
     let _ = writeln!(out, "\n## Where Lido's figures come from\n\n{}\n", lido::SOURCE);
