@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (CI runs it through .ci/run): installs what is missing, then checks
 # formatting, lints, builds and validates every contract's wasm, checks the generated ABI
-# files, and runs every test. Each step is announced; the first failure stops the run.
+# files, and runs every test, the web app's in a browser included. Each step is announced; the first failure stops the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,13 +18,14 @@ fi
 step "setup (wasm toolchain)"
 bash scripts/setup.sh
 
-# The test tools (cast, anvil, solc) and the client libraries (web3.py, viem, ethers) are
-# downloads, not compilation: they install beside the build (about 2 min on a fresh machine)
-# and are waited for before the first step that needs them.
+# The test tools (cast, anvil, solc), the client libraries (web3.py, viem, ethers) and the
+# browser for the web app's tests (Debian's chromium) are downloads, not compilation: they
+# install beside the build (about 2 min on a fresh machine) and are waited for before the
+# first step that needs them.
 step "test tools and client libraries, installing in the background"
 tools_log=$(mktemp)
-(bash crates/node/scripts/install-tools.sh && bash crates/node/scripts/clients.sh --install-only) \
-  >"$tools_log" 2>&1 &
+(bash crates/node/scripts/install-tools.sh && bash crates/node/scripts/clients.sh --install-only \
+  && bash scripts/web.sh --browser) >"$tools_log" 2>&1 &
 tools_pid=$!
 pids=("$tools_pid")
 logs=("$tools_log")
@@ -80,6 +81,11 @@ cat "$tools_log"
 step "Solidity artifacts match their sources (test contracts, local deposit contract; pinned solcjs)"
 node crates/node/tests/solidity/compile.js --check
 
+# The page's own checks: TypeScript (strict) and Vitest (formatting, parsing, error
+# decoding, the withdrawal and rewards arithmetic), then the bundle `tidepool up` serves.
+step "web app: npm packages, unit tests, type check and build (scripts/web.sh --test)"
+bash scripts/web.sh --test
+
 step "tidepool abi --check (abi/ matches the contracts)"
 cargo run -q -p tidepool-cli -- abi --check
 
@@ -110,6 +116,37 @@ cargo test --workspace
 # web3.py, viem and ethers (installed above) against the node binary built above: about 6 s.
 step "client libraries against the node (crates/node/scripts/clients.sh)"
 TIDEPOOL_NODE_BIN="$PWD/target/debug/tidepool-node" bash crates/node/scripts/clients.sh
+# The main job as a user starts it, with its committee reporting every 48 s frame, and the
+# web app driven in headless Chromium: a dev account stakes, wraps, unwraps, requests a
+# withdrawal, waits for the daemons' report to finalize it and claims; an injected EIP-6963
+# wallet stakes and requests with a typed-data permit; paused staking shows its message.
+# About 2.5 min, most of it the wait for a report. Screenshots: web/test-results/.
+step "web app in Chromium against the main job (tidepool up; web/e2e/run.mjs)"
+up_log=$(mktemp)
+logs+=("$up_log")
+target/debug/tidepool up --skip-build --port 18547 --beacon-port 15052 --daemon-port 19101 \
+  --web-port 18080 --frame-epochs 3 >"$up_log" 2>&1 &
+up_pid=$!
+pids+=("$up_pid")
+for _ in $(seq 1 180); do
+  grep -q '^Serving' "$up_log" && break
+  kill -0 "$up_pid" 2>/dev/null || break
+  sleep 1
+done
+if ! grep -q '^Serving' "$up_log"; then
+  cat "$up_log"
+  echo "test: tidepool up did not start serving" >&2
+  exit 1
+fi
+if ! (cd web && TIDEPOOL_APP_URL=http://127.0.0.1:18080/ TIDEPOOL_RPC=http://127.0.0.1:18547 \
+  npm run --silent e2e); then
+  tail -40 "$up_log"
+  echo "test: the web app's browser tests failed (screenshots in web/test-results/)" >&2
+  exit 1
+fi
+kill "$up_pid" 2>/dev/null || true
+wait "$up_pid" 2>/dev/null || true
+
 step "cargo-stylus check and deploy against the node (when cargo-stylus is installed)"
 # About a second with the node built above; skipped, saying so, where cargo-stylus has not
 # been installed (its one-off install, scripts/interop.sh, is a build of most of an hour).

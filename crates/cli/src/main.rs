@@ -18,6 +18,7 @@ mod show;
 mod toolchain;
 mod up;
 mod wasm_opt;
+mod web;
 mod workspace;
 
 use std::process::ExitCode;

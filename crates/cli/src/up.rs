@@ -12,7 +12,7 @@ use tidepool_deploy::{
 };
 use tidepool_node::node::{Node, NodeConfig};
 
-use crate::{build, show, workspace::Workspace};
+use crate::{build, show, web, workspace::Workspace};
 use tidepool_deploy::local;
 
 /// Dev accounts (of the node's test mnemonic) that form the committee: 5 to 9, quorum 3.
@@ -56,6 +56,12 @@ pub struct Args {
     /// Start no committee daemons (report by hand with `tidepool oracle report`).
     #[arg(long)]
     pub no_daemons: bool,
+    /// Port of the staking web app (`web/`, built by `npm run build`; 0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    pub web_port: u16,
+    /// Do not serve the web app.
+    #[arg(long)]
+    pub no_web: bool,
 }
 
 /// The node's dev keys as deployment signers.
@@ -120,6 +126,32 @@ async fn start_committee(
         })?);
     }
     Ok(daemons)
+}
+
+/// Serves the web app against the deployment recorded at `record`, with every dev key for its
+/// dev-account mode; `Ok(Err(why))` when the page is not built (the chain runs without it).
+async fn serve_web(
+    args: &Args,
+    root: &std::path::Path,
+    url: &str,
+    record: &std::path::Path,
+    keys: &[PrivateKeySigner],
+) -> Result<Result<String, String>> {
+    let dist = match web::WebApp::dist(root) {
+        Ok(dist) => dist,
+        Err(why) => return Ok(Err(why)),
+    };
+    let text =
+        std::fs::read_to_string(record).with_context(|| format!("reading {}", record.display()))?;
+    let deployment: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", record.display()))?;
+    let chain_id = deployment["chainId"].as_u64().context("the record has no chainId")?;
+    let dev_keys: Vec<String> =
+        keys.iter().map(|k| format!("0x{}", alloy_primitives::hex::encode(k.to_bytes()))).collect();
+    let config = web::WebApp::config(chain_id, url, deployment, &dev_keys);
+    let app = web::WebApp { dist, config, rpc: url.to_string() };
+    let addr = web::serve(args.host, args.web_port, app).await?;
+    Ok(Ok(format!("http://{addr}/")))
 }
 
 /// Builds, starts the node, deploys, prints how to reach it and serves until Ctrl-C.
@@ -190,7 +222,19 @@ pub fn run(args: &Args) -> Result<()> {
         } else {
             start_committee(args, &url, &beacon, &deployment, &keys).await?
         };
+        let web = if args.no_web {
+            None
+        } else {
+            Some(serve_web(args, &ws.root, &url, &path, &keys).await?)
+        };
         println!("\nTidepool is running on a local Stylus chain.");
+        match &web {
+            Some(Ok(app)) => println!(
+                "  web app: {app} (stake, wrap, withdraw, claim; \"dev account\" signs with the keys below)"
+            ),
+            Some(Err(why)) => println!("  web app: not served: {why}"),
+            None => {}
+        }
         println!("  RPC URL: {url}");
         println!("  beacon API: {beacon} (a simulated beacon chain: deposits become validators that earn)");
         println!("  Chain ID: {}", deployment.chain_id);
