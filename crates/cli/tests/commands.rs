@@ -179,7 +179,7 @@ fn up_deploys_to_a_node_that_serves_cast() {
     }
     let mut child = Child(
         tidepool()
-            .args(["up", "--skip-build", "--port", "0"])
+            .args(["up", "--skip-build", "--port", "0", "--web-port", "0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -205,8 +205,45 @@ fn up_deploys_to_a_node_that_serves_cast() {
         .lines()
         .find_map(|l| l.trim().strip_prefix("pool ").map(|a| a.trim().to_owned()))
         .unwrap_or_else(|| panic!("no pool address printed:\n{printed}"));
+    let web = printed
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("web app: ").map(str::to_owned))
+        .unwrap_or_else(|| panic!("no web app line printed:\n{printed}"));
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    if root().join("web/dist/index.html").is_file() {
+        // The page, its config naming this deployment, and the node's JSON-RPC on its origin.
+        let app = web.split_whitespace().next().expect("web app URL").to_owned();
+        runtime.block_on(async {
+            let http = reqwest::Client::new();
+            let page = http.get(&app).send().await.expect("page").text().await.expect("html");
+            assert!(page.contains("<div id=\"app\""), "{page}");
+            let config: serde_json::Value = http
+                .get(format!("{app}tidepool.json"))
+                .send()
+                .await
+                .expect("config")
+                .json()
+                .await
+                .expect("json");
+            assert_eq!(config["chainId"], 412346);
+            assert_eq!(config["rpcUrl"], url.as_str());
+            assert_eq!(config["deployment"]["contracts"]["pool"]["address"], pool.to_lowercase());
+            assert_eq!(config["devKeys"].as_array().map(Vec::len), Some(10));
+            let chain: serde_json::Value = http
+                .post(format!("{app}rpc"))
+                .body(r#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}"#)
+                .send()
+                .await
+                .expect("rpc")
+                .json()
+                .await
+                .expect("json");
+            assert_eq!(chain["result"], "0x64aba");
+        });
+    } else {
+        assert!(web.contains("npm --prefix web run build"), "{web}");
+    }
     let pooled = runtime.block_on(async {
         let client = Client::connect(&url, []).await.expect("connect");
         client
