@@ -3,9 +3,8 @@ import type { Controller } from '../controller';
 import { formatEth } from '../format';
 import { aprFromRebases, formatPpmPercent, previewStake } from '../math';
 import { useStore } from '../store';
-import { stake, TxFailed } from '../tx';
-import { humanizeError } from '../errors';
-import { Amount, AmountField, Card, Row, useAmount } from './common';
+import { stake } from '../tx';
+import { ActionStatus, Amount, AmountField, amountProblem, Card, Row, signedAccount, useAction, useAmount } from './common';
 
 const MAX_UINT = 2n ** 256n - 1n;
 
@@ -15,38 +14,29 @@ export function StakePage({ ctl }: { ctl: Controller }) {
   const history = useStore(ctl.history);
   const [text, setText, parsed] = useAmount();
   const [to, setTo] = useState<'tpETH' | 'wtpETH'>('tpETH');
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const { busy, result, run } = useAction(ctl);
   const apr = aprFromRebases(history.rebases);
 
   if (!snap) return <Card title="Stake">Loading…</Card>;
-  const acct = snap.account && signer && snap.account.address === signer.address ? snap.account : null;
+  const acct = signedAccount(snap, signer);
   const unlimited = !snap.stakeLimitSet || snap.currentStakeLimit === MAX_UINT;
-  let error: string | null = parsed && !parsed.ok ? parsed.error : null;
   const amount = parsed?.ok ? parsed.wei : null;
-  if (!error && amount !== null) {
-    if (amount === 0n) error = 'Enter an amount above zero';
-    else if (acct && amount > acct.eth) error = `You have only ${formatEth(acct.eth)} ETH`;
-    else if (!unlimited && amount > snap.currentStakeLimit) error = `At most ${formatEth(snap.currentStakeLimit)} ETH can be staked right now`;
+  let error = amountProblem(parsed, acct ? acct.eth : null, 'ETH');
+  if (!error && amount !== null && !unlimited && amount > snap.currentStakeLimit) {
+    error = `At most ${formatEth(snap.currentStakeLimit)} ETH can be staked right now`;
   }
   const preview = amount && !error ? previewStake(amount, snap.totalShares, snap.totalPooledEther) : null;
   const paused = snap.stakingPaused || snap.stopped;
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
     const ctx = ctl.ctx();
     if (!ctx || amount === null || error) return;
-    setBusy(true); setResult(null);
-    try {
+    void run(async () => {
       await stake(ctx, amount, to);
-      setResult({ ok: true, text: `Staked ${formatEth(amount)} ETH for ${to}` });
       setText('');
-    } catch (err) {
-      setResult({ ok: false, text: err instanceof TxFailed ? err.message : humanizeError(err) });
-    } finally {
-      setBusy(false);
-      void ctl.refresh();
-    }
+      return `Staked ${formatEth(amount)} ETH for ${to}`;
+    });
   };
 
   return (
@@ -88,7 +78,7 @@ export function StakePage({ ctl }: { ctl: Controller }) {
             )}
           </fieldset>
         </form>
-        {result && <p class={result.ok ? 'ok' : 'error'} role={result.ok ? 'status' : 'alert'}>{result.text}</p>}
+        <ActionStatus result={result} />
       </Card>
       <p class="muted small-text">
         Shares = amount × total shares ÷ total pooled ether, rounded down; the balance is those shares at the new totals.

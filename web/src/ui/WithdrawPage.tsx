@@ -4,12 +4,9 @@ import type { Snapshot, Ticket } from '../data';
 import { formatDuration, formatEth } from '../format';
 import { etherForShares } from '../math';
 import { useStore } from '../store';
-import { claim, requestWithdrawals, TxFailed } from '../tx';
-import { humanizeError } from '../errors';
+import { claim, requestWithdrawals } from '../tx';
 import { estimateWait, maxWrappedPerRequest, MAX_REQUEST_WEI, MIN_REQUEST_WEI, queuePosition, splitRequests } from '../withdrawals';
-import { Amount, AmountField, Card, Row, useAmount } from './common';
-
-type Result = { ok: boolean; text: string } | null;
+import { ActionStatus, Amount, AmountField, amountProblem, Card, Row, signedAccount, useAction, useAmount } from './common';
 
 export function WithdrawPage({ ctl }: { ctl: Controller }) {
   const snap = useStore(ctl.snapshot);
@@ -27,42 +24,33 @@ function RequestForm({ ctl }: { ctl: Controller }) {
   const signer = useStore(ctl.signer);
   const [token, setToken] = useState<'tpETH' | 'wtpETH'>('tpETH');
   const [text, setText, parsed] = useAmount();
-  const [busy, setBusy] = useState(false);
-  const [step, setStep] = useState<string | null>(null);
-  const [result, setResult] = useState<Result>(null);
-  const acct = snap.account && signer && snap.account.address === signer.address ? snap.account : null;
+  const { busy, step, setStep, result, run } = useAction(ctl);
+  const acct = signedAccount(snap, signer);
   const amount = parsed?.ok ? parsed.wei : null;
   const balance = acct ? (token === 'tpETH' ? acct.tpEth : acct.wtpEth) : null;
-  let error = parsed && !parsed.ok ? parsed.error : null;
+  let error = amountProblem(parsed, balance, token);
   let split: bigint[] | null = null;
   if (!error && amount !== null) {
-    if (balance !== null && amount > balance) error = `You have only ${formatEth(balance)} ${token}`;
-    else {
-      // wtpETH requests are limited by their ether value, so their maximum is in shares.
-      const max = token === 'tpETH' ? MAX_REQUEST_WEI : maxWrappedPerRequest(snap.totalShares, snap.totalPooledEther);
-      const s = splitRequests(amount, max, MIN_REQUEST_WEI);
-      if (!s.ok) error = s.error;
-      else if (token === 'wtpETH' && etherForShares(s.amounts[s.amounts.length - 1]!, snap.totalShares, snap.totalPooledEther) < MIN_REQUEST_WEI) error = 'Each request must be worth at least 100 wei';
-      else split = s.amounts;
-    }
+    // wtpETH requests are limited by their ether value, so their maximum is in shares.
+    const max = token === 'tpETH' ? MAX_REQUEST_WEI : maxWrappedPerRequest(snap.totalShares, snap.totalPooledEther);
+    const s = splitRequests(amount, max, MIN_REQUEST_WEI);
+    if (!s.ok) error = s.error;
+    else if (token === 'wtpETH' && etherForShares(s.amounts[s.amounts.length - 1]!, snap.totalShares, snap.totalPooledEther) < MIN_REQUEST_WEI) error = 'Each request must be worth at least 100 wei';
+    else split = s.amounts;
   }
   const ethValue = amount !== null && !error ? (token === 'tpETH' ? amount : etherForShares(amount, snap.totalShares, snap.totalPooledEther)) : null;
   const allowance = acct ? (token === 'tpETH' ? acct.allowancePoolToQueue : acct.allowanceWrappedToQueue) : 0n;
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
     const ctx = ctl.ctx();
     if (!ctx || !split || error) return;
-    setBusy(true); setResult(null);
-    try {
-      const mode = await requestWithdrawals(ctx, token, split, allowance, setStep);
-      setResult({ ok: true, text: `Requested ${split.length} withdrawal${split.length > 1 ? 's' : ''} (${mode === 'permit' ? 'with a permit' : 'with an approval'})` });
+    const requests = split;
+    void run(async () => {
+      const mode = await requestWithdrawals(ctx, token, requests, allowance, setStep);
       setText('');
-    } catch (err) {
-      setResult({ ok: false, text: err instanceof TxFailed ? err.message : humanizeError(err) });
-    } finally {
-      setBusy(false); setStep(null); void ctl.refresh();
-    }
+      return `Requested ${requests.length} withdrawal${requests.length > 1 ? 's' : ''} (${mode === 'permit' ? 'with a permit' : 'with an approval'})`;
+    });
   };
 
   return (
@@ -86,8 +74,7 @@ function RequestForm({ ctl }: { ctl: Controller }) {
         </fieldset>
       </form>
       {!acct && <p class="muted">Connect a wallet or pick a dev account above to withdraw.</p>}
-      {step && <p role="status">{step}</p>}
-      {result && <p class={result.ok ? 'ok' : 'error'} role={result.ok ? 'status' : 'alert'}>{result.text}</p>}
+      <ActionStatus step={step} result={result} />
       <p class="muted small-text">The ETH you get is fixed when the request is finalized: at most the amount requested (less if the share rate falls before then).</p>
     </Card>
   );
@@ -110,27 +97,21 @@ function Tickets({ ctl }: { ctl: Controller }) {
   const snap = useStore(ctl.snapshot)!;
   const signer = useStore(ctl.signer);
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<Result>(null);
-  const acct = snap.account && signer && snap.account.address === signer.address ? snap.account : null;
+  const { busy, result, run } = useAction(ctl);
+  const acct = signedAccount(snap, signer);
   if (!acct) return null;
   const nowSec = BigInt(Math.floor(Date.now() / 1000));
   const claimable = acct.tickets.filter((t) => t.status === 'finalized');
   const chosen = claimable.filter((t) => selected.has(t.id.toString()));
 
-  const doClaim = async (ids: bigint[]) => {
+  const doClaim = (ids: bigint[]) => {
     const ctx = ctl.ctx();
     if (!ctx || ids.length === 0) return;
-    setBusy(true); setResult(null);
-    try {
+    void run(async () => {
       await claim(ctx, ids);
-      setResult({ ok: true, text: `Claimed request${ids.length > 1 ? 's' : ''} #${ids.join(', #')}` });
       setSelected(new Set());
-    } catch (err) {
-      setResult({ ok: false, text: err instanceof TxFailed ? err.message : humanizeError(err) });
-    } finally {
-      setBusy(false); void ctl.refresh();
-    }
+      return `Claimed request${ids.length > 1 ? 's' : ''} #${ids.join(', #')}`;
+    });
   };
 
   return (
@@ -181,7 +162,7 @@ function Tickets({ ctl }: { ctl: Controller }) {
           <button type="button" disabled={busy} onClick={() => void doClaim(claimable.map((t) => t.id))}>Claim all ({claimable.length})</button>
         </p>
       )}
-      {result && <p class={result.ok ? 'ok' : 'error'} role={result.ok ? 'status' : 'alert'}>{result.text}</p>}
+      <ActionStatus result={result} />
       <p class="muted small-text">
         Estimated wait: a pending request is finalized by an oracle report when the ether of all unfinalized requests up to it is covered by the
         pool's buffered ether; the time shown is the first unprocessed reference slot after the request (oracle chain and frame config, current frame, last processed reference slot), as a report only finalizes requests made before its reference slot.

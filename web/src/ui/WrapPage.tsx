@@ -1,19 +1,15 @@
-import { useState } from 'preact/hooks';
 import type { Controller } from '../controller';
 import { formatEth } from '../format';
 import { etherForShares, sharesForStake } from '../math';
 import { useStore } from '../store';
-import { approve, unwrap, wrap, TxFailed } from '../tx';
-import { humanizeError } from '../errors';
-import { Amount, AmountField, Card, Row, useAmount } from './common';
-
-type Result = { ok: boolean; text: string } | null;
+import { approve, unwrap, wrap } from '../tx';
+import { ActionStatus, Amount, AmountField, amountProblem, Card, Row, signedAccount, useAction, useAmount } from './common';
 
 export function WrapPage({ ctl }: { ctl: Controller }) {
   const snap = useStore(ctl.snapshot);
   const signer = useStore(ctl.signer);
   if (!snap) return <Card title="Wrap">Loading…</Card>;
-  const acct = snap.account && signer && snap.account.address === signer.address ? snap.account : null;
+  const acct = signedAccount(snap, signer);
   return (
     <>
       <WrapForm ctl={ctl} />
@@ -28,36 +24,27 @@ function WrapForm({ ctl }: { ctl: Controller }) {
   const snap = useStore(ctl.snapshot)!;
   const signer = useStore(ctl.signer);
   const [text, setText, parsed] = useAmount();
-  const [busy, setBusy] = useState(false);
-  const [step, setStep] = useState<string | null>(null);
-  const [result, setResult] = useState<Result>(null);
-  const acct = snap.account && signer && snap.account.address === signer.address ? snap.account : null;
+  const { busy, step, setStep, result, run } = useAction(ctl);
+  const acct = signedAccount(snap, signer);
   const amount = parsed?.ok ? parsed.wei : null;
-  let error = parsed && !parsed.ok ? parsed.error : null;
-  if (!error && amount !== null && acct && amount > acct.tpEth) error = `You have only ${formatEth(acct.tpEth)} tpETH`;
-  if (!error && amount === 0n) error = 'Enter an amount above zero';
+  const error = amountProblem(parsed, acct ? acct.tpEth : null, 'tpETH');
   const receive = amount && !error ? sharesForStake(amount, snap.totalShares, snap.totalPooledEther) : null;
   const needsApproval = !!acct && amount !== null && acct.allowancePoolToWrapped < amount;
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
     const ctx = ctl.ctx();
     if (!ctx || amount === null || error) return;
-    setBusy(true); setResult(null);
-    try {
+    void run(async () => {
       if (needsApproval) {
         setStep('Step 1 of 2: approve wtpETH to take your tpETH');
         await approve(ctx, 'tpETH', ctx.a.wrapped, amount, `Approve wtpETH for ${formatEth(amount)} tpETH`);
         setStep('Step 2 of 2: wrap');
       } else setStep('Wrap');
       await wrap(ctx, amount);
-      setResult({ ok: true, text: `Wrapped ${formatEth(amount)} tpETH` });
       setText('');
-    } catch (err) {
-      setResult({ ok: false, text: err instanceof TxFailed ? err.message : humanizeError(err) });
-    } finally {
-      setBusy(false); setStep(null); void ctl.refresh();
-    }
+      return `Wrapped ${formatEth(amount)} tpETH`;
+    });
   };
 
   return (
@@ -73,8 +60,7 @@ function WrapForm({ ctl }: { ctl: Controller }) {
           <button type="submit" class="primary" disabled={amount === null || !!error || busy}>{needsApproval ? 'Approve and wrap' : 'Wrap'}</button>
         </fieldset>
       </form>
-      {step && <p role="status">{step}</p>}
-      {result && <p class={result.ok ? 'ok' : 'error'} role={result.ok ? 'status' : 'alert'}>{result.text}</p>}
+      <ActionStatus step={step} result={result} />
     </Card>
   );
 }
@@ -83,29 +69,21 @@ function UnwrapForm({ ctl }: { ctl: Controller }) {
   const snap = useStore(ctl.snapshot)!;
   const signer = useStore(ctl.signer);
   const [text, setText, parsed] = useAmount();
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<Result>(null);
-  const acct = snap.account && signer && snap.account.address === signer.address ? snap.account : null;
+  const { busy, result, run } = useAction(ctl);
+  const acct = signedAccount(snap, signer);
   const amount = parsed?.ok ? parsed.wei : null;
-  let error = parsed && !parsed.ok ? parsed.error : null;
-  if (!error && amount !== null && acct && amount > acct.wtpEth) error = `You have only ${formatEth(acct.wtpEth)} wtpETH`;
-  if (!error && amount === 0n) error = 'Enter an amount above zero';
+  const error = amountProblem(parsed, acct ? acct.wtpEth : null, 'wtpETH');
   const receive = amount && !error ? etherForShares(amount, snap.totalShares, snap.totalPooledEther) : null;
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
     const ctx = ctl.ctx();
     if (!ctx || amount === null || error) return;
-    setBusy(true); setResult(null);
-    try {
+    void run(async () => {
       await unwrap(ctx, amount);
-      setResult({ ok: true, text: `Unwrapped ${formatEth(amount)} wtpETH` });
       setText('');
-    } catch (err) {
-      setResult({ ok: false, text: err instanceof TxFailed ? err.message : humanizeError(err) });
-    } finally {
-      setBusy(false); void ctl.refresh();
-    }
+      return `Unwrapped ${formatEth(amount)} wtpETH`;
+    });
   };
 
   return (
@@ -120,7 +98,7 @@ function UnwrapForm({ ctl }: { ctl: Controller }) {
           <button type="submit" class="primary" disabled={amount === null || !!error || busy}>Unwrap</button>
         </fieldset>
       </form>
-      {result && <p class={result.ok ? 'ok' : 'error'} role={result.ok ? 'status' : 'alert'}>{result.text}</p>}
+      <ActionStatus result={result} />
     </Card>
   );
 }
