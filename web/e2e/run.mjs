@@ -77,6 +77,17 @@ const devAccount = privateKeyToAccount(cfg.devKeys[DEV_INDEX]);
 const walletAccount = privateKeyToAccount(cfg.devKeys[WALLET_INDEX]);
 const admin = privateKeyToAccount(cfg.devKeys[0]);
 
+// Execution-layer rewards for the reports to come: the rewards vault takes anyone's ether, and
+// each report moves some of it into the pool (up to the positive-rebase cap), so the share
+// rate leaves 1 and the flows after the first report run where rounding shows.
+const donor = privateKeyToAccount(cfg.devKeys[1]);
+const donorClient = createWalletClient({ account: donor, chain, transport: http(RPC) });
+await client.waitForTransactionReceipt({
+  hash: await donorClient.sendTransaction({ to: getAddress(C.rewardsVault.address), value: parseEther('1') }),
+});
+const ONE = parseEther('1');
+const etherPerShare = () => client.readContract({ address: pool, abi: poolAbi, functionName: 'getPooledEthByShares', args: [ONE] });
+
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
 let failed = false;
 try {
@@ -244,11 +255,20 @@ try {
     await waitUntil(async () => (await pageWei(page.getByTestId('balance-tpeth'))) >= before + parseEther('0.249'), 20_000, 'the page to show the staked tpETH');
     await shot(page, '10-wallet-stake');
   });
-  await step('request a withdrawal through the wallet with a typed-data permit', async () => {
+  await step('request the whole balance through the wallet with a typed-data permit, at a share rate above 1', async () => {
+    // A report has been applied since the rewards were paid in (the finalization above
+    // waited for one), so shares and ether no longer convert 1:1: asking for the whole
+    // balance is where a permit for exactly the amount must still cover the shares taken.
+    const rate = await etherPerShare();
+    if (rate <= ONE) throw new Error(`the share rate is still ${formatEther(rate)} ETH per share`);
     await page.getByRole('link', { name: 'Withdraw' }).click();
-    await page.getByLabel('Amount to withdraw (tpETH)').fill('0.1');
+    await page.getByRole('button', { name: 'Use the whole tpETH balance' }).click();
+    const balance = await client.readContract({ address: pool, abi: poolAbi, functionName: 'balanceOf', args: [walletAccount.address] });
     await page.getByRole('button', { name: 'Request withdrawal' }).click();
     await page.getByText('Requested 1 withdrawal (with a permit)').waitFor({ timeout: 60_000 });
+    const left = await client.readContract({ address: pool, abi: poolAbi, functionName: 'sharesOf', args: [walletAccount.address] });
+    if (left > 1n) throw new Error(`${left} shares left after requesting the whole balance of ${formatEther(balance)} tpETH`);
+    console.log(`    requested ${formatEther(balance)} tpETH at ${formatEther(rate)} ETH per share; ${left} share(s) left`);
     await shot(page, '11-wallet-withdraw');
   });
   await ctx2.close();
