@@ -134,17 +134,21 @@ export type WithdrawMode = 'permit' | 'approve';
  * signer can sign typed data, else approve (if the allowance is short) + request.
  * Returns the mode used.
  */
-export async function requestWithdrawals(ctx: Ctx, token: 'tpETH' | 'wtpETH', amounts: bigint[], allowance: bigint, onStep: (s: string) => void): Promise<WithdrawMode> {
+/**
+ * Requests withdrawals of `amounts`, with a permit (or an approval) for `needed` when the
+ * queue's `allowance` is below it (`tpEthAllowanceFor`: a few wei above the sum for tpETH).
+ */
+export async function requestWithdrawals(ctx: Ctx, token: 'tpETH' | 'wtpETH', amounts: bigint[], allowance: bigint, needed: bigint, onStep: (s: string) => void): Promise<WithdrawMode> {
   const total = amounts.reduce((x, y) => x + y, 0n);
   const queue = { address: ctx.a.withdrawalQueue, abi: withdrawalQueueAbi as Abi };
   const label = `Request withdrawal of ${fmt(total)} ${token}${amounts.length > 1 ? ` in ${amounts.length} requests` : ''}`;
-  if (allowance < total) {
+  if (allowance < needed) {
     let permit: PermitInput | null = null;
     const entry: TxEntry = { id: nextId++, label: `Sign a permit for ${fmt(total)} ${token}`, stage: 'signing' };
     upsert(entry);
     onStep('Sign the permit (no transaction, no gas)');
     try {
-      permit = await signPermit(ctx, token, ctx.a.withdrawalQueue, total);
+      permit = await signPermit(ctx, token, ctx.a.withdrawalQueue, needed);
       upsert({ ...entry, stage: 'signed', message: 'No transaction: the request carries it' });
     } catch (e) {
       if (!unsupported(e)) {
@@ -163,7 +167,7 @@ export async function requestWithdrawals(ctx: Ctx, token: 'tpETH' | 'wtpETH', am
       return 'permit';
     }
     onStep('Step 1 of 2: approve the queue');
-    await approve(ctx, token, ctx.a.withdrawalQueue, total, `Approve the withdrawal queue for ${fmt(total)} ${token}`);
+    await approve(ctx, token, ctx.a.withdrawalQueue, needed, `Approve the withdrawal queue for ${fmt(total)} ${token}`);
     onStep('Step 2 of 2: send the request');
   } else {
     onStep('Send the request');

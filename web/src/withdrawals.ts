@@ -39,6 +39,23 @@ export function maxWrappedPerRequest(totalShares: bigint, totalPooledEther: bigi
   return (maxEth * totalShares) / totalPooledEther;
 }
 
+/**
+ * The tpETH allowance (permit or approval) a request of `amounts` may spend. The queue takes,
+ * for each amount, the fewest shares that pay it at the report rate (its rate rounded down,
+ * the division rounded up, so the ticket pays its whole amount), and the pool charges the
+ * allowance for those shares valued rounded up; together that can exceed the amounts' sum by
+ * a few wei (asking for a whole balance at a rate above 1 does). Each amount adds less than
+ * two shares to the exact conversion and the valuation one wei, so two shares' worth per
+ * amount plus one wei always covers it; the queue spends only what it takes, so at most that
+ * much allowance is left over. wtpETH requests need exactly their sum (one token, one share).
+ */
+export function tpEthAllowanceFor(amounts: readonly bigint[], totalShares: bigint, totalPooledEther: bigint): bigint {
+  const sum = amounts.reduce((a, b) => a + b, 0n);
+  if (totalShares === 0n) return sum;
+  const perShare = (totalPooledEther + totalShares - 1n) / totalShares;
+  return sum + 2n * BigInt(amounts.length) * perShare + 1n;
+}
+
 export type TicketStatus = 'pending' | 'finalized' | 'claimed';
 
 export function ticketStatus(s: { isFinalized: boolean; isClaimed: boolean }): TicketStatus {

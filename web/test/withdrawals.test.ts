@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateWait, maxWrappedPerRequest, nextReportTime, queuePosition, splitRequests, ticketStatus, MAX_REQUEST_WEI } from '../src/withdrawals';
+import { estimateWait, maxWrappedPerRequest, nextReportTime, queuePosition, splitRequests, ticketStatus, tpEthAllowanceFor, MAX_REQUEST_WEI } from '../src/withdrawals';
 
 const E = 10n ** 18n;
 
@@ -62,5 +62,59 @@ describe('log scan ranges', () => {
     expect(blockRanges(1n, 10n, 4n)).toEqual([[1n, 4n], [5n, 8n], [9n, 10n]]);
     expect(blockRanges(5n, 5n, 4n)).toEqual([[5n, 5n]]);
     expect(blockRanges(6n, 5n, 4n)).toEqual([]);
+  });
+});
+
+describe('tpEthAllowanceFor covers what the queue spends', () => {
+  // The queue's own arithmetic (contracts/withdrawal-queue `request`, crates/math `queue`):
+  // the report rate rounded down, per amount the shares that pay it rounded up, the last
+  // request giving up a rounding excess over the owner's shares, the pool charging the
+  // shares' value rounded up.
+  const E27 = 10n ** 27n;
+  const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
+  function queueSpends(amounts: bigint[], S: bigint, P: bigint, held: bigint): bigint {
+    const rate = (P * E27) / S;
+    const shares = amounts.map((a) => ceilDiv(a * E27, rate));
+    let total = shares.reduce((x, y) => x + y, 0n);
+    const asked = amounts.reduce((x, y) => x + y, 0n);
+    const balance = (held * P) / S;
+    const last = shares[shares.length - 1]!;
+    if (total > held && asked <= balance && total - held < last) total = held;
+    return ceilDiv(total * P, S);
+  }
+  // A small deterministic generator: the same cases every run.
+  let seed = 0x2545f491n;
+  const next = (bits: bigint) => {
+    seed = (seed * 6364136223846793005n + 1442695040888963407n) & ((1n << 64n) - 1n);
+    return seed % (1n << bits);
+  };
+  it('for random totals and amounts, whole balances included, never needs more', () => {
+    let needMore = 0;
+    for (let i = 0; i < 5_000; i++) {
+      const S = 10n ** 16n + next(80n);
+      const P = S + next(80n) % S; // a rate from 1 to 2, as rewards (and no losses) leave it
+      const held = 1n + next(72n);
+      const balance = (held * P) / S;
+      if (balance < 200n) continue;
+      const n = 1 + Number(next(3n));
+      const amounts: bigint[] = [];
+      const whole = next(1n) === 0n;
+      let left = whole ? balance : 1n + next(64n) % balance;
+      for (let k = 0; k < n && left >= 100n; k++) {
+        const a = k === n - 1 ? left : 100n + next(60n) % (left - 99n);
+        amounts.push(a);
+        left -= a;
+      }
+      if (amounts.length === 0 || amounts.reduce((x, y) => x + y, 0n) > balance) continue;
+      const spends = queueSpends(amounts, S, P, held);
+      const allowed = tpEthAllowanceFor(amounts, S, P);
+      expect(spends <= allowed, `S=${S} P=${P} held=${held} amounts=${amounts}`).toBe(true);
+      if (spends > amounts.reduce((x, y) => x + y, 0n)) needMore++;
+    }
+    // And the margin is needed: an allowance of exactly the sum often falls short.
+    expect(needMore).toBeGreaterThan(100);
+  });
+  it('adds two shares\' worth and a wei per request: 3 wei for one request at rate 1', () => {
+    expect(tpEthAllowanceFor([10n ** 18n], 10n ** 18n, 10n ** 18n)).toBe(10n ** 18n + 3n);
   });
 });

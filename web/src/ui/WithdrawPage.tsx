@@ -5,7 +5,7 @@ import { formatDuration, formatEth } from '../format';
 import { etherForShares } from '../math';
 import { useStore } from '../store';
 import { claim, requestWithdrawals } from '../tx';
-import { estimateWait, maxWrappedPerRequest, MAX_REQUEST_WEI, MIN_REQUEST_WEI, queuePosition, splitRequests } from '../withdrawals';
+import { estimateWait, maxWrappedPerRequest, MAX_REQUEST_WEI, MIN_REQUEST_WEI, queuePosition, splitRequests, tpEthAllowanceFor } from '../withdrawals';
 import { ActionStatus, Amount, AmountField, amountProblem, Card, Row, signedAccount, useAction, useAmount } from './common';
 
 export function WithdrawPage({ ctl }: { ctl: Controller }) {
@@ -40,14 +40,17 @@ function RequestForm({ ctl }: { ctl: Controller }) {
   }
   const ethValue = amount !== null && !error ? (token === 'tpETH' ? amount : etherForShares(amount, snap.totalShares, snap.totalPooledEther)) : null;
   const allowance = acct ? (token === 'tpETH' ? acct.allowancePoolToQueue : acct.allowanceWrappedToQueue) : 0n;
+  const needed = split === null ? null
+    : token === 'tpETH' ? tpEthAllowanceFor(split, snap.totalShares, snap.totalPooledEther)
+    : split.reduce((a, b) => a + b, 0n);
 
   const submit = (e: Event) => {
     e.preventDefault();
     const ctx = ctl.ctx();
-    if (!ctx || !split || error) return;
+    if (!ctx || !split || needed === null || error) return;
     const requests = split;
     void run(async () => {
-      const mode = await requestWithdrawals(ctx, token, requests, allowance, setStep);
+      const mode = await requestWithdrawals(ctx, token, requests, allowance, needed, setStep);
       setText('');
       return `Requested ${requests.length} withdrawal${requests.length > 1 ? 's' : ''} (${mode === 'permit' ? 'with a permit' : 'with an approval'})`;
     });
@@ -68,7 +71,7 @@ function RequestForm({ ctl }: { ctl: Controller }) {
           <dl class="summary">
             <Row k="Worth now">{ethValue !== null ? <Amount wei={ethValue} unit="ETH" /> : '—'}</Row>
             <Row k="Requests">{split ? `${split.length} (at most 1000 ETH each, at least 100 wei)` : '—'}</Row>
-            <Row k="Signing">{acct && amount !== null && allowance >= amount ? 'allowance in place: 1 transaction' : 'a permit signature, then 1 transaction (an approval first if the wallet cannot sign permits)'}</Row>
+            <Row k="Signing">{acct && needed !== null && allowance >= needed ? 'allowance in place: 1 transaction' : 'a permit signature, then 1 transaction (an approval first if the wallet cannot sign permits)'}</Row>
           </dl>
           <button type="submit" class="primary" disabled={!split || !!error || busy}>Request withdrawal</button>
         </fieldset>
