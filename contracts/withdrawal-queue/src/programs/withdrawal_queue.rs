@@ -70,12 +70,17 @@ impl WithdrawalQueue {
     // ------------------------------------------------------------------ requests
 
     /// Locks pool tokens and creates one request, with its ticket, per amount. The caller
-    /// must have approved the queue on the pool for the amounts' total.
+    /// must have approved the queue on the pool for the amounts' total and a little more
+    /// (below).
     ///
-    /// Each request records `amount` as its nominal ETH and `floor(amount × totalShares /
-    /// totalPooledEther)` shares; the queue takes exactly the shares recorded, which costs the
-    /// caller at most `amount` of allowance and balance (the pool rounds the allowance up from
-    /// the shares, never above the amount they were rounded down from).
+    /// Each request records `amount` as its nominal ETH and the fewest shares that pay it at
+    /// the rate a report would finalize with (`ceil(amount × 1e27 / rate)`, the rate rounded
+    /// down), so its ticket pays exactly its amount unless the rate falls; the queue takes
+    /// exactly the shares recorded. The pool charges the allowance for those shares valued
+    /// rounded up, which at a rate other than 1 can exceed the amounts' total by a few wei:
+    /// approve (or permit) the total plus two shares' worth per amount and one wei, and the
+    /// queue spends only what it takes. Never more shares than the caller holds (see
+    /// `request` in the crate's calls).
     ///
     /// # Arguments
     /// * `amounts` - one request per entry, each from 100 wei to 1000 ETH.
