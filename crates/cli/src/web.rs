@@ -146,6 +146,7 @@ pub async fn serve(host: IpAddr, port: u16, app: WebApp) -> Result<SocketAddr> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
