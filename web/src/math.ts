@@ -12,6 +12,11 @@ export function etherForShares(shares: bigint, totalShares: bigint, totalPooledE
   return (shares * totalPooledEther) / totalShares;
 }
 
+/** Wei of pooled ether per whole share (1e18 shares), rounded down: the share rate shown. */
+export function etherPerShare(totalShares: bigint, totalPooledEther: bigint): bigint {
+  return etherForShares(10n ** 18n, totalShares, totalPooledEther);
+}
+
 /** What a stake of `amount` gives: the shares, the tpETH balance they are worth, and (same number) the wtpETH. */
 export function previewStake(amount: bigint, totalShares: bigint, totalPooledEther: bigint) {
   const shares = sharesForStake(amount, totalShares, totalPooledEther);

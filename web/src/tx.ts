@@ -42,8 +42,9 @@ export async function track(client: ReadClient, label: string, send: () => Promi
   }
   upsert({ ...entry, stage: 'sent', hash });
   const receipt = await waitForTransactionReceipt(client, { hash, pollingInterval: 1_000, timeout: 120_000 }).catch((e: unknown) => {
-    upsert({ ...entry, stage: 'failed', hash, message: humanizeError(e) });
-    throw new TxFailed(humanizeError(e));
+    const message = humanizeError(e);
+    upsert({ ...entry, stage: 'failed', hash, message });
+    throw new TxFailed(message);
   });
   if (receipt.status !== 'success') {
     const message = `Reverted in block ${receipt.blockNumber}`;
@@ -74,10 +75,14 @@ export async function stake(ctx: Ctx, amount: bigint, to: 'tpETH' | 'wtpETH'): P
   }
 }
 
+/** The token contract a user's tpETH or wtpETH lives in; both have the same ERC-20 and permit functions. */
+function tokenContract(ctx: Ctx, token: 'tpETH' | 'wtpETH') {
+  return token === 'tpETH' ? { address: ctx.a.pool, abi: poolAbi } : { address: ctx.a.wrapped, abi: wrappedAbi as unknown as typeof poolAbi };
+}
+
 export async function approve(ctx: Ctx, token: 'tpETH' | 'wtpETH', spender: Address, amount: bigint, label: string): Promise<void> {
-  const address = token === 'tpETH' ? ctx.a.pool : ctx.a.wrapped;
-  const abi = (token === 'tpETH' ? poolAbi : wrappedAbi) as Abi;
-  await call(ctx, label, { address, abi, functionName: 'approve', args: [spender, amount] });
+  const { address, abi } = tokenContract(ctx, token);
+  await call(ctx, label, { address, abi: abi as Abi, functionName: 'approve', args: [spender, amount] });
 }
 
 export async function wrap(ctx: Ctx, amount: bigint): Promise<void> {
@@ -92,11 +97,10 @@ export interface PermitInput { value: bigint; deadline: bigint; v: number; r: He
 
 /** An EIP-2612 permit signed as typed data, with the token's own EIP-712 domain (eip712Domain()). */
 export async function signPermit(ctx: Ctx, token: 'tpETH' | 'wtpETH', spender: Address, value: bigint): Promise<PermitInput> {
-  const address = token === 'tpETH' ? ctx.a.pool : ctx.a.wrapped;
-  const abi = token === 'tpETH' ? poolAbi : wrappedAbi;
+  const { address, abi } = tokenContract(ctx, token);
   const [domain, nonce, block] = await Promise.all([
-    readContract(ctx.client, { address, abi: abi as typeof poolAbi, functionName: 'eip712Domain' }),
-    readContract(ctx.client, { address, abi: abi as typeof poolAbi, functionName: 'nonces', args: [ctx.signer.address] }),
+    readContract(ctx.client, { address, abi, functionName: 'eip712Domain' }),
+    readContract(ctx.client, { address, abi, functionName: 'nonces', args: [ctx.signer.address] }),
     getBlock(ctx.client),
   ]);
   const [, name, version, chainId, verifyingContract] = domain;

@@ -1,4 +1,5 @@
 // Withdrawal requests: splitting, and where a request stands in the queue.
+import { sharesForStake } from './math';
 
 export const MIN_REQUEST_WEI = 100n;
 export const MAX_REQUEST_WEI = 1000n * 10n ** 18n;
@@ -35,8 +36,7 @@ export function splitRequests(total: bigint, max: bigint = MAX_REQUEST_WEI, min:
  * stays within `maxEth`: floor(maxEth × totalShares / totalPooledEther).
  */
 export function maxWrappedPerRequest(totalShares: bigint, totalPooledEther: bigint, maxEth: bigint = MAX_REQUEST_WEI): bigint {
-  if (totalPooledEther === 0n) return maxEth;
-  return (maxEth * totalShares) / totalPooledEther;
+  return sharesForStake(maxEth, totalShares, totalPooledEther);
 }
 
 /**

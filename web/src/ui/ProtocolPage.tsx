@@ -4,7 +4,7 @@ import type { Address } from 'viem';
 import { stakingModuleAbi } from '../abi.generated';
 import type { Controller } from '../controller';
 import { formatBps, formatDuration, shortAddress } from '../format';
-import { aprFromRebases, formatPpmPercent } from '../math';
+import { aprFromRebases, etherPerShare, formatPpmPercent } from '../math';
 import { useStore } from '../store';
 import { nextReportTime } from '../withdrawals';
 import { Amount, Card, Row } from './common';
@@ -52,7 +52,7 @@ export function ProtocolPage({ ctl }: { ctl: Controller }) {
         <dl class="summary">
           <Row k="Total pooled ether"><span data-testid="total-pooled"><Amount wei={snap.totalPooledEther} unit="ETH" /></span></Row>
           <Row k="Total shares"><Amount wei={snap.totalShares} /></Row>
-          <Row k="Share rate"><Amount wei={snap.totalShares === 0n ? 0n : (10n ** 18n * snap.totalPooledEther) / snap.totalShares} unit="ETH per share" /></Row>
+          <Row k="Share rate"><Amount wei={etherPerShare(snap.totalShares, snap.totalPooledEther)} unit="ETH per share" /></Row>
           <Row k="APR">{apr.kind === 'apr' ? `${formatPpmPercent(apr.ppm)} (last ${apr.reports} reports)` : 'not enough history'}</Row>
           <Row k="Buffered ether"><Amount wei={snap.bufferedEther} unit="ETH" /></Row>
           <Row k="Validators">{snap.depositedValidators.toString()} deposited, {snap.beaconValidators.toString()} seen by the oracle</Row>

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Controller } from '../controller';
 import { formatEth } from '../format';
-import { aprFromRebases, formatPpmPercent, previewStake } from '../math';
+import { aprFromRebases, etherPerShare, formatPpmPercent, previewStake } from '../math';
 import { useStore } from '../store';
 import { stake } from '../tx';
 import { ActionStatus, Amount, AmountField, amountProblem, Card, Row, signedAccount, useAction, useAmount } from './common';
@@ -61,7 +61,7 @@ export function StakePage({ ctl }: { ctl: Controller }) {
                 {preview ? (to === 'tpETH' ? <span data-testid="stake-receive"><Amount wei={preview.balance} unit="tpETH" /></span> : <span data-testid="stake-receive"><Amount wei={preview.wrapped} unit="wtpETH" /></span>) : '—'}
               </Row>
               {preview && <Row k="Shares minted"><Amount wei={preview.shares} /></Row>}
-              <Row k="Rate"><Amount wei={snap.totalShares === 0n ? 10n ** 18n : (10n ** 18n * snap.totalPooledEther) / snap.totalShares} unit="ETH per share" /></Row>
+              <Row k="Rate"><Amount wei={etherPerShare(snap.totalShares, snap.totalPooledEther)} unit="ETH per share" /></Row>
               <Row k="APR">
                 <span data-testid="apr">
                   {apr.kind === 'apr'
