@@ -62,10 +62,7 @@ fn initialize_cannot_run_twice() {
 
 #[test]
 fn nothing_but_initialize_runs_before_it() {
-    let vm = TestHost::new();
-    vm.set_contract_address(DEPLOYER.create(0));
-    install_pool_contracts(&vm);
-    vm.set_sender(DEPLOYER);
+    let vm = pool_before_initialize(true);
     // The front knows no other program yet, so it refuses rather than delegating anywhere.
     for call in [IPool::getBufferedEtherCall {}.abi_encode(), vec![0xde, 0xad]] {
         assert_eq!(vm.route::<Pool>(&call).unwrap_err(), revert(initializable::NotInitialized {}));
@@ -79,9 +76,7 @@ fn nothing_but_initialize_runs_before_it() {
 
 #[test]
 fn initialize_cannot_be_front_run() {
-    let vm = TestHost::new();
-    vm.set_contract_address(DEPLOYER.create(0));
-    install_pool_contracts(&vm);
+    let vm = pool_before_initialize(true);
     vm.set_value(ETH);
     // Someone else, or the deployer with the wrong nonce; the check runs in the front, before
     // any of the caller's program addresses is trusted.
@@ -96,15 +91,9 @@ fn initialize_cannot_be_front_run() {
 
 #[test]
 fn initialize_rejects_zero_stake_and_zero_addresses() {
-    let deployer_host = || {
-        let vm = TestHost::new();
-        vm.set_contract_address(DEPLOYER.create(0));
-        vm.set_sender(DEPLOYER);
-        vm
-    };
     // The front's checks, before it writes anything: a program address without code would
     // make every delegated call a silent no-op.
-    let vm = deployer_host();
+    let vm = pool_before_initialize(false);
     let err = InitArgs::default().initialize(&vm, 0).unwrap_err();
     assert_eq!(err, revert(ExtensionWithoutCode { extension: ACCOUNTING }));
     let err = InitArgs { admin_program: Address::ZERO, ..InitArgs::default() }
@@ -115,12 +104,10 @@ fn initialize_rejects_zero_stake_and_zero_addresses() {
     // `pool-admin`'s checks, after the front recorded the deployer's check and the programs
     // (the revert undoes those writes on chain; the test host keeps them, so each case gets
     // a fresh pool).
-    let vm = deployer_host();
-    install_pool_contracts(&vm);
+    let vm = pool_before_initialize(true);
     let err = InitArgs::default().initialize(&vm, 0).unwrap_err();
     assert_eq!(err, revert(ZeroInitialStake {}));
-    let vm = deployer_host();
-    install_pool_contracts(&vm);
+    let vm = pool_before_initialize(true);
     vm.set_value(ETH);
     let err =
         InitArgs { queue: Address::ZERO, ..InitArgs::default() }.initialize(&vm, 0).unwrap_err();

@@ -128,27 +128,28 @@ async fn start_committee(
     Ok(daemons)
 }
 
-/// Serves the web app against the deployment recorded at `record`, with every dev key for its
-/// dev-account mode; `Ok(Err(why))` when the page is not built (the chain runs without it).
+/// A dev key as printed and as wallets import it: `0x` and 64 hex digits.
+fn key_hex(key: &PrivateKeySigner) -> String {
+    format!("0x{}", alloy_primitives::hex::encode(key.to_bytes()))
+}
+
+/// Serves the web app against `deployment` (the document its record file holds), with every
+/// dev key for its dev-account mode; `Ok(Err(why))` when the page is not built (the chain
+/// runs without it).
 async fn serve_web(
     args: &Args,
     root: &std::path::Path,
     url: &str,
-    record: &std::path::Path,
+    deployment: &tidepool_deploy::Deployment,
     keys: &[PrivateKeySigner],
 ) -> Result<Result<String, String>> {
     let dist = match web::WebApp::dist(root) {
         Ok(dist) => dist,
         Err(why) => return Ok(Err(why)),
     };
-    let text =
-        std::fs::read_to_string(record).with_context(|| format!("reading {}", record.display()))?;
-    let deployment: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("parsing {}", record.display()))?;
-    let chain_id = deployment["chainId"].as_u64().context("the record has no chainId")?;
-    let dev_keys: Vec<String> =
-        keys.iter().map(|k| format!("0x{}", alloy_primitives::hex::encode(k.to_bytes()))).collect();
-    let config = web::WebApp::config(chain_id, url, deployment, &dev_keys);
+    let record = serde_json::to_value(deployment).context("serialising the deployment")?;
+    let dev_keys: Vec<String> = keys.iter().map(key_hex).collect();
+    let config = web::WebApp::config(deployment.chain_id, url, record, &dev_keys);
     let app = web::WebApp { dist, config, rpc: url.to_string() };
     let addr = web::serve(args.host, args.web_port, app).await?;
     Ok(Ok(format!("http://{addr}/")))
@@ -225,7 +226,7 @@ pub fn run(args: &Args) -> Result<()> {
         let web = if args.no_web {
             None
         } else {
-            Some(serve_web(args, &ws.root, &url, &path, &keys).await?)
+            Some(serve_web(args, &ws.root, &url, &deployment, &keys).await?)
         };
         println!("\nTidepool is running on a local Stylus chain.");
         match &web {
@@ -250,13 +251,9 @@ pub fn run(args: &Args) -> Result<()> {
                 }
                 _ => "free",
             };
-            println!(
-                "  ({i}) {} 0x{}  {role}",
-                k.address(),
-                alloy_primitives::hex::encode(k.to_bytes())
-            );
+            println!("  ({i}) {} {}  {role}", k.address(), key_hex(k));
         }
-        let key = format!("0x{}", alloy_primitives::hex::encode(keys[1].to_bytes()));
+        let key = key_hex(&keys[1]);
         println!("\nTry:\n{}", show::cast_lines(&deployment, &url, Some(&key)));
         println!(
             "  # every 32 ETH staked goes to a validator within seconds (the dev depositor, with \

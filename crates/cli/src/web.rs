@@ -79,7 +79,8 @@ impl WebApp {
 }
 
 struct Shared {
-    config: String,
+    /// `/tidepool.json`, serialised once (a clone is a reference count).
+    config: Bytes,
     rpc: String,
     client: reqwest::Client,
 }
@@ -124,7 +125,7 @@ async fn rpc(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
 /// If the port cannot be bound or `app.config` does not serialise.
 pub async fn serve(host: IpAddr, port: u16, app: WebApp) -> Result<SocketAddr> {
     let shared = Arc::new(Shared {
-        config: serde_json::to_string(&app.config).context("serialising tidepool.json")?,
+        config: serde_json::to_vec(&app.config).context("serialising tidepool.json")?.into(),
         rpc: app.rpc,
         client: reqwest::Client::new(),
     });

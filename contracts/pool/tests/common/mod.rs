@@ -98,15 +98,24 @@ pub struct Env {
     pub admin: PoolAdmin,
 }
 
+/// A host at the pool's address (`DEPLOYER`'s first contract) before `initialize`, the
+/// deployer calling with no value, with the accounting and admin programs installed or not.
+pub fn pool_before_initialize(programs: bool) -> TestHost {
+    let vm = contract_host(DEPLOYER.create(0));
+    if programs {
+        install_pool_contracts(&vm);
+    }
+    vm.set_sender(DEPLOYER);
+    vm
+}
+
 impl Env {
     pub fn new() -> Self {
-        let vm = contract_host(DEPLOYER.create(0));
+        let vm = pool_before_initialize(true);
         vm.set_block_number(100);
         let pool = Pool::from(&vm);
         let accounting = PoolAccounting::from(&vm);
         let admin = PoolAdmin::from(&vm);
-        install_pool_contracts(&vm);
-        vm.set_sender(DEPLOYER);
         vm.set_value(INITIAL_STAKE);
         InitArgs::default().initialize(&vm, 0).expect("initialize");
         vm.set_value(U256::ZERO);
