@@ -122,9 +122,9 @@ impl Oracle {
 
     /// `(totalPooledEther, totalShares)`.
     pub(crate) fn pool_totals(&self) -> Result<(U256, U256), Revert> {
-        let pool = self.pool.get();
-        let [pooled] = self.view::<1>(pool, &IPool::getTotalPooledEtherCall::SELECTOR)?;
-        let [shares] = self.view::<1>(pool, &IPool::getTotalSharesCall::SELECTOR)?;
+        // One call for both: each entry into the pool costs its program's entry price.
+        let [shares, pooled] =
+            self.view::<2>(self.pool.get(), &IPool::getTotalSharesAndPooledEtherCall::SELECTOR)?;
         Ok((pooled, shares))
     }
 

@@ -113,11 +113,16 @@ impl WithdrawalQueue {
     }
 
     /// `(totalShares, totalPooledEther)` of the pool, in the order `tidepool_math::shares`
-    /// takes them.
+    /// takes them: one call for both, as each entry into the pool costs its program's entry
+    /// price.
     fn pool_totals(&self, pool: Address) -> Result<(U256, U256), QueueError> {
-        let total_shares = self.pool_view(pool, &IPoolToken::getTotalSharesCall::SELECTOR)?;
-        let total_pooled = self.pool_view(pool, &IPoolToken::getTotalPooledEtherCall::SELECTOR)?;
-        Ok((total_shares, total_pooled))
+        let data = IPoolToken::getTotalSharesAndPooledEtherCall::SELECTOR;
+        match static_call(self.vm(), Call::new(), pool, &data) {
+            Ok(out) if out.len() == 64 => {
+                Ok((U256::from_be_slice(&out[..32]), U256::from_be_slice(&out[32..])))
+            }
+            _ => Err(pool_failed()),
+        }
     }
 
     /// Applies `permit` of `owner` for the queue on `token` (the pool or the wrapped token,

@@ -108,9 +108,8 @@ impl FakePool {
         let data = &call.calldata;
         let selector: [u8; 4] = data[..4].try_into().unwrap();
         match selector {
-            IPoolToken::getTotalSharesCall::SELECTOR => self.word(self.total_shares),
-            IPoolToken::getTotalPooledEtherCall::SELECTOR => self.word(self.total_pooled),
-            // The wrapped token's conversions read both totals in one call.
+            // The queue's pricing and the wrapped token's conversions read both totals in one
+            // call; the single-total views are left unanswered so a second call would show.
             tidepool_interfaces::IPool::getTotalSharesAndPooledEtherCall::SELECTOR => {
                 if self.broken_views {
                     Ok(vec![1, 2, 3])
