@@ -104,10 +104,14 @@ pub async fn operations(lab: &Lab, scales: &Scales) -> Result<Vec<Figure>> {
     r.add("wrap", "repeat", lab.send(alice, wrapped, wrap(1))?);
     let deposit = IWrapped::depositCall { assets: ether(1), receiver: alice };
     r.add("ERC-4626 deposit", "existing holder", lab.send(alice, wrapped, deposit)?);
+    let mint = IWrapped::mintCall { shares: ether(1), receiver: alice };
+    r.add("ERC-4626 mint", "existing holder", lab.send(alice, wrapped, mint)?);
     let held = lab.view(wrapped, IWrapped::balanceOfCall { account: alice }).await?;
     let redeem =
         IWrapped::redeemCall { shares: held / U256::from(4u8), receiver: alice, owner: alice };
     r.add("ERC-4626 redeem", "part of a balance", lab.send(alice, wrapped, redeem)?);
+    let withdraw = IWrapped::withdrawCall { assets: ether(1), receiver: alice, owner: alice };
+    r.add("ERC-4626 withdraw", "part of a balance", lab.send(alice, wrapped, withdraw)?);
     let unwrap = IWrapped::unwrapCall { wrapped_amount: ether(1) };
     r.add("unwrap", "partial", lab.send(alice, wrapped, unwrap)?);
     let held = lab.view(wrapped, IWrapped::balanceOfCall { account: alice }).await?;
