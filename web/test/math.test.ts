@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aprFromRebases, formatPpmPercent, previewStake, sharesForStake, type RebaseEvent } from '../src/math';
+import { aprFromRebases, etherPerShare, formatPpmPercent, previewStake, sharesForStake, type RebaseEvent } from '../src/math';
 
 const E = 10n ** 18n;
 const rebase = (t: bigint, e: bigint, s: bigint, pre: [bigint, bigint] = [e, s]): RebaseEvent => ({
@@ -16,6 +16,11 @@ describe('stake preview', () => {
     expect(p.wrapped).toBe(p.shares);
   });
   it('is 1:1 on an empty pool', () => expect(previewStake(5n, 0n, 0n).shares).toBe(5n));
+  it('shows the share rate per whole share, rounded down, and 1 on an empty pool', () => {
+    expect(etherPerShare(3n * E, 4n * E)).toBe(1_333_333_333_333_333_333n);
+    expect(etherPerShare(100n * E, 105n * E)).toBe(105n * E / 100n);
+    expect(etherPerShare(0n, 0n)).toBe(E);
+  });
 });
 
 describe('APR from TokenRebased history', () => {
